@@ -1,0 +1,56 @@
+# Every target installs what it needs into .venv from the hashed lock files.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
+
+.PHONY: run test bench lint format lock clean
+
+$(UV): requirements-bootstrap.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements-bootstrap.lock
+	touch $@
+
+$(VENV)/.runtime: $(UV) requirements.lock pyproject.toml
+	$(UV_PIP) --require-hashes -r requirements.lock
+	$(UV_PIP) --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(UV_PIP) --require-hashes -r requirements-dev.lock
+	touch $@
+
+## run: the whole system on embedded PostgreSQL and broker (Ctrl-C stops it)
+run: $(VENV)/.runtime
+	$(BIN)/cxloop run
+
+## test: the test suite, against real PostgreSQL and a real broker
+test: $(VENV)/.dev
+	$(BIN)/pytest
+
+## bench: throughput and latency, each beside the raw limit measured in the same run
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## lock: re-resolve the pins (hashes, no index URL) after editing pyproject.toml
+lock: $(UV)
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		pyproject.toml -o requirements.lock
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		pyproject.toml --extra dev -o requirements-dev.lock
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		requirements-bootstrap.in -o requirements-bootstrap.lock
+
+clean:
+	rm -rf $(VENV) .cxloop .pytest_cache .mypy_cache .ruff_cache

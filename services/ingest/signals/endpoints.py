@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from services.ingest.signals.schemas import (
+    Accepted,
+    BatchResult,
+    CustomerUpsert,
+    InteractionCreate,
+    SurveyResponseCreate,
+)
+from services.ingest.signals.service import IngestService
+from shared.auth import Principal, require
+from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+
+router = APIRouter(prefix="/v1", tags=["signals"])
+Writer = Annotated[Principal, Depends(require("events:write"))]
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    503: {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": "The broker did not acknowledge; nothing was accepted. See Retry-After.",
+    },
+}
+
+
+def get_service(request: Request) -> IngestService:
+    service: IngestService = request.app.state.ingest
+    return service
+
+
+Service = Annotated[IngestService, Depends(get_service)]
+
+
+@router.post("/interactions", status_code=202, responses=RESPONSES)
+async def post_interaction(body: InteractionCreate, _: Writer, service: Service) -> Accepted:
+    """Record one touchpoint interaction. 202 means the broker durably holds it."""
+    return await service.accept(body)
+
+
+@router.post("/survey-responses", status_code=202, responses=RESPONSES)
+async def post_survey_response(
+    body: SurveyResponseCreate, _: Writer, service: Service
+) -> Accepted:
+    """Record one set of survey answers, for a touchpoint or the relationship."""
+    return await service.accept(body)
+
+
+@router.post("/customers", status_code=202, responses=RESPONSES)
+async def post_customer(body: CustomerUpsert, _: Writer, service: Service) -> Accepted:
+    """Create or update a customer's profile (persona, value tier, locale, opt-out)."""
+    return await service.accept(body)
+
+
+class BatchBody(BaseModel):
+    items: list[Any] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Each item is an InteractionCreate, SurveyResponseCreate or CustomerUpsert "
+        "with `type` set to `interaction`, `survey_response` or `customer`. Items are "
+        "validated one by one: an invalid item does not keep the others out.",
+    )
+
+
+@router.post("/batch", status_code=202, responses=RESPONSES)
+async def post_batch(body: BatchBody, _: Writer, service: Service) -> BatchResult:
+    """Up to 1,000 mixed items (≤ 1 MB). Says which items were accepted, rejected or failed."""
+    return await service.accept_batch(body.items)

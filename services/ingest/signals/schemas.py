@@ -1,0 +1,74 @@
+"""Request and response bodies of the ingest API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from shared.events.schemas import CustomerFields, InteractionFields, SurveyResponseFields
+from shared.problems import FieldError
+
+
+class InteractionCreate(InteractionFields):
+    """One touchpoint interaction, as the website or call centre lived it."""
+
+
+class SurveyResponseCreate(SurveyResponseFields):
+    """One set of survey answers (NPS, CSAT, CES, expectation, verbatim)."""
+
+
+class CustomerUpsert(CustomerFields):
+    """A customer's profile; only the fields given are changed."""
+
+
+class BatchInteraction(InteractionFields):
+    type: Literal["interaction"]
+
+
+class BatchSurveyResponse(SurveyResponseFields):
+    type: Literal["survey_response"]
+
+
+class BatchCustomer(CustomerFields):
+    type: Literal["customer"]
+
+
+BatchItem = Annotated[
+    BatchInteraction | BatchSurveyResponse | BatchCustomer, Field(discriminator="type")
+]
+
+
+class BatchCreate(BaseModel):
+    """Up to 1,000 items of any kind; documentation of the body, validated item by item."""
+
+    items: list[BatchItem] = Field(max_length=1000)
+
+
+class Accepted(BaseModel):
+    event_id: str
+    status: Literal["accepted"] = "accepted"
+
+
+class RejectedItem(BaseModel):
+    index: int
+    errors: list[FieldError]
+
+
+class FailedItem(BaseModel):
+    index: int
+    reason: str
+    retryable: bool = True
+
+
+class BatchResult(BaseModel):
+    """Which items were accepted (durably stored by the broker) and which were not.
+
+    ``rejected`` items are invalid and must be fixed; ``failed`` items were valid but not
+    acknowledged by the broker and may be sent again as they are.
+    """
+
+    accepted: int
+    accepted_indexes: list[int]
+    rejected: list[RejectedItem]
+    failed: list[FailedItem]

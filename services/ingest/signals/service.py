@@ -1,0 +1,163 @@
+"""Turning what the website and call centre post into events on Kafka.
+
+An item is *accepted* only once the broker has acknowledged it (acks=all); anything less is
+reported as failed and may be sent again. Redelivery is harmless: consumers apply each
+event id once (see ``shared.db.inbox``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from services.ingest.config import IngestSettings
+from services.ingest.signals.schemas import (
+    Accepted,
+    BatchCustomer,
+    BatchInteraction,
+    BatchResult,
+    BatchSurveyResponse,
+    FailedItem,
+    RejectedItem,
+)
+from shared.events.schemas import (
+    CustomerFields,
+    CustomerProfileUpdated,
+    Event,
+    InteractionFields,
+    InteractionRecorded,
+    SurveyAnswered,
+    SurveyResponseFields,
+)
+from shared.kafka.producer import BrokerUnavailable, EventPublisher
+from shared.problems import FieldError, ProblemError, field_error, field_errors
+
+Signal = InteractionFields | SurveyResponseFields | CustomerFields
+Clock = Callable[[], datetime]
+
+BATCH_KINDS: dict[str, type[BaseModel]] = {
+    "interaction": BatchInteraction,
+    "survey_response": BatchSurveyResponse,
+    "customer": BatchCustomer,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_event(signal: Signal, received_at: datetime) -> Event:
+    """Wrap an already validated signal in its event, stamped with the reception time."""
+    fields = {name: getattr(signal, name) for name in type(signal).model_fields if name != "type"}
+    if isinstance(signal, InteractionFields):
+        return InteractionRecorded.model_construct(**fields, received_at=received_at)
+    if isinstance(signal, SurveyResponseFields):
+        return SurveyAnswered.model_construct(**fields, received_at=received_at)
+    fields["updated_at"] = fields["updated_at"] or received_at
+    return CustomerProfileUpdated.model_construct(
+        **fields, event_id=str(uuid.uuid4()), received_at=received_at
+    )
+
+
+class IngestService:
+    def __init__(self, publisher: EventPublisher, settings: IngestSettings, clock: Clock = utc_now):
+        self._publisher = publisher
+        self._settings = settings
+        self._clock = clock
+
+    async def accept(self, signal: Signal) -> Accepted:
+        """Publish one signal.
+
+        :raises ProblemError: 422 when it is dated in the future, 503 when the broker does
+            not acknowledge it.
+        """
+        now = self._clock()
+        if errors := self._future_errors(signal, now, ()):
+            raise ProblemError(422, "Request is invalid", "dated in the future", errors)
+        event = to_event(signal, now)
+        try:
+            await self._publisher.publish(event)
+        except BrokerUnavailable as exc:
+            raise self._unavailable(str(exc)) from exc
+        return Accepted(event_id=event.event_id)
+
+    async def accept_batch(self, items: Sequence[Any]) -> BatchResult:
+        """Publish every valid item; report each invalid one with its index and fields.
+
+        :raises ProblemError: 422 when no item is valid, 503 when the broker acknowledged
+            none of the valid ones.
+        """
+        now = self._clock()
+        indexes: list[int] = []
+        events: list[Event] = []
+        rejected: list[RejectedItem] = []
+        for index, item in enumerate(items):
+            signal, errors = self._validate_item(index, item, now)
+            if signal is None:
+                rejected.append(RejectedItem(index=index, errors=errors))
+            else:
+                indexes.append(index)
+                events.append(to_event(signal, now))
+        if not events:
+            errors = [error for item in rejected for error in item.errors]
+            raise ProblemError(422, "Request is invalid", "no item of the batch is valid", errors)
+        outcomes = await self._publisher.publish_many(events)
+        accepted = [i for i, error in zip(indexes, outcomes, strict=True) if error is None]
+        failed = [
+            FailedItem(index=i, reason=str(error))
+            for i, error in zip(indexes, outcomes, strict=True)
+            if error is not None
+        ]
+        if not accepted:
+            raise self._unavailable(failed[0].reason)
+        return BatchResult(
+            accepted=len(accepted), accepted_indexes=accepted, rejected=rejected, failed=failed
+        )
+
+    def _validate_item(
+        self, index: int, item: Any, now: datetime
+    ) -> tuple[Signal | None, list[FieldError]]:
+        where: tuple[str | int, ...] = ("items", index)
+        if not isinstance(item, dict):
+            return None, [field_error(where, "an object is required")]
+        model = BATCH_KINDS.get(item.get("type"))  # type: ignore[arg-type]
+        if model is None:
+            kinds = ", ".join(BATCH_KINDS)
+            return None, [field_error((*where, "type"), f"type must be one of: {kinds}")]
+        try:
+            signal: Signal = model.model_validate(item)  # type: ignore[assignment]
+        except ValidationError as exc:
+            return None, field_errors(exc.errors(), prefix=where)
+        errors = self._future_errors(signal, now, where)
+        return (None, errors) if errors else (signal, [])
+
+    def _future_errors(
+        self, signal: Signal, now: datetime, where: tuple[str | int, ...]
+    ) -> list[FieldError]:
+        limit = now + timedelta(seconds=self._settings.max_future_seconds)
+        name, moment = _dated_field(signal)
+        if moment is not None and moment > limit:
+            allowed = int(self._settings.max_future_seconds)
+            return [field_error((*where, name), f"more than {allowed} s in the future")]
+        return []
+
+    def _unavailable(self, reason: str) -> ProblemError:
+        return ProblemError(
+            503,
+            "Event broker unavailable",
+            f"nothing was accepted; retry later ({reason})",
+            headers={"Retry-After": str(self._settings.retry_after_seconds)},
+        )
+
+
+def _dated_field(signal: Signal) -> tuple[str, datetime | None]:
+    if isinstance(signal, InteractionFields):
+        return "occurred_at", signal.occurred_at
+    if isinstance(signal, SurveyResponseFields):
+        return "answered_at", signal.answered_at
+    return "updated_at", signal.updated_at
+

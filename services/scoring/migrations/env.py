@@ -1,0 +1,4 @@
+from services.scoring.models import SCHEMA, metadata
+from shared.db.alembic_env import run
+
+run(metadata, SCHEMA)

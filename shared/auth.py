@@ -1,0 +1,64 @@
+"""API keys with scopes. Keys are configured by their SHA-256 (``API_KEYS``), never in clear.
+
+A scope is ``area:action``; a key holding ``area:*`` has every action of that area.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.config import ApiKey, hash_api_key
+from shared.problems import ProblemError
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    scopes: frozenset[str]
+    department: str | None
+
+    def has(self, scope: str) -> bool:
+        area = scope.split(":", 1)[0]
+        return scope in self.scopes or f"{area}:*" in self.scopes
+
+
+class KeyRing:
+    def __init__(self, keys: tuple[ApiKey, ...]) -> None:
+        self._keys = keys
+
+    def find(self, presented: str) -> ApiKey | None:
+        digest = hash_api_key(presented)
+        found = None
+        for key in self._keys:  # compare against every key: timing says nothing of which
+            if hmac.compare_digest(key.sha256, digest):
+                found = key
+        return found
+
+
+def require(scope: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that admits a request whose API key holds ``scope``."""
+
+    async def dependency(request: Request) -> Principal:
+        credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+        if credentials is None:
+            raise ProblemError(
+                401, "Unauthorized", "send an API key", headers={"WWW-Authenticate": "Bearer"}
+            )
+        key = request.app.state.keyring.find(credentials.credentials)
+        if key is None:
+            raise ProblemError(
+                401, "Unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"}
+            )
+        principal = Principal(key.name, key.scopes, key.department)
+        if not principal.has(scope):
+            raise ProblemError(403, "Forbidden", f"this key lacks the scope {scope}")
+        return principal
+
+    return dependency

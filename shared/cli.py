@@ -1,0 +1,123 @@
+"""``cxloop``: start services, apply migrations, create topics, run the whole system."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from shared.config import ServiceSettings, hash_api_key
+
+SERVICES: dict[str, int] = {"ingest": 8001, "scoring": 8002, "alerts": 8003, "actions": 8004}
+ROOT = Path(__file__).resolve().parents[1]
+ALL_SCOPES = ("events:write", "ops:*", "tasks:*", "privacy:write")
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = ServiceSettings(port=SERVICES[args.service])
+    uvicorn.run(
+        f"services.{args.service}.app:app_factory",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or int(os.environ.get("PORT", SERVICES[args.service])),
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from shared.db.migrations import upgrade
+
+    settings = ServiceSettings()
+    if settings.database_url is None:
+        print("DATABASE_URL is not set", file=sys.stderr)
+        return 2
+    upgrade(settings.database_url.get_secret_value(), args.services or None)
+    return 0
+
+
+def topics(_: argparse.Namespace) -> int:
+    from shared.kafka.admin import ensure_topics
+
+    created = asyncio.run(ensure_topics(ServiceSettings()))
+    print("created: " + (", ".join(created) or "none (all exist)"))
+    return 0
+
+
+def new_key(args: argparse.Namespace) -> int:
+    key = "cxk_" + secrets.token_urlsafe(32)
+    entry = {"name": args.name, "sha256": hash_api_key(key), "scopes": args.scope}
+    if args.department:
+        entry["department"] = args.department
+    print(f"key (shown once): {key}")
+    print(f"API_KEYS entry:   {json.dumps(entry)}")
+    return 0
+
+
+def infra(args: argparse.Namespace) -> int:
+    from shared.infra.stack import Stack
+
+    with Stack(Path(args.data_dir)) as stack:
+        for name, value in stack.environment.items():
+            print(f"export {name}='{value}'")
+        print("# embedded PostgreSQL and broker running; Ctrl-C stops them", flush=True)
+        stack.wait()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from shared.infra.stack import Stack, run_services
+
+    with Stack(Path(args.data_dir)) as stack:
+        return run_services(stack, SERVICES, ROOT / "Procfile")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="cxloop", description=__doc__)
+    commands = root.add_subparsers(required=True, metavar="COMMAND")
+
+    cmd = commands.add_parser("run", help="the whole system: infrastructure, migrations, services")
+    cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
+    cmd.set_defaults(func=run)
+
+    cmd = commands.add_parser("serve", help="start one service")
+    cmd.add_argument("service", choices=SERVICES)
+    cmd.add_argument("--host")
+    cmd.add_argument("--port", type=int)
+    cmd.set_defaults(func=serve)
+
+    cmd = commands.add_parser("migrate", help="apply Alembic migrations (DATABASE_URL)")
+    cmd.add_argument("services", nargs="*", help="default: every service with migrations")
+    cmd.set_defaults(func=migrate)
+
+    cmd = commands.add_parser("topics", help="create the Kafka topics (KAFKA_BOOTSTRAP_SERVERS)")
+    cmd.set_defaults(func=topics)
+
+    cmd = commands.add_parser("infra", help="run the embedded PostgreSQL and broker only")
+    cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
+    cmd.set_defaults(func=infra)
+
+    cmd = commands.add_parser("new-key", help="make an API key and its API_KEYS entry")
+    cmd.add_argument("--name", required=True)
+    cmd.add_argument("--scope", action="append", required=True, help="repeatable, e.g. ops:read")
+    cmd.add_argument("--department")
+    cmd.set_defaults(func=new_key)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

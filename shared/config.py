@@ -1,0 +1,62 @@
+"""Settings shared by every service, read from the environment in one place.
+
+Each service subclasses :class:`ServiceSettings`; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from pydantic import BaseModel, Field, SecretStr, TypeAdapter, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ApiKey(BaseModel):
+    """One API key as configured: its SHA-256, never the key itself."""
+
+    name: str = Field(min_length=1, max_length=64)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scopes: frozenset[str]
+    department: str | None = None
+
+
+_API_KEY_LIST = TypeAdapter(tuple[ApiKey, ...])
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "cxloop"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    database_url: SecretStr | None = None
+    db_pool_size: int = Field(default=10, ge=1)
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Apache Kafka supports the idempotent producer; the embedded broker does not,
+    # so the embedded launcher turns this off.
+    kafka_enable_idempotence: bool = True
+    kafka_request_timeout_ms: int = Field(default=5000, ge=1000)
+    kafka_linger_ms: int = Field(default=2, ge=0)
+    kafka_default_partitions: int = Field(default=6, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    # How long a starting service waits for the broker and the database to answer.
+    startup_wait_seconds: float = Field(default=60, ge=0)
+
+    # JSON list of {"name", "sha256", "scopes", "department"?}; see `cxloop keys`.
+    api_keys: Annotated[tuple[ApiKey, ...], NoDecode] = ()
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _parse_api_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return _API_KEY_LIST.validate_json(value or "[]")
+        return value

@@ -1,0 +1,227 @@
+"""Event payloads carried in the CloudEvents envelope (the ``data`` of each message).
+
+Field rules here are the contract between services. Request models in ingest reuse the
+``*Fields`` bases, which refuse unknown fields; the events themselves ignore unknown fields
+so an older consumer keeps working when a newer producer adds one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+from zoneinfo import available_timezones
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from shared.events import topics
+
+# Visible ASCII: safe as a Kafka key, a header value and a URL path segment once quoted.
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+LanguageTag = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
+
+MAX_ATTRIBUTES = 32
+MAX_ATTRIBUTE_KEY = 64
+MAX_ATTRIBUTE_TEXT = 256
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_attributes(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > MAX_ATTRIBUTES:
+        raise ValueError(f"at most {MAX_ATTRIBUTES} attributes")
+    for key, item in value.items():
+        if not 0 < len(key) <= MAX_ATTRIBUTE_KEY:
+            raise ValueError(f"attribute names must be 1 to {MAX_ATTRIBUTE_KEY} characters")
+        if not isinstance(item, _SCALARS):
+            raise ValueError(f"{key!r} must be a string, number, boolean or null")
+        if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_TEXT:
+            raise ValueError(f"{key!r} is longer than {MAX_ATTRIBUTE_TEXT} characters")
+    return value
+
+
+Attributes = Annotated[
+    dict[str, Any],
+    AfterValidator(_check_attributes),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_ATTRIBUTES,
+            "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+            "description": f"Flat context: scalars only, strings up to {MAX_ATTRIBUTE_TEXT} chars.",
+        }
+    ),
+]
+
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+def _check_timezone(value: str) -> str:
+    if value not in _TIMEZONES:
+        raise ValueError("must be an IANA time zone such as Europe/Paris")
+    return value
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_timezone)]
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    MOBILE_APP = "mobile_app"
+    PHONE = "phone"
+    STORE = "store"
+    EMAIL = "email"
+    CHAT = "chat"
+    SOCIAL = "social"
+    MAIL = "mail"
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    ABANDONED = "abandoned"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InteractionFields(_Strict):
+    event_id: Identifier
+    customer_id: Identifier
+    touchpoint: Slug
+    channel: Channel
+    occurred_at: UtcDatetime
+    outcome: Outcome
+    wait_seconds: float | None = Field(default=None, ge=0, le=30 * 86400)
+    duration_seconds: float | None = Field(default=None, ge=0, le=30 * 86400)
+    transfers: int | None = Field(default=None, ge=0, le=100)
+    employee_id: Identifier | None = None
+    employee_ease: int | None = Field(default=None, ge=1, le=7)
+    attributes: Attributes = Field(default_factory=dict)
+
+    @property
+    def occurred(self) -> datetime:
+        return self.occurred_at
+
+
+class SurveyResponseFields(_Strict):
+    event_id: Identifier
+    customer_id: Identifier
+    relationship: bool = Field(
+        default=False, description="A periodic relationship NPS, not tied to a touchpoint."
+    )
+    touchpoint: Slug | None = Field(default=None, validate_default=True)
+    interaction_event_id: Identifier | None = None
+    answered_at: UtcDatetime
+    nps: int | None = Field(default=None, ge=0, le=10)
+    csat: int | None = Field(default=None, ge=1, le=5)
+    ces: int | None = Field(default=None, ge=1, le=7)
+    expected: int | None = Field(default=None, ge=1, le=5)
+    perceived: int | None = Field(default=None, ge=1, le=5, validate_default=True)
+    verbatim: str | None = Field(default=None, max_length=5000)
+    language: LanguageTag | None = None
+
+    @field_validator("touchpoint")
+    @classmethod
+    def _touchpoint_or_relationship(cls, value: str | None, info: ValidationInfo) -> str | None:
+        relationship = info.data.get("relationship", False)
+        if value is None and not relationship:
+            raise ValueError("required, unless relationship is true")
+        if value is not None and relationship:
+            raise ValueError("a relationship survey has no touchpoint")
+        return value
+
+    @field_validator("perceived")
+    @classmethod
+    def _perceived_with_expected(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if (value is None) != (info.data.get("expected") is None):
+            raise ValueError("expected and perceived are answered together")
+        return value
+
+    @model_validator(mode="after")
+    def _at_least_one_answer(self) -> SurveyResponseFields:
+        answers = (self.nps, self.csat, self.ces, self.expected, self.verbatim)
+        if all(answer is None for answer in answers):
+            raise ValueError("at least one answer: nps, csat, ces, expected/perceived or verbatim")
+        return self
+
+    @property
+    def occurred(self) -> datetime:
+        return self.answered_at
+
+
+class CustomerFields(_Strict):
+    customer_id: Identifier
+    persona: Slug | None = None
+    value_tier: Slug | None = None
+    locale: LanguageTag | None = None
+    timezone: TimeZoneName | None = None
+    survey_opt_out: bool | None = None
+    updated_at: UtcDatetime | None = Field(
+        default=None,
+        description="When the profile changed at the source; defaults to reception time. "
+        "A profile older than the one held is ignored downstream.",
+    )
+
+
+class Event(BaseModel):
+    """Base of every event on Kafka: an id for de-duplication and the customer key."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    ce_type: ClassVar[str]
+    topic: ClassVar[topics.Topic]
+
+    event_id: Identifier
+    customer_id: Identifier
+
+    @property
+    def occurred(self) -> datetime:
+        raise NotImplementedError
+
+
+class InteractionRecorded(InteractionFields, Event):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    ce_type: ClassVar[str] = "cxloop.interaction.recorded"
+    topic: ClassVar[topics.Topic] = topics.INTERACTIONS
+
+    received_at: UtcDatetime
+
+
+class SurveyAnswered(SurveyResponseFields, Event):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    ce_type: ClassVar[str] = "cxloop.survey.answered"
+    topic: ClassVar[topics.Topic] = topics.SURVEY_RESPONSES
+
+    received_at: UtcDatetime
+
+
+class CustomerProfileUpdated(CustomerFields, Event):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    ce_type: ClassVar[str] = "cxloop.customer.profile-updated"
+    topic: ClassVar[topics.Topic] = topics.CUSTOMERS
+
+    updated_at: UtcDatetime
+    received_at: UtcDatetime
+
+    @property
+    def occurred(self) -> datetime:
+        return self.updated_at

@@ -1,0 +1,142 @@
+"""What every service's FastAPI app has: problem+json errors, body limits, API keys, health."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import json
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.auth import KeyRing
+from shared.config import ServiceSettings
+from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+DEFAULT_BODY_LIMIT = 64 * 1024
+
+
+class BodyLimit:
+    """Refuse request bodies over a per-path limit with 413.
+
+    A declared Content-Length over the limit is refused before reading; a chunked body is
+    read up to the limit and then handed to the app whole (the app would buffer it anyway).
+    """
+
+    def __init__(self, app: ASGIApp, limits: Mapping[str, int], default: int) -> None:
+        self.app = app
+        self.limits = dict(limits)
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.get(scope["path"], self.default)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_413(scope, send, limit)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay(message, receive), send)
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > limit:
+                await _send_413(scope, send, limit)
+                return
+        first: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
+        await self.app(scope, _replay(first, receive), send)
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    pending = [first]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+async def _send_413(scope: Scope, send: Send, limit: int) -> None:
+    body = Problem(
+        title="Request body too large",
+        status=413,
+        detail=f"the limit for this endpoint is {limit} bytes",
+        instance=scope["path"],
+    ).model_dump(exclude_none=True)
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    routers: tuple[APIRouter, ...] = (),
+    body_limits: Mapping[str, int] | None = None,
+    default_body_limit: int = DEFAULT_BODY_LIMIT,
+) -> FastAPI:
+    app = FastAPI(
+        title=title, description=description, version="0.1.0", lifespan=lifespan
+    )
+    app.state.settings = settings
+    app.state.keyring = KeyRing(settings.api_keys)
+    app.state.readiness = {}
+    app.state.liveness = {}
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimit, limits=body_limits or {}, default=default_body_limit)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/healthz", summary="Liveness: the process and its consumers run")
+async def healthz(request: Request) -> JSONResponse:
+    failures = {name: reason for name, probe in request.app.state.liveness.items()
+                if (reason := probe()) is not None}
+    status = 503 if failures else 200
+    return JSONResponse({"status": "fail" if failures else "ok", "failures": failures}, status)
+
+
+@health_router.get("/readyz", summary="Readiness: every dependency (broker, database) answers")
+async def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, ReadinessCheck] = request.app.state.readiness
+    results = await asyncio.gather(*(_probe(check) for check in checks.values()))
+    report: dict[str, Any] = dict(zip(checks, results, strict=True))
+    ready = all(result == "ok" for result in results)
+    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": report},
+                        200 if ready else 503)
+
+
+async def _probe(check: ReadinessCheck, timeout: float = 2.0) -> str:
+    try:
+        await asyncio.wait_for(check(), timeout)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"[:200] or "failed"
+    return "ok"

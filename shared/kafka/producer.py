@@ -1,0 +1,104 @@
+"""The one Kafka producer of a process, publishing cxloop events durably (acks=all)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from shared.config import ServiceSettings
+from shared.events.envelope import encode
+from shared.events.schemas import Event
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker did not acknowledge in time; nothing may be claimed accepted."""
+
+
+def create_producer(settings: ServiceSettings, **overrides: Any) -> AIOKafkaProducer:
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "client_id": settings.service_name,
+        "acks": "all",
+        "enable_idempotence": settings.kafka_enable_idempotence,
+        "linger_ms": settings.kafka_linger_ms,
+        "request_timeout_ms": settings.kafka_request_timeout_ms,
+        "retry_backoff_ms": 100,
+        "max_batch_size": 256 * 1024,
+        "compression_type": None,
+    }
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+class EventPublisher:
+    """Publishes events and waits for the broker's acknowledgement of each.
+
+    ``publish_many`` returns one outcome per event, in order: ``None`` when the broker
+    acknowledged it, or the error that kept it from being acknowledged.
+    """
+
+    def __init__(self, producer: AIOKafkaProducer, source: str, timeout: float) -> None:
+        self._producer = producer
+        self._source = source
+        self._timeout = timeout
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        return self._producer
+
+    async def publish(self, event: Event) -> None:
+        """:raises BrokerUnavailable: when the broker does not acknowledge in time."""
+        (error,) = await self.publish_many([event])
+        if error is not None:
+            raise BrokerUnavailable(str(error)) from error
+
+    async def publish_many(self, events: Sequence[Event]) -> list[BaseException | None]:
+        if not events:
+            return []
+        sends = [asyncio.ensure_future(self._send(event)) for event in events]
+        done, pending = await asyncio.wait(sends, timeout=self._timeout)
+        for future in pending:
+            future.cancel()
+        outcomes: list[BaseException | None] = []
+        for future in sends:
+            if future in pending:
+                outcomes.append(BrokerUnavailable("no acknowledgement before the deadline"))
+            else:
+                outcomes.append(future.exception())
+        return outcomes
+
+    async def _send(self, event: Event) -> None:
+        message = encode(event, self._source)
+        try:
+            delivery = await self._producer.send(
+                event.topic.name,
+                value=message.value,
+                key=event.customer_id.encode(),
+                headers=list(message.headers.items()),
+            )
+            await delivery
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+async def ping_broker(producer: AIOKafkaProducer) -> None:
+    """:raises KafkaError: when no broker answers a metadata request."""
+    await producer.client.fetch_all_metadata()
+
+
+async def start_when_reachable(client: Any, wait: float, what: str = "broker") -> None:
+    """Start an aiokafka client, retrying while the broker comes up (e.g. started together)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        try:
+            await client.start()
+            return
+        except KafkaError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.5)

@@ -1,0 +1,209 @@
+"""One runner for every consumer: batches, idempotent effects, commit after the database.
+
+For each batch from ``getmany``: decode every record (a malformed one goes to the dead-letter
+topic), hand the rest to the consumer's handler inside one database transaction, commit it,
+publish the events the handler returned, and only then commit offset+1 per partition.
+A crash anywhere before the offset commit means redelivery, which the handlers make a no-op
+(each event id is recorded in the same transaction as its effect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.config import ServiceSettings
+from shared.events.envelope import Envelope, InvalidEnvelope, decode
+from shared.events.schemas import Event
+from shared.events.topics import Topic
+from shared.kafka.deadletter import dead_letter
+from shared.kafka.producer import EventPublisher
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Consumed:
+    """A decoded record with its position, as handlers receive it."""
+
+    record: ConsumerRecord[bytes, bytes]
+    envelope: Envelope
+
+    @property
+    def event(self) -> Event:
+        return self.envelope.data
+
+
+Handler = Callable[[AsyncSession, Sequence[Consumed]], Awaitable[Sequence[Event]]]
+
+
+class InvalidEvent(Exception):
+    """Raised by a handler for one event it can never process; that event is dead-lettered."""
+
+    def __init__(self, consumed: Consumed, reason: str) -> None:
+        super().__init__(reason)
+        self.consumed = consumed
+        self.reason = reason
+
+
+class ConsumerStalled(RuntimeError):
+    """A batch kept failing past the retry budget; nothing of it was committed."""
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    name: str
+    topics: tuple[Topic, ...]
+    group: str
+    handler: Handler
+    max_batch: int = 500
+    poll_timeout_ms: int = 250
+    max_retries: int = 5
+    retry_backoff: float = 0.5
+
+
+class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Holds a rebalance until the batch in hand is processed and its offsets committed."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        async with self._lock:
+            pass
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        pass
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        spec: ConsumerSpec,
+        settings: ServiceSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: EventPublisher,
+    ) -> None:
+        self.spec = spec
+        self._settings = settings
+        self._sessions = sessions
+        self._publisher = publisher
+        self._stopping = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self.processed = 0
+        self.dead_lettered = 0
+
+    def stop(self) -> None:
+        """Ask the runner to finish the batch in hand, commit it and leave the group."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until :meth:`stop`.
+
+        :raises ConsumerStalled: a batch failed ``max_retries`` times; its offsets stay
+            uncommitted, so whoever takes the partitions next reprocesses it.
+        """
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            client_id=f"{self._settings.service_name}-{self.spec.name}",
+            group_id=self.spec.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        consumer.subscribe([t.name for t in self.spec.topics], listener=_WaitForBatch(self._lock))
+        await consumer.start()
+        log.info("consumer started", consumer=self.spec.name, group=self.spec.group)
+        try:
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(
+                    timeout_ms=self.spec.poll_timeout_ms, max_records=self.spec.max_batch
+                )
+                if batch:
+                    async with self._lock:
+                        await self._process(consumer, batch)
+        finally:
+            await consumer.stop()
+            log.info("consumer stopped", consumer=self.spec.name)
+
+    async def _process(
+        self,
+        consumer: AIOKafkaConsumer,
+        batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+    ) -> None:
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        consumed: list[Consumed] = []
+        for records in batch.values():
+            for record in records:
+                try:
+                    envelope = decode(list(record.headers or ()), record.key, record.value)
+                except InvalidEnvelope as exc:
+                    await self._dead_letter(record, str(exc))
+                    continue
+                consumed.append(Consumed(record, envelope))
+        outgoing = await self._handle_with_retries(consumed)
+        await self._publish_with_retries(outgoing)
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError:
+            # The group moved on; the next owner re-reads and the handlers make it a no-op.
+            log.warning("offset commit refused after rebalance", consumer=self.spec.name)
+        self.processed += len(consumed)
+
+    async def _handle_with_retries(self, consumed: list[Consumed]) -> Sequence[Event]:
+        failures = 0
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    return await self.spec.handler(session, consumed) if consumed else ()
+            except InvalidEvent as exc:
+                await self._dead_letter(exc.consumed.record, exc.reason)
+                consumed = [c for c in consumed if c is not exc.consumed]
+            except Exception as exc:
+                failures += 1
+                await self._back_off(failures, exc)
+
+    async def _publish_with_retries(self, events: Sequence[Event]) -> None:
+        failures = 0
+        while events:
+            outcomes = await self._publisher.publish_many(events)
+            failed = [(event, error) for event, error in zip(events, outcomes, strict=True) if error]
+            events = [event for event, _ in failed]
+            if failed:
+                failures += 1
+                await self._back_off(failures, failed[0][1])
+
+    async def _back_off(self, failures: int, exc: BaseException | None) -> None:
+        if failures > self.spec.max_retries:
+            raise ConsumerStalled(f"{self.spec.name}: {exc!r}") from exc
+        delay = min(self.spec.retry_backoff * 2 ** (failures - 1), 30.0)
+        log.warning(
+            "batch failed, retrying", consumer=self.spec.name, attempt=failures, error=repr(exc)
+        )
+        await asyncio.sleep(delay)
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        log.warning(
+            "dead-lettered",
+            consumer=self.spec.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason[:300],
+        )
+        failures = 0
+        while True:
+            try:
+                await dead_letter(self._publisher.producer, record, self.spec.name, reason)
+                break
+            except KafkaError as exc:
+                failures += 1
+                await self._back_off(failures, exc)
+        self.dead_lettered += 1

@@ -1,0 +1,129 @@
+"""RFC 9457 problem details for every error a service returns.
+
+Validation problems list each offending field as ``errors: [{field, pointer, message}]``
+where ``field`` is a dotted path (``items.3.nps``) and ``pointer`` a JSON pointer into the
+request body (``#/items/3/nps``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger(__name__)
+
+
+class FieldError(BaseModel):
+    field: str
+    pointer: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of an error response (``application/problem+json``)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def field_error(location: Sequence[str | int], message: str) -> FieldError:
+    parts = [str(part) for part in location]
+    return FieldError(
+        field=".".join(parts) or "(body)",
+        pointer="#/" + "/".join(parts),
+        message=message.removeprefix("Value error, "),
+    )
+
+
+def field_errors(
+    pydantic_errors: Iterable[Any], prefix: Sequence[str | int] = ()
+) -> list[FieldError]:
+    """Translate pydantic's error list, placing each location under ``prefix``."""
+    return [field_error((*prefix, *err["loc"]), err["msg"]) for err in pydantic_errors]
+
+
+@dataclass
+class ProblemError(Exception):
+    status: int
+    title: str
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+    headers: dict[str, str] | None = None
+    type: str = "about:blank"
+
+
+def problem_response(request: Request, exc: ProblemError) -> JSONResponse:
+    body = Problem(
+        type=exc.type,
+        title=exc.title,
+        status=exc.status,
+        detail=exc.detail,
+        instance=request.url.path,
+        errors=exc.errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=exc.status,
+        media_type=PROBLEM_JSON,
+        headers=exc.headers,
+    )
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(request, exc)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        field_error(err["loc"][1:] if err["loc"][:1] == ("body",) else err["loc"], err["msg"])
+        for err in exc.errors()
+    ]
+    problem = ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
+    return problem_response(request, problem)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(
+        request, ProblemError(exc.status_code, title, detail, headers=exc.headers)
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path)
+    return problem_response(request, ProblemError(500, "Internal error"))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+    for status, description in {
+        401: "Missing or unknown API key",
+        403: "API key lacks the required scope",
+        413: "Request body too large",
+        422: "Invalid request; `errors` names each field",
+    }.items()
+}

@@ -1,0 +1,164 @@
+"""Real infrastructure for the suite: PostgreSQL and a Kafka-compatible broker.
+
+With DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS set, the suite runs against those (e.g. Apache
+Kafka from docker-compose); otherwise it starts the embedded ones, once per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from fastapi import FastAPI
+
+from shared.config import ApiKey, ServiceSettings, hash_api_key
+from shared.db.migrations import upgrade
+from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from shared.kafka.admin import ensure_topics
+
+
+@dataclass(frozen=True)
+class Infra:
+    database_url: str
+    bootstrap_servers: str
+    embedded_broker: bool
+
+
+@dataclass(frozen=True)
+class Keys:
+    writer: str
+    reader: str
+    all: tuple[ApiKey, ...]
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    postgres = broker = None
+    database_url = os.environ.get("DATABASE_URL")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not database_url:
+        postgres = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True)
+        database_url = postgres.start()
+    if not bootstrap:
+        broker = EmbeddedBroker(log=Path(tmp_path_factory.mktemp("broker")) / "broker.log")
+        bootstrap = broker.start()
+    try:
+        upgrade(database_url)
+        settings = ServiceSettings(kafka_bootstrap_servers=bootstrap)
+        asyncio.run(ensure_topics(settings))
+        yield Infra(database_url, bootstrap, embedded_broker=broker is not None)
+    finally:
+        if broker is not None:
+            broker.stop()
+        if postgres is not None:
+            postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def keys() -> Keys:
+    writer, reader = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    return Keys(
+        writer=writer,
+        reader=reader,
+        all=(
+            ApiKey(name="website", sha256=hash_api_key(writer), scopes=frozenset({"events:write"})),
+            ApiKey(name="ops", sha256=hash_api_key(reader), scopes=frozenset({"ops:*"})),
+        ),
+    )
+
+
+def settings_for(infra: Infra, keys: Keys, cls: type[ServiceSettings], **overrides: Any) -> Any:
+    values: dict[str, Any] = {
+        "database_url": infra.database_url,
+        "kafka_bootstrap_servers": infra.bootstrap_servers,
+        "kafka_enable_idempotence": not infra.embedded_broker,
+        "api_keys": keys.all,
+        "log_json": False,
+        "startup_wait_seconds": 5,
+    }
+    values.update(overrides)
+    return cls(**values)
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Run ``app`` under a real uvicorn on a free loopback port; yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def consume(
+    bootstrap: str, topic: str, want: int, timeout: float = 15.0, **filters: bytes
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read ``topic`` from the start until ``want`` records match the header ``filters``."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    partitions = consumer.partitions_for_topic(topic) or set()
+    consumer.assign([TopicPartition(topic, p) for p in partitions])
+    await consumer.seek_to_beginning()
+    found: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(found) < want:
+                batch = await consumer.getmany(timeout_ms=200)
+                for records in batch.values():
+                    found += [r for r in records if _matches(r, filters)]
+    except TimeoutError:
+        pass
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def read_all(
+    bootstrap: str, topic: str, **filters: bytes
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of ``topic`` published so far that matches the header ``filters``."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning()
+        ends = await consumer.end_offsets(partitions)
+        found: list[ConsumerRecord[bytes, bytes]] = []
+        async with asyncio.timeout(30):
+            while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    found += [r for r in records if _matches(r, filters)]
+        return found
+    finally:
+        await consumer.stop()
+
+
+def _matches(record: ConsumerRecord[bytes, bytes], filters: dict[str, bytes]) -> bool:
+    headers = dict(record.headers or ())
+    return all(headers.get(name) == value for name, value in filters.items())
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,100 @@
+"""POST /v1/batch: every valid item is published, every invalid one reported by index."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.conftest import Infra, read_all, unique
+from tests.ingest.factories import create_customer, create_interaction, create_survey_response
+
+
+async def test_batch_accepts_valid_items_and_reports_invalid_ones(
+    client: httpx.AsyncClient, infra: Infra
+) -> None:
+    customer = unique("cust")
+    items = [
+        {"type": "interaction", **create_interaction(customer_id=customer)},
+        {"type": "survey_response", **create_survey_response(customer_id=customer, nps=12)},
+        {"type": "survey_response", **create_survey_response(customer_id=customer)},
+        {"type": "customer", **create_customer(customer_id=customer)},
+        {"type": "complaint", "customer_id": customer},
+        "not an object",
+    ]
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert result["accepted"] == 3
+    assert result["accepted_indexes"] == [0, 2, 3]
+    assert result["failed"] == []
+    rejected = {item["index"]: item["errors"] for item in result["rejected"]}
+    assert set(rejected) == {1, 4, 5}
+    assert rejected[1] == [
+        {
+            "field": "items.1.nps",
+            "pointer": "#/items/1/nps",
+            "message": "Input should be less than or equal to 10",
+        }
+    ]
+    assert rejected[4][0]["field"] == "items.4.type"
+    assert rejected[5][0]["field"] == "items.5"
+
+    published = await read_all(infra.bootstrap_servers, "cx.survey-responses")
+    ids = {json.loads(r.value)["event_id"] for r in published if r.key == customer.encode()}
+    assert ids == {items[2]["event_id"]}  # type: ignore[index]
+    interactions = await read_all(
+        infra.bootstrap_servers, "cx.interactions", ce_id=items[0]["event_id"].encode()  # type: ignore[index]
+    )
+    assert len(interactions) == 1
+
+
+async def test_batch_with_no_valid_item_is_refused(client: httpx.AsyncClient) -> None:
+    items = [
+        {"type": "interaction", **create_interaction(channel="fax")},
+        {"type": "customer", **create_customer(timezone="Nowhere")},
+    ]
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"items.0.channel", "items.1.timezone"}
+
+
+async def test_batch_of_a_thousand_is_accepted(client: httpx.AsyncClient) -> None:
+    items = [{"type": "interaction", **create_interaction(attributes={})} for _ in range(1000)]
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1000
+
+
+async def test_batch_over_a_thousand_items_is_refused(client: httpx.AsyncClient) -> None:
+    items = [{"type": "customer", "customer_id": f"c{i}"} for i in range(1001)]
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "items"
+
+
+async def test_batch_over_one_megabyte_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    items = [
+        {"type": "survey_response", **create_survey_response(verbatim="é" * 2500)}
+        for _ in range(200)
+    ]
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_empty_batch_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/batch", json={"items": []})
+
+    assert response.status_code == 422

@@ -1,0 +1,157 @@
+"""Bad input gets RFC 9457 problem+json naming each field; nothing of it is published."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.ingest.factories import create_customer, create_interaction, create_survey_response
+
+
+def fields_of(response: httpx.Response) -> set[str]:
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == response.status_code
+    return {error["field"] for error in problem["errors"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"event_id": ""}, "event_id"),
+        ({"event_id": "x" * 129}, "event_id"),
+        ({"event_id": "has space"}, "event_id"),
+        ({"customer_id": None}, "customer_id"),
+        ({"touchpoint": "Check Out"}, "touchpoint"),
+        ({"channel": "fax"}, "channel"),
+        ({"occurred_at": "2026-01-01T10:00:00"}, "occurred_at"),
+        ({"occurred_at": "yesterday"}, "occurred_at"),
+        ({"outcome": "meh"}, "outcome"),
+        ({"wait_seconds": -1}, "wait_seconds"),
+        ({"transfers": 1.5}, "transfers"),
+        ({"employee_ease": 8}, "employee_ease"),
+        ({"employee_ease": 0}, "employee_ease"),
+        ({"attributes": {f"k{i}": i for i in range(33)}}, "attributes"),
+        ({"attributes": {"nested": {"a": 1}}}, "attributes"),
+        ({"attributes": {"long": "x" * 257}}, "attributes"),
+        ({"unknown_field": 1}, "unknown_field"),
+    ],
+)
+async def test_invalid_interaction_names_the_field(
+    client: httpx.AsyncClient, change: dict[str, Any], field: str
+) -> None:
+    response = await client.post("/v1/interactions", json=create_interaction(**change))
+
+    assert response.status_code == 422
+    assert field in fields_of(response)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"nps": 11}, "nps"),
+        ({"nps": -1}, "nps"),
+        ({"csat": 0}, "csat"),
+        ({"csat": 6}, "csat"),
+        ({"ces": 8}, "ces"),
+        ({"expected": 6}, "expected"),
+        ({"perceived": None}, "perceived"),
+        ({"verbatim": "x" * 5001}, "verbatim"),
+        ({"language": "not a tag"}, "language"),
+        ({"touchpoint": None}, "touchpoint"),
+        ({"relationship": True}, "touchpoint"),
+    ],
+)
+async def test_invalid_survey_response_names_the_field(
+    client: httpx.AsyncClient, change: dict[str, Any], field: str
+) -> None:
+    response = await client.post("/v1/survey-responses", json=create_survey_response(**change))
+
+    assert response.status_code == 422
+    assert field in fields_of(response)
+
+
+async def test_survey_response_needs_an_answer(client: httpx.AsyncClient) -> None:
+    body = create_survey_response(
+        nps=None, csat=None, ces=None, expected=None, perceived=None, verbatim=None
+    )
+
+    response = await client.post("/v1/survey-responses", json=body)
+
+    assert response.status_code == 422
+    assert "at least one answer" in response.json()["errors"][0]["message"]
+
+
+async def test_boundary_answers_are_accepted(client: httpx.AsyncClient) -> None:
+    for answers in ({"nps": 0, "csat": 1, "ces": 1}, {"nps": 10, "csat": 5, "ces": 7}):
+        body = create_survey_response(**answers, verbatim="x" * 5000)
+        assert (await client.post("/v1/survey-responses", json=body)).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"timezone": "Mars/Olympus"}, "timezone"), ({"persona": ""}, "persona")],
+)
+async def test_invalid_customer_names_the_field(
+    client: httpx.AsyncClient, change: dict[str, Any], field: str
+) -> None:
+    response = await client.post("/v1/customers", json=create_customer(**change))
+
+    assert response.status_code == 422
+    assert field in fields_of(response)
+
+
+async def test_events_from_the_future_are_refused(client: httpx.AsyncClient) -> None:
+    soon = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
+    later = (datetime.now(UTC) + timedelta(minutes=6)).isoformat()
+
+    accepted = await client.post("/v1/interactions", json=create_interaction(occurred_at=soon))
+    refused = await client.post("/v1/survey-responses", json=create_survey_response(answered_at=later))
+
+    assert accepted.status_code == 202
+    assert refused.status_code == 422
+    assert fields_of(refused) == {"answered_at"}
+
+
+async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/interactions", content=b"{not json", headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_oversize_event_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    body = create_interaction(attributes={"blob": "x" * 256})
+    padded = {**body, "padding": "x" * 70_000}
+
+    response = await client.post("/v1/interactions", json=padded)
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_oversize_chunked_body_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    """No Content-Length: the body is read up to the limit (64 KiB), then refused."""
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(16):
+            yield b"x" * 4096
+        yield b"one byte too many"
+
+    response = await client.post(
+        "/v1/interactions", content=chunks(), headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 413
+
+
+async def test_unknown_path_is_a_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/nowhere")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
