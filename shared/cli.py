@@ -76,8 +76,9 @@ def infra(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from shared.infra.stack import Stack, run_services
 
-    with Stack(Path(args.data_dir)) as stack:
-        return run_services(stack, SERVICES, ROOT / "Procfile")
+    ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+    with Stack(Path(args.data_dir), broker_port=args.broker_port) as stack:
+        return run_services(stack, ports, ROOT / "Procfile")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,6 +87,8 @@ def parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("run", help="the whole system: infrastructure, migrations, services")
     cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
+    cmd.add_argument("--base-port", type=int, default=8001, help="ingest's; the others follow")
+    cmd.add_argument("--broker-port", type=int, default=9092, help="the embedded broker's")
     cmd.set_defaults(func=run)
 
     cmd = commands.add_parser("serve", help="start one service")

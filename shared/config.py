@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     kafka_linger_ms: int = Field(default=2, ge=0)
     kafka_default_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    # A consumer that vanishes (kill -9) keeps its partitions this long before a rebalance.
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
     # How long a starting service waits for the broker and the database to answer.
     startup_wait_seconds: float = Field(default=60, ge=0)
 

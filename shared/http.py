@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import json
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +18,7 @@ from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 DEFAULT_BODY_LIMIT = 64 * 1024
+PROBE_TIMEOUT = 2.0
 
 
 class BodyLimit:
@@ -98,9 +99,7 @@ def create_service_app(
     body_limits: Mapping[str, int] | None = None,
     default_body_limit: int = DEFAULT_BODY_LIMIT,
 ) -> FastAPI:
-    app = FastAPI(
-        title=title, description=description, version="0.1.0", lifespan=lifespan
-    )
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.keyring = KeyRing(settings.api_keys)
     app.state.readiness = {}
@@ -118,8 +117,11 @@ health_router = APIRouter(tags=["health"])
 
 @health_router.get("/healthz", summary="Liveness: the process and its consumers run")
 async def healthz(request: Request) -> JSONResponse:
-    failures = {name: reason for name, probe in request.app.state.liveness.items()
-                if (reason := probe()) is not None}
+    failures = {
+        name: reason
+        for name, probe in request.app.state.liveness.items()
+        if (reason := probe()) is not None
+    }
     status = 503 if failures else 200
     return JSONResponse({"status": "fail" if failures else "ok", "failures": failures}, status)
 
@@ -130,13 +132,14 @@ async def readyz(request: Request) -> JSONResponse:
     results = await asyncio.gather(*(_probe(check) for check in checks.values()))
     report: dict[str, Any] = dict(zip(checks, results, strict=True))
     ready = all(result == "ok" for result in results)
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": report},
-                        200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": report}, 200 if ready else 503
+    )
 
 
-async def _probe(check: ReadinessCheck, timeout: float = 2.0) -> str:
+async def _probe(check: ReadinessCheck) -> str:
     try:
-        await asyncio.wait_for(check(), timeout)
+        await asyncio.wait_for(check(), PROBE_TIMEOUT)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:200] or "failed"
     return "ok"

@@ -102,7 +102,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(
-        request, ProblemError(exc.status_code, title, detail, headers=exc.headers)
+        request, ProblemError(exc.status_code, title, detail, headers=dict(exc.headers or {}))
     )
 
 

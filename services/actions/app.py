@@ -1,4 +1,4 @@
-"""The actions service. Corrective tasks, the committee backlog, the journey map and the contact policy."""
+"""The actions service: corrective tasks, committee backlog, journey map, contact policy."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="cxloop actions",
-        description="Corrective tasks, the committee backlog, the journey map and the contact policy.",
+        description="Corrective tasks, committee backlog, journey map and contact policy.",
         lifespan=lifespan,
     )
 

@@ -39,7 +39,9 @@ async def _run_online(url: str, metadata: MetaData, schema: str) -> None:
 
 
 def _migrate(connection: Connection, metadata: MetaData, schema: str) -> None:
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(schema.encode())})
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(schema.encode())}
+    )
     connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     context.configure(
         connection=connection,

@@ -27,8 +27,7 @@ CONTENT_TYPE = "application/json"
 _FORMAT = JSONFormat()
 
 EVENT_MODELS: dict[str, type[Event]] = {
-    model.ce_type: model
-    for model in (InteractionRecorded, SurveyAnswered, CustomerProfileUpdated)
+    model.ce_type: model for model in (InteractionRecorded, SurveyAnswered, CustomerProfileUpdated)
 }
 
 
@@ -62,7 +61,9 @@ def encode(event: Event, source: str) -> KafkaMessage:
         "datacontenttype": CONTENT_TYPE,
         "partitionkey": event.customer_id,
     }
-    return to_binary(CloudEvent(attributes, event.model_dump_json(exclude_none=True).encode()), _FORMAT)
+    return to_binary(
+        CloudEvent(attributes, event.model_dump_json(exclude_none=True).encode()), _FORMAT
+    )
 
 
 def kafka_headers(message: KafkaMessage) -> list[tuple[str, bytes]]:

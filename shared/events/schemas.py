@@ -79,6 +79,7 @@ def _check_timezone(value: str) -> str:
         raise ValueError("must be an IANA time zone such as Europe/Paris")
     return value
 
+
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_timezone)]
 
 

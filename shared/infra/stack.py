@@ -126,6 +126,8 @@ def _announce(ports: dict[str, int], key: str | None, data_dir: Path) -> None:
     lines = ["", "cxloop is up." if not waiting else f"not ready yet: {', '.join(waiting)}"]
     lines += [f"  {name:<8} OpenAPI: http://127.0.0.1:{port}/docs" for name, port in ports.items()]
     if key:
-        lines.append(f"  API key (all scopes) for this run: {key}  (also in {data_dir}/dev-api-key)")
+        lines.append(
+            f"  API key (all scopes) for this run: {key}  (also in {data_dir}/dev-api-key)"
+        )
     lines.append("  Ctrl-C stops everything.\n")
     print("\n".join(lines), flush=True)

@@ -46,10 +46,14 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [_new_topic(t, settings) for t in topics if t.name not in existing]
         if missing:
-            try:
-                await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another process created them between the two calls
+            response = await admin.create_topics(missing)
+            failed = [
+                f"{name}: {message or code}"
+                for name, code, message in response.topic_errors
+                if code not in (0, TopicAlreadyExistsError.errno)  # a racing creator is fine
+            ]
+            if failed:
+                raise RuntimeError("topic creation failed: " + "; ".join(failed))
         return [t.name for t in missing]
     finally:
         await admin.close()

@@ -1,4 +1,4 @@
-"""The dead-letter topic: a bad message is parked there with the reason, and the consumer moves on."""
+"""The dead-letter topic: a bad message is parked there with its reason; the consumer goes on."""
 
 from __future__ import annotations
 
@@ -17,11 +17,14 @@ async def dead_letter(
 
     Waits for the broker's acknowledgement: the caller commits the offset only after it.
     """
-    headers = list(record.headers or ()) + [
+    headers = [
+        *(record.headers or ()),
         ("dlq_reason", reason[:MAX_REASON].encode()),
         ("dlq_consumer", consumer.encode()),
         ("dlq_topic", record.topic.encode()),
         ("dlq_partition", str(record.partition).encode()),
         ("dlq_offset", str(record.offset).encode()),
     ]
-    await producer.send_and_wait(DEADLETTER.name, value=record.value, key=record.key, headers=headers)
+    await producer.send_and_wait(
+        DEADLETTER.name, value=record.value, key=record.key, headers=headers
+    )

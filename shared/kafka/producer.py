@@ -60,7 +60,7 @@ class EventPublisher:
         if not events:
             return []
         sends = [asyncio.ensure_future(self._send(event)) for event in events]
-        done, pending = await asyncio.wait(sends, timeout=self._timeout)
+        _done, pending = await asyncio.wait(sends, timeout=self._timeout)
         for future in pending:
             future.cancel()
         outcomes: list[BaseException | None] = []

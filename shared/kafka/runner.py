@@ -17,9 +17,11 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.config import ServiceSettings
+from shared.db.inbox import claim_new
 from shared.events.envelope import Envelope, InvalidEnvelope, decode
 from shared.events.schemas import Event
 from shared.events.topics import Topic
@@ -42,6 +44,23 @@ class Consumed:
 
 
 Handler = Callable[[AsyncSession, Sequence[Consumed]], Awaitable[Sequence[Event]]]
+
+
+async def only_new(
+    session: AsyncSession, processed: Table, batch: Sequence[Consumed]
+) -> list[Consumed]:
+    """Claim the batch's event ids in ``processed``; return the events not applied before.
+
+    Call it inside the handler's transaction: the claim commits with the effects or not at
+    all. An id repeated within the batch is returned once, at its first position.
+    """
+    fresh = await claim_new(session, processed, (c.envelope.id for c in batch))
+    new: list[Consumed] = []
+    for consumed in batch:
+        if consumed.envelope.id in fresh:
+            fresh.discard(consumed.envelope.id)
+            new.append(consumed)
+    return new
 
 
 class InvalidEvent(Exception):
@@ -117,6 +136,8 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            session_timeout_ms=self._settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 5, 500),
         )
         consumer.subscribe([t.name for t in self.spec.topics], listener=_WaitForBatch(self._lock))
         await consumer.start()
@@ -174,7 +195,9 @@ class ConsumerRunner:
         failures = 0
         while events:
             outcomes = await self._publisher.publish_many(events)
-            failed = [(event, error) for event, error in zip(events, outcomes, strict=True) if error]
+            failed = [
+                (event, error) for event, error in zip(events, outcomes, strict=True) if error
+            ]
             events = [event for event, _ in failed]
             if failed:
                 failures += 1

@@ -9,8 +9,9 @@ from tests.conftest import Keys
 from tests.ingest.factories import create_interaction
 
 
-@pytest.mark.parametrize("path", ["/v1/interactions", "/v1/survey-responses", "/v1/customers",
-                                  "/v1/batch"])
+@pytest.mark.parametrize(
+    "path", ["/v1/interactions", "/v1/survey-responses", "/v1/customers", "/v1/batch"]
+)
 async def test_no_key_is_401(ingest_url: str, path: str) -> None:
     async with httpx.AsyncClient(base_url=ingest_url) as anonymous:
         response = await anonymous.post(path, json={})

@@ -46,7 +46,9 @@ async def test_batch_accepts_valid_items_and_reports_invalid_ones(
     ids = {json.loads(r.value)["event_id"] for r in published if r.key == customer.encode()}
     assert ids == {items[2]["event_id"]}  # type: ignore[index]
     interactions = await read_all(
-        infra.bootstrap_servers, "cx.interactions", ce_id=items[0]["event_id"].encode()  # type: ignore[index]
+        infra.bootstrap_servers,
+        "cx.interactions",
+        ce_id=items[0]["event_id"].encode(),  # type: ignore[index]
     )
     assert len(interactions) == 1
 

@@ -70,7 +70,11 @@ async def test_survey_response_is_published(client: httpx.AsyncClient, infra: In
     data = json.loads(record.value)
     assert dict(record.headers)["ce_type"] == b"cxloop.survey.answered"
     assert (data["nps"], data["csat"], data["ces"], data["expected"], data["perceived"]) == (
-        4, 2, 3, 4, 2,
+        4,
+        2,
+        3,
+        4,
+        2,
     )
     assert data["verbatim"] == "Parcel arrived two days late."
 

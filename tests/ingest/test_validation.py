@@ -109,7 +109,9 @@ async def test_events_from_the_future_are_refused(client: httpx.AsyncClient) -> 
     later = (datetime.now(UTC) + timedelta(minutes=6)).isoformat()
 
     accepted = await client.post("/v1/interactions", json=create_interaction(occurred_at=soon))
-    refused = await client.post("/v1/survey-responses", json=create_survey_response(answered_at=later))
+    refused = await client.post(
+        "/v1/survey-responses", json=create_survey_response(answered_at=later)
+    )
 
     assert accepted.status_code == 202
     assert refused.status_code == 422

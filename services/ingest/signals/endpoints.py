@@ -44,9 +44,7 @@ async def post_interaction(body: InteractionCreate, _: Writer, service: Service)
 
 
 @router.post("/survey-responses", status_code=202, responses=RESPONSES)
-async def post_survey_response(
-    body: SurveyResponseCreate, _: Writer, service: Service
-) -> Accepted:
+async def post_survey_response(body: SurveyResponseCreate, _: Writer, service: Service) -> Accepted:
     """Record one set of survey answers, for a touchpoint or the relationship."""
     return await service.accept(body)
 

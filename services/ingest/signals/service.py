@@ -160,4 +160,3 @@ def _dated_field(signal: Signal) -> tuple[str, datetime | None]:
     if isinstance(signal, SurveyResponseFields):
         return "answered_at", signal.answered_at
     return "updated_at", signal.updated_at
-

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.events.envelope import InvalidEnvelope, decode, encode
+from shared.events.schemas import InteractionRecorded, SurveyAnswered
+
+
+def survey() -> SurveyAnswered:
+    return SurveyAnswered(
+        event_id="s-1",
+        customer_id="c-1",
+        touchpoint="delivery",
+        answered_at=datetime(2026, 5, 1, 8, 0, tzinfo=UTC),
+        nps=9,
+        received_at=datetime(2026, 5, 1, 8, 1, tzinfo=UTC),
+    )
+
+
+def test_round_trip_keeps_attributes_key_and_payload() -> None:
+    message = encode(survey(), "/cxloop/ingest")
+
+    envelope = decode(list(message.headers.items()), b"c-1", message.value)
+
+    assert message.key == "c-1"
+    assert message.headers["ce_time"] == b"2026-05-01T08:00:00Z"
+    assert (envelope.id, envelope.type, envelope.source, envelope.key) == (
+        "s-1",
+        "cxloop.survey.answered",
+        "/cxloop/ingest",
+        "c-1",
+    )
+    assert envelope.data == survey()
+
+
+def test_payload_omits_absent_answers() -> None:
+    assert b"csat" not in encode(survey(), "/x").value
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda h, k, v: (h, None, v), "no key"),
+        (lambda h, k, v: ({**h, "ce_type": b"cxloop.unknown"}, k, v), "unknown event type"),
+        (lambda h, k, v: (h, k, b"[1, 2]"), "not a JSON object"),
+        (lambda h, k, v: (h, k, b'{"event_id": "s-1"}'), "does not match"),
+        (lambda h, k, v: (h, b"someone-else", v), "key differs"),
+        (lambda h, k, v: ({n: x for n, x in h.items() if n != "ce_source"}, k, v), "CloudEvent"),
+    ],
+)
+def test_malformed_messages_are_refused_with_a_reason(mutate, reason) -> None:  # type: ignore[no-untyped-def]
+    message = encode(survey(), "/x")
+    headers, key, value = mutate(dict(message.headers), b"c-1", message.value)
+
+    with pytest.raises(InvalidEnvelope, match=reason):
+        decode(list(headers.items()), key, value)
+
+
+def test_events_ignore_fields_they_do_not_know() -> None:
+    message = encode(survey(), "/x")
+    value = message.value.replace(b"{", b'{"added_later": 1,', 1)
+
+    assert decode(list(message.headers.items()), b"c-1", value).data.event_id == "s-1"
+
+
+def test_interaction_times_are_stored_in_utc() -> None:
+    event = InteractionRecorded.model_validate(
+        {
+            "event_id": "i-1",
+            "customer_id": "c-1",
+            "touchpoint": "checkout",
+            "channel": "web",
+            "outcome": "success",
+            "occurred_at": "2026-05-01T10:00:00+02:00",
+            "received_at": "2026-05-01T08:00:01Z",
+        }
+    )
+    assert event.occurred_at == datetime(2026, 5, 1, 8, 0, tzinfo=UTC)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import inspect, text
+
+from shared.config import ServiceSettings
+from shared.db.migrations import services_with_migrations, upgrade
+from shared.db.session import create_engine
+from tests.conftest import Infra
+
+
+async def test_each_service_owns_a_schema_with_its_own_history(infra: Infra) -> None:
+    # the session already upgraded: a second run changes nothing
+    await asyncio.to_thread(upgrade, infra.database_url)
+
+    engine = create_engine(ServiceSettings(database_url=infra.database_url))
+    try:
+        async with engine.connect() as conn:
+            tables = {
+                schema: await conn.run_sync(lambda c, s=schema: inspect(c).get_table_names(s))
+                for schema in services_with_migrations()
+            }
+            version = await conn.scalar(text("SELECT version_num FROM scoring.alembic_version"))
+    finally:
+        await engine.dispose()
+
+    assert set(tables) == {"actions", "alerts", "scoring"}
+    assert all({"alembic_version", "processed_event"} <= set(t) for t in tables.values())
+    assert version == "0001"
