@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +19,7 @@ from tests.ingest.factories import create_interaction
 
 
 def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    base = free_port()  # a free region of ports is likely around a free port
+    base = free_block(4)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -64,6 +66,24 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def free_block(size: int) -> int:
+    """Consecutive free ports below the ephemeral range, where no outgoing connection lands."""
+    for _ in range(50):
+        base = random.randrange(20_000, 30_000)
+        if all(bindable(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:

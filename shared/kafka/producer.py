@@ -57,32 +57,44 @@ class EventPublisher:
             raise BrokerUnavailable(str(error)) from error
 
     async def publish_many(self, events: Sequence[Event]) -> list[BaseException | None]:
-        if not events:
-            return []
-        sends = [asyncio.ensure_future(self._send(event)) for event in events]
-        _done, pending = await asyncio.wait(sends, timeout=self._timeout)
-        for future in pending:
-            future.cancel()
-        outcomes: list[BaseException | None] = []
-        for future in sends:
-            if future in pending:
-                outcomes.append(BrokerUnavailable("no acknowledgement before the deadline"))
-            else:
-                outcomes.append(future.exception())
-        return outcomes
+        sent: list[asyncio.Future[Any] | BaseException] = []
+        try:
+            async with asyncio.timeout(self._timeout):
+                for event in events:
+                    sent.append(await self._enqueue(event))
+                pending = [d for d in sent if isinstance(d, asyncio.Future)]
+                if pending:
+                    await asyncio.wait(pending)
+        except TimeoutError:
+            pass
+        return [self._outcome(sent[i] if i < len(sent) else None) for i in range(len(events))]
 
-    async def _send(self, event: Event) -> None:
+    async def _enqueue(self, event: Event) -> asyncio.Future[Any] | BaseException:
+        """Hand the event to the producer's buffer; the future resolves on acknowledgement."""
         message = encode(event, self._source)
         try:
-            delivery = await self._producer.send(
+            delivery: asyncio.Future[Any] = await self._producer.send(
                 event.topic.name,
                 value=message.value,
                 key=event.customer_id.encode(),
                 headers=list(message.headers.items()),
             )
-            await delivery
         except KafkaError as exc:
-            raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            return BrokerUnavailable(f"{type(exc).__name__}: {exc}")
+        return delivery
+
+    @staticmethod
+    def _outcome(sent: asyncio.Future[Any] | BaseException | None) -> BaseException | None:
+        if sent is None:
+            return BrokerUnavailable("not handed to the broker before the deadline")
+        if isinstance(sent, BaseException):
+            return sent
+        if not sent.done():
+            return BrokerUnavailable("no acknowledgement before the deadline")
+        error = sent.exception()
+        if error is None:
+            return None
+        return BrokerUnavailable(f"{type(error).__name__}: {error}")
 
 
 async def ping_broker(producer: AIOKafkaProducer) -> None:

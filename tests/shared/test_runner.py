@@ -124,6 +124,13 @@ async def effects(sessions: async_sessionmaker[AsyncSession], topic: Topic) -> l
         return list(rows.scalars())
 
 
+def applied(sessions: Any, topic: Topic, count: int) -> Any:
+    async def condition() -> bool:
+        return len(await effects(sessions, topic)) >= count
+
+    return condition
+
+
 def spec(topic: Topic, handler: Any = record_effects, **options: Any) -> ConsumerSpec:
     return ConsumerSpec(
         name=unique("consumer"),
@@ -172,10 +179,7 @@ async def test_every_event_is_applied_once_and_offsets_follow_the_database(
     await produce(publisher.producer, topic, events)
     runner = ConsumerRunner(spec(topic), settings, sessions, publisher)
 
-    async def all_applied() -> bool:
-        return len(await effects(sessions, topic)) >= 200
-
-    await stop(runner, await run_until(runner, all_applied))
+    await stop(runner, await run_until(runner, applied(sessions, topic, 200)))
 
     assert sorted(await effects(sessions, topic)) == sorted(e.event_id for e in events)
     assert await committed_total(settings, runner.spec.group, topic) == 200
@@ -273,13 +277,9 @@ async def test_a_handler_failing_mid_batch_loses_and_skips_nothing(
 
     runner = ConsumerRunner(spec(topic, flaky), settings, sessions, publisher)
 
-    async def all_applied() -> bool:
-        return len(await effects(sessions, topic)) >= 120
+    await stop(runner, await run_until(runner, applied(sessions, topic, 120)))
 
-    await stop(runner, await run_until(runner, all_applied))
-
-    applied = await effects(sessions, topic)
-    assert sorted(applied) == sorted(e.event_id for e in events)
+    assert sorted(await effects(sessions, topic)) == sorted(e.event_id for e in events)
     assert await committed_total(settings, runner.spec.group, topic) == 120
 
 
@@ -303,10 +303,7 @@ async def test_a_stalled_consumer_commits_nothing_and_the_next_one_resumes(
     healthy_spec = ConsumerSpec(**{**stalled_spec.__dict__, "handler": record_effects})
     healthy = ConsumerRunner(healthy_spec, settings, sessions, publisher)
 
-    async def all_applied() -> bool:
-        return len(await effects(sessions, topic)) >= 50
-
-    await stop(healthy, await run_until(healthy, all_applied))
+    await stop(healthy, await run_until(healthy, applied(sessions, topic, 50)))
     assert sorted(await effects(sessions, topic)) == sorted(e.event_id for e in events)
 
 
@@ -325,10 +322,7 @@ async def test_an_event_the_handler_refuses_is_dead_lettered_alone(
 
     runner = ConsumerRunner(spec(topic, picky), settings, sessions, publisher)
 
-    async def others_applied() -> bool:
-        return len(await effects(sessions, topic)) >= 9
-
-    await stop(runner, await run_until(runner, others_applied))
+    await stop(runner, await run_until(runner, applied(sessions, topic, 9)))
 
     assert sorted(await effects(sessions, topic)) == sorted(e.event_id for e in others)
     (parked,) = await consume(
@@ -345,20 +339,14 @@ async def test_stop_finishes_the_batch_commits_it_and_a_restart_continues(
     consumer_spec = spec(topic, max_batch=20)
     first = ConsumerRunner(consumer_spec, settings, sessions, publisher)
 
-    async def some_applied() -> bool:
-        return len(await effects(sessions, topic)) >= 100
-
-    await stop(first, await run_until(first, some_applied))
+    await stop(first, await run_until(first, applied(sessions, topic, 100)))
     applied_at_stop = len(await effects(sessions, topic))
     assert applied_at_stop < 600
     assert await committed_total(settings, consumer_spec.group, topic) == applied_at_stop
 
     second = ConsumerRunner(consumer_spec, settings, sessions, publisher)
 
-    async def all_applied() -> bool:
-        return len(await effects(sessions, topic)) >= 600
-
-    await stop(second, await run_until(second, all_applied))
+    await stop(second, await run_until(second, applied(sessions, topic, 600)))
     assert sorted(await effects(sessions, topic)) == sorted(e.event_id for e in events)
     assert second.processed == 600 - applied_at_stop
 
@@ -380,10 +368,7 @@ async def test_returned_events_are_published_before_offsets_commit(
 
     runner = ConsumerRunner(spec(topic, echo), settings, sessions, publisher)
 
-    async def all_applied() -> bool:
-        return len(await effects(sessions, topic)) >= 5
-
-    await stop(runner, await run_until(runner, all_applied))
+    await stop(runner, await run_until(runner, applied(sessions, topic, 5)))
     echoed = await consume(settings.kafka_bootstrap_servers, out_topic.name, 5)
     assert sorted(json.loads(r.value)["event_id"] for r in echoed) == sorted(
         e.event_id for e in events
