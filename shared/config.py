@@ -45,7 +45,7 @@ class ServiceSettings(BaseSettings):
     # so the embedded launcher turns this off.
     kafka_enable_idempotence: bool = True
     kafka_request_timeout_ms: int = Field(default=5000, ge=1000)
-    kafka_linger_ms: int = Field(default=2, ge=0)
+    kafka_linger_ms: int = Field(default=0, ge=0)
     kafka_default_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     # A consumer that vanishes (kill -9) keeps its partitions this long before a rebalance.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -110,6 +111,25 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def _frozen_after(
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Once started, move every object alive to the permanent GC generation.
+
+    The imported app holds ~100k long-lived objects; without this, each full collection
+    walks them all (60-90 ms on a small machine), which shows up as tail latency.
+    """
+
+    @asynccontextmanager
+    async def frozen(app: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app) if lifespan else nullcontext():
+            gc.collect()
+            gc.freeze()
+            yield
+
+    return frozen
 
 
 health_router = APIRouter(tags=["health"])

@@ -90,11 +90,18 @@ class EventPublisher:
         if isinstance(sent, BaseException):
             return sent
         if not sent.done():
+            # Reported as unavailable now; whatever it ends with later is nobody's to handle.
+            sent.add_done_callback(_discard_outcome)
             return BrokerUnavailable("no acknowledgement before the deadline")
         error = sent.exception()
         if error is None:
             return None
         return BrokerUnavailable(f"{type(error).__name__}: {error}")
+
+
+def _discard_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def ping_broker(producer: AIOKafkaProducer) -> None:

@@ -1,0 +1,44 @@
+"""What the sections share: the broker, the services they start, the figures they measure."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.infra import Kafka, Service, serve
+from shared.config import ServiceSettings
+
+# Keys of Bench.measured, for the sections that compare with another's figure.
+RAW_PRODUCE_RATE = "raw_produce_rate"
+INGEST_BATCH_RATE = "ingest_batch_rate"
+
+
+@dataclass
+class Bench:
+    kafka: Kafka
+    out_dir: Path
+    stack: AsyncExitStack
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    measured: dict[str, float] = field(default_factory=dict)
+    _services: dict[str, Service] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> ServiceSettings:
+        return self.kafka.settings
+
+    def service_environment(self) -> dict[str, str]:
+        """The settings that point a service at the bench's infrastructure."""
+        environment = {"KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap_servers}
+        if self.kafka.embedded:
+            environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
+        return environment
+
+    async def service(self, name: str) -> Service:
+        """``name`` running in its own process: started on first use, stopped at the end."""
+        if name not in self._services:
+            log = self.out_dir / f"{name}.log"
+            running = serve(name, self.service_environment(), log)
+            self._services[name] = await self.stack.enter_async_context(running)
+        return self._services[name]

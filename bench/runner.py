@@ -1,0 +1,83 @@
+"""Runs the sections in order, each within its time budget, and reports one table."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvloop
+
+from bench.context import Bench
+from bench.infra import kafka
+from bench.ingest import ingest_batch, ingest_latency
+from bench.produce import raw_produce
+from bench.report import Row, Verdict, markdown_table, write_results
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.md"
+OUT_DIR = HERE / "out"
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    run: Callable[[Bench], Awaitable[list[Row]]]
+    budget_seconds: float
+
+
+# Later sections compare with a raw limit measured by an earlier one (see Bench.measured).
+SECTIONS: tuple[Section, ...] = (
+    Section("raw produce", raw_produce, 45),
+    Section("ingest batch", ingest_batch, 60),
+    Section("ingest single-event latency", ingest_latency, 40),
+)
+
+
+async def run_section(bench: Bench, section: Section) -> list[Row]:
+    """The section's rows, or one error row when it fails or overruns its budget."""
+    print(f"{section.name} ...", flush=True)
+    started = time.perf_counter()
+    try:
+        rows = await asyncio.wait_for(section.run(bench), section.budget_seconds)
+    except TimeoutError:
+        reason = f"over its {section.budget_seconds:.0f} s budget"
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    else:
+        print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
+        return rows
+    print(f"  failed: {reason}", file=sys.stderr, flush=True)
+    summary = reason.splitlines()[0][:80] if reason else "failed"
+    return [Row(section.name, f"error: {summary}", "—", Verdict.ERROR)]
+
+
+async def run(sections: Sequence[Section]) -> int:
+    current = asyncio.current_task()
+    assert current is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
+    OUT_DIR.mkdir(exist_ok=True)
+    rows: list[Row] = []
+    async with AsyncExitStack() as stack:
+        broker = await stack.enter_async_context(kafka(OUT_DIR / "broker.log"))
+        bench = Bench(broker, OUT_DIR, stack)
+        for section in sections:
+            rows += await run_section(bench, section)
+    table = markdown_table(rows)
+    print(f"\n{table}\n")
+    write_results(RESULTS, table, broker.description)
+    print(f"written to {RESULTS}")
+    return 1 if any(row.verdict is Verdict.ERROR for row in rows) else 0
+
+
+def main() -> int:
+    try:
+        return uvloop.run(run(SECTIONS))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted", file=sys.stderr)
+        return 130
