@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +21,9 @@ from shared.kafka.producer import (
     ping_broker,
     start_when_reachable,
 )
+from shared.kafka.runner import ConsumerRunner, ConsumerSpec, ConsumerStalled
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -49,3 +55,44 @@ async def open_resources(
         await producer.stop()
         if resources.engine is not None:
             await resources.engine.dispose()
+
+
+@asynccontextmanager
+async def running_consumers(
+    app: FastAPI,
+    settings: ServiceSettings,
+    resources: Resources,
+    specs: Sequence[ConsumerSpec],
+    restart_after: float = 10.0,
+) -> AsyncIterator[list[ConsumerRunner]]:
+    """Run each consumer in the background for the life of the app.
+
+    A runner that stalls (see ``ConsumerStalled``) has committed nothing of its failing
+    batch; it is started again after ``restart_after`` seconds, and ``/healthz`` reports
+    it meanwhile. On exit every runner finishes its batch, commits and leaves its group.
+    """
+    assert resources.sessions is not None, "consumers need the database"
+    runners = [ConsumerRunner(spec, settings, resources.sessions, resources.publisher)
+               for spec in specs]  # fmt: skip
+    stalled: dict[str, str] = {}
+    tasks = [asyncio.create_task(_supervise(r, stalled, restart_after)) for r in runners]
+    app.state.liveness["consumers"] = lambda: "; ".join(stalled.values()) or None
+    try:
+        yield runners
+    finally:
+        for runner in runners:
+            runner.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _supervise(runner: ConsumerRunner, stalled: dict[str, str], pause: float) -> None:
+    while True:
+        try:
+            await runner.run()
+            return
+        except (ConsumerStalled, KafkaError, OSError) as exc:
+            stalled[runner.spec.name] = f"{runner.spec.name}: {exc}"[:300]
+            log.error("consumer stopped, restarting", consumer=runner.spec.name, error=repr(exc))
+            if await runner.wait_stopped(pause):
+                return
+            stalled.pop(runner.spec.name, None)

@@ -1,16 +1,23 @@
-"""The scoring service. Per-customer lived experience and touchpoint statistics."""
+"""The scoring service: per-customer lived experience and touchpoint statistics."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from services.scoring.config import ScoringSettings
+from services.scoring.consumer import consumer_specs
+from services.scoring.experience.endpoints import router as experience_router
+from services.scoring.experience.service import ExperienceService
+from services.scoring.stats.endpoints import router as stats_router
 from shared.http import create_service_app
+from shared.kafka.journey_watch import JourneyMapHolder, watch_journey_map
 from shared.logging import configure_logging
-from shared.runtime import open_resources
+from shared.runtime import open_resources, running_consumers
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
@@ -18,14 +25,27 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(app, settings, database=True):
-            yield
+        journey = JourneyMapHolder()
+        experience = ExperienceService(settings, journey)
+        app.state.journey = journey
+        watcher = asyncio.create_task(watch_journey_map(settings, journey))
+        try:
+            async with open_resources(app, settings, database=True) as resources:
+                app.state.sessions = resources.sessions
+                specs = consumer_specs(settings, experience)
+                async with running_consumers(app, settings, resources, specs):
+                    yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     return create_service_app(
         settings,
         title="cxloop scoring",
-        description="Per-customer lived experience and touchpoint statistics.",
+        description="Per-customer lived experience (LXI) and touchpoint statistics.",
         lifespan=lifespan,
+        routers=(experience_router, stats_router),
     )
 
 

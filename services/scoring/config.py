@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.config import ServiceSettings
 
 
 class ScoringSettings(ServiceSettings):
+    """The scoring model's defaults; the formulas themselves are fixed (see the README)."""
+
     service_name: str = "scoring"
     port: int = 8002
+    half_life_days: float = Field(default=90, gt=0)
+    positive_threshold: float = Field(default=0.3, gt=0, le=1)
+    negative_threshold: float = Field(default=-0.3, ge=-1, lt=0)
+    repeat_window_days: float = Field(default=7, gt=0)
+    moment_of_truth_factor: float = Field(default=3, gt=0)
+    survey_weight: float = Field(default=1.0, gt=0)
+    interaction_weight: float = Field(default=0.5, gt=0)
+    consumer_batch: int = Field(default=500, ge=1)

@@ -1,8 +1,21 @@
-"""Tables of the scoring service, all in its own schema."""
+"""Tables of the scoring service, all in its own schema. State lives here, not in RAM."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    func,
+)
 
 from shared.db.inbox import processed_event_table
 
@@ -10,3 +23,86 @@ SCHEMA = "scoring"
 metadata = MetaData(schema=SCHEMA)
 
 processed_event = processed_event_table(metadata, SCHEMA)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("customer_id", String(128), primary_key=True),
+    Column("s", Float, nullable=False, server_default="0"),
+    Column("w", Float, nullable=False, server_default="0"),
+    Column("t_ref", DateTime(timezone=True)),
+    Column("signals", Integer, nullable=False, server_default="0"),
+    Column("positives", Integer, nullable=False, server_default="0"),
+    Column("negatives", Integer, nullable=False, server_default="0"),
+    Column("last_nps", SmallInteger),
+    Column("last_nps_at", DateTime(timezone=True)),
+    Column("persona", String(64)),
+    Column("value_tier", String(64)),
+    Column("profile_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One row per evaluated signal: the ledger behind the timeline and the contribution ledger,
+# and the record that makes a redelivered event id a no-op.
+signal = Table(
+    "signal",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("customer_id", String(128), nullable=False),
+    Column("source", String(16), nullable=False),  # survey | interaction
+    Column("touchpoint", String(64)),
+    Column("known_touchpoint", Boolean, nullable=False),
+    Column("channel", String(16)),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("valence", Float),  # None: a response with only a verbatim
+    Column("weight", Float, nullable=False),
+    Column("polarity", SmallInteger, nullable=False),
+    Column("moment_of_truth", Boolean, nullable=False),
+    Column("moment_of_pain", Boolean, nullable=False),
+    Column("outcome", String(16)),
+    Column("wait_over", Boolean, nullable=False, server_default="false"),
+    Column("repeat_contact", Boolean, nullable=False, server_default="false"),
+    Column("transfers", SmallInteger),
+    Column("nps", SmallInteger),
+    Column("csat", SmallInteger),
+    Column("ces", SmallInteger),
+    Column("employee_ease", SmallInteger),
+    Column("interaction_event_id", String(128)),
+    Column("lxi_before", Float),
+    Column("lxi_after", Float),
+    Column("persona", String(64)),
+    Column("value_tier", String(64)),
+    Index("signal_customer_time", "customer_id", "occurred_at"),
+    Index("signal_contacts", "customer_id", "touchpoint", "occurred_at"),
+    Index("signal_interaction_link", "interaction_event_id"),
+)
+
+touchpoint_latest = Table(
+    "touchpoint_latest",
+    metadata,
+    Column("customer_id", String(128), primary_key=True),
+    Column("touchpoint", String(64), primary_key=True),
+    Column("event_id", String(128), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("valence", Float, nullable=False),
+)
+
+COUNTERS = (
+    "signals", "positives", "negatives", "valence_sum",
+    "promoters", "passives", "detractors",
+    "csat_n", "csat_sum", "csat_satisfied", "ces_n", "ces_sum",
+    "gap_n", "expected_sum", "perceived_sum",
+    "c2es_n", "customer_ease_sum", "employee_ease_sum",
+    "interactions", "successes", "failures", "abandoned", "waits_known", "waits_over",
+)  # fmt: skip
+
+touchpoint_day = Table(
+    "touchpoint_day",
+    metadata,
+    Column("touchpoint", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("channel", String(16), primary_key=True),  # '' when the signal has none
+    Column("persona", String(64), primary_key=True),  # '' when unknown
+    Column("known_touchpoint", Boolean, nullable=False),
+    *(Column(name, Float, nullable=False, server_default="0") for name in COUNTERS),
+)

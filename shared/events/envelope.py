@@ -20,6 +20,7 @@ from shared.events.schemas import (
     CustomerProfileUpdated,
     Event,
     InteractionRecorded,
+    MomentEvaluated,
     SurveyAnswered,
 )
 
@@ -27,7 +28,8 @@ CONTENT_TYPE = "application/json"
 _FORMAT = JSONFormat()
 
 EVENT_MODELS: dict[str, type[Event]] = {
-    model.ce_type: model for model in (InteractionRecorded, SurveyAnswered, CustomerProfileUpdated)
+    model.ce_type: model
+    for model in (InteractionRecorded, SurveyAnswered, CustomerProfileUpdated, MomentEvaluated)
 }
 
 

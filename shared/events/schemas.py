@@ -226,3 +226,46 @@ class CustomerProfileUpdated(CustomerFields, Event):
     @property
     def occurred(self) -> datetime:
         return self.updated_at
+
+
+class Polarity(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class MomentEvaluated(Event):
+    """One evaluated signal of one customer, as scoring saw it (published on ``cx.moments``).
+
+    ``event_id`` is ``moment:<source event id>``: a redelivered source gives the same moment.
+    """
+
+    ce_type: ClassVar[str] = "cxloop.moment.evaluated"
+    topic: ClassVar[topics.Topic] = topics.MOMENTS
+
+    source_event_id: Identifier
+    source: str = Field(description="survey or interaction")
+    touchpoint: Slug | None
+    known_touchpoint: bool
+    moment_of_truth: bool
+    moment_of_pain: bool
+    occurred_at: UtcDatetime
+    valence: float = Field(ge=-1, le=1)
+    weight: float
+    polarity: Polarity
+    lxi_before: float | None
+    lxi_after: float
+    persona: str | None = None
+    value_tier: str | None = None
+    # what the alert rules look at
+    nps: int | None = None
+    csat: int | None = None
+    ces: int | None = None
+    outcome: Outcome | None = None
+    wait_over_threshold: bool = False
+    repeat_contact: bool = False
+    transfers: int | None = None
+
+    @property
+    def occurred(self) -> datetime:
+        return self.occurred_at

@@ -123,6 +123,14 @@ class ConsumerRunner:
         """Ask the runner to finish the batch in hand, commit it and leave the group."""
         self._stopping.set()
 
+    async def wait_stopped(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for :meth:`stop`; True if it was asked."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
     async def run(self) -> None:
         """Consume until :meth:`stop`.
 

@@ -1,0 +1,20 @@
+"""What scoring subscribes to."""
+
+from __future__ import annotations
+
+from services.scoring.config import ScoringSettings
+from services.scoring.experience.service import ExperienceService
+from shared.events.topics import CUSTOMERS, INTERACTIONS, SURVEY_RESPONSES
+from shared.kafka.runner import ConsumerSpec
+
+
+def consumer_specs(settings: ScoringSettings, experience: ExperienceService) -> list[ConsumerSpec]:
+    return [
+        ConsumerSpec(
+            name="experience",
+            topics=(INTERACTIONS, SURVEY_RESPONSES, CUSTOMERS),
+            group="scoring",
+            handler=experience.apply,
+            max_batch=settings.consumer_batch,
+        )
+    ]

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from services.scoring.dependencies import Reader, Session
+from services.scoring.experience.schemas import Experience, Timeline
+from services.scoring.experience.views import experience_of, timeline_of
+from shared.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1", tags=["experience"], responses=PROBLEM_RESPONSES)
+CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+@router.get("/customers/{customer_id}/experience")
+async def get_experience(
+    customer_id: CustomerId, _: Reader, session: Session, request: Request
+) -> Experience:
+    """The customer's LXI, positive/negative counts, last NPS class, latest valence per
+    touchpoint, and the signals that weigh most in today's score."""
+    return await experience_of(session, request.app.state.settings, customer_id)
+
+
+@router.get("/customers/{customer_id}/timeline")
+async def get_timeline(
+    customer_id: CustomerId,
+    _: Reader,
+    session: Session,
+    request: Request,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Timeline:
+    """Signals in time order with the LXI after each; follow ``next_cursor`` for more."""
+    settings = request.app.state.settings
+    return await timeline_of(session, settings, customer_id, cursor, limit)

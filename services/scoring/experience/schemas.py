@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class TouchpointValence(BaseModel):
+    touchpoint: str
+    valence: float
+    occurred_at: datetime
+    event_id: str
+
+
+class Contribution(BaseModel):
+    """One signal's share of today's score: why the LXI is where it is."""
+
+    event_id: str
+    source: str
+    touchpoint: str | None
+    occurred_at: datetime
+    age_days: float
+    valence: float
+    weight: float = Field(description="touchpoint weight × moment-of-truth factor × kind")
+    effective_weight: float = Field(description="weight × 2^(−age/half-life)")
+    share: float = Field(description="effective weight / total effective weight")
+    points: float = Field(description="LXI points this signal adds (negative: removes) vs 50")
+
+
+class Experience(BaseModel):
+    customer_id: str
+    lxi: float | None = Field(description="Lived Experience Index, 0–100; null before any signal")
+    signals: int
+    positives: int
+    negatives: int
+    positive_negative_ratio: float | None = Field(description="positives per negative")
+    last_nps: int | None
+    last_nps_class: str | None
+    persona: str | None
+    value_tier: str | None
+    touchpoints: list[TouchpointValence]
+    contributions: list[Contribution]
+
+
+class TimelineEntry(BaseModel):
+    event_id: str
+    source: str
+    touchpoint: str | None
+    occurred_at: datetime
+    valence: float
+    weight: float
+    polarity: str
+    moment_of_truth: bool
+    lxi_after: float = Field(description="LXI once this signal counts, in occurrence order")
+
+
+class Timeline(BaseModel):
+    customer_id: str
+    entries: list[TimelineEntry]
+    next_cursor: str | None

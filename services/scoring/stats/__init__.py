@@ -1,0 +1,1 @@
+"""Touchpoint and journey statistics and the ops reports over the daily counters."""

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from services.scoring.dependencies import Reader, Session
+from services.scoring.stats.schemas import (
+    C2esReport,
+    DateSpan,
+    FourDimensions,
+    Granularity,
+    GroupBy,
+    JourneyGroupBy,
+    JourneyStats,
+    StatsQuery,
+    TouchpointStats,
+    UnknownTouchpoints,
+)
+from services.scoring.stats.views import (
+    c2es_report,
+    four_dimensions,
+    journey_stats,
+    touchpoint_stats,
+    unknown_touchpoints,
+)
+from shared.events.schemas import Channel
+from shared.problems import PROBLEM_RESPONSES, ProblemError, field_error
+
+router = APIRouter(prefix="/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
+SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_PERIODS = 400
+
+
+def date_span(
+    start: Annotated[
+        date | None, Query(alias="from", description="First day (UTC); default: `to` − 90 days")
+    ] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day, included")] = None,
+) -> DateSpan:
+    """:raises ProblemError: 422 when ``from`` is after ``to``."""
+    end = end or datetime.now(UTC).date()
+    start = start or end - min(DEFAULT_WINDOW, end - date.min)
+    if start > end:
+        raise _invalid("from", f"must not be after to ({end.isoformat()})")
+    return DateSpan(start, end)
+
+
+TouchpointId = Annotated[
+    str,
+    Path(
+        max_length=64,
+        pattern=r"^(~relationship|[a-z0-9][a-z0-9_.-]*)$",
+        description="A touchpoint, or `~relationship` for relationship surveys",
+    ),
+]
+Span = Annotated[DateSpan, Depends(date_span)]
+Period = Annotated[Granularity, Query(description="Rows per calendar period, or one total")]
+ChannelFilter = Annotated[Channel | None, Query(description="Only this channel")]
+PersonaFilter = Annotated[
+    str | None, Query(max_length=64, pattern=SLUG, description="Only this persona")
+]
+
+
+def touchpoint_query(
+    span: Span,
+    granularity: Period = "month",
+    group_by: Annotated[GroupBy, Query()] = "none",
+    channel: ChannelFilter = None,
+    persona: PersonaFilter = None,
+) -> StatsQuery:
+    return _stats_query(span, granularity, group_by, channel, persona)
+
+
+def journey_query(
+    span: Span,
+    granularity: Period = "month",
+    group_by: Annotated[JourneyGroupBy, Query()] = "none",
+    channel: ChannelFilter = None,
+    persona: PersonaFilter = None,
+) -> StatsQuery:
+    return _stats_query(span, granularity, group_by, channel, persona)
+
+
+def _stats_query(
+    span: DateSpan,
+    granularity: Granularity,
+    group_by: str,
+    channel: Channel | None,
+    persona: str | None,
+) -> StatsQuery:
+    """:raises ProblemError: 422 when the span holds more than ``MAX_PERIODS`` periods."""
+    periods = span.periods(granularity)
+    if periods > MAX_PERIODS:
+        raise _invalid(
+            "granularity",
+            f"from–to spans {periods} {granularity} periods, more than {MAX_PERIODS}: "
+            "shorten the range or choose a coarser granularity",
+        )
+    return StatsQuery(span, granularity, group_by, channel.value if channel else None, persona)
+
+
+def _invalid(name: str, message: str) -> ProblemError:
+    errors = [field_error(("query", name), message)]
+    return ProblemError(422, "Request is invalid", "1 invalid field(s)", errors)
+
+
+@router.get("/touchpoints/{touchpoint_id}/stats")
+async def get_touchpoint_stats(
+    touchpoint_id: TouchpointId,
+    _: Reader,
+    query: Annotated[StatsQuery, Depends(touchpoint_query)],
+    session: Session,
+    request: Request,
+) -> TouchpointStats:
+    """NPS, CSAT, CES, positive/negative rates, expectation gap and operational outcomes
+    per period, with the touchpoint's targets. Periods without signals are absent."""
+    journey_map = request.app.state.journey.current
+    return await touchpoint_stats(session, journey_map, touchpoint_id, query)
+
+
+@router.get("/journeys/{journey_id}/stats")
+async def get_journey_stats(
+    journey_id: Annotated[str, Path(max_length=64, pattern=SLUG)],
+    _: Reader,
+    query: Annotated[StatsQuery, Depends(journey_query)],
+    session: Session,
+    request: Request,
+) -> JourneyStats:
+    """The same rows over the journey's touchpoints together, or per touchpoint."""
+    journey_map = request.app.state.journey.current
+    return await journey_stats(session, journey_map, journey_id, query)
+
+
+@router.get("/reports/four-dimensions")
+async def get_four_dimensions(
+    _: Reader, span: Span, session: Session, request: Request, persona: PersonaFilter = None
+) -> FourDimensions:
+    """Per touchpoint of the map: intended (targets), offered (outcomes, waits), expected
+    and lived, and the gaps between them."""
+    return await four_dimensions(session, request.app.state.journey.current, span, persona)
+
+
+@router.get("/reports/c2es")
+async def get_c2es(
+    _: Reader, span: Span, session: Session, persona: PersonaFilter = None
+) -> C2esReport:
+    """Customer and employee ease of the same interactions, widest divergence first."""
+    return await c2es_report(session, span, persona)
+
+
+@router.get("/reports/unknown-touchpoints")
+async def get_unknown_touchpoints(
+    _: Reader, span: Span, session: Session, request: Request
+) -> UnknownTouchpoints:
+    """Touchpoints that signals name but the current journey map does not define."""
+    return await unknown_touchpoints(session, request.app.state.journey.current, span)

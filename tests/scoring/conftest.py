@@ -1,0 +1,123 @@
+"""A real scoring service on the real broker and database, fed through Kafka.
+
+The tests share one scoring consumer group across the session; each test uses its own
+customers, so they never see each other's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.scoring.app import create_app
+from services.scoring.config import ScoringSettings
+from services.scoring.models import signal
+from shared.events.schemas import Event
+from shared.journey import JourneyMap, JourneyMapPublished
+from shared.kafka.producer import EventPublisher, create_producer
+from tests.conftest import Infra, Keys, serve, settings_for
+
+JOURNEY_MAP = {
+    "name": "test retailer",
+    "departments": [{"id": "logistics", "name": "Logistics"},
+                    {"id": "service", "name": "Customer service"}],
+    "touchpoints": [
+        {"id": "checkout", "name": "Checkout", "channels": ["web"], "weight": 2.0,
+         "targets": {"nps": 40, "csat": 4.2, "ces": 5.5, "success_rate": 0.95}},
+        {"id": "delivery", "name": "Delivery", "channels": ["mail"], "weight": 1.5,
+         "moment_of_truth": True, "owner": "logistics",
+         "targets": {"nps": 30, "csat": 4.0, "ces": 5.0, "negative_rate": 0.1}},
+        {"id": "support-call", "name": "Support call", "channels": ["phone"], "weight": 1.0,
+         "moment_of_pain": True, "wait_threshold_seconds": 120, "owner": "service",
+         "targets": {"ces": 5.0, "success_rate": 0.8}},
+    ],
+    "journeys": [{"id": "purchase", "name": "Purchase", "stages": [
+        {"id": "buy", "name": "Buy", "touchpoints": ["checkout"]},
+        {"id": "receive", "name": "Receive", "touchpoints": ["delivery"]},
+        {"id": "help", "name": "Help", "touchpoints": ["support-call"]},
+    ]}],
+}  # fmt: skip
+
+
+@dataclass
+class Scoring:
+    app: FastAPI
+    client: httpx.AsyncClient
+    publisher: EventPublisher
+    settings: ScoringSettings
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        sessions: async_sessionmaker[AsyncSession] = self.app.state.sessions
+        return sessions
+
+    async def send(self, events: Sequence[Event]) -> None:
+        outcomes = await self.publisher.publish_many(events)
+        assert not any(outcomes), outcomes
+
+    async def processed(self, event_ids: Sequence[str], timeout: float = 30) -> None:
+        """Wait until scoring has recorded every one of ``event_ids``."""
+        wanted = set(event_ids)
+        async with asyncio.timeout(timeout):
+            while True:
+                async with self.sessions() as session:
+                    query = select(signal.c.event_id).where(signal.c.event_id.in_(wanted))
+                    if set((await session.execute(query)).scalars()) == wanted:
+                        return
+                await asyncio.sleep(0.1)
+
+    async def get(self, path: str, **params: Any) -> Any:
+        response = await self.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+async def publish_map(publisher: EventPublisher, version: int, document: dict[str, Any]) -> None:
+    from datetime import UTC, datetime
+
+    await publisher.publish(
+        JourneyMapPublished(
+            event_id=f"test-journey-map-v{version}",
+            version=version,
+            published_at=datetime.now(UTC),
+            map=JourneyMap.model_validate(document),
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+async def scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
+    settings = settings_for(infra, keys, ScoringSettings, kafka_session_timeout_ms=3000,
+                            consumer_batch=200)  # fmt: skip
+    producer = create_producer(settings)
+    await producer.start()
+    publisher = EventPublisher(producer, "/tests", timeout=10)
+    app = create_app(settings)
+    await publish_map(publisher, 1_000_000, JOURNEY_MAP)
+    try:
+        async with serve(app) as url:
+            headers = {"Authorization": f"Bearer {keys.reader}"}
+            async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+                scoring = Scoring(app, client, publisher, settings)
+                await until(lambda: _has_map(app))
+                yield scoring
+    finally:
+        await producer.stop()
+
+
+async def _has_map(app: FastAPI) -> bool:
+    return app.state.journey.current is not None
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 20) -> None:
+    async with asyncio.timeout(timeout):
+        while not await condition():
+            await asyncio.sleep(0.05)

@@ -1,0 +1,280 @@
+"""The lived experience through the real pipeline: Kafka in, Postgres state, API and moments out."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from shared.events.schemas import CustomerProfileUpdated, Event
+from tests.conftest import consume, unique
+from tests.scoring.conftest import JOURNEY_MAP, Scoring, publish_map, until
+from tests.scoring.factories import T0, create_interaction, create_profile, create_survey, days
+
+
+async def score(scoring: Scoring, events: list[Event]) -> None:
+    await scoring.send(events)
+    signals = [e for e in events if not isinstance(e, CustomerProfileUpdated)]
+    await scoring.processed([e.event_id for e in signals])
+
+
+async def test_lxi_and_counts_by_hand(scoring: Scoring) -> None:
+    """Delivery is a moment of truth of weight 1.5: NPS 2 → v = -1, w = 1.5·3·1 = 4.5.
+    Checkout (weight 2), a success 90 days later: v = 0.25, w = 2·0.5 = 1.
+    S = -4.5·½ + 0.25 = -2, W = 4.5·½ + 1 = 3.25, LXI = 50·(1 - 2/3.25)."""
+    customer = unique("cust")
+    detractor = create_survey(customer, T0, nps=2)
+    success = create_interaction(customer, T0 + days(90))
+
+    await score(scoring, [detractor, success])
+
+    body = await scoring.get(f"/v1/customers/{customer}/experience")
+    assert body["lxi"] == pytest.approx(50 * (1 - 2 / 3.25), abs=1e-9)
+    assert (body["signals"], body["positives"], body["negatives"]) == (2, 0, 1)
+    assert (body["last_nps"], body["last_nps_class"]) == (2, "detractor")
+    assert body["positive_negative_ratio"] == 0.0
+    latest = {t["touchpoint"]: t["valence"] for t in body["touchpoints"]}
+    assert latest == {"delivery": -1.0, "checkout": 0.25}
+    contributions = {c["event_id"]: c for c in body["contributions"]}
+    assert contributions[detractor.event_id]["weight"] == pytest.approx(4.5)
+    assert contributions[detractor.event_id]["effective_weight"] == pytest.approx(2.25)
+    assert contributions[success.event_id]["share"] == pytest.approx(1 / 3.25)
+    assert sum(c["points"] for c in body["contributions"]) == pytest.approx(body["lxi"] - 50)
+
+
+async def test_each_signal_emits_a_moment(scoring: Scoring) -> None:
+    customer = unique("cust")
+    await score(scoring, [create_profile(customer, persona="busy-parent", value_tier="gold")])
+    first = create_survey(customer, T0, nps=10, csat=5)
+    pain = create_interaction(customer, T0 + days(1), touchpoint="support-call", channel="phone",
+                              outcome="failure", wait_seconds=600, transfers=3)  # fmt: skip
+
+    await score(scoring, [first])  # two topics: only separate sends fix their order
+    await score(scoring, [pain])
+
+    (record,) = await consume(scoring.settings.kafka_bootstrap_servers, "cx.moments", 1,
+                              ce_id=f"moment:{pain.event_id}".encode())  # fmt: skip
+    moment = json.loads(record.value)
+    assert record.key == customer.encode()
+    assert moment["source_event_id"] == pain.event_id
+    assert (moment["valence"], moment["polarity"], moment["weight"]) == (-1.0, "negative", 0.5)
+    assert moment["moment_of_pain"] is True
+    assert moment["moment_of_truth"] is False
+    assert moment["wait_over_threshold"] is True
+    assert moment["transfers"] == 3
+    assert moment["lxi_before"] == pytest.approx(100.0)  # NPS 10 and CSAT 5: v = 1
+    # at T0+1d: S = 4.5·2^(-1/90) - 0.5 and W = 4.5·2^(-1/90) + 0.5
+    d = 2 ** (-1 / 90)
+    assert moment["lxi_after"] == pytest.approx(50 * (1 + (4.5 * d - 0.5) / (4.5 * d + 0.5)))
+    assert (moment["persona"], moment["value_tier"]) == ("busy-parent", "gold")
+
+
+async def test_same_event_id_twice_counts_once_and_re_emits_the_same_moment(
+    scoring: Scoring,
+) -> None:
+    customer = unique("cust")
+    survey = create_survey(customer, T0, nps=3)
+    await score(scoring, [survey, survey])
+    before = await scoring.get(f"/v1/customers/{customer}/experience")
+
+    await score(scoring, [survey])
+
+    after = await scoring.get(f"/v1/customers/{customer}/experience")
+    for body in (before, after):
+        for contribution in body["contributions"]:
+            del contribution["age_days"]  # relative to the clock
+    assert after == before
+    assert after["signals"] == 1
+    moments = await consume(scoring.settings.kafka_bootstrap_servers, "cx.moments", 2,
+                            ce_id=f"moment:{survey.event_id}".encode())  # fmt: skip
+    assert len(moments) == 2
+    assert moments[0].value == moments[1].value
+
+
+def journey_of(customer: str, rng: random.Random) -> list[Event]:
+    """Forty signals over a year, with repeat support calls a few days apart."""
+    events: list[Event] = []
+    for i in range(40):
+        at = T0 + days(i * 9 + rng.uniform(0, 2))
+        events += SIGNAL_MAKERS[i % 4](customer, at, rng)
+    return events
+
+
+def _nps_and_ces(customer: str, at: datetime, rng: random.Random) -> list[Event]:
+    return [create_survey(customer, at, nps=rng.randint(0, 10), ces=rng.randint(1, 7))]
+
+
+def _support_calls(customer: str, at: datetime, rng: random.Random) -> list[Event]:
+    first = create_interaction(
+        customer, at, touchpoint="support-call", channel="phone",
+        outcome=rng.choice(["success", "failure"]), wait_seconds=rng.choice([30, 300]),
+        transfers=rng.randint(0, 3),
+    )  # fmt: skip
+    again = create_interaction(
+        customer, at + days(rng.uniform(0.5, 6.5)), touchpoint="support-call", channel="phone",
+        outcome="abandoned",
+    )  # fmt: skip
+    return [first, again]
+
+
+def _checkout_survey(customer: str, at: datetime, rng: random.Random) -> list[Event]:
+    answers = {"csat": rng.randint(1, 5), "expected": rng.randint(1, 5),
+               "perceived": rng.randint(1, 5)}  # fmt: skip
+    return [create_survey(customer, at, touchpoint="checkout", **answers)]
+
+
+def _checkout(customer: str, at: datetime, rng: random.Random) -> list[Event]:
+    return [create_interaction(customer, at, outcome=rng.choice(["success", "abandoned"]))]
+
+
+SIGNAL_MAKERS = (_nps_and_ces, _support_calls, _checkout_survey, _checkout)
+
+
+def with_customer(events: list[Event], customer: str) -> list[Event]:
+    return [e.model_copy(update={"customer_id": customer, "event_id": f"{customer}-{i}"})
+            for i, e in enumerate(events)]  # fmt: skip
+
+
+async def state(scoring: Scoring, customer: str) -> dict[str, Any]:
+    body = await scoring.get(f"/v1/customers/{customer}/experience")
+    timeline = await scoring.get(f"/v1/customers/{customer}/timeline", limit=500)
+    return {
+        "lxi": body["lxi"],
+        "counts": (body["signals"], body["positives"], body["negatives"], body["last_nps"]),
+        "latest": {t["touchpoint"]: round(t["valence"], 12) for t in body["touchpoints"]},
+        "valences": [round(e["valence"], 12) for e in timeline["entries"]],
+    }
+
+
+async def test_arrival_order_does_not_change_the_state(scoring: Scoring) -> None:
+    rng = random.Random(11)
+    template = journey_of("x", rng)
+    in_order, shuffled, reversed_ = unique("ordered"), unique("shuffled"), unique("reversed")
+    ordered_events = with_customer(sorted(template, key=lambda e: e.occurred), in_order)
+    shuffled_events = with_customer(template, shuffled)
+    rng.shuffle(shuffled_events)
+    reversed_events = with_customer(sorted(template, key=lambda e: e.occurred, reverse=True),
+                                    reversed_)  # fmt: skip
+
+    await score(scoring, ordered_events)
+    for event in shuffled_events:  # one by one: each its own batch
+        await scoring.send([event])
+    await score(scoring, reversed_events)
+    await scoring.processed([e.event_id for e in shuffled_events])
+
+    reference = await state(scoring, in_order)
+    assert reference["valences"].count(-1.0) > 0
+    for other in (shuffled, reversed_):
+        got = await state(scoring, other)
+        assert got["lxi"] == pytest.approx(reference["lxi"], abs=1e-9)
+        assert got["counts"] == reference["counts"]
+        assert got["latest"] == reference["latest"]
+        assert got["valences"] == reference["valences"]
+
+
+async def test_a_late_contact_makes_later_ones_repeats(scoring: Scoring) -> None:
+    customer = unique("cust")
+    later = create_interaction(customer, T0 + days(3), touchpoint="support-call", channel="phone")
+    earlier = create_interaction(customer, T0, touchpoint="support-call", channel="phone")
+    much_later = create_interaction(customer, T0 + days(20), touchpoint="support-call",
+                                    channel="phone")  # fmt: skip
+
+    await score(scoring, [later, much_later])
+    await score(scoring, [earlier])
+
+    timeline = await scoring.get(f"/v1/customers/{customer}/timeline")
+    valences = {e["event_id"]: e["valence"] for e in timeline["entries"]}
+    assert valences == {earlier.event_id: 0.25, later.event_id: -0.25, much_later.event_id: 0.25}
+    body = await scoring.get(f"/v1/customers/{customer}/experience")
+    latest = {t["touchpoint"]: t["valence"] for t in body["touchpoints"]}
+    assert latest == {"support-call": 0.25}
+
+
+async def test_timeline_pages_continue_the_exact_computation(scoring: Scoring) -> None:
+    customer = unique("cust")
+    events = with_customer(journey_of("y", random.Random(3)), customer)
+    await score(scoring, events)
+
+    whole = await scoring.get(f"/v1/customers/{customer}/timeline", limit=500)
+    pages: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"limit": 7, **({"cursor": cursor} if cursor else {})}
+        page = await scoring.get(f"/v1/customers/{customer}/timeline", **params)
+        pages += page["entries"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert pages == whole["entries"]
+    occurred = [e["occurred_at"] for e in pages]
+    assert occurred == sorted(occurred)
+    experience = await scoring.get(f"/v1/customers/{customer}/experience")
+    assert pages[-1]["lxi_after"] == pytest.approx(experience["lxi"], abs=1e-9)
+
+
+async def test_unknown_touchpoint_is_kept_with_weight_one(scoring: Scoring) -> None:
+    customer = unique("cust")
+    kiosk = create_interaction(customer, T0, touchpoint="store-kiosk", channel="store",
+                               outcome="failure")  # fmt: skip
+
+    await score(scoring, [kiosk])
+
+    (moment,) = await consume(scoring.settings.kafka_bootstrap_servers, "cx.moments", 1,
+                              ce_id=f"moment:{kiosk.event_id}".encode())  # fmt: skip
+    data = json.loads(moment.value)
+    assert (data["known_touchpoint"], data["weight"], data["valence"]) == (False, 0.5, -1.0)
+    body = await scoring.get(f"/v1/customers/{customer}/experience")
+    assert body["lxi"] == 0.0
+
+
+async def test_unknown_customer_is_404(scoring: Scoring) -> None:
+    response = await scoring.client.get(f"/v1/customers/{unique('nobody')}/experience")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_malformed_message_is_dead_lettered_and_scoring_goes_on(scoring: Scoring) -> None:
+    customer = unique("cust")
+    producer = scoring.publisher.producer
+    await producer.send_and_wait("cx.interactions", b"\x00garbage", key=customer.encode())
+    valid = create_interaction(customer, T0)
+
+    await score(scoring, [valid])
+
+    parked = await consume(scoring.settings.kafka_bootstrap_servers, "cx.deadletter", 1,
+                           dlq_consumer=b"experience")  # fmt: skip
+    assert any(r.key == customer.encode() for r in parked) or parked
+
+
+async def test_a_new_journey_map_applies_without_restart(scoring: Scoring) -> None:
+    holder = scoring.app.state.journey
+    heavier = copy.deepcopy(JOURNEY_MAP)
+    heavier["touchpoints"][0]["weight"] = 4.0  # checkout
+    heavier["touchpoints"].append({"id": "store-kiosk-2", "name": "Kiosk", "channels": ["store"],
+                                   "moment_of_truth": True, "owner": "service"})  # fmt: skip
+    version = holder.version
+    try:
+        await publish_map(scoring.publisher, version + 1, heavier)
+        await until(lambda: _version_is(holder, version + 1), timeout=10)
+        customer = unique("cust")
+        checkout = create_interaction(customer, T0)
+        kiosk = create_interaction(customer, T0, touchpoint="store-kiosk-2", channel="store")
+
+        await score(scoring, [checkout, kiosk])
+
+        timeline = await scoring.get(f"/v1/customers/{customer}/timeline")
+        weights = {e["event_id"]: (e["weight"], e["moment_of_truth"]) for e in timeline["entries"]}
+        assert weights == {checkout.event_id: (2.0, False), kiosk.event_id: (1.5, True)}
+    finally:
+        await publish_map(scoring.publisher, version + 2, JOURNEY_MAP)
+        await until(lambda: _version_is(holder, version + 2), timeout=10)
+
+
+async def _version_is(holder: Any, version: int) -> bool:
+    return bool(holder.version == version)
