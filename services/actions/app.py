@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.actions.config import ActionsSettings
+from services.actions.journey.endpoints import router as journey_map_router
+from services.actions.journey.relay import JourneyMapRelay
 from shared.http import create_service_app
 from shared.logging import configure_logging
 from shared.runtime import open_resources
@@ -18,14 +20,25 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(app, settings, database=True):
-            yield
+        async with open_resources(
+            app, settings, database=True, publish_timeout=settings.publish_timeout_seconds
+        ) as resources:
+            assert resources.sessions is not None
+            app.state.sessions = resources.sessions
+            relay = JourneyMapRelay(
+                resources.sessions, resources.publisher, settings.republish_retry_seconds
+            )
+            app.state.journey_map_relay = relay
+            async with relay.running():
+                yield
 
     return create_service_app(
         settings,
         title="cxloop actions",
         description="Corrective tasks, committee backlog, journey map and contact policy.",
         lifespan=lifespan,
+        routers=(journey_map_router,),
+        body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
     )
 
 

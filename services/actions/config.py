@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.config import ServiceSettings
 
 
 class ActionsSettings(ServiceSettings):
     service_name: str = "actions"
     port: int = 8004
+    journey_map_max_bytes: int = Field(default=1_000_000, ge=1024)
+    # How long a change waits for the broker's acknowledgement before answering 503.
+    publish_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Pause between attempts to publish the journey map after a failure.
+    republish_retry_seconds: float = Field(default=5.0, gt=0)

@@ -7,6 +7,7 @@ runner for a Kafka batch.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -43,8 +44,13 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A request-scoped unit of work: committed when the endpoint returns, rolled back on error."""
+@asynccontextmanager
+async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: committed on exit, rolled back on error.
+
+    In a FastAPI dependency, declare it with ``Depends(..., scope="function")``: the commit
+    then happens before the response is sent, so a failed commit is never answered 2xx.
+    """
     async with sessions() as session, session.begin():
         yield session
 

@@ -59,6 +59,7 @@ class Stack:
         assert settings.database_url is not None
         upgrade(settings.database_url.get_secret_value())
         asyncio.run(ensure_topics(settings))
+        asyncio.run(_load_example_journey_map())
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -76,6 +77,14 @@ class Stack:
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             while True:
                 time.sleep(3600)
+
+
+async def _load_example_journey_map() -> None:
+    """Give a new installation the example map; a map already stored is left as it is."""
+    from services.actions.config import ActionsSettings
+    from services.actions.journey.commands import EXAMPLE, load_file
+
+    await load_file(ActionsSettings(), EXAMPLE, "example", keep_current=True)
 
 
 def _port_free(port: int) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from shared.events.schemas import CustomerProfileUpdated, Event
-from tests.conftest import consume, unique
+from tests.conftest import consume, read_all, unique
 from tests.scoring.conftest import JOURNEY_MAP, Scoring, publish_map, until
 from tests.scoring.factories import T0, create_interaction, create_profile, create_survey, days
 
@@ -247,9 +247,11 @@ async def test_malformed_message_is_dead_lettered_and_scoring_goes_on(scoring: S
 
     await score(scoring, [valid])
 
-    parked = await consume(scoring.settings.kafka_bootstrap_servers, "cx.deadletter", 1,
-                           dlq_consumer=b"experience")  # fmt: skip
-    assert any(r.key == customer.encode() for r in parked) or parked
+    parked = await read_all(scoring.settings.kafka_bootstrap_servers, "cx.deadletter",
+                            dlq_consumer=b"experience", dlq_topic=b"cx.interactions")  # fmt: skip
+    mine = [r for r in parked if r.key == customer.encode()]
+    assert [r.value for r in mine] == [b"\x00garbage"]
+    assert dict(mine[0].headers)["dlq_reason"].startswith(b"not a CloudEvent")
 
 
 async def test_a_new_journey_map_applies_without_restart(scoring: Scoring) -> None:

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.journey import service
+from services.actions.journey.relay import JourneyMapRelay
+from services.actions.journey.schemas import JourneyMapVersionRead, JourneyMapVersionSummary
+from shared.auth import Principal, require
+from shared.db.session import unit_of_work
+from shared.journey import JourneyMap
+from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, ProblemError
+
+router = APIRouter(prefix="/v1/journey-map", tags=["journey map"])
+Reader = Annotated[Principal, Depends(require("ops:read"))]
+Writer = Annotated[Principal, Depends(require("ops:write"))]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with unit_of_work(request.app.state.sessions) as session:
+        yield session
+
+
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A change to the journey map: committed when the endpoint returns, then published.
+
+    :raises ProblemError: 503 when the broker does not acknowledge; the version stays
+        stored and the relay publishes it again until the broker does.
+    """
+    async with unit_of_work(request.app.state.sessions) as session:
+        yield session
+    relay: JourneyMapRelay = request.app.state.journey_map_relay
+    try:
+        await relay.publish()
+    except Exception as exc:
+        raise ProblemError(
+            503,
+            "Journey map stored but not published",
+            "the broker did not acknowledge; the stored version is published again "
+            f"automatically ({exc})",
+        ) from exc
+
+
+async def journey_map_body(request: Request) -> JourneyMap:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return service.read_journey_map(await request.body(), media_type)
+
+
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
+Body = Annotated[JourneyMap, Depends(journey_map_body)]
+
+PUT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/JourneyMap"}},
+        **{
+            media_type: {"schema": {"type": "string", "description": "The same document in YAML."}}
+            for media_type in sorted(service.YAML_TYPES)
+        },
+    },
+}
+
+
+@router.put(
+    "",
+    status_code=201,
+    openapi_extra={"requestBody": PUT_BODY},
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"model": JourneyMapVersionRead, "description": "Same as the current map: kept"},
+        400: _problem("The body is not JSON or YAML"),
+        415: _problem("Neither JSON nor YAML"),
+        503: _problem("Stored, but the broker did not acknowledge its publication"),
+    },
+)
+async def put_journey_map(
+    principal: Writer, journey_map: Body, session: WriteSession, response: Response
+) -> JourneyMapVersionRead:
+    """Replace the journey map (JSON or YAML, ≤ 1 MB), validated as a whole.
+
+    A new version answers 201; a map identical to the current one answers 200 with the
+    current version. Either way the current version is then published on `cx.journey-map`.
+    """
+    saved = await service.save_version(session, journey_map, principal.name)
+    if not saved.created:
+        response.status_code = 200
+    response.headers["Location"] = f"{router.prefix}?version={saved.version.version}"
+    return service.to_read(saved.version)
+
+
+@router.get("", responses={**PROBLEM_RESPONSES, 404: _problem("No such version")})
+async def get_journey_map(
+    _: Reader,
+    session: ReadSession,
+    version: Annotated[int | None, Query(ge=1, description="default: the current one")] = None,
+) -> JourneyMapVersionRead:
+    """The current journey map, or an earlier version."""
+    return await service.get_version(session, version)
+
+
+@router.get("/versions", responses=PROBLEM_RESPONSES)
+async def list_journey_map_versions(
+    _: Reader, session: ReadSession, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[JourneyMapVersionSummary]:
+    """Every version stored, the newest first."""
+    return await service.list_versions(session, limit)
