@@ -55,8 +55,8 @@ class Targets(_Doc):
     """The *intended* experience at a touchpoint."""
 
     nps: float | None = Field(default=None, ge=-100, le=100)
-    csat: float | None = Field(default=None, ge=1, le=5)
-    ces: float | None = Field(default=None, ge=1, le=7)
+    csat: float | None = Field(default=None, ge=1, le=5, description="mean, 5 = very satisfied")
+    ces: float | None = Field(default=None, ge=1, le=7, description="mean, 7 = very easy")
     negative_rate: float | None = Field(default=None, ge=0, le=1)
     success_rate: float | None = Field(default=None, ge=0, le=1)
 

@@ -34,7 +34,7 @@ def create_journey_map(**fields: Any) -> dict[str, Any]:
                 "weight": 3,
                 "moment_of_truth": True,
                 "owner": "customer-service",
-                "targets": {"csat": 4.5, "ces": 2, "success_rate": 0.95},
+                "targets": {"csat": 4.5, "ces": 6, "success_rate": 0.95},
             },
             {
                 "id": "after-sales-call",
