@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -65,6 +66,15 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             postgres.stop()
 
 
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own, for tests that stop and restart it."""
+    broker = EmbeddedBroker(log=tmp_path / "broker.log")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
 @pytest.fixture(scope="session")
 def keys() -> Keys:
     writer, reader = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -109,6 +119,15 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@asynccontextmanager
+async def client_for(app: FastAPI, key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` served for real, and a client that sends ``key``."""
+    async with serve(app) as url:
+        headers = {"Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+            yield client
 
 
 async def consume(

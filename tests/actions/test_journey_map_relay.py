@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,17 +23,14 @@ from shared.journey import JourneyMapPublished
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import BrokerUnavailable
 from tests.actions.factories import create_journey_map
-from tests.conftest import Infra, Keys, consume, serve, settings_for, unique
+from tests.conftest import Infra, Keys, client_for, consume, settings_for, unique
 
 TOPIC = "cx.journey-map"
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
-    broker = EmbeddedBroker(log=tmp_path / "broker.log")
-    broker.start()
-    yield broker
-    broker.stop()
+def broker(private_broker: EmbeddedBroker) -> EmbeddedBroker:
+    return private_broker
 
 
 @pytest.fixture
@@ -61,10 +57,8 @@ async def start_topics(broker: EmbeddedBroker) -> None:
 
 @asynccontextmanager
 async def actions(settings: ActionsSettings, key: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(create_app(settings)) as url:
-        headers = {"Authorization": f"Bearer {key}"}
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-            yield client
+    async with client_for(create_app(settings), key) as client:
+        yield client
 
 
 def on_broker(infra: Infra, keys: Keys, broker: EmbeddedBroker, **overrides: Any) -> Any:

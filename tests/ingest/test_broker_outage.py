@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -14,18 +13,15 @@ from services.ingest.config import IngestSettings
 from shared.config import ServiceSettings
 from shared.infra.embedded import EmbeddedBroker
 from shared.kafka.admin import ensure_topics
-from tests.conftest import Infra, Keys, serve, settings_for
+from tests.conftest import Infra, Keys, client_for, settings_for
 from tests.ingest.factories import create_interaction
 
 pytestmark = pytest.mark.broker_outage
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
-    broker = EmbeddedBroker(log=tmp_path / "broker.log")
-    broker.start()
-    yield broker
-    broker.stop()
+def broker(private_broker: EmbeddedBroker) -> EmbeddedBroker:
+    return private_broker
 
 
 async def start_topics(broker: EmbeddedBroker) -> None:
@@ -47,10 +43,8 @@ async def outage_client(
         kafka_request_timeout_ms=2000,
         publish_timeout_seconds=2,
     )
-    async with serve(create_app(settings)) as url:
-        headers = {"Authorization": f"Bearer {keys.writer}"}
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-            yield client
+    async with client_for(create_app(settings), keys.writer) as client:
+        yield client
 
 
 async def test_503_while_the_broker_is_down_then_recovery(

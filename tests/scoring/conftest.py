@@ -23,7 +23,7 @@ from services.scoring.models import signal
 from shared.events.schemas import Event
 from shared.journey import JourneyMap, JourneyMapPublished
 from shared.kafka.producer import EventPublisher, create_producer
-from tests.conftest import Infra, Keys, serve, settings_for
+from tests.conftest import Infra, Keys, client_for, settings_for
 
 JOURNEY_MAP = {
     "name": "test retailer",
@@ -103,12 +103,10 @@ async def scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
     app = create_app(settings)
     await publish_map(publisher, 1_000_000, JOURNEY_MAP)
     try:
-        async with serve(app) as url:
-            headers = {"Authorization": f"Bearer {keys.reader}"}
-            async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-                scoring = Scoring(app, client, publisher, settings)
-                await until(lambda: _has_map(app))
-                yield scoring
+        async with client_for(app, keys.reader) as client:
+            scoring = Scoring(app, client, publisher, settings)
+            await until(lambda: _has_map(app))
+            yield scoring
     finally:
         await producer.stop()
 
