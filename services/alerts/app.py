@@ -1,16 +1,23 @@
-"""The alerts service. Alert rules on moments of truth, and signed webhooks to referents."""
+"""The alerts service: alert rules on moments, and signed webhooks to referents."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
+from services.alerts.rules import endpoints as rules_endpoints
+from services.alerts.rules import runtime as rules_runtime
+from services.alerts.webhooks import endpoints as webhooks_endpoints
+from services.alerts.webhooks import runtime as webhooks_runtime
 from shared.http import create_service_app
+from shared.kafka.journey_watch import JourneyMapHolder, watch_journey_map
 from shared.logging import configure_logging
-from shared.runtime import open_resources
+from shared.runtime import open_resources, running_consumers
 
 
 def create_app(settings: AlertsSettings | None = None) -> FastAPI:
@@ -18,14 +25,29 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(app, settings, database=True):
-            yield
+        journey = JourneyMapHolder()
+        app.state.journey = journey
+        watcher = asyncio.create_task(watch_journey_map(settings, journey))
+        try:
+            async with (
+                open_resources(app, settings, database=True) as resources,
+                rules_runtime.started(app, settings, resources, journey) as rule_consumers,
+                webhooks_runtime.started(app, settings, resources, journey) as webhook_consumers,
+                running_consumers(app, settings, resources, [*rule_consumers, *webhook_consumers]),
+            ):
+                app.state.sessions = resources.sessions
+                yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     return create_service_app(
         settings,
         title="cxloop alerts",
         description="Alert rules on moments of truth, and signed webhooks to referents.",
         lifespan=lifespan,
+        routers=(rules_endpoints.router, webhooks_endpoints.router),
     )
 
 

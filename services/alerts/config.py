@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from shared.config import ServiceSettings
+from services.alerts.rules.config import RulesSettings
+from services.alerts.webhooks.config import WebhookSettings
 
 
-class AlertsSettings(ServiceSettings):
+class AlertsSettings(RulesSettings, WebhookSettings):
     service_name: str = "alerts"
     port: int = 8003

@@ -24,7 +24,7 @@ def alembic_config(service: str, database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, services: list[str] | None = None, revision: str = "head") -> None:
+def upgrade(database_url: str, services: list[str] | None = None, revision: str = "heads") -> None:
     """Upgrade every named service (all by default). Synchronous: run it off the event loop."""
     for service in services or services_with_migrations():
         command.upgrade(alembic_config(service, database_url), revision)

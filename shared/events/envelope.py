@@ -17,6 +17,7 @@ from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
 from shared.events.schemas import (
+    AlertChanged,
     CustomerProfileUpdated,
     Event,
     InteractionRecorded,
@@ -29,7 +30,13 @@ _FORMAT = JSONFormat()
 
 EVENT_MODELS: dict[str, type[Event]] = {
     model.ce_type: model
-    for model in (InteractionRecorded, SurveyAnswered, CustomerProfileUpdated, MomentEvaluated)
+    for model in (
+        InteractionRecorded,
+        SurveyAnswered,
+        CustomerProfileUpdated,
+        MomentEvaluated,
+        AlertChanged,
+    )
 }
 
 

@@ -269,3 +269,52 @@ class MomentEvaluated(Event):
     @property
     def occurred(self) -> datetime:
         return self.occurred_at
+
+
+class AlertRule(StrEnum):
+    NEGATIVE_MOMENT_OF_TRUTH = "negative_moment_of_truth"
+    MOMENT_OF_PAIN = "moment_of_pain"
+    EXPERIENCE_DROP = "experience_drop"
+    SYSTEMIC_SPIKE = "systemic_spike"
+
+
+class AlertChange(StrEnum):
+    RAISED = "raised"  # a new alert
+    OCCURRENCE = "occurrence"  # a new negative added to an open alert
+    RECOVERED = "recovered"  # a systemic spike whose rate went back under target
+
+
+class AlertChanged(Event):
+    """An alert raised or changed by the alerts service (published on ``cx.alerts``).
+
+    Customer alerts are keyed by customer id; committee-level (systemic) alerts by
+    ``touchpoint:<id>``. ``event_id`` is ``alert:<alert id>:<change number>``.
+    """
+
+    ce_type: ClassVar[str] = "cxloop.alert.changed"
+    topic: ClassVar[topics.Topic] = topics.ALERTS
+
+    alert_id: str = Field(min_length=1, max_length=64)
+    change: AlertChange
+    rule: AlertRule
+    level: str = Field(pattern="^(customer|committee)$")
+    touchpoint: Slug | None
+    department: Slug | None
+    referent: Slug | None
+    severity: int = Field(ge=1, le=5)
+    priority: float = Field(ge=0)
+    occurrences: int = Field(ge=1)
+    moment_ids: list[Identifier] = Field(default_factory=list, max_length=50)
+    summary: str = Field(max_length=1000)
+    persona: str | None = None
+    value_tier: str | None = None
+    lxi: float | None = None
+    changed_at: UtcDatetime
+
+    @property
+    def occurred(self) -> datetime:
+        return self.changed_at
+
+    @property
+    def webhook_type(self) -> str:
+        return f"alert.{self.change.value}"

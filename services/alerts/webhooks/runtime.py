@@ -1,0 +1,21 @@
+"""What the webhooks part of alerts runs for the life of the service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.alerts.config import AlertsSettings
+from shared.kafka.journey_watch import JourneyMapHolder
+from shared.kafka.runner import ConsumerSpec
+from shared.runtime import Resources
+
+
+@asynccontextmanager
+async def started(
+    app: FastAPI, settings: AlertsSettings, resources: Resources, journey: JourneyMapHolder
+) -> AsyncIterator[list[ConsumerSpec]]:
+    """Start background work; yield the consumers to run; stop it all on exit."""
+    yield []
