@@ -1,4 +1,5 @@
-"""What the sections share: the broker, the services they start, the figures they measure."""
+"""What the sections share: the broker, the database, the services they start, the figures
+they measure."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.infra import Kafka, Service, serve
+from bench.infra import Kafka, Postgres, Service, serve
 from shared.config import ServiceSettings
 
 # Keys of Bench.measured, for the sections that compare with another's figure.
 RAW_PRODUCE_RATE = "raw_produce_rate"
 INGEST_BATCH_RATE = "ingest_batch_rate"
+RAW_UPSERT_RATE = "raw_upsert_rate"
+SCORING_RATE = "scoring_rate"
+SCORING_RSS_AFTER_RUN = "scoring_rss_after_run"
 
 
 @dataclass
 class Bench:
     kafka: Kafka
+    database: Postgres
     out_dir: Path
     stack: AsyncExitStack
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -30,10 +35,16 @@ class Bench:
 
     def service_environment(self) -> dict[str, str]:
         """The settings that point a service at the bench's infrastructure."""
-        environment = {"KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap_servers}
+        environment = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap_servers,
+            "DATABASE_URL": self.database.url,
+        }
         if self.kafka.embedded:
             environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
         return environment
+
+    def running(self, name: str) -> bool:
+        return name in self._services
 
     async def service(self, name: str) -> Service:
         """``name`` running in its own process: started on first use, stopped at the end."""

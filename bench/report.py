@@ -51,7 +51,7 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def write_results(path: Path, table: str, broker: str) -> None:
+def write_results(path: Path, table: str, broker: str, database: str) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = (
         f"{cpu_count()} CPUs (nproc), Python {platform.python_version()}, "
@@ -61,7 +61,8 @@ def write_results(path: Path, table: str, broker: str) -> None:
         "# cxloop benchmark\n\n"
         f"- Date: {now}\n"
         f"- Machine: {machine}\n"
-        f"- Broker: {broker}\n\n"
+        f"- Broker: {broker}\n"
+        f"- Database: {database}\n\n"
         "Each figure and the raw limit beside it were measured in the same run of "
         "`make bench`, one after the other, on this machine.\n\n"
         f"{table}\n"

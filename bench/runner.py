@@ -14,10 +14,13 @@ from pathlib import Path
 import uvloop
 
 from bench.context import Bench
-from bench.infra import kafka
+from bench.database import connect
+from bench.infra import Postgres, kafka, postgres
 from bench.ingest import ingest_batch, ingest_latency
 from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
+from bench.scoring import customer_reads, scoring_end_to_end, scoring_memory
+from bench.upsert import raw_upsert
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -36,6 +39,10 @@ SECTIONS: tuple[Section, ...] = (
     Section("raw produce", raw_produce, 45),
     Section("ingest batch", ingest_batch, 60),
     Section("ingest single-event latency", ingest_latency, 40),
+    Section("raw batched upsert", raw_upsert, 30),
+    Section("scoring end-to-end", scoring_end_to_end, 120),
+    Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
+    Section("customer read latency at 1M customers", customer_reads, 45),
 )
 
 
@@ -65,14 +72,23 @@ async def run(sections: Sequence[Section]) -> int:
     rows: list[Row] = []
     async with AsyncExitStack() as stack:
         broker = await stack.enter_async_context(kafka(OUT_DIR / "broker.log"))
-        bench = Bench(broker, OUT_DIR, stack)
+        database = await stack.enter_async_context(postgres(OUT_DIR / "postgres"))
+        described = await describe(database)
+        bench = Bench(broker, database, OUT_DIR, stack)
         for section in sections:
             rows += await run_section(bench, section)
     table = markdown_table(rows)
     print(f"\n{table}\n")
-    write_results(RESULTS, table, broker.description)
+    write_results(RESULTS, table, broker.description, described)
     print(f"written to {RESULTS}")
     return 1 if any(row.verdict is Verdict.ERROR for row in rows) else 0
+
+
+async def describe(database: Postgres) -> str:
+    async with connect(database) as connection:
+        version = await connection.fetchval("SHOW server_version")
+        buffers = await connection.fetchval("SHOW shared_buffers")
+    return f"{database.description}, PostgreSQL {version}, shared_buffers {buffers}"
 
 
 def main() -> int:

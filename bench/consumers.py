@@ -1,0 +1,135 @@
+"""Consumer-side views of the broker: where a group stands, and what scoring emitted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterable
+from types import TracebackType
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.config import ServiceSettings
+from shared.events.topics import MOMENTS
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    await consumer.topics()  # the metadata of every topic
+    return [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in sorted(consumer.partitions_for_topic(topic) or ())
+    ]
+
+
+async def _read_to_end(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> int:
+    """Seek to the end and read on until nothing comes: some brokers (Tansu's memory
+    storage) report the start of the last record batch as the end offset."""
+    await consumer.seek_to_end(*partitions)
+    skipped = 0
+    while batch := await consumer.getmany(timeout_ms=500, max_records=10_000):
+        skipped += sum(len(records) for records in batch.values())
+    return skipped
+
+
+async def skip_to_end(settings: ServiceSettings, group: str, topics: Iterable[str]) -> int:
+    """Commit the end of ``topics`` for ``group``, so it starts after what earlier sections
+    published; return how many records past the reported end offsets were read to get there.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        partitions = await _partitions(consumer, topics)
+        consumer.assign(partitions)
+        skipped = await _read_to_end(consumer, partitions)
+        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
+    finally:
+        await consumer.stop()
+    return skipped
+
+
+async def lagging(
+    settings: ServiceSettings, group: str, ends: dict[TopicPartition, int], wait: float
+) -> dict[TopicPartition, int]:
+    """The partitions whose committed offset for ``group`` is still short of ``ends`` after
+    up to ``wait`` seconds, with how far short."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            short = {}
+            for tp, end in ends.items():
+                committed = await consumer.committed(tp) or 0
+                if committed < end:
+                    short[tp] = end - committed
+            if not short or time.monotonic() > deadline:
+                return short
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
+
+
+class MomentCounter:
+    """Counts, once each, the moments on ``cx.moments`` whose source event id starts with
+    ``prefix``, from the moment the block is entered. Read, not inferred from end offsets:
+    those can be short of the last batch (see :func:`_read_to_end`)."""
+
+    def __init__(self, settings: ServiceSettings, prefix: str) -> None:
+        self._prefix = f"moment:{prefix}".encode()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+        )
+        self._task: asyncio.Task[None] | None = None
+        self.ids: set[bytes] = set()
+        self.last_at = 0.0  # perf_counter() of the newest one counted
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    async def __aenter__(self) -> MomentCounter:
+        consumer = self._consumer
+        await consumer.start()
+        try:
+            partitions = await _partitions(consumer, [MOMENTS.name])
+            consumer.assign(partitions)
+            await _read_to_end(consumer, partitions)
+        except BaseException:
+            await consumer.stop()
+            raise
+        self._task = asyncio.create_task(self._count())
+        return self
+
+    async def _count(self) -> None:
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=200, max_records=5_000)
+            for records in batch.values():
+                for record in records:
+                    for key, value in record.headers or ():
+                        if (key == "ce_id" and value.startswith(self._prefix)
+                                and value not in self.ids):  # fmt: skip
+                            self.ids.add(value)
+                            self.last_at = time.perf_counter()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()

@@ -1,0 +1,72 @@
+"""Memory and CPU of the processes under test, read from the operating system."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]
+
+MB = 1024 * 1024
+
+
+def rss(pid: int) -> int:
+    """Resident set size in bytes."""
+    return int(psutil.Process(pid).memory_info().rss)
+
+
+def postgres_processes(data_dir: Path) -> list[Any]:
+    """The embedded server's postmaster and its live children (backends, workers)."""
+    try:
+        pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+        postmaster = psutil.Process(pid)
+        return [postmaster, *postmaster.children(recursive=True)]
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return []
+
+
+def _cpu_seconds(processes: list[Any]) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue  # gone meanwhile
+        seconds[process.pid] = float(times.user + times.system)
+    return seconds
+
+
+class CpuMeter:
+    """CPU used by named groups of processes between :meth:`start` and :meth:`stop`, in
+    cores (1.0: one core busy all along). A process born in between counts whole."""
+
+    def __init__(self, groups: Mapping[str, Callable[[], list[Any]]]) -> None:
+        self._groups = groups
+        self._started: dict[str, dict[int, float]] = {}
+        self._at = 0.0
+
+    def start(self) -> None:
+        self._at = time.perf_counter()
+        self._started = {name: _cpu_seconds(list_()) for name, list_ in self._groups.items()}
+
+    def stop(self) -> dict[str, float]:
+        elapsed = time.perf_counter() - self._at
+        used = {}
+        for name, list_ in self._groups.items():
+            before = self._started.get(name, {})
+            now = _cpu_seconds(list_())
+            used[name] = sum(s - before.get(pid, 0.0) for pid, s in now.items()) / elapsed
+        return used
+
+
+def cpu_groups(scoring_pid: int, postgres_dir: Path | None) -> dict[str, Callable[[], list[Any]]]:
+    """The scoring process, the embedded PostgreSQL (when there is one), the bench itself."""
+    scoring = psutil.Process(scoring_pid)
+    groups: dict[str, Callable[[], list[Any]]] = {"scoring": lambda: [scoring]}
+    if postgres_dir is not None:
+        groups["postgres"] = lambda: postgres_processes(postgres_dir)
+    bench = psutil.Process()
+    groups["bench"] = lambda: [bench]
+    return groups
