@@ -72,8 +72,11 @@ async def running_consumers(
     it meanwhile. On exit every runner finishes its batch, commits and leaves its group.
     """
     assert resources.sessions is not None, "consumers need the database"
-    runners = [ConsumerRunner(spec, settings, resources.sessions, resources.publisher)
-               for spec in specs]  # fmt: skip
+    runners = [
+        ConsumerRunner(spec, settings, resources.sessions, resources.publisher, instance=i)
+        for spec in specs
+        for i in range(spec.instances)
+    ]
     stalled: dict[str, str] = {}
     tasks = [asyncio.create_task(_supervise(r, stalled, restart_after)) for r in runners]
     app.state.liveness["consumers"] = lambda: "; ".join(stalled.values()) or None
@@ -91,8 +94,8 @@ async def _supervise(runner: ConsumerRunner, stalled: dict[str, str], pause: flo
             await runner.run()
             return
         except (ConsumerStalled, KafkaError, OSError) as exc:
-            stalled[runner.spec.name] = f"{runner.spec.name}: {exc}"[:300]
-            log.error("consumer stopped, restarting", consumer=runner.spec.name, error=repr(exc))
+            stalled[runner.label] = f"{runner.label}: {exc}"[:300]
+            log.error("consumer stopped, restarting", consumer=runner.label, error=repr(exc))
             if await runner.wait_stopped(pause):
                 return
-            stalled.pop(runner.spec.name, None)
+            stalled.pop(runner.label, None)

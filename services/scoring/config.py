@@ -18,3 +18,4 @@ class ScoringSettings(ServiceSettings):
     survey_weight: float = Field(default=1.0, gt=0)
     interaction_weight: float = Field(default=0.5, gt=0)
     consumer_batch: int = Field(default=500, ge=1)
+    consumer_instances: int = Field(default=2, ge=1)

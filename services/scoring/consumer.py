@@ -16,5 +16,6 @@ def consumer_specs(settings: ScoringSettings, experience: ExperienceService) -> 
             group="scoring",
             handler=experience.apply,
             max_batch=settings.consumer_batch,
+            instances=settings.consumer_instances,
         )
     ]

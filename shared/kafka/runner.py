@@ -86,6 +86,9 @@ class ConsumerSpec:
     poll_timeout_ms: int = 250
     max_retries: int = 5
     retry_backoff: float = 0.5
+    # Consumers of this spec in one process, sharing the group's partitions: while one
+    # waits on the database, another decodes or computes.
+    instances: int = 1
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -109,8 +112,10 @@ class ConsumerRunner:
         settings: ServiceSettings,
         sessions: async_sessionmaker[AsyncSession],
         publisher: EventPublisher,
+        instance: int = 0,
     ) -> None:
         self.spec = spec
+        self.label = f"{spec.name}#{instance}" if spec.instances > 1 else spec.name
         self._settings = settings
         self._sessions = sessions
         self._publisher = publisher
@@ -139,7 +144,7 @@ class ConsumerRunner:
         """
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
-            client_id=f"{self._settings.service_name}-{self.spec.name}",
+            client_id=f"{self._settings.service_name}-{self.label}",
             group_id=self.spec.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

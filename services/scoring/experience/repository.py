@@ -6,8 +6,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, String, and_, any_, bindparam, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.models import COUNTERS, customer, signal, touchpoint_day, touchpoint_latest
@@ -20,8 +20,8 @@ class ExperienceRepository:
     async def signals(self, event_ids: Collection[str]) -> dict[str, Row[Any]]:
         if not event_ids:
             return {}
-        rows = await self.session.execute(select(signal).where(signal.c.event_id.in_(event_ids)))
-        return {row.event_id: row for row in rows}
+        query = select(signal).where(signal.c.event_id == any_(_text_array(event_ids)))
+        return {row.event_id: row for row in await self.session.execute(query)}
 
     async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, Row[Any]]:
         """Lock the customers' rows for this transaction, creating the missing ones."""
@@ -33,7 +33,7 @@ class ExperienceRepository:
         )
         query = (
             select(customer)
-            .where(customer.c.customer_id.in_(customer_ids))
+            .where(customer.c.customer_id == any_(_text_array(customer_ids)))
             .order_by(customer.c.customer_id)
             .with_for_update()
         )
@@ -45,10 +45,21 @@ class ExperienceRepository:
         """Interactions of these (customer, touchpoint) pairs between ``since`` and ``until``."""
         if not pairs:
             return []
-        query = select(signal).where(
-            signal.c.source == "interaction",
-            tuple_(signal.c.customer_id, signal.c.touchpoint).in_(list(pairs)),
-            signal.c.occurred_at.between(since, until),
+        customers, touchpoints = zip(*pairs, strict=True)
+        wanted = select(
+            func.unnest(_text_array(customers)).label("customer_id"),
+            func.unnest(_text_array(touchpoints)).label("touchpoint"),
+        ).subquery()
+        query = (
+            select(signal)
+            .join(
+                wanted,
+                and_(
+                    signal.c.customer_id == wanted.c.customer_id,
+                    signal.c.touchpoint == wanted.c.touchpoint,
+                ),
+            )
+            .where(signal.c.source == "interaction", signal.c.occurred_at.between(since, until))
         )
         return list(await self.session.execute(query))
 
@@ -61,9 +72,12 @@ class ExperienceRepository:
             return []
         query = select(signal).where(
             or_(
-                and_(signal.c.event_id.in_(linked_ids), signal.c.employee_ease.is_not(None)),
                 and_(
-                    signal.c.interaction_event_id.in_(interaction_ids),
+                    signal.c.event_id == any_(_text_array(linked_ids)),
+                    signal.c.employee_ease.is_not(None),
+                ),
+                and_(
+                    signal.c.interaction_event_id == any_(_text_array(interaction_ids)),
                     signal.c.ces.is_not(None),
                 ),
             )
@@ -98,6 +112,11 @@ class ExperienceRepository:
             await self.session.execute(_upsert_latest(), latest)
         if days:
             await self.session.execute(_add_day_counters(), days)
+
+
+def _text_array(values: Iterable[str]) -> Any:
+    """One array parameter: the plan does not grow with the batch, unlike ``IN (...)``."""
+    return literal(list(values), ARRAY(String))
 
 
 def _bind(name: str) -> Any:

@@ -126,7 +126,7 @@ class ExperienceService:
             state.signals,
             list(state.revalued.values()),
             state.latest.values(),
-            list(state.days.values()),
+            [state.days[key] for key in sorted(state.days)],  # one lock order for shared rows
         )
         return [*(moment_from_row(seen[s.event_id]) for s in signals if s.event_id in seen
                   if seen[s.event_id].valence is not None), *state.moments]  # fmt: skip
