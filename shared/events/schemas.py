@@ -245,7 +245,7 @@ class MomentEvaluated(Event):
 
     source_event_id: Identifier
     source: str = Field(description="survey or interaction")
-    touchpoint: Slug | None
+    touchpoint: Slug | None = None  # a relationship survey has none
     known_touchpoint: bool
     moment_of_truth: bool
     moment_of_pain: bool
@@ -253,7 +253,7 @@ class MomentEvaluated(Event):
     valence: float = Field(ge=-1, le=1)
     weight: float
     polarity: Polarity
-    lxi_before: float | None
+    lxi_before: float | None = None  # the customer's first signal has none
     lxi_after: float
     persona: str | None = None
     value_tier: str | None = None
@@ -298,9 +298,9 @@ class AlertChanged(Event):
     change: AlertChange
     rule: AlertRule
     level: str = Field(pattern="^(customer|committee)$")
-    touchpoint: Slug | None
-    department: Slug | None
-    referent: Slug | None
+    touchpoint: Slug | None = None
+    department: Slug | None = None
+    referent: Slug | None = None
     severity: int = Field(ge=1, le=5)
     priority: float = Field(ge=0)
     occurrences: int = Field(ge=1)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import typing
 from datetime import UTC, datetime
 
 import pytest
 
-from shared.events.envelope import InvalidEnvelope, decode, encode
-from shared.events.schemas import InteractionRecorded, SurveyAnswered
+from shared.events.envelope import EVENT_MODELS, InvalidEnvelope, decode, encode
+from shared.events.schemas import Event, InteractionRecorded, SurveyAnswered
 
 
 def survey() -> SurveyAnswered:
@@ -78,3 +79,15 @@ def test_interaction_times_are_stored_in_utc() -> None:
         }
     )
     assert event.occurred_at == datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("model", list(EVENT_MODELS.values()), ids=lambda m: m.ce_type)
+def test_every_nullable_field_has_a_default(model: type[Event]) -> None:
+    """Payloads leave out null fields, so a nullable field without a default would make
+    the event unreadable once published."""
+    required_nullable = [
+        name
+        for name, field in model.model_fields.items()
+        if field.is_required() and type(None) in typing.get_args(field.annotation)
+    ]
+    assert required_nullable == []
