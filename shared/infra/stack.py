@@ -54,6 +54,8 @@ class Stack:
             self.broker = EmbeddedBroker(port=port, log=self.data_dir / "broker.log")
             self.environment["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.start()
             self.environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
+            # a local run delivers webhooks to local receivers; production refuses them
+            self.environment.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
         os.environ.update(self.environment)
         settings = ServiceSettings()
         assert settings.database_url is not None

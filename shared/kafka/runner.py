@@ -10,6 +10,7 @@ A crash anywhere before the offset commit means redelivery, which the handlers m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -153,9 +154,10 @@ class ConsumerRunner:
             heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 5, 500),
         )
         consumer.subscribe([t.name for t in self.spec.topics], listener=_WaitForBatch(self._lock))
-        await consumer.start()
-        log.info("consumer started", consumer=self.spec.name, group=self.spec.group)
         try:
+            if not await self._until_stopped(consumer.start()):
+                return
+            log.info("consumer started", consumer=self.spec.name, group=self.spec.group)
             while not self._stopping.is_set():
                 batch = await consumer.getmany(
                     timeout_ms=self.spec.poll_timeout_ms, max_records=self.spec.max_batch
@@ -166,6 +168,20 @@ class ConsumerRunner:
         finally:
             await consumer.stop()
             log.info("consumer stopped", consumer=self.spec.name)
+
+    async def _until_stopped(self, step: Awaitable[None]) -> bool:
+        """Run ``step`` unless :meth:`stop` comes first (then cancel it); True if it ran."""
+        task = asyncio.ensure_future(step)
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if task.done():
+            task.result()
+            return True
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
 
     async def _process(
         self,

@@ -373,3 +373,23 @@ async def test_returned_events_are_published_before_offsets_commit(
     assert sorted(json.loads(r.value)["event_id"] for r in echoed) == sorted(
         e.event_id for e in events
     )
+
+
+async def test_stop_is_prompt_even_before_the_consumer_has_started(
+    settings: ServiceSettings, sessions: Any, publisher: EventPublisher, topic: Topic
+) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accepts, never answers: the consumer's start hangs
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    mute = settings.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{port}"})
+    runner = ConsumerRunner(spec(topic), mute, sessions, publisher)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(1)
+    assert not task.done()
+
+    runner.stop()
+
+    await asyncio.wait_for(task, 5)
+    server.close()

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
+from services.alerts.rules.service import RulesService
+from shared.events.topics import MOMENTS
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import ConsumerSpec
 from shared.runtime import Resources
@@ -18,4 +20,13 @@ async def started(
     app: FastAPI, settings: AlertsSettings, resources: Resources, journey: JourneyMapHolder
 ) -> AsyncIterator[list[ConsumerSpec]]:
     """Start background work; yield the consumers to run; stop it all on exit."""
-    yield []
+    rules = RulesService(settings, journey)
+    yield [
+        ConsumerSpec(
+            name="rules",
+            topics=(MOMENTS,),
+            group="alerts-rules",
+            handler=rules.apply,
+            max_batch=settings.rules_consumer_batch,
+        )
+    ]

@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
+from services.alerts.webhooks.fanout import FanOut
+from services.alerts.webhooks.wakeup import Wakeup
+from services.alerts.webhooks.worker import DeliveryWorker, create_client
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import ConsumerSpec
 from shared.runtime import Resources
+
+log = structlog.get_logger(__name__)
 
 
 @asynccontextmanager
 async def started(
     app: FastAPI, settings: AlertsSettings, resources: Resources, journey: JourneyMapHolder
 ) -> AsyncIterator[list[ConsumerSpec]]:
-    """Start background work; yield the consumers to run; stop it all on exit."""
-    yield []
+    """Start the delivery worker; yield the fan-out consumer; on exit, let the sends in
+    flight finish (each within ``WEBHOOK_TIMEOUT_SECONDS``) and stop."""
+    assert resources.sessions is not None, "webhooks need the database"
+    wakeup = Wakeup()
+    app.state.webhook_wakeup = wakeup
+    async with create_client(settings) as client:
+        worker = DeliveryWorker(settings, resources.sessions, client, wakeup)
+        task = asyncio.create_task(worker.run())
+        app.state.liveness["webhook-worker"] = lambda: _failure(task)
+        try:
+            yield [FanOut(settings, wakeup).spec()]
+        finally:
+            worker.stop()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+def _failure(task: asyncio.Task[None]) -> str | None:
+    if not task.done():
+        return None
+    error = None if task.cancelled() else task.exception()
+    return f"webhook worker stopped: {error!r}"

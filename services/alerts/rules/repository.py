@@ -1,0 +1,173 @@
+"""Every query of the rules consumer and of the rule versions (the API's reads: reads.py)."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alerts.rules.models import (
+    AlertStatus,
+    alert,
+    alert_change,
+    alert_moment,
+    alert_rules_version,
+    customer_lxi,
+    spike_bucket,
+)
+
+RULES_LOCK = zlib.crc32(b"alerts.alert_rules_version")
+# The columns an alert's later changes rewrite.
+_MUTABLE = ("severity", "priority", "status", "occurrences", "last_at", "changes", "summary",
+            "persona", "value_tier", "lxi")  # fmt: skip
+
+
+class RulesRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_touchpoints(self, touchpoints: Sequence[str]) -> None:
+        """Serialise spike evaluation of each touchpoint across consumers, until commit.
+
+        Take them sorted, so two batches never wait on each other in a cycle.
+        """
+        for touchpoint in sorted(touchpoints):
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"alerts.spike:{touchpoint}"},
+            )
+
+    async def open_alerts(
+        self, customers: Collection[str], committee_keys: Collection[str]
+    ) -> list[Row[Any]]:
+        """The newest open alert per (customer, dedupe key), for these customers and for
+        these committee keys."""
+        query = (
+            select(alert)
+            .where(
+                alert.c.status == AlertStatus.OPEN.value,
+                or_(
+                    alert.c.customer_id.in_(customers),
+                    and_(alert.c.customer_id.is_(None), alert.c.dedupe_key.in_(committee_keys)),
+                ),
+            )
+            .order_by(alert.c.customer_id, alert.c.dedupe_key, alert.c.last_at.desc())
+            .ext(distinct_on(alert.c.customer_id, alert.c.dedupe_key))
+        )
+        return list(await self.session.execute(query))
+
+    async def lxi_steps(self, customers: Collection[str], since: datetime) -> list[Row[Any]]:
+        query = select(customer_lxi).where(
+            customer_lxi.c.customer_id.in_(customers), customer_lxi.c.at >= since
+        )
+        return list(await self.session.execute(query))
+
+    async def buckets(
+        self, touchpoints: Collection[str], since: datetime, until: datetime
+    ) -> list[Row[Any]]:
+        query = select(spike_bucket).where(
+            spike_bucket.c.touchpoint.in_(touchpoints),
+            spike_bucket.c.minute.between(since, until),
+        )
+        return list(await self.session.execute(query))
+
+    async def changes_of(self, moment_ids: Collection[str]) -> list[Row[Any]]:
+        """The changes these moments made, in the order they were made."""
+        if not moment_ids:
+            return []
+        query = (
+            select(alert_change.c.event)
+            .where(alert_change.c.moment_id.in_(moment_ids))
+            .order_by(alert_change.c.changed_at, alert_change.c.alert_id, alert_change.c.number)
+        )
+        return list(await self.session.execute(query))
+
+    async def save_alerts(
+        self, new: Sequence[Mapping[str, Any]], changed: Sequence[Mapping[str, Any]]
+    ) -> None:
+        if new:
+            await self.session.execute(insert(alert), new)
+        if changed:
+            await self.session.execute(
+                update(alert)
+                .where(alert.c.id == bindparam("b_id"))
+                .values(
+                    {
+                        **{name: bindparam(f"b_{name}") for name in _MUTABLE},
+                        "updated_at": func.now(),
+                    }
+                ),
+                [{f"b_{k}": row[k] for k in ("id", *_MUTABLE)} for row in changed],
+            )
+
+    async def add_rows(
+        self,
+        moments: Sequence[Mapping[str, Any]],
+        changes: Sequence[Mapping[str, Any]],
+        steps: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """What the alerts gathered, the changes they went through, the LXI steps seen."""
+        for table, rows in ((alert_moment, moments), (alert_change, changes),
+                            (customer_lxi, steps)):  # fmt: skip
+            if rows:
+                await self.session.execute(insert(table), rows)
+
+    async def add_to_buckets(self, deltas: Sequence[Mapping[str, Any]]) -> None:
+        if not deltas:
+            return
+        stmt = insert(spike_bucket)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[spike_bucket.c.touchpoint, spike_bucket.c.minute],
+                set_={
+                    "total": spike_bucket.c.total + stmt.excluded.total,
+                    "negatives": spike_bucket.c.negatives + stmt.excluded.negatives,
+                },
+            ),
+            sorted(deltas, key=lambda d: (d["touchpoint"], d["minute"])),
+        )
+
+    async def prune(
+        self, steps_before: Mapping[str, datetime], buckets_before: Mapping[str, datetime]
+    ) -> None:
+        """Forget LXI steps per customer and counters per touchpoint older than given."""
+        if steps_before:
+            await self.session.execute(
+                delete(customer_lxi).where(
+                    customer_lxi.c.customer_id == bindparam("b_key"),
+                    customer_lxi.c.at < bindparam("b_before"),
+                ),
+                [{"b_key": k, "b_before": v} for k, v in steps_before.items()],
+            )
+        if buckets_before:
+            await self.session.execute(
+                delete(spike_bucket).where(
+                    spike_bucket.c.touchpoint == bindparam("b_key"),
+                    spike_bucket.c.minute < bindparam("b_before"),
+                ),
+                [{"b_key": k, "b_before": v} for k, v in buckets_before.items()],
+            )
+
+    async def lock_rules(self) -> None:
+        """Hold the rule versions' lock until commit: versions are numbered without clashes."""
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RULES_LOCK})
+
+    async def current_rules(self) -> Row[Any] | None:
+        query = select(alert_rules_version).order_by(alert_rules_version.c.version.desc()).limit(1)
+        return (await self.session.execute(query)).first()
+
+    async def add_rules(
+        self, version: int, document: Mapping[str, Any], created_by: str
+    ) -> Row[Any]:
+        stmt = (
+            insert(alert_rules_version)
+            .values(version=version, document=document, created_by=created_by)
+            .returning(alert_rules_version)
+        )
+        row: Row[Any] = (await self.session.execute(stmt)).one()
+        return row

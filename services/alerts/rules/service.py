@@ -1,0 +1,131 @@
+"""Applying a batch of moments to the alerts, exactly once in effect.
+
+Each moment's id is claimed in ``processed_event`` in the same transaction as its effects,
+and each change it made is stored with the event that announces it: a redelivered moment
+changes nothing and publishes those very events again (same ids), so a crash between the
+commit and the publication loses none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alerts.models import processed_event
+from services.alerts.rules import configuration
+from services.alerts.rules.config import RulesSettings
+from services.alerts.rules.evaluation import Evaluator
+from services.alerts.rules.repository import RulesRepository
+from services.alerts.rules.rulebook import RuleBook
+from services.alerts.rules.state import Alert, BatchState, minute_of
+from services.alerts.rules.triggers import LxiStep
+from shared.events.schemas import AlertChanged, Event, MomentEvaluated
+from shared.journey import JourneyMap
+from shared.kafka.journey_watch import JourneyMapHolder
+from shared.kafka.runner import Consumed, only_new
+
+# Counters are kept this much longer than the longest window, for moments that come late.
+LATENESS = timedelta(hours=1)
+
+
+class RulesService:
+    def __init__(self, settings: RulesSettings, journey: JourneyMapHolder) -> None:
+        self.settings = settings
+        self.journey = journey
+        self.lifetime = timedelta(days=settings.alert_open_days)
+        self._waited_for_map = False
+
+    async def apply(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
+        """Evaluate the batch's new moments in order; return the alert changes to publish
+        (those of redelivered moments included)."""
+        repo = RulesRepository(session)
+        new = await only_new(session, processed_event, batch)
+        again = await repo.changes_of({c.envelope.id for c in batch} - {c.envelope.id for c in new})
+        moments = [c.event for c in new if isinstance(c.event, MomentEvaluated)]
+        changes = await self._evaluate(repo, moments) if moments else []
+        return [*(AlertChanged.model_validate(row.event) for row in again), *changes]
+
+    async def _evaluate(
+        self, repo: RulesRepository, moments: list[MomentEvaluated]
+    ) -> list[AlertChanged]:
+        document = await configuration.current_document(repo)
+        book = RuleBook.build(self.settings, document, await self._journey_map())
+        state = await self._load(repo, book, moments)
+        evaluator = Evaluator(book, state, self.lifetime)
+        for moment in moments:
+            evaluator.evaluate(moment)
+        await self._save(repo, book, state, moments)
+        return state.events
+
+    async def _journey_map(self) -> JourneyMap | None:
+        """The map held; the first time, wait a little for one to arrive (at start-up the
+        consumer may be assigned its partitions before the map is read)."""
+        if self.journey.current is None and not self._waited_for_map:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.journey.changed.wait(), self.settings.rules_map_wait_seconds
+                )
+        self._waited_for_map = True
+        return self.journey.current
+
+    async def _load(
+        self, repo: RulesRepository, book: RuleBook, moments: list[MomentEvaluated]
+    ) -> BatchState:
+        customers = {m.customer_id for m in moments}
+        touchpoints = sorted({m.touchpoint for m in moments if m.touchpoint})
+        await repo.lock_touchpoints(touchpoints)
+        rows = await repo.open_alerts(customers, [f"spike:{tp}" for tp in touchpoints])
+        alerts = [Alert.from_row(row) for row in rows]
+        earliest = min(m.occurred_at for m in moments)
+        steps: dict[str, list[LxiStep]] = defaultdict(list)
+        since = earliest - timedelta(days=book.longest_drop_days())
+        for row in await repo.lxi_steps(customers, since):
+            steps[row.customer_id].append(LxiStep(row.at, row.lxi_before, row.lxi_after))
+        buckets: dict[str, dict[datetime, list[int]]] = defaultdict(dict)
+        since = minute_of(earliest) - timedelta(seconds=book.longest_spike_seconds())
+        latest = max(m.occurred_at for m in moments)
+        for row in await repo.buckets(touchpoints, since, latest):
+            buckets[row.touchpoint][row.minute] = [row.total, row.negatives]
+        return BatchState({a.key: a for a in alerts}, dict(steps), dict(buckets))
+
+    async def _save(
+        self,
+        repo: RulesRepository,
+        book: RuleBook,
+        state: BatchState,
+        moments: list[MomentEvaluated],
+    ) -> None:
+        touched = list(state.touched.values())
+        await repo.save_alerts(
+            [a.as_row() for a in touched if not a.stored], [a.as_row() for a in touched if a.stored]
+        )
+        await repo.add_rows(state.alert_moments, state.alert_changes, state.new_steps)
+        await repo.add_to_buckets(
+            [{"touchpoint": tp, "minute": minute, "total": total, "negatives": negatives}
+             for (tp, minute), (total, negatives) in state.bucket_deltas.items()]
+        )  # fmt: skip
+        await repo.prune(*_horizons(book, moments))
+
+
+def _horizons(
+    book: RuleBook, moments: list[MomentEvaluated]
+) -> tuple[dict[str, datetime], dict[str, datetime]]:
+    """Per customer and per touchpoint, before when nothing kept can matter any more."""
+    steps_window = timedelta(days=book.longest_drop_days())
+    buckets_window = timedelta(seconds=book.longest_spike_seconds()) + LATENESS
+    steps: dict[str, datetime] = {}
+    buckets: dict[str, datetime] = {}
+    for moment in moments:
+        at = moment.occurred_at
+        steps[moment.customer_id] = max(steps.get(moment.customer_id, at), at)
+        if moment.touchpoint:
+            buckets[moment.touchpoint] = max(buckets.get(moment.touchpoint, at), at)
+    return (
+        {customer: at - steps_window for customer, at in steps.items()},
+        {touchpoint: at - buckets_window for touchpoint, at in buckets.items()},
+    )

@@ -1,0 +1,101 @@
+"""What a batch of moments reads and changes, held in memory between one load and one save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+
+from services.alerts.rules.models import AlertStatus
+from services.alerts.rules.triggers import LxiStep
+from shared.events.schemas import AlertChanged
+
+AlertKey = tuple[str | None, str]  # (customer id or None for a committee alert, dedupe key)
+
+
+@dataclass
+class Alert:
+    id: str
+    rule: str
+    level: str
+    dedupe_key: str
+    customer_id: str | None
+    touchpoint: str | None
+    department: str | None
+    referent: str | None
+    severity: int
+    priority: float
+    status: str
+    occurrences: int
+    first_at: datetime
+    last_at: datetime
+    changes: int
+    summary: str
+    persona: str | None
+    value_tier: str | None
+    lxi: float | None
+    stored: bool = True  # False: raised by this batch
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Alert:
+        values = row._mapping
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name != "stored"})
+
+    def as_row(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stored"}
+
+    @property
+    def key(self) -> AlertKey:
+        return (self.customer_id, self.dedupe_key)
+
+    def open_at(self, at: datetime, lifetime: timedelta) -> bool:
+        """Whether a moment at ``at`` joins this alert rather than raising a new one."""
+        return self.status == AlertStatus.OPEN and at <= self.last_at + lifetime
+
+
+@dataclass
+class BatchState:
+    open_alerts: dict[AlertKey, Alert]  # the newest open alert per key
+    steps: dict[str, list[LxiStep]]  # per customer
+    buckets: dict[str, dict[datetime, list[int]]]  # per touchpoint: minute → [total, negatives]
+    touched: dict[str, Alert] = field(default_factory=dict)
+    alert_moments: list[dict[str, Any]] = field(default_factory=list)
+    alert_changes: list[dict[str, Any]] = field(default_factory=list)
+    new_steps: list[dict[str, Any]] = field(default_factory=list)
+    bucket_deltas: dict[tuple[str, datetime], list[int]] = field(default_factory=dict)
+    events: list[AlertChanged] = field(default_factory=list)
+
+    # window sums already computed: touchpoint → (end minute, seconds) → [total, negatives]
+    _sums: dict[str, dict[tuple[datetime, int], list[int]]] = field(default_factory=dict)
+
+    def count(self, touchpoint: str, minute: datetime, negative: bool) -> None:
+        counted = [
+            self.buckets.setdefault(touchpoint, {}).setdefault(minute, [0, 0]),
+            self.bucket_deltas.setdefault((touchpoint, minute), [0, 0]),
+        ]
+        for (end, seconds), sums in self._sums.get(touchpoint, {}).items():
+            if _start(end, seconds) <= minute <= end:
+                counted.append(sums)
+        for counts in counted:
+            counts[0] += 1
+            counts[1] += negative
+
+    def window(self, touchpoint: str, end: datetime, seconds: int) -> tuple[int, int]:
+        """Moments and negatives of ``touchpoint`` in the minutes of ``seconds`` ending ``end``."""
+        sums = self._sums.setdefault(touchpoint, {})
+        if (end, seconds) not in sums:
+            start = _start(end, seconds)
+            counts = [c for m, c in self.buckets.get(touchpoint, {}).items() if start <= m <= end]
+            sums[(end, seconds)] = [sum(c[0] for c in counts), sum(c[1] for c in counts)]
+        total, negatives = sums[(end, seconds)]
+        return total, negatives
+
+
+def _start(end: datetime, seconds: int) -> datetime:
+    return end - timedelta(seconds=seconds) + timedelta(minutes=1)
+
+
+def minute_of(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)

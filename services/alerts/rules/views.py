@@ -1,0 +1,91 @@
+"""Alerts as ops read them: filtered pages, and one alert with its moments and changes.
+
+A key bound to a department sees that department's alerts only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alerts.rules.reads import AlertReads
+from services.alerts.rules.schemas import (
+    AlertChangeRead,
+    AlertDetail,
+    AlertFilter,
+    AlertMomentRead,
+    AlertPage,
+    AlertRead,
+)
+from shared.auth import Principal
+from shared.problems import ProblemError
+
+DETAIL_LIMIT = 200  # moments and changes listed with one alert
+
+
+async def list_alerts(
+    session: AsyncSession, principal: Principal, filters: AlertFilter
+) -> AlertPage:
+    """:raises ProblemError: 403 when a department-bound key asks for another department,
+    400 for a cursor not returned by this endpoint."""
+    filters = _within_department(filters, principal)
+    after = _decode_cursor(filters.cursor) if filters.cursor else None
+    rows = await AlertReads(session).page(filters, after, filters.limit + 1)
+    items = [AlertRead.model_validate(row) for row in rows[: filters.limit]]
+    last = items[-1] if len(rows) > filters.limit else None
+    return AlertPage(
+        items=items, next_cursor=_encode_cursor(last.last_at, last.id) if last else None
+    )
+
+
+async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) -> AlertDetail:
+    """:raises ProblemError: 404 for an unknown alert, or one of another department."""
+    reads = AlertReads(session)
+    row = await reads.get(alert_id)
+    if row is None or (principal.department and row.department != principal.department):
+        raise ProblemError(404, "Not found", f"no alert {alert_id!r}")
+    moments = await reads.moments(alert_id, DETAIL_LIMIT)
+    changes = await reads.changes(alert_id, DETAIL_LIMIT)
+    return AlertDetail(
+        **AlertRead.model_validate(row).model_dump(),
+        moments=[AlertMomentRead.model_validate(m) for m in moments],
+        changes=[_change_read(c) for c in changes],
+    )
+
+
+def _change_read(row: Any) -> AlertChangeRead:
+    event = row.event
+    return AlertChangeRead(
+        number=row.number, change=row.change, changed_at=row.changed_at,
+        moment_id=row.moment_id, severity=event["severity"], priority=event["priority"],
+        occurrences=event["occurrences"], summary=event["summary"],
+    )  # fmt: skip
+
+
+def _within_department(filters: AlertFilter, principal: Principal) -> AlertFilter:
+    if principal.department is None:
+        return filters
+    if filters.department not in (None, principal.department):
+        detail = f"this key sees the alerts of {principal.department} only"
+        raise ProblemError(403, "Forbidden", detail)
+    return filters.model_copy(update={"department": principal.department})
+
+
+def _encode_cursor(last_at: datetime, alert_id: str) -> str:
+    position = json.dumps({"at": last_at.isoformat(), "id": alert_id})
+    return base64.urlsafe_b64encode(position.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        at = datetime.fromisoformat(position["at"])
+        if at.tzinfo is None:
+            raise ValueError("naive time")
+        return at, str(position["id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc

@@ -1,0 +1,94 @@
+"""Deliveries as the API shows them: pages newest first, one with its attempts, replay."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alerts.webhooks.delivery_repository import DeliveryFilter, DeliveryRepository
+from services.alerts.webhooks.endpoint_repository import EndpointRepository
+from services.alerts.webhooks.models import WebhookDelivery
+from services.alerts.webhooks.schemas import (
+    AttemptRead,
+    DeliveryDetail,
+    DeliveryPage,
+    DeliveryRead,
+)
+from services.alerts.webhooks.timing import utcnow
+from shared.auth import Principal
+from shared.problems import ProblemError, field_error
+
+
+async def page(
+    session: AsyncSession, where: DeliveryFilter, cursor: str | None, limit: int
+) -> DeliveryPage:
+    """:raises ProblemError: 422 naming ``cursor`` when it is not one this API gave."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = await DeliveryRepository(session).newest_first(where, after, limit + 1)
+    items = [DeliveryRead.model_validate(d) for d in rows[:limit]]
+    more = len(rows) > limit
+    return DeliveryPage(items=items, next_cursor=encode_cursor(rows[limit - 1]) if more else None)
+
+
+async def detail(
+    session: AsyncSession, principal: Principal, delivery_id: uuid.UUID
+) -> DeliveryDetail:
+    delivery = await _get(session, principal, delivery_id)
+    attempts = await DeliveryRepository(session).attempts_of(delivery.id)
+    return DeliveryDetail(
+        **DeliveryRead.model_validate(delivery).model_dump(),
+        payload=delivery.payload,
+        attempt_log=[AttemptRead.model_validate(a) for a in attempts],
+    )
+
+
+async def replay(
+    session: AsyncSession, principal: Principal, delivery_id: uuid.UUID
+) -> DeliveryRead:
+    """Queue a delivery again (same webhook-id), from the start of the retry schedule.
+
+    :raises ProblemError: 404; 409 when it is pending already or its endpoint is disabled.
+    """
+    delivery = await _get(session, principal, delivery_id)
+    endpoint = await EndpointRepository(session).get(delivery.endpoint_id, None)
+    if endpoint is None or not endpoint.enabled:
+        detail = f"enable webhook endpoint {delivery.endpoint_id} before replaying to it"
+        raise ProblemError(409, "Endpoint disabled", detail)
+    repository = DeliveryRepository(session)
+    if not await repository.requeue_one(delivery.id, utcnow()):
+        raise ProblemError(409, "Already pending", f"delivery {delivery_id} is queued already")
+    await session.refresh(delivery)
+    return DeliveryRead.model_validate(delivery)
+
+
+async def _get(
+    session: AsyncSession, principal: Principal, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    delivery = await DeliveryRepository(session).get(delivery_id, principal.department)
+    if delivery is None:
+        raise ProblemError(404, "Not found", f"no webhook delivery {delivery_id}")
+    return delivery
+
+
+def encode_cursor(delivery: WebhookDelivery) -> str:
+    raw = json.dumps([delivery.created_at.isoformat(), str(delivery.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created_at, delivery_id = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+        after = datetime.fromisoformat(created_at), uuid.UUID(delivery_id)
+        if after[0].tzinfo is None:
+            raise ValueError("no time zone")
+        return after
+    except (binascii.Error, ValueError, TypeError) as exc:
+        errors = [field_error(("cursor",), "not a cursor from this API")]
+        raise ProblemError(422, "Request is invalid", "invalid cursor", errors) from exc

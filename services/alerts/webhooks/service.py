@@ -1,0 +1,167 @@
+"""Webhook endpoints as the API manages them: create, change, rotate, disable, replay.
+
+These functions only flush; the request's unit of work commits. A key bound to a
+department sees and manages only that department's endpoints (others are "not found").
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alerts.config import AlertsSettings
+from services.alerts.webhooks.delivery_repository import DeliveryRepository
+from services.alerts.webhooks.endpoint_repository import EndpointRepository
+from services.alerts.webhooks.models import WebhookEndpoint
+from services.alerts.webhooks.schemas import (
+    EndpointCreate,
+    EndpointRead,
+    EndpointUpdate,
+    EndpointWithSecret,
+    Replayed,
+)
+from services.alerts.webhooks.signing import new_secret
+from services.alerts.webhooks.ssrf import UnsafeUrl, check_url
+from services.alerts.webhooks.timing import utcnow
+from shared.auth import Principal
+from shared.problems import ProblemError, field_error
+
+
+async def create_endpoint(
+    session: AsyncSession, principal: Principal, body: EndpointCreate, settings: AlertsSettings
+) -> EndpointWithSecret:
+    """:raises ProblemError: 403 for another department than the key's, 422 for a URL that
+    reaches a private network."""
+    department = _department_for(
+        principal, body.department, given="department" in body.model_fields_set
+    )
+    await _check_target(body.url, settings)
+    now = utcnow()
+    endpoint = WebhookEndpoint(
+        url=body.url,
+        event_types=body.event_types,
+        department=department,
+        owner_email=body.owner_email,
+        secret=new_secret(),
+        created_at=now,
+        updated_at=now,
+    )
+    endpoint = await EndpointRepository(session).add(endpoint)
+    return _with_secret(endpoint)
+
+
+async def list_endpoints(session: AsyncSession, principal: Principal) -> list[EndpointRead]:
+    endpoints = await EndpointRepository(session).visible_to(principal.department)
+    return [EndpointRead.model_validate(e) for e in endpoints]
+
+
+async def get_endpoint(
+    session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, *, for_update: bool = False
+) -> WebhookEndpoint:
+    """:raises ProblemError: 404 when there is none, or none the key may see."""
+    endpoint = await EndpointRepository(session).get(
+        endpoint_id, principal.department, for_update=for_update
+    )
+    if endpoint is None:
+        raise ProblemError(404, "Not found", f"no webhook endpoint {endpoint_id}")
+    return endpoint
+
+
+async def update_endpoint(
+    session: AsyncSession,
+    principal: Principal,
+    endpoint_id: uuid.UUID,
+    body: EndpointUpdate,
+    settings: AlertsSettings,
+) -> EndpointRead:
+    """Change the fields present in ``body``. Disabling cancels the pending deliveries;
+    enabling clears the reason and the run of failures.
+
+    :raises ProblemError: 404, 403 (another department), 422 (a private URL).
+    """
+    endpoint = await get_endpoint(session, principal, endpoint_id, for_update=True)
+    changes = body.model_dump(exclude_unset=True)
+    if "department" in changes:
+        changes["department"] = _department_for(principal, changes["department"], given=True)
+    if "url" in changes:
+        await _check_target(changes["url"], settings)
+    enabled = changes.pop("enabled", None)
+    for name, value in changes.items():
+        setattr(endpoint, name, value)
+    if enabled is False and endpoint.enabled:
+        endpoint.enabled, endpoint.disabled_reason = False, f"disabled by {principal.name}"
+        await DeliveryRepository(session).cancel_pending(endpoint.id)
+    elif enabled is True:
+        endpoint.enabled, endpoint.disabled_reason, endpoint.failing_since = True, None, None
+    endpoint.updated_at = utcnow()
+    await session.flush()
+    return EndpointRead.model_validate(endpoint)
+
+
+async def delete_endpoint(
+    session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID
+) -> None:
+    """Delete it with its deliveries and their attempts."""
+    endpoint = await get_endpoint(session, principal, endpoint_id)
+    await EndpointRepository(session).delete(endpoint)
+
+
+async def rotate_secret(
+    session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, overlap: timedelta
+) -> EndpointWithSecret:
+    """A new secret; the current one keeps signing beside it for ``overlap``."""
+    endpoint = await get_endpoint(session, principal, endpoint_id, for_update=True)
+    now = utcnow()
+    endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, now + overlap
+    endpoint.secret, endpoint.updated_at = new_secret(), now
+    await session.flush()
+    return _with_secret(endpoint)
+
+
+async def replay_since(
+    session: AsyncSession,
+    principal: Principal,
+    endpoint_id: uuid.UUID,
+    since: datetime,
+    status: str | None,
+) -> Replayed:
+    """Queue again the endpoint's deliveries created since ``since`` (not the pending ones):
+    the same rows, so the same webhook-id, sent again from the start of the schedule.
+
+    :raises ProblemError: 404, or 409 when the endpoint is disabled.
+    """
+    endpoint = await get_endpoint(session, principal, endpoint_id)
+    _require_enabled(endpoint)
+    count = await DeliveryRepository(session).requeue_since(endpoint.id, since, status, utcnow())
+    return Replayed(replayed=count)
+
+
+def _require_enabled(endpoint: WebhookEndpoint) -> None:
+    if not endpoint.enabled:
+        detail = f"enable webhook endpoint {endpoint.id} before replaying to it"
+        raise ProblemError(409, "Endpoint disabled", detail)
+
+
+def _department_for(principal: Principal, wanted: str | None, *, given: bool) -> str | None:
+    """The department an endpoint gets; a key bound to one cannot choose another."""
+    if principal.department is None:
+        return wanted
+    if given and wanted != principal.department:
+        detail = f"this key manages only the endpoints of {principal.department}"
+        raise ProblemError(403, "Forbidden", detail)
+    return principal.department
+
+
+async def _check_target(url: str, settings: AlertsSettings) -> None:
+    try:
+        await check_url(url, allow_private=settings.webhook_allow_private_networks)
+    except UnsafeUrl as exc:
+        errors = [field_error(("url",), str(exc))]
+        raise ProblemError(422, "Request is invalid", "the URL is not allowed", errors) from exc
+
+
+def _with_secret(endpoint: WebhookEndpoint) -> EndpointWithSecret:
+    read = EndpointRead.model_validate(endpoint)
+    return EndpointWithSecret(**read.model_dump(), secret=endpoint.secret)

@@ -1,0 +1,132 @@
+"""A real alerts service on the real broker and database, and a real HTTP receiver.
+
+``alerts`` lives for one test module, so only one alerts app consumes at a time; a module
+changes its settings by overriding ``alerts_overrides``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.alerts.app import create_app
+from services.alerts.config import AlertsSettings
+from shared.events.schemas import Event
+from shared.kafka.producer import EventPublisher, create_producer
+from tests.conftest import Infra, Keys, client_for, serve, settings_for
+
+
+@dataclass
+class Alerts:
+    app: FastAPI
+    client: httpx.AsyncClient  # sends the ops key (ops:*)
+    publisher: EventPublisher
+    settings: AlertsSettings
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        sessions: async_sessionmaker[AsyncSession] = self.app.state.sessions
+        return sessions
+
+    async def send(self, events: Sequence[Event]) -> None:
+        outcomes = await self.publisher.publish_many(events)
+        assert not any(outcomes), outcomes
+
+
+@pytest.fixture(scope="module")
+def alerts_overrides() -> dict[str, Any]:
+    """Settings of this module's alerts app besides the test defaults; override per module."""
+    return {}
+
+
+def alerts_settings(infra: Infra, keys: Keys, **overrides: Any) -> AlertsSettings:
+    """The tests' settings: loopback webhook targets allowed, quick consumer rebalances."""
+    values: dict[str, Any] = {
+        "kafka_session_timeout_ms": 3000,
+        "webhook_allow_private_networks": True,
+        **overrides,
+    }
+    settings: AlertsSettings = settings_for(infra, keys, AlertsSettings, **values)
+    return settings
+
+
+@pytest.fixture(scope="module")
+async def alerts(
+    infra: Infra, keys: Keys, alerts_overrides: dict[str, Any]
+) -> AsyncIterator[Alerts]:
+    settings = alerts_settings(infra, keys, **alerts_overrides)
+    producer = create_producer(settings)
+    await producer.start()
+    try:
+        app = create_app(settings)
+        async with client_for(app, keys.reader) as client:
+            yield Alerts(app, client, EventPublisher(producer, "/tests", timeout=10), settings)
+    finally:
+        await producer.stop()
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+
+@dataclass
+class Receiver:
+    """An HTTP server on loopback that records every request and answers as told.
+
+    Each test uses its own path; a path answers its queued statuses in order, then its
+    steady status (200 unless set), each after ``delay`` seconds. A request is recorded
+    when it arrives.
+    """
+
+    base_url: str = ""
+    requests: list[Received] = field(default_factory=list)
+    _queued: dict[str, list[int]] = field(default_factory=dict)
+    _steady: dict[str, int] = field(default_factory=dict)
+    _delay: dict[str, float] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def respond(self, path: str, *statuses: int, then: int = 200, delay: float = 0) -> None:
+        self._queued[path] = list(statuses)
+        self._steady[path] = then
+        self._delay[path] = delay
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+    async def wait_for(self, path: str, count: int, timeout: float = 15) -> list[Received]:
+        """The requests to ``path`` once there are at least ``count``."""
+        async with asyncio.timeout(timeout):
+            while len(self.at(path)) < count:
+                await asyncio.sleep(0.02)
+        return self.at(path)
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        queued = self._queued.get(path, [])
+        status = queued.pop(0) if queued else self._steady.get(path, 200)
+        self.requests.append(Received(path, dict(request.headers), await request.body(), status))
+        await asyncio.sleep(self._delay.get(path, 0))
+        return Response(status_code=status)
+
+
+@pytest.fixture(scope="session")
+async def receiver() -> AsyncIterator[Receiver]:
+    receiver = Receiver()
+    app = FastAPI()
+    app.add_api_route("/{path:path}", receiver.handle, methods=["POST"])
+    async with serve(app) as url:
+        receiver.base_url = url
+        yield receiver

@@ -1,0 +1,229 @@
+"""The webhooks API: endpoints' lifecycle, validation, scopes, departments, delivery pages."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import inspect
+
+from services.alerts.webhooks.models import Base
+from shared.config import ApiKey, hash_api_key
+from tests.alerts.conftest import Alerts, Receiver
+from tests.alerts.test_webhook_delivery import create_alert, create_endpoint, settled
+from tests.conftest import Keys, unique
+
+LOGISTICS_KEY, SERVICE_KEY, READ_ONLY_KEY = (secrets.token_urlsafe(16) for _ in range(3))
+
+
+@pytest.fixture(scope="module")
+def alerts_overrides(keys: Keys) -> dict[str, Any]:
+    return {
+        "api_keys": (
+            *keys.all,
+            ApiKey(
+                name="logistics-ops",
+                sha256=hash_api_key(LOGISTICS_KEY),
+                scopes=frozenset({"ops:*"}),
+                department="logistics",
+            ),
+            ApiKey(
+                name="service-ops",
+                sha256=hash_api_key(SERVICE_KEY),
+                scopes=frozenset({"ops:*"}),
+                department="service",
+            ),
+            ApiKey(
+                name="dashboard", sha256=hash_api_key(READ_ONLY_KEY), scopes=frozenset({"ops:read"})
+            ),
+        ),
+        "webhook_poll_seconds": 0.1,
+    }
+
+
+def as_key(alerts: Alerts, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=alerts.client.base_url, timeout=30, headers={"Authorization": f"Bearer {key}"}
+    )
+
+
+def fields_of(response: httpx.Response) -> list[str]:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return [error["field"] for error in response.json()["errors"]]
+
+
+async def test_an_endpoint_is_created_read_changed_and_deleted(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    url, department = receiver.url(f"/{unique('hook')}"), unique("dept")
+    endpoint = await create_endpoint(
+        alerts, url, department, ("alert.raised", "task.opened"), owner_email="ops@example.com"
+    )
+    path = f"/v1/webhooks/{endpoint['id']}"
+
+    assert endpoint["secret"].startswith("whsec_")
+    assert (endpoint["url"], endpoint["department"], endpoint["enabled"]) == (url, department, True)
+    assert endpoint["event_types"] == ["alert.raised", "task.opened"]
+    read = (await alerts.client.get(path)).json()
+    assert "secret" not in read
+    assert read == {k: v for k, v in endpoint.items() if k != "secret"}
+    listed = (await alerts.client.get("/v1/webhooks")).json()
+    assert [e for e in listed if e["id"] == endpoint["id"]] == [read]
+    assert all("secret" not in e for e in listed)
+
+    changed = await alerts.client.patch(
+        path, json={"event_types": ["task.escalated"], "department": None, "owner_email": None}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["event_types"] == ["task.escalated"]
+    assert (changed.json()["department"], changed.json()["owner_email"]) == (None, None)
+    assert changed.json()["url"] == url
+    assert changed.json()["updated_at"] > endpoint["updated_at"]
+
+    assert (await alerts.client.delete(path)).status_code == 204
+    gone = await alerts.client.get(path)
+    assert gone.status_code == 404
+    assert gone.headers["content-type"] == "application/problem+json"
+    assert (await alerts.client.delete(path)).status_code == 404
+
+
+async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Receiver) -> None:
+    client = alerts.client
+    good = {"url": receiver.url(f"/{unique('hook')}"), "event_types": ["alert.raised"]}
+    endpoint = await create_endpoint(alerts, good["url"], unique("dept"))
+    path = f"/v1/webhooks/{endpoint['id']}"
+
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
+        ("POST", "/v1/webhooks", {"json": {"event_types": ["alert.raised"]}}, "url"),
+        ("POST", "/v1/webhooks", {"json": {**good, "url": "ftp://x/y"}}, "url"),
+        ("POST", "/v1/webhooks", {"json": {**good, "url": "https://h:99999/"}}, "url"),
+        ("POST", "/v1/webhooks", {"json": {**good, "event_types": []}}, "event_types"),
+        ("POST", "/v1/webhooks", {"json": {**good, "secret": "whsec_x"}}, "secret"),
+        ("POST", "/v1/webhooks", {"json": {**good, "owner_email": "nobody"}}, "owner_email"),
+        ("POST", "/v1/webhooks", {"json": {**good, "department": "Not A Slug"}}, "department"),
+        ("PATCH", path, {"json": {"url": None}}, "url"),
+        ("PATCH", path, {"json": {"enabled": None}}, "enabled"),
+        ("GET", "/v1/webhooks/not-a-uuid", {}, "path.endpoint_id"),
+        ("POST", f"{path}/replay", {"params": {"since": "2026-01-01T00:00:00"}}, "query.since"),
+        ("POST", f"{path}/replay", {}, "query.since"),
+        ("GET", "/v1/deliveries", {"params": {"cursor": "nonsense"}}, "cursor"),
+        ("GET", "/v1/deliveries", {"params": {"status": "lost"}}, "query.status"),
+    ]
+    for method, url, request, field in cases:
+        assert fields_of(await client.request(method, url, **request)) == [field], (method, url)
+    unknown = await client.post("/v1/webhooks", json={**good, "event_types": ["alert.raisd"]})
+    assert fields_of(unknown) == ["event_types"]
+    assert "alert.raised" in unknown.json()["errors"][0]["message"]
+    missing = await client.get("/v1/webhooks/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    assert (
+        await client.get("/v1/deliveries/00000000-0000-0000-0000-000000000000")
+    ).status_code == 404
+
+
+async def test_scopes_are_required(alerts: Alerts, keys: Keys) -> None:
+    async with as_key(alerts, keys.writer) as website, as_key(alerts, READ_ONLY_KEY) as dashboard:
+        assert (await website.get("/v1/webhooks")).status_code == 403
+        assert (await website.get("/v1/deliveries")).status_code == 403
+        assert (await dashboard.get("/v1/webhooks")).status_code == 200
+        assert (await dashboard.post("/v1/webhooks", json={})).status_code == 403
+    async with httpx.AsyncClient(base_url=alerts.client.base_url) as anonymous:
+        assert (await anonymous.get("/v1/webhooks")).status_code == 401
+
+
+async def test_a_department_key_sees_and_manages_only_its_department(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    path = f"/{unique('hook')}"
+    async with as_key(alerts, LOGISTICS_KEY) as logistics, as_key(alerts, SERVICE_KEY) as service:
+        created = await logistics.post(
+            "/v1/webhooks", json={"url": receiver.url(path), "event_types": ["alert.raised"]}
+        )
+        endpoint = created.json()
+        own = f"/v1/webhooks/{endpoint['id']}"
+        other_department = await logistics.post(
+            "/v1/webhooks",
+            json={
+                "url": receiver.url(path),
+                "event_types": ["alert.raised"],
+                "department": "service",
+            },
+        )
+        moved = await logistics.patch(own, json={"department": None})
+        await alerts.send([create_alert("logistics")])
+        (delivery,) = await settled(alerts, endpoint["id"])
+
+        assert created.status_code == 201, created.text
+        assert endpoint["department"] == "logistics"
+        assert other_department.status_code == 403
+        assert moved.status_code == 403
+        assert (await service.get(own)).status_code == 404
+        assert (await service.patch(own, json={"enabled": False})).status_code == 404
+        assert (await service.post(f"{own}/rotate-secret")).status_code == 404
+        assert (await service.delete(own)).status_code == 404
+        assert endpoint["id"] not in [e["id"] for e in (await service.get("/v1/webhooks")).json()]
+        assert endpoint["id"] in [e["id"] for e in (await logistics.get("/v1/webhooks")).json()]
+        assert endpoint["id"] in [e["id"] for e in (await alerts.client.get("/v1/webhooks")).json()]
+        mine = (await logistics.get("/v1/deliveries")).json()["items"]
+        theirs = (await service.get("/v1/deliveries")).json()["items"]
+        assert delivery["id"] in [d["id"] for d in mine]
+        assert delivery["id"] not in [d["id"] for d in theirs]
+        assert (await service.get(f"/v1/deliveries/{delivery['id']}")).status_code == 404
+        assert (await service.post(f"/v1/deliveries/{delivery['id']}/replay")).status_code == 404
+        assert (await logistics.get(f"/v1/deliveries/{delivery['id']}")).status_code == 200
+        assert (await logistics.delete(own)).status_code == 204  # other modules use logistics
+
+
+async def test_deliveries_come_newest_first_page_by_page(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    department, path = unique("dept"), f"/{unique('hook')}"
+    endpoint = await create_endpoint(
+        alerts, receiver.url(path), department, ("alert.raised", "alert.occurrence")
+    )
+    customer = unique("cust")
+    await alerts.send([create_alert(department, customer_id=customer) for _ in range(4)])
+    await alerts.send([create_alert(department, "occurrence", customer_id=customer)])
+    everything = await settled(alerts, endpoint["id"], 5)
+
+    pages, cursor = [], None
+    while True:
+        params = {
+            "endpoint_id": endpoint["id"],
+            "limit": 2,
+            **({"cursor": cursor} if cursor else {}),
+        }
+        body = (await alerts.client.get("/v1/deliveries", params=params)).json()
+        pages.append(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+
+    assert [len(page) for page in pages] == [2, 2, 1]
+    listed = [d for page in pages for d in page]
+    assert listed == everything
+    assert [d["created_at"] for d in listed] == sorted(
+        (d["created_at"] for d in listed), reverse=True
+    )
+    only = await alerts.client.get(
+        "/v1/deliveries", params={"endpoint_id": endpoint["id"], "event_type": "alert.occurrence"}
+    )
+    assert [d["event_type"] for d in only.json()["items"]] == ["alert.occurrence"]
+
+
+async def test_migrated_tables_match_the_models(alerts: Alerts) -> None:
+    tables = [t for t in Base.metadata.sorted_tables if t.name.startswith("webhook_")]
+
+    def columns(conn: Any) -> dict[str, set[str]]:
+        inspector = inspect(conn)
+        return {
+            t.name: {c["name"] for c in inspector.get_columns(t.name, "alerts")} for t in tables
+        }
+
+    async with alerts.sessions() as session:
+        migrated = await (await session.connection()).run_sync(columns)
+
+    assert migrated == {t.name: {c.name for c in t.columns} for t in tables}

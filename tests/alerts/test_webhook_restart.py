@@ -1,0 +1,206 @@
+"""No delivery is lost or succeeds twice across restarts, crashes and replicas.
+
+Each test runs on a broker of its own: its consumers join, crash and leave the group, and
+the embedded broker can take long to settle such a group for whoever joins it next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.alerts.app import create_app
+from shared.config import ServiceSettings
+from shared.infra.embedded import EmbeddedBroker, free_port
+from shared.kafka.admin import ensure_topics
+from shared.kafka.producer import EventPublisher, create_producer
+from tests.alerts.conftest import Alerts, Receiver, alerts_settings
+from tests.alerts.test_webhook_delivery import create_alert, deliveries_of, until
+from tests.conftest import Infra, Keys, client_for, unique
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def infra(infra: Infra, tmp_path: Path) -> AsyncIterator[Infra]:
+    """The session's database with a broker of the test's own."""
+    broker = EmbeddedBroker(log=tmp_path / "broker.log")
+    own = Infra(infra.database_url, broker.start(), embedded_broker=True)
+    try:
+        await ensure_topics(ServiceSettings(kafka_bootstrap_servers=own.bootstrap_servers))
+        yield own
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+async def publisher(infra: Infra, keys: Keys) -> AsyncIterator[EventPublisher]:
+    producer = create_producer(alerts_settings(infra, keys))
+    await producer.start()
+    yield EventPublisher(producer, "/tests", timeout=10)
+    await producer.stop()
+
+
+@asynccontextmanager
+async def running(
+    infra: Infra, keys: Keys, publisher: EventPublisher, **overrides: Any
+) -> AsyncIterator[Alerts]:
+    """An alerts app of this test's own, served until the block ends."""
+    settings = alerts_settings(infra, keys, webhook_poll_seconds=0.1, **overrides)
+    app = create_app(settings)
+    async with client_for(app, keys.reader) as client:
+        yield Alerts(app, client, publisher, settings)
+
+
+async def register(client: httpx.AsyncClient, url: str, department: str) -> dict[str, Any]:
+    body = {"url": url, "event_types": ["alert.raised"], "department": department}
+    response = await client.post("/v1/webhooks", json=body)
+    assert response.status_code == 201, response.text
+    endpoint: dict[str, Any] = response.json()
+    return endpoint
+
+
+def successes(receiver: Receiver, path: str) -> Counter[str]:
+    return Counter(r.headers["webhook-id"] for r in receiver.at(path) if r.status < 300)
+
+
+async def test_a_restart_between_attempts_delivers_once(
+    infra: Infra, keys: Keys, publisher: EventPublisher, receiver: Receiver
+) -> None:
+    department, path = unique("dept"), f"/{unique('hook')}"
+    receiver.respond(path, 500)
+    settings = {"webhook_retry_schedule": "3"}
+
+    async with running(infra, keys, publisher, **settings) as alerts:
+        endpoint = await register(alerts.client, receiver.url(path), department)
+        await alerts.send([create_alert(department)])
+        await receiver.wait_for(path, 1)
+        await until(lambda: _pending_after(alerts, endpoint["id"], attempts=1))
+
+    async with running(infra, keys, publisher, **settings) as alerts:
+        await receiver.wait_for(path, 2, timeout=20)
+        await asyncio.sleep(1)
+        (delivery,) = await deliveries_of(alerts, endpoint["id"])
+
+    assert [r.status for r in receiver.at(path)] == [500, 200]
+    assert list(successes(receiver, path).values()) == [1]
+    assert (delivery["status"], delivery["attempts"]) == ("succeeded", 2)
+
+
+async def test_two_replicas_deliver_each_message_once(
+    infra: Infra, keys: Keys, publisher: EventPublisher, receiver: Receiver
+) -> None:
+    department, path = unique("dept"), f"/{unique('hook')}"
+    receiver.respond(path, delay=0.05)
+    async with (
+        running(infra, keys, publisher, webhook_digest_threshold=100) as alerts,
+        running(infra, keys, publisher, webhook_digest_threshold=100),
+    ):
+        await register(alerts.client, receiver.url(path), department)
+        customers = [unique("cust") for _ in range(6)]
+        await alerts.send(
+            [create_alert(department, customer_id=customers[i % 6]) for i in range(60)]
+        )
+        await receiver.wait_for(path, 60, timeout=30)
+        await asyncio.sleep(1)
+
+    assert len(successes(receiver, path)) == 60
+    assert set(successes(receiver, path).values()) == {1}
+
+
+async def test_kill_9_in_the_middle_of_a_send_delivers_after_the_lease(
+    infra: Infra, keys: Keys, publisher: EventPublisher, receiver: Receiver, tmp_path: Path
+) -> None:
+    """The worker dies while the receiver holds the request: the delivery is due again when
+    its lease ends, and sent with the same webhook-id; it succeeds once in the database."""
+    department, path = unique("dept"), f"/{unique('hook')}"
+    receiver.respond(path, delay=1.5)
+    env = {
+        **os.environ,
+        "DATABASE_URL": infra.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers,
+        "KAFKA_ENABLE_IDEMPOTENCE": str(not infra.embedded_broker).lower(),
+        "KAFKA_SESSION_TIMEOUT_MS": "3000",
+        "PORT": str(free_port()),
+        "LOG_JSON": "false",
+        "API_KEYS": json.dumps([k.model_dump(mode="json") for k in keys.all]),
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+        "WEBHOOK_TIMEOUT_SECONDS": "1",
+        "WEBHOOK_LEASE_SECONDS": "2",
+        "WEBHOOK_POLL_SECONDS": "0.1",
+    }
+    with (tmp_path / "alerts.log").open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "serve",
+            "alerts",
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{env['PORT']}"
+        headers = {"Authorization": f"Bearer {keys.reader}"}
+        async with httpx.AsyncClient(base_url=base, headers=headers) as client:
+            await _ready(client)
+            endpoint = await register(client, receiver.url(path), department)
+            outcomes = await publisher.publish_many([create_alert(department)])
+            assert not any(outcomes)
+            await receiver.wait_for(path, 1, timeout=30)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+
+    receiver.respond(path)
+    async with running(
+        infra, keys, publisher, webhook_timeout_seconds=1, webhook_lease_seconds=2
+    ) as alerts:
+        await until(lambda: _succeeded(alerts, endpoint["id"]), timeout=20)
+        await asyncio.sleep(0.5)
+        (delivery,) = await deliveries_of(alerts, endpoint["id"])
+        detail = (await alerts.client.get(f"/v1/deliveries/{delivery['id']}")).json()
+
+    requests = receiver.at(path)
+    assert len(requests) == 2
+    assert len({r.headers["webhook-id"] for r in requests}) == 1
+    assert delivery["attempts"] == 1  # the attempt cut short by the crash left no record
+    assert [a["status_code"] for a in detail["attempt_log"]] == [200]
+
+
+async def _pending_after(alerts: Alerts, endpoint_id: str, attempts: int) -> bool:
+    deliveries = await deliveries_of(alerts, endpoint_id)
+    return bool(deliveries) and (deliveries[0]["status"], deliveries[0]["attempts"]) == (
+        "pending",
+        attempts,
+    )
+
+
+async def _succeeded(alerts: Alerts, endpoint_id: str) -> bool:
+    deliveries = await deliveries_of(alerts, endpoint_id)
+    return bool(deliveries) and deliveries[0]["status"] == "succeeded"
+
+
+async def _ready(client: httpx.AsyncClient) -> None:
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
