@@ -10,7 +10,7 @@ import asyncio
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +22,14 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.config import ApiKey, ServiceSettings, hash_api_key
 from shared.db.migrations import upgrade
+from shared.events.schemas import Event
 from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
+from shared.kafka.producer import EventPublisher
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,25 @@ class Infra:
     database_url: str
     bootstrap_servers: str
     embedded_broker: bool
+
+
+@dataclass
+class Running:
+    """A service app served for real, with a client and a publisher feeding its topics."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    publisher: EventPublisher
+    settings: Any
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        sessions: async_sessionmaker[AsyncSession] = self.app.state.sessions
+        return sessions
+
+    async def send(self, events: Sequence[Event]) -> None:
+        outcomes = await self.publisher.publish_many(events)
+        assert not any(outcomes), outcomes
 
 
 @dataclass(frozen=True)

@@ -7,37 +7,22 @@ changes its settings by overriding ``alerts_overrides``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.alerts.app import create_app
 from services.alerts.config import AlertsSettings
-from shared.events.schemas import Event
 from shared.kafka.producer import EventPublisher, create_producer
-from tests.conftest import Infra, Keys, client_for, serve, settings_for
+from tests.conftest import Infra, Keys, Running, client_for, serve, settings_for
 
 
 @dataclass
-class Alerts:
-    app: FastAPI
-    client: httpx.AsyncClient  # sends the ops key (ops:*)
-    publisher: EventPublisher
+class Alerts(Running):
     settings: AlertsSettings
-
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        sessions: async_sessionmaker[AsyncSession] = self.app.state.sessions
-        return sessions
-
-    async def send(self, events: Sequence[Event]) -> None:
-        outcomes = await self.publisher.publish_many(events)
-        assert not any(outcomes), outcomes
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.app import create_app
 from services.scoring.config import ScoringSettings
 from services.scoring.models import signal
-from shared.events.schemas import Event
 from shared.journey import JourneyMap, JourneyMapPublished
 from shared.kafka.producer import EventPublisher, create_producer
-from tests.conftest import Infra, Keys, client_for, settings_for
+from tests.conftest import Infra, Keys, Running, client_for, settings_for
 
 JOURNEY_MAP = {
     "name": "test retailer",
@@ -48,20 +45,8 @@ JOURNEY_MAP = {
 
 
 @dataclass
-class Scoring:
-    app: FastAPI
-    client: httpx.AsyncClient
-    publisher: EventPublisher
+class Scoring(Running):
     settings: ScoringSettings
-
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        sessions: async_sessionmaker[AsyncSession] = self.app.state.sessions
-        return sessions
-
-    async def send(self, events: Sequence[Event]) -> None:
-        outcomes = await self.publisher.publish_many(events)
-        assert not any(outcomes), outcomes
 
     async def processed(self, event_ids: Sequence[str], timeout: float = 30) -> None:
         """Wait until scoring has recorded every one of ``event_ids``."""
