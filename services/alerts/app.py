@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +13,7 @@ from services.alerts.rules import runtime as rules_runtime
 from services.alerts.webhooks import endpoints as webhooks_endpoints
 from services.alerts.webhooks import runtime as webhooks_runtime
 from shared.http import create_service_app
-from shared.kafka.journey_watch import JourneyMapHolder, watch_journey_map
+from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
 from shared.runtime import open_resources, running_consumers
 
@@ -25,22 +23,16 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        journey = JourneyMapHolder()
-        app.state.journey = journey
-        watcher = asyncio.create_task(watch_journey_map(settings, journey))
-        try:
-            async with (
-                open_resources(app, settings, database=True) as resources,
-                rules_runtime.started(app, settings, resources, journey) as rule_consumers,
-                webhooks_runtime.started(app, settings, resources, journey) as webhook_consumers,
-                running_consumers(app, settings, resources, [*rule_consumers, *webhook_consumers]),
-            ):
-                app.state.sessions = resources.sessions
-                yield
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+        async with (
+            followed_journey_map(settings) as journey,
+            open_resources(app, settings, database=True) as resources,
+            rules_runtime.started(app, settings, resources, journey) as rule_consumers,
+            webhooks_runtime.started(app, settings, resources, journey) as webhook_consumers,
+            running_consumers(app, settings, resources, [*rule_consumers, *webhook_consumers]),
+        ):
+            app.state.journey = journey
+            app.state.sessions = resources.sessions
+            yield
 
     return create_service_app(
         settings,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +13,7 @@ from services.scoring.experience.endpoints import router as experience_router
 from services.scoring.experience.service import ExperienceService
 from services.scoring.stats.endpoints import router as stats_router
 from shared.http import create_service_app
-from shared.kafka.journey_watch import JourneyMapHolder, watch_journey_map
+from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
 from shared.runtime import open_resources, running_consumers
 
@@ -25,20 +23,15 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        journey = JourneyMapHolder()
-        experience = ExperienceService(settings, journey)
-        app.state.journey = journey
-        watcher = asyncio.create_task(watch_journey_map(settings, journey))
-        try:
-            async with open_resources(app, settings, database=True) as resources:
-                app.state.sessions = resources.sessions
-                specs = consumer_specs(settings, experience)
-                async with running_consumers(app, settings, resources, specs):
-                    yield
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+        async with (
+            followed_journey_map(settings) as journey,
+            open_resources(app, settings, database=True) as resources,
+        ):
+            app.state.journey = journey
+            app.state.sessions = resources.sessions
+            specs = consumer_specs(settings, ExperienceService(settings, journey))
+            async with running_consumers(app, settings, resources, specs):
+                yield
 
     return create_service_app(
         settings,

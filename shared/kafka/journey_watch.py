@@ -7,6 +7,9 @@ interval, without restart. The topic is read from the start with no consumer gro
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -71,3 +74,16 @@ def _apply(
         return
     if isinstance(envelope.data, JourneyMapPublished):
         holder.offer(envelope.data)
+
+
+@asynccontextmanager
+async def followed_journey_map(settings: ServiceSettings) -> AsyncIterator[JourneyMapHolder]:
+    """A holder kept up to date by a background watcher for as long as the context lasts."""
+    holder = JourneyMapHolder()
+    watcher = asyncio.create_task(watch_journey_map(settings, holder))
+    try:
+        yield holder
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
