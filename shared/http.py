@@ -7,14 +7,16 @@ import gc
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import KeyRing
 from shared.config import ServiceSettings
+from shared.db.session import unit_of_work
 from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -131,6 +133,21 @@ def _frozen_after(
 
     return frozen
 
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for reads; nothing is written, so nothing is committed."""
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A unit of work committed before the response is sent (hence scope="function")."""
+    async with unit_of_work(request.app.state.sessions) as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(read_session)]
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 health_router = APIRouter(tags=["health"])
 

@@ -11,6 +11,7 @@ from services.actions.journey.relay import JourneyMapRelay
 from services.actions.journey.schemas import JourneyMapVersionRead, JourneyMapVersionSummary
 from shared.auth import Principal, require
 from shared.db.session import unit_of_work
+from shared.http import ReadSession
 from shared.journey import JourneyMap
 from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, ProblemError
 
@@ -21,11 +22,6 @@ Writer = Annotated[Principal, Depends(require("ops:write"))]
 
 def _problem(description: str) -> dict[str, Any]:
     return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
-
-
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with unit_of_work(request.app.state.sessions) as session:
-        yield session
 
 
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -53,7 +49,6 @@ async def journey_map_body(request: Request) -> JourneyMap:
     return service.read_journey_map(await request.body(), media_type)
 
 
-ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 Body = Annotated[JourneyMap, Depends(journey_map_body)]
 

@@ -1,36 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.rules import configuration, views
 from services.alerts.rules.rulebook import RulesDocument
 from services.alerts.rules.schemas import AlertDetail, AlertFilter, AlertPage, AlertRulesRead
 from shared.auth import Principal, require
-from shared.db.session import unit_of_work
+from shared.http import ReadSession, WriteSession
 from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1", tags=["rules"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[Principal, Depends(require("ops:read"))]
 Writer = Annotated[Principal, Depends(require("ops:write"))]
-
-
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for reads; nothing is written, so nothing is committed."""
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with unit_of_work(request.app.state.sessions) as session:
-        yield session
-
-
-ReadSession = Annotated[AsyncSession, Depends(read_session)]
-WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 
 def _problem(description: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from services.alerts.webhooks.schemas import (
 )
 from shared.auth import Principal, require
 from shared.db.session import unit_of_work
+from shared.http import ReadSession
 from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1", tags=["webhooks"], responses=PROBLEM_RESPONSES)
@@ -41,12 +42,6 @@ NOT_FOUND: Responses = {
 CONFLICT: Responses = {409: _problem("Already pending, or its endpoint is disabled")}
 
 
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for reads; nothing is written, so nothing is committed."""
-    async with request.app.state.sessions() as session:
-        yield session
-
-
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A change, committed before the answer; then this process's worker looks for work."""
     async with unit_of_work(request.app.state.sessions) as session:
@@ -54,7 +49,6 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
     request.app.state.webhook_wakeup.set()
 
 
-ReadSession = Annotated[AsyncSession, Depends(read_session)]
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 
