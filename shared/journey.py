@@ -8,8 +8,9 @@ validates a whole document; every cross-reference error names its field.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -32,12 +33,42 @@ class Referent(_Doc):
     email: Email | None = None
 
 
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class BusinessHours(_Doc):
+    """Opening hours in the department's time zone; SLA clocks can run only inside them."""
+
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    days: list[Weekday] = Field(
+        default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
+        min_length=1,
+    )
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
 class Department(_Doc):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     timezone: TimeZoneName = "UTC"
     referents: list[Referent] = Field(default_factory=list)
     escalation_contact: Email | None = None
+    business_hours: BusinessHours | None = Field(
+        default=None, description="When set, task SLAs count only these hours."
+    )
 
 
 class Persona(_Doc):
@@ -61,6 +92,19 @@ class Targets(_Doc):
     success_rate: float | None = Field(default=None, ge=0, le=1)
 
 
+class TouchpointSurvey(_Doc):
+    """How often a touchpoint may survey a customer (the contact policy's per-touchpoint part)."""
+
+    cooldown_days: float = Field(default=14, ge=0, le=365)
+    sampling_rate: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="Share of customers invited; the same customer "
+        "and touchpoint always get the same answer.",
+    )
+
+
 class Touchpoint(_Doc):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
@@ -71,6 +115,7 @@ class Touchpoint(_Doc):
     wait_threshold_seconds: float | None = Field(default=None, gt=0)
     owner: Slug | None = Field(default=None, description="The department that owns it.")
     targets: Targets = Field(default_factory=Targets)
+    survey: TouchpointSurvey = Field(default_factory=TouchpointSurvey)
 
 
 class Stage(_Doc):
@@ -90,6 +135,87 @@ class RootCause(_Doc):
     name: str = Field(min_length=1, max_length=200)
 
 
+class PriorityLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class PriorityThresholds(_Doc):
+    medium: float = Field(default=3.0, ge=0)
+    high: float = Field(default=8.0, ge=0)
+    critical: float = Field(default=20.0, ge=0)
+
+
+class TaskPolicy(_Doc):
+    """How alert priorities become task priorities, and the time each has to be resolved.
+
+    A task's level is the highest whose threshold its priority score reaches (the score is
+    severity × value-tier weight × touchpoint weight); below every threshold it is low.
+    """
+
+    thresholds: PriorityThresholds = Field(default_factory=lambda: PriorityThresholds())
+    sla_hours: dict[PriorityLevel, float] = Field(
+        default_factory=lambda: {
+            PriorityLevel.CRITICAL: 4.0,
+            PriorityLevel.HIGH: 24.0,
+            PriorityLevel.MEDIUM: 72.0,
+            PriorityLevel.LOW: 168.0,
+        }
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> TaskPolicy:
+        missing = [level.value for level in PriorityLevel if level not in self.sla_hours]
+        if missing:
+            raise ValueError(f"sla_hours needs every level; missing {', '.join(missing)}")
+        if any(hours <= 0 for hours in self.sla_hours.values()):
+            raise ValueError("sla_hours must be positive")
+        return self
+
+    def level(self, score: float) -> PriorityLevel:
+        if score >= self.thresholds.critical:
+            return PriorityLevel.CRITICAL
+        if score >= self.thresholds.high:
+            return PriorityLevel.HIGH
+        if score >= self.thresholds.medium:
+            return PriorityLevel.MEDIUM
+        return PriorityLevel.LOW
+
+    def raised(self, level: PriorityLevel) -> PriorityLevel:
+        """One level up (escalation); critical stays critical."""
+        order = list(PriorityLevel)
+        return order[min(order.index(level) + 1, len(order) - 1)]
+
+
+class QuietHours(_Doc):
+    """No survey between ``start`` and ``end`` in the customer's time zone (may span midnight)."""
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+
+class PersonaQuota(_Doc):
+    persona: Slug
+    period: Literal["day", "week", "month"] = "month"
+    max_invitations: int = Field(ge=0)
+
+
+class ContactPolicy(_Doc):
+    """Rules against over-solicitation; the per-touchpoint part is each touchpoint's ``survey``."""
+
+    survey_interval_days: float = Field(
+        default=30, ge=0, le=365, description="At most one survey per customer in this many days."
+    )
+    quiet_hours: QuietHours | None = Field(default_factory=QuietHours)
+    default_timezone: TimeZoneName = "UTC"
+    persona_quotas: list[PersonaQuota] = Field(default_factory=list)
+    recovery_survey: bool = Field(
+        default=False, description="Invite the customer again once their task is resolved."
+    )
+
+
 class JourneyMap(_Doc):
     name: str = Field(min_length=1, max_length=200)
     journeys: list[Journey] = Field(default_factory=list)
@@ -98,6 +224,8 @@ class JourneyMap(_Doc):
     personas: list[Persona] = Field(default_factory=list, max_length=12)
     value_tiers: list[ValueTier] = Field(default_factory=list)
     root_causes: list[RootCause] = Field(default_factory=list)
+    tasks: TaskPolicy = Field(default_factory=TaskPolicy)
+    contact_policy: ContactPolicy = Field(default_factory=ContactPolicy)
     _by_id: dict[str, Touchpoint] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -155,6 +283,14 @@ class JourneyMap(_Doc):
                         "a moment of truth needs an owning department",
                     )
                 )
+        personas = {p.id for p in self.personas}
+        errors += [
+            _error(
+                ("contact_policy", "persona_quotas", i, "persona"), f"unknown persona {q.persona!r}"
+            )
+            for i, q in enumerate(self.contact_policy.persona_quotas)
+            if q.persona not in personas
+        ]
         return errors
 
     def model_post_init(self, context: Any) -> None:
@@ -162,6 +298,13 @@ class JourneyMap(_Doc):
 
     def touchpoint(self, touchpoint_id: str) -> Touchpoint | None:
         return self._by_id.get(touchpoint_id)
+
+    def department(self, department_id: str) -> Department | None:
+        return next((d for d in self.departments if d.id == department_id), None)
+
+    def tier_weight(self, value_tier: str | None) -> float:
+        """The value tier's weight; 1 for an unknown or missing tier."""
+        return next((t.weight for t in self.value_tiers if t.id == value_tier), 1.0)
 
     def journey_touchpoints(self, journey_id: str) -> list[str] | None:
         for journey in self.journeys:

@@ -16,6 +16,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
+from shared.events.actions import SurveyInvitationRequested, TaskChanged
 from shared.events.schemas import (
     AlertChanged,
     CustomerProfileUpdated,
@@ -36,6 +37,8 @@ EVENT_MODELS: dict[str, type[Event]] = {
         CustomerProfileUpdated,
         MomentEvaluated,
         AlertChanged,
+        TaskChanged,
+        SurveyInvitationRequested,
     )
 }
 
