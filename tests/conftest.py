@@ -63,6 +63,9 @@ class Keys:
     writer: str
     reader: str
     all: tuple[ApiKey, ...]
+    # referents' keys (tasks:*), each limited to its department: logistics, customer-service
+    logistics: str = ""
+    customer_service: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -100,12 +103,28 @@ def private_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
 @pytest.fixture(scope="session")
 def keys() -> Keys:
     writer, reader = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    logistics, customer_service = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    tasks = frozenset({"tasks:*"})
     return Keys(
         writer=writer,
         reader=reader,
+        logistics=logistics,
+        customer_service=customer_service,
         all=(
             ApiKey(name="website", sha256=hash_api_key(writer), scopes=frozenset({"events:write"})),
             ApiKey(name="ops", sha256=hash_api_key(reader), scopes=frozenset({"ops:*"})),
+            ApiKey(
+                name="lea-bernard",
+                sha256=hash_api_key(logistics),
+                scopes=tasks,
+                department="logistics",
+            ),
+            ApiKey(
+                name="sarah-moreau",
+                sha256=hash_api_key(customer_service),
+                scopes=tasks,
+                department="customer-service",
+            ),
         ),
     )
 
