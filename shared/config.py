@@ -6,7 +6,7 @@ Each service subclasses :class:`ServiceSettings`; nothing else reads ``os.enviro
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, TypeAdapter, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,6 +39,10 @@ class ServiceSettings(BaseSettings):
 
     database_url: SecretStr | None = None
     db_pool_size: int = Field(default=10, ge=1)
+    # PostgreSQL's plan_cache_mode for this service's connections. Prepared statements
+    # switch to a generic plan after five runs; a service whose array-parameter queries
+    # would be planned on a young table's statistics forces custom plans instead.
+    db_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = "auto"
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # Apache Kafka supports the idempotent producer; the embedded broker does not,

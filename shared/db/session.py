@@ -37,6 +37,7 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={"server_settings": {"plan_cache_mode": settings.db_plan_cache_mode}},
     )
 
 

@@ -6,10 +6,11 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, and_, any_, bindparam, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import Row, String, and_, any_, bindparam, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.experience.arrays import ArrayStatement
 from services.scoring.models import COUNTERS, customer, signal, touchpoint_day, touchpoint_latest
 
 
@@ -27,10 +28,7 @@ class ExperienceRepository:
         """Lock the customers' rows for this transaction, creating the missing ones."""
         if not customer_ids:
             return {}
-        await self.session.execute(
-            insert(customer).on_conflict_do_nothing(),
-            [{"customer_id": cid} for cid in sorted(customer_ids)],
-        )
+        await self._write(_CREATE_CUSTOMERS, [{"customer_id": cid} for cid in sorted(customer_ids)])
         query = (
             select(customer)
             .where(customer.c.customer_id == any_(_text_array(customer_ids)))
@@ -42,26 +40,25 @@ class ExperienceRepository:
     async def contacts(
         self, pairs: Collection[tuple[str, str]], since: datetime, until: datetime
     ) -> list[Row[Any]]:
-        """Interactions of these (customer, touchpoint) pairs between ``since`` and ``until``."""
+        """Interactions of these (customer, touchpoint) pairs between ``since`` and ``until``.
+
+        Filtered by customer and touchpoint arrays, then by pair here: whatever the table's
+        statistics say, the worst plan is one pass over the table, where a join with an
+        unnested pair list could become a nested loop over every row for every pair.
+        """
         if not pairs:
             return []
-        customers, touchpoints = zip(*pairs, strict=True)
-        wanted = select(
-            func.unnest(_text_array(customers)).label("customer_id"),
-            func.unnest(_text_array(touchpoints)).label("touchpoint"),
-        ).subquery()
-        query = (
-            select(signal)
-            .join(
-                wanted,
-                and_(
-                    signal.c.customer_id == wanted.c.customer_id,
-                    signal.c.touchpoint == wanted.c.touchpoint,
-                ),
-            )
-            .where(signal.c.source == "interaction", signal.c.occurred_at.between(since, until))
+        customers = {customer_id for customer_id, _ in pairs}
+        touchpoints = {touchpoint for _, touchpoint in pairs}
+        query = select(signal).where(
+            signal.c.customer_id == any_(_text_array(customers)),
+            signal.c.touchpoint == any_(_text_array(touchpoints)),
+            signal.c.source == "interaction",
+            signal.c.occurred_at.between(since, until),
         )
-        return list(await self.session.execute(query))
+        wanted = set(pairs)
+        rows = await self.session.execute(query)
+        return [row for row in rows if (row.customer_id, row.touchpoint) in wanted]
 
     async def c2es_partners(
         self, interaction_ids: Collection[str], linked_ids: Collection[str]
@@ -92,8 +89,9 @@ class ExperienceRepository:
         latest: Iterable[Mapping[str, Any]],
         days: Sequence[Mapping[str, Any]],
     ) -> None:
+        """Write a batch's rows: one statement per table, each row set sent as arrays."""
         if signals:
-            await self.session.execute(insert(signal), signals)
+            await self._write(_INSERT_SIGNALS, signals)
         if revalued:
             await self.session.execute(
                 update(signal)
@@ -106,12 +104,18 @@ class ExperienceRepository:
                 [{f"b_{k}": v for k, v in row.items()} for row in revalued],
             )
         if customers:
-            await self.session.execute(_upsert_customer(), customers)
+            await self._write(_UPSERT_CUSTOMERS, customers)
         latest = list(latest)
         if latest:
-            await self.session.execute(_upsert_latest(), latest)
+            await self._write(_UPSERT_LATEST, latest)
         if days:
-            await self.session.execute(_add_day_counters(), days)
+            await self._write(_ADD_DAY_COUNTERS, days)
+
+    async def _write(self, statement: ArrayStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        connection = await self.session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None  # a pooled connection that is checked out
+        await driver.execute(statement.sql, *statement.arrays(rows))
 
 
 def _text_array(values: Iterable[str]) -> Any:
@@ -123,38 +127,23 @@ def _bind(name: str) -> Any:
     return bindparam(name)
 
 
-def _upsert_customer() -> Any:
-    stmt = insert(customer)
-    columns = [c.name for c in customer.columns if c.name != "customer_id"]
-    return stmt.on_conflict_do_update(
-        index_elements=[customer.c.customer_id],
-        set_={name: stmt.excluded[name] for name in columns},
-    )
-
-
-def _upsert_latest() -> Any:
-    stmt = insert(touchpoint_latest)
-    newer = or_(
-        stmt.excluded.occurred_at > touchpoint_latest.c.occurred_at,
-        and_(
-            stmt.excluded.occurred_at == touchpoint_latest.c.occurred_at,
-            stmt.excluded.event_id >= touchpoint_latest.c.event_id,
-        ),
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[touchpoint_latest.c.customer_id, touchpoint_latest.c.touchpoint],
-        set_={
-            "event_id": stmt.excluded.event_id,
-            "occurred_at": stmt.excluded.occurred_at,
-            "valence": stmt.excluded.valence,
-        },
-        where=newer,
-    )
-
-
-def _add_day_counters() -> Any:
-    stmt = insert(touchpoint_day)
-    return stmt.on_conflict_do_update(
-        index_elements=["touchpoint", "day", "channel", "persona"],
-        set_={name: touchpoint_day.c[name] + stmt.excluded[name] for name in COUNTERS},
-    )
+_CUSTOMER_COLUMNS = [c.name for c in customer.columns]
+_INSERT_SIGNALS = ArrayStatement.insert(signal)
+_CREATE_CUSTOMERS = ArrayStatement.insert(customer, "ON CONFLICT DO NOTHING", ["customer_id"])
+_UPSERT_CUSTOMERS = ArrayStatement.insert(
+    customer,
+    "ON CONFLICT (customer_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _CUSTOMER_COLUMNS[1:]),
+)
+_UPSERT_LATEST = ArrayStatement.insert(
+    touchpoint_latest,
+    "ON CONFLICT (customer_id, touchpoint) DO UPDATE SET event_id = excluded.event_id, "
+    "occurred_at = excluded.occurred_at, valence = excluded.valence "
+    "WHERE (excluded.occurred_at, excluded.event_id) "
+    ">= (touchpoint_latest.occurred_at, touchpoint_latest.event_id)",
+)
+_ADD_DAY_COUNTERS = ArrayStatement.insert(
+    touchpoint_day,
+    "ON CONFLICT (touchpoint, day, channel, persona) DO UPDATE SET "
+    + ", ".join(f"{name} = touchpoint_day.{name} + excluded.{name}" for name in COUNTERS),
+)
