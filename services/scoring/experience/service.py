@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.config import ScoringSettings
@@ -55,11 +54,13 @@ class CustomerState:
     profile_at: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> CustomerState:
+    def from_row(cls, row: Sequence[Any]) -> CustomerState:
+        """From a row of ``select(customer)``: its columns in the table's order."""
+        (customer_id, s, w, t_ref, signals, positives, negatives, last_nps, last_nps_at,
+         persona, value_tier, profile_at, _updated_at) = row  # fmt: skip
         return cls(
-            row.customer_id, model.DecayedSums(row.s, row.w, row.t_ref), row.signals,
-            row.positives, row.negatives, row.last_nps, row.last_nps_at, row.persona,
-            row.value_tier, row.profile_at,
+            customer_id, model.DecayedSums(s, w, t_ref), signals, positives, negatives,
+            last_nps, last_nps_at, persona, value_tier, profile_at,
         )  # fmt: skip
 
     def as_row(self) -> dict[str, Any]:
@@ -398,14 +399,17 @@ def moment_id(source_event_id: str) -> str:
 
 
 def moment_from_row(row: Any) -> MomentEvaluated:
+    """The moment of a signal row. Built without validation: every value was computed here
+    or read back from a row written from one."""
     polarity = {-1: Polarity.NEGATIVE, 0: Polarity.NEUTRAL, 1: Polarity.POSITIVE}[row.polarity]
-    return MomentEvaluated(
+    return MomentEvaluated.model_construct(
         event_id=moment_id(row.event_id), customer_id=row.customer_id,
         source_event_id=row.event_id, source=row.source, touchpoint=row.touchpoint,
         known_touchpoint=row.known_touchpoint, moment_of_truth=row.moment_of_truth,
         moment_of_pain=row.moment_of_pain, occurred_at=row.occurred_at, valence=row.valence,
         weight=row.weight, polarity=polarity, lxi_before=row.lxi_before, lxi_after=row.lxi_after,
         persona=row.persona, value_tier=row.value_tier, nps=row.nps, csat=row.csat, ces=row.ces,
-        outcome=row.outcome, wait_over_threshold=row.wait_over, repeat_contact=row.repeat_contact,
+        outcome=Outcome(row.outcome) if row.outcome else None, wait_over_threshold=row.wait_over,
+        repeat_contact=row.repeat_contact,
         transfers=row.transfers,
     )  # fmt: skip
