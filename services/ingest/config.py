@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from pydantic import Field
+import phonenumbers
+from pydantic import Field, field_validator
 
 from shared.config import ServiceSettings
 
@@ -15,3 +16,14 @@ class IngestSettings(ServiceSettings):
     # How long a request waits for the broker's acknowledgement before answering 503.
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
     retry_after_seconds: int = Field(default=5, ge=1)
+    # Phone numbers in verbatims are recognised in these regions' formats (ISO 3166 codes),
+    # besides the international + format and the region of the answer's language tag.
+    verbatim_phone_regions: list[str] = Field(default_factory=lambda: ["FR", "GB", "US"])
+
+    @field_validator("verbatim_phone_regions")
+    @classmethod
+    def _known_regions(cls, regions: list[str]) -> list[str]:
+        unknown = [r for r in regions if r.upper() not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"unknown regions {unknown}: use ISO 3166 codes such as FR")
+        return [r.upper() for r in regions]

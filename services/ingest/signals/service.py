@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from services.ingest.config import IngestSettings
+from services.ingest.signals.redaction import Redactor
 from services.ingest.signals.schemas import (
     Accepted,
     BatchCustomer,
@@ -50,12 +51,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def to_event(signal: Signal, received_at: datetime) -> Event:
-    """Wrap an already validated signal in its event, stamped with the reception time."""
+def to_event(signal: Signal, received_at: datetime, redactor: Redactor) -> Event:
+    """Wrap an already validated signal in its event, stamped with the reception time, its
+    verbatim redacted."""
     fields = {name: getattr(signal, name) for name in type(signal).model_fields if name != "type"}
     if isinstance(signal, InteractionFields):
         return InteractionRecorded.model_construct(**fields, received_at=received_at)
     if isinstance(signal, SurveyResponseFields):
+        if signal.verbatim:
+            fields["verbatim"] = redactor.redact(signal.verbatim, signal.language)
         return SurveyAnswered.model_construct(**fields, received_at=received_at)
     fields["updated_at"] = fields["updated_at"] or received_at
     return CustomerProfileUpdated.model_construct(
@@ -68,6 +72,7 @@ class IngestService:
         self._publisher = publisher
         self._settings = settings
         self._clock = clock
+        self._redactor = Redactor(settings.verbatim_phone_regions)
 
     async def accept(self, signal: Signal) -> Accepted:
         """Publish one signal.
@@ -78,7 +83,7 @@ class IngestService:
         now = self._clock()
         if errors := self._future_errors(signal, now, ()):
             raise ProblemError(422, "Request is invalid", "dated in the future", errors)
-        event = to_event(signal, now)
+        event = to_event(signal, now, self._redactor)
         try:
             await self._publisher.publish(event)
         except BrokerUnavailable as exc:
@@ -101,7 +106,7 @@ class IngestService:
                 rejected.append(RejectedItem(index=index, errors=errors))
             else:
                 indexes.append(index)
-                events.append(to_event(signal, now))
+                events.append(to_event(signal, now, self._redactor))
         if not events:
             errors = [error for item in rejected for error in item.errors]
             raise ProblemError(422, "Request is invalid", "no item of the batch is valid", errors)

@@ -1,0 +1,51 @@
+"""Personal data taken out of verbatims before they leave ingest: e-mail addresses, card-like
+numbers and phone numbers become placeholders, so no topic or table ever holds them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import phonenumbers
+
+EMAIL = "[email]"
+CARD = "[card number]"
+PHONE = "[phone]"
+
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+# 13 to 19 digits, single spaces or dashes between them: how card numbers are written.
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_DIGITS = re.compile(r"\d")
+_SHORTEST_PHONE = 7
+
+
+class Redactor:
+    """Redacts verbatims; phone numbers are recognised in the formats of ``regions`` (ISO
+    3166 codes; the region of the answer's language tag is tried first) and in the
+    international ``+`` format."""
+
+    def __init__(self, regions: Sequence[str]) -> None:
+        self.regions = tuple(region.upper() for region in regions)
+
+    def redact(self, text: str, language: str | None = None) -> str:
+        text = _EMAIL.sub(EMAIL, text)
+        text = _CARD.sub(CARD, text)
+        if len(_DIGITS.findall(text)) >= _SHORTEST_PHONE:
+            for region in self._regions_for(language):
+                text = _redact_phones(text, region)
+        return text
+
+    def _regions_for(self, language: str | None) -> tuple[str, ...]:
+        region = language.rsplit("-", 1)[-1].upper() if language and "-" in language else None
+        if region and len(region) == 2 and region not in self.regions:
+            return (region, *self.regions)
+        return self.regions
+
+
+def _redact_phones(text: str, region: str) -> str:
+    matches = list(
+        phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    )
+    for match in reversed(matches):  # from the end, so earlier offsets stay valid
+        text = text[: match.start] + PHONE + text[match.end :]
+    return text

@@ -1,0 +1,87 @@
+"""Verbatims leave ingest without e-mail addresses, card-like numbers or phone numbers."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from services.ingest.config import IngestSettings
+from services.ingest.signals.redaction import CARD, EMAIL, PHONE, Redactor
+from tests.conftest import Infra, consume
+from tests.ingest.factories import create_survey_response
+
+redactor = Redactor(["FR", "GB", "US"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to marie.dupont+sav@example.co.uk please", f"write to {EMAIL} please"),
+        ("card 4111 1111 1111 1111 was charged twice", f"card {CARD} was charged twice"),
+        ("card 4111-1111-1111-1111.", f"card {CARD}."),
+        ("amex 378282246310005", f"amex {CARD}"),
+        ("call me on 06 12 34 56 78", f"call me on {PHONE}"),
+        ("or +44 20 7946 0958 in London", f"or {PHONE} in London"),
+        ("US line (415) 555-2671 anytime", f"US line {PHONE} anytime"),
+        ("mobile 0612345678, thanks", f"mobile {PHONE}, thanks"),
+    ],
+)
+def test_personal_data_is_replaced(text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 12345 arrived 2 days late, 3 items out of 4",
+        "waited 45 minutes on 12/03/2026 at 10:30",
+        "twelve digits 123456789012 is not a card",
+        "twenty digits 12345678901234567890 is not a card either",
+        "reference A-2026-0042, price 129.99 EUR",
+    ],
+)
+def test_ordinary_numbers_are_kept(text: str) -> None:
+    assert redactor.redact(text) == text
+
+
+def test_the_language_region_is_tried_first() -> None:
+    only_us = Redactor(["US"])
+    assert only_us.redact("rufen Sie 030 12345678 an", "de-DE") == f"rufen Sie {PHONE} an"
+    assert only_us.redact("rufen Sie 030 12345678 an") == "rufen Sie 030 12345678 an"
+
+
+def test_unknown_phone_regions_are_refused() -> None:
+    with pytest.raises(ValidationError, match="unknown regions"):
+        IngestSettings(verbatim_phone_regions=["FR", "XX"])
+
+
+async def test_a_published_verbatim_is_redacted(client: httpx.AsyncClient, infra: Infra) -> None:
+    body = create_survey_response(
+        verbatim="Refund never came. Mail me at jo@example.org or call 06 12 34 56 78; "
+        "card 5555 5555 5555 4444 was debited.",
+        language="fr-FR",
+    )
+
+    assert (await client.post("/v1/survey-responses", json=body)).status_code == 202
+
+    (record,) = await consume(
+        infra.bootstrap_servers, "cx.survey-responses", 1, ce_id=body["event_id"].encode()
+    )
+    assert json.loads(record.value)["verbatim"] == (
+        f"Refund never came. Mail me at {EMAIL} or call {PHONE}; card {CARD} was debited."
+    )
+
+
+async def test_batch_verbatims_are_redacted(client: httpx.AsyncClient, infra: Infra) -> None:
+    body = create_survey_response(verbatim="joignable au +33 6 12 34 56 78")
+
+    response = await client.post("/v1/batch", json={"items": [{"type": "survey_response", **body}]})
+
+    assert response.status_code == 202, response.text
+    (record,) = await consume(
+        infra.bootstrap_servers, "cx.survey-responses", 1, ce_id=body["event_id"].encode()
+    )
+    assert json.loads(record.value)["verbatim"] == f"joignable au {PHONE}"
