@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
 
-.PHONY: run test bench lint format lock clean
+.PHONY: run demo test bench lint format lock clean
 
 $(UV): requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 ## run: the whole system on embedded PostgreSQL and broker (Ctrl-C stops it)
 run: $(VENV)/.runtime
 	$(BIN)/cxloop run
+
+## demo: `run`, plus a simulated website and call centre and a referent webhook receiver
+demo: $(VENV)/.runtime
+	$(BIN)/cxloop demo
 
 ## test: the test suite, against real PostgreSQL and a real broker
 test: $(VENV)/.dev

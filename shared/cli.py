@@ -113,6 +113,18 @@ def run(args: argparse.Namespace) -> int:
         return run_services(stack, ports, ROOT / "Procfile")
 
 
+def demo(args: argparse.Namespace) -> int:
+    from shared.infra.stack import Stack, run_services
+
+    ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+    simulator = (
+        f"{sys.executable} -m demo --data-dir {args.data_dir} --base-port {args.base_port} "
+        f"--customers {args.customers} --seconds {args.seconds}"
+    )
+    with Stack(Path(args.data_dir), broker_port=args.broker_port) as stack:
+        return run_services(stack, ports, ROOT / "Procfile", extra={"demo": simulator})
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cxloop", description=__doc__)
     commands = root.add_subparsers(required=True, metavar="COMMAND")
@@ -122,6 +134,16 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--base-port", type=int, default=8001, help="ingest's; the others follow")
     cmd.add_argument("--broker-port", type=int, default=9092, help="the embedded broker's")
     cmd.set_defaults(func=run)
+
+    cmd = commands.add_parser(
+        "demo", help="`run`, plus a simulated website, call centre and referent receiver"
+    )
+    cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
+    cmd.add_argument("--base-port", type=int, default=8001, help="ingest's; the others follow")
+    cmd.add_argument("--broker-port", type=int, default=9092, help="the embedded broker's")
+    cmd.add_argument("--customers", type=int, default=3000)
+    cmd.add_argument("--seconds", type=float, default=60, help="how long traffic plays")
+    cmd.set_defaults(func=demo)
 
     cmd = commands.add_parser("serve", help="start one service")
     cmd.add_argument("service", choices=SERVICES)

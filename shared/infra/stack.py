@@ -109,8 +109,11 @@ def ensure_dev_key(data_dir: Path) -> str | None:
     return key
 
 
-def run_services(stack: Stack, ports: dict[str, int], procfile: Path) -> int:
-    """Run every process of the Procfile under honcho until Ctrl-C; return its exit code."""
+def run_services(
+    stack: Stack, ports: dict[str, int], procfile: Path, extra: dict[str, str] | None = None
+) -> int:
+    """Run every process of the Procfile (and ``extra`` commands by name) under honcho until
+    Ctrl-C or until one of them stops; return the exit code."""
     from honcho.environ import parse_procfile
     from honcho.manager import Manager
 
@@ -120,6 +123,9 @@ def run_services(stack: Stack, ports: dict[str, int], procfile: Path) -> int:
     for name, command in parse_procfile(procfile.read_text()).processes.items():
         env = dict(os.environ, PORT=str(ports[name]), PATH=f"{bin_dir}:{os.environ['PATH']}")
         manager.add_process(name, command, env=env)
+    for name, command in (extra or {}).items():
+        env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PYTHONUNBUFFERED="1")
+        manager.add_process(name, command, env=env, cwd=str(procfile.parent))
     threading.Thread(target=_announce, args=(ports, key, stack.data_dir), daemon=True).start()
     manager.loop()
     return int(manager.returncode or 0)

@@ -1,0 +1,5 @@
+import sys
+
+from demo.simulator import main
+
+sys.exit(main())

@@ -1,0 +1,192 @@
+"""Plays a website and a call centre against a running cxloop and shows what comes out:
+scores moving, alerts and tasks reaching referents, surveys held back by the contact policy.
+
+Started by ``make demo`` (``cxloop demo``) beside the four services; it stops with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from demo.console import say
+from demo.receiver import Inbox, receiving
+from demo.traffic import Customer, Journeys, population, profile
+from shared.infra.embedded import free_port
+
+# Alerts past 10 a minute for one endpoint arrive bundled as one alert.digest.
+SUBSCRIBED = ["alert.raised", "task.opened", "task.escalated", "task.resolved", "survey.invitation"]
+STATUS_EVERY = 10.0
+
+
+class Demo:
+    def __init__(self, args: argparse.Namespace, key: str) -> None:
+        self.args = args
+        headers = {"Authorization": f"Bearer {key}"}
+        ports = {
+            name: args.base_port + i
+            for i, name in enumerate(("ingest", "scoring", "alerts", "actions"))
+        }
+        self.http = {
+            name: httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30
+            )
+            for name, port in ports.items()
+        }
+        self.rng = random.Random(args.seed)
+        self.inbox = Inbox()
+        self.journeys = Journeys(self.rng)
+        self.sent = 0
+        self.watched: Customer | None = None
+
+    async def run(self) -> None:
+        await self._wait_ready()
+        departments = await self._departments()
+        async with receiving(self.inbox, free_port()) as url:
+            await self._subscribe(url, departments)
+            customers = population(self.args.customers, self.rng)
+            self.watched = customers[0]
+            await self._post([profile(c) for c in customers])
+            say("website", f"{len(customers):,} customer profiles sent across 4 personas")
+            await self._play(customers)
+            await self._summary()
+            say("demo", "traffic stopped; the receiver keeps listening. Ctrl-C stops everything.")
+            await asyncio.Event().wait()
+
+    async def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 120
+        for name, client in self.http.items():
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} is not ready after 120 s")
+                await asyncio.sleep(0.5)
+        say("demo", "the four services are ready")
+
+    async def _departments(self) -> list[dict[str, Any]]:
+        response = await self.http["actions"].get("/v1/journey-map")
+        response.raise_for_status()
+        document = response.json()
+        return list(document.get("map", document)["departments"])
+
+    async def _subscribe(self, base_url: str, departments: list[dict[str, Any]]) -> None:
+        from standardwebhooks import Webhook
+
+        for department in departments:
+            body = {"url": f"{base_url}/hooks/{department['id']}", "event_types": SUBSCRIBED,
+                    "department": department["id"]}  # fmt: skip
+            response = await self.http["alerts"].post("/v1/webhooks", json=body)
+            if response.status_code != 201:
+                raise RuntimeError(f"webhook registration refused: {response.text}")
+            self.inbox.secrets[department["id"]] = Webhook(response.json()["secret"])
+            referents = ", ".join(r["name"] for r in department.get("referents", [])) or "-"
+            say("referent", f"{department['id']} ({referents}) subscribed at {body['url']}")
+
+    async def _post(self, items: list[dict[str, Any]]) -> None:
+        for start in range(0, len(items), 1000):
+            response = await self.http["ingest"].post(
+                "/v1/batch", json={"items": items[start : start + 1000]}
+            )
+            if response.status_code != 202:
+                say("website", f"ingest answered {response.status_code}: {response.text[:200]}")
+            self.sent += len(items[start : start + 1000])
+
+    async def _play(self, customers: list[Customer]) -> None:
+        say("website", f"playing {self.args.rate} events/s for {self.args.seconds} s "
+                       "(delivery and the after-sales line go bad on purpose)")  # fmt: skip
+        started = last_status = time.monotonic()
+        tick = 0.5
+        while (now := time.monotonic()) - started < self.args.seconds:
+            items = [e for _ in range(int(self.args.rate * tick))
+                     for e in self.journeys.step(self.rng.choice(customers))]  # fmt: skip
+            assert self.watched is not None
+            if self.rng.random() < 0.3:  # the watched customer keeps having bad deliveries
+                items += self.journeys.delivery(self.watched)
+            await self._post(items)
+            if now - last_status >= STATUS_EVERY:
+                last_status = now
+                await self._status()
+            await asyncio.sleep(max(0.0, tick - (time.monotonic() - now)))
+
+    async def _status(self) -> None:
+        assert self.watched is not None
+        experience = await self.http["scoring"].get(f"/v1/customers/{self.watched.id}/experience")
+        lxi = experience.json().get("lxi") if experience.status_code == 200 else None
+        received = self.inbox.received
+        say("status", f"{self.sent:,} events sent; watched customer {self.watched.id} LXI "
+                      f"{lxi if lxi is None else round(lxi, 1)}; alerts {received['alert.raised']} "
+                      f"(+{self.inbox.alerts_in_digests} in {received['alert.digest']} digests); "
+                      f"tasks opened {received['task.opened']}; invitations "
+                      f"{received['survey.invitation']} for {self.journeys.moments_of_truth:,} "
+                      "moments of truth")  # fmt: skip
+
+    async def _summary(self) -> None:
+        await asyncio.sleep(5)  # the last events reach the referents
+        await self._status()
+        stats = await self.http["scoring"].get("/v1/touchpoints/delivery/stats")
+        if stats.status_code == 200:
+            say("scoring", f"delivery stats: {_brief(stats.json())}")
+        invited = self.inbox.received["survey.invitation"]
+        held = self.journeys.moments_of_truth - invited
+        reasons = "30-day limit, cool-downs, sampling, quiet hours, open tasks, opt-outs"
+        say(
+            "policy",
+            f"{held:,} of {self.journeys.moments_of_truth:,} possible surveys held ({reasons})",
+        )
+        say("receiver", f"signatures refused: {self.inbox.invalid}; retries de-duplicated: "
+                        f"{self.inbox.duplicates}")  # fmt: skip
+
+    async def close(self) -> None:
+        for client in self.http.values():
+            await client.aclose()
+
+
+def _brief(stats: dict[str, Any]) -> str:
+    total = stats.get("total", stats)
+    keys = ("nps", "csat_mean", "negative_rate", "volume")
+    return ", ".join(f"{k} {total[k]}" for k in keys if k in total) or str(total)[:200]
+
+
+def _key(data_dir: Path) -> str:
+    path = data_dir / "dev-api-key"
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no API key at {path}: start the demo with `make demo`")
+        time.sleep(0.2)
+    return path.read_text().strip()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
+    root.add_argument("--data-dir", default=".cxloop")
+    root.add_argument("--base-port", type=int, default=8001, help="ingest's; the others follow")
+    root.add_argument("--customers", type=int, default=3000)
+    root.add_argument("--rate", type=int, default=150, help="events per second")
+    root.add_argument("--seconds", type=float, default=60)
+    root.add_argument("--seed", type=int, default=7)
+    return root
+
+
+async def _main(args: argparse.Namespace) -> None:
+    demo = Demo(args, _key(Path(args.data_dir)))
+    try:
+        await demo.run()
+    finally:
+        await demo.close()
+
+
+def main() -> int:
+    args = parser().parse_args()
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(_main(args))
+    return 0
