@@ -95,10 +95,10 @@ class Backlog(Running):
         items: list[dict[str, Any]] = page["items"]
         return items
 
-    async def item(self, touchpoint: str, root_cause: str | None = None,
-                   **params: Any) -> dict[str, Any]:  # fmt: skip
-        found = [i for i in await self.items(touchpoint, **params)
-                 if i["root_cause"] == root_cause]  # fmt: skip
+    async def item(
+        self, touchpoint: str, root_cause: str | None = None, **params: Any
+    ) -> dict[str, Any]:
+        found = [i for i in await self.items(touchpoint, **params) if i["root_cause"] == root_cause]
         assert len(found) == 1, found
         return found[0]
 
@@ -112,18 +112,21 @@ class Backlog(Running):
 def backlog_keys(keys: Keys) -> tuple[ApiKey, ...]:
     return (
         *keys.all,
-        ApiKey(name="viewer", sha256=hash_api_key(VIEWER_KEY),
-               scopes=frozenset({"backlog:read"})),
-        ApiKey(name="committee", sha256=hash_api_key(EDITOR_KEY),
-               scopes=frozenset({"backlog:read", "backlog:write"})),
-    )  # fmt: skip
+        ApiKey(name="viewer", sha256=hash_api_key(VIEWER_KEY), scopes=frozenset({"backlog:read"})),
+        ApiKey(
+            name="committee",
+            sha256=hash_api_key(EDITOR_KEY),
+            scopes=frozenset({"backlog:read", "backlog:write"}),
+        ),
+    )
 
 
 @pytest.fixture(scope="package")
 async def backlog(infra: Infra, keys: Keys) -> AsyncIterator[Backlog]:
     """The actions app following this package's map; on exit, the scoring tests' map."""
-    settings = settings_for(infra, keys, ActionsSettings, kafka_session_timeout_ms=3000,
-                            api_keys=backlog_keys(keys))  # fmt: skip
+    settings = settings_for(
+        infra, keys, ActionsSettings, kafka_session_timeout_ms=3000, api_keys=backlog_keys(keys)
+    )
     departments = Departments(unique("bl-quality"), unique("bl-logistics"))
     producer = create_producer(settings)
     await producer.start()

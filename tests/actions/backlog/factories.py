@@ -34,11 +34,19 @@ def create_spike(
 ) -> AlertChanged:
     """A committee alert change as the alerts service publishes it."""
     return AlertChanged(
-        event_id=f"alert:{alert_id}:{number}", customer_id=f"touchpoint:{touchpoint}",
-        alert_id=alert_id, change=change, rule=AlertRule.SYSTEMIC_SPIKE, level="committee",
-        touchpoint=touchpoint, severity=5, priority=5.0, occurrences=occurrences,
-        summary=f"Systemic spike at {touchpoint}", changed_at=at,
-    )  # fmt: skip
+        event_id=f"alert:{alert_id}:{number}",
+        customer_id=f"touchpoint:{touchpoint}",
+        alert_id=alert_id,
+        change=change,
+        rule=AlertRule.SYSTEMIC_SPIKE,
+        level="committee",
+        touchpoint=touchpoint,
+        severity=5,
+        priority=5.0,
+        occurrences=occurrences,
+        summary=f"Systemic spike at {touchpoint}",
+        changed_at=at,
+    )
 
 
 def create_task(
@@ -55,16 +63,30 @@ def create_task(
 ) -> TaskChanged:
     """A task change; by default a task opened at AS_OF (its change number 1)."""
     task_id = task_id or unique("task")
-    values: dict[str, Any] = {"change": TaskChange.OPENED, "status": TaskStatus.OPEN,
-                              "department": "logistics", "priority": "medium",
-                              "priority_score": 4.0, "severity": 4,
-                              "due_at": opened_at + timedelta(days=3), "actor": "system",
-                              "summary": "task", "changed_at": opened_at, **fields}  # fmt: skip
+    values: dict[str, Any] = {
+        "change": TaskChange.OPENED,
+        "status": TaskStatus.OPEN,
+        "department": "logistics",
+        "priority": "medium",
+        "priority_score": 4.0,
+        "severity": 4,
+        "due_at": opened_at + timedelta(days=3),
+        "actor": "system",
+        "summary": "task",
+        "changed_at": opened_at,
+        **fields,
+    }
     return TaskChanged(
-        event_id=f"task:{task_id}:{number}", customer_id=customer_id or unique("cust"),
-        task_id=task_id, touchpoint=touchpoint, root_cause=root_cause,
-        occurrences=occurrences, value_tier=value_tier, opened_at=opened_at, **values,
-    )  # fmt: skip
+        event_id=f"task:{task_id}:{number}",
+        customer_id=customer_id or unique("cust"),
+        task_id=task_id,
+        touchpoint=touchpoint,
+        root_cause=root_cause,
+        occurrences=occurrences,
+        value_tier=value_tier,
+        opened_at=opened_at,
+        **values,
+    )
 
 
 def create_moment(
@@ -77,8 +99,18 @@ def create_moment(
     source = unique("src")
     valence = {Polarity.NEGATIVE: -0.6, Polarity.NEUTRAL: 0.0, Polarity.POSITIVE: 0.6}[polarity]
     return MomentEvaluated(
-        event_id=f"moment:{source}", customer_id=customer_id or unique("cust"),
-        source_event_id=source, source="survey", touchpoint=touchpoint,
-        known_touchpoint=True, moment_of_truth=False, moment_of_pain=False, occurred_at=at,
-        valence=valence, weight=1.0, polarity=polarity, lxi_after=50.0, value_tier=value_tier,
-    )  # fmt: skip
+        event_id=f"moment:{source}",
+        customer_id=customer_id or unique("cust"),
+        source_event_id=source,
+        source="survey",
+        touchpoint=touchpoint,
+        known_touchpoint=True,
+        moment_of_truth=False,
+        moment_of_pain=False,
+        occurred_at=at,
+        valence=valence,
+        weight=1.0,
+        polarity=polarity,
+        lxi_after=50.0,
+        value_tier=value_tier,
+    )

@@ -26,22 +26,38 @@ NEXT_DAY = (AS_OF + timedelta(days=1)).isoformat()
 async def test_a_root_cause_weighs_its_tasks_occurrences_by_value_tier(backlog: Backlog) -> None:
     touchpoint = unique("tp")
     cause = "late-delivery"
-    await backlog.feed([
-        create_task(touchpoint, cause, occurrences=2, value_tier="gold",
-                    opened_at=days_before(1)),  # 6
-        create_task(touchpoint, cause, occurrences=1, value_tier="silver",
-                    opened_at=days_before(30)),  # 2
-        create_task(touchpoint, cause, occurrences=4, opened_at=days_before(60)),  # 4
-        create_task(touchpoint, cause, occurrences=3, value_tier="bronze",
-                    opened_at=WINDOW_START),  # 1.5, the window's first instant
-        create_task(touchpoint, cause, occurrences=1, value_tier="platinum",
-                    opened_at=days_before(10)),  # unknown tier: 1
-        create_task(touchpoint, cause, occurrences=5, value_tier="gold",
-                    opened_at=WINDOW_START - timedelta(seconds=1)),  # before the window
-        create_task(touchpoint, cause, occurrences=2, value_tier="gold",
-                    opened_at=AS_OF + timedelta(hours=1)),  # after as_of
-        create_task(touchpoint, "wrong-item", occurrences=9),  # another cause
-    ])  # fmt: skip
+    await backlog.feed(
+        [
+            create_task(
+                touchpoint, cause, occurrences=2, value_tier="gold", opened_at=days_before(1)
+            ),  # 6
+            create_task(
+                touchpoint, cause, occurrences=1, value_tier="silver", opened_at=days_before(30)
+            ),  # 2
+            create_task(touchpoint, cause, occurrences=4, opened_at=days_before(60)),  # 4
+            create_task(
+                touchpoint, cause, occurrences=3, value_tier="bronze", opened_at=WINDOW_START
+            ),  # 1.5, the window's first instant
+            create_task(
+                touchpoint, cause, occurrences=1, value_tier="platinum", opened_at=days_before(10)
+            ),  # unknown tier: 1
+            create_task(
+                touchpoint,
+                cause,
+                occurrences=5,
+                value_tier="gold",
+                opened_at=WINDOW_START - timedelta(seconds=1),
+            ),  # before the window
+            create_task(
+                touchpoint,
+                cause,
+                occurrences=2,
+                value_tier="gold",
+                opened_at=AS_OF + timedelta(hours=1),
+            ),  # after as_of
+            create_task(touchpoint, "wrong-item", occurrences=9),  # another cause
+        ]
+    )
 
     item = await backlog.item(touchpoint, cause, as_of=AS_OF.isoformat())
 
@@ -49,11 +65,15 @@ async def test_a_root_cause_weighs_its_tasks_occurrences_by_value_tier(backlog: 
     assert (impact["value"], impact["negatives"], impact["tasks"]) == (14.5, 11, 5)
     assert impact["source"] == "task_occurrences"
     assert (impact["window_start"], impact["window_end"]) == (iso(WINDOW_START), iso(AS_OF))
-    assert [(p["value_tier"], p["negatives"], p["weight"], p["value"])
-            for p in impact["by_value_tier"]] == [
-        (None, 4, 1.0, 4.0), ("bronze", 3, 0.5, 1.5), ("gold", 2, 3.0, 6.0),
-        ("platinum", 1, 1.0, 1.0), ("silver", 1, 2.0, 2.0),
-    ]  # fmt: skip
+    assert [
+        (p["value_tier"], p["negatives"], p["weight"], p["value"]) for p in impact["by_value_tier"]
+    ] == [
+        (None, 4, 1.0, 4.0),
+        ("bronze", 3, 0.5, 1.5),
+        ("gold", 2, 3.0, 6.0),
+        ("platinum", 1, 1.0, 1.0),
+        ("silver", 1, 2.0, 2.0),
+    ]
     # a day later, the first day's task leaves the window and the later one enters it
     later = await backlog.item(touchpoint, cause, as_of=NEXT_DAY)
     assert (later["impact"]["value"], later["impact"]["tasks"]) == (19.0, 5)
@@ -82,16 +102,17 @@ async def test_a_spike_item_weighs_the_touchpoints_negative_moments(backlog: Bac
     assert (impact["value"], impact["negatives"], impact["tasks"]) == (19.5, 11, None)
     assert impact["source"] == "negative_moments"
     assert [(p["value_tier"], p["negatives"]) for p in impact["by_value_tier"]] == [
-        (None, 2), ("bronze", 3), ("gold", 4), ("silver", 2)
+        (None, 2),
+        ("bronze", 3),
+        ("gold", 4),
+        ("silver", 2),
     ]
     later = (await backlog.item(touchpoint, as_of=NEXT_DAY))["impact"]
     assert (later["value"], later["negatives"]) == (16.5, 10)  # the first day has left
     # read now (the default), the window ends now and no longer holds the first day either
     now = (await backlog.item(touchpoint))["impact"]
     assert (now["value"], now["negatives"]) == (16.5, 10)
-    assert abs(datetime.fromisoformat(now["window_end"]) - datetime.now(UTC)) < timedelta(
-        minutes=1
-    )
+    assert abs(datetime.fromisoformat(now["window_end"]) - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 async def test_as_of_needs_a_time_zone(backlog: Backlog) -> None:

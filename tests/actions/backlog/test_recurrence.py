@@ -13,8 +13,9 @@ from tests.conftest import unique
 
 async def test_the_third_task_with_a_root_cause_makes_the_item(backlog: Backlog) -> None:
     touchpoint = backlog.departments.owned()[1]
-    await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=days_before(d))
-                        for d in (40, 20)])  # fmt: skip
+    await backlog.feed(
+        [create_task(touchpoint, "late-delivery", opened_at=days_before(d)) for d in (40, 20)]
+    )
     assert await backlog.items(touchpoint) == []
 
     await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=days_before(1))])
@@ -27,8 +28,9 @@ async def test_the_third_task_with_a_root_cause_makes_the_item(backlog: Backlog)
 
 async def test_tasks_further_apart_than_the_window_do_not_recur(backlog: Backlog) -> None:
     touchpoint = unique("tp")
-    await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=days_before(d))
-                        for d in (0, 50, 100)])  # 100 days between the first and the third
+    await backlog.feed(
+        [create_task(touchpoint, "late-delivery", opened_at=days_before(d)) for d in (0, 50, 100)]
+    )  # 100 days between the first and the third
     assert await backlog.items(touchpoint) == []
 
     await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=days_before(10))])
@@ -39,10 +41,14 @@ async def test_tasks_further_apart_than_the_window_do_not_recur(backlog: Backlog
 
 async def test_root_causes_count_per_touchpoint_and_cause(backlog: Backlog) -> None:
     here, there = unique("tp"), unique("tp")
-    await backlog.feed([
-        create_task(here, "late-delivery"), create_task(here, "late-delivery"),
-        create_task(here, "wrong-item"), create_task(there, "late-delivery"),
-    ])  # fmt: skip
+    await backlog.feed(
+        [
+            create_task(here, "late-delivery"),
+            create_task(here, "late-delivery"),
+            create_task(here, "wrong-item"),
+            create_task(there, "late-delivery"),
+        ]
+    )
 
     assert await backlog.items(here, there) == []
 
@@ -54,17 +60,30 @@ async def test_a_root_cause_set_later_counts_and_older_changes_do_not_undo_it(
     opened = [create_task(touchpoint, None, customer_id=customer) for _ in range(3)]
     await backlog.feed(opened)
     classified = [
-        create_task(touchpoint, "wrong-item", task_id=task.task_id, number=3,
-                    change=TaskChange.UPDATED, customer_id=customer,
-                    changed_at=AS_OF + timedelta(hours=1))
+        create_task(
+            touchpoint,
+            "wrong-item",
+            task_id=task.task_id,
+            number=3,
+            change=TaskChange.UPDATED,
+            customer_id=customer,
+            changed_at=AS_OF + timedelta(hours=1),
+        )
         for task in opened
-    ]  # fmt: skip
+    ]
     # change 3 arrives before change 2 (which still had no root cause)
     late = [
-        create_task(touchpoint, None, task_id=task.task_id, number=2, occurrences=2,
-                    change=TaskChange.OCCURRENCE, customer_id=customer)
+        create_task(
+            touchpoint,
+            None,
+            task_id=task.task_id,
+            number=2,
+            occurrences=2,
+            change=TaskChange.OCCURRENCE,
+            customer_id=customer,
+        )
         for task in opened
-    ]  # fmt: skip
+    ]
     await backlog.feed([*classified, *late])
 
     (item,) = await backlog.items(touchpoint, as_of=AS_OF.isoformat())
@@ -84,11 +103,13 @@ async def test_a_closed_item_comes_back_when_the_cause_recurs_after_closing(
     await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=days_before(2))])
     assert (await backlog.item(touchpoint, "late-delivery"))["status"] == "done"
     now = datetime.now(UTC) + timedelta(minutes=1)
-    await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=now)
-                        for _ in range(2)])  # fmt: skip
+    await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=now) for _ in range(2)])
     assert (await backlog.item(touchpoint, "late-delivery"))["status"] == "done"
     await backlog.feed([create_task(touchpoint, "late-delivery", opened_at=now)])
 
     revived = await backlog.item(touchpoint, "late-delivery")
-    assert (revived["id"], revived["status"], revived["updated_by"]) == (item["id"],
-                                                                         "proposed", "system")  # fmt: skip
+    assert (revived["id"], revived["status"], revived["updated_by"]) == (
+        item["id"],
+        "proposed",
+        "system",
+    )

@@ -15,8 +15,11 @@ async def test_a_spike_creates_one_item_for_the_touchpoint(backlog: Backlog) -> 
     await backlog.feed([create_spike(touchpoint, unique("alert"))])
 
     (item,) = await backlog.items(touchpoint)
-    assert (item["root_cause"], item["origin"], item["status"]) == (None, "systemic_spike",
-                                                                    "proposed")  # fmt: skip
+    assert (item["root_cause"], item["origin"], item["status"]) == (
+        None,
+        "systemic_spike",
+        "proposed",
+    )
     assert item["department"] == backlog.departments.quality  # the touchpoint's owner
     assert (item["effort"], item["score"], item["updated_by"]) == (None, None, "system")
     assert item["spikes"] == 1
@@ -28,8 +31,12 @@ async def test_a_second_raise_records_a_spike_on_the_same_item(backlog: Backlog)
     touchpoint = unique("tp")
     first, second = unique("alert"), unique("alert")
     await backlog.feed([create_spike(touchpoint, first)])
-    await backlog.feed([create_spike(touchpoint, first, 2, AlertChange.OCCURRENCE, occurrences=2),
-                        create_spike(touchpoint, second, at=AS_OF + timedelta(days=2))])  # fmt: skip
+    await backlog.feed(
+        [
+            create_spike(touchpoint, first, 2, AlertChange.OCCURRENCE, occurrences=2),
+            create_spike(touchpoint, second, at=AS_OF + timedelta(days=2)),
+        ]
+    )
 
     (item,) = await backlog.items(touchpoint)
     assert item["spikes"] == 2
@@ -39,13 +46,27 @@ async def test_a_second_raise_records_a_spike_on_the_same_item(backlog: Backlog)
 
 async def test_recovery_is_recorded_on_the_spike(backlog: Backlog) -> None:
     touchpoint, alert = unique("tp"), unique("alert")
-    await backlog.feed([
-        create_spike(touchpoint, alert),
-        create_spike(touchpoint, alert, 2, AlertChange.OCCURRENCE, AS_OF + timedelta(minutes=5),
-                     occurrences=2),
-        create_spike(touchpoint, alert, 3, AlertChange.RECOVERED, AS_OF + timedelta(hours=2),
-                     occurrences=2),
-    ])  # fmt: skip
+    await backlog.feed(
+        [
+            create_spike(touchpoint, alert),
+            create_spike(
+                touchpoint,
+                alert,
+                2,
+                AlertChange.OCCURRENCE,
+                AS_OF + timedelta(minutes=5),
+                occurrences=2,
+            ),
+            create_spike(
+                touchpoint,
+                alert,
+                3,
+                AlertChange.RECOVERED,
+                AS_OF + timedelta(hours=2),
+                occurrences=2,
+            ),
+        ]
+    )
 
     spike = (await backlog.item(touchpoint))["last_spike"]
     assert (spike["alert_id"], spike["occurrences"]) == (alert, 2)
@@ -67,8 +88,11 @@ async def test_a_new_spike_revives_a_closed_item(backlog: Backlog) -> None:
     await backlog.feed([create_spike(touchpoint, unique("alert"), at=later)])
 
     revived = await backlog.item(touchpoint)
-    assert (revived["id"], revived["status"], revived["closed_at"]) == (item["id"], "proposed",
-                                                                        None)  # fmt: skip
+    assert (revived["id"], revived["status"], revived["closed_at"]) == (
+        item["id"],
+        "proposed",
+        None,
+    )
     assert (revived["effort"], revived["spikes"]) == (3, 3)
 
 
