@@ -46,13 +46,20 @@ class BacklogHandlers:
     def specs(self) -> list[ConsumerSpec]:
         batch = self.settings.backlog_consumer_batch
         return [
-            ConsumerSpec("backlog-spikes", (ALERTS,), "actions-backlog-spikes",
-                         self.apply_alerts, batch),
-            ConsumerSpec("backlog-tasks", (TASK_EVENTS,), "actions-backlog-tasks",
-                         self.apply_tasks, batch),
-            ConsumerSpec("backlog-negatives", (MOMENTS,), "actions-backlog-negatives",
-                         self.apply_moments, batch),
-        ]  # fmt: skip
+            ConsumerSpec(
+                "backlog-spikes", (ALERTS,), "actions-backlog-spikes", self.apply_alerts, batch
+            ),
+            ConsumerSpec(
+                "backlog-tasks", (TASK_EVENTS,), "actions-backlog-tasks", self.apply_tasks, batch
+            ),
+            ConsumerSpec(
+                "backlog-negatives",
+                (MOMENTS,),
+                "actions-backlog-negatives",
+                self.apply_moments,
+                batch,
+            ),
+        ]
 
     async def apply_alerts(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         """Record each systemic spike on its touchpoint's item, creating or reviving it."""
@@ -74,8 +81,11 @@ class BacklogHandlers:
                 if held is None or held["change_number"] < row["change_number"]:
                     latest[row["task_id"]] = row
         await repo.save_tasks(list(latest.values()))
-        causes = {(r["touchpoint"], r["root_cause"], r["department"])
-                  for r in latest.values() if r["root_cause"]}  # fmt: skip
+        causes = {
+            (r["touchpoint"], r["root_cause"], r["department"])
+            for r in latest.values()
+            if r["root_cause"]
+        }
         for touchpoint, root_cause, department in sorted(causes):
             await self._when_recurring(repo, touchpoint, root_cause, department)
         return []
@@ -85,8 +95,11 @@ class BacklogHandlers:
         counts: Counter[tuple[str, date, str]] = Counter()
         for consumed in await only_new(session, backlog_processed_event, batch):
             moment = consumed.event
-            if (isinstance(moment, MomentEvaluated) and moment.touchpoint
-                    and moment.polarity is Polarity.NEGATIVE):  # fmt: skip
+            if (
+                isinstance(moment, MomentEvaluated)
+                and moment.touchpoint
+                and moment.polarity is Polarity.NEGATIVE
+            ):
                 day = moment.occurred_at.astimezone(UTC).date()
                 counts[(moment.touchpoint, day, moment.value_tier or "")] += 1
         repo = BacklogRepository(session)
@@ -105,9 +118,15 @@ class BacklogHandlers:
         recovered = alert.changed_at if alert.change is AlertChange.RECOVERED else None
         spike = await repo.spike(alert.alert_id)
         if spike is None:
-            await repo.add_spike({"alert_id": alert.alert_id, "item_id": item.id,
-                                  "raised_at": alert.changed_at, "recovered_at": recovered,
-                                  "occurrences": alert.occurrences})  # fmt: skip
+            await repo.add_spike(
+                {
+                    "alert_id": alert.alert_id,
+                    "item_id": item.id,
+                    "raised_at": alert.changed_at,
+                    "recovered_at": recovered,
+                    "occurrences": alert.occurrences,
+                }
+            )
             return
         changes: dict[str, Any] = {"occurrences": max(spike.occurrences, alert.occurrences)}
         if recovered is not None:
@@ -168,8 +187,15 @@ def _task_row(consumed: Consumed, task: TaskChanged) -> dict[str, Any]:
     prefix, _, number = consumed.envelope.id.rpartition(":")
     if prefix != f"task:{task.task_id}" or not number.isdigit():
         raise InvalidEvent(consumed, "a task change's id is task:<task id>:<change number>")
-    return {"task_id": task.task_id, "change_number": int(number), "touchpoint": task.touchpoint,
-            "department": task.department, "root_cause": task.root_cause,
-            "value_tier": task.value_tier, "status": task.status.value,
-            "occurrences": task.occurrences, "opened_at": task.opened_at,
-            "changed_at": task.changed_at}  # fmt: skip
+    return {
+        "task_id": task.task_id,
+        "change_number": int(number),
+        "touchpoint": task.touchpoint,
+        "department": task.department,
+        "root_cause": task.root_cause,
+        "value_tier": task.value_tier,
+        "status": task.status.value,
+        "occurrences": task.occurrences,
+        "opened_at": task.opened_at,
+        "changed_at": task.changed_at,
+    }

@@ -113,8 +113,12 @@ def ordered(items: Iterable[R]) -> list[R]:
 
     def key(item: R) -> tuple[bool, float, float, str]:
         rank = score(item)
-        return (rank is None, -(item.impact.value if rank is None else rank),
-                -item.impact.value, item.id)  # fmt: skip
+        return (
+            rank is None,
+            -(item.impact.value if rank is None else rank),
+            -item.impact.value,
+            item.id,
+        )
 
     return sorted(items, key=key)
 
@@ -177,10 +181,19 @@ def pareto(counts: Iterable[CauseCount], weight: TierWeight) -> list[ParetoLine]
     running = 0.0
     for cause, (tasks, occurrences, value) in ranked:
         running += value
-        lines.append(ParetoLine(cause, int(tasks), int(occurrences), round(value, PRECISION),
-                                value / total, running / total))  # fmt: skip
+        lines.append(
+            ParetoLine(
+                cause,
+                int(tasks),
+                int(occurrences),
+                round(value, PRECISION),
+                value / total,
+                running / total,
+            )
+        )
     if lines:
         last = lines[-1]
-        lines[-1] = ParetoLine(last.root_cause, last.tasks, last.occurrences, last.impact,
-                               last.share, 1.0)  # fmt: skip
+        lines[-1] = ParetoLine(
+            last.root_cause, last.tasks, last.occurrences, last.impact, last.share, 1.0
+        )
     return lines

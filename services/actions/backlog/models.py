@@ -56,11 +56,12 @@ backlog_item = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
     Column("closed_at", DateTime(timezone=True)),  # when it became done or dismissed
-    UniqueConstraint("touchpoint", "root_cause", name="backlog_item_key",
-                     postgresql_nulls_not_distinct=True),
+    UniqueConstraint(
+        "touchpoint", "root_cause", name="backlog_item_key", postgresql_nulls_not_distinct=True
+    ),
     CheckConstraint("effort BETWEEN 1 AND 5", name="backlog_item_effort_range"),
     CheckConstraint(f"status IN ({_STATUSES})", name="backlog_item_status_known"),
-)  # fmt: skip
+)
 
 # Each systemic spike (committee alert) of an item's touchpoint.
 backlog_spike = Table(

@@ -46,9 +46,14 @@ class BacklogRepository:
         self, touchpoint: str, root_cause: str | None, department: str | None
     ) -> Row[Any]:
         """The item of (touchpoint, root cause), created as proposed unless it exists."""
-        values = {"id": uuid.uuid4().hex, "touchpoint": touchpoint, "root_cause": root_cause,
-                  "department": department, "status": ItemStatus.PROPOSED.value,
-                  "updated_by": SYSTEM}  # fmt: skip
+        values = {
+            "id": uuid.uuid4().hex,
+            "touchpoint": touchpoint,
+            "root_cause": root_cause,
+            "department": department,
+            "status": ItemStatus.PROPOSED.value,
+            "updated_by": SYSTEM,
+        }
         stmt = insert(backlog_item).values(values).on_conflict_do_nothing()
         await self.session.execute(stmt)
         row = await self.item_for(touchpoint, root_cause)
@@ -78,8 +83,10 @@ class BacklogRepository:
         """Whether ``tasks`` tasks at the touchpoint carrying the root cause were opened
         within ``span`` of each other (and after ``opened_after``, when given)."""
         opened = backlog_task.c.opened_at
-        conditions = [backlog_task.c.touchpoint == touchpoint,
-                      backlog_task.c.root_cause == root_cause]  # fmt: skip
+        conditions = [
+            backlog_task.c.touchpoint == touchpoint,
+            backlog_task.c.root_cause == root_cause,
+        ]
         if opened_after is not None:
             conditions.append(opened > opened_after)
         nth = func.lead(opened, tasks - 1).over(order_by=opened)
@@ -124,9 +131,11 @@ class BacklogRepository:
                 index_elements=[c.name for c in backlog_negative_day.primary_key],
                 set_={"negatives": backlog_negative_day.c.negatives + stmt.excluded.negatives},
             ),
-            [{"touchpoint": tp, "day": day, "value_tier": tier, "negatives": n}
-             for (tp, day, tier), n in sorted(counts.items())],
-        )  # fmt: skip
+            [
+                {"touchpoint": tp, "day": day, "value_tier": tier, "negatives": n}
+                for (tp, day, tier), n in sorted(counts.items())
+            ],
+        )
 
     async def prune(self, processed_before: datetime, days_before: date) -> None:
         """Forget event ids applied before ``processed_before`` and counts of days before

@@ -18,8 +18,9 @@ class BacklogFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: ItemStatus | None = None
-    touchpoint: list[str] = Field(default_factory=list, max_length=100,
-                                  description="repeat for several touchpoints")  # fmt: skip
+    touchpoint: list[str] = Field(
+        default_factory=list, max_length=100, description="repeat for several touchpoints"
+    )
     department: str | None = Field(default=None, max_length=64)
     as_of: AwareDatetime | None = Field(default=None, description=AS_OF)
     cursor: str | None = Field(default=None, max_length=500, description="next_cursor, as given")
@@ -29,8 +30,9 @@ class BacklogFilter(BaseModel):
 class QuickWinFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    touchpoint: list[str] = Field(default_factory=list, max_length=100,
-                                  description="repeat for several touchpoints")  # fmt: skip
+    touchpoint: list[str] = Field(
+        default_factory=list, max_length=100, description="repeat for several touchpoints"
+    )
     department: str | None = Field(default=None, max_length=64)
     as_of: AwareDatetime | None = Field(default=None, description=AS_OF)
 
@@ -38,8 +40,9 @@ class QuickWinFilter(BaseModel):
 class RootCauseFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
 
-    from_: AwareDatetime | None = Field(default=None, alias="from",
-                                        description="tasks opened at or after")  # fmt: skip
+    from_: AwareDatetime | None = Field(
+        default=None, alias="from", description="tasks opened at or after"
+    )
     to: AwareDatetime | None = Field(default=None, description="tasks opened before")
     touchpoint: str | None = Field(default=None, max_length=64)
     department: str | None = Field(default=None, max_length=64)

@@ -91,9 +91,14 @@ async def quick_wins(
     items = await _evaluated(reads, settings, journey_map, rows, as_of)
     share, effort = settings.backlog_quick_win_top_share, settings.backlog_quick_win_max_effort
     wins = arithmetic.quick_wins(items, effort, share)
-    return QuickWins(as_of=as_of, max_effort=effort, top_share=share, open_items=len(items),
-                     impact_cutoff=arithmetic.impact_cutoff(items, share),
-                     items=[_read(item) for item in wins])  # fmt: skip
+    return QuickWins(
+        as_of=as_of,
+        max_effort=effort,
+        top_share=share,
+        open_items=len(items),
+        impact_cutoff=arithmetic.impact_cutoff(items, share),
+        items=[_read(item) for item in wins],
+    )
 
 
 async def get_item(
@@ -126,14 +131,17 @@ async def update_item(
     """
     if change.department and journey_map and not journey_map.department(change.department):
         message = f"unknown department {change.department!r} in the journey map"
-        raise ProblemError(422, "Request is invalid", "1 invalid field(s)",
-                           [field_error(("department",), message)])  # fmt: skip
+        raise ProblemError(
+            422, "Request is invalid", "1 invalid field(s)", [field_error(("department",), message)]
+        )
     reads = BacklogReads(session)
     row = await reads.item(item_id, for_update=True)
     if row is None:
         raise ProblemError(404, "Not found", f"no backlog item {item_id!r}")
-    values: dict[str, Any] = {**change.model_dump(include=change.model_fields_set),
-                              "updated_by": actor}  # fmt: skip
+    values: dict[str, Any] = {
+        **change.model_dump(include=change.model_fields_set),
+        "updated_by": actor,
+    }
     if change.status is not None:
         was_closed = ItemStatus(row.status) in CLOSED
         if change.status in CLOSED and not was_closed:
@@ -156,17 +164,25 @@ async def root_causes(
     lines = arithmetic.pareto(counts, _weights(journey_map))
     names = {cause.id: cause.name for cause in journey_map.root_causes} if journey_map else {}
     return RootCauseReport(
-        from_=filters.from_, to=filters.to, touchpoint=filters.touchpoint,
-        department=filters.department, tasks=sum(line.tasks for line in lines),
+        from_=filters.from_,
+        to=filters.to,
+        touchpoint=filters.touchpoint,
+        department=filters.department,
+        tasks=sum(line.tasks for line in lines),
         impact=round(sum(line.impact for line in lines), arithmetic.PRECISION),
         root_causes=[
-            RootCauseLine(root_cause=line.root_cause,
-                          name=_cause_name(line.root_cause, names), tasks=line.tasks,
-                          occurrences=line.occurrences, impact=line.impact, share=line.share,
-                          cumulative_share=line.cumulative_share)
+            RootCauseLine(
+                root_cause=line.root_cause,
+                name=_cause_name(line.root_cause, names),
+                tasks=line.tasks,
+                occurrences=line.occurrences,
+                impact=line.impact,
+                share=line.share,
+                cumulative_share=line.cumulative_share,
+            )
             for line in lines
         ],
-    )  # fmt: skip
+    )
 
 
 async def _evaluated(
@@ -192,15 +208,18 @@ async def _evaluated(
     items = []
     for row in rows:
         if row.root_cause is None:
-            counted = arithmetic.impact_of(ImpactSource.NEGATIVE_MOMENTS, window,
-                                           negatives[row.touchpoint], weight)  # fmt: skip
+            counted = arithmetic.impact_of(
+                ImpactSource.NEGATIVE_MOMENTS, window, negatives[row.touchpoint], weight
+            )
         else:
             found = tasks[(row.touchpoint, row.root_cause)]
             counted = arithmetic.impact_of(
-                ImpactSource.TASK_OCCURRENCES, window,
-                [(t.value_tier, int(t.occurrences)) for t in found], weight,
+                ImpactSource.TASK_OCCURRENCES,
+                window,
+                [(t.value_tier, int(t.occurrences)) for t in found],
+                weight,
                 tasks=sum(int(t.tasks) for t in found),
-            )  # fmt: skip
+            )
         items.append(Item(row, counted, spikes.get(row.id)))
     return items
 
@@ -216,23 +235,39 @@ def _cause_name(root_cause: str | None, names: dict[str, str]) -> str:
 def _read(item: Item) -> BacklogItemRead:
     row, counted = item.row, item.impact
     return BacklogItemRead(
-        id=row.id, touchpoint=row.touchpoint, root_cause=row.root_cause,
+        id=row.id,
+        touchpoint=row.touchpoint,
+        root_cause=row.root_cause,
         origin="systemic_spike" if row.root_cause is None else "recurring_root_cause",
-        department=row.department, status=row.status, effort=row.effort, notes=row.notes,
+        department=row.department,
+        status=row.status,
+        effort=row.effort,
+        notes=row.notes,
         impact=ImpactRead(
-            value=counted.value, source=counted.source, negatives=counted.negatives,
-            tasks=counted.tasks, window_start=counted.window.start,
+            value=counted.value,
+            source=counted.source,
+            negatives=counted.negatives,
+            tasks=counted.tasks,
+            window_start=counted.window.start,
             window_end=counted.window.end,
-            by_value_tier=[TierPartRead(value_tier=p.value_tier, negatives=p.negatives,
-                                        weight=p.weight, value=round(p.value, 6))
-                           for p in counted.parts],
+            by_value_tier=[
+                TierPartRead(
+                    value_tier=p.value_tier,
+                    negatives=p.negatives,
+                    weight=p.weight,
+                    value=round(p.value, arithmetic.PRECISION),
+                )
+                for p in counted.parts
+            ],
         ),
         score=arithmetic.score(item),
         last_spike=SpikeRead.model_validate(item.spike) if item.spike is not None else None,
         spikes=item.spike.spikes if item.spike is not None else 0,
-        created_at=row.created_at, updated_at=row.updated_at, updated_by=row.updated_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
         closed_at=row.closed_at,
-    )  # fmt: skip
+    )
 
 
 def _encode_cursor(as_of: datetime, offset: int) -> str:
