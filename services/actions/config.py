@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.config import ServiceSettings
+from services.actions.backlog.config import BacklogSettings
 
 
-class ActionsSettings(ServiceSettings):
+class ActionsSettings(BacklogSettings):
     service_name: str = "actions"
     port: int = 8004
     journey_map_max_bytes: int = Field(default=1_000_000, ge=1024)

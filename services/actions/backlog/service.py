@@ -1,0 +1,287 @@
+"""The backlog as the committee reads and changes it; impact is computed when read."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.backlog import impact as arithmetic
+from services.actions.backlog.config import BacklogSettings
+from services.actions.backlog.impact import CauseCount, Impact, ImpactSource, TierWeight, Window
+from services.actions.backlog.models import OPEN_STATUSES, ItemStatus
+from services.actions.backlog.reads import BacklogReads
+from services.actions.backlog.schemas import (
+    BacklogFilter,
+    BacklogItemRead,
+    BacklogItemUpdate,
+    BacklogPage,
+    ImpactRead,
+    QuickWinFilter,
+    QuickWins,
+    RootCauseFilter,
+    RootCauseLine,
+    RootCauseReport,
+    SpikeRead,
+    TierPartRead,
+)
+from shared.journey import JourneyMap
+from shared.problems import ProblemError, field_error
+
+CLOSED = (ItemStatus.DONE, ItemStatus.DISMISSED)
+
+
+@dataclass(frozen=True)
+class Item:
+    row: Row[Any]
+    impact: Impact
+    spike: Row[Any] | None
+
+    @property
+    def id(self) -> str:
+        return str(self.row.id)
+
+    @property
+    def effort(self) -> int | None:
+        return None if self.row.effort is None else int(self.row.effort)
+
+
+async def list_items(
+    session: AsyncSession,
+    settings: BacklogSettings,
+    journey_map: JourneyMap | None,
+    filters: BacklogFilter,
+) -> BacklogPage:
+    """A page of items in committee order (see ``impact.ordered``).
+
+    :raises ProblemError: 400 for a cursor not returned by this endpoint.
+    """
+    as_of, offset = _decode_cursor(filters.cursor) if filters.cursor else (filters.as_of, 0)
+    as_of = as_of or datetime.now(UTC)
+    reads = BacklogReads(session)
+    statuses = None if filters.status is None else {filters.status.value}
+    rows = await reads.items(statuses, filters.touchpoint, filters.department)
+    items = arithmetic.ordered(await _evaluated(reads, settings, journey_map, rows, as_of))
+    page = items[offset : offset + filters.limit]
+    more = offset + filters.limit < len(items)
+    return BacklogPage(
+        as_of=as_of,
+        items=[_read(item) for item in page],
+        next_cursor=_encode_cursor(as_of, offset + filters.limit) if more else None,
+    )
+
+
+async def quick_wins(
+    session: AsyncSession,
+    settings: BacklogSettings,
+    journey_map: JourneyMap | None,
+    filters: QuickWinFilter,
+) -> QuickWins:
+    """Open items of low effort and high impact, ranked among the open items that match
+    the filters."""
+    as_of = filters.as_of or datetime.now(UTC)
+    reads = BacklogReads(session)
+    rows = await reads.open_items(filters.touchpoint, filters.department)
+    items = await _evaluated(reads, settings, journey_map, rows, as_of)
+    share, effort = settings.backlog_quick_win_top_share, settings.backlog_quick_win_max_effort
+    wins = arithmetic.quick_wins(items, effort, share)
+    return QuickWins(
+        as_of=as_of,
+        max_effort=effort,
+        top_share=share,
+        open_items=len(items),
+        impact_cutoff=arithmetic.impact_cutoff(items, share),
+        items=[_read(item) for item in wins],
+    )
+
+
+async def get_item(
+    session: AsyncSession,
+    settings: BacklogSettings,
+    journey_map: JourneyMap | None,
+    item_id: str,
+    as_of: datetime | None,
+) -> BacklogItemRead:
+    """:raises ProblemError: 404 for an unknown item."""
+    reads = BacklogReads(session)
+    row = await reads.item(item_id)
+    if row is None:
+        raise ProblemError(404, "Not found", f"no backlog item {item_id!r}")
+    (item,) = await _evaluated(reads, settings, journey_map, [row], as_of or datetime.now(UTC))
+    return _read(item)
+
+
+async def update_item(
+    session: AsyncSession,
+    settings: BacklogSettings,
+    journey_map: JourneyMap | None,
+    item_id: str,
+    change: BacklogItemUpdate,
+    actor: str,
+) -> BacklogItemRead:
+    """Apply the committee's change; leaving done or dismissed clears ``closed_at``.
+
+    :raises ProblemError: 404 for an unknown item; 422 for a department the map lacks.
+    """
+    if change.department and journey_map and not journey_map.department(change.department):
+        message = f"unknown department {change.department!r} in the journey map"
+        raise ProblemError(
+            422, "Request is invalid", "1 invalid field(s)", [field_error(("department",), message)]
+        )
+    reads = BacklogReads(session)
+    row = await reads.item(item_id, for_update=True)
+    if row is None:
+        raise ProblemError(404, "Not found", f"no backlog item {item_id!r}")
+    values: dict[str, Any] = {
+        **change.model_dump(include=change.model_fields_set),
+        "updated_by": actor,
+    }
+    if change.status is not None:
+        was_closed = ItemStatus(row.status) in CLOSED
+        if change.status in CLOSED and not was_closed:
+            values["closed_at"] = func.now()
+        elif change.status in OPEN_STATUSES:
+            values["closed_at"] = None
+    row = await reads.update_item(item_id, values)
+    (item,) = await _evaluated(reads, settings, journey_map, [row], datetime.now(UTC))
+    return _read(item)
+
+
+async def root_causes(
+    session: AsyncSession, journey_map: JourneyMap | None, filters: RootCauseFilter
+) -> RootCauseReport:
+    """The Pareto of root causes over the tasks opened in [from, to)."""
+    rows = await BacklogReads(session).cause_counts(
+        filters.from_, filters.to, filters.touchpoint, filters.department
+    )
+    counts = [CauseCount(r.root_cause, r.value_tier, r.tasks, r.occurrences) for r in rows]
+    lines = arithmetic.pareto(counts, _weights(journey_map))
+    names = {cause.id: cause.name for cause in journey_map.root_causes} if journey_map else {}
+    return RootCauseReport(
+        from_=filters.from_,
+        to=filters.to,
+        touchpoint=filters.touchpoint,
+        department=filters.department,
+        tasks=sum(line.tasks for line in lines),
+        impact=round(sum(line.impact for line in lines), arithmetic.PRECISION),
+        root_causes=[
+            RootCauseLine(
+                root_cause=line.root_cause,
+                name=_cause_name(line.root_cause, names),
+                tasks=line.tasks,
+                occurrences=line.occurrences,
+                impact=line.impact,
+                share=line.share,
+                cumulative_share=line.cumulative_share,
+            )
+            for line in lines
+        ],
+    )
+
+
+async def _evaluated(
+    reads: BacklogReads,
+    settings: BacklogSettings,
+    journey_map: JourneyMap | None,
+    rows: list[Row[Any]],
+    as_of: datetime,
+) -> list[Item]:
+    """Each item with its impact over the window ending ``as_of``, and its latest spike."""
+    if not rows:
+        return []
+    window = Window.ending(as_of, settings.backlog_window_days)
+    weight = _weights(journey_map)
+    touchpoints = {row.touchpoint for row in rows}
+    tasks: dict[tuple[str, str | None], list[Row[Any]]] = defaultdict(list)
+    for count in await reads.task_counts(touchpoints, window.start, window.end):
+        tasks[(count.touchpoint, count.root_cause)].append(count)
+    negatives: dict[str, list[tuple[str | None, int]]] = defaultdict(list)
+    for day in await reads.negative_counts(touchpoints, window.first_day, window.last_day):
+        negatives[day.touchpoint].append((day.value_tier or None, int(day.negatives)))
+    spikes = {spike.item_id: spike for spike in await reads.latest_spikes([r.id for r in rows])}
+    items = []
+    for row in rows:
+        if row.root_cause is None:
+            counted = arithmetic.impact_of(
+                ImpactSource.NEGATIVE_MOMENTS, window, negatives[row.touchpoint], weight
+            )
+        else:
+            found = tasks[(row.touchpoint, row.root_cause)]
+            counted = arithmetic.impact_of(
+                ImpactSource.TASK_OCCURRENCES,
+                window,
+                [(t.value_tier, int(t.occurrences)) for t in found],
+                weight,
+                tasks=sum(int(t.tasks) for t in found),
+            )
+        items.append(Item(row, counted, spikes.get(row.id)))
+    return items
+
+
+def _weights(journey_map: JourneyMap | None) -> TierWeight:
+    return journey_map.tier_weight if journey_map is not None else (lambda _: 1.0)
+
+
+def _cause_name(root_cause: str | None, names: dict[str, str]) -> str:
+    return "unassigned" if root_cause is None else names.get(root_cause, root_cause)
+
+
+def _read(item: Item) -> BacklogItemRead:
+    row, counted = item.row, item.impact
+    return BacklogItemRead(
+        id=row.id,
+        touchpoint=row.touchpoint,
+        root_cause=row.root_cause,
+        origin="systemic_spike" if row.root_cause is None else "recurring_root_cause",
+        department=row.department,
+        status=row.status,
+        effort=row.effort,
+        notes=row.notes,
+        impact=ImpactRead(
+            value=counted.value,
+            source=counted.source,
+            negatives=counted.negatives,
+            tasks=counted.tasks,
+            window_start=counted.window.start,
+            window_end=counted.window.end,
+            by_value_tier=[
+                TierPartRead(
+                    value_tier=p.value_tier,
+                    negatives=p.negatives,
+                    weight=p.weight,
+                    value=round(p.value, arithmetic.PRECISION),
+                )
+                for p in counted.parts
+            ],
+        ),
+        score=arithmetic.score(item),
+        last_spike=SpikeRead.model_validate(item.spike) if item.spike is not None else None,
+        spikes=item.spike.spikes if item.spike is not None else 0,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
+        closed_at=row.closed_at,
+    )
+
+
+def _encode_cursor(as_of: datetime, offset: int) -> str:
+    position = json.dumps({"as_of": as_of.isoformat(), "offset": offset})
+    return base64.urlsafe_b64encode(position.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        as_of = datetime.fromisoformat(position["as_of"])
+        offset = int(position["offset"])
+        if as_of.tzinfo is None or offset < 0:
+            raise ValueError("naive time or negative offset")
+        return as_of, offset
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
