@@ -10,26 +10,39 @@ from fastapi import FastAPI
 from services.actions.config import ActionsSettings
 from services.actions.journey.endpoints import router as journey_map_router
 from services.actions.journey.relay import JourneyMapRelay
+from services.actions.tasks import endpoints as tasks_endpoints
+from services.actions.tasks import runtime as tasks_runtime
+from services.actions.tasks.sla import Clock, utcnow
 from shared.http import create_service_app
+from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
-from shared.runtime import open_resources
+from shared.runtime import open_resources, running_consumers
 
 
-def create_app(settings: ActionsSettings | None = None) -> FastAPI:
+def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    """``clock`` tells the time to SLAs, escalations and reports (tests move it)."""
     settings = settings or ActionsSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(
-            app, settings, database=True, publish_timeout=settings.publish_timeout_seconds
-        ) as resources:
+        async with (
+            followed_journey_map(settings) as journey,
+            open_resources(
+                app, settings, database=True, publish_timeout=settings.publish_timeout_seconds
+            ) as resources,
+            tasks_runtime.started(app, settings, resources, journey, clock) as task_consumers,
+        ):
             assert resources.sessions is not None
+            app.state.journey = journey
             app.state.sessions = resources.sessions
             relay = JourneyMapRelay(
                 resources.sessions, resources.publisher, settings.republish_retry_seconds
             )
             app.state.journey_map_relay = relay
-            async with relay.running():
+            async with (
+                relay.running(),
+                running_consumers(app, settings, resources, [*task_consumers]),
+            ):
                 yield
 
     return create_service_app(
@@ -37,7 +50,7 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
         title="cxloop actions",
         description="Corrective tasks, committee backlog, journey map and contact policy.",
         lifespan=lifespan,
-        routers=(journey_map_router,),
+        routers=(journey_map_router, tasks_endpoints.router),
         body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
     )
 
