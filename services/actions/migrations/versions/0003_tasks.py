@@ -22,8 +22,8 @@ def _at(name: str, nullable: bool = False, **kw: object) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable, **kw)
 
 
-def _str(name: str, length: int, nullable: bool = True, **kw: object) -> sa.Column:
-    return sa.Column(name, sa.String(length), nullable=nullable, **kw)
+def _str(name: str, length: int, *args: object, nullable: bool = True, **kw: object) -> sa.Column:
+    return sa.Column(name, sa.String(length), *args, nullable=nullable, **kw)
 
 
 def upgrade() -> None:
