@@ -156,7 +156,7 @@ def task_settings(infra: Infra, keys: Keys, **overrides: Any) -> ActionsSettings
     values: dict[str, Any] = {
         "kafka_session_timeout_ms": 3000,
         "task_escalation_interval_seconds": 0.1,
-        "task_relay_poll_seconds": 0.5,
+        "task_relay_poll_seconds": 3600,  # woken by commits; the poll would hide "on start"
         **overrides,
     }
     settings: ActionsSettings = settings_for(infra, keys, ActionsSettings, **values)
