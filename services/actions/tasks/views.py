@@ -72,16 +72,15 @@ async def closed_loop(
     :raises ProblemError: 403 when a department-bound key asks for another department.
     """
     department = within_department(department, principal)
-    where = [
-        clause
-        for value, clause in (
-            (department, Task.department == department),
-            (touchpoint, Task.touchpoint == touchpoint),
-            (since, Task.opened_at >= since),
-            (until, Task.opened_at < until),
-        )
-        if value is not None
-    ]
+    where = []
+    if department is not None:
+        where.append(Task.department == department)
+    if touchpoint is not None:
+        where.append(Task.touchpoint == touchpoint)
+    if since is not None:
+        where.append(Task.opened_at >= since)
+    if until is not None:
+        where.append(Task.opened_at < until)
     days = ctx.settings.task_recovery_days
     row = await TaskReads(session).closed_loop(where, ctx.clock(), days)
     return ClosedLoopReport(
