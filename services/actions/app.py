@@ -12,13 +12,17 @@ from services.actions.backlog import runtime as backlog_runtime
 from services.actions.config import ActionsSettings
 from services.actions.journey.endpoints import router as journey_map_router
 from services.actions.journey.relay import JourneyMapRelay
+from services.actions.tasks import endpoints as tasks_endpoints
+from services.actions.tasks import runtime as tasks_runtime
+from services.actions.tasks.sla import Clock, utcnow
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
 from shared.runtime import open_resources, running_consumers
 
 
-def create_app(settings: ActionsSettings | None = None) -> FastAPI:
+def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    """``clock`` tells the time to SLAs, escalations and reports (tests move it)."""
     settings = settings or ActionsSettings()
 
     @asynccontextmanager
@@ -28,6 +32,8 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
             open_resources(
                 app, settings, database=True, publish_timeout=settings.publish_timeout_seconds
             ) as resources,
+            tasks_runtime.started(app, settings, resources, journey, clock) as task_consumers,
+            backlog_runtime.started(app, settings, resources, journey) as backlog_consumers,
         ):
             assert resources.sessions is not None
             app.state.journey = journey
@@ -38,8 +44,7 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
             app.state.journey_map_relay = relay
             async with (
                 relay.running(),
-                backlog_runtime.started(app, settings, resources, journey) as backlog_consumers,
-                running_consumers(app, settings, resources, backlog_consumers),
+                running_consumers(app, settings, resources, [*task_consumers, *backlog_consumers]),
             ):
                 yield
 
@@ -48,7 +53,7 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
         title="cxloop actions",
         description="Corrective tasks, committee backlog, journey map and contact policy.",
         lifespan=lifespan,
-        routers=(journey_map_router, backlog_endpoints.router),
+        routers=(journey_map_router, tasks_endpoints.router, backlog_endpoints.router),
         body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
     )
 

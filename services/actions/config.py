@@ -3,9 +3,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.actions.backlog.config import BacklogSettings
+from services.actions.tasks.config import TaskSettings
 
 
-class ActionsSettings(BacklogSettings):
+class ActionsSettings(TaskSettings, BacklogSettings):
     service_name: str = "actions"
     port: int = 8004
     journey_map_max_bytes: int = Field(default=1_000_000, ge=1024)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +61,14 @@ class RulesRepository:
         )
         return list(await self.session.execute(query))
 
+    async def close_alerts(self, alert_ids: Sequence[str]) -> None:
+        """Close those of ``alert_ids`` that are open (customer alerts, sorted: lock order)."""
+        await self.session.execute(
+            update(alert)
+            .where(alert.c.id.in_(alert_ids), alert.c.status == AlertStatus.OPEN.value)
+            .values(status=AlertStatus.CLOSED.value, updated_at=func.now())
+        )
+
     async def lxi_steps(self, customers: Collection[str], since: datetime) -> list[Row[Any]]:
         query = select(customer_lxi).where(
             customer_lxi.c.customer_id.in_(customers), customer_lxi.c.at >= since
@@ -99,6 +107,11 @@ class RulesRepository:
                 .values(
                     {
                         **{name: bindparam(f"b_{name}") for name in _MUTABLE},
+                        # closed meanwhile by its task (closing.py): it stays closed
+                        "status": case(
+                            (alert.c.status == AlertStatus.CLOSED.value, alert.c.status),
+                            else_=bindparam("b_status"),
+                        ),
                         "updated_at": func.now(),
                     }
                 ),

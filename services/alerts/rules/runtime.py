@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
+from services.alerts.rules.closing import closing_spec
 from services.alerts.rules.service import RulesService
 from shared.events.topics import MOMENTS
 from shared.kafka.journey_watch import JourneyMapHolder
@@ -28,5 +29,6 @@ async def started(
             group="alerts-rules",
             handler=rules.apply,
             max_batch=settings.rules_consumer_batch,
-        )
+        ),
+        closing_spec(),
     ]

@@ -1,0 +1,155 @@
+"""Tables of the corrective tasks (schema actions).
+
+``task_change`` is both the audit trail and the outbox: a change is written in the same
+transaction as the task, with the event that announces it, and marked published once the
+broker has it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.actions.models import Base, metadata
+
+# The index predicate and the conflict target of an insert must be the same text.
+ACTIVE = text("status IN ('open', 'acknowledged', 'in_progress')")
+
+
+def _at(**kw: Any) -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), **kw)
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint("severity BETWEEN 1 AND 5", name="task_severity_range"),
+        # exactly one active task per customer and touchpoint
+        Index(
+            "task_active_pair", "customer_id", "touchpoint", unique=True, postgresql_where=ACTIVE
+        ),
+        Index("task_newest", "opened_at", "id"),
+        Index("task_due", "due_at", postgresql_where=ACTIVE),
+        Index("task_customer", "customer_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(128))
+    touchpoint: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(64))
+    referent: Mapped[str | None] = mapped_column(String(64))
+    persona: Mapped[str | None] = mapped_column(String(64))
+    value_tier: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))  # low, medium, high, critical
+    priority_score: Mapped[float] = mapped_column(Float)
+    severity: Mapped[int] = mapped_column(SmallInteger)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    alert_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    opened_at: Mapped[datetime] = _at()
+    due_at: Mapped[datetime] = _at()
+    # The due time escalations do not move: "resolved within SLA" compares with it.
+    sla_due_at: Mapped[datetime] = _at()
+    acknowledged_at: Mapped[datetime | None] = _at()  # the first acknowledgement
+    resolved_at: Mapped[datetime | None] = _at()  # cleared by a reopen
+    closed_at: Mapped[datetime | None] = _at()
+    root_cause: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    customer_recontacted: Mapped[bool] = mapped_column(Boolean, default=False)
+    recontacted_at: Mapped[datetime | None] = _at()
+    recontact_channel: Mapped[str | None] = mapped_column(String(16))
+    lxi_at_opening: Mapped[float | None] = mapped_column(Float)
+    # The lxi_after of the customer's latest moment (by occurred_at) seen since opening and
+    # no later than resolution + the recovery period, and when that moment occurred.
+    recovery_lxi: Mapped[float | None] = mapped_column(Float)
+    recovery_at: Mapped[datetime | None] = _at()
+    changes: Mapped[int] = mapped_column(Integer, default=0)  # the latest change's number
+    created_at: Mapped[datetime] = _at(server_default=func.now())
+    updated_at: Mapped[datetime] = _at(server_default=func.now(), onupdate=func.now())
+
+
+class TaskChange(Base):
+    """One change of a task: who, when, from which status to which, which fields."""
+
+    __tablename__ = "task_change"
+    __table_args__ = (
+        Index("task_change_unpublished", "task_id", "number",
+              postgresql_where=text("published_at IS NULL")),
+    )  # fmt: skip
+
+    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(Text)  # an API key's name, or "system"
+    changed_at: Mapped[datetime] = _at()
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    # {field: {"from": …, "to": …}} for every field the change set
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    event: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the TaskChanged, as published
+    published_at: Mapped[datetime | None] = _at()
+
+
+class TaskComment(Base):
+    __tablename__ = "task_comment"
+    __table_args__ = (Index("task_comment_task", "task_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"))
+    author: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _at()
+
+
+class TaskMoment(Base):
+    """A moment that caused the task, through one of its alerts."""
+
+    __tablename__ = "task_moment"
+
+    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"), primary_key=True)
+    moment_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = _at()  # the alert change's time
+
+
+# The alert changes already applied to tasks (the alerts consumer's inbox).
+task_inbox = Table(
+    "task_inbox",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Each customer's latest moment (by occurred_at): a moment that arrives before the alert it
+# follows has become a task still counts for that task's recovery.
+customer_latest_lxi = Table(
+    "customer_latest_lxi",
+    metadata,
+    Column("customer_id", String(128), primary_key=True),
+    Column("moment_id", String(128), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("lxi_after", Float, nullable=False),
+)

@@ -1,0 +1,151 @@
+"""Alerts into tasks: a customer alert opens a task, or adds an occurrence to the one open
+for the same customer and touchpoint.
+
+Each alert change is claimed in ``task_inbox`` in the same transaction as its effects, so
+a redelivery changes nothing. Two alerts for one pair in a batch are applied in order in
+one transaction; two consumers working on one pair serialise on the pair's advisory lock,
+and the partial unique index over active tasks stops any path that would open a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.tasks import changes
+from services.actions.tasks.config import TaskSettings
+from services.actions.tasks.models import Task, task_inbox
+from services.actions.tasks.relay import OutboxRelay
+from services.actions.tasks.repository import TaskRepository
+from services.actions.tasks.sla import due_after
+from shared.events.actions import TaskChange, TaskStatus
+from shared.events.schemas import AlertChange, AlertChanged, Event
+from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
+from shared.kafka.journey_watch import JourneyMapHolder
+from shared.kafka.runner import Consumed, only_new
+
+log = structlog.get_logger(__name__)
+_OPENING = frozenset({AlertChange.RAISED, AlertChange.OCCURRENCE})
+_LEVELS = list(PriorityLevel)
+
+
+def opens_task(alert: AlertChanged) -> bool:
+    """Customer alerts raised or grown at a touchpoint; committee alerts (systemic spikes)
+    belong to the committee backlog, and an alert with no touchpoint has no owner."""
+    return alert.level == "customer" and alert.change in _OPENING and alert.touchpoint is not None
+
+
+class TaskOpener:
+    """The consumer of ``cx.alerts`` (group ``actions-tasks``)."""
+
+    def __init__(self, settings: TaskSettings, journey: JourneyMapHolder, relay: OutboxRelay):
+        self.settings = settings
+        self.journey = journey
+        self.relay = relay
+        self._waited_for_map = False
+
+    async def apply(self, session: AsyncSession, batch: Sequence[Consumed]) -> Sequence[Event]:
+        """Apply the batch's new customer alerts in order; the relay publishes the changes
+        after the commit, so nothing is returned to the runner."""
+        new = await only_new(session, task_inbox, batch)
+        alerts = [c.event for c in new if isinstance(c.event, AlertChanged)]
+        alerts = [a for a in alerts if opens_task(a)]
+        if not alerts:
+            return ()
+        journey = await self._journey_map()
+        repo = TaskRepository(session)
+        await repo.lock_pairs({(a.customer_id, a.touchpoint or "") for a in alerts})
+        for alert in alerts:
+            await self._apply_one(repo, journey, alert)
+        self.relay.after_commit(session)
+        return ()
+
+    async def _apply_one(
+        self, repo: TaskRepository, journey: JourneyMap | None, alert: AlertChanged
+    ) -> None:
+        assert alert.touchpoint is not None
+        task = await repo.active_for(alert.customer_id, alert.touchpoint)
+        if task is None:
+            task = await self._open(repo, journey, alert)
+        else:
+            _add_occurrence(repo.session, journey, task, alert)
+        await repo.add_moments(
+            [{"task_id": task.id, "moment_id": moment_id, "alert_id": alert.alert_id,
+              "added_at": alert.changed_at} for moment_id in alert.moment_ids]
+        )  # fmt: skip
+
+    async def _open(
+        self, repo: TaskRepository, journey: JourneyMap | None, alert: AlertChanged
+    ) -> Task:
+        assert alert.touchpoint is not None
+        policy = journey.tasks if journey else TaskPolicy()
+        level = policy.level(alert.priority)
+        due = _due(journey, alert.department, alert.changed_at, policy.sla_hours[level])
+        recovery_at, recovery_lxi = alert.changed_at, alert.lxi
+        latest = await repo.latest_lxi(alert.customer_id)
+        if latest is not None and latest.occurred_at > recovery_at:
+            recovery_at, recovery_lxi = latest.occurred_at, latest.lxi_after
+        task = Task(
+            id=f"tsk_{uuid.uuid4().hex}", customer_id=alert.customer_id,
+            touchpoint=alert.touchpoint, department=alert.department, referent=alert.referent,
+            persona=alert.persona, value_tier=alert.value_tier, status=TaskStatus.OPEN.value,
+            priority=level.value, priority_score=alert.priority, severity=alert.severity,
+            escalation_level=0, occurrences=1, alert_ids=[alert.alert_id],
+            opened_at=alert.changed_at, due_at=due, sla_due_at=due, changes=0,
+            customer_recontacted=False, lxi_at_opening=alert.lxi,
+            recovery_lxi=recovery_lxi, recovery_at=recovery_at,
+        )  # fmt: skip
+        await repo.add_task(task)
+        changes.record(
+            repo.session, task, TaskChange.OPENED, actor=changes.SYSTEM, at=alert.changed_at,
+            summary=alert.summary,
+        )  # fmt: skip
+        return task
+
+    async def _journey_map(self) -> JourneyMap | None:
+        """The map held; the first time, wait a little for one to arrive."""
+        if self.journey.current is None and not self._waited_for_map:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.journey.changed.wait(), self.settings.tasks_map_wait_seconds
+                )
+        self._waited_for_map = True
+        return self.journey.current
+
+
+def _add_occurrence(
+    session: AsyncSession, journey: JourneyMap | None, task: Task, alert: AlertChanged
+) -> None:
+    """One more alert or negative on the open task. A higher priority score raises its
+    level, and the due time comes forward if the new level's SLA from opening ends sooner."""
+    task.occurrences += 1
+    if alert.alert_id not in task.alert_ids:
+        task.alert_ids = [*task.alert_ids, alert.alert_id]
+    task.severity = max(task.severity, alert.severity)
+    task.priority_score = max(task.priority_score, alert.priority)
+    policy = journey.tasks if journey else TaskPolicy()
+    level = policy.level(task.priority_score)
+    if _LEVELS.index(level) > _LEVELS.index(PriorityLevel(task.priority)):
+        task.priority = level.value
+        due = _due(journey, task.department, task.opened_at, policy.sla_hours[level])
+        task.due_at, task.sla_due_at = min(task.due_at, due), min(task.sla_due_at, due)
+    task.persona = alert.persona or task.persona
+    task.value_tier = alert.value_tier or task.value_tier
+    summary = f"Occurrence {task.occurrences}: {alert.summary}"
+    changes.record(
+        session, task, TaskChange.OCCURRENCE, actor=changes.SYSTEM, at=alert.changed_at,
+        from_status=task.status, summary=summary,
+    )  # fmt: skip
+
+
+def _due(
+    journey: JourneyMap | None, department: str | None, start: datetime, hours: float
+) -> datetime:
+    owner = journey.department(department) if journey and department else None
+    return due_after(start, hours, owner)

@@ -1,0 +1,142 @@
+"""Every query of the task consumers, the escalation sweep, the relay and the task commands
+(the API's read queries are in reads.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import BindParameter, Table, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.tasks.models import (
+    Task,
+    TaskChange,
+    TaskComment,
+    TaskMoment,
+    customer_latest_lxi,
+)
+from shared.events.actions import ACTIVE_STATUSES
+
+_ACTIVE = [status.value for status in ACTIVE_STATUSES]
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_pairs(self, pairs: Collection[tuple[str, str]]) -> None:
+        """Serialise the work on each (customer, touchpoint) across consumers and requests
+        until commit; taken sorted, so two transactions never wait on each other in a cycle."""
+        for customer, touchpoint in sorted(pairs):
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"actions.task:{customer}:{touchpoint}"},
+            )
+
+    async def active_for(self, customer_id: str, touchpoint: str) -> Task | None:
+        """The active task of the pair, locked until commit."""
+        query = (
+            select(Task)
+            .where(
+                Task.customer_id == customer_id,
+                Task.touchpoint == touchpoint,
+                Task.status.in_(_ACTIVE),
+            )
+            .with_for_update()
+        )
+        return await self.session.scalar(query)
+
+    async def get(self, task_id: str, *, lock: bool = False) -> Task | None:
+        query = select(Task).where(Task.id == task_id)
+        if lock:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def add_task(self, task: Task) -> None:
+        self.session.add(task)
+        await self.session.flush()
+
+    async def add_moments(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            stmt = insert(TaskMoment).values(list(rows)).on_conflict_do_nothing()
+            await self.session.execute(stmt)
+
+    async def add_comment(self, comment: TaskComment) -> TaskComment:
+        self.session.add(comment)
+        await self.session.flush()
+        return comment
+
+    async def latest_lxi(self, customer_id: str) -> Any:
+        query = select(customer_latest_lxi).where(customer_latest_lxi.c.customer_id == customer_id)
+        return (await self.session.execute(query)).first()
+
+    async def remember_latest_lxi(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Keep each customer's moment with the latest ``occurred_at`` (one row each)."""
+        if not rows:
+            return
+        stmt = insert(customer_latest_lxi).values(list(rows))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[customer_latest_lxi.c.customer_id],
+            set_={
+                "moment_id": stmt.excluded.moment_id,
+                "occurred_at": stmt.excluded.occurred_at,
+                "lxi_after": stmt.excluded.lxi_after,
+            },
+            where=stmt.excluded.occurred_at > customer_latest_lxi.c.occurred_at,
+        )
+        await self.session.execute(stmt)
+
+    async def follow_recovery(self, moments: Sequence[Mapping[str, Any]], days: float) -> None:
+        """Move each task's recovery LXI to a later moment of its customer that occurred no
+        later than ``days`` after its resolution (any moment while it is unresolved)."""
+        if not moments:
+            return
+        table = cast(Table, Task.__table__)
+        moment_at: BindParameter[datetime] = bindparam("b_at")
+        horizon = table.c.resolved_at + timedelta(days=days)
+        stmt = (
+            update(table)
+            .where(
+                table.c.customer_id == bindparam("b_customer"),
+                table.c.recovery_at < moment_at,
+                table.c.resolved_at.is_(None) | (horizon >= moment_at),
+            )
+            .values(recovery_lxi=bindparam("b_lxi"), recovery_at=moment_at)
+        )
+        await self.session.execute(stmt, list(moments))
+
+    async def overdue(self, now: datetime, limit: int, max_escalations: int) -> list[Task]:
+        """Active tasks past their due time, locked; rows another transaction holds are
+        skipped, so two sweeps never escalate the same task at once."""
+        query = (
+            select(Task)
+            .where(
+                Task.status.in_(_ACTIVE),
+                Task.due_at <= now,
+                Task.escalation_level < max_escalations,
+            )
+            .order_by(Task.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def unpublished(self, limit: int) -> list[TaskChange]:
+        """Changes not yet acknowledged by the broker, in order per task, locked (skipping
+        those another relay holds)."""
+        query = (
+            select(TaskChange)
+            .where(TaskChange.published_at.is_(None))
+            .order_by(TaskChange.task_id, TaskChange.number)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def mark_published(self, changes: Sequence[TaskChange]) -> None:
+        for change in changes:
+            change.published_at = func.now()
+        await self.session.flush()

@@ -1,0 +1,117 @@
+"""Tasks as referents and ops read them: filtered pages, one task in full, the closed-loop
+report. A key bound to a department sees that department's tasks only."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.tasks.access import visible, within_department
+from services.actions.tasks.models import Task
+from services.actions.tasks.reads import TaskReads
+from services.actions.tasks.schemas import (
+    ClosedLoopReport,
+    CommentRead,
+    Durations,
+    Recovery,
+    TaskChangeRead,
+    TaskDetail,
+    TaskFilter,
+    TaskMomentRead,
+    TaskPage,
+)
+from services.actions.tasks.service import TaskContext, to_read
+from shared.auth import Principal
+from shared.problems import ProblemError
+
+
+async def list_tasks(
+    session: AsyncSession, ctx: TaskContext, principal: Principal, filters: TaskFilter
+) -> TaskPage:
+    """:raises ProblemError: 403 when a department-bound key asks for another department,
+    400 for a cursor not returned by this endpoint."""
+    department = within_department(filters.department, principal)
+    filters = filters.model_copy(update={"department": department})
+    after = _decode_cursor(filters.cursor) if filters.cursor else None
+    now = ctx.clock()
+    rows = await TaskReads(session).page(filters, now, after, filters.limit + 1)
+    items = [to_read(task, now) for task in rows[: filters.limit]]
+    last = items[-1] if len(rows) > filters.limit else None
+    cursor = _encode_cursor(last.opened_at, last.id) if last else None
+    return TaskPage(items=items, next_cursor=cursor)
+
+
+async def get_task(
+    session: AsyncSession, ctx: TaskContext, principal: Principal, task_id: str
+) -> TaskDetail:
+    """:raises ProblemError: 404 for an unknown task, or one of another department."""
+    reads = TaskReads(session)
+    task: Task = visible(await reads.get(task_id), principal, task_id)
+    return TaskDetail(
+        **to_read(task, ctx.clock()).model_dump(),
+        moments=[TaskMomentRead.model_validate(m) for m in await reads.moments(task_id)],
+        comments=[CommentRead.model_validate(c) for c in await reads.comments(task_id)],
+        changes=[TaskChangeRead.model_validate(c) for c in await reads.changes(task_id)],
+    )
+
+
+async def closed_loop(
+    session: AsyncSession,
+    ctx: TaskContext,
+    principal: Principal,
+    department: str | None,
+    touchpoint: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> ClosedLoopReport:
+    """Over the tasks opened in [``since``, ``until``).
+
+    :raises ProblemError: 403 when a department-bound key asks for another department.
+    """
+    department = within_department(department, principal)
+    where = []
+    if department is not None:
+        where.append(Task.department == department)
+    if touchpoint is not None:
+        where.append(Task.touchpoint == touchpoint)
+    if since is not None:
+        where.append(Task.opened_at >= since)
+    if until is not None:
+        where.append(Task.opened_at < until)
+    days = ctx.settings.task_recovery_days
+    row = await TaskReads(session).closed_loop(where, ctx.clock(), days)
+    return ClosedLoopReport(
+        department=department, touchpoint=touchpoint, from_=since, to=until, tasks=row.tasks,
+        time_to_acknowledge=Durations(count=row.acknowledged, p50_hours=row.ack_p50,
+                                      p90_hours=row.ack_p90),
+        time_to_resolve=Durations(count=row.resolved, p50_hours=row.resolve_p50,
+                                  p90_hours=row.resolve_p90),
+        resolved=row.resolved, resolved_within_sla=row.within_sla,
+        resolved_within_sla_rate=_rate(row.within_sla, row.resolved),
+        recontacted=row.recontacted, recontacted_rate=_rate(row.recontacted, row.resolved),
+        recovery=Recovery(days=days, tasks=row.recovery_tasks, pending=row.recovery_pending,
+                          mean_lxi_change=row.recovery),
+    )  # fmt: skip
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _encode_cursor(opened_at: datetime, task_id: str) -> str:
+    position = json.dumps({"at": opened_at.isoformat(), "id": task_id})
+    return base64.urlsafe_b64encode(position.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        at = datetime.fromisoformat(position["at"])
+        if at.tzinfo is None:
+            raise ValueError("naive time")
+        return at, str(position["id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc

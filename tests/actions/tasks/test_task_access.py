@@ -1,0 +1,118 @@
+"""Who sees what: referents' keys see their own department's tasks only (404 otherwise),
+ops keys see all; filters and cursor pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from services.actions.tasks.models import Task
+from tests.actions.tasks.conftest import T0, FakeClock, Tasks, create_alert, hours
+from tests.conftest import unique
+
+SERVICE = {"department": "customer-service", "referent": "sarah-moreau"}
+
+
+async def as_key(tasks: Tasks, key: str, method: str, path: str, **kw: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"}
+    return await tasks.client.request(method, path, headers=headers, **kw)
+
+
+async def test_a_referent_sees_and_changes_only_its_departments_tasks(
+    tasks: Tasks, clock: FakeClock
+) -> None:
+    customer = unique("cust")
+    await tasks.feed(
+        [
+            create_alert(customer, tasks.tp.delivery),
+            create_alert(customer, tasks.tp.call, **SERVICE),
+        ]
+    )
+    ops_view = await tasks.tasks_of(customer)
+    theirs = {t["department"]: t["id"] for t in ops_view}
+    assert set(theirs) == {"logistics", "customer-service"}
+    logistics, service = tasks.keys.logistics, tasks.keys.customer_service
+
+    listed = await as_key(tasks, logistics, "GET", "/v1/tasks", params={"customer": customer})
+    assert [t["id"] for t in listed.json()["items"]] == [theirs["logistics"]]
+    other = theirs["customer-service"]
+    for method, path, body in [
+        ("GET", f"/v1/tasks/{other}", None),
+        ("PATCH", f"/v1/tasks/{other}", {"status": "acknowledged"}),
+        ("POST", f"/v1/tasks/{other}/comments", {"body": "mine?"}),
+    ]:
+        response = await as_key(tasks, logistics, method, path, json=body)
+        assert response.status_code == 404, (method, response.text)
+        assert response.json()["detail"] == f"no task {other!r}"
+    asked = await as_key(
+        tasks, logistics, "GET", "/v1/tasks", params={"department": "customer-service"}
+    )
+    assert asked.status_code == 403
+
+    mine = await as_key(
+        tasks, service, "PATCH", f"/v1/tasks/{other}", json={"status": "acknowledged"}
+    )
+    assert mine.status_code == 200
+    detail = (await tasks.client.get(f"/v1/tasks/{other}")).json()
+    assert detail["changes"][-1]["actor"] == "sarah-moreau"
+
+
+async def test_keys_without_a_task_scope_are_refused(tasks: Tasks, clock: FakeClock) -> None:
+    response = await as_key(tasks, tasks.keys.writer, "GET", "/v1/tasks")
+    assert response.status_code == 403
+    assert "tasks:read or ops:read" in response.json()["detail"]
+    anonymous = await tasks.client.get("/v1/tasks", headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+
+
+async def test_filters_and_pages(tasks: Tasks, clock: FakeClock) -> None:
+    customer = unique("cust")
+    touchpoints = [tasks.tp.delivery, tasks.tp.call]
+    alerts = [
+        create_alert(customer, touchpoints[0], at=T0, priority=25),  # critical, due T0+4h
+        create_alert(customer, touchpoints[1], at=T0 + hours(1), persona="student", **SERVICE),
+    ]
+    await tasks.feed(alerts)
+    async with tasks.sessions() as session, session.begin():  # the sweep leaves it overdue
+        await session.execute(
+            update(Task).where(Task.customer_id == customer).values(escalation_level=3)
+        )
+    clock.set(T0 + hours(3))
+
+    async def ids(**params: Any) -> list[str]:
+        items = await tasks.client.get("/v1/tasks", params={"customer": customer, **params})
+        return [t["touchpoint"] for t in items.json()["items"]]
+
+    assert await ids() == [touchpoints[1], touchpoints[0]]  # newest opened first
+    assert await ids(department="logistics") == [touchpoints[0]]
+    assert await ids(priority="critical") == [touchpoints[0]]
+    assert await ids(persona="student") == [touchpoints[1]]
+    assert await ids(touchpoint=touchpoints[1]) == [touchpoints[1]]
+    assert await ids(status="acknowledged") == []
+    assert await ids(overdue="true") == []
+    clock.set(T0 + hours(4))
+    assert await ids(overdue="true") == [touchpoints[0]]
+    assert await ids(overdue="false") == [touchpoints[1]]
+
+    first = (await tasks.client.get("/v1/tasks", params={"customer": customer, "limit": 1})).json()
+    assert first["next_cursor"] is not None
+    second = (
+        await tasks.client.get(
+            "/v1/tasks", params={"customer": customer, "limit": 1, "cursor": first["next_cursor"]}
+        )
+    ).json()
+    assert [t["touchpoint"] for t in first["items"] + second["items"]] == [
+        touchpoints[1], touchpoints[0],
+    ]  # fmt: skip
+    assert second["next_cursor"] is None
+
+
+@pytest.mark.parametrize("cursor", ["nope", "eyJhdCI6ICIyMDMxLTA2LTAyIn0="])
+async def test_a_cursor_not_given_by_the_endpoint_is_400(
+    tasks: Tasks, clock: FakeClock, cursor: str
+) -> None:
+    response = await tasks.client.get("/v1/tasks", params={"cursor": cursor})
+    assert response.status_code == 400
