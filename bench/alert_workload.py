@@ -60,13 +60,19 @@ class AlertWorkload:
         }
         return Post("/v1/survey-responses", _json(survey), customer)
 
-    def ordinary(self) -> Post:
+    def ordinary_batch(self, size: int) -> Post:
+        """One ``POST /v1/batch`` of ``size`` ordinary events (its customer id: the first's)."""
+        items = [self._ordinary() for _ in range(size)]
+        return Post("/v1/batch", _json({"items": items}), items[0]["customer_id"])
+
+    def _ordinary(self) -> dict[str, Any]:
         rng = self._rng
         event_id, customer = self._next("ordinary")
         touchpoint, channels = rng.choice(TOUCHPOINTS)
         now = datetime.now(UTC).isoformat()
         if rng.random() < 0.5:
-            survey = {
+            return {
+                "type": "survey_response",
                 "event_id": event_id,
                 "customer_id": customer,
                 "touchpoint": touchpoint,
@@ -74,8 +80,8 @@ class AlertWorkload:
                 "nps": rng.randint(9, 10),
                 "csat": rng.randint(4, 5),
             }
-            return Post("/v1/survey-responses", _json(survey), customer)
-        interaction = {
+        return {
+            "type": "interaction",
             "event_id": event_id,
             "customer_id": customer,
             "touchpoint": touchpoint,
@@ -85,4 +91,3 @@ class AlertWorkload:
             "duration_seconds": round(rng.uniform(5, 600), 1),
             "attributes": {"order_value": round(rng.uniform(5, 500), 2)},
         }
-        return Post("/v1/interactions", _json(interaction), customer)

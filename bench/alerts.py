@@ -9,6 +9,7 @@ signature with the ``standardwebhooks`` package.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,7 +38,11 @@ ALERT_COUNT = 550
 WARMUP_ALERTS = 10
 WARMUP_RATE = 5
 WARMUP_SECONDS = 60.0  # the consumer groups join meanwhile
-BACKGROUND_RATE = 1_000
+BACKGROUND_RATE = 1_000  # events/s
+# Sent as small batches, as a relay of website and call-centre events would: the services
+# downstream see the same 1,000 events/s, and ingest's cost per single POST (measured above)
+# does not crowd the two cores out.
+BACKGROUND_BATCH = 20
 BACKGROUND_LEAD_SECONDS = 2.0  # before the first alert, and after the last
 ARRIVAL_SECONDS = 10.0  # after the last POST: a webhook not received by then is missing
 DRAIN_SECONDS = 10.0
@@ -109,9 +114,24 @@ def _alert_poster(
     return post
 
 
-def _poster(session: aiohttp.ClientSession) -> Callable[[Post], Awaitable[str | None]]:
+def _batch_poster(session: aiohttp.ClientSession) -> Callable[[Post], Awaitable[str | None]]:
     async def post(item: Post) -> str | None:
-        return await post_event(session, item.path, item.body)
+        try:
+            async with (
+                asyncio.timeout(DRAIN_SECONDS),
+                session.post(item.path, data=item.body) as response,
+            ):
+                answer = await response.read()
+        except TimeoutError:
+            return f"no answer within {DRAIN_SECONDS:.0f} s"
+        except aiohttp.ClientError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if response.status != 202:
+            return f"HTTP {response.status}: {answer[:300].decode(errors='replace')}"
+        result = json.loads(answer)
+        if result["rejected"] or result["failed"]:
+            return f"items not accepted: {answer[:300].decode(errors='replace')}"
+        return None
 
     return post
 
@@ -158,17 +178,22 @@ async def _measure(
     long after the last; then wait up to :data:`ARRIVAL_SECONDS` for the missing webhooks."""
     alerts = [workload.detractor() for _ in range(ALERT_COUNT)]
     seconds = ALERT_COUNT / ALERT_RATE + 2 * BACKGROUND_LEAD_SECONDS
-    ordinary = [workload.ordinary() for _ in range(round(BACKGROUND_RATE * seconds))]
+    batches = round(BACKGROUND_RATE / BACKGROUND_BATCH * seconds)
+    ordinary = [workload.ordinary_batch(BACKGROUND_BATCH) for _ in range(batches)]
     timeline = Timeline()
     meter.start()
     machine.start()
     background = asyncio.create_task(
-        open_loop(_poster(session), ordinary, BACKGROUND_RATE, DRAIN_SECONDS)
+        open_loop(
+            _batch_poster(session), ordinary, BACKGROUND_RATE / BACKGROUND_BATCH, DRAIN_SECONDS
+        )
     )
     await asyncio.sleep(BACKGROUND_LEAD_SECONDS)
     posted = await open_loop(_alert_poster(session, timeline), alerts, ALERT_RATE, DRAIN_SECONDS)
     loaded = await background
-    cpu = {**meter.stop(), "whole machine": machine.stop()}
+    ours = meter.stop()
+    busy = machine.stop()
+    cpu = {**ours, "other processes": max(0.0, busy - sum(ours.values())), "whole machine": busy}
     customers = [p.customer_id for p in alerts]
     deadline = max(timeline.sent.values(), default=0.0) + ARRIVAL_SECONDS
     missing = await _until_arrived(receiver, customers, deadline)
@@ -248,6 +273,14 @@ GROUP BY d.id
 """
 
 
+def _accepted(background: OpenLoopResult) -> int:
+    return len(background.latencies) * BACKGROUND_BATCH
+
+
+def _rate(background: OpenLoopResult) -> float:
+    return _accepted(background) / background.elapsed if background.elapsed else 0.0
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f}"
 
@@ -269,11 +302,18 @@ def _print(measured: Measured, receiver: WebhookReceiver, hops: dict[str, list[f
         f"max {_ms(max(measured.latencies, default=0))} ms"
     )
     print(
-        f"  background {loaded.completed:,} of {measured.background_sent:,} events in "
-        f"{loaded.elapsed:.1f} s ({loaded.achieved_rate:,.0f}/s), {len(loaded.errors)} errors; "
+        f"  background {_accepted(loaded):,} of {measured.background_sent * BACKGROUND_BATCH:,} "
+        f"events accepted in {loaded.elapsed:.1f} s ({_rate(loaded):,.0f}/s), batches of "
+        f"{BACKGROUND_BATCH}: {len(loaded.errors)} errors; "
         f"alert POSTs {len(posted.errors)} errors"
     )
     print(f"  by hop, p50/p99 ms ({len(hops[HOPS[0]])} alerts): {_hop_summary(hops)}")
+    fifth = max(1, len(measured.latencies) // 5)
+    print(
+        f"  p50 of the first / last fifth of the alerts (in the order sent): "
+        f"{_ms(percentile(measured.latencies[:fifth], 50))} / "
+        f"{_ms(percentile(measured.latencies[-fifth:], 50))} ms (a rising figure: a backlog)"
+    )
     print("  CPU cores: " + ", ".join(f"{k} {v:.2f}" for k, v in measured.cpu.items()))
     report_errors("background", loaded.errors)
     report_errors("alert POST", posted.errors)
@@ -291,6 +331,7 @@ def _rows(measured: Measured, receiver: WebhookReceiver, hops: dict[str, list[fl
     signed = not receiver.bad_signatures
     loaded = measured.background
     background_clean = not loaded.errors and loaded.completed == measured.background_sent
+    events = measured.background_sent * BACKGROUND_BATCH
     received = (
         f"{len(latencies)} of {expected}, {len(receiver.bad_signatures)} bad signatures, "
         f"{receiver.digests} digests (threshold raised: one webhook per alert)"
@@ -305,10 +346,10 @@ def _rows(measured: Measured, receiver: WebhookReceiver, hops: dict[str, list[fl
         Row("alert webhooks received, signatures checked (standardwebhooks)", received,
             f"all within {ARRIVAL_SECONDS:.0f} s, every signature valid",
             Verdict.PASS if complete and signed else Verdict.ERROR),
-        Row(f"background load achieved (open loop, {BACKGROUND_RATE:,} events/s)",
-            f"{loaded.achieved_rate:,.0f} events/s, {len(loaded.errors)} errors of "
-            f"{measured.background_sent:,}", f"{BACKGROUND_RATE:,} events/s, no errors",
-            judge(background_clean and loaded.achieved_rate >= 0.95 * BACKGROUND_RATE)),
+        Row(f"background load achieved (open loop, /v1/batch of {BACKGROUND_BATCH})",
+            f"{_rate(loaded):,.0f} events/s, {_accepted(loaded):,} of {events:,} accepted",
+            f"{BACKGROUND_RATE:,} events/s, no errors",
+            judge(background_clean and _rate(loaded) >= 0.95 * BACKGROUND_RATE)),
         Row("alert latency by hop, p50/p99 ms", _hop_summary(hops), "—", Verdict.INFO),
         Row(f"CPU cores used during the alert latency run (of {cpu_count()})", cpu, "—",
             Verdict.INFO),
