@@ -1,4 +1,5 @@
-"""Consumer-side views of the broker: where a group stands, and what scoring emitted."""
+"""Consumer-side views of the broker: where a group stands, what scoring emitted, and when
+records of given keys passed."""
 
 from __future__ import annotations
 
