@@ -1,4 +1,5 @@
-"""Consumer-side views of the broker: where a group stands, and what scoring emitted."""
+"""Consumer-side views of the broker: where a group stands, what scoring emitted, and when
+records of given keys passed."""
 
 from __future__ import annotations
 
@@ -78,6 +79,49 @@ async def lagging(
             await asyncio.sleep(0.2)
     finally:
         await consumer.stop()
+
+
+async def end_positions(
+    settings: ServiceSettings, topics: Iterable[str]
+) -> dict[TopicPartition, int]:
+    """Where each partition of ``topics`` ends now: what :func:`first_timestamps` reads from."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = await _partitions(consumer, topics)
+        consumer.assign(partitions)
+        await _read_to_end(consumer, partitions)
+        return {tp: await consumer.position(tp) for tp in partitions}
+    finally:
+        await consumer.stop()
+
+
+async def first_timestamps(
+    settings: ServiceSettings, since: dict[TopicPartition, int], keys: set[str]
+) -> dict[str, dict[str, float]]:
+    """Per topic, the record timestamp (seconds since the epoch) of the first record after
+    ``since`` of each key in ``keys``; read until nothing more comes."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
+    await consumer.start()
+    found: dict[str, dict[str, float]] = {tp.topic: {} for tp in since}
+    try:
+        consumer.assign(list(since))
+        for tp, offset in since.items():
+            consumer.seek(tp, offset)
+        while batch := await consumer.getmany(timeout_ms=1_000, max_records=10_000):
+            for tp, records in batch.items():
+                seen = found[tp.topic]
+                for record in records:
+                    key = record.key.decode() if record.key else ""
+                    if key in keys and key not in seen:
+                        seen[key] = record.timestamp / 1000
+    finally:
+        await consumer.stop()
+    return found
 
 
 class MomentCounter:

@@ -4,6 +4,7 @@ they measure."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ class Bench:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     measured: dict[str, float] = field(default_factory=dict)
     _services: dict[str, Service] = field(default_factory=dict)
+    _settings: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def settings(self) -> ServiceSettings:
@@ -46,10 +48,18 @@ class Bench:
     def running(self, name: str) -> bool:
         return name in self._services
 
-    async def service(self, name: str) -> Service:
-        """``name`` running in its own process: started on first use, stopped at the end."""
+    async def service(self, name: str, settings: Mapping[str, str] | None = None) -> Service:
+        """``name`` running in its own process: started on first use, with ``settings``
+        (environment variables) besides :meth:`service_environment`; stopped at the end.
+
+        :raises RuntimeError: it already runs, started with other settings.
+        """
+        wanted = dict(settings or {})
+        if name in self._services and self._settings[name] != wanted:
+            raise RuntimeError(f"{name} already runs with other settings than {sorted(wanted)}")
         if name not in self._services:
             log = self.out_dir / f"{name}.log"
-            running = serve(name, self.service_environment(), log)
+            running = serve(name, {**self.service_environment(), **wanted}, log)
+            self._settings[name] = wanted
             self._services[name] = await self.stack.enter_async_context(running)
         return self._services[name]

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 READY_SECONDS = 60.0
 # Above uvicorn's graceful shutdown (20 s in `cxloop serve`).
 STOP_SECONDS = 25.0
-# What the bench's API key may do: post events to ingest, read scoring's state.
-API_KEY_SCOPES = ("events:write", "ops:read")
+# What the bench's API key may do: post events to ingest, read scoring's state, register
+# a webhook endpoint with alerts.
+API_KEY_SCOPES = ("events:write", "ops:read", "ops:write")
 
 
 @dataclass(frozen=True)

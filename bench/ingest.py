@@ -64,7 +64,7 @@ async def post_batches(
     return outcome, time.perf_counter() - started
 
 
-def _report_errors(what: str, errors: Sequence[str], shown: int = 5) -> None:
+def report_errors(what: str, errors: Sequence[str], shown: int = 5) -> None:
     for error, count in Counter(errors).most_common(shown):
         print(f"  {what} error x{count}: {error}")
 
@@ -84,7 +84,7 @@ async def ingest_batch(bench: Bench) -> list[Row]:
         f"  {len(bodies)} batches of {BATCH_SIZE} ({len(bodies[0]):,} bytes) in {elapsed:.2f} s: "
         f"{outcome.accepted:,} accepted, {outcome.not_accepted} not, {len(outcome.errors)} errors"
     )
-    _report_errors("batch", outcome.errors)
+    report_errors("batch", outcome.errors)
     return _batch_rows(rate, outcome, bench.measured.get(RAW_PRODUCE_RATE))
 
 
@@ -107,23 +107,28 @@ def _batch_rows(rate: float, outcome: BatchOutcome, raw: float | None) -> list[R
     ]  # fmt: skip
 
 
+async def post_event(session: aiohttp.ClientSession, path: str, body: bytes) -> str | None:
+    """POST one event to ingest; None when it answered 202, else what went wrong."""
+    try:
+        async with (
+            asyncio.timeout(EVENT_TIMEOUT_SECONDS),
+            session.post(path, data=body) as response,
+        ):
+            answer = await response.read()
+    except TimeoutError:
+        return f"no answer within {EVENT_TIMEOUT_SECONDS:.0f} s"
+    except aiohttp.ClientError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if response.status != 202:
+        return f"HTTP {response.status}: {answer[:300].decode(errors='replace')}"
+    return None
+
+
 def _single_poster(
     session: aiohttp.ClientSession,
 ) -> Callable[[bytes], Awaitable[str | None]]:
     async def post(body: bytes) -> str | None:
-        try:
-            async with (
-                asyncio.timeout(EVENT_TIMEOUT_SECONDS),
-                session.post("/v1/interactions", data=body) as response,
-            ):
-                answer = await response.read()
-        except TimeoutError:
-            return f"no answer within {EVENT_TIMEOUT_SECONDS:.0f} s"
-        except aiohttp.ClientError as exc:
-            return f"{type(exc).__name__}: {exc}"
-        if response.status != 202:
-            return f"HTTP {response.status}: {answer[:300].decode(errors='replace')}"
-        return None
+        return await post_event(session, "/v1/interactions", body)
 
     return post
 
@@ -143,7 +148,7 @@ async def ingest_latency(bench: Bench) -> list[Row]:
         f"({result.achieved_rate:,.0f}/s), {len(result.errors)} errors, "
         f"max {max(result.latencies, default=0) * 1000:.1f} ms"
     )
-    _report_errors("single-event", result.errors)
+    report_errors("single-event", result.errors)
     return _latency_rows(result, len(bodies))
 
 

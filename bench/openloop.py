@@ -33,10 +33,15 @@ class OpenLoopResult:
 
     def percentile(self, q: float) -> float:
         """Nearest-rank percentile of the successful requests' latencies, in seconds."""
-        if not self.latencies:
-            return math.nan
-        ranked = sorted(self.latencies)
-        return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
+        return percentile(self.latencies, q)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of ``values``; NaN when there are none."""
+    if not values:
+        return math.nan
+    ranked = sorted(values)
+    return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
 
 
 async def _timed(request: Request[P], payload: P, scheduled: float) -> tuple[float, str | None]:

@@ -63,10 +63,43 @@ class CpuMeter:
 
 def cpu_groups(scoring_pid: int, postgres_dir: Path | None) -> dict[str, Callable[[], list[Any]]]:
     """The scoring process, the embedded PostgreSQL (when there is one), the bench itself."""
-    scoring = psutil.Process(scoring_pid)
-    groups: dict[str, Callable[[], list[Any]]] = {"scoring": lambda: [scoring]}
+    return service_groups({"scoring": scoring_pid}, postgres_dir)
+
+
+def service_groups(
+    services: Mapping[str, int], postgres_dir: Path | None, *, broker: bool = False
+) -> dict[str, Callable[[], list[Any]]]:
+    """Each service process by name, the embedded PostgreSQL (when there is one), with
+    ``broker`` the bench's other child processes (the embedded broker), the bench itself."""
+    groups: dict[str, Callable[[], list[Any]]] = {}
+    for name, pid in services.items():
+        process = psutil.Process(pid)
+        groups[name] = lambda process=process: [process]
     if postgres_dir is not None:
         groups["postgres"] = lambda: postgres_processes(postgres_dir)
     bench = psutil.Process()
+    if broker:
+        known = {*services.values(), *(p.pid for p in postgres_processes(postgres_dir or Path()))}
+        others = [p for p in bench.children() if p.pid not in known]
+        groups["broker"] = lambda: others
     groups["bench"] = lambda: [bench]
     return groups
+
+
+class MachineCpu:
+    """Cores busy on the whole machine between :meth:`start` and :meth:`stop`, whoever
+    used them (other work on a shared machine included; time stolen by a hypervisor not)."""
+
+    _BUSY = ("user", "nice", "system", "irq", "softirq")
+
+    def __init__(self) -> None:
+        self._started: Any = None
+
+    def start(self) -> None:
+        self._started = psutil.cpu_times()
+
+    def stop(self) -> float:
+        now, then = psutil.cpu_times(), self._started
+        total = sum(now) - sum(then)
+        busy = sum(getattr(now, f, 0.0) - getattr(then, f, 0.0) for f in self._BUSY)
+        return busy / total * (psutil.cpu_count() or 1) if total > 0 else 0.0

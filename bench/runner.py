@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import uvloop
 
+from bench.alerts import alert_latency
 from bench.context import Bench
 from bench.database import connect
 from bench.infra import Postgres, kafka, postgres
@@ -43,6 +45,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("scoring end-to-end", scoring_end_to_end, 120),
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
     Section("customer read latency at 1M customers", customer_reads, 45),
+    Section("end-to-end alert latency", alert_latency, 150),
 )
 
 
@@ -64,7 +67,8 @@ async def run_section(bench: Bench, section: Section) -> list[Row]:
     return [Row(section.name, f"error: {summary}", "—", Verdict.ERROR)]
 
 
-async def run(sections: Sequence[Section]) -> int:
+async def run(sections: Sequence[Section], *, partial: bool = False) -> int:
+    """Run ``sections``; write the results file unless ``partial`` (some sections only)."""
     current = asyncio.current_task()
     assert current is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
@@ -79,8 +83,11 @@ async def run(sections: Sequence[Section]) -> int:
             rows += await run_section(bench, section)
     table = markdown_table(rows)
     print(f"\n{table}\n")
-    write_results(RESULTS, table, broker.description, described)
-    print(f"written to {RESULTS}")
+    if partial:
+        print(f"some sections only: {RESULTS} left as it was")
+    else:
+        write_results(RESULTS, table, broker.description, described)
+        print(f"written to {RESULTS}")
     return 1 if any(row.verdict is Verdict.ERROR for row in rows) else 0
 
 
@@ -91,9 +98,34 @@ async def describe(database: Postgres) -> str:
     return f"{database.description}, PostgreSQL {version}, shared_buffers {buffers}"
 
 
-def main() -> int:
+def chosen(only: Sequence[str]) -> list[Section]:
+    """The sections whose name contains one of ``only`` (any case); all when it is empty.
+
+    :raises SystemExit: one of ``only`` names no section.
+    """
+    if not only:
+        return list(SECTIONS)
+    for word in only:
+        if not any(word.lower() in section.name for section in SECTIONS):
+            names = "; ".join(section.name for section in SECTIONS)
+            raise SystemExit(f"no section named like {word!r}; the sections: {names}")
+    return [s for s in SECTIONS if any(word.lower() in s.name for word in only)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="run only the sections whose name contains WORD (repeatable); "
+        "bench/results.md is then left as it was",
+    )
+    args = parser.parse_args(argv)
+    sections = chosen(args.only)
     try:
-        return uvloop.run(run(SECTIONS))
+        return uvloop.run(run(sections, partial=len(sections) < len(SECTIONS)))
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted", file=sys.stderr)
         return 130

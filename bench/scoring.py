@@ -72,7 +72,7 @@ def _e2e_customer(run_id: str, index: int) -> str:
     return f"bench-{run_id}-customer-{index:05d}"
 
 
-async def _scoring(bench: Bench) -> Service:
+async def scoring_service(bench: Bench) -> Service:
     """The scoring service; when no earlier section started it: the journey map published,
     the group moved past what the ingest sections put on the topics, then started."""
     if not bench.running("scoring"):
@@ -220,7 +220,7 @@ class MemoryStep:
 
 
 async def scoring_memory(bench: Bench) -> list[Row]:
-    scoring = await _scoring(bench)
+    scoring = await scoring_service(bench)
     seeded = Seeded(bench.run_id)
     steps: list[MemoryStep] = []
     seed_seconds = 0.0
@@ -312,7 +312,7 @@ async def _read(session: aiohttp.ClientSession, customers: Sequence[str]) -> Ope
 
 
 async def customer_reads(bench: Bench) -> list[Row]:
-    scoring = await _scoring(bench)
+    scoring = await scoring_service(bench)
     async with connect(bench.database) as connection:
         added, seconds = await Seeded(bench.run_id).fill(connection, READ_CUSTOMERS)
         if added:

@@ -150,6 +150,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
             session_timeout_ms=self._settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 5, 500),
         )
