@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from shared.config import ServiceSettings
@@ -21,8 +19,3 @@ class ScoringSettings(ServiceSettings):
     interaction_weight: float = Field(default=0.5, gt=0)
     consumer_batch: int = Field(default=500, ge=1)
     consumer_instances: int = Field(default=2, ge=1)
-    # Batches look rows up by arrays of ids; a generic plan made while the tables were small
-    # keeps scanning them whole once they have grown.
-    db_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = (
-        "force_custom_plan"
-    )

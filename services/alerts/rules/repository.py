@@ -36,11 +36,16 @@ class RulesRepository:
 
         Take them sorted, so two batches never wait on each other in a cycle.
         """
-        for touchpoint in sorted(touchpoints):
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": f"alerts.spike:{touchpoint}"},
-            )
+        if not touchpoints:
+            return
+        keys = sorted(f"alerts.spike:{touchpoint}" for touchpoint in touchpoints)
+        await self.session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+                "FROM (SELECT unnest(CAST(:keys AS text[])) AS key ORDER BY key) AS sorted"
+            ),
+            {"keys": keys},
+        )
 
     async def open_alerts(
         self, customers: Collection[str], committee_keys: Collection[str]
