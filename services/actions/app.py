@@ -10,9 +10,12 @@ from fastapi import FastAPI
 from services.actions.config import ActionsSettings
 from services.actions.journey.endpoints import router as journey_map_router
 from services.actions.journey.relay import JourneyMapRelay
+from services.actions.policy import endpoints as policy_endpoints
+from services.actions.policy import runtime as policy_runtime
 from shared.http import create_service_app
+from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
-from shared.runtime import open_resources
+from shared.runtime import open_resources, running_consumers
 
 
 def create_app(settings: ActionsSettings | None = None) -> FastAPI:
@@ -20,10 +23,16 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(
-            app, settings, database=True, publish_timeout=settings.publish_timeout_seconds
-        ) as resources:
+        async with (
+            followed_journey_map(settings) as journey,
+            open_resources(
+                app, settings, database=True, publish_timeout=settings.publish_timeout_seconds
+            ) as resources,
+            policy_runtime.started(app, settings, resources, journey) as policy_consumers,
+            running_consumers(app, settings, resources, policy_consumers),
+        ):
             assert resources.sessions is not None
+            app.state.journey = journey
             app.state.sessions = resources.sessions
             relay = JourneyMapRelay(
                 resources.sessions, resources.publisher, settings.republish_retry_seconds
@@ -37,7 +46,7 @@ def create_app(settings: ActionsSettings | None = None) -> FastAPI:
         title="cxloop actions",
         description="Corrective tasks, committee backlog, journey map and contact policy.",
         lifespan=lifespan,
-        routers=(journey_map_router,),
+        routers=(journey_map_router, policy_endpoints.router),
         body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
     )
 

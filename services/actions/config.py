@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.config import ServiceSettings
+from services.actions.policy.config import PolicySettings
 
 
-class ActionsSettings(ServiceSettings):
+class ActionsSettings(PolicySettings):
     service_name: str = "actions"
     port: int = 8004
     journey_map_max_bytes: int = Field(default=1_000_000, ge=1024)
