@@ -104,7 +104,7 @@ async def test_ledger_lists_every_decision_newest_first(policy: Policy) -> None:
     assert [i["reason"] for i in seen] == [
         "survey_interval", "allowed", "survey_interval", "survey_interval", "allowed",
     ]  # fmt: skip
-    assert seen[0]["decided_by"] == "survey-tool" and seen[0]["origin"] == "api"
+    assert (seen[0]["decided_by"], seen[0]["origin"]) == ("survey-tool", "api")
     allowed = await policy.ledger(customer, allowed="true")
     assert [_at(i["at"]) for i in allowed["items"]] == [times[3], times[0]]
     bad = await policy.client.get(f"/v1/customers/{customer}/solicitations?cursor=nope")
@@ -138,7 +138,9 @@ async def test_scopes(policy: Policy, keys: Keys) -> None:
     ledger = f"/v1/customers/{body['customer_id']}/solicitations"
     response = await policy.client.get(ledger, headers={"Authorization": f"Bearer {READER_KEY}"})
     assert response.status_code == 200
-    assert (await policy.client.get(ledger, headers={"Authorization": "Bearer x"})).status_code == 401
+    assert (
+        await policy.client.get(ledger, headers={"Authorization": "Bearer x"})
+    ).status_code == 401
 
 
 async def test_fifty_concurrent_decisions_allow_exactly_one(policy: Policy) -> None:
