@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 READY_SECONDS = 60.0
 # Above uvicorn's graceful shutdown (20 s in `cxloop serve`).
 STOP_SECONDS = 25.0
-# What the bench's API key may do: post events to ingest, read scoring's state.
-API_KEY_SCOPES = ("events:write", "ops:read")
+# What the bench's API key may do: post events to ingest, read scoring's state, ask the
+# contact policy.
+API_KEY_SCOPES = ("events:write", "ops:read", "policy:write")
 
 
 @dataclass(frozen=True)

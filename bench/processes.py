@@ -61,10 +61,12 @@ class CpuMeter:
         return used
 
 
-def cpu_groups(scoring_pid: int, postgres_dir: Path | None) -> dict[str, Callable[[], list[Any]]]:
-    """The scoring process, the embedded PostgreSQL (when there is one), the bench itself."""
-    scoring = psutil.Process(scoring_pid)
-    groups: dict[str, Callable[[], list[Any]]] = {"scoring": lambda: [scoring]}
+def cpu_groups(
+    service_pid: int, postgres_dir: Path | None, service: str = "scoring"
+) -> dict[str, Callable[[], list[Any]]]:
+    """The service's process, the embedded PostgreSQL (when there is one), the bench itself."""
+    process = psutil.Process(service_pid)
+    groups: dict[str, Callable[[], list[Any]]] = {service: lambda: [process]}
     if postgres_dir is not None:
         groups["postgres"] = lambda: postgres_processes(postgres_dir)
     bench = psutil.Process()

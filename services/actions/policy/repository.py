@@ -6,7 +6,22 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, and_, any_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import (
+    DateTime,
+    Row,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +53,8 @@ class PolicyRepository:
         and returns the row as that transaction left it. Rows are taken in the order given
         (sorted by the caller), so two transactions never wait on each other in a cycle.
         """
-        values = insert(policy_customer).values([{"customer_id": c} for c in customer_ids])
+        ids = select(func.unnest(bindparam("ids", list(customer_ids), type_=ARRAY(String))))
+        values = insert(policy_customer).from_select(["customer_id"], ids)
         stmt = values.on_conflict_do_update(
             index_elements=[policy_customer.c.customer_id],
             set_={"customer_id": values.excluded.customer_id},
@@ -49,28 +65,40 @@ class PolicyRepository:
         query = select(*_PROFILE).where(policy_customer.c.customer_id == _ids(customer_ids))
         return list(await self.session.execute(query))
 
-    async def surveyed(
+    async def history(
         self, customer_ids: Collection[str], after: datetime, before: datetime
     ) -> list[Row[Any]]:
-        """The customers' solicitations (allowed decisions) strictly between the times."""
-        c = policy_decision.c
-        query = select(c.customer_id, c.at, c.touchpoint).where(
-            c.customer_id == _ids(customer_ids), c.allowed, c.at > after, c.at < before
-        )
-        return list(await self.session.execute(query))
-
-    async def open_tasks(self, customer_ids: Collection[str]) -> list[Row[Any]]:
-        c = policy_task.c
-        query = select(c.customer_id, c.task_id).where(
-            c.customer_id == _ids(customer_ids), c.active
-        )
-        return list(await self.session.execute(query))
+        """In one round trip, rows ``(customer_id, kind, key, at)``: the customers'
+        solicitations strictly between the times (kind ``survey``, key the touchpoint) and
+        their open tasks (kind ``task``, key the task id, no time)."""
+        d, t = policy_decision.c, policy_task.c
+        surveys = select(d.customer_id, literal("survey").label("kind"),
+                         d.touchpoint.label("key"), d.at).where(
+            d.customer_id == _ids(customer_ids), d.allowed, d.at > after, d.at < before
+        )  # fmt: skip
+        tasks = select(t.customer_id, literal("task"), t.task_id,
+                       null().cast(DateTime(timezone=True))).where(
+            t.customer_id == _ids(customer_ids), t.active
+        )  # fmt: skip
+        return list(await self.session.execute(union_all(surveys, tasks)))
 
     async def lock_quotas(self, keys: Sequence[QuotaKey]) -> list[Row[Any]]:
         """Create the quota counters if missing and lock them until commit, in the order
         given (sorted by the caller, after every customer row it locks)."""
-        rows = [{"persona": p, "period": k, "period_start": s, "used": 0} for p, k, s in keys]
-        values = insert(policy_quota_usage).values(rows)
+        personas, periods, starts = (list(column) for column in zip(*keys, strict=True))
+        rows = (
+            func.unnest(
+                bindparam("b_personas", personas, type_=ARRAY(String)),
+                bindparam("b_periods", periods, type_=ARRAY(String)),
+                bindparam("b_starts", starts, type_=ARRAY(DateTime(timezone=True))),
+            )
+            .table_valued("persona", "period", "period_start")
+            .render_derived()
+        )
+        values = insert(policy_quota_usage).from_select(
+            ["persona", "period", "period_start", "used"],
+            select(rows.c.persona, rows.c.period, rows.c.period_start, literal(0)),
+        )
         stmt = values.on_conflict_do_update(
             index_elements=[policy_quota_usage.c.persona, policy_quota_usage.c.period,
                             policy_quota_usage.c.period_start],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,13 +96,14 @@ async def _load(
         days=max(policy.survey_interval_days,
                  *(_survey(journey, r.touchpoint).cooldown_days for r in requests))
     )  # fmt: skip
-    surveyed: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
-    after = min(r.at for r in requests) - widest
-    for row in await repo.surveyed(customer_ids, after, max(r.at for r in requests) + widest):
-        surveyed[row.customer_id].append((row.at, row.touchpoint))
+    surveyed: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     open_tasks: dict[str, set[str]] = defaultdict(set)
-    for row in await repo.open_tasks(customer_ids):
-        open_tasks[row.customer_id].add(row.task_id)
+    after, before = min(r.at for r in requests) - widest, max(r.at for r in requests) + widest
+    for row in await repo.history(customer_ids, after, before):
+        if row.kind == "task":
+            open_tasks[row.customer_id].add(row.key)
+        else:
+            surveyed[row.customer_id].append((row.at, row.key))
     customers = {
         row.customer_id: CustomerView(
             row.customer_id, row.persona, row.locale, row.timezone, bool(row.survey_opt_out)
