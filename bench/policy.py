@@ -28,8 +28,8 @@ from bench.signals import JOURNEY_MAP, publish_journey_map
 
 GOAL = 2_000  # decisions/s
 CLIENTS = 32
-WARMUP = 2_000
-DECISIONS = 30_000
+WARMUP = 1_000
+DECISIONS = 10_000
 REPEAT_SHARE = 0.2  # requests about a customer asked about before
 NIGHT_SHARE = 0.1  # requests dated inside quiet hours
 TIMEOUT_SECONDS = 10.0

@@ -44,7 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("scoring end-to-end", scoring_end_to_end, 120),
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
     Section("customer read latency at 1M customers", customer_reads, 45),
-    Section("contact policy decisions", policy_decisions, 90),
+    Section("contact policy decisions", policy_decisions, 150),
 )
 
 
