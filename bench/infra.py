@@ -30,8 +30,8 @@ READY_SECONDS = 60.0
 # Above uvicorn's graceful shutdown (20 s in `cxloop serve`).
 STOP_SECONDS = 25.0
 # What the bench's API key may do: post events to ingest, read scoring's state, register
-# a webhook endpoint with alerts.
-API_KEY_SCOPES = ("events:write", "ops:read", "ops:write")
+# a webhook endpoint with alerts, ask the contact policy.
+API_KEY_SCOPES = ("events:write", "ops:read", "ops:write", "policy:write")
 
 
 @dataclass(frozen=True)

@@ -61,9 +61,11 @@ class CpuMeter:
         return used
 
 
-def cpu_groups(scoring_pid: int, postgres_dir: Path | None) -> dict[str, Callable[[], list[Any]]]:
-    """The scoring process, the embedded PostgreSQL (when there is one), the bench itself."""
-    return service_groups({"scoring": scoring_pid}, postgres_dir)
+def cpu_groups(
+    service_pid: int, postgres_dir: Path | None, service: str = "scoring"
+) -> dict[str, Callable[[], list[Any]]]:
+    """The service's process, the embedded PostgreSQL (when there is one), the bench itself."""
+    return service_groups({service: service_pid}, postgres_dir)
 
 
 def service_groups(

@@ -19,6 +19,7 @@ from bench.context import Bench
 from bench.database import connect
 from bench.infra import Postgres, kafka, postgres
 from bench.ingest import ingest_batch, ingest_latency
+from bench.policy import policy_decisions
 from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
 from bench.scoring import customer_reads, scoring_end_to_end, scoring_memory
@@ -46,6 +47,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
     Section("customer read latency at 1M customers", customer_reads, 45),
     Section("end-to-end alert latency", alert_latency, 150),
+    Section("contact policy decisions", policy_decisions, 150),
 )
 
 

@@ -12,6 +12,8 @@ from services.actions.backlog import runtime as backlog_runtime
 from services.actions.config import ActionsSettings
 from services.actions.journey.endpoints import router as journey_map_router
 from services.actions.journey.relay import JourneyMapRelay
+from services.actions.policy import endpoints as policy_endpoints
+from services.actions.policy import runtime as policy_runtime
 from services.actions.tasks import endpoints as tasks_endpoints
 from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
@@ -34,6 +36,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             ) as resources,
             tasks_runtime.started(app, settings, resources, journey, clock) as task_consumers,
             backlog_runtime.started(app, settings, resources, journey) as backlog_consumers,
+            policy_runtime.started(app, settings, resources, journey) as policy_consumers,
         ):
             assert resources.sessions is not None
             app.state.journey = journey
@@ -44,7 +47,12 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             app.state.journey_map_relay = relay
             async with (
                 relay.running(),
-                running_consumers(app, settings, resources, [*task_consumers, *backlog_consumers]),
+                running_consumers(
+                    app,
+                    settings,
+                    resources,
+                    [*task_consumers, *backlog_consumers, *policy_consumers],
+                ),
             ):
                 yield
 
@@ -53,7 +61,12 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
         title="cxloop actions",
         description="Corrective tasks, committee backlog, journey map and contact policy.",
         lifespan=lifespan,
-        routers=(journey_map_router, tasks_endpoints.router, backlog_endpoints.router),
+        routers=(
+            journey_map_router,
+            tasks_endpoints.router,
+            backlog_endpoints.router,
+            policy_endpoints.router,
+        ),
         body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
     )
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.actions.backlog.config import BacklogSettings
+from services.actions.policy.config import PolicySettings
 from services.actions.tasks.config import TaskSettings
 
 
-class ActionsSettings(TaskSettings, BacklogSettings):
+class ActionsSettings(TaskSettings, PolicySettings, BacklogSettings):
     service_name: str = "actions"
     port: int = 8004
     journey_map_max_bytes: int = Field(default=1_000_000, ge=1024)

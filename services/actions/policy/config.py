@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from shared.config import ServiceSettings
+from shared.events.schemas import Channel
+
+
+class PolicySettings(ServiceSettings):
+    """Settings of the contact policy (read with the actions service's other settings).
+
+    The rules themselves live in the journey map (``contact_policy`` and each touchpoint's
+    ``survey``); these only say how the service runs them.
+    """
+
+    # The channel of a recovery survey (sent after the customer's task is resolved).
+    policy_recovery_channel: Channel = Channel.EMAIL
+    policy_consumer_batch: int = Field(default=500, ge=1)
+    # Before the first batch, how long the consumers wait for the journey map to arrive.
+    policy_map_wait_seconds: float = Field(default=10, ge=0)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from services.actions.policy import views
+from services.actions.policy.schemas import DecisionCreate, DecisionRead, SolicitationPage
+from shared.auth import Principal, require
+from shared.http import ReadSession, WriteSession
+from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, ProblemError
+
+router = APIRouter(prefix="/v1", tags=["contact policy"], responses=PROBLEM_RESPONSES)
+
+
+def require_either(scope: str, alternative: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A key holding ``scope`` or ``alternative`` (ops keys may act on the policy too)."""
+    first, second = require(scope), require(alternative)
+
+    async def dependency(request: Request) -> Principal:
+        try:
+            return await first(request)
+        except ProblemError as exc:
+            if exc.status != 403:
+                raise
+        try:
+            return await second(request)
+        except ProblemError as exc:
+            exc.detail = f"this key lacks the scope {scope} (or {alternative})"
+            raise
+
+    return dependency
+
+
+Decider = Annotated[Principal, Depends(require_either("policy:write", "ops:write"))]
+Viewer = Annotated[Principal, Depends(require_either("policy:read", "ops:read"))]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+
+
+NO_MAP: dict[int | str, dict[str, Any]] = {503: _problem("No journey map received yet")}
+
+
+@router.post("/contact-policy/decide", responses=NO_MAP)
+async def decide(
+    body: DecisionCreate, principal: Decider, session: WriteSession, request: Request
+) -> DecisionRead:
+    """Decide, record the decision in the ledger and, when allowed, count it as a
+    solicitation. Two concurrent requests for one customer never both get `allowed`."""
+    journey = request.app.state.journey.current
+    return await views.decide(session, journey, body, principal.name, record=True)
+
+
+@router.post("/contact-policy/simulate", responses=NO_MAP)
+async def simulate(
+    body: DecisionCreate, _: Viewer, session: ReadSession, request: Request
+) -> DecisionRead:
+    """The answer `decide` would give now, recording and counting nothing."""
+    journey = request.app.state.journey.current
+    return await views.decide(session, journey, body, "simulation", record=False)
+
+
+@router.get(
+    "/customers/{customer_id}/solicitations",
+    responses={400: _problem("A cursor not returned by this endpoint")},
+)
+async def list_solicitations(
+    _: Viewer,
+    session: ReadSession,
+    customer_id: Annotated[str, Path(min_length=1, max_length=128)],
+    allowed: Annotated[bool | None, Query(description="only allowed, or only suppressed")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> SolicitationPage:
+    """The customer's ledger: every decision, newest first; follow `next_cursor`."""
+    return await views.ledger(session, customer_id, allowed, cursor, limit)

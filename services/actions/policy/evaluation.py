@@ -1,0 +1,185 @@
+"""One batch of decisions in memory: what the rules read, and the decisions as they fall.
+
+Decisions of a batch are taken in order; an allowed one counts at once for the decisions
+after it (same customer, same persona quota), exactly as if each had its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from services.actions.policy import rules
+from services.actions.policy.rules import Reason, Verdict
+from shared.events.actions import InvitationReason, SurveyInvitationRequested
+from shared.events.schemas import Channel
+from shared.journey import ContactPolicy, PersonaQuota, TouchpointSurvey
+
+QuotaKey = tuple[str, str, datetime]  # persona, period, period start (UTC)
+
+
+class Origin(StrEnum):
+    API = "api"  # asked over HTTP; the caller sends the survey itself
+    MOMENT_OF_TRUTH = "moment_of_truth"  # an interaction at a moment of truth
+    RECOVERY = "recovery"  # the customer's task was resolved
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    decision_id: str
+    customer_id: str
+    touchpoint: str
+    channel: Channel
+    at: datetime
+    origin: Origin = Origin.API
+    decided_by: str = "system"
+    source_event_id: str | None = None
+    # For a recovery survey: the task just resolved, which must not hold it back.
+    task_id: str | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    request: DecisionRequest
+    verdict: Verdict
+    persona: str | None = None
+    locale: str | None = None
+    invitation: SurveyInvitationRequested | None = None
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    customer_id: str
+    persona: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    survey_opt_out: bool = False
+
+
+@dataclass(frozen=True)
+class Quota:
+    key: QuotaKey
+    rule: PersonaQuota
+    period_end: datetime
+
+
+@dataclass
+class PolicyState:
+    """What the rules read for the batch's customers, updated as decisions are allowed."""
+
+    policy: ContactPolicy
+    customers: dict[str, CustomerView]
+    surveyed: dict[str, list[tuple[datetime, str]]]  # customer → [(at, touchpoint)]
+    open_tasks: dict[str, set[str]]
+    usage: dict[QuotaKey, int] = field(default_factory=dict)
+    used: dict[QuotaKey, int] = field(default_factory=lambda: defaultdict(int))  # added now
+
+    def customer(self, customer_id: str) -> CustomerView:
+        return self.customers.get(customer_id) or CustomerView(customer_id)
+
+    def zone(self, customer: CustomerView) -> str:
+        return customer.timezone or self.policy.default_timezone
+
+    def quotas(self, persona: str | None, at: datetime) -> list[Quota]:
+        """The quotas a decision for a customer of ``persona`` at ``at`` counts against."""
+        found = []
+        for quota in self.policy.persona_quotas:
+            if quota.persona == persona:
+                start, end = rules.period_bounds(at, quota.period, self.policy.default_timezone)
+                found.append(Quota((quota.persona, quota.period, start), quota, end))
+        return found
+
+    def evaluate(
+        self, request: DecisionRequest, survey: TouchpointSurvey, with_quotas: bool
+    ) -> Verdict:
+        """Every rule, in the order of :class:`Reason`; quotas only if ``with_quotas``."""
+        customer = self.customer(request.customer_id)
+        zone = self.zone(customer)
+        at, surveyed = request.at, self.surveyed.get(request.customer_id, [])
+        verdicts = [
+            rules.opt_out(customer.survey_opt_out),
+            rules.survey_interval(at, (s for s, _ in surveyed), self.policy.survey_interval_days),
+            rules.touchpoint_cooldown(
+                at, (s for s, tp in surveyed if tp == request.touchpoint), survey.cooldown_days
+            ),
+            rules.open_task(self.open_tasks.get(request.customer_id, set()) - {request.task_id}),
+            rules.quiet_hours(at, self.policy.quiet_hours, zone),
+            rules.sampling(request.customer_id, request.touchpoint, survey.sampling_rate),
+        ]
+        if with_quotas and rules.combine(verdicts).allowed:
+            verdicts += [
+                rules.persona_quota(self.usage.get(q.key, 0), q.rule, q.period_end)
+                for q in self.quotas(customer.persona, at)
+            ]
+        verdict = rules.combine(verdicts)
+        if verdict.next_allowed_at is not None:
+            later = rules.out_of_quiet_hours(verdict.next_allowed_at, self.policy.quiet_hours, zone)
+            verdict = Verdict(False, verdict.reason, later)
+        return verdict
+
+    def decide(self, request: DecisionRequest, survey: TouchpointSurvey) -> Decision:
+        verdict = self.evaluate(request, survey, with_quotas=True)
+        customer = self.customer(request.customer_id)
+        if verdict.allowed:
+            self.surveyed.setdefault(request.customer_id, []).append(
+                (request.at, request.touchpoint)
+            )
+            for quota in self.quotas(customer.persona, request.at):
+                self.usage[quota.key] = self.usage.get(quota.key, 0) + 1
+                self.used[quota.key] += 1
+        invitation = _invitation(request, customer) if verdict.allowed else None
+        return Decision(request, verdict, customer.persona, customer.locale, invitation)
+
+
+def _invitation(
+    request: DecisionRequest, customer: CustomerView
+) -> SurveyInvitationRequested | None:
+    if request.origin is Origin.API:
+        return None
+    return SurveyInvitationRequested(
+        event_id=f"invitation:{request.decision_id}",
+        customer_id=request.customer_id,
+        decision_id=request.decision_id,
+        touchpoint=request.touchpoint,
+        channel=request.channel,
+        reason=InvitationReason(request.origin.value),
+        source_event_id=request.source_event_id,
+        task_id=request.task_id,
+        department=request.department,
+        persona=customer.persona,
+        locale=customer.locale,
+        requested_at=request.at,
+    )
+
+
+def decision_row(decision: Decision) -> dict[str, Any]:
+    request, verdict = decision.request, decision.verdict
+    invitation = decision.invitation
+    return {
+        "id": request.decision_id, "customer_id": request.customer_id,
+        "touchpoint": request.touchpoint, "channel": request.channel.value, "at": request.at,
+        "allowed": verdict.allowed, "reason": verdict.reason.value,
+        "next_allowed_at": verdict.next_allowed_at, "origin": request.origin.value,
+        "source_event_id": request.source_event_id, "task_id": request.task_id,
+        "persona": decision.persona, "decided_by": request.decided_by,
+        "invitation": invitation.model_dump(mode="json") if invitation else None,
+    }  # fmt: skip
+
+
+def decision_from_row(row: Any) -> Decision:
+    """A decision taken before (its event delivered again): the same answer, the same
+    invitation."""
+    request = DecisionRequest(
+        decision_id=row.id, customer_id=row.customer_id, touchpoint=row.touchpoint,
+        channel=Channel(row.channel), at=row.at, origin=Origin(row.origin),
+        decided_by=row.decided_by, source_event_id=row.source_event_id, task_id=row.task_id,
+    )  # fmt: skip
+    verdict = Verdict(row.allowed, Reason(row.reason), row.next_allowed_at)
+    invitation = (
+        SurveyInvitationRequested.model_validate(row.invitation) if row.invitation else None
+    )
+    return Decision(request, verdict, row.persona, None, invitation)

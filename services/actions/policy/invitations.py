@@ -1,0 +1,128 @@
+"""What the contact policy learns from events, and the invitations it asks for itself.
+
+- profiles (``cx.customers``): persona, time zone, locale, opt-out; an older one is ignored;
+- tasks (``cx.task-events``): each task's newest state, whatever order its changes come in;
+- interactions at a moment of truth (``cx.interactions``) and resolved tasks (when the
+  policy's ``recovery_survey`` is on) ask the policy; an allowed decision becomes a
+  ``SurveyInvitationRequested``.
+
+Decision ids derive from the causing event's id and decisions are dated by the event, so
+an event delivered again gets the same decision and the same invitation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.policy import service
+from services.actions.policy.evaluation import DecisionRequest, Origin
+from services.actions.policy.repository import PolicyRepository
+from shared.events.actions import (
+    ACTIVE_STATUSES,
+    SurveyInvitationRequested,
+    TaskChange,
+    TaskChanged,
+)
+from shared.events.schemas import Channel, CustomerProfileUpdated, InteractionRecorded
+from shared.journey import JourneyMap, Touchpoint
+
+
+async def apply_profiles(session: AsyncSession, profiles: Sequence[CustomerProfileUpdated]) -> None:
+    rows = [
+        {"customer_id": p.customer_id, "persona": p.persona, "value_tier": p.value_tier,
+         "locale": p.locale, "timezone": p.timezone, "survey_opt_out": p.survey_opt_out,
+         "profile_updated_at": p.updated_at}
+        for p in profiles
+    ]  # fmt: skip
+    if rows:
+        await PolicyRepository(session).apply_profiles(rows)
+
+
+async def apply_task_changes(
+    session: AsyncSession,
+    journey: JourneyMap | None,
+    changes: Sequence[TaskChanged],
+    recovery_channel: Channel,
+) -> list[SurveyInvitationRequested]:
+    """Keep each task's newest state; ask for a recovery survey after each resolution
+    that is still the task's newest change."""
+    if not changes:
+        return []
+    repo = PolicyRepository(session)
+    await repo.apply_task_changes([_task_row(c) for c in changes])
+    if journey is None or not journey.contact_policy.recovery_survey:
+        return []
+    resolved = [c for c in changes if c.change is TaskChange.RESOLVED]
+    newest = await repo.task_changes({c.task_id for c in resolved}) if resolved else {}
+    requests = [
+        _recovery(c, journey, recovery_channel)
+        for c in resolved
+        if newest.get(c.task_id) == change_number(c) and journey.touchpoint(c.touchpoint)
+    ]
+    return await _invitations(session, journey, requests)
+
+
+async def invite_at_moments_of_truth(
+    session: AsyncSession, journey: JourneyMap, interactions: Sequence[InteractionRecorded]
+) -> list[SurveyInvitationRequested]:
+    requests = [
+        _moment_of_truth(interaction, touchpoint)
+        for interaction in interactions
+        if (touchpoint := journey.touchpoint(interaction.touchpoint)) and touchpoint.moment_of_truth
+    ]
+    return await _invitations(session, journey, requests)
+
+
+async def _invitations(
+    session: AsyncSession, journey: JourneyMap, requests: Sequence[DecisionRequest]
+) -> list[SurveyInvitationRequested]:
+    if not requests:
+        return []
+    decisions = await service.decide(session, journey, requests)
+    return [d.invitation for d in decisions if d.invitation is not None]
+
+
+def _moment_of_truth(interaction: InteractionRecorded, touchpoint: Touchpoint) -> DecisionRequest:
+    return DecisionRequest(
+        decision_id=derived_id("mot", interaction.event_id),
+        customer_id=interaction.customer_id, touchpoint=touchpoint.id,
+        channel=interaction.channel, at=interaction.occurred_at,
+        origin=Origin.MOMENT_OF_TRUTH, source_event_id=interaction.event_id,
+        department=touchpoint.owner,
+    )  # fmt: skip
+
+
+def _recovery(change: TaskChanged, journey: JourneyMap, channel: Channel) -> DecisionRequest:
+    touchpoint = journey.touchpoint(change.touchpoint)
+    return DecisionRequest(
+        decision_id=derived_id("rec", change.event_id), customer_id=change.customer_id,
+        touchpoint=change.touchpoint, channel=channel,
+        at=change.resolved_at or change.changed_at, origin=Origin.RECOVERY,
+        source_event_id=change.event_id, task_id=change.task_id,
+        department=change.department or (touchpoint.owner if touchpoint else None),
+    )  # fmt: skip
+
+
+def _task_row(change: TaskChanged) -> dict[str, Any]:
+    return {
+        "task_id": change.task_id, "customer_id": change.customer_id,
+        "touchpoint": change.touchpoint, "department": change.department,
+        "status": change.status.value, "active": change.status in ACTIVE_STATUSES,
+        "change_number": change_number(change), "changed_at": change.changed_at,
+    }  # fmt: skip
+
+
+def change_number(change: TaskChanged) -> int:
+    """<n> of the event id ``task:<task id>:<n>``; 0 when the id has another form (then
+    ``changed_at`` alone orders the changes)."""
+    number = change.event_id.rsplit(":", 1)[-1]
+    return int(number) if number.isdigit() else 0
+
+
+def derived_id(prefix: str, event_id: str) -> str:
+    """A decision id fixed by the event that asks for it (event ids reach 128 characters)."""
+    return f"{prefix}-{hashlib.sha256(event_id.encode()).hexdigest()[:40]}"

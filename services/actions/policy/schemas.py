@@ -1,0 +1,54 @@
+"""Request and response bodies of the contact policy API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.actions.policy.rules import Reason
+from shared.events.schemas import Channel, Identifier, Slug, UtcDatetime
+
+
+class DecisionCreate(BaseModel):
+    """May this customer be surveyed about this touchpoint on this channel?"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: Identifier
+    touchpoint: Slug = Field(description="A touchpoint of the journey map.")
+    channel: Channel
+    at: UtcDatetime | None = Field(
+        default=None, description="When the survey would be sent (RFC 3339); default: now."
+    )
+
+
+class DecisionRead(BaseModel):
+    decision_id: str | None = Field(description="The ledger entry; none for a simulation.")
+    allowed: bool
+    reason: Reason = Field(description="`allowed`, or the first rule that refused.")
+    next_allowed_at: datetime | None = Field(
+        description="When every rule that refused would pass; null when none ever will "
+        "(opt-out, not sampled) or it cannot be known (a task still open)."
+    )
+    customer_id: str
+    touchpoint: str
+    channel: Channel
+    at: datetime
+
+
+class SolicitationRead(DecisionRead):
+    """One entry of the ledger: a decision, allowed (a solicitation) or suppressed."""
+
+    decision_id: str
+    origin: str = Field(description="api, moment_of_truth or recovery")
+    source_event_id: str | None
+    task_id: str | None
+    persona: str | None
+    decided_by: str
+    decided_at: datetime
+
+
+class SolicitationPage(BaseModel):
+    items: list[SolicitationRead]
+    next_cursor: str | None = None

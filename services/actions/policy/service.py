@@ -1,0 +1,137 @@
+"""Deciding whether a customer may be surveyed, atomically per customer.
+
+A decision that records locks the customer's row first (all the batch's customers, in
+order), then reads their solicitations and open tasks, then locks the persona quota
+counters it may use: two decisions for one customer never both see "no survey yet", and a
+quota is never overrun. Nothing here commits: the request or the consumer batch does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.policy.evaluation import (
+    CustomerView,
+    Decision,
+    DecisionRequest,
+    Origin,
+    PolicyState,
+    QuotaKey,
+    decision_from_row,
+    decision_row,
+)
+from services.actions.policy.repository import PolicyRepository
+from shared.journey import JourneyMap, TouchpointSurvey
+
+
+async def decide(
+    session: AsyncSession,
+    journey: JourneyMap,
+    requests: Sequence[DecisionRequest],
+    *,
+    record: bool = True,
+) -> list[Decision]:
+    """Decide each request in order; record them in the ledger unless ``record`` is off
+    (a simulation: nothing locked, nothing written).
+
+    A request whose decision id is already in the ledger (an event delivered again) gets
+    that decision back, unchanged. Every request's touchpoint must be in ``journey``.
+    """
+    repo = PolicyRepository(session)
+    known = await _known(repo, requests) if record else {}
+    fresh = _first_of_each(requests, known)
+    decided: dict[str, Decision] = {}
+    if fresh:
+        state = await _load(repo, journey, fresh, lock=record)
+        surveys = {r.decision_id: _survey(journey, r.touchpoint) for r in fresh}
+        await _load_quotas(repo, state, fresh, surveys, lock=record)
+        decided = {r.decision_id: state.decide(r, surveys[r.decision_id]) for r in fresh}
+        if record:
+            await repo.add_decisions([decision_row(d) for d in decided.values()])
+            if state.used:
+                await repo.add_usage(state.used)
+    return [known.get(r.decision_id) or decided[r.decision_id] for r in requests]
+
+
+async def _known(
+    repo: PolicyRepository, requests: Sequence[DecisionRequest]
+) -> dict[str, Decision]:
+    # Decisions asked over the API have fresh ids: only those derived from events can repeat.
+    replayable = {r.decision_id for r in requests if r.origin is not Origin.API}
+    if not replayable:
+        return {}
+    return {row.id: decision_from_row(row) for row in await repo.decisions(replayable)}
+
+
+def _first_of_each(
+    requests: Sequence[DecisionRequest], known: dict[str, Decision]
+) -> list[DecisionRequest]:
+    """The requests not decided before, each id once: an event twice in a batch is one."""
+    first: dict[str, DecisionRequest] = {}
+    for request in requests:
+        if request.decision_id not in known:
+            first.setdefault(request.decision_id, request)
+    return list(first.values())
+
+
+def _survey(journey: JourneyMap, touchpoint: str) -> TouchpointSurvey:
+    found = journey.touchpoint(touchpoint)
+    if found is None:
+        raise ValueError(f"unknown touchpoint {touchpoint!r}")
+    return found.survey
+
+
+async def _load(
+    repo: PolicyRepository, journey: JourneyMap, requests: Sequence[DecisionRequest], lock: bool
+) -> PolicyState:
+    policy = journey.contact_policy
+    customer_ids = sorted({r.customer_id for r in requests})
+    profiles = await (repo.lock_customers(customer_ids) if lock else repo.customers(customer_ids))
+    # Solicitations that can clash with a request: within the widest spacing around it.
+    widest = timedelta(
+        days=max(policy.survey_interval_days,
+                 *(_survey(journey, r.touchpoint).cooldown_days for r in requests))
+    )  # fmt: skip
+    surveyed: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    open_tasks: dict[str, set[str]] = defaultdict(set)
+    after, before = min(r.at for r in requests) - widest, max(r.at for r in requests) + widest
+    for row in await repo.history(customer_ids, after, before):
+        if row.kind == "task":
+            open_tasks[row.customer_id].add(row.key)
+        else:
+            surveyed[row.customer_id].append((row.at, row.key))
+    customers = {
+        row.customer_id: CustomerView(
+            row.customer_id, row.persona, row.locale, row.timezone, bool(row.survey_opt_out)
+        )
+        for row in profiles
+    }
+    return PolicyState(policy, customers, dict(surveyed), dict(open_tasks))
+
+
+async def _load_quotas(
+    repo: PolicyRepository,
+    state: PolicyState,
+    requests: Sequence[DecisionRequest],
+    surveys: dict[str, TouchpointSurvey],
+    lock: bool,
+) -> None:
+    """Read (or lock) the quota counters of the requests that pass every other rule.
+
+    Judged against the stored state alone, that is every request that may reach the quota
+    rule: one allowed earlier in the batch can only block a later one, never free it.
+    """
+    keys: set[QuotaKey] = set()
+    for request in requests:
+        if state.evaluate(request, surveys[request.decision_id], with_quotas=False).allowed:
+            persona = state.customer(request.customer_id).persona
+            keys |= {q.key for q in state.quotas(persona, request.at)}
+    if not keys:
+        return
+    ordered = sorted(keys)
+    rows = await (repo.lock_quotas(ordered) if lock else repo.quotas(ordered))
+    state.usage = {(row.persona, row.period, row.period_start): row.used for row in rows}

@@ -1,0 +1,86 @@
+"""The contact policy as the API offers it: one decision, a simulation, the ledger."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.policy import service
+from services.actions.policy.evaluation import Decision, DecisionRequest
+from services.actions.policy.repository import PolicyRepository
+from services.actions.policy.schemas import (
+    DecisionCreate,
+    DecisionRead,
+    SolicitationPage,
+    SolicitationRead,
+)
+from shared.journey import JourneyMap
+from shared.problems import ProblemError, field_error
+
+
+async def decide(
+    session: AsyncSession,
+    journey: JourneyMap | None,
+    body: DecisionCreate,
+    decided_by: str,
+    record: bool,
+) -> DecisionRead:
+    """:raises ProblemError: 503 before the journey map is known, 422 for a touchpoint
+    that is not in it."""
+    if journey is None:
+        raise ProblemError(503, "Journey map not loaded", "no journey map received yet")
+    if journey.touchpoint(body.touchpoint) is None:
+        error = field_error(["touchpoint"], f"unknown touchpoint {body.touchpoint!r}")
+        raise ProblemError(422, "Request is invalid", "1 invalid field(s)", [error])
+    request = DecisionRequest(
+        decision_id=uuid.uuid4().hex, customer_id=body.customer_id, touchpoint=body.touchpoint,
+        channel=body.channel, at=body.at or datetime.now(UTC), decided_by=decided_by,
+    )  # fmt: skip
+    [decision] = await service.decide(session, journey, [request], record=record)
+    return _read(decision, recorded=record)
+
+
+def _read(decision: Decision, recorded: bool) -> DecisionRead:
+    request, verdict = decision.request, decision.verdict
+    return DecisionRead(
+        decision_id=request.decision_id if recorded else None, allowed=verdict.allowed,
+        reason=verdict.reason, next_allowed_at=verdict.next_allowed_at,
+        customer_id=request.customer_id, touchpoint=request.touchpoint,
+        channel=request.channel, at=request.at,
+    )  # fmt: skip
+
+
+async def ledger(
+    session: AsyncSession, customer_id: str, allowed: bool | None, cursor: str | None, limit: int
+) -> SolicitationPage:
+    """:raises ProblemError: 400 for a cursor not returned by this endpoint."""
+    after = _decode_cursor(cursor) if cursor else None
+    rows = await PolicyRepository(session).ledger(customer_id, after, allowed, limit + 1)
+    items = [
+        SolicitationRead.model_validate({**row._mapping, "decision_id": row.id})
+        for row in rows[:limit]
+    ]
+    last = items[-1] if len(rows) > limit else None
+    return SolicitationPage(
+        items=items, next_cursor=_encode_cursor(last.at, last.decision_id) if last else None
+    )
+
+
+def _encode_cursor(at: datetime, decision_id: str) -> str:
+    position = json.dumps({"at": at.isoformat(), "id": decision_id})
+    return base64.urlsafe_b64encode(position.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        at = datetime.fromisoformat(position["at"])
+        if at.tzinfo is None:
+            raise ValueError("naive time")
+        return at, str(position["id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
