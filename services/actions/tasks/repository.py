@@ -30,11 +30,24 @@ class TaskRepository:
     async def lock_pairs(self, pairs: Collection[tuple[str, str]]) -> None:
         """Serialise the work on each (customer, touchpoint) across consumers and requests
         until commit; taken sorted, so two transactions never wait on each other in a cycle."""
-        for customer, touchpoint in sorted(pairs):
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": f"actions.task:{customer}:{touchpoint}"},
-            )
+        if not pairs:
+            return
+        keys = sorted(f"actions.task:{customer}:{touchpoint}" for customer, touchpoint in pairs)
+        await self.session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+                "FROM (SELECT unnest(CAST(:keys AS text[])) AS key ORDER BY key) AS sorted"
+            ),
+            {"keys": keys},
+        )
+
+    async def serialise_batch_writers(self) -> None:
+        """Until commit, one batch at a time among the consumers that write many tasks (alerts
+        opening tasks, moments following recovery): each locks its rows in its own order, so
+        two of them at once could wait on each other in a cycle."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended('actions.task-batches', 0))")
+        )
 
     async def active_for(self, customer_id: str, touchpoint: str) -> Task | None:
         """The active task of the pair, locked until commit."""
