@@ -121,6 +121,24 @@ class TaskRepository:
         )
         await self.session.execute(stmt, list(moments))
 
+    async def active_counts(self) -> list[tuple[str | None, str, int]]:
+        """How many tasks are active, by department and status."""
+        query = (
+            select(Task.department, Task.status, func.count())
+            .where(Task.status.in_(_ACTIVE))
+            .group_by(Task.department, Task.status)
+        )
+        return [(row[0], row[1], row[2]) for row in await self.session.execute(query)]
+
+    async def overdue_counts(self, now: datetime) -> list[tuple[str | None, int]]:
+        """How many active tasks are past their due time, by department."""
+        query = (
+            select(Task.department, func.count())
+            .where(Task.status.in_(_ACTIVE), Task.due_at <= now)
+            .group_by(Task.department)
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(query)]
+
     async def overdue(self, now: datetime, limit: int, max_escalations: int) -> list[Task]:
         """Active tasks past their due time, locked; rows another transaction holds are
         skipped, so two sweeps never escalate the same task at once."""
