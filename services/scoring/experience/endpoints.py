@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
@@ -11,7 +11,9 @@ from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["experience"], responses=PROBLEM_RESPONSES)
 CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
-NO_EXPERIENCE = {404: problem_doc("No experience recorded for this customer")}
+NO_EXPERIENCE: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("No experience recorded for this customer")
+}
 
 
 @router.get("/customers/{customer_id}/experience", responses=NO_EXPERIENCE)
