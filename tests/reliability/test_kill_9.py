@@ -22,7 +22,7 @@ from tests.reliability.conftest import Starter, publish_journey_map
 from tests.reliability.stack import PrivateStack, ServiceProcess, produce, rows, scalar, until
 from tests.reliability.stream import Stream, survey_stream
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
 
 EVENTS = 50_000
 PER_CUSTOMER = 10
