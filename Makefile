@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
 
-.PHONY: run demo test bench lint format lock clean
+.PHONY: run demo test reliability bench lint format lock clean
 
 $(UV): requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ demo: $(VENV)/.runtime
 ## test: the test suite, against real PostgreSQL and a real broker
 test: $(VENV)/.dev
 	$(BIN)/pytest
+
+## reliability: only the tests that kill and restart services, the broker and the database
+## (tests/reliability, part of `make test` too)
+reliability: $(VENV)/.dev
+	$(BIN)/pytest -m reliability
 
 ## bench: throughput and latency, each beside the raw limit measured in the same run
 bench: $(VENV)/.dev

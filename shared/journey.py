@@ -12,7 +12,7 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from shared.events import topics
@@ -189,11 +189,25 @@ class TaskPolicy(_Doc):
         return order[min(order.index(level) + 1, len(order) - 1)]
 
 
+# A wall-clock time in the customer's time zone, written HH:MM[:SS]. JSON Schema's "time"
+# format is RFC 3339's, which requires an offset: it would not describe what is sent.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+            "description": "A local time, HH:MM or HH:MM:SS, without offset.",
+        }
+    ),
+]
+
+
 class QuietHours(_Doc):
     """No survey between ``start`` and ``end`` in the customer's time zone (may span midnight)."""
 
-    start: time = time(21, 0)
-    end: time = time(8, 0)
+    start: LocalTime = time(21, 0)
+    end: LocalTime = time(8, 0)
 
 
 class PersonaQuota(_Doc):

@@ -118,9 +118,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem+json answer, for an endpoint's ``responses``."""
+    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+    status: problem_doc(description)
     for status, description in {
+        # a body that is not even JSON (e.g. not UTF-8): refused before validation
+        400: "Malformed request",
         401: "Missing or unknown API key",
         403: "API key lacks the required scope",
         413: "Request body too large",

@@ -143,9 +143,10 @@ def settings_for(infra: Infra, keys: Keys, cls: type[ServiceSettings], **overrid
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Run ``app`` under a real uvicorn on a free loopback port; yield its base URL."""
-    port = free_port()
+async def serve(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """Run ``app`` under a real uvicorn on loopback (``port``, else a free one); yield its
+    base URL."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )

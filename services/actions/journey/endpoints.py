@@ -52,6 +52,9 @@ async def journey_map_body(request: Request) -> JourneyMap:
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 Body = Annotated[JourneyMap, Depends(journey_map_body)]
 
+# Versions are stored as PostgreSQL integers: a larger one exists nowhere, and looking it up
+# would fail in the database (500) rather than answer 422.
+MAX_VERSION = 2**31 - 1
 PUT_BODY = {
     "required": True,
     "content": {
@@ -95,7 +98,9 @@ async def put_journey_map(
 async def get_journey_map(
     _: Reader,
     session: ReadSession,
-    version: Annotated[int | None, Query(ge=1, description="default: the current one")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_VERSION, description="default: the current one")
+    ] = None,
 ) -> JourneyMapVersionRead:
     """The current journey map, or an earlier version."""
     return await service.get_version(session, version)

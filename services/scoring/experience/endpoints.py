@@ -1,19 +1,22 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
 from services.scoring.dependencies import Reader, Session
 from services.scoring.experience.schemas import Experience, Timeline
 from services.scoring.experience.views import experience_of, timeline_of
-from shared.problems import PROBLEM_RESPONSES
+from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["experience"], responses=PROBLEM_RESPONSES)
 CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
+NO_EXPERIENCE: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("No experience recorded for this customer")
+}
 
 
-@router.get("/customers/{customer_id}/experience")
+@router.get("/customers/{customer_id}/experience", responses=NO_EXPERIENCE)
 async def get_experience(
     customer_id: CustomerId, _: Reader, session: Session, request: Request
 ) -> Experience:
@@ -22,7 +25,10 @@ async def get_experience(
     return await experience_of(session, request.app.state.settings, customer_id)
 
 
-@router.get("/customers/{customer_id}/timeline")
+@router.get(
+    "/customers/{customer_id}/timeline",
+    responses={**NO_EXPERIENCE, 400: problem_doc("A cursor not returned by this endpoint")},
+)
 async def get_timeline(
     customer_id: CustomerId,
     _: Reader,

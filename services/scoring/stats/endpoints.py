@@ -26,7 +26,7 @@ from services.scoring.stats.views import (
     unknown_touchpoints,
 )
 from shared.events.schemas import Channel
-from shared.problems import PROBLEM_RESPONSES, ProblemError, field_error
+from shared.problems import PROBLEM_RESPONSES, ProblemError, field_error, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -121,7 +121,10 @@ async def get_touchpoint_stats(
     return await touchpoint_stats(session, journey_map, touchpoint_id, query)
 
 
-@router.get("/journeys/{journey_id}/stats")
+@router.get(
+    "/journeys/{journey_id}/stats",
+    responses={404: problem_doc("No journey map yet, or no such journey in it")},
+)
 async def get_journey_stats(
     journey_id: Annotated[str, Path(max_length=64, pattern=SLUG)],
     _: Reader,
@@ -134,7 +137,9 @@ async def get_journey_stats(
     return await journey_stats(session, journey_map, journey_id, query)
 
 
-@router.get("/reports/four-dimensions")
+@router.get(
+    "/reports/four-dimensions", responses={404: problem_doc("No journey map published yet")}
+)
 async def get_four_dimensions(
     _: Reader, span: Span, session: Session, request: Request, persona: PersonaFilter = None
 ) -> FourDimensions:
