@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, delete, func, or_, select, text, update
+from sqlalchemy import Row, Table, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -153,23 +153,25 @@ class RulesRepository:
     async def prune(
         self, steps_before: Mapping[str, datetime], buckets_before: Mapping[str, datetime]
     ) -> None:
-        """Forget LXI steps per customer and counters per touchpoint older than given."""
-        if steps_before:
-            await self.session.execute(
-                delete(customer_lxi).where(
-                    customer_lxi.c.customer_id == bindparam("b_key"),
-                    customer_lxi.c.at < bindparam("b_before"),
-                ),
-                [{"b_key": k, "b_before": v} for k, v in steps_before.items()],
-            )
-        if buckets_before:
-            await self.session.execute(
-                delete(spike_bucket).where(
-                    spike_bucket.c.touchpoint == bindparam("b_key"),
-                    spike_bucket.c.minute < bindparam("b_before"),
-                ),
-                [{"b_key": k, "b_before": v} for k, v in buckets_before.items()],
-            )
+        """Forget LXI steps per customer and counters per touchpoint older than given: one
+        statement per table, whatever the number of customers."""
+        await self._delete_before(customer_lxi, "customer_id", "at", steps_before)
+        await self._delete_before(spike_bucket, "touchpoint", "minute", buckets_before)
+
+    async def _delete_before(
+        self, table: Table, key: str, at: str, before: Mapping[str, datetime]
+    ) -> None:
+        if not before:
+            return
+        # Names come from the table's metadata, never from input.
+        sql = (
+            f"DELETE FROM {table.schema}.{table.name} AS t "  # noqa: S608
+            "USING unnest(CAST(:keys AS text[]), CAST(:befores AS timestamptz[])) AS p(k, b) "
+            f"WHERE t.{key} = p.k AND t.{at} < p.b"
+        )
+        await self.session.execute(
+            text(sql), {"keys": list(before), "befores": list(before.values())}
+        )
 
     async def lock_rules(self) -> None:
         """Hold the rule versions' lock until commit: versions are numbered without clashes."""
