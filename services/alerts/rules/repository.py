@@ -20,6 +20,7 @@ from services.alerts.rules.models import (
     customer_lxi,
     spike_bucket,
 )
+from shared.db.copy import copy_rows
 
 RULES_LOCK = zlib.crc32(b"alerts.alert_rules_version")
 # The columns an alert's later changes rewrite.
@@ -132,8 +133,7 @@ class RulesRepository:
         """What the alerts gathered, the changes they went through, the LXI steps seen."""
         for table, rows in ((alert_moment, moments), (alert_change, changes),
                             (customer_lxi, steps)):  # fmt: skip
-            if rows:
-                await self.session.execute(insert(table), rows)
+            await copy_rows(self.session, table, rows)
 
     async def add_to_buckets(self, deltas: Sequence[Mapping[str, Any]]) -> None:
         if not deltas:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Row, String, Table, and_, any_, bindparam, literal, or_, select, update
+from sqlalchemy import Row, String, and_, any_, bindparam, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.experience.arrays import ArrayStatement
 from services.scoring.models import COUNTERS, customer, signal, touchpoint_day, touchpoint_latest
+from shared.db.copy import copy_rows, raw_connection
 
 
 class ExperienceRepository:
@@ -93,7 +93,7 @@ class ExperienceRepository:
         """Write a batch's rows: signals by COPY, the rest one statement per table with
         each column sent as an array."""
         if signals:
-            await self._copy(signal, signals)
+            await copy_rows(self.session, signal, signals)
         if revalued:
             await self.session.execute(
                 update(signal)
@@ -113,27 +113,9 @@ class ExperienceRepository:
         if days:
             await self._write(_ADD_DAY_COUNTERS, days)
 
-    async def _copy(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Append rows with COPY: the cheapest insert for both sides."""
-        names = [c.name for c in table.columns]
-        driver = await self._driver()
-        await driver.copy_records_to_table(
-            table.name,
-            schema_name=table.schema,
-            columns=names,
-            records=map(itemgetter(*names), rows),
-        )
-
     async def _write(self, statement: ArrayStatement, rows: Sequence[Mapping[str, Any]]) -> None:
-        driver = await self._driver()
+        driver = await raw_connection(self.session)
         await driver.execute(statement.sql, *statement.arrays(rows))
-
-    async def _driver(self) -> Any:
-        """The asyncpg connection under the session, inside the session's transaction."""
-        connection = await self.session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None  # a checked-out pooled connection
-        return driver
 
 
 def _text_array(values: Iterable[str]) -> Any:
