@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
+from services.alerts.models import customer_erasure
+from services.alerts.privacy import runtime as privacy_runtime
 from services.alerts.rules import endpoints as rules_endpoints
 from services.alerts.rules import runtime as rules_runtime
 from services.alerts.webhooks import endpoints as webhooks_endpoints
 from services.alerts.webhooks import runtime as webhooks_runtime
+from shared.erasure import skipping_erased
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
+from shared.kafka.runner import ConsumerSpec
 from shared.logging import configure_logging
 from shared.runtime import open_resources, running_consumers
 
@@ -28,7 +33,13 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
             open_resources(app, settings, database=True) as resources,
             rules_runtime.started(app, settings, resources, journey) as rule_consumers,
             webhooks_runtime.started(app, settings, resources, journey) as webhook_consumers,
-            running_consumers(app, settings, resources, [*rule_consumers, *webhook_consumers]),
+            privacy_runtime.started(app, settings, resources) as privacy_consumers,
+            running_consumers(
+                app,
+                settings,
+                resources,
+                [*skipping_erased_in(rule_consumers + webhook_consumers), *privacy_consumers],
+            ),
         ):
             app.state.journey = journey
             app.state.sessions = resources.sessions
@@ -41,6 +52,11 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         routers=(rules_endpoints.router, webhooks_endpoints.router),
     )
+
+
+def skipping_erased_in(specs: list[ConsumerSpec]) -> list[ConsumerSpec]:
+    """The consumers, each ignoring the late events of erased customers."""
+    return [replace(s, handler=skipping_erased(customer_erasure, s.handler)) for s in specs]
 
 
 def app_factory() -> FastAPI:
