@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,6 +146,11 @@ def skipping_erased(table: Table, handler: Handler) -> Handler:
 def _before_erasure(consumed: Consumed, erased: dict[str, datetime]) -> bool:
     erased_at = erased.get(consumed.envelope.key)
     return erased_at is not None and received_at(consumed) < erased_at
+
+
+def skipping_erased_in(table: Table, specs: Sequence[ConsumerSpec]) -> list[ConsumerSpec]:
+    """The consumers, each ignoring the late events of erased customers."""
+    return [replace(s, handler=skipping_erased(table, s.handler)) for s in specs]
 
 
 @dataclass(frozen=True)

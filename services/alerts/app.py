@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from fastapi import FastAPI
 
@@ -15,10 +14,9 @@ from services.alerts.rules import endpoints as rules_endpoints
 from services.alerts.rules import runtime as rules_runtime
 from services.alerts.webhooks import endpoints as webhooks_endpoints
 from services.alerts.webhooks import runtime as webhooks_runtime
-from shared.erasure import skipping_erased
+from shared.erasure import skipping_erased_in
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
-from shared.kafka.runner import ConsumerSpec
 from shared.logging import configure_logging
 from shared.runtime import open_resources, running_consumers
 
@@ -38,7 +36,10 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
                 app,
                 settings,
                 resources,
-                [*skipping_erased_in(rule_consumers + webhook_consumers), *privacy_consumers],
+                [
+                    *skipping_erased_in(customer_erasure, rule_consumers + webhook_consumers),
+                    *privacy_consumers,
+                ],
             ),
         ):
             app.state.journey = journey
@@ -52,11 +53,6 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         routers=(rules_endpoints.router, webhooks_endpoints.router),
     )
-
-
-def skipping_erased_in(specs: list[ConsumerSpec]) -> list[ConsumerSpec]:
-    """The consumers, each ignoring the late events of erased customers."""
-    return [replace(s, handler=skipping_erased(customer_erasure, s.handler)) for s in specs]
 
 
 def app_factory() -> FastAPI:
