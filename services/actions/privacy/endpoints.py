@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from services.actions.policy.endpoints import require_either
+from services.actions.tasks.access import require_any
 from services.actions.privacy import requests
 from services.actions.privacy.schemas import ErasureRead, ErasureStatus
 from shared.auth import Principal, require
@@ -17,7 +17,7 @@ from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1", tags=["privacy"], responses=PROBLEM_RESPONSES)
 Eraser = Annotated[Principal, Depends(require("privacy:write"))]
-Viewer = Annotated[Principal, Depends(require_either("privacy:read", "privacy:write"))]
+Viewer = Annotated[Principal, Depends(require_any("privacy:read", "privacy:write"))]
 CustomerId = Annotated[Identifier, Path()]
 
 
