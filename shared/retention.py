@@ -59,7 +59,7 @@ class Retention:
         clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
-        self._purges = purges
+        self.purges = purges
         self._interval = interval
         self._batch = batch
         self._clock = clock
@@ -69,7 +69,7 @@ class Retention:
         return the rows deleted per purge."""
         now = now or self._clock()
         deleted: dict[str, int] = {}
-        for purge in self._purges:
+        for purge in self.purges:
             deleted[purge.name] = 0
             while True:
                 async with self._sessions() as session, session.begin():

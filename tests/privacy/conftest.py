@@ -40,7 +40,8 @@ class Pipeline:
     actions: FastAPI
     actions_url: str
     publisher: EventPublisher
-    keys: dict[str, str]  # privacy officer, privacy reader, ops, none
+    keys: dict[str, str]  # privacy officer, privacy reader, ops
+    bootstrap: str
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -93,6 +94,7 @@ async def pipeline(infra: Infra, keys: Keys) -> AsyncIterator[Pipeline]:
             yield Pipeline(
                 scoring, alerts, actions, actions_url, publisher,
                 {"officer": officer, "reader": reader, "ops": keys.reader},
+                infra.bootstrap_servers,
             )  # fmt: skip
     finally:
         await producer.stop()

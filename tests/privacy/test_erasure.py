@@ -9,7 +9,7 @@ from typing import Any
 
 from services.alerts.webhooks.schemas import DIGEST_TYPE
 from shared.events.schemas import InteractionRecorded
-from tests.conftest import unique
+from tests.conftest import read_all, unique
 from tests.privacy.conftest import Pipeline, until
 from tests.scoring.factories import create_interaction, create_profile, create_survey
 
@@ -160,6 +160,9 @@ async def test_erasure_removes_the_customer_everywhere(pipeline: Pipeline) -> No
     assert digest["data"]["count"] == 1
     assert len(digest["data"]["alerts"]) == 1
     assert await _aggregates(pipeline) == aggregates
+
+    profiles = await read_all(pipeline.bootstrap, "cx.customers")
+    assert [r.value for r in profiles if r.key == customer.encode()][-1] is None  # tombstone
 
     async with pipeline.client(pipeline.keys["reader"]) as reader:
         again = await reader.get(f"/v1/erasures/{receipt['erasure_id']}")
