@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from services.actions.tasks.access import require_any
 from services.actions.privacy import requests
 from services.actions.privacy.schemas import ErasureRead, ErasureStatus
+from services.actions.tasks.access import require_any
 from shared.auth import Principal, require
 from shared.events.schemas import Identifier
 from shared.http import ReadSession
