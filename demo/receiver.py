@@ -17,6 +17,9 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from demo.console import say
 
+# Each department's first webhooks of each type are printed; the rest are counted.
+SHOWN_PER_KIND = 2
+
 
 @dataclass
 class Inbox:
@@ -28,6 +31,7 @@ class Inbox:
     invalid: int = 0
     duplicates: int = 0
     alerts_in_digests: int = 0
+    by_department: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def accept(self, department: str, body: bytes, headers: dict[str, str]) -> int:
         verifier = self.secrets.get(department)
@@ -44,10 +48,13 @@ class Inbox:
             return 204
         self.seen_ids.add(headers["webhook-id"])
         message = json.loads(body)
-        self.received[message["type"]] += 1
-        if message["type"] == "alert.digest":
+        kind = message["type"]
+        self.received[kind] += 1
+        self.by_department[(department, kind)] += 1
+        if kind == "alert.digest":
             self.alerts_in_digests += message["data"]["count"]
-        say("webhook", f"→ {department:<16} {describe(message)}")
+        if self.by_department[(department, kind)] <= SHOWN_PER_KIND:
+            say("webhook", f"→ {department:<16} {describe(message)}")
         return 204
 
 

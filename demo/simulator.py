@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import random
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class Demo:
         self.journeys = Journeys(self.rng)
         self.sent = 0
         self.watched: Customer | None = None
+        self.resolved = 0
 
     async def run(self) -> None:
         await self._wait_ready()
@@ -115,6 +117,7 @@ class Demo:
             if now - last_status >= STATUS_EVERY:
                 last_status = now
                 await self._status()
+                await self._referent_works("logistics", "late-delivery", "Lea Bernard")
             await asyncio.sleep(max(0.0, tick - (time.monotonic() - now)))
 
     async def _status(self) -> None:
@@ -125,16 +128,41 @@ class Demo:
         say("status", f"{self.sent:,} events sent; watched customer {self.watched.id} LXI "
                       f"{lxi if lxi is None else round(lxi, 1)}; alerts {received['alert.raised']} "
                       f"(+{self.inbox.alerts_in_digests} in {received['alert.digest']} digests); "
-                      f"tasks opened {received['task.opened']}; invitations "
+                      f"tasks opened {received['task.opened']}, resolved {self.resolved}; "
+                      f"invitations "
                       f"{received['survey.invitation']} for {self.journeys.moments_of_truth:,} "
                       "moments of truth")  # fmt: skip
+
+    async def _referent_works(self, department: str, root_cause: str, who: str) -> None:
+        """A referent takes a few open tasks of the department through to resolution: the
+        inner loop closed (customer called back), the cause recorded for the committee."""
+        actions = self.http["actions"]
+        params: dict[str, str | int] = {"department": department, "status": "open", "limit": 5}
+        listed = await actions.get("/v1/tasks", params=params)
+        if listed.status_code != 200:
+            return
+        for task in listed.json()["items"]:
+            steps = [
+                {"status": "acknowledged"},
+                {"status": "in_progress"},
+                {"status": "resolved", "root_cause": root_cause,
+                 "resolution": "Parcel re-sent by express; carrier incident logged.",
+                 "customer_recontacted": {"at": datetime.now(UTC).isoformat(), "channel": "phone"}},
+            ]  # fmt: skip
+            for step in steps:
+                response = await actions.patch(f"/v1/tasks/{task['id']}", json=step)
+                if response.status_code != 200:
+                    break
+            else:
+                self.resolved += 1
+                if self.resolved > 3:
+                    continue
+                say("referent", f"{who} resolved task {task['id'][:8]} ({root_cause}, customer "
+                                f"{task['customer_id']} called back)")  # fmt: skip
 
     async def _summary(self) -> None:
         await asyncio.sleep(5)  # the last events reach the referents
         await self._status()
-        stats = await self.http["scoring"].get("/v1/touchpoints/delivery/stats")
-        if stats.status_code == 200:
-            say("scoring", f"delivery stats: {_brief(stats.json())}")
         invited = self.inbox.received["survey.invitation"]
         held = self.journeys.moments_of_truth - invited
         reasons = "30-day limit, cool-downs, sampling, quiet hours, open tasks, opt-outs"
@@ -142,6 +170,15 @@ class Demo:
             "policy",
             f"{held:,} of {self.journeys.moments_of_truth:,} possible surveys held ({reasons})",
         )
+        report = await self.http["actions"].get("/v1/reports/closed-loop")
+        if report.status_code == 200:
+            say("loop", f"closed-loop report: {_brief_report(report.json())}")
+        backlog = await self.http["actions"].get("/v1/backlog", params={"limit": 3})
+        if backlog.status_code == 200:
+            for item in backlog.json()["items"]:
+                cause = item.get("root_cause") or "systemic spike"
+                say("committee", f"backlog: {item['touchpoint']} / {cause}: impact "
+                                 f"{item['impact']['value']}")  # fmt: skip
         say("receiver", f"signatures refused: {self.inbox.invalid}; retries de-duplicated: "
                         f"{self.inbox.duplicates}")  # fmt: skip
 
@@ -150,10 +187,9 @@ class Demo:
             await client.aclose()
 
 
-def _brief(stats: dict[str, Any]) -> str:
-    total = stats.get("total", stats)
-    keys = ("nps", "csat_mean", "negative_rate", "volume")
-    return ", ".join(f"{k} {total[k]}" for k in keys if k in total) or str(total)[:200]
+def _brief_report(report: dict[str, Any]) -> str:
+    wanted = ("tasks", "resolved", "resolved_within_sla", "recontacted")
+    return ", ".join(f"{k} {report[k]}" for k in wanted if k in report) or str(report)[:300]
 
 
 def _key(data_dir: Path) -> str:

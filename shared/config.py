@@ -67,6 +67,13 @@ class ServiceSettings(BaseSettings):
     # How long a starting service waits for the broker and the database to answer.
     startup_wait_seconds: float = Field(default=60, ge=0)
 
+    # Who may read /metrics: anyone who reaches the port, like /healthz ("open"), only an
+    # API key holding metrics:read ("key"), or nobody ("off": no endpoint, no HTTP timing).
+    # The metrics carry no personal data; "key" keeps a public port's internals private.
+    metrics_access: Literal["open", "key", "off"] = "open"
+    # How often gauges counted in the database (pending webhook deliveries…) are refreshed.
+    metrics_sample_seconds: float = Field(default=15, gt=0)
+
     # JSON list of {"name", "sha256", "scopes", "department"?}; see `cxloop keys`.
     api_keys: Annotated[tuple[ApiKey, ...], NoDecode] = ()
 

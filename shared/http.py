@@ -1,27 +1,34 @@
-"""What every service's FastAPI app has: problem+json errors, body limits, API keys, health."""
+"""What every service's FastAPI app has: problem+json errors, body limits, API keys, health,
+Prometheus metrics."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import REGISTRY
+from prometheus_client.exposition import choose_encoder
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.auth import KeyRing
+from shared.auth import KeyRing, require
 from shared.config import ServiceSettings
 from shared.db.session import unit_of_work
+from shared.metrics import REQUEST_SECONDS, child
 from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 DEFAULT_BODY_LIMIT = 64 * 1024
 PROBE_TIMEOUT = 2.0
+# Any other method is labelled "other": a client must not be able to mint new series.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class BodyLimit:
@@ -92,6 +99,40 @@ async def _send_413(scope: Scope, send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+class RequestTiming:
+    """Time every HTTP request into ``cxloop_http_request_duration_seconds``.
+
+    Labelled by the matched route's template (``/v1/deliveries/{delivery_id}``), never the
+    raw path; a request answered before or without routing (404, 413) is "unmatched".
+    A request that raises is counted as 500, which is what the client receives.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            child(REQUEST_SECONDS, method, route, str(status)).observe(
+                time.perf_counter() - started
+            )
+
+
 def create_service_app(
     settings: ServiceSettings,
     *,
@@ -110,6 +151,9 @@ def create_service_app(
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, limits=body_limits or {}, default=default_body_limit)
     app.include_router(health_router)
+    if settings.metrics_access != "off":
+        app.add_middleware(RequestTiming)  # added last: outermost, so it times 413s too
+        app.include_router(metrics_router(key_required=settings.metrics_access == "key"))
     for router in routers:
         app.include_router(router)
     return app
@@ -172,6 +216,27 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": report}, 200 if ready else 503
     )
+
+
+def metrics_router(key_required: bool) -> APIRouter:
+    """``/metrics`` for Prometheus; with ``key_required``, only for a key with metrics:read."""
+    router = APIRouter(
+        tags=["health"], dependencies=[Depends(require("metrics:read"))] if key_required else []
+    )
+    router.add_api_route(
+        "/metrics",
+        metrics,
+        methods=["GET"],
+        summary="Prometheus metrics of this process",
+        response_class=Response,
+    )
+    return router
+
+
+async def metrics(request: Request) -> Response:
+    """The default registry in the format the scraper asks for (text or OpenMetrics)."""
+    encode, content_type = choose_encoder(request.headers.get("accept", ""))
+    return Response(encode(REGISTRY), headers={"content-type": content_type})
 
 
 async def _probe(check: ReadinessCheck) -> str:

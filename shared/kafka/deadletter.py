@@ -6,16 +6,24 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from shared.events.topics import DEADLETTER
+from shared.metrics import DEAD_LETTERS, child
 
 MAX_REASON = 2000
 
 
 async def dead_letter(
-    producer: AIOKafkaProducer, record: ConsumerRecord[bytes, bytes], consumer: str, reason: str
+    producer: AIOKafkaProducer,
+    record: ConsumerRecord[bytes, bytes],
+    consumer: str,
+    reason: str,
+    kind: str = "undecodable",
 ) -> None:
     """Publish ``record`` unchanged to ``cx.deadletter``, with where it came from and why.
 
     Waits for the broker's acknowledgement: the caller commits the offset only after it.
+    ``kind`` is the bounded class of the reason (``undecodable``: not a cxloop event;
+    ``rejected``: its consumer can never apply it), the label of
+    ``cxloop_dead_letters_total``.
     """
     headers = [
         *(record.headers or ()),
@@ -28,3 +36,4 @@ async def dead_letter(
     await producer.send_and_wait(
         DEADLETTER.name, value=record.value, key=record.key, headers=headers
     )
+    child(DEAD_LETTERS, consumer, kind).inc()

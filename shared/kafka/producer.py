@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 from shared.config import ServiceSettings
 from shared.events.envelope import encode
 from shared.events.schemas import Event
+from shared.metrics import EVENTS_PRODUCED, child
 
 
 class BrokerUnavailable(RuntimeError):
@@ -79,7 +80,9 @@ class EventPublisher:
                     await asyncio.wait(pending)
         except TimeoutError:
             pass
-        return [self._outcome(sent[i] if i < len(sent) else None) for i in range(len(events))]
+        outcomes = [self._outcome(sent[i] if i < len(sent) else None) for i in range(len(events))]
+        _count(events, outcomes)
+        return outcomes
 
     async def _enqueue(self, event: Event) -> asyncio.Future[Any] | BaseException:
         """Hand the event to the producer's buffer; the future resolves on acknowledgement."""
@@ -109,6 +112,16 @@ class EventPublisher:
         if error is None:
             return None
         return BrokerUnavailable(f"{type(error).__name__}: {error}")
+
+
+def _count(events: Sequence[Event], outcomes: Sequence[BaseException | None]) -> None:
+    """Add the outcomes to ``cxloop_events_produced_total``, once per topic and outcome."""
+    tally: dict[tuple[str, str], int] = {}
+    for event, error in zip(events, outcomes, strict=True):
+        key = (event.topic.name, "failed" if error else "acknowledged")
+        tally[key] = tally.get(key, 0) + 1
+    for (topic, outcome), count in tally.items():
+        child(EVENTS_PRODUCED, topic, outcome).inc(count)
 
 
 def _discard_outcome(future: asyncio.Future[Any]) -> None:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord
+from prometheus_client import Gauge
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +30,7 @@ from shared.events.schemas import Event
 from shared.events.topics import Topic
 from shared.kafka.deadletter import dead_letter
 from shared.kafka.producer import EventPublisher
+from shared.metrics import BATCH_SECONDS, CONSUMER_LAG, EVENTS_CONSUMED, child
 
 log = structlog.get_logger(__name__)
 
@@ -95,15 +98,45 @@ class ConsumerSpec:
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
     """Holds a rebalance until the batch in hand is processed and its offsets committed."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
+    def __init__(self, lock: asyncio.Lock, lag: _Lag) -> None:
         self._lock = lock
+        self._lag = lag
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._lock:
-            pass
+            self._lag.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         pass
+
+
+class _Lag:
+    """``cxloop_consumer_lag`` of one runner's partitions; a partition it loses is removed."""
+
+    def __init__(self, spec: ConsumerSpec) -> None:
+        self._spec = spec
+        self._shown: set[TopicPartition] = set()
+
+    async def update(self, consumer: AIOKafkaConsumer) -> None:
+        """Set the lag of each assigned partition the consumer has fetched from."""
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue  # nothing fetched yet: its position may not be known either
+            try:
+                position = await consumer.position(tp)
+            except IllegalStateError:
+                continue  # revoked meanwhile
+            self._gauge(tp).set(max(highwater - position, 0))
+            self._shown.add(tp)
+
+    def forget(self, partitions: set[TopicPartition] | None = None) -> None:
+        for tp in self._shown if partitions is None else partitions & self._shown:
+            CONSUMER_LAG.remove(self._spec.name, self._spec.group, tp.topic, str(tp.partition))
+        self._shown = set() if partitions is None else self._shown - partitions
+
+    def _gauge(self, tp: TopicPartition) -> Gauge:
+        return CONSUMER_LAG.labels(self._spec.name, self._spec.group, tp.topic, str(tp.partition))
 
 
 class ConsumerRunner:
@@ -122,6 +155,7 @@ class ConsumerRunner:
         self._publisher = publisher
         self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._lag = _Lag(spec)
         self.processed = 0
         self.dead_lettered = 0
 
@@ -154,7 +188,8 @@ class ConsumerRunner:
             session_timeout_ms=self._settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 5, 500),
         )
-        consumer.subscribe([t.name for t in self.spec.topics], listener=_WaitForBatch(self._lock))
+        listener = _WaitForBatch(self._lock, self._lag)
+        consumer.subscribe([t.name for t in self.spec.topics], listener=listener)
         try:
             if not await self._until_stopped(consumer.start()):
                 return
@@ -163,11 +198,13 @@ class ConsumerRunner:
                 batch = await consumer.getmany(
                     timeout_ms=self.spec.poll_timeout_ms, max_records=self.spec.max_batch
                 )
-                if batch:
-                    async with self._lock:
+                async with self._lock:
+                    if batch:
                         await self._process(consumer, batch)
+                    await self._lag.update(consumer)
         finally:
             await consumer.stop()
+            self._lag.forget()
             log.info("consumer stopped", consumer=self.spec.name)
 
     async def _until_stopped(self, step: Awaitable[None]) -> bool:
@@ -189,6 +226,7 @@ class ConsumerRunner:
         consumer: AIOKafkaConsumer,
         batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
     ) -> None:
+        started = time.perf_counter()
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
         consumed: list[Consumed] = []
         for records in batch.values():
@@ -198,7 +236,7 @@ class ConsumerRunner:
                 try:
                     envelope = decode(list(record.headers or ()), record.key, record.value)
                 except InvalidEnvelope as exc:
-                    await self._dead_letter(record, str(exc))
+                    await self._dead_letter(record, str(exc), "undecodable")
                     continue
                 consumed.append(Consumed(record, envelope))
         outgoing = await self._handle_with_retries(consumed)
@@ -209,6 +247,14 @@ class ConsumerRunner:
             # The group moved on; the next owner re-reads and the handlers make it a no-op.
             log.warning("offset commit refused after rebalance", consumer=self.spec.name)
         self.processed += len(consumed)
+        self._count(batch, time.perf_counter() - started)
+
+    def _count(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]], seconds: float
+    ) -> None:
+        child(BATCH_SECONDS, self.spec.name).observe(seconds)
+        for tp, records in batch.items():
+            child(EVENTS_CONSUMED, self.spec.name, self.spec.group, tp.topic).inc(len(records))
 
     async def _handle_with_retries(self, consumed: list[Consumed]) -> Sequence[Event]:
         failures = 0
@@ -217,7 +263,9 @@ class ConsumerRunner:
                 async with self._sessions() as session, session.begin():
                     return await self.spec.handler(session, consumed) if consumed else ()
             except InvalidEvent as exc:
-                await self._dead_letter(exc.consumed.record, exc.reason)
+                await self._dead_letter(
+                    exc.consumed.record, exc.reason, "rejected", exc.consumed.envelope
+                )
                 consumed = [c for c in consumed if c is not exc.consumed]
             except Exception as exc:
                 failures += 1
@@ -244,7 +292,16 @@ class ConsumerRunner:
         )
         await asyncio.sleep(delay)
 
-    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        reason: str,
+        kind: str,
+        envelope: Envelope | None = None,
+    ) -> None:
+        ids = (
+            {"event_id": envelope.id, "customer_id": envelope.data.customer_id} if envelope else {}
+        )
         log.warning(
             "dead-lettered",
             consumer=self.spec.name,
@@ -252,11 +309,12 @@ class ConsumerRunner:
             partition=record.partition,
             offset=record.offset,
             reason=reason[:300],
+            **ids,
         )
         failures = 0
         while True:
             try:
-                await dead_letter(self._publisher.producer, record, self.spec.name, reason)
+                await dead_letter(self._publisher.producer, record, self.spec.name, reason, kind)
                 break
             except KafkaError as exc:
                 failures += 1

@@ -39,6 +39,8 @@ async def apply_profiles(session: AsyncSession, profiles: Sequence[CustomerProfi
         for p in profiles
     ]  # fmt: skip
     if rows:
+        # In customer order, as decisions lock customers: no two transactions wait in a cycle.
+        rows.sort(key=lambda row: str(row["customer_id"]))
         await PolicyRepository(session).apply_profiles(rows)
 
 

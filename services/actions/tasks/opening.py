@@ -60,6 +60,7 @@ class TaskOpener:
             return ()
         journey = await self._journey_map()
         repo = TaskRepository(session)
+        await repo.serialise_batch_writers()
         await repo.lock_pairs({(a.customer_id, a.touchpoint or "") for a in alerts})
         for alert in alerts:
             await self._apply_one(repo, journey, alert)

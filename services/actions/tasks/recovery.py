@@ -31,6 +31,7 @@ class RecoveryFollower:
             return ()
         moments.sort(key=lambda m: (m.customer_id, m.occurred_at, m.event_id))
         repo = TaskRepository(session)
+        await repo.serialise_batch_writers()
         await repo.remember_latest_lxi(_latest_per_customer(moments))
         await repo.follow_recovery(
             [{"b_customer": m.customer_id, "b_at": m.occurred_at, "b_lxi": m.lxi_after}

@@ -30,11 +30,24 @@ class TaskRepository:
     async def lock_pairs(self, pairs: Collection[tuple[str, str]]) -> None:
         """Serialise the work on each (customer, touchpoint) across consumers and requests
         until commit; taken sorted, so two transactions never wait on each other in a cycle."""
-        for customer, touchpoint in sorted(pairs):
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": f"actions.task:{customer}:{touchpoint}"},
-            )
+        if not pairs:
+            return
+        keys = sorted(f"actions.task:{customer}:{touchpoint}" for customer, touchpoint in pairs)
+        await self.session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+                "FROM (SELECT unnest(CAST(:keys AS text[])) AS key ORDER BY key) AS sorted"
+            ),
+            {"keys": keys},
+        )
+
+    async def serialise_batch_writers(self) -> None:
+        """Until commit, one batch at a time among the consumers that write many tasks (alerts
+        opening tasks, moments following recovery): each locks its rows in its own order, so
+        two of them at once could wait on each other in a cycle."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended('actions.task-batches', 0))")
+        )
 
     async def active_for(self, customer_id: str, touchpoint: str) -> Task | None:
         """The active task of the pair, locked until commit."""
@@ -107,6 +120,24 @@ class TaskRepository:
             .values(recovery_lxi=bindparam("b_lxi"), recovery_at=moment_at)
         )
         await self.session.execute(stmt, list(moments))
+
+    async def active_counts(self) -> list[tuple[str | None, str, int]]:
+        """How many tasks are active, by department and status."""
+        query = (
+            select(Task.department, Task.status, func.count())
+            .where(Task.status.in_(_ACTIVE))
+            .group_by(Task.department, Task.status)
+        )
+        return [(row[0], row[1], row[2]) for row in await self.session.execute(query)]
+
+    async def overdue_counts(self, now: datetime) -> list[tuple[str | None, int]]:
+        """How many active tasks are past their due time, by department."""
+        query = (
+            select(Task.department, func.count())
+            .where(Task.status.in_(_ACTIVE), Task.due_at <= now)
+            .group_by(Task.department)
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(query)]
 
     async def overdue(self, now: datetime, limit: int, max_escalations: int) -> list[Task]:
         """Active tasks past their due time, locked; rows another transaction holds are

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.escalation import EscalationSweep
+from services.actions.tasks.metrics import task_gauges
 from services.actions.tasks.opening import TaskOpener
 from services.actions.tasks.recovery import RecoveryFollower
 from services.actions.tasks.relay import OutboxRelay
@@ -17,6 +18,7 @@ from services.actions.tasks.sla import Clock, utcnow
 from shared.events.topics import ALERTS, MOMENTS
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import ConsumerSpec
+from shared.metrics import sampling
 from shared.runtime import Resources
 
 
@@ -34,7 +36,12 @@ async def started(
     relay = OutboxRelay(settings, resources.sessions, resources.publisher)
     sweep = EscalationSweep(settings, resources.sessions, journey, relay, clock)
     app.state.tasks = TaskContext(settings, journey, relay, clock)
-    async with relay.running(), sweep.running():
+    gauges = task_gauges(resources.sessions, clock)
+    async with (
+        relay.running(),
+        sweep.running(),
+        sampling(gauges, every=settings.metrics_sample_seconds),
+    ):
         yield [
             ConsumerSpec(
                 name="tasks",

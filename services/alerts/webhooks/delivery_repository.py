@@ -78,6 +78,14 @@ class DeliveryRepository:
         )
         return await self._session.scalar(stmt)
 
+    async def pending_counts(self, now: datetime) -> tuple[int, int]:
+        """Pending deliveries due at ``now``, and those due later (on the partial index)."""
+        stmt = select(
+            func.count().filter(WebhookDelivery.next_attempt_at <= now), func.count()
+        ).where(WebhookDelivery.status == PENDING)
+        due, pending = (await self._session.execute(stmt)).one()
+        return due, pending - due
+
     async def claim_due(
         self, now: datetime, limit: int, lease_until: datetime
     ) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,6 +45,24 @@ class Claimed:
     secrets: tuple[str, ...]
 
 
+class Settled(StrEnum):
+    """What an attempt did to its delivery (the label of ``cxloop_webhook_attempts_total``)."""
+
+    SUCCEEDED = "succeeded"
+    RETRYING = "retrying"  # failed; another attempt is scheduled
+    DEAD_LETTERED = "dead_lettered"  # failed; no attempt left
+    GONE = "gone"  # 410: the endpoint is disabled
+    DISABLED = "disabled"  # failed past webhook_disable_after: the endpoint is disabled
+    LEASE_LOST = "lease_lost"  # another worker owns it now: nothing recorded
+    NOT_RECORDED = "not_recorded"  # the database refused: it is attempted again
+
+
+@dataclass(frozen=True)
+class Recorded:
+    settled: Settled
+    notifications_due: bool  # it queued notifications of a disabling, due now
+
+
 @dataclass(frozen=True)
 class Outcome:
     attempted_at: datetime
@@ -58,17 +77,14 @@ class Outcome:
 
 async def record(
     session: AsyncSession, claimed: Claimed, outcome: Outcome, settings: AlertsSettings
-) -> bool:
+) -> Recorded:
     """Record the attempt, unless the lease was lost (then another worker owns the delivery,
-    or it was cancelled or deleted, and this outcome changes nothing).
-
-    :returns: True when it created deliveries due now (notifications of a disabling).
-    """
+    or it was cancelled or deleted, and this outcome changes nothing)."""
     deliveries = DeliveryRepository(session)
     values = _values(claimed, outcome, settings)
     if not await deliveries.settle(claimed.delivery_id, claimed.lease_token, values):
-        log.warning("webhook outcome dropped: lease lost", delivery_id=str(claimed.delivery_id))
-        return False
+        log.warning("webhook outcome dropped: lease lost")
+        return Recorded(Settled.LEASE_LOST, notifications_due=False)
     await deliveries.add_attempt(
         WebhookAttempt(
             delivery_id=claimed.delivery_id,
@@ -81,19 +97,21 @@ async def record(
     endpoints = EndpointRepository(session)
     if outcome.succeeded:
         await endpoints.mark_healthy(claimed.endpoint_id)
-        return False
+        return Recorded(Settled.SUCCEEDED, notifications_due=False)
     if outcome.status_code == GONE:
-        return await disable(
-            session, claimed.endpoint_id, "gone: the endpoint answered 410", outcome.attempted_at
-        )
+        reason = "gone: the endpoint answered 410"
+        notified = await disable(session, claimed.endpoint_id, reason, outcome.attempted_at)
+        return Recorded(Settled.GONE, notified)
     failing_since = await endpoints.mark_failing(claimed.endpoint_id, outcome.attempted_at)
     if (
         failing_since is None
         or outcome.attempted_at - failing_since < settings.webhook_disable_after
     ):
-        return False
+        last = values.get("status") == DeliveryStatus.FAILED.value
+        return Recorded(Settled.DEAD_LETTERED if last else Settled.RETRYING, False)
     reason = f"failing since {failing_since.isoformat()}"
-    return await disable(session, claimed.endpoint_id, reason, outcome.attempted_at)
+    notified = await disable(session, claimed.endpoint_id, reason, outcome.attempted_at)
+    return Recorded(Settled.DISABLED, notified)
 
 
 def _values(claimed: Claimed, outcome: Outcome, settings: AlertsSettings) -> dict[str, Any]:

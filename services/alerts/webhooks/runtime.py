@@ -11,10 +11,12 @@ from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
 from services.alerts.webhooks.fanout import FanOut
+from services.alerts.webhooks.metrics import pending_deliveries
 from services.alerts.webhooks.wakeup import Wakeup
 from services.alerts.webhooks.worker import DeliveryWorker, create_client
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import ConsumerSpec
+from shared.metrics import sampling
 from shared.runtime import Resources
 
 log = structlog.get_logger(__name__)
@@ -29,7 +31,11 @@ async def started(
     assert resources.sessions is not None, "webhooks need the database"
     wakeup = Wakeup()
     app.state.webhook_wakeup = wakeup
-    async with create_client(settings) as client:
+    gauges = [pending_deliveries(resources.sessions)]
+    async with (
+        create_client(settings) as client,
+        sampling(gauges, every=settings.metrics_sample_seconds),
+    ):
         worker = DeliveryWorker(settings, resources.sessions, client, wakeup)
         task = asyncio.create_task(worker.run())
         app.state.liveness["webhook-worker"] = lambda: _failure(task)

@@ -21,12 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.alerts.config import AlertsSettings
 from services.alerts.webhooks import outcomes
 from services.alerts.webhooks.delivery_repository import DeliveryRepository
+from services.alerts.webhooks.metrics import ATTEMPT_SECONDS, ATTEMPTS
 from services.alerts.webhooks.models import WebhookDelivery, WebhookEndpoint
-from services.alerts.webhooks.outcomes import Claimed, Outcome
+from services.alerts.webhooks.outcomes import Claimed, Outcome, Settled
 from services.alerts.webhooks.signing import signed_headers
 from services.alerts.webhooks.ssrf import UnsafeUrl, check_url
 from services.alerts.webhooks.timing import Clock, utcnow
 from services.alerts.webhooks.wakeup import Wakeup
+from shared.metrics import child
 
 log = structlog.get_logger(__name__)
 
@@ -95,24 +97,28 @@ class DeliveryWorker:
         return [_claimed(delivery, endpoint, now) for delivery, endpoint in rows]
 
     async def _deliver(self, claimed: Claimed) -> None:
+        """Send and record one attempt; each runs in its own task, so the ids bound for its
+        log lines stay its own."""
+        structlog.contextvars.bind_contextvars(**_log_fields(claimed))
         outcome = await self._send(claimed)
         try:
             async with self._sessions() as session, session.begin():
-                if await outcomes.record(session, claimed, outcome, self._settings):
+                recorded = await outcomes.record(session, claimed, outcome, self._settings)
+                if recorded.notifications_due:
                     self._wakeup.after_commit(session)
+            settled = recorded.settled
         except Exception as exc:
             # the lease runs out and another attempt follows, with the same webhook-id
-            log.warning(
-                "webhook outcome not recorded",
-                delivery_id=str(claimed.delivery_id),
-                error=repr(exc),
-            )
+            log.warning("webhook outcome not recorded", error=repr(exc))
+            settled = Settled.NOT_RECORDED
+        child(ATTEMPTS, settled.value).inc()
 
     async def _send(self, claimed: Claimed) -> Outcome:
         """One attempt, resolution and SSRF check included, within the timeout."""
         now = self._clock()
         loop = asyncio.get_running_loop()
         started = loop.time()
+        status, error = None, None
         try:
             async with asyncio.timeout(self._settings.webhook_timeout_seconds):
                 await check_url(
@@ -120,14 +126,17 @@ class DeliveryWorker:
                 )
                 status = await self._post(claimed, now)
         except UnsafeUrl as exc:
-            error = f"refused: {exc}"
+            result, error = "refused", f"refused: {exc}"
         except TimeoutError:
+            result = "timeout"
             error = f"no answer within {self._settings.webhook_timeout_seconds:g} s"
         except Exception as exc:  # a refused connection, a TLS error, a broken answer…
-            error = f"{type(exc).__name__}: {exc}"[:500]
+            result, error = "error", f"{type(exc).__name__}: {exc}"[:500]
         else:
-            return Outcome(now, _ms(loop.time() - started), status_code=status)
-        return Outcome(now, _ms(loop.time() - started), error=error)
+            result = f"{status // 100}xx"
+        elapsed = loop.time() - started
+        child(ATTEMPT_SECONDS, result).observe(elapsed)
+        return Outcome(now, _ms(elapsed), status_code=status, error=error)
 
     async def _post(self, claimed: Claimed, now: datetime) -> int:
         """POST the delivery; the answer's status. The body of the answer is not read."""
@@ -155,6 +164,16 @@ def _claimed(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime
         url=endpoint.url,
         secrets=tuple(secrets),
     )
+
+
+def _log_fields(claimed: Claimed) -> dict[str, str]:
+    """The delivery's ids, and the customer's or task's when the message is about one."""
+    fields = {"delivery_id": str(claimed.delivery_id), "message_id": claimed.message_id}
+    data = claimed.payload.get("data")
+    for name in ("customer_id", "task_id", "event_id"):
+        if isinstance(data, dict) and isinstance(data.get(name), str):
+            fields[name] = data[name]
+    return fields
 
 
 def _ms(seconds: float) -> int:
