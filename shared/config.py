@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
     kafka_linger_ms: int = Field(default=0, ge=0)
     kafka_default_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    # retention.ms of the raw-event topics (interactions, survey responses, moments) when
+    # they are created: an erased customer's records there are gone after this long.
+    kafka_raw_event_retention_hours: float = Field(default=7 * 24, gt=0)
     # How long the broker may hold a fetch that found nothing. It bounds each consumer hop's
     # latency on the embedded broker: with aiokafka's 500 ms a record waited ~115 ms (median)
     # to be fetched there, with 50 ms ~9 ms. Apache Kafka answers as soon as a record comes.

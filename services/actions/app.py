@@ -12,11 +12,15 @@ from services.actions.backlog import runtime as backlog_runtime
 from services.actions.config import ActionsSettings
 from services.actions.journey.endpoints import router as journey_map_router
 from services.actions.journey.relay import JourneyMapRelay
+from services.actions.models import customer_erasure
 from services.actions.policy import endpoints as policy_endpoints
 from services.actions.policy import runtime as policy_runtime
+from services.actions.privacy import endpoints as privacy_endpoints
+from services.actions.privacy import runtime as privacy_runtime
 from services.actions.tasks import endpoints as tasks_endpoints
 from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
+from shared.erasure import skipping_erased_in
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -37,6 +41,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             tasks_runtime.started(app, settings, resources, journey, clock) as task_consumers,
             backlog_runtime.started(app, settings, resources, journey) as backlog_consumers,
             policy_runtime.started(app, settings, resources, journey) as policy_consumers,
+            privacy_runtime.started(app, settings, resources) as privacy_consumers,
         ):
             assert resources.sessions is not None
             app.state.journey = journey
@@ -45,13 +50,11 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
                 resources.sessions, resources.publisher, settings.republish_retry_seconds
             )
             app.state.journey_map_relay = relay
+            erasable = skipping_erased_in(customer_erasure, [*task_consumers, *policy_consumers])
             async with (
                 relay.running(),
                 running_consumers(
-                    app,
-                    settings,
-                    resources,
-                    [*task_consumers, *backlog_consumers, *policy_consumers],
+                    app, settings, resources, [*erasable, *backlog_consumers, *privacy_consumers]
                 ),
             ):
                 yield
@@ -66,6 +69,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             tasks_endpoints.router,
             backlog_endpoints.router,
             policy_endpoints.router,
+            privacy_endpoints.router,
         ),
         body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
     )

@@ -4,10 +4,11 @@ from pydantic import Field
 
 from services.actions.backlog.config import BacklogSettings
 from services.actions.policy.config import PolicySettings
+from services.actions.privacy.config import PrivacySettings
 from services.actions.tasks.config import TaskSettings
 
 
-class ActionsSettings(TaskSettings, PolicySettings, BacklogSettings):
+class ActionsSettings(TaskSettings, PolicySettings, BacklogSettings, PrivacySettings):
     service_name: str = "actions"
     port: int = 8004
     journey_map_max_bytes: int = Field(default=1_000_000, ge=1024)

@@ -10,11 +10,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db.inbox import processed_event_table
+from shared.erasure import erasure_table
 
 SCHEMA = "actions"
 metadata = MetaData(schema=SCHEMA)
 
 processed_event = processed_event_table(metadata, SCHEMA)
+# The customers erased, and when: their tombstones (see shared/erasure.py).
+customer_erasure = erasure_table(metadata, SCHEMA)
 
 
 class Base(DeclarativeBase):

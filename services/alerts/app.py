@@ -8,10 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
+from services.alerts.models import customer_erasure
+from services.alerts.privacy import runtime as privacy_runtime
 from services.alerts.rules import endpoints as rules_endpoints
 from services.alerts.rules import runtime as rules_runtime
 from services.alerts.webhooks import endpoints as webhooks_endpoints
 from services.alerts.webhooks import runtime as webhooks_runtime
+from shared.erasure import skipping_erased_in
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -28,7 +31,16 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
             open_resources(app, settings, database=True) as resources,
             rules_runtime.started(app, settings, resources, journey) as rule_consumers,
             webhooks_runtime.started(app, settings, resources, journey) as webhook_consumers,
-            running_consumers(app, settings, resources, [*rule_consumers, *webhook_consumers]),
+            privacy_runtime.started(app, settings, resources) as privacy_consumers,
+            running_consumers(
+                app,
+                settings,
+                resources,
+                [
+                    *skipping_erased_in(customer_erasure, rule_consumers + webhook_consumers),
+                    *privacy_consumers,
+                ],
+            ),
         ):
             app.state.journey = journey
             app.state.sessions = resources.sessions

@@ -11,10 +11,12 @@ from services.scoring.config import ScoringSettings
 from services.scoring.consumer import consumer_specs
 from services.scoring.experience.endpoints import router as experience_router
 from services.scoring.experience.service import ExperienceService
+from services.scoring.privacy import retention
 from services.scoring.stats.endpoints import router as stats_router
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
+from shared.retention import Retention
 from shared.runtime import open_resources, running_consumers
 
 
@@ -29,8 +31,18 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         ):
             app.state.journey = journey
             app.state.sessions = resources.sessions
+            assert resources.sessions is not None
             specs = consumer_specs(settings, ExperienceService(settings, journey))
-            async with running_consumers(app, settings, resources, specs):
+            app.state.retention = Retention(
+                resources.sessions,
+                retention.purges(settings),
+                interval=settings.retention_interval_seconds,
+                batch=settings.retention_batch,
+            )
+            async with (
+                running_consumers(app, settings, resources, specs),
+                app.state.retention.running(),
+            ):
                 yield
 
     return create_service_app(

@@ -19,3 +19,7 @@ class ScoringSettings(ServiceSettings):
     interaction_weight: float = Field(default=0.5, gt=0)
     consumer_batch: int = Field(default=500, ge=1)
     consumer_instances: int = Field(default=2, ge=1)
+    # Raw events (signal rows) older than this are purged; aggregates and the LXI stay.
+    scoring_signal_retention_days: float = Field(default=400, gt=0)
+    retention_interval_seconds: float = Field(default=3600, gt=0)
+    retention_batch: int = Field(default=1000, ge=1)

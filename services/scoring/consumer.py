@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from services.scoring.config import ScoringSettings
 from services.scoring.experience.service import ExperienceService
+from services.scoring.models import customer_erasure
+from services.scoring.privacy.erasure import erase_customer
+from shared.erasure import ErasureConsumer, skipping_erased
 from shared.events.topics import CUSTOMERS, INTERACTIONS, SURVEY_RESPONSES
 from shared.kafka.runner import ConsumerSpec
 
@@ -14,8 +17,9 @@ def consumer_specs(settings: ScoringSettings, experience: ExperienceService) -> 
             name="experience",
             topics=(INTERACTIONS, SURVEY_RESPONSES, CUSTOMERS),
             group="scoring",
-            handler=experience.apply,
+            handler=skipping_erased(customer_erasure, experience.apply),
             max_batch=settings.consumer_batch,
             instances=settings.consumer_instances,
-        )
+        ),
+        ErasureConsumer("scoring", customer_erasure, erase_customer).spec("scoring-privacy"),
     ]

@@ -18,11 +18,14 @@ from sqlalchemy import (
 )
 
 from shared.db.inbox import processed_event_table
+from shared.erasure import erasure_table
 
 SCHEMA = "scoring"
 metadata = MetaData(schema=SCHEMA)
 
 processed_event = processed_event_table(metadata, SCHEMA)
+# The customers erased, and when: their tombstones (see shared/erasure.py).
+customer_erasure = erasure_table(metadata, SCHEMA)
 
 customer = Table(
     "customer",

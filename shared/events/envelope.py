@@ -17,6 +17,7 @@ from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
 from shared.events.actions import SurveyInvitationRequested, TaskChanged
+from shared.events.privacy import CustomerErased, CustomerErasureRequested
 from shared.events.schemas import (
     AlertChanged,
     CustomerProfileUpdated,
@@ -39,6 +40,8 @@ EVENT_MODELS: dict[str, type[Event]] = {
         AlertChanged,
         TaskChanged,
         SurveyInvitationRequested,
+        CustomerErasureRequested,
+        CustomerErased,
     )
 }
 

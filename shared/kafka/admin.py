@@ -1,4 +1,8 @@
-"""Topic creation, idempotent: what exists is left as it is."""
+"""Topic creation, idempotent: what exists is left as it is.
+
+Settings apply at creation only: a topic created earlier keeps its configuration (change
+it with the broker's tools, e.g. ``kafka-configs --alter``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ def _new_topic(topic: Topic, settings: ServiceSettings) -> NewTopic:
     configs = dict(topic.configs)
     if topic.compacted:
         configs.setdefault("cleanup.policy", "compact")
+    if topic.raw_events:
+        retention_ms = int(settings.kafka_raw_event_retention_hours * 3_600_000)
+        configs.setdefault("retention.ms", str(retention_ms))
     return NewTopic(
         topic.name,
         num_partitions=topic.partitions or settings.kafka_default_partitions,

@@ -57,6 +57,18 @@ class EventPublisher:
         if error is not None:
             raise BrokerUnavailable(str(error)) from error
 
+    async def delete_key(self, topic: str, key: str) -> None:
+        """Publish a tombstone (a null value) for ``key``: a compacted topic then drops
+        every record of that key.
+
+        :raises BrokerUnavailable: when the broker does not acknowledge in time.
+        """
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._producer.send_and_wait(topic, value=None, key=key.encode())
+        except (KafkaError, TimeoutError) as exc:
+            raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
     async def publish_many(self, events: Sequence[Event]) -> list[BaseException | None]:
         sent: list[asyncio.Future[Any] | BaseException] = []
         try:

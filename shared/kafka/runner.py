@@ -231,6 +231,8 @@ class ConsumerRunner:
         consumed: list[Consumed] = []
         for records in batch.values():
             for record in records:
+                if record.value is None:
+                    continue  # a compaction tombstone (an erased customer's profile)
                 try:
                     envelope = decode(list(record.headers or ()), record.key, record.value)
                 except InvalidEnvelope as exc:

@@ -1,0 +1,26 @@
+"""Erasing a customer from scoring: the customer's state, signals and latest per touchpoint.
+
+The daily aggregates (``touchpoint_day``) stay: they hold counts per touchpoint, day,
+channel and persona, never a customer id.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.models import customer, signal, touchpoint_latest
+
+ERASED_TABLES: tuple[Table, ...] = (signal, touchpoint_latest, customer)
+
+
+async def erase_customer(session: AsyncSession, customer_id: str, pseudonym: str) -> dict[str, int]:
+    """Delete every row of ``customer_id``; return the rows deleted per table.
+
+    Nothing is kept under ``pseudonym``: scoring's per-customer rows are all personal.
+    """
+    erased = {}
+    for table in ERASED_TABLES:
+        result = await session.execute(delete(table).where(table.c.customer_id == customer_id))
+        erased[table.name] = int(result.rowcount)  # type: ignore[attr-defined]
+    return erased

@@ -1,0 +1,25 @@
+"""Retention of scoring's raw events: ``signal`` rows older than SCORING_SIGNAL_RETENTION_DAYS.
+
+The LXI does not change: its decayed sums live in the customer's row, not in the signals.
+What goes is the timeline and the contribution ledger before the cut-off, and the record
+that makes a redelivered event id a no-op (Kafka keeps raw events far shorter).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement
+
+from services.scoring.config import ScoringSettings
+from services.scoring.models import signal
+from shared.retention import Purge
+
+
+def _signal_older(cut_off: datetime) -> ColumnElement[bool]:
+    return signal.c.occurred_at < cut_off
+
+
+def purges(settings: ScoringSettings) -> list[Purge]:
+    keep = timedelta(days=settings.scoring_signal_retention_days)
+    return [Purge("signal", signal, keep, _signal_older)]
