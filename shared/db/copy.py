@@ -12,7 +12,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -33,10 +33,16 @@ async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[
 
 
 async def raw_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under ``session``, inside its transaction."""
+    """The asyncpg connection under ``session``, inside its transaction.
+
+    SQLAlchemy sends ``BEGIN`` with the session's first statement; a statement sent
+    straight to the driver before that would run, and commit, on its own.
+    """
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None  # a checked-out pooled connection
+    if not driver.is_in_transaction():
+        await session.execute(text("SELECT 1"))
     return driver
 
 
