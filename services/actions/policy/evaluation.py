@@ -166,7 +166,7 @@ def decision_row(decision: Decision) -> dict[str, Any]:
         "next_allowed_at": verdict.next_allowed_at, "origin": request.origin.value,
         "source_event_id": request.source_event_id, "task_id": request.task_id,
         "persona": decision.persona, "decided_by": request.decided_by,
-        "invitation": invitation.model_dump(mode="json") if invitation else None,
+        "invitation": invitation.model_dump_json() if invitation else None,
     }  # fmt: skip
 
 

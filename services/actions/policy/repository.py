@@ -15,16 +15,14 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
-    null,
     or_,
     select,
     tuple_,
-    union_all,
-    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.policy import statements
 from services.actions.policy.evaluation import QuotaKey
 from services.actions.policy.models import (
     policy_customer,
@@ -32,9 +30,6 @@ from services.actions.policy.models import (
     policy_quota_usage,
     policy_task,
 )
-
-_PROFILE = (policy_customer.c.customer_id, policy_customer.c.persona, policy_customer.c.locale,
-            policy_customer.c.timezone, policy_customer.c.survey_opt_out)  # fmt: skip
 
 
 def _ids(values: Collection[str]) -> Any:
@@ -46,41 +41,32 @@ class PolicyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_customers(self, customer_ids: Sequence[str]) -> list[Row[Any]]:
-        """Create the customers' rows if missing and lock them until commit; their profiles.
+    async def lock_customers(
+        self, customer_ids: Sequence[str], after: datetime, before: datetime
+    ) -> list[tuple[Any, ...]]:
+        """Create the customers' rows if missing and lock them until commit, in the order
+        given (sorted by the caller, so two transactions never wait on each other in a
+        cycle); rows of :mod:`statements`: their profiles, their solicitations strictly
+        between the times and their open tasks, as left by any transaction that held a
+        lock before.
 
-        One statement: the upsert takes the row lock, waits for a transaction holding it,
-        and returns the row as that transaction left it. Rows are taken in the order given
-        (sorted by the caller), so two transactions never wait on each other in a cycle.
+        One round trip, unless a customer's row changed while the statement waited for it;
+        then a second one reads those customers again (see ``LOCK_AND_READ``).
         """
-        ids = select(func.unnest(bindparam("ids", list(customer_ids), type_=ARRAY(String))))
-        values = insert(policy_customer).from_select(["customer_id"], ids)
-        stmt = values.on_conflict_do_update(
-            index_elements=[policy_customer.c.customer_id],
-            set_={"customer_id": values.excluded.customer_id},
-        ).returning(*_PROFILE)
-        return list(await self.session.execute(stmt))
+        rows = await self._fetch(statements.LOCK_AND_READ, list(customer_ids), after, before)
+        fresh = {customer_id for kind, customer_id, *_ in rows if kind == "customer"}
+        if len(fresh) == len(customer_ids):
+            return rows
+        stale = [customer_id for customer_id in customer_ids if customer_id not in fresh]
+        again = await self._fetch(statements.TOUCH_AND_READ, stale, after, before)
+        return [row for row in rows if row[1] in fresh] + again
 
-    async def customers(self, customer_ids: Collection[str]) -> list[Row[Any]]:
-        query = select(*_PROFILE).where(policy_customer.c.customer_id == _ids(customer_ids))
-        return list(await self.session.execute(query))
-
-    async def history(
-        self, customer_ids: Collection[str], after: datetime, before: datetime
-    ) -> list[Row[Any]]:
-        """In one round trip, rows ``(customer_id, kind, key, at)``: the customers'
-        solicitations strictly between the times (kind ``survey``, key the touchpoint) and
-        their open tasks (kind ``task``, key the task id, no time)."""
-        d, t = policy_decision.c, policy_task.c
-        surveys = select(d.customer_id, literal("survey").label("kind"),
-                         d.touchpoint.label("key"), d.at).where(
-            d.customer_id == _ids(customer_ids), d.allowed, d.at > after, d.at < before
-        )  # fmt: skip
-        tasks = select(t.customer_id, literal("task"), t.task_id,
-                       null().cast(DateTime(timezone=True))).where(
-            t.customer_id == _ids(customer_ids), t.active
-        )  # fmt: skip
-        return list(await self.session.execute(union_all(surveys, tasks)))
+    async def customers(
+        self, customer_ids: Sequence[str], after: datetime, before: datetime
+    ) -> list[tuple[Any, ...]]:
+        """The same rows as :meth:`lock_customers`, nothing locked (a customer never seen
+        has none)."""
+        return await self._fetch(statements.READ, list(customer_ids), after, before)
 
     async def lock_quotas(self, keys: Sequence[QuotaKey]) -> list[Row[Any]]:
         """Create the quota counters if missing and lock them until commit, in the order
@@ -113,23 +99,19 @@ class PolicyRepository:
         )
         return list(await self.session.execute(query))
 
-    async def add_usage(self, used: Mapping[QuotaKey, int]) -> None:
-        c = policy_quota_usage.c
-        await self.session.execute(
-            update(policy_quota_usage)
-            .where(c.persona == bindparam("b_persona"), c.period == bindparam("b_period"),
-                   c.period_start == bindparam("b_start"))
-            .values(used=c.used + bindparam("b_used")),
-            [{"b_persona": p, "b_period": k, "b_start": s, "b_used": n}
-             for (p, k, s), n in sorted(used.items())],
-        )  # fmt: skip
-
     async def decisions(self, decision_ids: Collection[str]) -> list[Row[Any]]:
         query = select(policy_decision).where(policy_decision.c.id == _ids(decision_ids))
         return list(await self.session.execute(query))
 
-    async def add_decisions(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        await self.session.execute(insert(policy_decision), rows)
+    async def record(
+        self, decisions: Sequence[Mapping[str, Any]], usage: Mapping[QuotaKey, int]
+    ) -> None:
+        """Append the decisions to the ledger and add ``usage`` to the quota counters,
+        which :meth:`lock_quotas` locked before."""
+        columns = [[d[name] for d in decisions] for name in statements.DECISION_COLUMNS]
+        counters = sorted(usage.items())
+        quotas = [[key[i] for key, _ in counters] for i in range(3)]
+        await self._fetch(statements.RECORD, *columns, *quotas, [n for _, n in counters])
 
     async def ledger(
         self,
@@ -191,3 +173,17 @@ class PolicyRepository:
         c = policy_task.c
         query = select(c.task_id, c.change_number).where(c.task_id == _ids(task_ids))
         return {row.task_id: row.change_number for row in await self.session.execute(query)}
+
+    async def _fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """The rows of a statement of :mod:`statements`, in the session's transaction.
+
+        SQLAlchemy's asyncpg adapter begins the transaction lazily, on the first statement
+        sent through it (one sent straight to asyncpg before would run and commit on its
+        own): that one goes through SQLAlchemy, the next ones straight to asyncpg, which
+        costs less CPU.
+        """
+        connection = await self.session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        if driver is None or not driver.is_in_transaction():
+            return [tuple(row) for row in await connection.exec_driver_sql(sql, args)]
+        return [tuple(row) for row in await driver.fetch(sql, *args)]

@@ -51,9 +51,7 @@ async def decide(
         await _load_quotas(repo, state, fresh, surveys, lock=record)
         decided = {r.decision_id: state.decide(r, surveys[r.decision_id]) for r in fresh}
         if record:
-            await repo.add_decisions([decision_row(d) for d in decided.values()])
-            if state.used:
-                await repo.add_usage(state.used)
+            await repo.record([decision_row(d) for d in decided.values()], state.used)
     return [known.get(r.decision_id) or decided[r.decision_id] for r in requests]
 
 
@@ -90,26 +88,25 @@ async def _load(
 ) -> PolicyState:
     policy = journey.contact_policy
     customer_ids = sorted({r.customer_id for r in requests})
-    profiles = await (repo.lock_customers(customer_ids) if lock else repo.customers(customer_ids))
     # Solicitations that can clash with a request: within the widest spacing around it.
     widest = timedelta(
         days=max(policy.survey_interval_days,
                  *(_survey(journey, r.touchpoint).cooldown_days for r in requests))
     )  # fmt: skip
+    after, before = min(r.at for r in requests) - widest, max(r.at for r in requests) + widest
+    read = repo.lock_customers if lock else repo.customers
+    customers: dict[str, CustomerView] = {}
     surveyed: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     open_tasks: dict[str, set[str]] = defaultdict(set)
-    after, before = min(r.at for r in requests) - widest, max(r.at for r in requests) + widest
-    for row in await repo.history(customer_ids, after, before):
-        if row.kind == "task":
-            open_tasks[row.customer_id].add(row.key)
+    for kind, customer_id, key, at, persona, locale, zone, opt_out in await read(
+        customer_ids, after, before
+    ):
+        if kind == "customer":
+            customers[customer_id] = CustomerView(customer_id, persona, locale, zone, bool(opt_out))
+        elif kind == "survey":
+            surveyed[customer_id].append((at, key))
         else:
-            surveyed[row.customer_id].append((row.at, row.key))
-    customers = {
-        row.customer_id: CustomerView(
-            row.customer_id, row.persona, row.locale, row.timezone, bool(row.survey_opt_out)
-        )
-        for row in profiles
-    }
+            open_tasks[customer_id].add(key)
     return PolicyState(policy, customers, dict(surveyed), dict(open_tasks))
 
 
