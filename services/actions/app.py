@@ -67,7 +67,10 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             backlog_endpoints.router,
             policy_endpoints.router,
         ),
-        body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
+        body_limits={
+            journey_map_router.prefix: settings.journey_map_max_bytes,
+            **policy_endpoints.BODY_LIMITS,
+        },
     )
 
 

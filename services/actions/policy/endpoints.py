@@ -6,12 +6,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.actions.policy import views
-from services.actions.policy.schemas import DecisionCreate, DecisionRead, SolicitationPage
+from services.actions.policy.schemas import (
+    MAX_BATCH,
+    DecisionBatchCreate,
+    DecisionBatchRead,
+    DecisionCreate,
+    DecisionRead,
+    SolicitationPage,
+)
 from shared.auth import Principal, require
 from shared.http import ReadSession, WriteSession
 from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["contact policy"], responses=PROBLEM_RESPONSES)
+# A full batch of long ids is ~150 kB; the services' default body limit is 64 kB.
+BODY_LIMITS = {"/v1/contact-policy/decide-batch": MAX_BATCH * 512}
 
 
 def require_either(scope: str, alternative: str) -> Callable[[Request], Awaitable[Principal]]:
@@ -52,6 +61,18 @@ async def decide(
     solicitation. Two concurrent requests for one customer never both get `allowed`."""
     journey = request.app.state.journey.current
     return await views.decide(session, journey, body, principal.name, record=True)
+
+
+@router.post("/contact-policy/decide-batch", responses=NO_MAP)
+async def decide_batch(
+    body: DecisionBatchCreate, principal: Decider, session: WriteSession, request: Request
+) -> DecisionBatchRead:
+    """Up to 500 decisions, taken in order in one transaction (a decision sees the ones
+    before it: two for one customer are never both `allowed` within the interval) and
+    recorded like `decide`'s; `results[i]` answers `decisions[i]`. A touchpoint not in the
+    journey map refuses the whole batch (422 naming `decisions.<i>.touchpoint`)."""
+    journey = request.app.state.journey.current
+    return await views.decide_batch(session, journey, body, principal.name)
 
 
 @router.post("/contact-policy/simulate", responses=NO_MAP)
