@@ -12,8 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import (
     CustomerView,
     Decision,
@@ -24,12 +23,11 @@ from services.actions.policy.evaluation import (
     decision_from_row,
     decision_row,
 )
-from services.actions.policy.repository import PolicyRepository
 from shared.journey import JourneyMap, TouchpointSurvey
 
 
 async def decide(
-    session: AsyncSession,
+    repo: DecisionRepository,
     journey: JourneyMap,
     requests: Sequence[DecisionRequest],
     *,
@@ -41,7 +39,6 @@ async def decide(
     A request whose decision id is already in the ledger (an event delivered again) gets
     that decision back, unchanged. Every request's touchpoint must be in ``journey``.
     """
-    repo = PolicyRepository(session)
     known = await _known(repo, requests) if record else {}
     fresh = _first_of_each(requests, known)
     decided: dict[str, Decision] = {}
@@ -56,13 +53,13 @@ async def decide(
 
 
 async def _known(
-    repo: PolicyRepository, requests: Sequence[DecisionRequest]
+    repo: DecisionRepository, requests: Sequence[DecisionRequest]
 ) -> dict[str, Decision]:
     # Decisions asked over the API have fresh ids: only those derived from events can repeat.
     replayable = {r.decision_id for r in requests if r.origin is not Origin.API}
     if not replayable:
         return {}
-    return {row.id: decision_from_row(row) for row in await repo.decisions(replayable)}
+    return {row["id"]: decision_from_row(row) for row in await repo.decisions(list(replayable))}
 
 
 def _first_of_each(
@@ -84,7 +81,7 @@ def _survey(journey: JourneyMap, touchpoint: str) -> TouchpointSurvey:
 
 
 async def _load(
-    repo: PolicyRepository, journey: JourneyMap, requests: Sequence[DecisionRequest], lock: bool
+    repo: DecisionRepository, journey: JourneyMap, requests: Sequence[DecisionRequest], lock: bool
 ) -> PolicyState:
     policy = journey.contact_policy
     customer_ids = sorted({r.customer_id for r in requests})
@@ -111,7 +108,7 @@ async def _load(
 
 
 async def _load_quotas(
-    repo: PolicyRepository,
+    repo: DecisionRepository,
     state: PolicyState,
     requests: Sequence[DecisionRequest],
     surveys: dict[str, TouchpointSurvey],
@@ -130,5 +127,4 @@ async def _load_quotas(
     if not keys:
         return
     ordered = sorted(keys)
-    rows = await (repo.lock_quotas(ordered) if lock else repo.quotas(ordered))
-    state.usage = {(row.persona, row.period, row.period_start): row.used for row in rows}
+    state.usage = await (repo.lock_quotas(ordered) if lock else repo.quotas(ordered))

@@ -101,3 +101,25 @@ INSERT INTO {DECISION} ({", ".join(DECISION_COLUMNS)})
 SELECT {", ".join(c if c != "invitation" else "invitation::jsonb" for c in DECISION_COLUMNS)}
 FROM unnest({_DECISION_ARRAYS}) AS d ({", ".join(DECISION_COLUMNS)})
 """  # noqa: S608
+
+_QUOTA_KEYS = "unnest($1::varchar[], $2::varchar[], $3::timestamptz[])"
+
+# Create the quota counters if missing and lock them, in the order of the arrays (sorted
+# by the caller, after the customers); the counters as left by any transaction before.
+LOCK_QUOTAS = f"""
+INSERT INTO {QUOTA_USAGE} AS held (persona, period, period_start, used)
+SELECT persona, period, period_start, 0 FROM {_QUOTA_KEYS} AS k (persona, period, period_start)
+ON CONFLICT (persona, period, period_start) DO UPDATE SET used = held.used
+RETURNING persona, period, period_start, used
+"""  # noqa: S608
+
+QUOTAS = f"""
+SELECT persona, period, period_start, used FROM {QUOTA_USAGE}
+WHERE (persona, period, period_start) IN (SELECT * FROM {_QUOTA_KEYS})
+"""  # noqa: S608
+
+# Decisions recorded before, by id (an event delivered again); the invitation as JSON text.
+DECISIONS = f"""
+SELECT {", ".join(c if c != "invitation" else "invitation::text" for c in DECISION_COLUMNS)}
+FROM {DECISION} WHERE id = ANY($1::varchar[])
+"""  # noqa: S608

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy import service
+from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import Decision, DecisionRequest
 from services.actions.policy.repository import PolicyRepository
 from services.actions.policy.schemas import (
@@ -29,31 +30,37 @@ from shared.problems import ProblemError, field_error
 
 
 async def decide(
-    session: AsyncSession,
+    connection: Any,
     journey: JourneyMap | None,
     body: DecisionCreate,
     decided_by: str,
     record: bool,
 ) -> DecisionRead:
-    """:raises ProblemError: 503 before the journey map is known, 422 for a touchpoint
-    that is not in it."""
+    """Decide on ``connection`` (asyncpg; in a transaction to ``record``).
+
+    :raises ProblemError: 503 before the journey map is known, 422 for a touchpoint that
+        is not in it.
+    """
     known = _map_holding(journey, [body], lambda _: [])
     [request] = _requests([body], decided_by)
-    [decision] = await service.decide(session, known, [request], record=record)
+    repo = DecisionRepository.on_connection(connection)
+    [decision] = await service.decide(repo, known, [request], record=record)
     return DecisionRead(**_fields(decision, recorded=record))
 
 
 async def decide_batch(
-    session: AsyncSession, journey: JourneyMap | None, body: DecisionBatchCreate, decided_by: str
+    connection: Any, journey: JourneyMap | None, body: DecisionBatchCreate, decided_by: str
 ) -> DecisionBatchRead:
-    """Decide and record each decision in order.
+    """Decide and record each decision in order, on ``connection`` (asyncpg, in a
+    transaction).
 
     :raises ProblemError: 503 before the journey map is known, 422 naming each decision
         whose touchpoint is not in it (``decisions.<index>.touchpoint``); then nothing is
         decided.
     """
     known = _map_holding(journey, body.decisions, lambda index: ["decisions", index])
-    decisions = await service.decide(session, known, _requests(body.decisions, decided_by))
+    repo = DecisionRepository.on_connection(connection)
+    decisions = await service.decide(repo, known, _requests(body.decisions, decided_by))
     return DecisionBatchRead(
         results=[
             DecisionBatchItem(index=index, **_fields(decision, recorded=True))

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy import service
+from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import Decision, DecisionRequest
 from shared.events.schemas import Channel
 from tests.actions.policy.conftest import T0, Policy
@@ -33,7 +34,8 @@ async def transaction(policy: Policy) -> AsyncIterator[tuple[AsyncSession, int]]
 
 async def decide(policy: Policy, session: AsyncSession, customer: str, at: datetime) -> Decision:
     request = DecisionRequest(uuid.uuid4().hex, customer, policy.ids.other, Channel.WEB, at)
-    [decision] = await service.decide(session, policy.running.app.state.journey.current, [request])
+    repo = DecisionRepository.on_session(session)
+    [decision] = await service.decide(repo, policy.running.app.state.journey.current, [request])
     return decision
 
 
