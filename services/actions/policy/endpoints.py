@@ -85,9 +85,8 @@ async def decide(
 
 @router.post("/contact-policy/decide-batch", responses=NO_MAP)
 async def decide_batch(
-    body: DecisionBatchCreate, principal: Decider, connection: DecisionTransaction,
-    request: Request,
-) -> DecisionBatchRead:  # fmt: skip
+    body: DecisionBatchCreate, principal: Decider, connection: DecisionTransaction, request: Request
+) -> DecisionBatchRead:
     """Up to 500 decisions, taken in order in one transaction (a decision sees the ones
     before it: two for one customer are never both `allowed` within the interval) and
     recorded like `decide`'s; `results[i]` answers `decisions[i]`. A touchpoint not in the

@@ -1,4 +1,5 @@
-"""Every query of the contact policy."""
+"""The contact policy's queries outside a decision (those are in decisions.py): the ledger
+as listed, profiles and tasks as learnt from events."""
 
 from __future__ import annotations
 
