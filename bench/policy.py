@@ -1,4 +1,5 @@
-"""The contact policy over HTTP: decisions per second over many distinct customers.
+"""The contact policy over HTTP: decisions per second over many distinct customers, one
+per request (``decide``) and in batches (``decide-batch``).
 
 The mix: the retailer map's touchpoints (checkout sampled at 50 %, delivery at 30 %, the
 others at 100 %), customers mostly seen for the first time and some asked about again
@@ -10,30 +11,38 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 
 from bench.context import Bench
 from bench.heap import frozen_heap
 from bench.infra import Service
-from bench.processes import CpuMeter, cpu_groups
+from bench.processes import CpuMeter, MachineCpu, cpu_groups
 from bench.report import Row, Verdict, cpu_count, judge
 from bench.signals import JOURNEY_MAP, publish_journey_map
 
 GOAL = 2_000  # decisions/s
 CLIENTS = 32
 WARMUP = 1_000
-DECISIONS = 10_000
+DECISIONS = 6_000
+BATCH_CLIENTS = 4
+BATCH_SIZE = 100
+BATCH_WARMUP = 2_000
+BATCH_DECISIONS = 50_000
 REPEAT_SHARE = 0.2  # requests about a customer asked about before
 NIGHT_SHARE = 0.1  # requests dated inside quiet hours
 TIMEOUT_SECONDS = 10.0
 MAP_WAIT_SECONDS = 30.0
+DECIDE = "/v1/contact-policy/decide"
+DECIDE_BATCH = "/v1/contact-policy/decide-batch"
 
 
 @dataclass
@@ -42,13 +51,13 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
-def decision_bodies(run_id: str, stream: str, count: int) -> list[bytes]:
-    """``count`` requests of the mix, over customers of this run and stream."""
+def decisions(run_id: str, stream: str, count: int) -> list[dict[str, Any]]:
+    """``count`` decisions of the mix, over customers of this run and stream."""
     rng = random.Random(f"{run_id}-{stream}")
     touchpoints = [(t["id"], t["channels"][0]) for t in JOURNEY_MAP["touchpoints"]]
     week = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     seen: list[str] = []
-    bodies = []
+    found = []
     for i in range(count):
         if seen and rng.random() < REPEAT_SHARE:
             customer = rng.choice(seen)
@@ -59,18 +68,34 @@ def decision_bodies(run_id: str, stream: str, count: int) -> list[bytes]:
         # 08:00-19:00 UTC is daytime in Paris; 20:00-05:00 UTC is inside its quiet hours
         hour = rng.randrange(20, 29) % 24 if rng.random() < NIGHT_SHARE else rng.randrange(7, 19)
         at = week + timedelta(days=rng.randrange(7), hours=hour, seconds=rng.randrange(3600))
-        body = {"customer_id": customer, "touchpoint": touchpoint, "channel": channel,
-                "at": at.isoformat()}  # fmt: skip
-        bodies.append(json.dumps(body).encode())
-    return bodies
+        found.append({"customer_id": customer, "touchpoint": touchpoint, "channel": channel,
+                      "at": at.isoformat()})  # fmt: skip
+    return found
 
 
-async def _post(session: aiohttp.ClientSession, bodies: Iterator[bytes], out: Outcome) -> None:
+def decision_bodies(run_id: str, stream: str, count: int) -> list[bytes]:
+    """One ``decide`` request per decision."""
+    return [json.dumps(d).encode() for d in decisions(run_id, stream, count)]
+
+
+def batch_bodies(run_id: str, stream: str, count: int) -> list[bytes]:
+    """``decide-batch`` requests of :data:`BATCH_SIZE` decisions (a stream's repeats fall
+    in the same batch or a later one)."""
+    found = decisions(run_id, stream, count)
+    return [
+        json.dumps({"decisions": found[i : i + BATCH_SIZE]}).encode()
+        for i in range(0, len(found), BATCH_SIZE)
+    ]
+
+
+async def _post(
+    session: aiohttp.ClientSession, path: str, bodies: Iterator[bytes], out: Outcome
+) -> None:
     for body in bodies:
         try:
             async with (
                 asyncio.timeout(TIMEOUT_SECONDS),
-                session.post("/v1/contact-policy/decide", data=body) as response,
+                session.post(path, data=body) as response,
             ):
                 answer = await response.read()
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -79,15 +104,19 @@ async def _post(session: aiohttp.ClientSession, bodies: Iterator[bytes], out: Ou
         if response.status != 200:
             out.errors.append(f"HTTP {response.status}: {answer[:200].decode(errors='replace')}")
             continue
-        out.reasons[json.loads(answer)["reason"]] += 1
+        decided = json.loads(answer)
+        for result in decided["results"] if path == DECIDE_BATCH else [decided]:
+            out.reasons[result["reason"]] += 1
 
 
-async def post_all(service: Service, bodies: Sequence[bytes]) -> tuple[Outcome, float]:
+async def post_all(
+    service: Service, path: str, bodies: Sequence[bytes], clients: int
+) -> tuple[Outcome, float]:
     outcome = Outcome()
     shared = iter(bodies)
-    async with service.session(connections=CLIENTS) as session:
+    async with service.session(connections=clients) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(_post(session, shared, outcome) for _ in range(CLIENTS)))
+        await asyncio.gather(*(_post(session, path, shared, outcome) for _ in range(clients)))
     return outcome, time.perf_counter() - started
 
 
@@ -104,34 +133,83 @@ async def _wait_for_map(service: Service) -> None:
     raise RuntimeError(f"actions did not get the journey map in {MAP_WAIT_SECONDS:.0f} s")
 
 
+@dataclass(frozen=True)
+class Run:
+    """One timed run: the decisions' outcome, their rate, CPU in cores per process group,
+    and how busy the whole machine was (cores, whoever used them)."""
+
+    outcome: Outcome
+    rate: float
+    cpu: dict[str, float]
+    machine: float
+
+
 async def policy_decisions(bench: Bench) -> list[Row]:
     await publish_journey_map(bench.settings)
     actions = await bench.service("actions")
     await _wait_for_map(actions)
-    warmup = decision_bodies(bench.run_id, "warmup", WARMUP)
-    bodies = decision_bodies(bench.run_id, "timed", DECISIONS)
-    await post_all(actions, warmup)
+    single = await _timed(
+        bench, actions, DECIDE, CLIENTS,
+        decision_bodies(bench.run_id, "warmup", WARMUP),
+        decision_bodies(bench.run_id, "timed", DECISIONS),
+    )  # fmt: skip
+    batched = await _timed(
+        bench, actions, DECIDE_BATCH, BATCH_CLIENTS,
+        batch_bodies(bench.run_id, "batch-warmup", BATCH_WARMUP),
+        batch_bodies(bench.run_id, "batch-timed", BATCH_DECISIONS),
+    )  # fmt: skip
+    return [
+        *_rows("decide", f"{CLIENTS} clients, distinct customers", single),
+        *_rows("decide-batch", f"{BATCH_CLIENTS} clients × {BATCH_SIZE}-decision batches",
+               batched),
+    ]  # fmt: skip
+
+
+async def _timed(
+    bench: Bench,
+    actions: Service,
+    path: str,
+    clients: int,
+    warmup: Sequence[bytes],
+    bodies: Sequence[bytes],
+) -> Run:
+    await post_all(actions, path, warmup, clients)
     meter = CpuMeter(cpu_groups(actions.pid, bench.database.data_dir, "actions"))
+    machine = MachineCpu()
+    load = os.getloadavg()[0]
     with frozen_heap():
         meter.start()
-        outcome, elapsed = await post_all(actions, bodies)
-        cpu = meter.stop()
+        machine.start()
+        outcome, elapsed = await post_all(actions, path, bodies, clients)
+        cpu, busy = meter.stop(), machine.stop()
     rate = sum(outcome.reasons.values()) / elapsed
     mix = ", ".join(f"{reason} {n:,}" for reason, n in outcome.reasons.most_common())
-    print(f"  {len(bodies):,} decisions in {elapsed:.2f} s: {rate:,.0f}/s; {mix}; "
-          f"{len(outcome.errors)} errors")  # fmt: skip
+    print(f"  {path}: {sum(outcome.reasons.values()):,} decisions in {elapsed:.2f} s: "
+          f"{rate:,.0f}/s; {mix}; {len(outcome.errors)} errors; load average {load:.1f} "
+          f"before, machine busy {busy:.2f} of {cpu_count()} cores")  # fmt: skip
     for error, count in Counter(outcome.errors).most_common(5):
         print(f"  error x{count}: {error}")
-    return _rows(rate, outcome, cpu)
+    return Run(outcome, rate, cpu, busy)
 
 
-def _rows(rate: float, outcome: Outcome, cpu: dict[str, float]) -> list[Row]:
+def _rows(endpoint: str, load: str, run: Run) -> list[Row]:
+    outcome, rate = run.outcome, run.rate
     total = sum(outcome.reasons.values())
     allowed = outcome.reasons["allowed"] / total if total else 0.0
-    measure = f"contact policy decide, decisions/s ({CLIENTS} clients, distinct customers)"
     value = f"{rate:,.0f}/s ({len(outcome.errors)} errors, {allowed:.0%} allowed)"
-    usage = ", ".join(f"{name} {cores:.2f}" for name, cores in cpu.items())
+    # cores / (decisions/s) = CPU seconds per decision
+    per_decision = ", ".join(
+        f"{name} {cores / rate * 1e3:.2f}" for name, cores in run.cpu.items() if rate
+    )
+    ours = sum(run.cpu.values())
+    usage = (
+        ", ".join(f"{name} {cores:.2f}" for name, cores in run.cpu.items())
+        + f"; whole machine {run.machine:.2f} (others {max(run.machine - ours, 0):.2f})"
+    )
+    ok = rate >= GOAL and not outcome.errors
     return [
-        Row(measure, value, f"≥ {GOAL:,}/s, no errors", judge(rate >= GOAL and not outcome.errors)),
-        Row(f"CPU cores used during decide (of {cpu_count()})", usage, "—", Verdict.INFO),
-    ]
+        Row(f"contact policy {endpoint}, decisions/s ({load})", value,
+            f"≥ {GOAL:,}/s, no errors", judge(ok)),
+        Row(f"{endpoint}: CPU ms per decision", per_decision, "—", Verdict.INFO),
+        Row(f"{endpoint}: CPU cores used (of {cpu_count()})", usage, "—", Verdict.INFO),
+    ]  # fmt: skip

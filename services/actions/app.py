@@ -71,7 +71,10 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             policy_endpoints.router,
             privacy_endpoints.router,
         ),
-        body_limits={journey_map_router.prefix: settings.journey_map_max_bytes},
+        body_limits={
+            journey_map_router.prefix: settings.journey_map_max_bytes,
+            **policy_endpoints.BODY_LIMITS,
+        },
     )
 
 

@@ -25,7 +25,9 @@ from shared.db.migrations import upgrade
 from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
 
-DEV_SCOPES = ["events:write", "ops:*", "tasks:*", "policy:*", "backlog:*", "privacy:*", "metrics:read"]
+DEV_SCOPES = [
+    "events:write", "ops:*", "tasks:*", "policy:*", "backlog:*", "privacy:*", "metrics:read",
+]  # fmt: skip
 
 
 class Stack:

@@ -7,6 +7,7 @@ after it (same customer, same persona quota), exactly as if each had its own tra
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -166,20 +167,23 @@ def decision_row(decision: Decision) -> dict[str, Any]:
         "next_allowed_at": verdict.next_allowed_at, "origin": request.origin.value,
         "source_event_id": request.source_event_id, "task_id": request.task_id,
         "persona": decision.persona, "decided_by": request.decided_by,
-        "invitation": invitation.model_dump(mode="json") if invitation else None,
+        "invitation": invitation.model_dump_json() if invitation else None,
     }  # fmt: skip
 
 
-def decision_from_row(row: Any) -> Decision:
+def decision_from_row(row: Mapping[str, Any]) -> Decision:
     """A decision taken before (its event delivered again): the same answer, the same
-    invitation."""
+    invitation (``row["invitation"]`` as JSON text)."""
     request = DecisionRequest(
-        decision_id=row.id, customer_id=row.customer_id, touchpoint=row.touchpoint,
-        channel=Channel(row.channel), at=row.at, origin=Origin(row.origin),
-        decided_by=row.decided_by, source_event_id=row.source_event_id, task_id=row.task_id,
+        decision_id=row["id"], customer_id=row["customer_id"], touchpoint=row["touchpoint"],
+        channel=Channel(row["channel"]), at=row["at"], origin=Origin(row["origin"]),
+        decided_by=row["decided_by"], source_event_id=row["source_event_id"],
+        task_id=row["task_id"],
     )  # fmt: skip
-    verdict = Verdict(row.allowed, Reason(row.reason), row.next_allowed_at)
+    verdict = Verdict(row["allowed"], Reason(row["reason"]), row["next_allowed_at"])
     invitation = (
-        SurveyInvitationRequested.model_validate(row.invitation) if row.invitation else None
+        SurveyInvitationRequested.model_validate_json(row["invitation"])
+        if row["invitation"]
+        else None
     )
-    return Decision(request, verdict, row.persona, None, invitation)
+    return Decision(request, verdict, row["persona"], None, invitation)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy import service
+from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import DecisionRequest, Origin
 from services.actions.policy.repository import PolicyRepository
 from shared.events.actions import (
@@ -32,11 +33,15 @@ from shared.journey import JourneyMap, Touchpoint
 
 
 async def apply_profiles(session: AsyncSession, profiles: Sequence[CustomerProfileUpdated]) -> None:
+    """Keep each customer's newest profile. Rows are written sorted by customer (each
+    customer's in the order received), the order decisions lock them in: a batch of
+    profiles and a batch of decisions never wait on each other in a cycle."""
+    ordered = sorted(profiles, key=lambda p: p.customer_id)
     rows = [
         {"customer_id": p.customer_id, "persona": p.persona, "value_tier": p.value_tier,
          "locale": p.locale, "timezone": p.timezone, "survey_opt_out": p.survey_opt_out,
          "profile_updated_at": p.updated_at}
-        for p in profiles
+        for p in ordered
     ]  # fmt: skip
     if rows:
         # In customer order, as decisions lock customers: no two transactions wait in a cycle.
@@ -84,7 +89,7 @@ async def _invitations(
 ) -> list[SurveyInvitationRequested]:
     if not requests:
         return []
-    decisions = await service.decide(session, journey, requests)
+    decisions = await service.decide(DecisionRepository.on_session(session), journey, requests)
     return [d.invitation for d in decisions if d.invitation is not None]
 
 

@@ -20,7 +20,9 @@ async def started(
     app: FastAPI, settings: PolicySettings, resources: Resources, journey: JourneyMapHolder
 ) -> AsyncIterator[list[ConsumerSpec]]:
     """Yield the policy's consumers: profiles, tasks (and recovery surveys), invitations
-    at moments of truth. The endpoints read the map from ``app.state.journey``."""
+    at moments of truth. The endpoints read the map from ``app.state.journey`` and take
+    their connections from ``app.state.policy_engine``."""
+    app.state.policy_engine = resources.engine
     handlers = PolicyHandlers(settings, journey)
     batch = settings.policy_consumer_batch
     yield [

@@ -37,6 +37,25 @@ class DecisionRead(BaseModel):
     at: datetime
 
 
+MAX_BATCH = 500
+
+
+class DecisionBatchCreate(BaseModel):
+    """Decisions taken in order, in one transaction: a decision sees those before it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: list[DecisionCreate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class DecisionBatchItem(DecisionRead):
+    index: int = Field(description="The decision's position in the request.")
+
+
+class DecisionBatchRead(BaseModel):
+    results: list[DecisionBatchItem] = Field(description="One per decision asked, in order.")
+
+
 class SolicitationRead(DecisionRead):
     """One entry of the ledger: a decision, allowed (a solicitation) or suppressed."""
 

@@ -12,8 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import (
     CustomerView,
     Decision,
@@ -24,12 +23,11 @@ from services.actions.policy.evaluation import (
     decision_from_row,
     decision_row,
 )
-from services.actions.policy.repository import PolicyRepository
 from shared.journey import JourneyMap, TouchpointSurvey
 
 
 async def decide(
-    session: AsyncSession,
+    repo: DecisionRepository,
     journey: JourneyMap,
     requests: Sequence[DecisionRequest],
     *,
@@ -41,7 +39,6 @@ async def decide(
     A request whose decision id is already in the ledger (an event delivered again) gets
     that decision back, unchanged. Every request's touchpoint must be in ``journey``.
     """
-    repo = PolicyRepository(session)
     known = await _known(repo, requests) if record else {}
     fresh = _first_of_each(requests, known)
     decided: dict[str, Decision] = {}
@@ -51,20 +48,18 @@ async def decide(
         await _load_quotas(repo, state, fresh, surveys, lock=record)
         decided = {r.decision_id: state.decide(r, surveys[r.decision_id]) for r in fresh}
         if record:
-            await repo.add_decisions([decision_row(d) for d in decided.values()])
-            if state.used:
-                await repo.add_usage(state.used)
+            await repo.record([decision_row(d) for d in decided.values()], state.used)
     return [known.get(r.decision_id) or decided[r.decision_id] for r in requests]
 
 
 async def _known(
-    repo: PolicyRepository, requests: Sequence[DecisionRequest]
+    repo: DecisionRepository, requests: Sequence[DecisionRequest]
 ) -> dict[str, Decision]:
     # Decisions asked over the API have fresh ids: only those derived from events can repeat.
     replayable = {r.decision_id for r in requests if r.origin is not Origin.API}
     if not replayable:
         return {}
-    return {row.id: decision_from_row(row) for row in await repo.decisions(replayable)}
+    return {row["id"]: decision_from_row(row) for row in await repo.decisions(list(replayable))}
 
 
 def _first_of_each(
@@ -86,35 +81,34 @@ def _survey(journey: JourneyMap, touchpoint: str) -> TouchpointSurvey:
 
 
 async def _load(
-    repo: PolicyRepository, journey: JourneyMap, requests: Sequence[DecisionRequest], lock: bool
+    repo: DecisionRepository, journey: JourneyMap, requests: Sequence[DecisionRequest], lock: bool
 ) -> PolicyState:
     policy = journey.contact_policy
     customer_ids = sorted({r.customer_id for r in requests})
-    profiles = await (repo.lock_customers(customer_ids) if lock else repo.customers(customer_ids))
     # Solicitations that can clash with a request: within the widest spacing around it.
     widest = timedelta(
         days=max(policy.survey_interval_days,
                  *(_survey(journey, r.touchpoint).cooldown_days for r in requests))
     )  # fmt: skip
+    after, before = min(r.at for r in requests) - widest, max(r.at for r in requests) + widest
+    read = repo.lock_customers if lock else repo.customers
+    customers: dict[str, CustomerView] = {}
     surveyed: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     open_tasks: dict[str, set[str]] = defaultdict(set)
-    after, before = min(r.at for r in requests) - widest, max(r.at for r in requests) + widest
-    for row in await repo.history(customer_ids, after, before):
-        if row.kind == "task":
-            open_tasks[row.customer_id].add(row.key)
+    for kind, customer_id, key, at, persona, locale, zone, opt_out in await read(
+        customer_ids, after, before
+    ):
+        if kind == "customer":
+            customers[customer_id] = CustomerView(customer_id, persona, locale, zone, bool(opt_out))
+        elif kind == "survey":
+            surveyed[customer_id].append((at, key))
         else:
-            surveyed[row.customer_id].append((row.at, row.key))
-    customers = {
-        row.customer_id: CustomerView(
-            row.customer_id, row.persona, row.locale, row.timezone, bool(row.survey_opt_out)
-        )
-        for row in profiles
-    }
+            open_tasks[customer_id].add(key)
     return PolicyState(policy, customers, dict(surveyed), dict(open_tasks))
 
 
 async def _load_quotas(
-    repo: PolicyRepository,
+    repo: DecisionRepository,
     state: PolicyState,
     requests: Sequence[DecisionRequest],
     surveys: dict[str, TouchpointSurvey],
@@ -133,5 +127,4 @@ async def _load_quotas(
     if not keys:
         return
     ordered = sorted(keys)
-    rows = await (repo.lock_quotas(ordered) if lock else repo.quotas(ordered))
-    state.usage = {(row.persona, row.period, row.period_start): row.used for row in rows}
+    state.usage = await (repo.lock_quotas(ordered) if lock else repo.quotas(ordered))

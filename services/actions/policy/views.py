@@ -1,18 +1,25 @@
-"""The contact policy as the API offers it: one decision, a simulation, the ledger."""
+"""The contact policy as the API offers it: one decision or a batch, a simulation, the
+ledger."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy import service
+from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import Decision, DecisionRequest
 from services.actions.policy.repository import PolicyRepository
 from services.actions.policy.schemas import (
+    DecisionBatchCreate,
+    DecisionBatchItem,
+    DecisionBatchRead,
     DecisionCreate,
     DecisionRead,
     SolicitationPage,
@@ -23,35 +30,84 @@ from shared.problems import ProblemError, field_error
 
 
 async def decide(
-    session: AsyncSession,
+    connection: Any,
     journey: JourneyMap | None,
     body: DecisionCreate,
     decided_by: str,
     record: bool,
 ) -> DecisionRead:
-    """:raises ProblemError: 503 before the journey map is known, 422 for a touchpoint
-    that is not in it."""
+    """Decide on ``connection`` (asyncpg; in a transaction to ``record``).
+
+    :raises ProblemError: 503 before the journey map is known, 422 for a touchpoint that
+        is not in it.
+    """
+    known = _map_holding(journey, [body], lambda _: [])
+    [request] = _requests([body], decided_by)
+    repo = DecisionRepository.on_connection(connection)
+    [decision] = await service.decide(repo, known, [request], record=record)
+    return DecisionRead(**_fields(decision, recorded=record))
+
+
+async def decide_batch(
+    connection: Any, journey: JourneyMap | None, body: DecisionBatchCreate, decided_by: str
+) -> DecisionBatchRead:
+    """Decide and record each decision in order, on ``connection`` (asyncpg, in a
+    transaction).
+
+    :raises ProblemError: 503 before the journey map is known, 422 naming each decision
+        whose touchpoint is not in it (``decisions.<index>.touchpoint``); then nothing is
+        decided.
+    """
+    known = _map_holding(journey, body.decisions, lambda index: ["decisions", index])
+    repo = DecisionRepository.on_connection(connection)
+    decisions = await service.decide(repo, known, _requests(body.decisions, decided_by))
+    return DecisionBatchRead(
+        results=[
+            DecisionBatchItem(index=index, **_fields(decision, recorded=True))
+            for index, decision in enumerate(decisions)
+        ]
+    )
+
+
+def _map_holding(
+    journey: JourneyMap | None,
+    bodies: Sequence[DecisionCreate],
+    location: Callable[[int], list[str | int]],
+) -> JourneyMap:
+    """``journey``, known and holding every touchpoint asked; else the ProblemError, each
+    unknown touchpoint named at ``location(index)``."""
     if journey is None:
         raise ProblemError(503, "Journey map not loaded", "no journey map received yet")
-    if journey.touchpoint(body.touchpoint) is None:
-        error = field_error(["touchpoint"], f"unknown touchpoint {body.touchpoint!r}")
-        raise ProblemError(422, "Request is invalid", "1 invalid field(s)", [error])
-    request = DecisionRequest(
+    errors = [
+        field_error([*location(index), "touchpoint"], f"unknown touchpoint {body.touchpoint!r}")
+        for index, body in enumerate(bodies)
+        if journey.touchpoint(body.touchpoint) is None
+    ]
+    if errors:
+        raise ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
+    return journey
+
+
+def _requests(bodies: Sequence[DecisionCreate], decided_by: str) -> list[DecisionRequest]:
+    now = datetime.now(UTC)
+    return [_request(body, now, decided_by) for body in bodies]
+
+
+def _request(body: DecisionCreate, now: datetime, decided_by: str) -> DecisionRequest:
+    return DecisionRequest(
         decision_id=uuid.uuid4().hex, customer_id=body.customer_id, touchpoint=body.touchpoint,
-        channel=body.channel, at=body.at or datetime.now(UTC), decided_by=decided_by,
+        channel=body.channel, at=body.at or now, decided_by=decided_by,
     )  # fmt: skip
-    [decision] = await service.decide(session, journey, [request], record=record)
-    return _read(decision, recorded=record)
 
 
-def _read(decision: Decision, recorded: bool) -> DecisionRead:
+def _fields(decision: Decision, recorded: bool) -> dict[str, Any]:
     request, verdict = decision.request, decision.verdict
-    return DecisionRead(
-        decision_id=request.decision_id if recorded else None, allowed=verdict.allowed,
-        reason=verdict.reason, next_allowed_at=verdict.next_allowed_at,
-        customer_id=request.customer_id, touchpoint=request.touchpoint,
-        channel=request.channel, at=request.at,
-    )  # fmt: skip
+    return {
+        "decision_id": request.decision_id if recorded else None, "allowed": verdict.allowed,
+        "reason": verdict.reason, "next_allowed_at": verdict.next_allowed_at,
+        "customer_id": request.customer_id, "touchpoint": request.touchpoint,
+        "channel": request.channel, "at": request.at,
+    }  # fmt: skip
 
 
 async def ledger(
