@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -107,8 +108,28 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if _unstorable_text(exc):
+        detail = "a text contains a character that cannot be stored (such as NUL, \\u0000)"
+        return problem_response(request, ProblemError(422, "Request is invalid", detail))
     log.exception("unhandled error", path=request.url.path)
     return problem_response(request, ProblemError(500, "Internal error"))
+
+
+_UNSTORABLE = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+
+
+def _unstorable_text(exc: BaseException) -> bool:
+    """PostgreSQL refused a text or JSON value sent by the client (a NUL character): the
+    client's mistake, whichever parameter carried it, and nothing was stored."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, _UNSTORABLE) or isinstance(getattr(seen, "orig", None), _UNSTORABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def install_problem_handlers(app: FastAPI) -> None:

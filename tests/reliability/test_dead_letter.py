@@ -3,7 +3,8 @@ wrong schema, and a huge message each go to ``cx.deadletter`` with the reason, a
 consumer goes on with the next valid event.
 
 Consumers (as processes): scoring's ``experience`` (interactions, survey responses,
-customers), alerts' ``rules`` (moments) and ``webhooks`` (alerts, task events).
+customers), alerts' ``rules`` (moments), ``webhooks`` (alerts, task events) and
+``alert-closing`` (task events).
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ async def test_bad_messages_are_dead_lettered_and_every_consumer_goes_on(
     parked = await dead_letters(stack)
     expected = {(consumer, event.topic.name, kind) for consumer, _, event in cases
                 for kind in KINDS}  # fmt: skip
+    # alerts also closes alerts from task events: that consumer parks them too
+    expected |= {("alert-closing", "cx.task-events", kind) for kind in KINDS}
     assert set(parked) == expected
     for (_, topic, kind), headers in parked.items():
         assert headers["dlq_reason"].startswith(REASONS[kind]), (topic, kind, headers)
