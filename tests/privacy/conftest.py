@@ -78,7 +78,10 @@ async def pipeline(infra: Infra, keys: Keys) -> AsyncIterator[Pipeline]:
     alerts = create_alerts(
         settings_for(infra, keys, AlertsSettings, webhook_allow_private_networks=True, **common)
     )
-    actions = create_actions(settings_for(infra, keys, ActionsSettings, **common))
+    # long enough for the three confirmations on a loaded machine: the 200 path is asserted
+    actions = create_actions(
+        settings_for(infra, keys, ActionsSettings, privacy_erasure_wait_seconds=60, **common)
+    )
     producer = create_producer(settings_for(infra, keys, ScoringSettings))
     await producer.start()
     publisher = EventPublisher(producer, "/tests", timeout=10)
