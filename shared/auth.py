@@ -44,6 +44,12 @@ class KeyRing:
 
 def require(scope: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits a request whose API key holds ``scope``."""
+    return require_any(scope)
+
+
+def require_any(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that admits a request whose API key holds one of ``scopes``
+    (e.g. a part's own scope or the matching ``ops:`` one)."""
 
     async def dependency(request: Request) -> Principal:
         credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
@@ -57,8 +63,8 @@ def require(scope: str) -> Callable[[Request], Awaitable[Principal]]:
                 401, "Unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"}
             )
         principal = Principal(key.name, key.scopes, key.department)
-        if not principal.has(scope):
-            raise ProblemError(403, "Forbidden", f"this key lacks the scope {scope}")
+        if not any(principal.has(scope) for scope in scopes):
+            raise ProblemError(403, "Forbidden", f"this key lacks the scope {' or '.join(scopes)}")
         return principal
 
     return dependency

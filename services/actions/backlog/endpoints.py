@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AwareDatetime
@@ -18,27 +17,11 @@ from services.actions.backlog.schemas import (
     RootCauseFilter,
     RootCauseReport,
 )
-from shared.auth import Principal, require
+from shared.auth import Principal, require_any
 from shared.http import ReadSession, WriteSession
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, ProblemError
+from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["committee backlog"], responses=PROBLEM_RESPONSES)
-
-
-def require_any(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency that admits a request whose API key holds one of ``scopes``."""
-    checks = [require(scope) for scope in scopes]
-
-    async def dependency(request: Request) -> Principal:
-        for check in checks:
-            try:
-                return await check(request)
-            except ProblemError as exc:
-                if exc.status != 403:
-                    raise
-        raise ProblemError(403, "Forbidden", f"this key lacks the scope {' or '.join(scopes)}")
-
-    return dependency
 
 
 Reader = Annotated[Principal, Depends(require_any("ops:read", "backlog:read"))]
@@ -46,11 +29,7 @@ Writer = Annotated[Principal, Depends(require_any("ops:write", "backlog:write"))
 ItemId = Annotated[str, Path(min_length=1, max_length=32)]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
-
-
-@router.get("/backlog", responses={400: _problem("A cursor not returned by this endpoint")})
+@router.get("/backlog", responses={400: problem_doc("A cursor not returned by this endpoint")})
 async def list_backlog(
     _: Reader, session: ReadSession, request: Request, filters: Annotated[BacklogFilter, Query()]
 ) -> BacklogPage:
@@ -70,7 +49,7 @@ async def list_quick_wins(
     return await service.quick_wins(session, state.settings, state.journey.current, filters)
 
 
-@router.get("/backlog/{item_id}", responses={404: _problem("No such item")})
+@router.get("/backlog/{item_id}", responses={404: problem_doc("No such item")})
 async def get_backlog_item(
     _: Reader,
     session: ReadSession,
@@ -83,7 +62,7 @@ async def get_backlog_item(
     return await service.get_item(session, state.settings, state.journey.current, item_id, as_of)
 
 
-@router.patch("/backlog/{item_id}", responses={404: _problem("No such item")})
+@router.patch("/backlog/{item_id}", responses={404: problem_doc("No such item")})
 async def update_backlog_item(
     principal: Writer,
     session: WriteSession,

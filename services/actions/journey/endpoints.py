@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,15 +13,11 @@ from shared.auth import Principal, require
 from shared.db.session import unit_of_work
 from shared.http import ReadSession
 from shared.journey import JourneyMap
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, ProblemError
+from shared.problems import PROBLEM_RESPONSES, ProblemError, problem_doc
 
 router = APIRouter(prefix="/v1/journey-map", tags=["journey map"])
 Reader = Annotated[Principal, Depends(require("ops:read"))]
 Writer = Annotated[Principal, Depends(require("ops:write"))]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
 
 
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -74,9 +70,9 @@ PUT_BODY = {
     responses={
         **PROBLEM_RESPONSES,
         200: {"model": JourneyMapVersionRead, "description": "Same as the current map: kept"},
-        400: _problem("The body is not JSON or YAML"),
-        415: _problem("Neither JSON nor YAML"),
-        503: _problem("Stored, but the broker did not acknowledge its publication"),
+        400: problem_doc("The body is not JSON or YAML"),
+        415: problem_doc("Neither JSON nor YAML"),
+        503: problem_doc("Stored, but the broker did not acknowledge its publication"),
     },
 )
 async def put_journey_map(
@@ -94,7 +90,7 @@ async def put_journey_map(
     return service.to_read(saved.version)
 
 
-@router.get("", responses={**PROBLEM_RESPONSES, 404: _problem("No such version")})
+@router.get("", responses={**PROBLEM_RESPONSES, 404: problem_doc("No such version")})
 async def get_journey_map(
     _: Reader,
     session: ReadSession,

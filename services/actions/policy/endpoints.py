@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -14,32 +14,13 @@ from services.actions.policy.schemas import (
     DecisionRead,
     SolicitationPage,
 )
-from shared.auth import Principal, require
+from shared.auth import Principal, require_any
 from shared.http import ReadSession
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, ProblemError
+from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["contact policy"], responses=PROBLEM_RESPONSES)
 # A full batch of long ids is ~150 kB; the services' default body limit is 64 kB.
 BODY_LIMITS = {"/v1/contact-policy/decide-batch": MAX_BATCH * 512}
-
-
-def require_either(scope: str, alternative: str) -> Callable[[Request], Awaitable[Principal]]:
-    """A key holding ``scope`` or ``alternative`` (ops keys may act on the policy too)."""
-    first, second = require(scope), require(alternative)
-
-    async def dependency(request: Request) -> Principal:
-        try:
-            return await first(request)
-        except ProblemError as exc:
-            if exc.status != 403:
-                raise
-        try:
-            return await second(request)
-        except ProblemError as exc:
-            exc.detail = f"this key lacks the scope {scope} (or {alternative})"
-            raise
-
-    return dependency
 
 
 async def decision_transaction(request: Request) -> AsyncIterator[Any]:
@@ -62,15 +43,11 @@ async def read_connection(request: Request) -> AsyncIterator[Any]:
 
 DecisionTransaction = Annotated[Any, Depends(decision_transaction, scope="function")]
 ReadConnection = Annotated[Any, Depends(read_connection)]
-Decider = Annotated[Principal, Depends(require_either("policy:write", "ops:write"))]
-Viewer = Annotated[Principal, Depends(require_either("policy:read", "ops:read"))]
+Decider = Annotated[Principal, Depends(require_any("policy:write", "ops:write"))]
+Viewer = Annotated[Principal, Depends(require_any("policy:read", "ops:read"))]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
-
-
-NO_MAP: dict[int | str, dict[str, Any]] = {503: _problem("No journey map received yet")}
+NO_MAP: dict[int | str, dict[str, Any]] = {503: problem_doc("No journey map received yet")}
 
 
 @router.post("/contact-policy/decide", responses=NO_MAP)
@@ -106,7 +83,7 @@ async def simulate(
 
 @router.get(
     "/customers/{customer_id}/solicitations",
-    responses={400: _problem("A cursor not returned by this endpoint")},
+    responses={400: problem_doc("A cursor not returned by this endpoint")},
 )
 async def list_solicitations(
     _: Viewer,

@@ -3,26 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from services.actions.privacy import requests
 from services.actions.privacy.schemas import ErasureRead, ErasureStatus
-from services.actions.tasks.access import require_any
-from shared.auth import Principal, require
+from shared.auth import Principal, require, require_any
 from shared.events.schemas import Identifier
 from shared.http import ReadSession
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["privacy"], responses=PROBLEM_RESPONSES)
 Eraser = Annotated[Principal, Depends(require("privacy:write"))]
 Viewer = Annotated[Principal, Depends(require_any("privacy:read", "privacy:write"))]
 CustomerId = Annotated[Identifier, Path()]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
 
 
 @router.delete(
@@ -52,7 +47,7 @@ async def erase_customer(
     "/erasures/{erasure_id}",
     response_model=ErasureRead,
     summary="An erasure's receipt, as the services confirm",
-    responses={404: _problem("No such erasure")},
+    responses={404: problem_doc("No such erasure")},
 )
 async def get_erasure(
     erasure_id: Annotated[str, Path(min_length=1, max_length=64)],

@@ -3,31 +3,13 @@ department sees and changes that department's tasks only."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from services.actions.tasks.models import Task
-from shared.auth import Principal, require
+from shared.auth import Principal, require_any
 from shared.problems import ProblemError
-
-
-def require_any(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency that admits a key holding any of ``scopes``."""
-    checks = [require(scope) for scope in scopes]
-
-    async def dependency(request: Request) -> Principal:
-        for check in checks:
-            try:
-                return await check(request)
-            except ProblemError as exc:
-                if exc.status != 403:
-                    raise
-        raise ProblemError(403, "Forbidden", f"this key lacks the scope {' or '.join(scopes)}")
-
-    return dependency
-
 
 Reader = Annotated[Principal, Depends(require_any("tasks:read", "ops:read"))]
 Writer = Annotated[Principal, Depends(require_any("tasks:write", "ops:write"))]

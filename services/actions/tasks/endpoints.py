@@ -19,14 +19,10 @@ from services.actions.tasks.schemas import (
 )
 from services.actions.tasks.service import TaskContext
 from shared.http import ReadSession, WriteSession
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["tasks"], responses=PROBLEM_RESPONSES)
 TaskId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
 
 
 def task_context(request: Request) -> TaskContext:
@@ -36,11 +32,11 @@ def task_context(request: Request) -> TaskContext:
 
 Context = Annotated[TaskContext, Depends(task_context)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _problem("No such task (or one of another department)")
+    404: problem_doc("No such task (or one of another department)")
 }
 
 
-@router.get("/tasks", responses={400: _problem("A cursor not returned by this endpoint")})
+@router.get("/tasks", responses={400: problem_doc("A cursor not returned by this endpoint")})
 async def list_tasks(
     principal: Reader, session: ReadSession, ctx: Context, filters: Annotated[TaskFilter, Query()]
 ) -> TaskPage:
@@ -61,7 +57,7 @@ async def get_task(
 
 @router.patch(
     "/tasks/{task_id}",
-    responses={**NOT_FOUND, 409: _problem("A transition the lifecycle refuses")},
+    responses={**NOT_FOUND, 409: problem_doc("A transition the lifecycle refuses")},
 )
 async def update_task(
     principal: Writer, session: WriteSession, ctx: Context, task_id: TaskId, body: TaskUpdate

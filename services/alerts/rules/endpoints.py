@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -9,18 +9,14 @@ from services.alerts.rules.rulebook import RulesDocument
 from services.alerts.rules.schemas import AlertDetail, AlertFilter, AlertPage, AlertRulesRead
 from shared.auth import Principal, require
 from shared.http import ReadSession, WriteSession
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["rules"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[Principal, Depends(require("ops:read"))]
 Writer = Annotated[Principal, Depends(require("ops:write"))]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
-
-
-@router.get("/alerts", responses={400: _problem("A cursor not returned by this endpoint")})
+@router.get("/alerts", responses={400: problem_doc("A cursor not returned by this endpoint")})
 async def list_alerts(
     principal: Reader, session: ReadSession, filters: Annotated[AlertFilter, Query()]
 ) -> AlertPage:
@@ -31,7 +27,7 @@ async def list_alerts(
     return await views.list_alerts(session, principal, filters)
 
 
-@router.get("/alerts/{alert_id}", responses={404: _problem("No such alert")})
+@router.get("/alerts/{alert_id}", responses={404: problem_doc("No such alert")})
 async def get_alert(
     principal: Reader,
     session: ReadSession,

@@ -23,7 +23,7 @@ from services.alerts.webhooks.schemas import (
 from shared.auth import Principal, require
 from shared.db.session import unit_of_work
 from shared.http import ReadSession
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[Principal, Depends(require("ops:read"))]
@@ -31,15 +31,11 @@ Writer = Annotated[Principal, Depends(require("ops:write"))]
 Status = Literal["pending", "succeeded", "failed", "cancelled"]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
-
-
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {
-    404: _problem("No such endpoint or delivery, or not of the key's department")
+    404: problem_doc("No such endpoint or delivery, or not of the key's department")
 }
-CONFLICT: Responses = {409: _problem("Already pending, or its endpoint is disabled")}
+CONFLICT: Responses = {409: problem_doc("Already pending, or its endpoint is disabled")}
 
 
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -52,7 +48,7 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 
-@router.post("/webhooks", status_code=201, responses={403: _problem("Another department")})
+@router.post("/webhooks", status_code=201, responses={403: problem_doc("Another department")})
 async def create_webhook(
     body: EndpointCreate,
     principal: Writer,
@@ -82,7 +78,7 @@ async def get_webhook(
 
 
 @router.patch(
-    "/webhooks/{endpoint_id}", responses={**NOT_FOUND, 403: _problem("Another department")}
+    "/webhooks/{endpoint_id}", responses={**NOT_FOUND, 403: problem_doc("Another department")}
 )
 async def update_webhook(
     endpoint_id: uuid.UUID,
