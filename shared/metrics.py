@@ -9,7 +9,6 @@ task id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from typing import TypeVar
 
 import structlog
 from prometheus_client import Counter, Gauge, Histogram
+
+from shared.background import repeating
 
 log = structlog.get_logger(__name__)
 
@@ -115,16 +116,9 @@ async def sampling(gauges: Sequence[SampledGauge], every: float) -> AsyncIterato
     ``every`` seconds.
     """
 
-    async def keep_sampling() -> None:
-        while True:
-            for gauge in gauges:
-                await gauge.refresh(within=every)
-            await asyncio.sleep(every)
+    async def sample_all() -> None:
+        for gauge in gauges:
+            await gauge.refresh(within=every)
 
-    task = asyncio.create_task(keep_sampling())
-    try:
+    async with repeating(sample_all, every, what="gauge sampling"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

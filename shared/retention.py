@@ -7,15 +7,16 @@ and the service's consumers keep running beside it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import ColumnElement, Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.background import repeating
 
 log = structlog.get_logger(__name__)
 
@@ -79,24 +80,14 @@ class Retention:
                     break
         return deleted
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Purge in the background every interval while the context lasts."""
-        task = asyncio.create_task(self._run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Purge in the background every interval while the context lasts. The first purge
+        waits one interval: a restart loop never turns into a purge loop."""
+        return repeating(
+            self._purge_and_log, self._interval, what="retention purge", first_after=self._interval
+        )
 
-    async def _run(self) -> None:
-        while True:
-            # the first purge waits one interval: a restart loop never turns into a purge loop
-            await asyncio.sleep(self._interval)
-            try:
-                deleted = await self.purge()
-                if any(deleted.values()):
-                    log.info("retention purge", **deleted)
-            except Exception as exc:
-                log.warning("retention purge failed, retrying later", error=repr(exc))
+    async def _purge_and_log(self) -> None:
+        deleted = await self.purge()
+        if any(deleted.values()):
+            log.info("retention purge", **deleted)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from services.actions.privacy.config import PrivacySettings
 from services.actions.privacy.repository import ErasureRequestRepository
 from services.actions.privacy.schemas import ErasureRead, ErasureStatus, ServiceReceipt
 from shared.auth import Principal
+from shared.background import repeating
 from shared.db.session import unit_of_work
 from shared.events.privacy import CustomerErasureRequested
 from shared.events.topics import CUSTOMERS
@@ -62,23 +62,10 @@ class ErasureRelay:
             await repo.mark_published(sent, datetime.now(UTC))
         return len(sent)
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.publish_pending()
-            except Exception as exc:
-                log.warning("erasure requests not published, retrying", error=repr(exc))
-            await asyncio.sleep(self._settings.privacy_relay_poll_seconds)
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Publish pending requests in the background, at once and then every poll."""
+        every = self._settings.privacy_relay_poll_seconds
+        return repeating(self.publish_pending, every, what="erasure request publication")
 
 
 def _requested(row: Row[Any]) -> CustomerErasureRequested:

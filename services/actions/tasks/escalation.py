@@ -7,9 +7,7 @@ two replicas (or a restarted service) never escalate the same level twice.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import structlog
@@ -21,6 +19,7 @@ from services.actions.tasks.models import Task
 from services.actions.tasks.relay import OutboxRelay
 from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.sla import Clock, due_after
+from shared.background import repeating
 from shared.events.actions import TaskChange
 from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
@@ -60,23 +59,10 @@ class EscalationSweep:
             if len(tasks) < self._settings.task_escalation_batch:
                 return total
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception as exc:
-                log.warning("escalation sweep failed, retrying", error=repr(exc))
-            await asyncio.sleep(self._settings.task_escalation_interval_seconds)
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Sweep in the background, at once and then every interval, while it lasts."""
+        every = self._settings.task_escalation_interval_seconds
+        return repeating(self.sweep, every, what="escalation sweep")
 
 
 def escalate(session: AsyncSession, journey: JourneyMap | None, task: Task, now: datetime) -> None:

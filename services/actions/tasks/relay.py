@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 
 import structlog
 from sqlalchemy import event
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.repository import TaskRepository
+from shared.background import repeating
 from shared.events.actions import TaskChanged
 from shared.kafka.producer import EventPublisher
 
@@ -72,24 +72,10 @@ class OutboxRelay:
             if failed is not None:
                 raise failed
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Publish in the background for as long as the context lasts, starting at once."""
-        self._due.set()
-        task = asyncio.create_task(self._run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._due.wait(), self._settings.task_relay_poll_seconds)
-            self._due.clear()
-            try:
-                await self.publish_pending()
-            except Exception as exc:
-                log.warning("task changes not published, retrying", error=repr(exc))
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Publish in the background for as long as the context lasts: at once, after each
+        commit that wrote changes, and every poll."""
+        every = self._settings.task_relay_poll_seconds
+        return repeating(
+            self.publish_pending, every, what="task change publication", wake=self._due
+        )
