@@ -3,8 +3,6 @@ ledger."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ from services.actions.policy.schemas import (
     SolicitationPage,
     SolicitationRead,
 )
+from shared.cursor import decode_cursor, encode_cursor
 from shared.journey import JourneyMap
 from shared.problems import ProblemError, field_error
 
@@ -114,7 +113,7 @@ async def ledger(
     session: AsyncSession, customer_id: str, allowed: bool | None, cursor: str | None, limit: int
 ) -> SolicitationPage:
     """:raises ProblemError: 400 for a cursor not returned by this endpoint."""
-    after = _decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor) if cursor else None
     rows = await PolicyRepository(session).ledger(customer_id, after, allowed, limit + 1)
     items = [
         SolicitationRead.model_validate({**row._mapping, "decision_id": row.id})
@@ -122,21 +121,5 @@ async def ledger(
     ]
     last = items[-1] if len(rows) > limit else None
     return SolicitationPage(
-        items=items, next_cursor=_encode_cursor(last.at, last.decision_id) if last else None
+        items=items, next_cursor=encode_cursor(last.at, last.decision_id) if last else None
     )
-
-
-def _encode_cursor(at: datetime, decision_id: str) -> str:
-    position = json.dumps({"at": at.isoformat(), "id": decision_id})
-    return base64.urlsafe_b64encode(position.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        at = datetime.fromisoformat(position["at"])
-        if at.tzinfo is None:
-            raise ValueError("naive time")
-        return at, str(position["id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc

@@ -3,8 +3,6 @@ report. A key bound to a department sees that department's tasks only."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +23,7 @@ from services.actions.tasks.schemas import (
 )
 from services.actions.tasks.service import TaskContext, to_read
 from shared.auth import Principal
-from shared.problems import ProblemError
+from shared.cursor import decode_cursor, encode_cursor
 
 
 async def list_tasks(
@@ -35,12 +33,12 @@ async def list_tasks(
     400 for a cursor not returned by this endpoint."""
     department = within_department(filters.department, principal)
     filters = filters.model_copy(update={"department": department})
-    after = _decode_cursor(filters.cursor) if filters.cursor else None
+    after = decode_cursor(filters.cursor) if filters.cursor else None
     now = ctx.clock()
     rows = await TaskReads(session).page(filters, now, after, filters.limit + 1)
     items = [to_read(task, now) for task in rows[: filters.limit]]
     last = items[-1] if len(rows) > filters.limit else None
-    cursor = _encode_cursor(last.opened_at, last.id) if last else None
+    cursor = encode_cursor(last.opened_at, last.id) if last else None
     return TaskPage(items=items, next_cursor=cursor)
 
 
@@ -99,19 +97,3 @@ async def closed_loop(
 
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-def _encode_cursor(opened_at: datetime, task_id: str) -> str:
-    position = json.dumps({"at": opened_at.isoformat(), "id": task_id})
-    return base64.urlsafe_b64encode(position.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        at = datetime.fromisoformat(position["at"])
-        if at.tzinfo is None:
-            raise ValueError("naive time")
-        return at, str(position["id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc

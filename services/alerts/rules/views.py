@@ -5,9 +5,6 @@ A key bound to a department sees that department's alerts only.
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +19,7 @@ from services.alerts.rules.schemas import (
     AlertRead,
 )
 from shared.auth import Principal
+from shared.cursor import decode_cursor, encode_cursor
 from shared.problems import ProblemError
 
 DETAIL_LIMIT = 200  # moments and changes listed with one alert
@@ -33,12 +31,12 @@ async def list_alerts(
     """:raises ProblemError: 403 when a department-bound key asks for another department,
     400 for a cursor not returned by this endpoint."""
     filters = _within_department(filters, principal)
-    after = _decode_cursor(filters.cursor) if filters.cursor else None
+    after = decode_cursor(filters.cursor) if filters.cursor else None
     rows = await AlertReads(session).page(filters, after, filters.limit + 1)
     items = [AlertRead.model_validate(row) for row in rows[: filters.limit]]
     last = items[-1] if len(rows) > filters.limit else None
     return AlertPage(
-        items=items, next_cursor=_encode_cursor(last.last_at, last.id) if last else None
+        items=items, next_cursor=encode_cursor(last.last_at, last.id) if last else None
     )
 
 
@@ -73,19 +71,3 @@ def _within_department(filters: AlertFilter, principal: Principal) -> AlertFilte
         detail = f"this key sees the alerts of {principal.department} only"
         raise ProblemError(403, "Forbidden", detail)
     return filters.model_copy(update={"department": principal.department})
-
-
-def _encode_cursor(last_at: datetime, alert_id: str) -> str:
-    position = json.dumps({"at": last_at.isoformat(), "id": alert_id})
-    return base64.urlsafe_b64encode(position.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        at = datetime.fromisoformat(position["at"])
-        if at.tzinfo is None:
-            raise ValueError("naive time")
-        return at, str(position["id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
