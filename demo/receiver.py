@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,11 +92,20 @@ def receiver_app(inbox: Inbox) -> FastAPI:
     return app
 
 
+class _Server(uvicorn.Server):
+    """Leaves Ctrl-C and SIGTERM to the demo process: a server that caught them would stop
+    alone and leave the demo waiting."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 @contextlib.asynccontextmanager
 async def receiving(inbox: Inbox, port: int) -> AsyncIterator[str]:
     """Serve the receiver on ``127.0.0.1:port`` for the duration; yield its base URL."""
     config = uvicorn.Config(receiver_app(inbox), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
+    server = _Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
