@@ -48,9 +48,8 @@ def test_the_demo_shows_the_loop_working(tmp_path: Path) -> None:
             process.wait(timeout=90)
         except subprocess.TimeoutExpired:
             assert process.stdout is not None
-            pytest.fail(
-                "still running 90 s after Ctrl-C:\n" + process.stdout.read().decode()[-3000:]
-            )
+            output = (process.stdout.read() or b"").decode()
+            pytest.fail(f"still running 90 s after Ctrl-C:\n{output[-3000:]}")
         assert [c.pid for c in children if c.is_running() and c.status() != "zombie"] == []
     finally:
         if process.poll() is None:
