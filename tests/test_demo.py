@@ -1,5 +1,6 @@
-"""`cxloop demo` (what `make demo` starts): traffic in, scores, alerts, tasks and
-invitations out to a receiver that checks every signature; Ctrl-C leaves nothing."""
+"""`cxloop demo` (what `make demo` starts): traffic in, scores, alerts and invitations
+out to a receiver that checks every signature. (That Ctrl-C leaves nothing running is
+tests/test_run.py's part, for the same `cxloop run` underneath.)"""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-
-import psutil
-import pytest
 
 from shared.infra.embedded import free_port
 from tests.test_run import free_block, read_until
@@ -39,18 +37,7 @@ def test_the_demo_shows_the_loop_working(tmp_path: Path) -> None:
         assert re.search(r"→ \S+ +survey\.invitation: invite", demo), demo
         assert re.search(r"LXI \d+\.\d", demo), demo
         assert "signatures refused: 0" in demo
-        children = psutil.Process(process.pid).children(recursive=True)
-
-        os.killpg(process.pid, signal.SIGINT)
-        # every service finishes its requests and batches and leaves its groups (actions
-        # runs ten consumers): on a loaded machine that takes more than the run's 40 s
-        try:
-            process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            assert process.stdout is not None
-            output = (process.stdout.read() or b"").decode()
-            pytest.fail(f"still running 90 s after Ctrl-C:\n{output[-3000:]}")
-        assert [c.pid for c in children if c.is_running() and c.status() != "zombie"] == []
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
