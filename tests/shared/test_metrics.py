@@ -20,8 +20,7 @@ from shared.db.session import create_engine, create_sessionmaker
 from shared.events.schemas import Event
 from shared.events.topics import Topic
 from shared.http import create_service_app
-from shared.kafka.admin import ensure_topics
-from shared.kafka.producer import EventPublisher, create_producer
+from shared.kafka.producer import EventPublisher
 from shared.kafka.runner import Consumed, ConsumerRunner, ConsumerSpec, InvalidEvent
 from shared.metrics import Sample, SampledGauge, sampling
 from tests.conftest import Infra, Keys, serve, unique
@@ -119,32 +118,6 @@ async def sessions(infra: Infra) -> AsyncIterator[async_sessionmaker[AsyncSessio
     engine: AsyncEngine = create_engine(ServiceSettings(database_url=infra.database_url))
     yield create_sessionmaker(engine)
     await engine.dispose()
-
-
-@pytest.fixture
-def settings(infra: Infra) -> ServiceSettings:
-    return ServiceSettings(
-        service_name="metrics-test",
-        database_url=infra.database_url,
-        kafka_bootstrap_servers=infra.bootstrap_servers,
-        kafka_enable_idempotence=not infra.embedded_broker,
-        kafka_session_timeout_ms=3000,
-    )
-
-
-@pytest.fixture
-async def publisher(settings: ServiceSettings) -> AsyncIterator[EventPublisher]:
-    producer = create_producer(settings)
-    await producer.start()
-    yield EventPublisher(producer, "/tests", timeout=10)
-    await producer.stop()
-
-
-@pytest.fixture
-async def topic(settings: ServiceSettings) -> Topic:
-    topic = Topic(unique("test.metrics"), partitions=3)
-    await ensure_topics(settings, (topic,))
-    return topic
 
 
 def spec(topic: Topic, handler: Any, max_batch: int = 50) -> ConsumerSpec:

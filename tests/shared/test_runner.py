@@ -21,7 +21,7 @@ from shared.events.envelope import encode
 from shared.events.schemas import Event, InteractionRecorded
 from shared.events.topics import Topic
 from shared.kafka.admin import ensure_topics
-from shared.kafka.producer import EventPublisher, create_producer
+from shared.kafka.producer import EventPublisher
 from shared.kafka.runner import (
     Consumed,
     ConsumerRunner,
@@ -57,32 +57,6 @@ async def engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
-
-
-@pytest.fixture
-def settings(infra: Infra) -> ServiceSettings:
-    return ServiceSettings(
-        service_name="runner-test",
-        database_url=infra.database_url,
-        kafka_bootstrap_servers=infra.bootstrap_servers,
-        kafka_enable_idempotence=not infra.embedded_broker,
-        kafka_session_timeout_ms=3000,
-    )
-
-
-@pytest.fixture
-async def publisher(settings: ServiceSettings) -> AsyncIterator[EventPublisher]:
-    producer = create_producer(settings)
-    await producer.start()
-    yield EventPublisher(producer, "/tests", timeout=10)
-    await producer.stop()
-
-
-@pytest.fixture
-async def topic(settings: ServiceSettings) -> Topic:
-    topic = Topic(unique("test.runner"), partitions=3)
-    await ensure_topics(settings, (topic,))
-    return topic
 
 
 def interaction(event_id: str | None = None, customer: str | None = None) -> InteractionRecorded:
