@@ -1,6 +1,5 @@
 """`cxloop demo` (what `make demo` starts): traffic in, scores, alerts and invitations
-out to a receiver that checks every signature. (That Ctrl-C leaves nothing running is
-tests/test_run.py's part, for the same `cxloop run` underneath.)"""
+out to a receiver that checks every signature; then Ctrl-C leaves nothing running."""
 
 from __future__ import annotations
 
@@ -11,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 from shared.infra.embedded import free_port
-from tests.test_run import free_block, read_until
+from tests.test_run import Output, free_block, still_running
 
 
-def test_the_demo_shows_the_loop_working(tmp_path: Path) -> None:
+def test_the_demo_shows_the_loop_working_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     base = free_block(4)
     env = {
         k: v
@@ -28,15 +29,24 @@ def test_the_demo_shows_the_loop_working(tmp_path: Path) -> None:
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
+    output = Output(process)
     try:
-        output = read_until(process, "traffic stopped", timeout=180)
-        demo = "\n".join(line for line in output.splitlines() if " demo " in line[:20])
+        shown = output.wait_for("traffic stopped", timeout=180)
+        demo = "\n".join(line for line in shown.splitlines() if " demo " in line[:20])
         assert "the four services are ready" in demo
         assert "subscribed at http://127.0.0.1:" in demo
         assert re.search(r"→ \S+ +alert\.raised: negative_moment_of_truth", demo), demo
         assert re.search(r"→ \S+ +survey\.invitation: invite", demo), demo
         assert re.search(r"LXI \d+\.\d", demo), demo
         assert "signatures refused: 0" in demo
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert len(children) >= 6  # four services, the demo and the broker, at least
+
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        # every service finishes its requests and batches and leaves its consumer groups
+        output.wait_for_exit(timeout=90)
+        assert still_running(children) == []
+        assert not list(tmp_path.glob("postgres/postmaster.pid"))
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

@@ -8,8 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import psutil
@@ -43,11 +45,12 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    output = Output(process)
     try:
-        output = read_until(process, "cxloop is up.", timeout=90)
+        output.wait_for("cxloop is up.", timeout=90)
         for port in range(base, base + 4):
             assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
-            assert f"http://127.0.0.1:{port}/docs" in output
+            assert f"http://127.0.0.1:{port}/docs" in output.text()
         key = (tmp_path / "dev-api-key").read_text().strip()
         posted = httpx.post(
             f"http://127.0.0.1:{base}/v1/interactions",
@@ -59,9 +62,8 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         assert len(children) >= 5  # four services and the broker, at least
 
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        process.wait(timeout=40)
-        time.sleep(0.5)
-        assert [c.pid for c in children if c.is_running() and c.status() != "zombie"] == []
+        output.wait_for_exit(timeout=40)
+        assert still_running(children) == []
         assert not list(tmp_path.glob("postgres/postmaster.pid"))
     finally:
         if process.poll() is None:
@@ -86,16 +88,45 @@ def bindable(port: int) -> bool:
         return True
 
 
-def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
-    assert process.stdout is not None
-    os.set_blocking(process.stdout.fileno(), False)
-    deadline = time.monotonic() + timeout
-    output = b""
-    while marker.encode() not in output:
-        assert time.monotonic() < deadline, output.decode()[-3000:]
-        assert process.poll() is None, output.decode()[-3000:]
-        output += process.stdout.read() or b""
-        time.sleep(0.2)
+class Output:
+    """Everything a process writes, read as it comes by a thread of its own: a process
+    manager that cannot write its output (a full pipe nobody reads) cannot stop its
+    processes either, so the reader never pauses, also while the test waits."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        self.process = process
+        self._chunks: list[bytes] = []
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        while chunk := stream.read1(65536):
+            self._chunks.append(chunk)
+
+    def text(self) -> str:
+        return b"".join(self._chunks).decode(errors="replace")
+
+    def wait_for(self, marker: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while marker not in self.text():
+            assert time.monotonic() < deadline, self.text()[-3000:]
+            assert self.process.poll() is None, self.text()[-3000:]
+            time.sleep(0.2)
+        time.sleep(0.5)
+        return self.text()
+
+    def wait_for_exit(self, timeout: float) -> int:
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            message = f"still running {timeout:.0f} s later:\n{self.text()[-3000:]}"
+            raise AssertionError(message) from None
+        self._reader.join(timeout=5)
+        return code
+
+
+def still_running(processes: list[psutil.Process]) -> list[int]:
+    """The pids of ``processes`` that are still alive, a moment after their parent left."""
     time.sleep(0.5)
-    output += process.stdout.read() or b""
-    return output.decode()
+    return [p.pid for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
