@@ -46,6 +46,8 @@ def test_payload_omits_absent_answers() -> None:
         (lambda h, k, v: (h, None, v), "no key"),
         (lambda h, k, v: ({**h, "ce_type": b"cxloop.unknown"}, k, v), "unknown event type"),
         (lambda h, k, v: (h, k, b"[1, 2]"), "not a JSON object"),
+        (lambda h, k, v: (h, k, b'{"event_id": "s-1",'), "not a JSON object"),
+        (lambda h, k, v: ({**h, "content-type": b"text/plain"}, k, v), "text/plain, not JSON"),
         (lambda h, k, v: (h, k, b'{"event_id": "s-1"}'), "does not match"),
         (lambda h, k, v: (h, b"someone-else", v), "key differs"),
         (lambda h, k, v: ({n: x for n, x in h.items() if n != "ce_source"}, k, v), "CloudEvent"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -130,7 +130,7 @@ class ExperienceService:
             [state.days[key] for key in sorted(state.days)],  # one lock order for shared rows
         )
         return [*(moment_from_row(seen[s.event_id]) for s in signals if s.event_id in seen
-                  if seen[s.event_id].valence is not None), *state.moments]  # fmt: skip
+                  if seen[s.event_id]["valence"] is not None), *state.moments]  # fmt: skip
 
     async def _load(
         self, repo: ExperienceRepository, fresh: list[Signal], profiles: list[Any]
@@ -146,13 +146,13 @@ class ExperienceService:
             for row in await repo.contacts(
                 pairs, min(times) - self.window, max(times) + self.window
             ):
-                contacts[(row.customer_id, row.touchpoint)].append(dict(row._mapping))
+                contacts[(row["customer_id"], row["touchpoint"])].append(row)
         linked: dict[str, list[dict[str, Any]]] = defaultdict(list)
         survey_links = [e.interaction_event_id for e in fresh
                         if isinstance(e, SurveyAnswered) and e.interaction_event_id]  # fmt: skip
         for row in await repo.c2es_partners([e.event_id for e in interactions], survey_links):
-            key = row.event_id if row.source == "interaction" else row.interaction_event_id
-            linked[key].append(dict(row._mapping))
+            key = row["event_id"] if row["source"] == "interaction" else row["interaction_event_id"]
+            linked[key].append(row)
         return Batch(customers, contacts, linked)
 
     def _evaluate(self, batch: Batch, event: Signal, journey_map: JourneyMap | None) -> None:
@@ -181,7 +181,7 @@ class ExperienceService:
         if isinstance(event, InteractionRecorded):
             self._mark_later_repeats(batch, person, row)
         row["lxi_before"], row["lxi_after"] = before, person.sums.lxi
-        batch.moments.append(moment_from_row(_Row(row)))
+        batch.moments.append(moment_from_row(row))
 
     def _signal_row(
         self, event: Signal, person: CustomerState, touchpoint: Any, batch: Batch
@@ -384,13 +384,6 @@ def _first_occurrences(events: Any) -> list[Signal]:
     return list(unique.values())
 
 
-class _Row:
-    """Attribute access over a row being built, like a stored ``Row``."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-
-
 def moment_id(source_event_id: str) -> str:
     candidate = f"moment:{source_event_id}"
     if len(candidate) <= 128:
@@ -398,18 +391,21 @@ def moment_id(source_event_id: str) -> str:
     return "moment:" + hashlib.sha256(source_event_id.encode()).hexdigest()
 
 
-def moment_from_row(row: Any) -> MomentEvaluated:
-    """The moment of a signal row. Built without validation: every value was computed here
-    or read back from a row written from one."""
-    polarity = {-1: Polarity.NEGATIVE, 0: Polarity.NEUTRAL, 1: Polarity.POSITIVE}[row.polarity]
+_POLARITY = {-1: Polarity.NEGATIVE, 0: Polarity.NEUTRAL, 1: Polarity.POSITIVE}
+
+
+def moment_from_row(row: Mapping[str, Any]) -> MomentEvaluated:
+    """The moment of a signal row, stored or being built. Built without validation: every
+    value was computed here or read back from a row written from one."""
+    outcome = row["outcome"]
     return MomentEvaluated.model_construct(
-        event_id=moment_id(row.event_id), customer_id=row.customer_id,
-        source_event_id=row.event_id, source=row.source, touchpoint=row.touchpoint,
-        known_touchpoint=row.known_touchpoint, moment_of_truth=row.moment_of_truth,
-        moment_of_pain=row.moment_of_pain, occurred_at=row.occurred_at, valence=row.valence,
-        weight=row.weight, polarity=polarity, lxi_before=row.lxi_before, lxi_after=row.lxi_after,
-        persona=row.persona, value_tier=row.value_tier, nps=row.nps, csat=row.csat, ces=row.ces,
-        outcome=Outcome(row.outcome) if row.outcome else None, wait_over_threshold=row.wait_over,
-        repeat_contact=row.repeat_contact,
-        transfers=row.transfers,
+        event_id=moment_id(row["event_id"]), customer_id=row["customer_id"],
+        source_event_id=row["event_id"], source=row["source"], touchpoint=row["touchpoint"],
+        known_touchpoint=row["known_touchpoint"], moment_of_truth=row["moment_of_truth"],
+        moment_of_pain=row["moment_of_pain"], occurred_at=row["occurred_at"],
+        valence=row["valence"], weight=row["weight"], polarity=_POLARITY[row["polarity"]],
+        lxi_before=row["lxi_before"], lxi_after=row["lxi_after"], persona=row["persona"],
+        value_tier=row["value_tier"], nps=row["nps"], csat=row["csat"], ces=row["ces"],
+        outcome=Outcome(outcome) if outcome else None, wait_over_threshold=row["wait_over"],
+        repeat_contact=row["repeat_contact"], transfers=row["transfers"],
     )  # fmt: skip
