@@ -8,6 +8,7 @@ validates a whole document; every cross-reference error names its field.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
@@ -312,6 +313,11 @@ class JourneyMap(_Doc):
 
     def touchpoint(self, touchpoint_id: str) -> Touchpoint | None:
         return self._by_id.get(touchpoint_id)
+
+    def touchpoint_index(self) -> Mapping[str, Touchpoint]:
+        """Touchpoints by id, for a loop that looks many up: each private-attribute read of
+        a pydantic model costs a fallback ``__getattr__``."""
+        return self._by_id
 
     def department(self, department_id: str) -> Department | None:
         return next((d for d in self.departments if d.id == department_id), None)

@@ -31,7 +31,7 @@ from shared.events.schemas import (
     Polarity,
     SurveyAnswered,
 )
-from shared.journey import JourneyMap
+from shared.journey import Touchpoint
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed
 
@@ -120,8 +120,9 @@ class ExperienceService:
         for profile in profiles:
             _apply_profile(state.customers[profile.customer_id], profile)
         journey_map = self.journey.current
+        touchpoints = journey_map.touchpoint_index() if journey_map else {}
         for event in fresh:
-            self._evaluate(state, event, journey_map)
+            self._evaluate(state, event, touchpoints)
         await repo.save(
             [c.as_row() for c in state.customers.values()],
             state.signals,
@@ -155,11 +156,9 @@ class ExperienceService:
             linked[key].append(row)
         return Batch(customers, contacts, linked)
 
-    def _evaluate(self, batch: Batch, event: Signal, journey_map: JourneyMap | None) -> None:
+    def _evaluate(self, batch: Batch, event: Signal, touchpoints: Mapping[str, Touchpoint]) -> None:
         person = batch.customers[event.customer_id]
-        touchpoint = (
-            journey_map.touchpoint(event.touchpoint) if journey_map and event.touchpoint else None
-        )
+        touchpoint = touchpoints.get(event.touchpoint) if event.touchpoint else None
         row = self._signal_row(event, person, touchpoint, batch)
         batch.signals.append(row)
         batch.new_ids.add(row["event_id"])
