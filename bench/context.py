@@ -17,6 +17,7 @@ RAW_PRODUCE_RATE = "raw_produce_rate"
 INGEST_BATCH_RATE = "ingest_batch_rate"
 RAW_UPSERT_RATE = "raw_upsert_rate"
 SCORING_RATE = "scoring_rate"
+SCORING_DB_CPU_PER_EVENT = "scoring_db_cpu_per_event"  # PostgreSQL's CPU seconds per event
 SCORING_RSS_AFTER_RUN = "scoring_rss_after_run"
 
 

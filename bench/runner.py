@@ -22,7 +22,7 @@ from bench.ingest import ingest_batch, ingest_latency
 from bench.policy import policy_decisions
 from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
-from bench.scoring import customer_reads, scoring_end_to_end, scoring_memory
+from bench.scoring import customer_reads, scoring_end_to_end, scoring_floor, scoring_memory
 from bench.upsert import raw_upsert
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("ingest single-event latency", ingest_latency, 40),
     Section("raw batched upsert", raw_upsert, 30),
     Section("scoring end-to-end", scoring_end_to_end, 120),
+    Section("scoring floor", scoring_floor, 90),
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
     Section("customer read latency at 1M customers", customer_reads, 45),
     Section("end-to-end alert latency", alert_latency, 150),

@@ -4,7 +4,10 @@ stored customers grow to 1M, and the latency of a customer read at 1M customers.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -14,14 +17,21 @@ from urllib.parse import quote
 import aiohttp
 
 from bench.consumers import MomentCounter, lagging, skip_to_end
-from bench.context import RAW_UPSERT_RATE, SCORING_RATE, SCORING_RSS_AFTER_RUN, Bench
+from bench.context import (
+    RAW_UPSERT_RATE,
+    SCORING_DB_CPU_PER_EVENT,
+    SCORING_RATE,
+    SCORING_RSS_AFTER_RUN,
+    Bench,
+)
 from bench.database import COUNT_CUSTOMERS, COUNT_SIGNALS_LIKE, Seeded, connect, like_prefix
 from bench.infra import Service
 from bench.openloop import OpenLoopResult
 from bench.processes import MB, CpuMeter, cpu_groups, rss
 from bench.report import Row, Verdict, cpu_count, judge
 from bench.signals import SignalWorkload, kafka_records, produce, publish_journey_map
-from shared.events.topics import CUSTOMERS, INTERACTIONS, SURVEY_RESPONSES
+from shared.events.topics import CUSTOMERS, INTERACTIONS, SURVEY_RESPONSES, Topic
+from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import create_producer
 
 SCORING_GROUP = "scoring"  # services/scoring/consumer.py
@@ -166,6 +176,11 @@ async def scoring_end_to_end(bench: Bench) -> list[Row]:
         )
     after = rss(scoring.pid)
     bench.measured[SCORING_RATE] = progress.rate
+    if "postgres" in progress.cpu:
+        timed = progress.events - progress.first_count
+        bench.measured[SCORING_DB_CPU_PER_EVENT] = (
+            progress.cpu["postgres"] * progress.elapsed / timed
+        )
     bench.measured[SCORING_RSS_AFTER_RUN] = after
     print(f"  {progress.describe()}")
     print(
@@ -354,3 +369,64 @@ def _read_rows(result: OpenLoopResult, stored: int, sent: int) -> list[Row]:
             f"< {READ_P95_GOAL_MS:.0f} ms at ≥ {_short(READ_CUSTOMERS)}, no errors",
             judge(p95 < READ_P95_GOAL_MS and clean)),
     ]  # fmt: skip
+
+
+FLOOR_TIMEOUT_SECONDS = 300.0
+
+
+async def scoring_floor(bench: Bench) -> list[Row]:
+    """The end-to-end workload through :mod:`bench.floor` (scoring's runner, decoding and
+    moment publishing, nothing else) from a topic of its own, in a process of its own."""
+    topic = Topic(f"bench.floor-{bench.run_id}")
+    await ensure_topics(bench.settings, (topic,))
+    customers = [_e2e_customer(bench.run_id, i) for i in range(E2E_CUSTOMERS)]
+    workload = SignalWorkload(bench.run_id, "floor", lambda rng: rng.choice(customers))
+    records = [(topic.name, record) for _, record in kafka_records(workload.events(E2E_EVENTS))]
+    producer = create_producer(bench.settings)
+    await producer.start()
+    try:
+        await produce(producer, records)
+    finally:
+        await producer.stop()
+    command = [sys.executable, "-m", "bench.floor", "--topic", topic.name,
+               "--group", f"bench-floor-{bench.run_id}", "--events", str(E2E_EVENTS)]  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        env={**os.environ, **bench.service_environment()},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), FLOOR_TIMEOUT_SECONDS)
+    except TimeoutError:
+        process.kill()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"bench.floor failed: {err.decode()[-2000:]}")
+    measured = json.loads(out.decode().strip().splitlines()[-1])
+    rate = measured["events"] / measured["elapsed"]
+    cpu_per_event = measured["cpu"] / measured["events"]
+    print(
+        f"  {measured['events']:,} events in {measured['elapsed']:.2f} s: {rate:,.0f}/s, "
+        f"{cpu_per_event * 1e6:.0f} µs of CPU per event"
+    )
+    return _floor_rows(rate, cpu_per_event, bench.measured)
+
+
+def _floor_rows(rate: float, cpu_per_event: float, measured: dict[str, float]) -> list[Row]:
+    raw = measured.get(RAW_UPSERT_RATE)
+    versus = f"ratio {rate / raw:.2f} of raw {raw:,.0f} rows/s" if raw else "no raw figure"
+    rows = [
+        Row("scoring floor: its runner, decoding and moment publishing alone (1 process)",
+            f"{rate:,.0f} events/s, {cpu_per_event * 1e6:.0f} µs CPU each", versus,
+            Verdict.INFO),
+    ]  # fmt: skip
+    database = measured.get(SCORING_DB_CPU_PER_EVENT)
+    if raw and database:
+        ceiling = cpu_count() / (cpu_per_event + database)
+        rows.append(
+            Row(f"scoring ceiling on {cpu_count()} cores: floor CPU + PostgreSQL's "
+                f"{database * 1e6:.0f} µs per event (end-to-end run)",
+                f"{ceiling:,.0f} events/s", f"ratio {ceiling / raw:.2f} of raw", Verdict.INFO)
+        )  # fmt: skip
+    return rows
