@@ -137,6 +137,9 @@ def settings_for(infra: Infra, keys: Keys, cls: type[ServiceSettings], **overrid
         "api_keys": keys.all,
         "log_json": False,
         "startup_wait_seconds": 5,
+        # the suite starts hundreds of apps in one process: frozen, each one's cycles would
+        # outlive it (tests/shared/test_http_heap.py checks the freeze itself)
+        "freeze_startup_heap": False,
     }
     values.update(overrides)
     return cls(**values)

@@ -36,6 +36,7 @@ async def get_thing(thing_id: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def served(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    settings.setdefault("freeze_startup_heap", False)
     app = create_service_app(ServiceSettings(**settings), title="things", description="things")
     app.include_router(things)
     async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
