@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,7 @@ def service_groups(
     ``broker`` the bench's other child processes (the embedded broker), the bench itself."""
     groups: dict[str, Callable[[], list[Any]]] = {}
     for name, pid in services.items():
-        process = psutil.Process(pid)
-        groups[name] = lambda process=process: [process]
+        groups[name] = partial(list, [psutil.Process(pid)])
     if postgres_dir is not None:
         groups["postgres"] = lambda: postgres_processes(postgres_dir)
     bench = psutil.Process()
