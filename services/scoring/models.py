@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     func,
+    text,
 )
 
 from shared.db.inbox import processed_event_table
@@ -75,9 +76,15 @@ signal = Table(
     Column("lxi_after", Float),
     Column("persona", String(64)),
     Column("value_tier", String(64)),
+    # Timelines, the ledger and a batch's earlier contacts (customer ids, a time window).
     Index("signal_customer_time", "customer_id", "occurred_at"),
-    Index("signal_contacts", "customer_id", "touchpoint", "occurred_at"),
-    Index("signal_interaction_link", "interaction_event_id"),
+    # Surveys that answer an interaction, for customer/employee ease pairs; only the rows
+    # that have one, so an interaction's insert skips this index.
+    Index(
+        "signal_interaction_link",
+        "interaction_event_id",
+        postgresql_where=text("interaction_event_id IS NOT NULL"),
+    ),
 )
 
 touchpoint_latest = Table(

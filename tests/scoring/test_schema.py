@@ -34,3 +34,28 @@ async def test_migrated_schema_matches_the_models(scoring: Scoring) -> None:
                  "DATE": "Date", "TIMESTAMP": "DateTime"}  # fmt: skip
     migrated = {t: {(n, normalise.get(k, k)) for n, k in cols} for t, cols in migrated.items()}
     assert migrated == declared
+
+
+async def test_migrated_indexes_match_the_models(scoring: Scoring) -> None:
+    tables = ("customer", "signal", "touchpoint_latest", "touchpoint_day")
+
+    def indexes(conn: Any) -> set[tuple[str, str, tuple[str, ...], bool]]:
+        inspector = inspect(conn)
+        return {
+            (table, i["name"], tuple(i["column_names"]),
+             bool(i.get("dialect_options", {}).get("postgresql_where")))
+            for table in tables
+            for i in inspector.get_indexes(table, "scoring")
+        }  # fmt: skip
+
+    async with scoring.sessions() as session:
+        migrated = await (await session.connection()).run_sync(indexes)
+
+    declared = {
+        (table.name, str(i.name), tuple(c.name for c in i.columns),
+         i.dialect_options["postgresql"]["where"] is not None)
+        for table in metadata.sorted_tables
+        if table.name in tables
+        for i in table.indexes
+    }  # fmt: skip
+    assert migrated == declared

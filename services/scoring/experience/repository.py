@@ -128,7 +128,8 @@ _CONTACTS = (
 _C2ES_PARTNERS = (
     f"SELECT {_SIGNAL_COLUMNS} FROM {signal.fullname} "  # noqa: S608
     "WHERE (event_id = ANY($1::text[]) AND employee_ease IS NOT NULL) "
-    "OR (interaction_event_id = ANY($2::text[]) AND ces IS NOT NULL)"
+    "OR (interaction_event_id = ANY($2::text[]) AND interaction_event_id IS NOT NULL "
+    "AND ces IS NOT NULL)"  # the link index holds only the rows that have one
 )
 _CREATE_CUSTOMERS = ArrayStatement.insert(customer, "ON CONFLICT DO NOTHING", ["customer_id"])
 _UPSERT_CUSTOMERS = ArrayStatement.insert(
