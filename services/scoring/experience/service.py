@@ -390,7 +390,7 @@ def moment_id(source_event_id: str) -> str:
     return "moment:" + hashlib.sha256(source_event_id.encode()).hexdigest()
 
 
-_POLARITY = {-1: Polarity.NEGATIVE, 0: Polarity.NEUTRAL, 1: Polarity.POSITIVE}
+_POLARITY = {code: polarity for polarity, code in POLARITY_CODE.items()}
 
 
 def moment_from_row(row: Mapping[str, Any]) -> MomentEvaluated:
