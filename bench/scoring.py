@@ -134,8 +134,13 @@ async def _until_processed(
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def _produce(bench: Bench, workload: SignalWorkload, count: int) -> dict[Any, int]:
+async def _produce(
+    bench: Bench, workload: SignalWorkload, count: int, topic: str | None = None
+) -> dict[Any, int]:
+    """``count`` events of ``workload`` on their topics, or all on ``topic``."""
     records = kafka_records(workload.events(count))
+    if topic is not None:
+        records = [(topic, record) for _, record in records]
     producer = create_producer(bench.settings)
     await producer.start()
     try:
@@ -381,13 +386,7 @@ async def scoring_floor(bench: Bench) -> list[Row]:
     await ensure_topics(bench.settings, (topic,))
     customers = [_e2e_customer(bench.run_id, i) for i in range(E2E_CUSTOMERS)]
     workload = SignalWorkload(bench.run_id, "floor", lambda rng: rng.choice(customers))
-    records = [(topic.name, record) for _, record in kafka_records(workload.events(E2E_EVENTS))]
-    producer = create_producer(bench.settings)
-    await producer.start()
-    try:
-        await produce(producer, records)
-    finally:
-        await producer.stop()
+    await _produce(bench, workload, E2E_EVENTS, topic.name)
     command = [sys.executable, "-m", "bench.floor", "--topic", topic.name,
                "--group", f"bench-floor-{bench.run_id}", "--events", str(E2E_EVENTS)]  # fmt: skip
     process = await asyncio.create_subprocess_exec(
