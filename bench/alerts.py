@@ -245,8 +245,11 @@ async def _hops(
     timeline = measured.timeline
     hops: dict[str, list[float]] = {name: [] for name in HOPS}
     for customer in keys:
-        walls = [stamps[MOMENTS.name].get(customer), stamps[ALERTS.name].get(customer),
-                 *stored.get(customer, (None, None))]  # fmt: skip
+        walls = [
+            stamps[MOMENTS.name].get(customer),
+            stamps[ALERTS.name].get(customer),
+            *stored.get(customer, (None, None)),
+        ]
         times = [
             timeline.sent.get(customer),
             timeline.accepted.get(customer),
@@ -338,19 +341,35 @@ def _rows(measured: Measured, receiver: WebhookReceiver, hops: dict[str, list[fl
     )
     cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in measured.cpu.items())
     return [
-        Row(f"alert latency p50, detractor POST → signed webhook received ({load})",
-            f"{_ms(p50)} ms", "—", Verdict.INFO),
-        Row(f"alert latency p99, detractor POST → signed webhook received ({load})",
-            f"{_ms(p99)} ms", f"< {P99_GOAL_SECONDS:g} s over ≥ 500 alerts",
-            judge(p99 < P99_GOAL_SECONDS and complete and expected >= 500)),
-        Row("alert webhooks received, signatures checked (standardwebhooks)", received,
+        Row(
+            f"alert latency p50, detractor POST → signed webhook received ({load})",
+            f"{_ms(p50)} ms",
+            "—",
+            Verdict.INFO,
+        ),
+        Row(
+            f"alert latency p99, detractor POST → signed webhook received ({load})",
+            f"{_ms(p99)} ms",
+            f"< {P99_GOAL_SECONDS:g} s over ≥ 500 alerts",
+            judge(p99 < P99_GOAL_SECONDS and complete and expected >= 500),
+        ),
+        Row(
+            "alert webhooks received, signatures checked (standardwebhooks)",
+            received,
             f"all within {ARRIVAL_SECONDS:.0f} s, every signature valid",
-            Verdict.PASS if complete and signed else Verdict.ERROR),
-        Row(f"background load achieved (open loop, /v1/batch of {BACKGROUND_BATCH})",
+            Verdict.PASS if complete and signed else Verdict.ERROR,
+        ),
+        Row(
+            f"background load achieved (open loop, /v1/batch of {BACKGROUND_BATCH})",
             f"{_rate(loaded):,.0f} events/s, {_accepted(loaded):,} of {events:,} accepted",
             f"{BACKGROUND_RATE:,} events/s, no errors",
-            judge(background_clean and _rate(loaded) >= 0.95 * BACKGROUND_RATE)),
+            judge(background_clean and _rate(loaded) >= 0.95 * BACKGROUND_RATE),
+        ),
         Row("alert latency by hop, p50/p99 ms", _hop_summary(hops), "—", Verdict.INFO),
-        Row(f"CPU cores used during the alert latency run (of {cpu_count()})", cpu, "—",
-            Verdict.INFO),
-    ]  # fmt: skip
+        Row(
+            f"CPU cores used during the alert latency run (of {cpu_count()})",
+            cpu,
+            "—",
+            Verdict.INFO,
+        ),
+    ]

@@ -161,8 +161,11 @@ class MomentCounter:
             for records in batch.values():
                 for record in records:
                     for key, value in record.headers or ():
-                        if (key == "ce_id" and value.startswith(self._prefix)
-                                and value not in self.ids):  # fmt: skip
+                        if (
+                            key == "ce_id"
+                            and value.startswith(self._prefix)
+                            and value not in self.ids
+                        ):
                             self.ids.add(value)
                             self.last_at = time.perf_counter()
 

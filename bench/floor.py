@@ -41,8 +41,11 @@ class Floor:
         if self.first_at is None:
             self.first_at, self.cpu_at_first = time.perf_counter(), time.process_time()
             self.first_batch = len(batch)
-        return [moment_from_row(_row(c.event)) for c in batch
-                if isinstance(c.event, InteractionRecorded | SurveyAnswered)]  # fmt: skip
+        return [
+            moment_from_row(_row(c.event))
+            for c in batch
+            if isinstance(c.event, InteractionRecorded | SurveyAnswered)
+        ]
 
 
 def _row(event: InteractionRecorded | SurveyAnswered) -> dict[str, Any]:
@@ -50,15 +53,29 @@ def _row(event: InteractionRecorded | SurveyAnswered) -> dict[str, Any]:
     survey = isinstance(event, SurveyAnswered)
     outcome = None if survey else event.outcome.value  # type: ignore[union-attr]
     return {
-        "event_id": event.event_id, "customer_id": event.customer_id,
-        "source": "survey" if survey else "interaction", "touchpoint": event.touchpoint,
-        "known_touchpoint": True, "moment_of_truth": False, "moment_of_pain": False,
-        "occurred_at": event.occurred, "valence": 0.5, "weight": 1.0, "polarity": 1,
-        "lxi_before": 50.0, "lxi_after": 55.0, "persona": None, "value_tier": None,
-        "nps": getattr(event, "nps", None), "csat": getattr(event, "csat", None),
-        "ces": getattr(event, "ces", None), "outcome": outcome, "wait_over": False,
-        "repeat_contact": False, "transfers": getattr(event, "transfers", None),
-    }  # fmt: skip
+        "event_id": event.event_id,
+        "customer_id": event.customer_id,
+        "source": "survey" if survey else "interaction",
+        "touchpoint": event.touchpoint,
+        "known_touchpoint": True,
+        "moment_of_truth": False,
+        "moment_of_pain": False,
+        "occurred_at": event.occurred,
+        "valence": 0.5,
+        "weight": 1.0,
+        "polarity": 1,
+        "lxi_before": 50.0,
+        "lxi_after": 55.0,
+        "persona": None,
+        "value_tier": None,
+        "nps": getattr(event, "nps", None),
+        "csat": getattr(event, "csat", None),
+        "ces": getattr(event, "ces", None),
+        "outcome": outcome,
+        "wait_over": False,
+        "repeat_contact": False,
+        "transfers": getattr(event, "transfers", None),
+    }
 
 
 async def measure(topic: str, group: str, events: int) -> dict[str, float]:
@@ -68,9 +85,13 @@ async def measure(topic: str, group: str, events: int) -> dict[str, float]:
     await producer.start()
     floor = Floor()
     spec = ConsumerSpec(
-        name="bench-floor", topics=(Topic(topic),), group=group, handler=floor.handle,
-        max_batch=settings.consumer_batch, instances=settings.consumer_instances,
-    )  # fmt: skip
+        name="bench-floor",
+        topics=(Topic(topic),),
+        group=group,
+        handler=floor.handle,
+        max_batch=settings.consumer_batch,
+        instances=settings.consumer_instances,
+    )
     publisher = EventPublisher(producer, "/cxloop/bench", timeout=30)
     runners = [
         ConsumerRunner(spec, settings, create_sessionmaker(engine), publisher, instance=i)

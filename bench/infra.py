@@ -155,14 +155,18 @@ async def serve(name: str, environment: dict[str, str], log: Path) -> AsyncItera
     output: IO[bytes] = await asyncio.to_thread(log.open, "wb")
     with output:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "shared.cli", "serve", name,
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "serve",
+            name,
             env=_service_environment(environment, port, key),
             cwd=ROOT,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=output,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # only our SIGTERM stops it, after the clients are done
-        )  # fmt: skip
+        )
         try:
             service = Service(LOOPBACK, port, key, process.pid)
             await _wait_ready(process, service, log)

@@ -100,11 +100,19 @@ def _batch_rows(rate: float, outcome: BatchOutcome, raw: float | None) -> list[R
     ratio = rate / raw
     goal = f"raw {raw:,.0f} msg/s; ≥ {BATCH_RATIO_GOAL * raw:,.0f}, no errors"
     return [
-        Row(measure, f"{rate:,.0f} events/s ({errors})", goal,
-            judge(ratio >= BATCH_RATIO_GOAL and clean)),
-        Row(f"ratio ingest / raw (goal ≥ {BATCH_RATIO_GOAL})", f"{ratio:.2f}",
-            f"≥ {BATCH_RATIO_GOAL}", judge(ratio >= BATCH_RATIO_GOAL)),
-    ]  # fmt: skip
+        Row(
+            measure,
+            f"{rate:,.0f} events/s ({errors})",
+            goal,
+            judge(ratio >= BATCH_RATIO_GOAL and clean),
+        ),
+        Row(
+            f"ratio ingest / raw (goal ≥ {BATCH_RATIO_GOAL})",
+            f"{ratio:.2f}",
+            f"≥ {BATCH_RATIO_GOAL}",
+            judge(ratio >= BATCH_RATIO_GOAL),
+        ),
+    ]
 
 
 async def post_event(session: aiohttp.ClientSession, path: str, body: bytes) -> str | None:
@@ -159,8 +167,16 @@ def _latency_rows(result: OpenLoopResult, sent: int) -> list[Row]:
     achieved = f"{result.achieved_rate:,.0f} req/s, {len(result.errors)} errors of {sent:,}"
     return [
         Row(f"single-event p50 {load}", f"{p50:.1f} ms", "—", Verdict.INFO),
-        Row(f"single-event p99 {load}", f"{p99:.1f} ms", f"< {EVENT_P99_GOAL_MS:.0f} ms",
-            judge(p99 < EVENT_P99_GOAL_MS and clean)),
-        Row("single-event load achieved", achieved, f"{EVENT_RATE} req/s, no errors",
-            judge(clean and result.achieved_rate >= 0.95 * EVENT_RATE)),
-    ]  # fmt: skip
+        Row(
+            f"single-event p99 {load}",
+            f"{p99:.1f} ms",
+            f"< {EVENT_P99_GOAL_MS:.0f} ms",
+            judge(p99 < EVENT_P99_GOAL_MS and clean),
+        ),
+        Row(
+            "single-event load achieved",
+            achieved,
+            f"{EVENT_RATE} req/s, no errors",
+            judge(clean and result.achieved_rate >= 0.95 * EVENT_RATE),
+        ),
+    ]

@@ -68,8 +68,14 @@ def decisions(run_id: str, stream: str, count: int) -> list[dict[str, Any]]:
         # 08:00-19:00 UTC is daytime in Paris; 20:00-05:00 UTC is inside its quiet hours
         hour = rng.randrange(20, 29) % 24 if rng.random() < NIGHT_SHARE else rng.randrange(7, 19)
         at = week + timedelta(days=rng.randrange(7), hours=hour, seconds=rng.randrange(3600))
-        found.append({"customer_id": customer, "touchpoint": touchpoint, "channel": channel,
-                      "at": at.isoformat()})  # fmt: skip
+        found.append(
+            {
+                "customer_id": customer,
+                "touchpoint": touchpoint,
+                "channel": channel,
+                "at": at.isoformat(),
+            }
+        )
     return found
 
 
@@ -149,20 +155,25 @@ async def policy_decisions(bench: Bench) -> list[Row]:
     actions = await bench.service("actions")
     await _wait_for_map(actions)
     single = await _timed(
-        bench, actions, DECIDE, CLIENTS,
+        bench,
+        actions,
+        DECIDE,
+        CLIENTS,
         decision_bodies(bench.run_id, "warmup", WARMUP),
         decision_bodies(bench.run_id, "timed", DECISIONS),
-    )  # fmt: skip
+    )
     batched = await _timed(
-        bench, actions, DECIDE_BATCH, BATCH_CLIENTS,
+        bench,
+        actions,
+        DECIDE_BATCH,
+        BATCH_CLIENTS,
         batch_bodies(bench.run_id, "batch-warmup", BATCH_WARMUP),
         batch_bodies(bench.run_id, "batch-timed", BATCH_DECISIONS),
-    )  # fmt: skip
+    )
     return [
         *_rows("decide", f"{CLIENTS} clients, distinct customers", single),
-        *_rows("decide-batch", f"{BATCH_CLIENTS} clients × {BATCH_SIZE}-decision batches",
-               batched),
-    ]  # fmt: skip
+        *_rows("decide-batch", f"{BATCH_CLIENTS} clients × {BATCH_SIZE}-decision batches", batched),
+    ]
 
 
 async def _timed(
@@ -184,9 +195,11 @@ async def _timed(
         cpu, busy = meter.stop(), machine.stop()
     rate = sum(outcome.reasons.values()) / elapsed
     mix = ", ".join(f"{reason} {n:,}" for reason, n in outcome.reasons.most_common())
-    print(f"  {path}: {sum(outcome.reasons.values()):,} decisions in {elapsed:.2f} s: "
-          f"{rate:,.0f}/s; {mix}; {len(outcome.errors)} errors; load average {load:.1f} "
-          f"before, machine busy {busy:.2f} of {cpu_count()} cores")  # fmt: skip
+    print(
+        f"  {path}: {sum(outcome.reasons.values()):,} decisions in {elapsed:.2f} s: "
+        f"{rate:,.0f}/s; {mix}; {len(outcome.errors)} errors; load average {load:.1f} "
+        f"before, machine busy {busy:.2f} of {cpu_count()} cores"
+    )
     for error, count in Counter(outcome.errors).most_common(5):
         print(f"  error x{count}: {error}")
     return Run(outcome, rate, cpu, busy)
@@ -208,8 +221,12 @@ def _rows(endpoint: str, load: str, run: Run) -> list[Row]:
     )
     ok = rate >= GOAL and not outcome.errors
     return [
-        Row(f"contact policy {endpoint}, decisions/s ({load})", value,
-            f"≥ {GOAL:,}/s, no errors", judge(ok)),
+        Row(
+            f"contact policy {endpoint}, decisions/s ({load})",
+            value,
+            f"≥ {GOAL:,}/s, no errors",
+            judge(ok),
+        ),
         Row(f"{endpoint}: CPU ms per decision", per_decision, "—", Verdict.INFO),
         Row(f"{endpoint}: CPU cores used (of {cpu_count()})", usage, "—", Verdict.INFO),
-    ]  # fmt: skip
+    ]

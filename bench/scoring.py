@@ -202,8 +202,9 @@ def _e2e_rows(progress: Progress, raw: float | None, complete: bool) -> list[Row
     measure = "scoring end-to-end events/s (consumed, state committed, moments emitted)"
     value = f"{rate:,.0f} events/s (1 process)" + ("" if complete else ", offsets not committed")
     cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in progress.cpu.items())
-    usage = Row(f"CPU cores used during scoring end-to-end (of {cpu_count()})", cpu, "—",
-                Verdict.INFO)  # fmt: skip
+    usage = Row(
+        f"CPU cores used during scoring end-to-end (of {cpu_count()})", cpu, "—", Verdict.INFO
+    )
     title = f"ratio scoring / raw upsert (goal ≥ {RATIO_GOAL})"
     if raw is None:
         return [
@@ -267,8 +268,7 @@ async def scoring_memory(bench: Bench) -> list[Row]:
                 f"  at {step.customers:,} customers: RSS {step.rss / MB:,.0f} MB "
                 f"(peak {progress.peak_rss / MB:,.0f} MB); {progress.describe()}"
             )
-    return _memory_rows(bench.measured.get(SCORING_RSS_AFTER_RUN), steps,
-                        seeded_rows, seed_seconds)  # fmt: skip
+    return _memory_rows(bench.measured.get(SCORING_RSS_AFTER_RUN), steps, seeded_rows, seed_seconds)
 
 
 def _memory_rows(
@@ -281,14 +281,26 @@ def _memory_rows(
     labels = " / ".join(_short(total) for total in MEMORY_STEPS)
     flat = large.rss <= FLAT_GOAL * small.rss and large.customers >= MEMORY_STEPS[-1]
     return [
-        Row(f"scoring RSS after e2e / at {labels} customers", f"{figures} MB ({growth:+.0%})",
+        Row(
+            f"scoring RSS after e2e / at {labels} customers",
+            f"{figures} MB ({growth:+.0%})",
             f"flat: ≤ +{FLAT_GOAL - 1:.0%} from {_short(MEMORY_STEPS[0])} to "
-            f"{_short(MEMORY_STEPS[-1])}", judge(flat)),
-        Row(f"scoring events/s at {labels} customers ({PUSH_EVENTS:,} events each)",
-            " / ".join(f"{s.progress.rate:,.0f}" for s in steps), "—", Verdict.INFO),
-        Row(f"seed of scoring.customer to {_short(MEMORY_STEPS[-1])} (INSERT … generate_series)",
-            f"{seeded:,} rows in {seed_seconds:.1f} s", "—", Verdict.INFO),
-    ]  # fmt: skip
+            f"{_short(MEMORY_STEPS[-1])}",
+            judge(flat),
+        ),
+        Row(
+            f"scoring events/s at {labels} customers ({PUSH_EVENTS:,} events each)",
+            " / ".join(f"{s.progress.rate:,.0f}" for s in steps),
+            "—",
+            Verdict.INFO,
+        ),
+        Row(
+            f"seed of scoring.customer to {_short(MEMORY_STEPS[-1])} (INSERT … generate_series)",
+            f"{seeded:,} rows in {seed_seconds:.1f} s",
+            "—",
+            Verdict.INFO,
+        ),
+    ]
 
 
 def _short(customers: int) -> str:
@@ -370,10 +382,13 @@ def _read_rows(result: OpenLoopResult, stored: int, sent: int) -> list[Row]:
     clean = not result.errors and len(result.latencies) == sent and stored >= READ_CUSTOMERS
     return [
         Row(f"customer read p50 ({where})", f"{p50:.1f} ms", "—", Verdict.INFO),
-        Row(f"customer read p95 ({where})", f"{p95:.1f} ms ({len(result.errors)} errors)",
+        Row(
+            f"customer read p95 ({where})",
+            f"{p95:.1f} ms ({len(result.errors)} errors)",
             f"< {READ_P95_GOAL_MS:.0f} ms at ≥ {_short(READ_CUSTOMERS)}, no errors",
-            judge(p95 < READ_P95_GOAL_MS and clean)),
-    ]  # fmt: skip
+            judge(p95 < READ_P95_GOAL_MS and clean),
+        ),
+    ]
 
 
 FLOOR_TIMEOUT_SECONDS = 300.0
@@ -387,8 +402,17 @@ async def scoring_floor(bench: Bench) -> list[Row]:
     customers = [_e2e_customer(bench.run_id, i) for i in range(E2E_CUSTOMERS)]
     workload = SignalWorkload(bench.run_id, "floor", lambda rng: rng.choice(customers))
     await _produce(bench, workload, E2E_EVENTS, topic.name)
-    command = [sys.executable, "-m", "bench.floor", "--topic", topic.name,
-               "--group", f"bench-floor-{bench.run_id}", "--events", str(E2E_EVENTS)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "bench.floor",
+        "--topic",
+        topic.name,
+        "--group",
+        f"bench-floor-{bench.run_id}",
+        "--events",
+        str(E2E_EVENTS),
+    ]
     process = await asyncio.create_subprocess_exec(
         *command,
         env={**os.environ, **bench.service_environment()},
@@ -416,16 +440,23 @@ def _floor_rows(rate: float, cpu_per_event: float, measured: dict[str, float]) -
     raw = measured.get(RAW_UPSERT_RATE)
     versus = f"ratio {rate / raw:.2f} of raw {raw:,.0f} rows/s" if raw else "no raw figure"
     rows = [
-        Row("scoring floor: its runner, decoding and moment publishing alone (1 process)",
-            f"{rate:,.0f} events/s, {cpu_per_event * 1e6:.0f} µs CPU each", versus,
-            Verdict.INFO),
-    ]  # fmt: skip
+        Row(
+            "scoring floor: its runner, decoding and moment publishing alone (1 process)",
+            f"{rate:,.0f} events/s, {cpu_per_event * 1e6:.0f} µs CPU each",
+            versus,
+            Verdict.INFO,
+        ),
+    ]
     database = measured.get(SCORING_DB_CPU_PER_EVENT)
     if raw and database:
         ceiling = cpu_count() / (cpu_per_event + database)
         rows.append(
-            Row(f"scoring ceiling on {cpu_count()} cores: floor CPU + PostgreSQL's "
+            Row(
+                f"scoring ceiling on {cpu_count()} cores: floor CPU + PostgreSQL's "
                 f"{database * 1e6:.0f} µs per event (end-to-end run)",
-                f"{ceiling:,.0f} events/s", f"ratio {ceiling / raw:.2f} of raw", Verdict.INFO)
-        )  # fmt: skip
+                f"{ceiling:,.0f} events/s",
+                f"ratio {ceiling / raw:.2f} of raw",
+                Verdict.INFO,
+            )
+        )
     return rows

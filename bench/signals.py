@@ -135,12 +135,13 @@ class SignalWorkload:
         fields.update(
             touchpoint=answered.touchpoint,
             interaction_event_id=answered.event_id,
-            answered_at=min(answered.occurred_at + timedelta(hours=rng.uniform(0.2, 48)),
-                            self._now),
+            answered_at=min(
+                answered.occurred_at + timedelta(hours=rng.uniform(0.2, 48)), self._now
+            ),
             nps=rng.randint(0, 10),
             csat=rng.randint(1, 5) if rng.random() < 0.7 else None,
             ces=rng.randint(1, 7) if rng.random() < 0.5 else None,
-        )  # fmt: skip
+        )
         if rng.random() < 0.2:
             fields.update(expected=rng.randint(1, 5), perceived=rng.randint(1, 5))
         return SurveyAnswered.model_validate(fields)
@@ -151,8 +152,9 @@ def kafka_records(events: Sequence[Event]) -> list[tuple[str, KafkaRecord]]:
     records = []
     for event in events:
         message = encode(event, INGEST_SOURCE)
-        record = KafkaRecord(event.customer_id.encode(), message.value,
-                             list(message.headers.items()))  # fmt: skip
+        record = KafkaRecord(
+            event.customer_id.encode(), message.value, list(message.headers.items())
+        )
         records.append((event.topic.name, record))
     return records
 

@@ -47,11 +47,18 @@ ON CONFLICT (customer_id) DO UPDATE SET
 def _rows(prefix: str, keys: Sequence[int], rng: random.Random) -> list[tuple[Any, ...]]:
     now = datetime.now(UTC)
     return [
-        (f"{prefix}{key:07d}", rng.uniform(-5, 5), rng.uniform(0.5, 5),
-         now - timedelta(seconds=rng.uniform(0, 86400 * 30)), rng.randrange(1, 50),
-         rng.randrange(20), rng.randrange(20), now)
+        (
+            f"{prefix}{key:07d}",
+            rng.uniform(-5, 5),
+            rng.uniform(0.5, 5),
+            now - timedelta(seconds=rng.uniform(0, 86400 * 30)),
+            rng.randrange(1, 50),
+            rng.randrange(20),
+            rng.randrange(20),
+            now,
+        )
         for key in keys
-    ]  # fmt: skip
+    ]
 
 
 async def _upsert_all(connection: Any, rows: Sequence[tuple[Any, ...]]) -> float:

@@ -84,8 +84,11 @@ class Demo:
         from standardwebhooks import Webhook
 
         for department in departments:
-            body = {"url": f"{base_url}/hooks/{department['id']}", "event_types": SUBSCRIBED,
-                    "department": department["id"]}  # fmt: skip
+            body = {
+                "url": f"{base_url}/hooks/{department['id']}",
+                "event_types": SUBSCRIBED,
+                "department": department["id"],
+            }
             response = await self.http["alerts"].post("/v1/webhooks", json=body)
             if response.status_code != 201:
                 raise RuntimeError(f"webhook registration refused: {response.text}")
@@ -103,13 +106,19 @@ class Demo:
             self.sent += len(items[start : start + 1000])
 
     async def _play(self, customers: list[Customer]) -> None:
-        say("website", f"playing {self.args.rate} events/s for {self.args.seconds} s "
-                       "(delivery and the after-sales line go bad on purpose)")  # fmt: skip
+        say(
+            "website",
+            f"playing {self.args.rate} events/s for {self.args.seconds} s "
+            "(delivery and the after-sales line go bad on purpose)",
+        )
         started = last_status = time.monotonic()
         tick = 0.5
         while (now := time.monotonic()) - started < self.args.seconds:
-            items = [e for _ in range(int(self.args.rate * tick))
-                     for e in self.journeys.step(self.rng.choice(customers))]  # fmt: skip
+            items = [
+                e
+                for _ in range(int(self.args.rate * tick))
+                for e in self.journeys.step(self.rng.choice(customers))
+            ]
             assert self.watched is not None
             if self.rng.random() < 0.3:  # the watched customer keeps having bad deliveries
                 items += self.journeys.delivery(self.watched)
@@ -125,13 +134,16 @@ class Demo:
         experience = await self.http["scoring"].get(f"/v1/customers/{self.watched.id}/experience")
         lxi = experience.json().get("lxi") if experience.status_code == 200 else None
         received = self.inbox.received
-        say("status", f"{self.sent:,} events sent; watched customer {self.watched.id} LXI "
-                      f"{lxi if lxi is None else round(lxi, 1)}; alerts {received['alert.raised']} "
-                      f"(+{self.inbox.alerts_in_digests} in {received['alert.digest']} digests); "
-                      f"tasks opened {received['task.opened']}, resolved {self.resolved}; "
-                      f"invitations "
-                      f"{received['survey.invitation']} for {self.journeys.moments_of_truth:,} "
-                      "moments of truth")  # fmt: skip
+        say(
+            "status",
+            f"{self.sent:,} events sent; watched customer {self.watched.id} LXI "
+            f"{lxi if lxi is None else round(lxi, 1)}; alerts {received['alert.raised']} "
+            f"(+{self.inbox.alerts_in_digests} in {received['alert.digest']} digests); "
+            f"tasks opened {received['task.opened']}, resolved {self.resolved}; "
+            f"invitations "
+            f"{received['survey.invitation']} for {self.journeys.moments_of_truth:,} "
+            "moments of truth",
+        )
 
     async def _referent_works(self, department: str, root_cause: str, who: str) -> None:
         """A referent takes a few open tasks of the department through to resolution: the
@@ -145,10 +157,16 @@ class Demo:
             steps = [
                 {"status": "acknowledged"},
                 {"status": "in_progress"},
-                {"status": "resolved", "root_cause": root_cause,
-                 "resolution": "Parcel re-sent by express; carrier incident logged.",
-                 "customer_recontacted": {"at": datetime.now(UTC).isoformat(), "channel": "phone"}},
-            ]  # fmt: skip
+                {
+                    "status": "resolved",
+                    "root_cause": root_cause,
+                    "resolution": "Parcel re-sent by express; carrier incident logged.",
+                    "customer_recontacted": {
+                        "at": datetime.now(UTC).isoformat(),
+                        "channel": "phone",
+                    },
+                },
+            ]
             for step in steps:
                 response = await actions.patch(f"/v1/tasks/{task['id']}", json=step)
                 if response.status_code != 200:
@@ -157,8 +175,11 @@ class Demo:
                 self.resolved += 1
                 if self.resolved > 3:
                     continue
-                say("referent", f"{who} resolved task {task['id'][:8]} ({root_cause}, customer "
-                                f"{task['customer_id']} called back)")  # fmt: skip
+                say(
+                    "referent",
+                    f"{who} resolved task {task['id'][:8]} ({root_cause}, customer "
+                    f"{task['customer_id']} called back)",
+                )
 
     async def _summary(self) -> None:
         await asyncio.sleep(5)  # the last events reach the referents
@@ -177,10 +198,15 @@ class Demo:
         if backlog.status_code == 200:
             for item in backlog.json()["items"]:
                 cause = item.get("root_cause") or "systemic spike"
-                say("committee", f"backlog: {item['touchpoint']} / {cause}: impact "
-                                 f"{item['impact']['value']}")  # fmt: skip
-        say("receiver", f"signatures refused: {self.inbox.invalid}; retries de-duplicated: "
-                        f"{self.inbox.duplicates}")  # fmt: skip
+                say(
+                    "committee",
+                    f"backlog: {item['touchpoint']} / {cause}: impact {item['impact']['value']}",
+                )
+        say(
+            "receiver",
+            f"signatures refused: {self.inbox.invalid}; retries de-duplicated: "
+            f"{self.inbox.duplicates}",
+        )
 
     async def close(self) -> None:
         for client in self.http.values():

@@ -23,9 +23,22 @@ def test_the_demo_shows_the_loop_working_and_ctrl_c_stops_it(tmp_path: Path) -> 
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "API_KEYS")
     }
-    command = [sys.executable, "-m", "shared.cli", "demo", "--data-dir", str(tmp_path),
-               "--base-port", str(base), "--broker-port", str(free_port()),
-               "--customers", "300", "--seconds", "20"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "shared.cli",
+        "demo",
+        "--data-dir",
+        str(tmp_path),
+        "--base-port",
+        str(base),
+        "--broker-port",
+        str(free_port()),
+        "--customers",
+        "300",
+        "--seconds",
+        "20",
+    ]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )

@@ -98,13 +98,31 @@ touchpoint_latest = Table(
 )
 
 COUNTERS = (
-    "signals", "positives", "negatives", "valence_sum",
-    "promoters", "passives", "detractors",
-    "csat_n", "csat_sum", "csat_satisfied", "ces_n", "ces_sum",
-    "gap_n", "expected_sum", "perceived_sum",
-    "c2es_n", "customer_ease_sum", "employee_ease_sum",
-    "interactions", "successes", "failures", "abandoned", "waits_known", "waits_over",
-)  # fmt: skip
+    "signals",
+    "positives",
+    "negatives",
+    "valence_sum",
+    "promoters",
+    "passives",
+    "detractors",
+    "csat_n",
+    "csat_sum",
+    "csat_satisfied",
+    "ces_n",
+    "ces_sum",
+    "gap_n",
+    "expected_sum",
+    "perceived_sum",
+    "c2es_n",
+    "customer_ease_sum",
+    "employee_ease_sum",
+    "interactions",
+    "successes",
+    "failures",
+    "abandoned",
+    "waits_known",
+    "waits_over",
+)
 
 touchpoint_day = Table(
     "touchpoint_day",

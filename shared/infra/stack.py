@@ -26,8 +26,14 @@ from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
 
 DEV_SCOPES = [
-    "events:write", "ops:*", "tasks:*", "policy:*", "backlog:*", "privacy:*", "metrics:read",
-]  # fmt: skip
+    "events:write",
+    "ops:*",
+    "tasks:*",
+    "policy:*",
+    "backlog:*",
+    "privacy:*",
+    "metrics:read",
+]
 
 
 class Stack:

@@ -173,8 +173,11 @@ class Rules:
         """
         self.overridden |= set(touchpoints)
         document = (await self.get("/v1/alert-rules"))["document"]
-        kept = {k: v for k, v in document.get("touchpoints", {}).items()
-                if not k.startswith("rl-") or k in self.overridden}  # fmt: skip
+        kept = {
+            k: v
+            for k, v in document.get("touchpoints", {}).items()
+            if not k.startswith("rl-") or k in self.overridden
+        }
         document["touchpoints"] = {**kept, **touchpoints}
         return await self.client.put("/v1/alert-rules", json=document)
 

@@ -25,11 +25,23 @@ def task_event(customer: str, touchpoint: str, change: TaskChange, alert_ids: li
     if change is TaskChange.IN_PROGRESS:
         status = TaskStatus.IN_PROGRESS
     return TaskChanged(
-        event_id=f"task:{task_id}:5", customer_id=customer, task_id=task_id, change=change,
-        status=status, touchpoint=touchpoint, priority="medium", priority_score=4.0,
-        severity=4, due_at=T0, occurrences=1, alert_ids=alert_ids, opened_at=T0,
-        actor="ops", summary="test", changed_at=T0 + minutes(30),
-    )  # fmt: skip
+        event_id=f"task:{task_id}:5",
+        customer_id=customer,
+        task_id=task_id,
+        change=change,
+        status=status,
+        touchpoint=touchpoint,
+        priority="medium",
+        priority_score=4.0,
+        severity=4,
+        due_at=T0,
+        occurrences=1,
+        alert_ids=alert_ids,
+        opened_at=T0,
+        actor="ops",
+        summary="test",
+        changed_at=T0 + minutes(30),
+    )
 
 
 async def alert_status(rules: Rules, customer: str, wanted: str) -> list[dict[str, Any]]:
@@ -57,8 +69,9 @@ async def test_a_resolved_or_closed_task_closes_its_alerts(
 
     alerts = await rules.alerts_of(customer_id=customer)
     assert [(a["id"] == alert["id"], a["status"], a["occurrences"]) for a in alerts] == [
-        (False, "open", 1), (True, "closed", 1),
-    ]  # fmt: skip
+        (False, "open", 1),
+        (True, "closed", 1),
+    ]
 
 
 async def test_other_task_changes_leave_alerts_open(rules: Rules) -> None:

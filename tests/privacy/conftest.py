@@ -95,10 +95,14 @@ async def pipeline(infra: Infra, keys: Keys) -> AsyncIterator[Pipeline]:
             for app in (scoring, alerts, actions):
                 await until(lambda app=app: _follows(app, version))
             yield Pipeline(
-                scoring, alerts, actions, actions_url, publisher,
+                scoring,
+                alerts,
+                actions,
+                actions_url,
+                publisher,
                 {"officer": officer, "reader": reader, "ops": keys.reader},
                 infra.bootstrap_servers,
-            )  # fmt: skip
+            )
     finally:
         await producer.stop()
 

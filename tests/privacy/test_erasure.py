@@ -21,13 +21,15 @@ async def _fed_customer(pipeline: Pipeline) -> tuple[str, InteractionRecorded, s
     contact-policy decision; returns the customer, its first interaction and its task."""
     customer = unique("pv-c")
     at = datetime.now(UTC) - HOUR
-    failed = create_interaction(customer, at, touchpoint="delivery", channel="mail",
-                                outcome="failure")  # fmt: skip
+    failed = create_interaction(
+        customer, at, touchpoint="delivery", channel="mail", outcome="failure"
+    )
     await pipeline.publisher.publish(create_profile(customer, at, persona="family"))
     await pipeline.publisher.publish(failed)
     await pipeline.publisher.publish(create_survey(customer, at + HOUR / 2, nps=1))
-    task = await until(lambda: pipeline.scalar(
-        "SELECT id FROM actions.task WHERE customer_id = :c", c=customer))  # fmt: skip
+    task = await until(
+        lambda: pipeline.scalar("SELECT id FROM actions.task WHERE customer_id = :c", c=customer)
+    )
     async with pipeline.client(pipeline.keys["ops"]) as ops:
         for status in ("acknowledged", "in_progress"):
             moved = await ops.patch(f"/v1/tasks/{task}", json={"status": status})
@@ -39,29 +41,45 @@ async def _fed_customer(pipeline: Pipeline) -> tuple[str, InteractionRecorded, s
         decision = {"customer_id": customer, "touchpoint": "checkout", "channel": "web"}
         answer = await ops.post("/v1/contact-policy/decide", json=decision)
         assert answer.status_code == 200, answer.text
-    await until(lambda: pipeline.scalar(
-        "SELECT count(*) FROM scoring.signal WHERE customer_id = :c", c=customer))  # fmt: skip
+    await until(
+        lambda: pipeline.scalar(
+            "SELECT count(*) FROM scoring.signal WHERE customer_id = :c", c=customer
+        )
+    )
     return customer, failed, task
 
 
 async def _webhooks_naming(pipeline: Pipeline, customer: str) -> None:
     """A pending and a delivered webhook of the customer, and a digest with another's alert."""
     endpoint = uuid.uuid4()
-    await _execute(pipeline, "INSERT INTO alerts.webhook_endpoint (id, url, event_types, secret,"
-                   " enabled) VALUES (:id, 'https://example.invalid/', '{}', 's', false)",
-                   id=endpoint)  # fmt: skip
+    await _execute(
+        pipeline,
+        "INSERT INTO alerts.webhook_endpoint (id, url, event_types, secret,"
+        " enabled) VALUES (:id, 'https://example.invalid/', '{}', 's', false)",
+        id=endpoint,
+    )
     later = datetime(2100, 1, 1, tzinfo=UTC)
     single = {"type": "alert.raised", "data": {"customer_id": customer, "summary": "x"}}
     other = {"type": "alert.raised", "data": {"customer_id": unique("pv-other")}}
     digest = {"type": DIGEST_TYPE, "data": {"count": 2, "alerts": [single, other]}}
-    for status, payload, event_type in (("pending", single, "alert.raised"),
-                                        ("succeeded", single, "alert.raised"),
-                                        ("succeeded", digest, DIGEST_TYPE)):  # fmt: skip
-        await _execute(pipeline, "INSERT INTO alerts.webhook_delivery (id, endpoint_id,"
-                       " message_id, event_type, payload, status, next_attempt_at) VALUES"
-                       " (:id, :e, :m, :t, CAST(:p AS jsonb), :s, :later)",
-                       id=uuid.uuid4(), e=endpoint, m=unique("msg"), t=event_type,
-                       p=json.dumps(payload), s=status, later=later)  # fmt: skip
+    for status, payload, event_type in (
+        ("pending", single, "alert.raised"),
+        ("succeeded", single, "alert.raised"),
+        ("succeeded", digest, DIGEST_TYPE),
+    ):
+        await _execute(
+            pipeline,
+            "INSERT INTO alerts.webhook_delivery (id, endpoint_id,"
+            " message_id, event_type, payload, status, next_attempt_at) VALUES"
+            " (:id, :e, :m, :t, CAST(:p AS jsonb), :s, :later)",
+            id=uuid.uuid4(),
+            e=endpoint,
+            m=unique("msg"),
+            t=event_type,
+            p=json.dumps(payload),
+            s=status,
+            later=later,
+        )
 
 
 async def _execute(pipeline: Pipeline, sql: str, **params: Any) -> None:
@@ -80,33 +98,31 @@ async def _aggregates(pipeline: Pipeline) -> Any:
 
 async def _remaining(pipeline: Pipeline, customer: str) -> dict[str, int]:
     """Rows anywhere that still name the customer."""
+    by_id = "SELECT count(*) FROM {} WHERE customer_id = :c"
+    mentions = "SELECT count(*) FROM {} WHERE {}::text LIKE '%' || :c || '%'"
     checks = {
-        "scoring.customer": "SELECT count(*) FROM scoring.customer WHERE customer_id = :c",
-        "scoring.signal": "SELECT count(*) FROM scoring.signal WHERE customer_id = :c",
-        "scoring.touchpoint_latest":
-            "SELECT count(*) FROM scoring.touchpoint_latest WHERE customer_id = :c",
-        "alerts.alert": "SELECT count(*) FROM alerts.alert WHERE customer_id = :c",
-        "alerts.alert_moment": "SELECT count(*) FROM alerts.alert_moment WHERE customer_id = :c",
-        "alerts.alert_change": "SELECT count(*) FROM alerts.alert_change"
-                               " WHERE event::text LIKE '%' || :c || '%'",
-        "alerts.customer_lxi": "SELECT count(*) FROM alerts.customer_lxi WHERE customer_id = :c",
-        "alerts.webhook_delivery": "SELECT count(*) FROM alerts.webhook_delivery"
-                                   " WHERE payload::text LIKE '%' || :c || '%'",
-        "actions.task": "SELECT count(*) FROM actions.task WHERE customer_id = :c"
-                        " OR resolution LIKE '%' || :c || '%'",
-        "actions.task_change": "SELECT count(*) FROM actions.task_change"
-                               " WHERE event::text LIKE '%' || :c || '%'"
-                               " OR fields::text LIKE '%' || :c || '%'",
-        "actions.task_comment": "SELECT count(*) FROM actions.task_comment"
-                                " WHERE body LIKE '%' || :c || '%'",
-        "actions.customer_latest_lxi":
-            "SELECT count(*) FROM actions.customer_latest_lxi WHERE customer_id = :c",
-        "actions.policy_customer":
-            "SELECT count(*) FROM actions.policy_customer WHERE customer_id = :c",
-        "actions.policy_task": "SELECT count(*) FROM actions.policy_task WHERE customer_id = :c",
-        "actions.policy_decision":
-            "SELECT count(*) FROM actions.policy_decision WHERE customer_id = :c",
-    }  # fmt: skip
+        table: by_id.format(table)
+        for table in (
+            "scoring.customer",
+            "scoring.signal",
+            "scoring.touchpoint_latest",
+            "alerts.alert",
+            "alerts.alert_moment",
+            "alerts.customer_lxi",
+            "actions.customer_latest_lxi",
+            "actions.policy_customer",
+            "actions.policy_task",
+            "actions.policy_decision",
+        )
+    }
+    checks |= {
+        "alerts.alert_change": mentions.format("alerts.alert_change", "event"),
+        "alerts.webhook_delivery": mentions.format("alerts.webhook_delivery", "payload"),
+        "actions.task_comment": mentions.format("actions.task_comment", "body"),
+        "actions.task": by_id.format("actions.task") + " OR resolution LIKE '%' || :c || '%'",
+        "actions.task_change": mentions.format("actions.task_change", "event")
+        + " OR fields::text LIKE '%' || :c || '%'",
+    }
     return {name: await pipeline.scalar(sql, c=customer) for name, sql in checks.items()}
 
 
@@ -150,8 +166,12 @@ async def test_erasure_removes_the_customer_everywhere(pipeline: Pipeline) -> No
         " resolution, 'touchpoint', touchpoint) FROM actions.task WHERE id = :t",
         t=task,
     )
-    assert kept == {"customer": pseudonym, "status": "resolved", "resolution": None,
-                    "touchpoint": "delivery"}  # fmt: skip
+    assert kept == {
+        "customer": pseudonym,
+        "status": "resolved",
+        "resolution": None,
+        "touchpoint": "delivery",
+    }
     digest = await pipeline.scalar(
         "SELECT payload FROM alerts.webhook_delivery WHERE event_type = :t"
         " AND payload::text LIKE '%pv-other%' ORDER BY created_at DESC LIMIT 1",

@@ -27,10 +27,19 @@ DAY = timedelta(days=1)
 
 
 def _signal(customer: str, at: datetime) -> dict[str, Any]:
-    return {"event_id": unique("ret"), "customer_id": customer, "source": "interaction",
-            "touchpoint": "delivery", "known_touchpoint": True, "occurred_at": at,
-            "valence": 0.5, "weight": 1.0, "polarity": 1, "moment_of_truth": False,
-            "moment_of_pain": False}  # fmt: skip
+    return {
+        "event_id": unique("ret"),
+        "customer_id": customer,
+        "source": "interaction",
+        "touchpoint": "delivery",
+        "known_touchpoint": True,
+        "occurred_at": at,
+        "valence": 0.5,
+        "weight": 1.0,
+        "polarity": 1,
+        "moment_of_truth": False,
+        "moment_of_pain": False,
+    }
 
 
 async def _insert(pipeline: Pipeline, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -46,10 +55,20 @@ async def test_old_signals_are_purged_in_batches_aggregates_stay(pipeline: Pipel
     customer, touchpoint = unique("ret-c"), unique("ret-tp")
     keep = pipeline.scoring.state.settings.scoring_signal_retention_days
     cut_off = NOW - timedelta(days=keep)
-    await _insert(pipeline, signal, [_signal(customer, cut_off - n * DAY) for n in (1, 2, 3)]
-                  + [_signal(customer, cut_off + DAY)])  # fmt: skip
-    day = {"touchpoint": touchpoint, "day": date(2000, 6, 1), "channel": "", "persona": "",
-           "known_touchpoint": True, "signals": 4}  # fmt: skip
+    await _insert(
+        pipeline,
+        signal,
+        [_signal(customer, cut_off - n * DAY) for n in (1, 2, 3)]
+        + [_signal(customer, cut_off + DAY)],
+    )
+    day = {
+        "touchpoint": touchpoint,
+        "day": date(2000, 6, 1),
+        "channel": "",
+        "persona": "",
+        "known_touchpoint": True,
+        "signals": 4,
+    }
     await _insert(pipeline, touchpoint_day, [day])
     retention: Retention = pipeline.scoring.state.retention
     small = Retention(pipeline.sessions, retention.purges, interval=3600, batch=2)
@@ -64,27 +83,54 @@ async def test_old_signals_are_purged_in_batches_aggregates_stay(pipeline: Pipel
 
 async def test_alerts_purge_sent_deliveries_and_applied_ids(pipeline: Pipeline) -> None:
     endpoint = uuid.uuid4()
-    await _insert(pipeline, WebhookEndpoint.__table__, [
-        {"id": endpoint, "url": "https://example.invalid/", "event_types": [], "secret": "s",
-         "enabled": False}])  # fmt: skip
+    await _insert(
+        pipeline,
+        WebhookEndpoint.__table__,
+        [
+            {
+                "id": endpoint,
+                "url": "https://example.invalid/",
+                "event_types": [],
+                "secret": "s",
+                "enabled": False,
+            }
+        ],
+    )
     future = datetime(2100, 1, 1, tzinfo=UTC)
-    rows = [{"id": uuid.uuid4(), "endpoint_id": endpoint, "message_id": unique("msg"),
-             "event_type": "alert.raised", "payload": {}, "status": status,
-             "created_at": at, "next_attempt_at": future}
-            for status, at in (("succeeded", OLD), ("failed", OLD), ("pending", OLD),
-                               ("succeeded", NOW - DAY))]  # fmt: skip
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "endpoint_id": endpoint,
+            "message_id": unique("msg"),
+            "event_type": "alert.raised",
+            "payload": {},
+            "status": status,
+            "created_at": at,
+            "next_attempt_at": future,
+        }
+        for status, at in (
+            ("succeeded", OLD),
+            ("failed", OLD),
+            ("pending", OLD),
+            ("succeeded", NOW - DAY),
+        )
+    ]
     await _insert(pipeline, WebhookDelivery.__table__, rows)
     ids = [unique("ret-ev"), unique("ret-ev")]
-    applied_at = [{"event_id": ids[0], "processed_at": OLD},
-                  {"event_id": ids[1], "processed_at": NOW}]  # fmt: skip
+    applied_at = [
+        {"event_id": ids[0], "processed_at": OLD},
+        {"event_id": ids[1], "processed_at": NOW},
+    ]
     await _insert(pipeline, processed_event, applied_at)
 
     purged = await pipeline.alerts.state.retention.purge(NOW)
 
     assert purged["webhook_delivery"] == 2
     assert purged["processed_event"] == 1
-    kept = ("SELECT array_agg(status ORDER BY status) FROM alerts.webhook_delivery"
-            " WHERE endpoint_id = :e")  # fmt: skip
+    kept = (
+        "SELECT array_agg(status ORDER BY status) FROM alerts.webhook_delivery"
+        " WHERE endpoint_id = :e"
+    )
     assert await pipeline.scalar(kept, e=endpoint) == ["pending", "succeeded"]
     applied = "SELECT array_agg(event_id) FROM alerts.processed_event WHERE event_id = ANY(:ids)"
     assert await pipeline.scalar(applied, ids=ids) == [ids[1]]
@@ -92,13 +138,20 @@ async def test_alerts_purge_sent_deliveries_and_applied_ids(pipeline: Pipeline) 
 
 async def test_actions_purge_the_task_inbox_and_old_quota_counters(pipeline: Pipeline) -> None:
     ids = [unique("ret-in"), unique("ret-in")]
-    await _insert(pipeline, task_inbox, [{"event_id": ids[0], "processed_at": OLD},
-                                         {"event_id": ids[1], "processed_at": NOW}])  # fmt: skip
+    await _insert(
+        pipeline,
+        task_inbox,
+        [{"event_id": ids[0], "processed_at": OLD}, {"event_id": ids[1], "processed_at": NOW}],
+    )
     persona = unique("ret-persona")
-    await _insert(pipeline, policy_quota_usage, [
-        {"persona": persona, "period": "month", "period_start": start, "used": 3}
-        for start in (datetime(1999, 1, 1, tzinfo=UTC), datetime(2002, 1, 1, tzinfo=UTC))
-    ])  # fmt: skip
+    await _insert(
+        pipeline,
+        policy_quota_usage,
+        [
+            {"persona": persona, "period": "month", "period_start": start, "used": 3}
+            for start in (datetime(1999, 1, 1, tzinfo=UTC), datetime(2002, 1, 1, tzinfo=UTC))
+        ],
+    )
 
     purged = await pipeline.actions.state.retention.purge(NOW)
 

@@ -132,9 +132,12 @@ class ServiceProcess:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "shared.cli", "serve", self.name],
-                cwd=ROOT, env=self.environment, stdin=subprocess.DEVNULL, stdout=out,
+                cwd=ROOT,
+                env=self.environment,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
                 stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            )
         return self
 
     def kill(self) -> None:

@@ -32,8 +32,9 @@ class Expected:
 
     def decayed(self) -> tuple[float, float]:
         """(S, W) at T, the latest signal's time."""
-        factors = [(w, v, 2.0 ** (-(self.t - t).total_seconds() / HALF_LIFE_S))
-                   for t, w, v in self.signals]  # fmt: skip
+        factors = [
+            (w, v, 2.0 ** (-(self.t - t).total_seconds() / HALF_LIFE_S)) for t, w, v in self.signals
+        ]
         return sum(w * v * f for w, v, f in factors), sum(w * f for w, _, f in factors)
 
     @property
@@ -67,8 +68,9 @@ def survey_stream(prefix: str, customers: int, per_customer: int, seed: int = 9)
     timelines = []
     for i in range(customers):
         customer = f"{prefix}-{i:06d}"
-        times = sorted(T0 + timedelta(seconds=rng.uniform(0, 60 * 86400))
-                       for _ in range(per_customer))  # fmt: skip
+        times = sorted(
+            T0 + timedelta(seconds=rng.uniform(0, 60 * 86400)) for _ in range(per_customer)
+        )
         delivery_at = rng.randrange(per_customer)
         answers = []
         for n, at in enumerate(times):

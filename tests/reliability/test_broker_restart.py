@@ -31,8 +31,14 @@ RAISED = (
 
 def bad_delivery(customer: str) -> dict[str, Any]:
     """A survey answer that is a negative moment of truth: scored, then an alert."""
-    return {"event_id": unique("srv"), "customer_id": customer, "touchpoint": "delivery",
-            "answered_at": "2026-06-01T09:00:00Z", "nps": 1, "csat": 1}  # fmt: skip
+    return {
+        "event_id": unique("srv"),
+        "customer_id": customer,
+        "touchpoint": "delivery",
+        "answered_at": "2026-06-01T09:00:00Z",
+        "nps": 1,
+        "csat": 1,
+    }
 
 
 async def test_ingest_503_while_the_broker_is_down_then_every_service_recovers(

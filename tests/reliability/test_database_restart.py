@@ -46,8 +46,9 @@ async def test_services_reconnect_after_a_database_restart_and_store_every_event
     assert (signals, distinct) == (total, total)
     assert await scalar(engine, "SELECT sum(signals) FROM scoring.customer") == total
     assert await scalar(engine, "SELECT count(*) FROM alerts.processed_event") == total
-    negatives = await scalar(engine, "SELECT count(*) FROM alerts.alert "
-                                     "WHERE rule = 'negative_moment_of_truth'")  # fmt: skip
+    negatives = await scalar(
+        engine, "SELECT count(*) FROM alerts.alert WHERE rule = 'negative_moment_of_truth'"
+    )
     assert negatives == len(stream.negative_at_delivery)
     assert [await readiness(scoring), await readiness(alerts)] == [200, 200]
 

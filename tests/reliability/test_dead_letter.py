@@ -31,8 +31,11 @@ pytestmark = pytest.mark.reliability
 
 # Above aiokafka's default max_request_size (1 MiB) and its max_partition_fetch_bytes.
 HUGE = 3 * 1024 * 1024
-REASONS = {"garbage": "not a CloudEvent", "wrong-schema": "payload does not match",
-           "huge": "payload does not match"}  # fmt: skip
+REASONS = {
+    "garbage": "not a CloudEvent",
+    "wrong-schema": "payload does not match",
+    "huge": "payload does not match",
+}
 KINDS = tuple(REASONS)
 # where a valid event of each topic leaves its mark
 APPLIED = {
@@ -48,11 +51,22 @@ def create_task_event() -> TaskChanged:
     now = datetime.now(UTC)
     task = unique("task")
     return TaskChanged(
-        event_id=f"task:{task}:1", customer_id=unique("cust"), task_id=task,
-        change=TaskChange.OPENED, status=TaskStatus.OPEN, touchpoint="delivery",
-        priority="high", priority_score=6.0, severity=4, due_at=now + timedelta(hours=24),
-        occurrences=1, opened_at=now, actor="system", summary="late delivery", changed_at=now,
-    )  # fmt: skip
+        event_id=f"task:{task}:1",
+        customer_id=unique("cust"),
+        task_id=task,
+        change=TaskChange.OPENED,
+        status=TaskStatus.OPEN,
+        touchpoint="delivery",
+        priority="high",
+        priority_score=6.0,
+        severity=4,
+        due_at=now + timedelta(hours=24),
+        occurrences=1,
+        opened_at=now,
+        actor="system",
+        summary="late delivery",
+        changed_at=now,
+    )
 
 
 def valid_events() -> list[tuple[str, str, Event]]:
@@ -71,8 +85,9 @@ def valid_events() -> list[tuple[str, str, Event]]:
 async def send_bad(producer: AIOKafkaProducer, event: Event) -> None:
     """Three bad records on ``event``'s topic, each keyed ``<kind>:<topic>``."""
     topic, headers = event.topic.name, list(encode(event, "/tests").headers.items())
-    huge = json.dumps({"event_id": unique("huge"), "customer_id": event.customer_id,
-                       "verbatim": "x" * HUGE}).encode()  # fmt: skip
+    huge = json.dumps(
+        {"event_id": unique("huge"), "customer_id": event.customer_id, "verbatim": "x" * HUGE}
+    ).encode()
     records = {
         "garbage": (b"\x00\xff not even JSON", []),
         "wrong-schema": (b'{"event_id": "x", "nps": "eleven"}', headers),
@@ -99,9 +114,11 @@ async def test_bad_messages_are_dead_lettered_and_every_consumer_goes_on(
             await send_bad(producer, event)
             message = encode(event, "/tests")
             await producer.send_and_wait(
-                event.topic.name, message.value, key=event.customer_id.encode(),
+                event.topic.name,
+                message.value,
+                key=event.customer_id.encode(),
                 headers=list(message.headers.items()),
-            )  # fmt: skip
+            )
     finally:
         await producer.stop()
 
@@ -113,8 +130,9 @@ async def test_bad_messages_are_dead_lettered_and_every_consumer_goes_on(
             what=f"{event.event_id} applied after the bad records on {event.topic.name}",
         )
     parked = await dead_letters(stack)
-    expected = {(consumer, event.topic.name, kind) for consumer, _, event in cases
-                for kind in KINDS}  # fmt: skip
+    expected = {
+        (consumer, event.topic.name, kind) for consumer, _, event in cases for kind in KINDS
+    }
     # alerts also closes alerts from task events: that consumer parks them too
     expected |= {("alert-closing", "cx.task-events", kind) for kind in KINDS}
     assert set(parked) == expected

@@ -98,13 +98,16 @@ async def test_scoring_counts_every_event_exactly_once(
     crashed: Crashes, engine: AsyncEngine, stream: Stream
 ) -> None:
     assert crashed.scoring_at < EVENTS, "scoring was not killed mid-stream"
-    count, distinct = (await rows(engine, "SELECT count(*), count(DISTINCT event_id) "
-                                          "FROM scoring.signal"))[0]  # fmt: skip
+    count, distinct = (
+        await rows(engine, "SELECT count(*), count(DISTINCT event_id) FROM scoring.signal")
+    )[0]
     assert (count, distinct) == (EVENTS, EVENTS)
     assert await scalar(engine, "SELECT sum(signals) FROM scoring.customer") == EVENTS
 
-    states = await rows(engine, "SELECT customer_id, s, w, t_ref, signals, positives, negatives "
-                                "FROM scoring.customer")  # fmt: skip
+    states = await rows(
+        engine,
+        "SELECT customer_id, s, w, t_ref, signals, positives, negatives FROM scoring.customer",
+    )
     assert len(states) == len(stream.customers)
     for customer, s, w, t_ref, signals, positives, negatives in states:
         expected = stream.customers[customer]
@@ -122,8 +125,11 @@ async def test_scoring_counts_every_event_exactly_once(
 async def test_scoring_aggregates_count_every_event_exactly_once(
     crashed: Crashes, engine: AsyncEngine, stream: Stream
 ) -> None:
-    totals = await rows(engine, "SELECT touchpoint, sum(signals), sum(valence_sum) "
-                                "FROM scoring.touchpoint_day GROUP BY touchpoint")  # fmt: skip
+    totals = await rows(
+        engine,
+        "SELECT touchpoint, sum(signals), sum(valence_sum) "
+        "FROM scoring.touchpoint_day GROUP BY touchpoint",
+    )
     assert {tp for tp, _, _ in totals} == set(stream.touchpoints)
     for touchpoint, signals, valence_sum in totals:
         want_signals, want_sum = stream.touchpoints[touchpoint]
@@ -139,33 +145,48 @@ async def test_each_negative_moment_of_truth_raises_exactly_one_alert(
         await scalar(engine, "SELECT count(DISTINCT event_id) FROM alerts.processed_event")
         == EVENTS
     )
-    alerts = await rows(engine, "SELECT customer_id, id, occurrences, changes FROM alerts.alert "
-                                "WHERE rule = 'negative_moment_of_truth'")  # fmt: skip
+    alerts = await rows(
+        engine,
+        "SELECT customer_id, id, occurrences, changes FROM alerts.alert "
+        "WHERE rule = 'negative_moment_of_truth'",
+    )
     assert sorted(customer for customer, *_ in alerts) == sorted(stream.negative_at_delivery)
     assert {(occurrences, changes) for *_, occurrences, changes in alerts} == {(1, 1)}
 
     published = [json.loads(r.value) for r in await read_all(stack.bootstrap_servers, "cx.alerts")]
-    raised = {(a["customer_id"], a["alert_id"]) for a in published
-              if a["rule"] == "negative_moment_of_truth" and a["change"] == "raised"}  # fmt: skip
+    raised = {
+        (a["customer_id"], a["alert_id"])
+        for a in published
+        if a["rule"] == "negative_moment_of_truth" and a["change"] == "raised"
+    }
     assert raised == {(customer, alert_id) for customer, alert_id, *_ in alerts}
 
 
-@pytest.mark.skipif(not TASKS, reason="the actions service has no corrective tasks here yet "
-                                      "(services.actions.tasks does not exist)")  # fmt: skip
+@pytest.mark.skipif(
+    not TASKS,
+    reason="the actions service has no corrective tasks here yet "
+    "(services.actions.tasks does not exist)",
+)
 async def test_each_customer_alert_opens_exactly_one_task_per_touchpoint(
     crashed: Crashes, engine: AsyncEngine
 ) -> None:
     """actions consumes cx.alerts: one task per customer x touchpoint in actions.task."""
     assert crashed.actions_at > 0
-    opened = await rows(engine, "SELECT customer_id, touchpoint, count(*) FROM actions.task "
-                                "GROUP BY customer_id, touchpoint")  # fmt: skip
+    opened = await rows(
+        engine,
+        "SELECT customer_id, touchpoint, count(*) FROM actions.task "
+        "GROUP BY customer_id, touchpoint",
+    )
     assert {count for *_, count in opened} == {1}
     assert {(c, tp) for c, tp, _ in opened} == await customer_alert_pairs(engine)
 
 
 async def customer_alert_pairs(engine: AsyncEngine) -> set[tuple[str, str]]:
-    pairs = await rows(engine, "SELECT DISTINCT customer_id, touchpoint FROM alerts.alert "
-                               "WHERE level = 'customer' AND touchpoint IS NOT NULL")  # fmt: skip
+    pairs = await rows(
+        engine,
+        "SELECT DISTINCT customer_id, touchpoint FROM alerts.alert "
+        "WHERE level = 'customer' AND touchpoint IS NOT NULL",
+    )
     return {(customer, touchpoint) for customer, touchpoint in pairs}
 
 

@@ -61,11 +61,17 @@ async def test_deliveries_missed_while_the_receiver_is_down_arrive_once_when_it_
             await produce(stack.bootstrap_servers, sent[:BEFORE])
             await receiver.wait_for(PATH, BEFORE, timeout=30)
         await produce(stack.bootstrap_servers, sent[BEFORE:])
-        await until(lambda: failed_attempts(client, endpoint["id"], DURING), 30,
-                    what="every delivery tried while the receiver is down")  # fmt: skip
+        await until(
+            lambda: failed_attempts(client, endpoint["id"], DURING),
+            30,
+            what="every delivery tried while the receiver is down",
+        )
         async with receiving(receiver, port):
-            await until(lambda: all_succeeded(client, endpoint["id"], len(sent)), 60,
-                        what="every delivery succeeded")  # fmt: skip
+            await until(
+                lambda: all_succeeded(client, endpoint["id"], len(sent)),
+                60,
+                what="every delivery succeeded",
+            )
             await asyncio.sleep(1)  # time for a second, wrongful, attempt to show
         attempts = [d["attempts"] for d in await deliveries(client, endpoint["id"])]
 
@@ -86,8 +92,7 @@ async def register(client: httpx.AsyncClient, url: str, department: str) -> dict
 
 
 async def deliveries(client: httpx.AsyncClient, endpoint_id: str) -> list[dict[str, Any]]:
-    response = await client.get("/v1/deliveries", params={"endpoint_id": endpoint_id,
-                                                          "limit": 500})  # fmt: skip
+    response = await client.get("/v1/deliveries", params={"endpoint_id": endpoint_id, "limit": 500})
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
@@ -95,8 +100,11 @@ async def deliveries(client: httpx.AsyncClient, endpoint_id: str) -> list[dict[s
 
 async def failed_attempts(client: httpx.AsyncClient, endpoint_id: str, count: int) -> bool:
     """True once ``count`` deliveries are pending after two failed attempts or more."""
-    retried = [d for d in await deliveries(client, endpoint_id)
-               if d["status"] == "pending" and d["attempts"] >= 2]  # fmt: skip
+    retried = [
+        d
+        for d in await deliveries(client, endpoint_id)
+        if d["status"] == "pending" and d["attempts"] >= 2
+    ]
     return len(retried) >= count
 
 

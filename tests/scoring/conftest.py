@@ -24,24 +24,50 @@ from tests.conftest import Infra, Keys, Running, client_for, settings_for
 
 JOURNEY_MAP = {
     "name": "test retailer",
-    "departments": [{"id": "logistics", "name": "Logistics"},
-                    {"id": "service", "name": "Customer service"}],
-    "touchpoints": [
-        {"id": "checkout", "name": "Checkout", "channels": ["web"], "weight": 2.0,
-         "targets": {"nps": 40, "csat": 4.2, "ces": 5.5, "success_rate": 0.95}},
-        {"id": "delivery", "name": "Delivery", "channels": ["mail"], "weight": 1.5,
-         "moment_of_truth": True, "owner": "logistics",
-         "targets": {"nps": 30, "csat": 4.0, "ces": 5.0, "negative_rate": 0.1}},
-        {"id": "support-call", "name": "Support call", "channels": ["phone"], "weight": 1.0,
-         "moment_of_pain": True, "wait_threshold_seconds": 120, "owner": "service",
-         "targets": {"ces": 5.0, "success_rate": 0.8}},
+    "departments": [
+        {"id": "logistics", "name": "Logistics"},
+        {"id": "service", "name": "Customer service"},
     ],
-    "journeys": [{"id": "purchase", "name": "Purchase", "stages": [
-        {"id": "buy", "name": "Buy", "touchpoints": ["checkout"]},
-        {"id": "receive", "name": "Receive", "touchpoints": ["delivery"]},
-        {"id": "help", "name": "Help", "touchpoints": ["support-call"]},
-    ]}],
-}  # fmt: skip
+    "touchpoints": [
+        {
+            "id": "checkout",
+            "name": "Checkout",
+            "channels": ["web"],
+            "weight": 2.0,
+            "targets": {"nps": 40, "csat": 4.2, "ces": 5.5, "success_rate": 0.95},
+        },
+        {
+            "id": "delivery",
+            "name": "Delivery",
+            "channels": ["mail"],
+            "weight": 1.5,
+            "moment_of_truth": True,
+            "owner": "logistics",
+            "targets": {"nps": 30, "csat": 4.0, "ces": 5.0, "negative_rate": 0.1},
+        },
+        {
+            "id": "support-call",
+            "name": "Support call",
+            "channels": ["phone"],
+            "weight": 1.0,
+            "moment_of_pain": True,
+            "wait_threshold_seconds": 120,
+            "owner": "service",
+            "targets": {"ces": 5.0, "success_rate": 0.8},
+        },
+    ],
+    "journeys": [
+        {
+            "id": "purchase",
+            "name": "Purchase",
+            "stages": [
+                {"id": "buy", "name": "Buy", "touchpoints": ["checkout"]},
+                {"id": "receive", "name": "Receive", "touchpoints": ["delivery"]},
+                {"id": "help", "name": "Help", "touchpoints": ["support-call"]},
+            ],
+        }
+    ],
+}
 
 
 @dataclass
@@ -80,8 +106,9 @@ async def publish_map(publisher: EventPublisher, version: int, document: dict[st
 
 @pytest.fixture(scope="session")
 async def scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
-    settings = settings_for(infra, keys, ScoringSettings, kafka_session_timeout_ms=3000,
-                            consumer_batch=200)  # fmt: skip
+    settings = settings_for(
+        infra, keys, ScoringSettings, kafka_session_timeout_ms=3000, consumer_batch=200
+    )
     producer = create_producer(settings)
     await producer.start()
     publisher = EventPublisher(producer, "/tests", timeout=10)

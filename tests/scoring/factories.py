@@ -11,22 +11,39 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 def create_survey(customer_id: str, at: datetime = T0, **fields: Any) -> SurveyAnswered:
     values: dict[str, Any] = {"touchpoint": "delivery", **fields}
-    return SurveyAnswered(event_id=unique("srv"), customer_id=customer_id, answered_at=at,
-                          received_at=datetime.now(UTC), **values)  # fmt: skip
+    return SurveyAnswered(
+        event_id=unique("srv"),
+        customer_id=customer_id,
+        answered_at=at,
+        received_at=datetime.now(UTC),
+        **values,
+    )
 
 
 def create_interaction(customer_id: str, at: datetime = T0, **fields: Any) -> InteractionRecorded:
-    values: dict[str, Any] = {"touchpoint": "checkout", "channel": "web", "outcome": "success",
-                              **fields}  # fmt: skip
-    return InteractionRecorded(event_id=unique("int"), customer_id=customer_id, occurred_at=at,
-                               received_at=datetime.now(UTC), **values)  # fmt: skip
+    values: dict[str, Any] = {
+        "touchpoint": "checkout",
+        "channel": "web",
+        "outcome": "success",
+        **fields,
+    }
+    return InteractionRecorded(
+        event_id=unique("int"),
+        customer_id=customer_id,
+        occurred_at=at,
+        received_at=datetime.now(UTC),
+        **values,
+    )
 
 
 def create_profile(customer_id: str, at: datetime = T0, **fields: Any) -> CustomerProfileUpdated:
     return CustomerProfileUpdated(
-        event_id=unique("prof"), customer_id=customer_id, updated_at=at,
-        received_at=datetime.now(UTC), **fields,
-    )  # fmt: skip
+        event_id=unique("prof"),
+        customer_id=customer_id,
+        updated_at=at,
+        received_at=datetime.now(UTC),
+        **fields,
+    )
 
 
 def days(n: float) -> timedelta:

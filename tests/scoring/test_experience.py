@@ -50,14 +50,25 @@ async def test_each_signal_emits_a_moment(scoring: Scoring) -> None:
     customer = unique("cust")
     await score(scoring, [create_profile(customer, persona="busy-parent", value_tier="gold")])
     first = create_survey(customer, T0, nps=10, csat=5)
-    pain = create_interaction(customer, T0 + days(1), touchpoint="support-call", channel="phone",
-                              outcome="failure", wait_seconds=600, transfers=3)  # fmt: skip
+    pain = create_interaction(
+        customer,
+        T0 + days(1),
+        touchpoint="support-call",
+        channel="phone",
+        outcome="failure",
+        wait_seconds=600,
+        transfers=3,
+    )
 
     await score(scoring, [first])  # two topics: only separate sends fix their order
     await score(scoring, [pain])
 
-    (record,) = await consume(scoring.settings.kafka_bootstrap_servers, "cx.moments", 1,
-                              ce_id=f"moment:{pain.event_id}".encode())  # fmt: skip
+    (record,) = await consume(
+        scoring.settings.kafka_bootstrap_servers,
+        "cx.moments",
+        1,
+        ce_id=f"moment:{pain.event_id}".encode(),
+    )
     moment = json.loads(record.value)
     assert record.key == customer.encode()
     assert moment["source_event_id"] == pain.event_id
@@ -89,8 +100,12 @@ async def test_same_event_id_twice_counts_once_and_re_emits_the_same_moment(
             del contribution["age_days"]  # relative to the clock
     assert after == before
     assert after["signals"] == 1
-    moments = await consume(scoring.settings.kafka_bootstrap_servers, "cx.moments", 2,
-                            ce_id=f"moment:{survey.event_id}".encode())  # fmt: skip
+    moments = await consume(
+        scoring.settings.kafka_bootstrap_servers,
+        "cx.moments",
+        2,
+        ce_id=f"moment:{survey.event_id}".encode(),
+    )
     assert len(moments) == 2
     assert moments[0].value == moments[1].value
 
@@ -110,20 +125,30 @@ def _nps_and_ces(customer: str, at: datetime, rng: random.Random) -> list[Event]
 
 def _support_calls(customer: str, at: datetime, rng: random.Random) -> list[Event]:
     first = create_interaction(
-        customer, at, touchpoint="support-call", channel="phone",
-        outcome=rng.choice(["success", "failure"]), wait_seconds=rng.choice([30, 300]),
+        customer,
+        at,
+        touchpoint="support-call",
+        channel="phone",
+        outcome=rng.choice(["success", "failure"]),
+        wait_seconds=rng.choice([30, 300]),
         transfers=rng.randint(0, 3),
-    )  # fmt: skip
+    )
     again = create_interaction(
-        customer, at + days(rng.uniform(0.5, 6.5)), touchpoint="support-call", channel="phone",
+        customer,
+        at + days(rng.uniform(0.5, 6.5)),
+        touchpoint="support-call",
+        channel="phone",
         outcome="abandoned",
-    )  # fmt: skip
+    )
     return [first, again]
 
 
 def _checkout_survey(customer: str, at: datetime, rng: random.Random) -> list[Event]:
-    answers = {"csat": rng.randint(1, 5), "expected": rng.randint(1, 5),
-               "perceived": rng.randint(1, 5)}  # fmt: skip
+    answers = {
+        "csat": rng.randint(1, 5),
+        "expected": rng.randint(1, 5),
+        "perceived": rng.randint(1, 5),
+    }
     return [create_survey(customer, at, touchpoint="checkout", **answers)]
 
 
@@ -135,8 +160,10 @@ SIGNAL_MAKERS = (_nps_and_ces, _support_calls, _checkout_survey, _checkout)
 
 
 def with_customer(events: list[Event], customer: str) -> list[Event]:
-    return [e.model_copy(update={"customer_id": customer, "event_id": f"{customer}-{i}"})
-            for i, e in enumerate(events)]  # fmt: skip
+    return [
+        e.model_copy(update={"customer_id": customer, "event_id": f"{customer}-{i}"})
+        for i, e in enumerate(events)
+    ]
 
 
 async def state(scoring: Scoring, customer: str) -> dict[str, Any]:
@@ -157,8 +184,9 @@ async def test_arrival_order_does_not_change_the_state(scoring: Scoring) -> None
     ordered_events = with_customer(sorted(template, key=lambda e: e.occurred), in_order)
     shuffled_events = with_customer(template, shuffled)
     rng.shuffle(shuffled_events)
-    reversed_events = with_customer(sorted(template, key=lambda e: e.occurred, reverse=True),
-                                    reversed_)  # fmt: skip
+    reversed_events = with_customer(
+        sorted(template, key=lambda e: e.occurred, reverse=True), reversed_
+    )
 
     await score(scoring, ordered_events)
     for event in shuffled_events:  # one by one: each its own batch
@@ -180,8 +208,9 @@ async def test_a_late_contact_makes_later_ones_repeats(scoring: Scoring) -> None
     customer = unique("cust")
     later = create_interaction(customer, T0 + days(3), touchpoint="support-call", channel="phone")
     earlier = create_interaction(customer, T0, touchpoint="support-call", channel="phone")
-    much_later = create_interaction(customer, T0 + days(20), touchpoint="support-call",
-                                    channel="phone")  # fmt: skip
+    much_later = create_interaction(
+        customer, T0 + days(20), touchpoint="support-call", channel="phone"
+    )
 
     await score(scoring, [later, much_later])
     await score(scoring, [earlier])
@@ -219,13 +248,18 @@ async def test_timeline_pages_continue_the_exact_computation(scoring: Scoring) -
 
 async def test_unknown_touchpoint_is_kept_with_weight_one(scoring: Scoring) -> None:
     customer = unique("cust")
-    kiosk = create_interaction(customer, T0, touchpoint="store-kiosk", channel="store",
-                               outcome="failure")  # fmt: skip
+    kiosk = create_interaction(
+        customer, T0, touchpoint="store-kiosk", channel="store", outcome="failure"
+    )
 
     await score(scoring, [kiosk])
 
-    (moment,) = await consume(scoring.settings.kafka_bootstrap_servers, "cx.moments", 1,
-                              ce_id=f"moment:{kiosk.event_id}".encode())  # fmt: skip
+    (moment,) = await consume(
+        scoring.settings.kafka_bootstrap_servers,
+        "cx.moments",
+        1,
+        ce_id=f"moment:{kiosk.event_id}".encode(),
+    )
     data = json.loads(moment.value)
     assert (data["known_touchpoint"], data["weight"], data["valence"]) == (False, 0.5, -1.0)
     body = await scoring.get(f"/v1/customers/{customer}/experience")
@@ -247,8 +281,12 @@ async def test_malformed_message_is_dead_lettered_and_scoring_goes_on(scoring: S
 
     await score(scoring, [valid])
 
-    parked = await read_all(scoring.settings.kafka_bootstrap_servers, "cx.deadletter",
-                            dlq_consumer=b"experience", dlq_topic=b"cx.interactions")  # fmt: skip
+    parked = await read_all(
+        scoring.settings.kafka_bootstrap_servers,
+        "cx.deadletter",
+        dlq_consumer=b"experience",
+        dlq_topic=b"cx.interactions",
+    )
     mine = [r for r in parked if r.key == customer.encode()]
     assert [r.value for r in mine] == [b"\x00garbage"]
     assert dict(mine[0].headers)["dlq_reason"].startswith(b"not a CloudEvent")
@@ -258,8 +296,15 @@ async def test_a_new_journey_map_applies_without_restart(scoring: Scoring) -> No
     holder = scoring.app.state.journey
     heavier = copy.deepcopy(JOURNEY_MAP)
     heavier["touchpoints"][0]["weight"] = 4.0  # checkout
-    heavier["touchpoints"].append({"id": "store-kiosk-2", "name": "Kiosk", "channels": ["store"],
-                                   "moment_of_truth": True, "owner": "service"})  # fmt: skip
+    heavier["touchpoints"].append(
+        {
+            "id": "store-kiosk-2",
+            "name": "Kiosk",
+            "channels": ["store"],
+            "moment_of_truth": True,
+            "owner": "service",
+        }
+    )
     version = holder.version
     try:
         await publish_map(scoring.publisher, version + 1, heavier)

@@ -85,9 +85,14 @@ def test_interaction_valence(
 
 @pytest.mark.parametrize(
     ("valence", "expected"),
-    [(0.3, Polarity.POSITIVE), (0.2999, Polarity.NEUTRAL), (-0.2999, Polarity.NEUTRAL),
-     (-0.3, Polarity.NEGATIVE), (1.0, Polarity.POSITIVE)],
-)  # fmt: skip
+    [
+        (0.3, Polarity.POSITIVE),
+        (0.2999, Polarity.NEUTRAL),
+        (-0.2999, Polarity.NEUTRAL),
+        (-0.3, Polarity.NEGATIVE),
+        (1.0, Polarity.POSITIVE),
+    ],
+)
 def test_polarity_thresholds(valence: float, expected: Polarity) -> None:
     assert polarity(valence, 0.3, -0.3) == expected
 

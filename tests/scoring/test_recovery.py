@@ -74,11 +74,19 @@ async def states(port: int, key: str, customers: list[str]) -> list[Any]:
         result = []
         for customer in customers:
             body = (await client.get(f"/v1/customers/{customer}/experience")).json()
-            timeline = (await client.get(f"/v1/customers/{customer}/timeline",
-                                         params={"limit": 500})).json()  # fmt: skip
-            result.append((round(body["lxi"], 9), body["signals"], body["positives"],
-                           body["negatives"], body["last_nps"],
-                           [round(e["valence"], 12) for e in timeline["entries"]]))  # fmt: skip
+            timeline = (
+                await client.get(f"/v1/customers/{customer}/timeline", params={"limit": 500})
+            ).json()
+            result.append(
+                (
+                    round(body["lxi"], 9),
+                    body["signals"],
+                    body["positives"],
+                    body["negatives"],
+                    body["last_nps"],
+                    [round(e["valence"], 12) for e in timeline["entries"]],
+                )
+            )
         return result
 
 

@@ -29,9 +29,16 @@ async def test_migrated_schema_matches_the_models(scoring: Scoring) -> None:
         for table in metadata.sorted_tables
         if table.name in migrated
     }
-    normalise = {"FLOAT": "Float", "DOUBLE_PRECISION": "Float", "VARCHAR": "String",
-                 "SMALLINT": "SmallInteger", "INTEGER": "Integer", "BOOLEAN": "Boolean",
-                 "DATE": "Date", "TIMESTAMP": "DateTime"}  # fmt: skip
+    normalise = {
+        "FLOAT": "Float",
+        "DOUBLE_PRECISION": "Float",
+        "VARCHAR": "String",
+        "SMALLINT": "SmallInteger",
+        "INTEGER": "Integer",
+        "BOOLEAN": "Boolean",
+        "DATE": "Date",
+        "TIMESTAMP": "DateTime",
+    }
     migrated = {t: {(n, normalise.get(k, k)) for n, k in cols} for t, cols in migrated.items()}
     assert migrated == declared
 
@@ -42,20 +49,28 @@ async def test_migrated_indexes_match_the_models(scoring: Scoring) -> None:
     def indexes(conn: Any) -> set[tuple[str, str, tuple[str, ...], bool]]:
         inspector = inspect(conn)
         return {
-            (table, i["name"], tuple(i["column_names"]),
-             bool(i.get("dialect_options", {}).get("postgresql_where")))
+            (
+                table,
+                i["name"],
+                tuple(i["column_names"]),
+                bool(i.get("dialect_options", {}).get("postgresql_where")),
+            )
             for table in tables
             for i in inspector.get_indexes(table, "scoring")
-        }  # fmt: skip
+        }
 
     async with scoring.sessions() as session:
         migrated = await (await session.connection()).run_sync(indexes)
 
     declared = {
-        (table.name, str(i.name), tuple(c.name for c in i.columns),
-         i.dialect_options["postgresql"]["where"] is not None)
+        (
+            table.name,
+            str(i.name),
+            tuple(c.name for c in i.columns),
+            i.dialect_options["postgresql"]["where"] is not None,
+        )
         for table in metadata.sorted_tables
         if table.name in tables
         for i in table.indexes
-    }  # fmt: skip
+    }
     assert migrated == declared

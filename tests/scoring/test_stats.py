@@ -90,31 +90,50 @@ async def test_touchpoint_stats_by_hand(scoring: Scoring) -> None:
     """Valences: s1 1, s2 (⅔+1)/2, s3 (⅔+½)/2, s4 (⅓−½)/2, s5 (−1−⅔)/2, s6 (⅔+½)/2,
     s7 −1, s9 −1: positives s1 s2 s3 s6, negatives s5 s7 s9; s8 has no valence."""
     people = Cohort()
-    await people.score(scoring, [
-        people.survey(at(1, 5), nps=10), people.survey(at(1, 5), nps=9, csat=5),
-        people.survey(at(1, 5), nps=9, csat=4), people.survey(at(1, 5), nps=8, csat=2),
-        people.survey(at(1, 20), nps=3, ces=2),
-        people.survey(at(1, 20), ces=6, expected=3, perceived=4),
-        people.survey(at(1, 20), expected=4, perceived=2),
-        people.survey(at(1, 20), verbatim="late again"),
-        people.survey(at(2, 3), nps=0),
-    ])  # fmt: skip
+    await people.score(
+        scoring,
+        [
+            people.survey(at(1, 5), nps=10),
+            people.survey(at(1, 5), nps=9, csat=5),
+            people.survey(at(1, 5), nps=9, csat=4),
+            people.survey(at(1, 5), nps=8, csat=2),
+            people.survey(at(1, 20), nps=3, ces=2),
+            people.survey(at(1, 20), ces=6, expected=3, perceived=4),
+            people.survey(at(1, 20), expected=4, perceived=2),
+            people.survey(at(1, 20), verbatim="late again"),
+            people.survey(at(2, 3), nps=0),
+        ],
+    )
     span = people.only(**{"from": "2031-01-01", "to": "2031-02-28"})
 
     body = await scoring.get("/v1/touchpoints/delivery/stats", **span)
 
     assert (body["touchpoint"], body["known"]) == ("delivery", True)
-    assert body["targets"] == {"nps": 30, "csat": 4.0, "ces": 5.0, "negative_rate": 0.1,
-                               "success_rate": None}  # fmt: skip
+    assert body["targets"] == {
+        "nps": 30,
+        "csat": 4.0,
+        "ces": 5.0,
+        "negative_rate": 0.1,
+        "success_rate": None,
+    }
     january, february = body["rows"]
     assert january == {
-        "period": "2031-01-01", "volume": 7, "nps": approx(40.0), "promoters": 3,
-        "passives": 1, "detractors": 1, "csat_mean": approx(11 / 3),
-        "csat_satisfied_pct": approx(200 / 3), "ces_mean": approx(4.0),
-        "negative_rate": approx(2 / 7), "positive_rate": approx(4 / 7),
-        "expectation_gap": approx(3.0 - 3.5), "interactions": 0, "success_rate": None,
+        "period": "2031-01-01",
+        "volume": 7,
+        "nps": approx(40.0),
+        "promoters": 3,
+        "passives": 1,
+        "detractors": 1,
+        "csat_mean": approx(11 / 3),
+        "csat_satisfied_pct": approx(200 / 3),
+        "ces_mean": approx(4.0),
+        "negative_rate": approx(2 / 7),
+        "positive_rate": approx(4 / 7),
+        "expectation_gap": approx(3.0 - 3.5),
+        "interactions": 0,
+        "success_rate": None,
         "waits_over_rate": None,
-    }  # fmt: skip
+    }
     assert february["period"] == "2031-02-01"
     assert (february["volume"], february["nps"], february["detractors"]) == (1, -100.0, 1)
     assert (february["negative_rate"], february["positive_rate"]) == (1.0, 0.0)
@@ -123,11 +142,16 @@ async def test_touchpoint_stats_by_hand(scoring: Scoring) -> None:
 
 async def test_granularity_day_week_month_total(scoring: Scoring) -> None:
     people = Cohort()
-    await people.score(scoring, [
-        people.survey(at(8, 3), nps=10), people.survey(at(8, 3), nps=9, csat=4),
-        people.survey(at(8, 4), nps=2), people.survey(at(8, 20), nps=7),
-        people.survey(at(9, 2), nps=0, csat=1),
-    ])  # fmt: skip
+    await people.score(
+        scoring,
+        [
+            people.survey(at(8, 3), nps=10),
+            people.survey(at(8, 3), nps=9, csat=4),
+            people.survey(at(8, 4), nps=2),
+            people.survey(at(8, 20), nps=7),
+            people.survey(at(9, 2), nps=0, csat=1),
+        ],
+    )
     span = people.only(**{"from": "2031-08-01", "to": "2031-09-30"})
     url = "/v1/touchpoints/delivery/stats"
 
@@ -137,12 +161,15 @@ async def test_granularity_day_week_month_total(scoring: Scoring) -> None:
     total = single(await scoring.get(url, **span, granularity="total"))
 
     day_rows = [(r["period"], r["volume"], r["nps"]) for r in by_day["rows"]]
-    assert day_rows == [("2031-08-03", 2, 100.0), ("2031-08-04", 1, -100.0),
-                        ("2031-08-20", 1, 0.0), ("2031-09-02", 1, -100.0)]  # fmt: skip
+    assert day_rows == [
+        ("2031-08-03", 2, 100.0),
+        ("2031-08-04", 1, -100.0),
+        ("2031-08-20", 1, 0.0),
+        ("2031-09-02", 1, -100.0),
+    ]
     # 2031-08-03 is a Sunday: its week starts on Monday 2031-07-28, before `from`.
     week_rows = [(r["period"], r["volume"]) for r in by_week["rows"]]
-    assert week_rows == [("2031-07-28", 2), ("2031-08-04", 1), ("2031-08-18", 1),
-                         ("2031-09-01", 1)]  # fmt: skip
+    assert week_rows == [("2031-07-28", 2), ("2031-08-04", 1), ("2031-08-18", 1), ("2031-09-01", 1)]
     month_rows = [(r["period"], r["volume"], r["nps"]) for r in by_month["rows"]]
     assert month_rows == [("2031-08-01", 4, approx(25.0)), ("2031-09-01", 1, -100.0)]
     assert total["period"] is None
@@ -183,18 +210,29 @@ async def test_interactions_grouped_by_channel_and_persona(scoring: Scoring) -> 
     assert pick(whole_a, *rates) == personas[a.persona]
     assert pick(whole_a, "volume", "positive_rate", "nps", "csat_mean") == (3, 0.0, None, None)
     channels = {(r["period"], r["channel"]): pick(r, *rates) for r in a_by_channel["rows"]}
-    assert channels == {("2031-03-01", "phone"): (2, 0.5, 0.5, 0.5),
-                        ("2031-03-01", "chat"): (1, 0.0, None, 1.0)}  # fmt: skip
+    assert channels == {
+        ("2031-03-01", "phone"): (2, 0.5, 0.5, 0.5),
+        ("2031-03-01", "chat"): (1, 0.0, None, 1.0),
+    }
     assert pick(b_phone, *rates) == (1, 1.0, 1.0, 0.0)
 
 
 async def test_surveys_have_no_channel_when_grouped(scoring: Scoring) -> None:
     people = Cohort()
-    await people.score(scoring, [people.survey(at(10, 2), touchpoint="checkout", nps=10),
-                                 people.interaction(at(10, 3), outcome="failure")])  # fmt: skip
+    await people.score(
+        scoring,
+        [
+            people.survey(at(10, 2), touchpoint="checkout", nps=10),
+            people.interaction(at(10, 3), outcome="failure"),
+        ],
+    )
 
-    body = await scoring.get("/v1/touchpoints/checkout/stats", **people.only(**month_span(10)),
-                             group_by="channel", granularity="total")  # fmt: skip
+    body = await scoring.get(
+        "/v1/touchpoints/checkout/stats",
+        **people.only(**month_span(10)),
+        group_by="channel",
+        granularity="total",
+    )
 
     rows = {r["channel"]: (r["volume"], r["nps"], r["interactions"]) for r in body["rows"]}
     assert rows == {"": (1, 100.0, 0), "web": (1, None, 1)}
@@ -206,17 +244,21 @@ async def test_c2es_pairs_count_once_in_any_arrival_order(scoring: Scoring) -> N
     people = Cohort()
     call = {"touchpoint": "support-call", "channel": "phone"}
     i1 = people.interaction(at(4, 2), **call, employee_ease=6)
-    s1 = create_survey(i1.customer_id, at(4, 3), touchpoint="support-call", ces=3,
-                       interaction_event_id=i1.event_id)  # fmt: skip
+    s1 = create_survey(
+        i1.customer_id, at(4, 3), touchpoint="support-call", ces=3, interaction_event_id=i1.event_id
+    )
     i2 = people.interaction(at(4, 5), **call, employee_ease=2)
-    s2 = create_survey(i2.customer_id, at(4, 6), touchpoint="support-call", ces=5,
-                       interaction_event_id=i2.event_id)  # fmt: skip
+    s2 = create_survey(
+        i2.customer_id, at(4, 6), touchpoint="support-call", ces=5, interaction_event_id=i2.event_id
+    )
     i3 = people.interaction(at(4, 8), **call, employee_ease=7)
-    s3 = create_survey(i3.customer_id, at(4, 9), touchpoint="support-call", ces=4,
-                       interaction_event_id=i3.event_id)  # fmt: skip
+    s3 = create_survey(
+        i3.customer_id, at(4, 9), touchpoint="support-call", ces=4, interaction_event_id=i3.event_id
+    )
     i4 = people.interaction(at(4, 10), employee_ease=4)
-    s4 = create_survey(i4.customer_id, at(4, 11), touchpoint="checkout", ces=6,
-                       interaction_event_id=i4.event_id)  # fmt: skip
+    s4 = create_survey(
+        i4.customer_id, at(4, 11), touchpoint="checkout", ces=6, interaction_event_id=i4.event_id
+    )
 
     await people.score(scoring, [i1])  # the interaction first
     await score(scoring, [s1])
@@ -229,22 +271,37 @@ async def test_c2es_pairs_count_once_in_any_arrival_order(scoring: Scoring) -> N
 
     assert (body["from"], body["to"]) == ("2031-04-01", "2031-04-30")
     assert body["touchpoints"] == [
-        {"touchpoint": "checkout", "pairs": 1, "customer_ease_mean": 6.0,
-         "employee_ease_mean": 4.0, "divergence": -2.0},
-        {"touchpoint": "support-call", "pairs": 3, "customer_ease_mean": approx(4.0),
-         "employee_ease_mean": approx(5.0), "divergence": approx(1.0)},
-    ]  # fmt: skip
+        {
+            "touchpoint": "checkout",
+            "pairs": 1,
+            "customer_ease_mean": 6.0,
+            "employee_ease_mean": 4.0,
+            "divergence": -2.0,
+        },
+        {
+            "touchpoint": "support-call",
+            "pairs": 3,
+            "customer_ease_mean": approx(4.0),
+            "employee_ease_mean": approx(5.0),
+            "divergence": approx(1.0),
+        },
+    ]
 
 
 async def test_journey_stats_over_its_touchpoints(scoring: Scoring) -> None:
     people = Cohort()
-    await people.score(scoring, [
-        people.survey(at(5, 4), touchpoint="checkout", nps=10), people.interaction(at(5, 4)),
-        people.survey(at(5, 6), nps=5),
-        people.interaction(at(5, 7), touchpoint="support-call", channel="phone",
-                           outcome="failure"),
-        people.survey(at(5, 8), touchpoint=unique("tp"), nps=10),  # not in the journey
-    ])  # fmt: skip
+    await people.score(
+        scoring,
+        [
+            people.survey(at(5, 4), touchpoint="checkout", nps=10),
+            people.interaction(at(5, 4)),
+            people.survey(at(5, 6), nps=5),
+            people.interaction(
+                at(5, 7), touchpoint="support-call", channel="phone", outcome="failure"
+            ),
+            people.survey(at(5, 8), touchpoint=unique("tp"), nps=10),  # not in the journey
+        ],
+    )
     url, span = "/v1/journeys/purchase/stats", people.only(**month_span(5))
 
     body = await scoring.get(url, **span, granularity="total")
@@ -255,10 +312,14 @@ async def test_journey_stats_over_its_touchpoints(scoring: Scoring) -> None:
     row = single(body)
     assert pick(row, "volume", "promoters", "detractors", "nps") == (4, 1, 1, 0.0)
     assert pick(row, "interactions", "success_rate") == (2, 0.5)
-    rows = {r["touchpoint"]: pick(r, "volume", "nps", "success_rate")
-            for r in per_touchpoint["rows"]}  # fmt: skip
-    assert rows == {"checkout": (2, 100.0, 1.0), "delivery": (1, -100.0, None),
-                    "support-call": (1, None, 0.0)}  # fmt: skip
+    rows = {
+        r["touchpoint"]: pick(r, "volume", "nps", "success_rate") for r in per_touchpoint["rows"]
+    }
+    assert rows == {
+        "checkout": (2, 100.0, 1.0),
+        "delivery": (1, -100.0, None),
+        "support-call": (1, None, 0.0),
+    }
 
 
 async def test_four_dimensions_gaps_against_targets(scoring: Scoring) -> None:
@@ -266,63 +327,110 @@ async def test_four_dimensions_gaps_against_targets(scoring: Scoring) -> None:
     delivery 1 and −1; support-call .25 ×2, −.25 (wait over 120 s) and −⅓ (CES 3)."""
     people = Cohort()
     call = {"touchpoint": "support-call", "channel": "phone"}
-    await people.score(scoring, [
-        people.survey(at(6, 2), touchpoint="checkout", nps=10, csat=5),
-        people.survey(at(6, 2), touchpoint="checkout", nps=10, ces=7),
-        people.survey(at(6, 3), touchpoint="checkout", nps=6, csat=3, ces=5, expected=4,
-                      perceived=3),
-        people.interaction(at(6, 4)), people.interaction(at(6, 4)),
-        people.interaction(at(6, 5), wait_seconds=30),
-        people.interaction(at(6, 5), outcome="failure"),
-        people.survey(at(6, 6), nps=10), people.survey(at(6, 7), nps=2, csat=1),
-        people.interaction(at(6, 8), **call, wait_seconds=60),
-        people.interaction(at(6, 8), **call, wait_seconds=90),
-        people.interaction(at(6, 9), **call, wait_seconds=300),
-        people.survey(at(6, 9), touchpoint="support-call", ces=3),
-    ])  # fmt: skip
+    await people.score(
+        scoring,
+        [
+            people.survey(at(6, 2), touchpoint="checkout", nps=10, csat=5),
+            people.survey(at(6, 2), touchpoint="checkout", nps=10, ces=7),
+            people.survey(
+                at(6, 3), touchpoint="checkout", nps=6, csat=3, ces=5, expected=4, perceived=3
+            ),
+            people.interaction(at(6, 4)),
+            people.interaction(at(6, 4)),
+            people.interaction(at(6, 5), wait_seconds=30),
+            people.interaction(at(6, 5), outcome="failure"),
+            people.survey(at(6, 6), nps=10),
+            people.survey(at(6, 7), nps=2, csat=1),
+            people.interaction(at(6, 8), **call, wait_seconds=60),
+            people.interaction(at(6, 8), **call, wait_seconds=90),
+            people.interaction(at(6, 9), **call, wait_seconds=300),
+            people.survey(at(6, 9), touchpoint="support-call", ces=3),
+        ],
+    )
 
     body = await scoring.get("/v1/reports/four-dimensions", **people.only(**month_span(6)))
 
     report = {t["touchpoint"]: t for t in body["touchpoints"]}
     assert list(report) == ["checkout", "delivery", "support-call"]
     checkout = report["checkout"]
-    assert checkout["intended"] == {"nps": 40, "csat": 4.2, "ces": 5.5, "negative_rate": None,
-                                    "success_rate": 0.95}  # fmt: skip
-    assert checkout["offered"] == {"interactions": 4, "success_rate": 0.75,
-                                   "waits_within_threshold_rate": None}  # fmt: skip
+    assert checkout["intended"] == {
+        "nps": 40,
+        "csat": 4.2,
+        "ces": 5.5,
+        "negative_rate": None,
+        "success_rate": 0.95,
+    }
+    assert checkout["offered"] == {
+        "interactions": 4,
+        "success_rate": 0.75,
+        "waits_within_threshold_rate": None,
+    }
     assert checkout["expected"] == {"answers": 1, "mean": 4.0}
-    assert checkout["lived"] == {"volume": 7, "nps": approx(100 / 3), "csat_mean": 4.0,
-                                 "ces_mean": 6.0, "negative_rate": approx(1 / 7),
-                                 "perceived_mean": 3.0}  # fmt: skip
-    assert checkout["gaps"] == {"nps": approx(100 / 3 - 40), "csat": approx(-0.2),
-                                "ces": approx(0.5), "negative_rate": None,
-                                "success_rate": approx(-0.2), "expectation": -1.0}  # fmt: skip
+    assert checkout["lived"] == {
+        "volume": 7,
+        "nps": approx(100 / 3),
+        "csat_mean": 4.0,
+        "ces_mean": 6.0,
+        "negative_rate": approx(1 / 7),
+        "perceived_mean": 3.0,
+    }
+    assert checkout["gaps"] == {
+        "nps": approx(100 / 3 - 40),
+        "csat": approx(-0.2),
+        "ces": approx(0.5),
+        "negative_rate": None,
+        "success_rate": approx(-0.2),
+        "expectation": -1.0,
+    }
     delivery = report["delivery"]
     assert delivery["moment_of_truth"] is True
-    assert delivery["lived"] == {"volume": 2, "nps": 0.0, "csat_mean": 1.0, "ces_mean": None,
-                                 "negative_rate": 0.5, "perceived_mean": None}  # fmt: skip
-    assert delivery["gaps"] == {"nps": -30.0, "csat": -3.0, "ces": None,
-                                "negative_rate": approx(0.4), "success_rate": None,
-                                "expectation": None}  # fmt: skip
+    assert delivery["lived"] == {
+        "volume": 2,
+        "nps": 0.0,
+        "csat_mean": 1.0,
+        "ces_mean": None,
+        "negative_rate": 0.5,
+        "perceived_mean": None,
+    }
+    assert delivery["gaps"] == {
+        "nps": -30.0,
+        "csat": -3.0,
+        "ces": None,
+        "negative_rate": approx(0.4),
+        "success_rate": None,
+        "expectation": None,
+    }
     support = report["support-call"]
-    assert support["offered"] == {"interactions": 3, "success_rate": 1.0,
-                                  "waits_within_threshold_rate": approx(2 / 3)}  # fmt: skip
+    assert support["offered"] == {
+        "interactions": 3,
+        "success_rate": 1.0,
+        "waits_within_threshold_rate": approx(2 / 3),
+    }
     assert pick(support["lived"], "volume", "ces_mean", "negative_rate") == (4, 3.0, 0.25)
-    assert support["gaps"] == {"nps": None, "csat": None, "ces": -2.0, "negative_rate": None,
-                               "success_rate": approx(0.2), "expectation": None}  # fmt: skip
+    assert support["gaps"] == {
+        "nps": None,
+        "csat": None,
+        "ces": -2.0,
+        "negative_rate": None,
+        "success_rate": approx(0.2),
+        "expectation": None,
+    }
 
 
 async def test_unknown_touchpoints_are_listed_not_dropped(scoring: Scoring) -> None:
     people = Cohort()
     busy, quiet = unique("tp"), unique("tp")
-    await people.score(scoring, [
-        people.survey(at(7, 3), touchpoint=busy, nps=10),
-        people.interaction(at(7, 5), touchpoint=busy),
-        people.survey(at(7, 10), touchpoint=busy, csat=2),
-        people.survey(at(7, 8), touchpoint=quiet, verbatim="where do I click?"),
-        people.survey(at(7, 4), touchpoint=None, relationship=True, nps=9),
-        people.survey(at(7, 4), touchpoint="checkout", nps=9),
-    ])  # fmt: skip
+    await people.score(
+        scoring,
+        [
+            people.survey(at(7, 3), touchpoint=busy, nps=10),
+            people.interaction(at(7, 5), touchpoint=busy),
+            people.survey(at(7, 10), touchpoint=busy, csat=2),
+            people.survey(at(7, 8), touchpoint=quiet, verbatim="where do I click?"),
+            people.survey(at(7, 4), touchpoint=None, relationship=True, nps=9),
+            people.survey(at(7, 4), touchpoint="checkout", nps=9),
+        ],
+    )
     span = month_span(7)
 
     body = await scoring.get("/v1/reports/unknown-touchpoints", **span)
@@ -331,11 +439,21 @@ async def test_unknown_touchpoints_are_listed_not_dropped(scoring: Scoring) -> N
 
     listed = [t for t in body["touchpoints"] if t["touchpoint"] in {busy, quiet}]
     assert listed == [
-        {"touchpoint": busy, "volume": 3, "interactions": 1, "first_day": "2031-07-03",
-         "last_day": "2031-07-10"},
-        {"touchpoint": quiet, "volume": 0, "interactions": 0, "first_day": "2031-07-08",
-         "last_day": "2031-07-08"},
-    ]  # fmt: skip
+        {
+            "touchpoint": busy,
+            "volume": 3,
+            "interactions": 1,
+            "first_day": "2031-07-03",
+            "last_day": "2031-07-10",
+        },
+        {
+            "touchpoint": quiet,
+            "volume": 0,
+            "interactions": 0,
+            "first_day": "2031-07-08",
+            "last_day": "2031-07-08",
+        },
+    ]
     assert not {"checkout", "~relationship"} & {t["touchpoint"] for t in body["touchpoints"]}
     assert (unknown["known"], unknown["targets"]) == (False, None)
     assert pick(single(unknown), "volume", "nps", "csat_mean") == (3, 100.0, 2.0)
@@ -345,18 +463,27 @@ async def test_unknown_touchpoints_are_listed_not_dropped(scoring: Scoring) -> N
 async def test_reports_default_to_the_last_90_days(scoring: Scoring) -> None:
     today = datetime.now(UTC).date()
 
-    for path in ("/v1/reports/four-dimensions", "/v1/reports/c2es",
-                 "/v1/reports/unknown-touchpoints"):  # fmt: skip
+    for path in (
+        "/v1/reports/four-dimensions",
+        "/v1/reports/c2es",
+        "/v1/reports/unknown-touchpoints",
+    ):
         body = await scoring.get(path)
-        assert (body["from"], body["to"]) == ((today - timedelta(days=90)).isoformat(),
-                                              today.isoformat())  # fmt: skip
+        assert (body["from"], body["to"]) == (
+            (today - timedelta(days=90)).isoformat(),
+            today.isoformat(),
+        )
 
 
 async def test_a_key_is_required(scoring: Scoring) -> None:
     async with httpx.AsyncClient(base_url=str(scoring.client.base_url)) as anonymous:
-        for path in ("/v1/touchpoints/checkout/stats", "/v1/journeys/purchase/stats",
-                     "/v1/reports/four-dimensions", "/v1/reports/c2es",
-                     "/v1/reports/unknown-touchpoints"):  # fmt: skip
+        for path in (
+            "/v1/touchpoints/checkout/stats",
+            "/v1/journeys/purchase/stats",
+            "/v1/reports/four-dimensions",
+            "/v1/reports/c2es",
+            "/v1/reports/unknown-touchpoints",
+        ):
             response = await anonymous.get(path, params={"from": "2031-02-01", "to": "2031-01-01"})
             assert response.status_code == 401, path
             assert response.headers["content-type"] == "application/problem+json"
@@ -373,21 +500,26 @@ async def test_an_unknown_journey_is_404(scoring: Scoring) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "field"),
     [
-        ("/v1/touchpoints/checkout/stats", {"from": "2031-02-01", "to": "2031-01-31"},
-         "query.from"),
-        ("/v1/reports/four-dimensions", {"from": "2031-02-01", "to": "2031-01-31"},
-         "query.from"),
+        (
+            "/v1/touchpoints/checkout/stats",
+            {"from": "2031-02-01", "to": "2031-01-31"},
+            "query.from",
+        ),
+        ("/v1/reports/four-dimensions", {"from": "2031-02-01", "to": "2031-01-31"}, "query.from"),
         ("/v1/reports/c2es", {"from": "2031-02-01", "to": "2031-01-31"}, "query.from"),
         ("/v1/touchpoints/checkout/stats", {"granularity": "year"}, "query.granularity"),
         ("/v1/touchpoints/checkout/stats", {"group_by": "touchpoint"}, "query.group_by"),
         ("/v1/journeys/purchase/stats", {"group_by": "customer"}, "query.group_by"),
-        ("/v1/touchpoints/checkout/stats", {"from": "2030-01-01", "to": "2031-02-05",
-                                            "granularity": "day"}, "query.granularity"),
+        (
+            "/v1/touchpoints/checkout/stats",
+            {"from": "2030-01-01", "to": "2031-02-05", "granularity": "day"},
+            "query.granularity",
+        ),
         ("/v1/touchpoints/checkout/stats", {"channel": "fax"}, "query.channel"),
         ("/v1/touchpoints/checkout/stats", {"to": "31/01/2031"}, "query.to"),
         ("/v1/touchpoints/Check%20out/stats", {}, "path.touchpoint_id"),
     ],
-)  # fmt: skip
+)
 async def test_invalid_queries_are_422_naming_the_field(
     scoring: Scoring, path: str, params: dict[str, str], field: str
 ) -> None:

@@ -101,9 +101,11 @@ class DecisionRepository:
         columns = [[d[name] for d in decisions] for name in statements.DECISION_COLUMNS]
         counters = sorted(usage.items())
         await self._fetch(
-            statements.RECORD, *columns, *_quota_arrays([key for key, _ in counters]),
+            statements.RECORD,
+            *columns,
+            *_quota_arrays([key for key, _ in counters]),
             [n for _, n in counters],
-        )  # fmt: skip
+        )
 
 
 def _quota_arrays(keys: Sequence[QuotaKey]) -> list[list[Any]]:

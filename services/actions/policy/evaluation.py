@@ -161,25 +161,37 @@ def decision_row(decision: Decision) -> dict[str, Any]:
     request, verdict = decision.request, decision.verdict
     invitation = decision.invitation
     return {
-        "id": request.decision_id, "customer_id": request.customer_id,
-        "touchpoint": request.touchpoint, "channel": request.channel.value, "at": request.at,
-        "allowed": verdict.allowed, "reason": verdict.reason.value,
-        "next_allowed_at": verdict.next_allowed_at, "origin": request.origin.value,
-        "source_event_id": request.source_event_id, "task_id": request.task_id,
-        "persona": decision.persona, "decided_by": request.decided_by,
+        "id": request.decision_id,
+        "customer_id": request.customer_id,
+        "touchpoint": request.touchpoint,
+        "channel": request.channel.value,
+        "at": request.at,
+        "allowed": verdict.allowed,
+        "reason": verdict.reason.value,
+        "next_allowed_at": verdict.next_allowed_at,
+        "origin": request.origin.value,
+        "source_event_id": request.source_event_id,
+        "task_id": request.task_id,
+        "persona": decision.persona,
+        "decided_by": request.decided_by,
         "invitation": invitation.model_dump_json() if invitation else None,
-    }  # fmt: skip
+    }
 
 
 def decision_from_row(row: Mapping[str, Any]) -> Decision:
     """A decision taken before (its event delivered again): the same answer, the same
     invitation (``row["invitation"]`` as JSON text)."""
     request = DecisionRequest(
-        decision_id=row["id"], customer_id=row["customer_id"], touchpoint=row["touchpoint"],
-        channel=Channel(row["channel"]), at=row["at"], origin=Origin(row["origin"]),
-        decided_by=row["decided_by"], source_event_id=row["source_event_id"],
+        decision_id=row["id"],
+        customer_id=row["customer_id"],
+        touchpoint=row["touchpoint"],
+        channel=Channel(row["channel"]),
+        at=row["at"],
+        origin=Origin(row["origin"]),
+        decided_by=row["decided_by"],
+        source_event_id=row["source_event_id"],
         task_id=row["task_id"],
-    )  # fmt: skip
+    )
     verdict = Verdict(row["allowed"], Reason(row["reason"]), row["next_allowed_at"])
     invitation = (
         SurveyInvitationRequested.model_validate_json(row["invitation"])

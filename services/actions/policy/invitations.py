@@ -38,11 +38,17 @@ async def apply_profiles(session: AsyncSession, profiles: Sequence[CustomerProfi
     profiles and a batch of decisions never wait on each other in a cycle."""
     ordered = sorted(profiles, key=lambda p: p.customer_id)
     rows = [
-        {"customer_id": p.customer_id, "persona": p.persona, "value_tier": p.value_tier,
-         "locale": p.locale, "timezone": p.timezone, "survey_opt_out": p.survey_opt_out,
-         "profile_updated_at": p.updated_at}
+        {
+            "customer_id": p.customer_id,
+            "persona": p.persona,
+            "value_tier": p.value_tier,
+            "locale": p.locale,
+            "timezone": p.timezone,
+            "survey_opt_out": p.survey_opt_out,
+            "profile_updated_at": p.updated_at,
+        }
         for p in ordered
-    ]  # fmt: skip
+    ]
     if rows:
         # In customer order, as decisions lock customers: no two transactions wait in a cycle.
         rows.sort(key=lambda row: str(row["customer_id"]))
@@ -96,31 +102,42 @@ async def _invitations(
 def _moment_of_truth(interaction: InteractionRecorded, touchpoint: Touchpoint) -> DecisionRequest:
     return DecisionRequest(
         decision_id=derived_id("mot", interaction.event_id),
-        customer_id=interaction.customer_id, touchpoint=touchpoint.id,
-        channel=interaction.channel, at=interaction.occurred_at,
-        origin=Origin.MOMENT_OF_TRUTH, source_event_id=interaction.event_id,
+        customer_id=interaction.customer_id,
+        touchpoint=touchpoint.id,
+        channel=interaction.channel,
+        at=interaction.occurred_at,
+        origin=Origin.MOMENT_OF_TRUTH,
+        source_event_id=interaction.event_id,
         department=touchpoint.owner,
-    )  # fmt: skip
+    )
 
 
 def _recovery(change: TaskChanged, journey: JourneyMap, channel: Channel) -> DecisionRequest:
     touchpoint = journey.touchpoint(change.touchpoint)
     return DecisionRequest(
-        decision_id=derived_id("rec", change.event_id), customer_id=change.customer_id,
-        touchpoint=change.touchpoint, channel=channel,
-        at=change.resolved_at or change.changed_at, origin=Origin.RECOVERY,
-        source_event_id=change.event_id, task_id=change.task_id,
+        decision_id=derived_id("rec", change.event_id),
+        customer_id=change.customer_id,
+        touchpoint=change.touchpoint,
+        channel=channel,
+        at=change.resolved_at or change.changed_at,
+        origin=Origin.RECOVERY,
+        source_event_id=change.event_id,
+        task_id=change.task_id,
         department=change.department or (touchpoint.owner if touchpoint else None),
-    )  # fmt: skip
+    )
 
 
 def _task_row(change: TaskChanged) -> dict[str, Any]:
     return {
-        "task_id": change.task_id, "customer_id": change.customer_id,
-        "touchpoint": change.touchpoint, "department": change.department,
-        "status": change.status.value, "active": change.status in ACTIVE_STATUSES,
-        "change_number": change_number(change), "changed_at": change.changed_at,
-    }  # fmt: skip
+        "task_id": change.task_id,
+        "customer_id": change.customer_id,
+        "touchpoint": change.touchpoint,
+        "department": change.department,
+        "status": change.status.value,
+        "active": change.status in ACTIVE_STATUSES,
+        "change_number": change_number(change),
+        "changed_at": change.changed_at,
+    }
 
 
 def change_number(change: TaskChanged) -> int:

@@ -68,11 +68,13 @@ class PolicyRepository:
                     **{name: func.coalesce(stmt.excluded[name], held[name]) for name in kept},
                     "profile_updated_at": stmt.excluded.profile_updated_at,
                 },
-                where=or_(held.profile_updated_at.is_(None),
-                          stmt.excluded.profile_updated_at >= held.profile_updated_at),
+                where=or_(
+                    held.profile_updated_at.is_(None),
+                    stmt.excluded.profile_updated_at >= held.profile_updated_at,
+                ),
             ),
             rows,
-        )  # fmt: skip
+        )
 
     async def apply_task_changes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Upsert each task's state in order; a change older than the one held is ignored."""
@@ -81,8 +83,15 @@ class PolicyRepository:
         newer = tuple_(stmt.excluded.change_number, stmt.excluded.changed_at) > tuple_(
             held.change_number, held.changed_at
         )
-        columns = ("customer_id", "touchpoint", "department", "status", "active",
-                   "change_number", "changed_at")  # fmt: skip
+        columns = (
+            "customer_id",
+            "touchpoint",
+            "department",
+            "status",
+            "active",
+            "change_number",
+            "changed_at",
+        )
         await self.session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[held.task_id],

@@ -26,10 +26,13 @@ async def started(
     handlers = PolicyHandlers(settings, journey)
     batch = settings.policy_consumer_batch
     yield [
-        ConsumerSpec("policy-profiles", (CUSTOMERS,), "actions-policy-profiles",
-                     handlers.profiles, batch),
-        ConsumerSpec("policy-tasks", (TASK_EVENTS,), "actions-policy-tasks",
-                     handlers.task_changes, batch),
-        ConsumerSpec("invitations", (INTERACTIONS,), "actions-invitations",
-                     handlers.interactions, batch),
-    ]  # fmt: skip
+        ConsumerSpec(
+            "policy-profiles", (CUSTOMERS,), "actions-policy-profiles", handlers.profiles, batch
+        ),
+        ConsumerSpec(
+            "policy-tasks", (TASK_EVENTS,), "actions-policy-tasks", handlers.task_changes, batch
+        ),
+        ConsumerSpec(
+            "invitations", (INTERACTIONS,), "actions-invitations", handlers.interactions, batch
+        ),
+    ]

@@ -87,9 +87,11 @@ async def _load(
     customer_ids = sorted({r.customer_id for r in requests})
     # Solicitations that can clash with a request: within the widest spacing around it.
     widest = timedelta(
-        days=max(policy.survey_interval_days,
-                 *(_survey(journey, r.touchpoint).cooldown_days for r in requests))
-    )  # fmt: skip
+        days=max(
+            policy.survey_interval_days,
+            *(_survey(journey, r.touchpoint).cooldown_days for r in requests),
+        )
+    )
     after, before = min(r.at for r in requests) - widest, max(r.at for r in requests) + widest
     read = repo.lock_customers if lock else repo.customers
     customers: dict[str, CustomerView] = {}

@@ -76,14 +76,37 @@ TOUCH_AND_READ = _profiles_then_history(f"""
     RETURNING {_PROFILE}""")  # noqa: S608
 
 DECISION_COLUMNS = (
-    "id", "customer_id", "touchpoint", "channel", "at", "allowed", "reason",
-    "next_allowed_at", "origin", "source_event_id", "task_id", "persona", "decided_by",
+    "id",
+    "customer_id",
+    "touchpoint",
+    "channel",
+    "at",
+    "allowed",
+    "reason",
+    "next_allowed_at",
+    "origin",
+    "source_event_id",
+    "task_id",
+    "persona",
+    "decided_by",
     "invitation",
-)  # fmt: skip
+)
 _DECISION_TYPES = (
-    "varchar", "varchar", "varchar", "varchar", "timestamptz", "boolean", "varchar",
-    "timestamptz", "varchar", "varchar", "varchar", "varchar", "text", "text",
-)  # fmt: skip
+    "varchar",
+    "varchar",
+    "varchar",
+    "varchar",
+    "timestamptz",
+    "boolean",
+    "varchar",
+    "timestamptz",
+    "varchar",
+    "varchar",
+    "varchar",
+    "varchar",
+    "text",
+    "text",
+)
 _DECISION_ARRAYS = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_DECISION_TYPES, 1))
 _USAGE = len(DECISION_COLUMNS)  # the usage arrays follow the decision columns
 

@@ -94,19 +94,27 @@ def _requests(bodies: Sequence[DecisionCreate], decided_by: str) -> list[Decisio
 
 def _request(body: DecisionCreate, now: datetime, decided_by: str) -> DecisionRequest:
     return DecisionRequest(
-        decision_id=uuid.uuid4().hex, customer_id=body.customer_id, touchpoint=body.touchpoint,
-        channel=body.channel, at=body.at or now, decided_by=decided_by,
-    )  # fmt: skip
+        decision_id=uuid.uuid4().hex,
+        customer_id=body.customer_id,
+        touchpoint=body.touchpoint,
+        channel=body.channel,
+        at=body.at or now,
+        decided_by=decided_by,
+    )
 
 
 def _fields(decision: Decision, recorded: bool) -> dict[str, Any]:
     request, verdict = decision.request, decision.verdict
     return {
-        "decision_id": request.decision_id if recorded else None, "allowed": verdict.allowed,
-        "reason": verdict.reason, "next_allowed_at": verdict.next_allowed_at,
-        "customer_id": request.customer_id, "touchpoint": request.touchpoint,
-        "channel": request.channel, "at": request.at,
-    }  # fmt: skip
+        "decision_id": request.decision_id if recorded else None,
+        "allowed": verdict.allowed,
+        "reason": verdict.reason,
+        "next_allowed_at": verdict.next_allowed_at,
+        "customer_id": request.customer_id,
+        "touchpoint": request.touchpoint,
+        "channel": request.channel,
+        "at": request.at,
+    }
 
 
 async def ledger(

@@ -18,10 +18,14 @@ erasure = Table(
     Column("published_at", DateTime(timezone=True)),  # the outbox: None until on cx.privacy
     Column("completed_at", DateTime(timezone=True)),  # every service confirmed
     # one pending erasure per customer: a second request while it runs is the same one
-    Index("erasure_pending_customer", "customer_id", unique=True,
-          postgresql_where=text("completed_at IS NULL")),
+    Index(
+        "erasure_pending_customer",
+        "customer_id",
+        unique=True,
+        postgresql_where=text("completed_at IS NULL"),
+    ),
     Index("erasure_unpublished", "requested_at", postgresql_where=text("published_at IS NULL")),
-)  # fmt: skip
+)
 
 # Each service's confirmation: the rows it erased per table.
 erasure_receipt = Table(

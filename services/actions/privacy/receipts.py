@@ -38,10 +38,15 @@ class ReceiptRecorder:
         # another deployment's erasures, or ones whose request was never recorded here
         known = await repo.known({c.erasure_id for c in confirmations})
         rows = [
-            {"erasure_id": c.erasure_id, "service": c.service, "erased": c.erased,
-             "erased_at": c.erased_at}
-            for c in confirmations if c.erasure_id in known
-        ]  # fmt: skip
+            {
+                "erasure_id": c.erasure_id,
+                "service": c.service,
+                "erased": c.erased,
+                "erased_at": c.erased_at,
+            }
+            for c in confirmations
+            if c.erasure_id in known
+        ]
         await repo.add_receipts(rows)
         await repo.complete(known, self.services)
         return ()

@@ -89,9 +89,13 @@ async def request_erasure(
     ``privacy_erasure_wait_seconds`` for it to complete; return the receipt as it stands."""
     async with unit_of_work(sessions) as session:
         row = await ErasureRequestRepository(session).add_unless_pending(
-            {"id": f"era_{uuid.uuid4().hex}", "customer_id": customer_id,
-             "requested_at": datetime.now(UTC), "requested_by": principal.name}
-        )  # fmt: skip
+            {
+                "id": f"era_{uuid.uuid4().hex}",
+                "customer_id": customer_id,
+                "requested_at": datetime.now(UTC),
+                "requested_by": principal.name,
+            }
+        )
     try:
         await relay.publish_pending()
     except BrokerUnavailable as exc:
@@ -125,9 +129,12 @@ async def erasure_receipt(
         for r in await repo.receipts(erasure_id)
     }
     return ErasureRead(
-        erasure_id=row.id, customer_id=row.customer_id,
+        erasure_id=row.id,
+        customer_id=row.customer_id,
         status=ErasureStatus.COMPLETED if row.completed_at else ErasureStatus.PENDING,
-        requested_at=row.requested_at, requested_by=row.requested_by,
-        completed_at=row.completed_at, services=services,
+        requested_at=row.requested_at,
+        requested_by=row.requested_by,
+        completed_at=row.completed_at,
+        services=services,
         pending_services=[s for s in settings.privacy_erasure_services if s not in services],
-    )  # fmt: skip
+    )

@@ -26,8 +26,16 @@ def _period_before(cut_off: datetime) -> ColumnElement[bool]:
 
 def purges(settings: PrivacySettings) -> list[Purge]:
     return [
-        Purge("task_inbox", task_inbox, timedelta(days=settings.task_inbox_retention_days),
-              _applied_before),
-        Purge("policy_quota_usage", policy_quota_usage,
-              timedelta(days=settings.policy_quota_retention_days), _period_before),
-    ]  # fmt: skip
+        Purge(
+            "task_inbox",
+            task_inbox,
+            timedelta(days=settings.task_inbox_retention_days),
+            _applied_before,
+        ),
+        Purge(
+            "policy_quota_usage",
+            policy_quota_usage,
+            timedelta(days=settings.policy_quota_retention_days),
+            _period_before,
+        ),
+    ]

@@ -45,11 +45,17 @@ class PrivacyRepository:
 
     async def changes_of(self, task_ids: Sequence[str]) -> Sequence[Row[Any]]:
         query = (
-            select(TaskChange.task_id, TaskChange.number, TaskChange.change, TaskChange.actor,
-                   TaskChange.fields, TaskChange.event)
+            select(
+                TaskChange.task_id,
+                TaskChange.number,
+                TaskChange.change,
+                TaskChange.actor,
+                TaskChange.fields,
+                TaskChange.event,
+            )
             .where(TaskChange.task_id.in_(task_ids))
             .order_by(TaskChange.task_id, TaskChange.number)
-        )  # fmt: skip
+        )
         return (await self.session.execute(query)).all()
 
     async def set_change(

@@ -76,7 +76,13 @@ def escalate(session: AsyncSession, journey: JourneyMap | None, task: Task, now:
     contact = department.escalation_contact if department else None
     summary = f"Overdue: escalated to {level.value} (escalation {task.escalation_level})"
     changes.record(
-        session, task, TaskChange.ESCALATED, actor=changes.SYSTEM, at=now,
-        from_status=task.status, summary=summary, escalation_contact=contact,
+        session,
+        task,
+        TaskChange.ESCALATED,
+        actor=changes.SYSTEM,
+        at=now,
+        from_status=task.status,
+        summary=summary,
+        escalation_contact=contact,
         fields={"priority": {"to": level.value}, "escalation_level": {"to": task.escalation_level}},
-    )  # fmt: skip
+    )

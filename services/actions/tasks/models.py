@@ -96,9 +96,13 @@ class TaskChange(Base):
 
     __tablename__ = "task_change"
     __table_args__ = (
-        Index("task_change_unpublished", "task_id", "number",
-              postgresql_where=text("published_at IS NULL")),
-    )  # fmt: skip
+        Index(
+            "task_change_unpublished",
+            "task_id",
+            "number",
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
 
     task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)

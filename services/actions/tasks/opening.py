@@ -77,9 +77,16 @@ class TaskOpener:
         else:
             _add_occurrence(repo.session, journey, task, alert)
         await repo.add_moments(
-            [{"task_id": task.id, "moment_id": moment_id, "alert_id": alert.alert_id,
-              "added_at": alert.changed_at} for moment_id in alert.moment_ids]
-        )  # fmt: skip
+            [
+                {
+                    "task_id": task.id,
+                    "moment_id": moment_id,
+                    "alert_id": alert.alert_id,
+                    "added_at": alert.changed_at,
+                }
+                for moment_id in alert.moment_ids
+            ]
+        )
 
     async def _open(
         self, repo: TaskRepository, journey: JourneyMap | None, alert: AlertChanged
@@ -93,20 +100,38 @@ class TaskOpener:
         if latest is not None and latest.occurred_at > recovery_at:
             recovery_at, recovery_lxi = latest.occurred_at, latest.lxi_after
         task = Task(
-            id=f"tsk_{uuid.uuid4().hex}", customer_id=alert.customer_id,
-            touchpoint=alert.touchpoint, department=alert.department, referent=alert.referent,
-            persona=alert.persona, value_tier=alert.value_tier, status=TaskStatus.OPEN.value,
-            priority=level.value, priority_score=alert.priority, severity=alert.severity,
-            escalation_level=0, occurrences=1, alert_ids=[alert.alert_id],
-            opened_at=alert.changed_at, due_at=due, sla_due_at=due, changes=0,
-            customer_recontacted=False, lxi_at_opening=alert.lxi,
-            recovery_lxi=recovery_lxi, recovery_at=recovery_at,
-        )  # fmt: skip
+            id=f"tsk_{uuid.uuid4().hex}",
+            customer_id=alert.customer_id,
+            touchpoint=alert.touchpoint,
+            department=alert.department,
+            referent=alert.referent,
+            persona=alert.persona,
+            value_tier=alert.value_tier,
+            status=TaskStatus.OPEN.value,
+            priority=level.value,
+            priority_score=alert.priority,
+            severity=alert.severity,
+            escalation_level=0,
+            occurrences=1,
+            alert_ids=[alert.alert_id],
+            opened_at=alert.changed_at,
+            due_at=due,
+            sla_due_at=due,
+            changes=0,
+            customer_recontacted=False,
+            lxi_at_opening=alert.lxi,
+            recovery_lxi=recovery_lxi,
+            recovery_at=recovery_at,
+        )
         await repo.add_task(task)
         changes.record(
-            repo.session, task, TaskChange.OPENED, actor=changes.SYSTEM, at=alert.changed_at,
+            repo.session,
+            task,
+            TaskChange.OPENED,
+            actor=changes.SYSTEM,
+            at=alert.changed_at,
             summary=alert.summary,
-        )  # fmt: skip
+        )
         return task
 
     async def _journey_map(self) -> JourneyMap | None:
@@ -140,9 +165,14 @@ def _add_occurrence(
     task.value_tier = alert.value_tier or task.value_tier
     summary = f"Occurrence {task.occurrences}: {alert.summary}"
     changes.record(
-        session, task, TaskChange.OCCURRENCE, actor=changes.SYSTEM, at=alert.changed_at,
-        from_status=task.status, summary=summary,
-    )  # fmt: skip
+        session,
+        task,
+        TaskChange.OCCURRENCE,
+        actor=changes.SYSTEM,
+        at=alert.changed_at,
+        from_status=task.status,
+        summary=summary,
+    )
 
 
 def _due(

@@ -14,8 +14,12 @@ from shared.events.actions import ACTIVE_STATUSES
 
 DETAIL_LIMIT = 500  # moments, comments and changes listed with one task
 _ACTIVE = [status.value for status in ACTIVE_STATUSES]
-_EQUAL = {"department": Task.department, "touchpoint": Task.touchpoint,
-          "persona": Task.persona, "customer": Task.customer_id}  # fmt: skip
+_EQUAL = {
+    "department": Task.department,
+    "touchpoint": Task.touchpoint,
+    "persona": Task.persona,
+    "customer": Task.customer_id,
+}
 
 
 class TaskReads:

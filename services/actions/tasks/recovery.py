@@ -34,9 +34,12 @@ class RecoveryFollower:
         await repo.serialise_batch_writers()
         await repo.remember_latest_lxi(_latest_per_customer(moments))
         await repo.follow_recovery(
-            [{"b_customer": m.customer_id, "b_at": m.occurred_at, "b_lxi": m.lxi_after}
-             for m in moments], self.days
-        )  # fmt: skip
+            [
+                {"b_customer": m.customer_id, "b_at": m.occurred_at, "b_lxi": m.lxi_after}
+                for m in moments
+            ],
+            self.days,
+        )
         return ()
 
 
@@ -44,7 +47,11 @@ def _latest_per_customer(moments: Sequence[MomentEvaluated]) -> list[dict[str, A
     """Sorted by customer then time, the last of each customer is its latest."""
     latest = {m.customer_id: m for m in moments}
     return [
-        {"customer_id": m.customer_id, "moment_id": m.event_id, "occurred_at": m.occurred_at,
-         "lxi_after": m.lxi_after}
+        {
+            "customer_id": m.customer_id,
+            "moment_id": m.event_id,
+            "occurred_at": m.occurred_at,
+            "lxi_after": m.lxi_after,
+        }
         for m in latest.values()
-    ]  # fmt: skip
+    ]

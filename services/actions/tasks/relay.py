@@ -63,10 +63,13 @@ class OutboxRelay:
                 for event, error in zip(events, outcomes, strict=True):
                     if error is None:
                         log.info(
-                            "task change published", event_id=event.event_id,
-                            task_id=event.task_id, customer_id=event.customer_id,
-                            change=event.change.value, status=event.status.value,
-                        )  # fmt: skip
+                            "task change published",
+                            event_id=event.event_id,
+                            task_id=event.task_id,
+                            customer_id=event.customer_id,
+                            change=event.change.value,
+                            status=event.status.value,
+                        )
             total += len(sent)
             failed = next((error for error in outcomes if error is not None), None)
             if failed is not None:

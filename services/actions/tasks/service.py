@@ -60,9 +60,15 @@ async def update_task(
         fields["status"] = {"from": before, "to": task.status}
     if change is not None:
         changes.record(
-            session, task, change, actor=principal.name, at=now, from_status=before,
-            fields=fields, summary=f"{change.value.replace('_', ' ')} by {principal.name}",
-        )  # fmt: skip
+            session,
+            task,
+            change,
+            actor=principal.name,
+            at=now,
+            from_status=before,
+            fields=fields,
+            summary=f"{change.value.replace('_', ' ')} by {principal.name}",
+        )
         ctx.relay.after_commit(session)
         await session.flush()
     return to_read(task, now)
@@ -79,10 +85,15 @@ async def add_comment(
         TaskComment(task_id=task.id, author=principal.name, body=body.body, created_at=now)
     )
     changes.record(
-        session, task, TaskChange.COMMENTED, actor=principal.name, at=now,
-        from_status=task.status, fields={"comment": {"to": comment.id}},
+        session,
+        task,
+        TaskChange.COMMENTED,
+        actor=principal.name,
+        at=now,
+        from_status=task.status,
+        fields={"comment": {"to": comment.id}},
         summary=f"comment by {principal.name}: {body.body[:200]}",
-    )  # fmt: skip
+    )
     ctx.relay.after_commit(session)
     await session.flush()
     return CommentRead.model_validate(comment)

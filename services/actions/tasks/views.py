@@ -82,17 +82,29 @@ async def closed_loop(
     days = ctx.settings.task_recovery_days
     row = await TaskReads(session).closed_loop(where, ctx.clock(), days)
     return ClosedLoopReport(
-        department=department, touchpoint=touchpoint, from_=since, to=until, tasks=row.tasks,
-        time_to_acknowledge=Durations(count=row.acknowledged, p50_hours=row.ack_p50,
-                                      p90_hours=row.ack_p90),
-        time_to_resolve=Durations(count=row.resolved, p50_hours=row.resolve_p50,
-                                  p90_hours=row.resolve_p90),
-        resolved=row.resolved, resolved_within_sla=row.within_sla,
+        department=department,
+        touchpoint=touchpoint,
+        from_=since,
+        to=until,
+        tasks=row.tasks,
+        time_to_acknowledge=Durations(
+            count=row.acknowledged, p50_hours=row.ack_p50, p90_hours=row.ack_p90
+        ),
+        time_to_resolve=Durations(
+            count=row.resolved, p50_hours=row.resolve_p50, p90_hours=row.resolve_p90
+        ),
+        resolved=row.resolved,
+        resolved_within_sla=row.within_sla,
         resolved_within_sla_rate=_rate(row.within_sla, row.resolved),
-        recontacted=row.recontacted, recontacted_rate=_rate(row.recontacted, row.resolved),
-        recovery=Recovery(days=days, tasks=row.recovery_tasks, pending=row.recovery_pending,
-                          mean_lxi_change=row.recovery),
-    )  # fmt: skip
+        recontacted=row.recontacted,
+        recontacted_rate=_rate(row.recontacted, row.resolved),
+        recovery=Recovery(
+            days=days,
+            tasks=row.recovery_tasks,
+            pending=row.recovery_pending,
+            mean_lxi_change=row.recovery,
+        ),
+    )
 
 
 def _rate(part: int, whole: int) -> float | None:

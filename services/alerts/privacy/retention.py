@@ -43,10 +43,14 @@ def purges(settings: PrivacySettings) -> list[Purge]:
     details = timedelta(days=settings.alert_detail_retention_days)
     applied = timedelta(days=settings.applied_event_retention_days)
     return [
-        Purge("webhook_delivery", deliveries,
-              timedelta(days=settings.webhook_delivery_retention_days), _sent_before),
+        Purge(
+            "webhook_delivery",
+            deliveries,
+            timedelta(days=settings.webhook_delivery_retention_days),
+            _sent_before,
+        ),
         Purge("alert_change", alert_change, details, _of_finished_alerts(alert_change)),
         Purge("alert_moment", alert_moment, details, _of_finished_alerts(alert_moment)),
         Purge("processed_event", processed_event, applied, _applied_before(processed_event)),
         Purge("webhook_event", webhook_event, applied, _applied_before(webhook_event)),
-    ]  # fmt: skip
+    ]

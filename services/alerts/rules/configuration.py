@@ -61,6 +61,9 @@ def _read(row: Any, settings: RulesSettings, journey: JourneyMap | None) -> Aler
     if row is None:
         return AlertRulesRead(version=0, document=document, effective=effective)
     return AlertRulesRead(
-        version=row.version, created_at=row.created_at, created_by=row.created_by,
-        document=document, effective=effective,
-    )  # fmt: skip
+        version=row.version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        document=document,
+        effective=effective,
+    )

@@ -90,10 +90,14 @@ class Evaluator:
         reasons = triggers.experience_drop(moment, rule, steps)
         steps.append(LxiStep(moment.occurred_at, moment.lxi_before, moment.lxi_after))
         self.state.new_steps.append(
-            {"customer_id": moment.customer_id, "moment_id": moment.event_id,
-             "at": moment.occurred_at, "lxi_before": moment.lxi_before,
-             "lxi_after": moment.lxi_after}
-        )  # fmt: skip
+            {
+                "customer_id": moment.customer_id,
+                "moment_id": moment.event_id,
+                "at": moment.occurred_at,
+                "lxi_before": moment.lxi_before,
+                "lxi_after": moment.lxi_after,
+            }
+        )
         if reasons:
             severity = triggers.drop_severity(moment, rule)
             self._record(moment, Finding(AlertRule.EXPERIENCE_DROP, DROP_KEY, severity, reasons))
@@ -133,14 +137,27 @@ class Evaluator:
         department, referent = self.book.route(touchpoint)
         customer = None if finding.committee else moment.customer_id
         alert = Alert(
-            id=f"alt_{uuid.uuid4().hex}", rule=finding.rule.value,
-            level=COMMITTEE if finding.committee else CUSTOMER, dedupe_key=finding.dedupe_key,
-            customer_id=customer, touchpoint=touchpoint, department=department,
-            referent=referent, severity=finding.severity, priority=0.0,
-            status=AlertStatus.OPEN.value, occurrences=1, first_at=moment.occurred_at,
-            last_at=moment.occurred_at, changes=0, summary=finding.summary(touchpoint),
-            persona=None, value_tier=None, lxi=None, stored=False,
-        )  # fmt: skip
+            id=f"alt_{uuid.uuid4().hex}",
+            rule=finding.rule.value,
+            level=COMMITTEE if finding.committee else CUSTOMER,
+            dedupe_key=finding.dedupe_key,
+            customer_id=customer,
+            touchpoint=touchpoint,
+            department=department,
+            referent=referent,
+            severity=finding.severity,
+            priority=0.0,
+            status=AlertStatus.OPEN.value,
+            occurrences=1,
+            first_at=moment.occurred_at,
+            last_at=moment.occurred_at,
+            changes=0,
+            summary=finding.summary(touchpoint),
+            persona=None,
+            value_tier=None,
+            lxi=None,
+            stored=False,
+        )
         self._about_customer(alert, moment)
         self.state.open_alerts[alert.key] = alert
         self._change(alert, moment, AlertChange.RAISED, finding.reasons)
@@ -179,10 +196,15 @@ class Evaluator:
         event = _event(alert, change, [moment.event_id] if reasons is not None else [], moment)
         self.state.events.append(event)
         self.state.alert_changes.append(
-            {"alert_id": alert.id, "number": alert.changes, "moment_id": moment.event_id,
-             "change": change.value, "changed_at": event.changed_at,
-             "event": event.model_dump(mode="json")}
-        )  # fmt: skip
+            {
+                "alert_id": alert.id,
+                "number": alert.changes,
+                "moment_id": moment.event_id,
+                "change": change.value,
+                "changed_at": event.changed_at,
+                "event": event.model_dump(mode="json"),
+            }
+        )
 
 
 def _spike_finding(touchpoint: str, above: list[WindowCount], rule: SystemicSpikeRule) -> Finding:
@@ -195,16 +217,36 @@ def _spike_finding(touchpoint: str, above: list[WindowCount], rule: SystemicSpik
 def _alert_moment(alert: Alert, moment: MomentEvaluated, reasons: list[str]) -> dict[str, Any]:
     details = moment.model_dump(
         mode="json",
-        include={"source", "source_event_id", "polarity", "weight", "moment_of_truth",
-                 "moment_of_pain", "lxi_before", "lxi_after", "nps", "csat", "ces", "outcome",
-                 "wait_over_threshold", "repeat_contact", "transfers", "persona", "value_tier"},
-    )  # fmt: skip
+        include={
+            "source",
+            "source_event_id",
+            "polarity",
+            "weight",
+            "moment_of_truth",
+            "moment_of_pain",
+            "lxi_before",
+            "lxi_after",
+            "nps",
+            "csat",
+            "ces",
+            "outcome",
+            "wait_over_threshold",
+            "repeat_contact",
+            "transfers",
+            "persona",
+            "value_tier",
+        },
+    )
     return {
-        "alert_id": alert.id, "moment_id": moment.event_id, "change": alert.changes,
-        "customer_id": moment.customer_id, "touchpoint": moment.touchpoint,
-        "valence": moment.valence, "occurred_at": moment.occurred_at,
+        "alert_id": alert.id,
+        "moment_id": moment.event_id,
+        "change": alert.changes,
+        "customer_id": moment.customer_id,
+        "touchpoint": moment.touchpoint,
+        "valence": moment.valence,
+        "occurred_at": moment.occurred_at,
         "details": {**details, "reasons": reasons},
-    }  # fmt: skip
+    }
 
 
 def _event(
@@ -213,9 +255,20 @@ def _event(
     return AlertChanged(
         event_id=f"alert:{alert.id}:{alert.changes}",
         customer_id=alert.customer_id or f"touchpoint:{alert.touchpoint}",
-        alert_id=alert.id, change=change, rule=AlertRule(alert.rule), level=alert.level,
-        touchpoint=alert.touchpoint, department=alert.department, referent=alert.referent,
-        severity=alert.severity, priority=alert.priority, occurrences=alert.occurrences,
-        moment_ids=moment_ids, summary=alert.summary, persona=alert.persona,
-        value_tier=alert.value_tier, lxi=alert.lxi, changed_at=moment.occurred_at,
-    )  # fmt: skip
+        alert_id=alert.id,
+        change=change,
+        rule=AlertRule(alert.rule),
+        level=alert.level,
+        touchpoint=alert.touchpoint,
+        department=alert.department,
+        referent=alert.referent,
+        severity=alert.severity,
+        priority=alert.priority,
+        occurrences=alert.occurrences,
+        moment_ids=moment_ids,
+        summary=alert.summary,
+        persona=alert.persona,
+        value_tier=alert.value_tier,
+        lxi=alert.lxi,
+        changed_at=moment.occurred_at,
+    )

@@ -56,10 +56,15 @@ alert = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("severity BETWEEN 1 AND 5", name="alert_severity_range"),
-    Index("alert_open_key", "customer_id", "dedupe_key", "last_at",
-          postgresql_where=text("status = 'open'")),
+    Index(
+        "alert_open_key",
+        "customer_id",
+        "dedupe_key",
+        "last_at",
+        postgresql_where=text("status = 'open'"),
+    ),
     Index("alert_newest", "last_at", "id"),
-)  # fmt: skip
+)
 
 # The moments an alert gathered: the one that raised it and each occurrence.
 alert_moment = Table(

@@ -24,8 +24,18 @@ from shared.db.copy import copy_rows
 
 RULES_LOCK = zlib.crc32(b"alerts.alert_rules_version")
 # The columns an alert's later changes rewrite.
-_MUTABLE = ("severity", "priority", "status", "occurrences", "last_at", "changes", "summary",
-            "persona", "value_tier", "lxi")  # fmt: skip
+_MUTABLE = (
+    "severity",
+    "priority",
+    "status",
+    "occurrences",
+    "last_at",
+    "changes",
+    "summary",
+    "persona",
+    "value_tier",
+    "lxi",
+)
 
 
 class RulesRepository:
@@ -131,8 +141,11 @@ class RulesRepository:
         steps: Sequence[Mapping[str, Any]],
     ) -> None:
         """What the alerts gathered, the changes they went through, the LXI steps seen."""
-        for table, rows in ((alert_moment, moments), (alert_change, changes),
-                            (customer_lxi, steps)):  # fmt: skip
+        for table, rows in (
+            (alert_moment, moments),
+            (alert_change, changes),
+            (customer_lxi, steps),
+        ):
             await copy_rows(self.session, table, rows)
 
     async def add_to_buckets(self, deltas: Sequence[Mapping[str, Any]]) -> None:

@@ -106,9 +106,11 @@ class RulesService:
         )
         await repo.add_rows(state.alert_moments, state.alert_changes, state.new_steps)
         await repo.add_to_buckets(
-            [{"touchpoint": tp, "minute": minute, "total": total, "negatives": negatives}
-             for (tp, minute), (total, negatives) in state.bucket_deltas.items()]
-        )  # fmt: skip
+            [
+                {"touchpoint": tp, "minute": minute, "total": total, "negatives": negatives}
+                for (tp, minute), (total, negatives) in state.bucket_deltas.items()
+            ]
+        )
         await repo.prune(*_horizons(book, moments))
 
 

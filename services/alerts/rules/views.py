@@ -58,10 +58,15 @@ async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) 
 def _change_read(row: Any) -> AlertChangeRead:
     event = row.event
     return AlertChangeRead(
-        number=row.number, change=row.change, changed_at=row.changed_at,
-        moment_id=row.moment_id, severity=event["severity"], priority=event["priority"],
-        occurrences=event["occurrences"], summary=event["summary"],
-    )  # fmt: skip
+        number=row.number,
+        change=row.change,
+        changed_at=row.changed_at,
+        moment_id=row.moment_id,
+        severity=event["severity"],
+        priority=event["priority"],
+        occurrences=event["occurrences"],
+        summary=event["summary"],
+    )
 
 
 def _within_department(filters: AlertFilter, principal: Principal) -> AlertFilter:

@@ -56,22 +56,50 @@ class CustomerState:
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> CustomerState:
         """From a row of ``select(customer)``: its columns in the table's order."""
-        (customer_id, s, w, t_ref, signals, positives, negatives, last_nps, last_nps_at,
-         persona, value_tier, profile_at, _updated_at) = row  # fmt: skip
+        (
+            customer_id,
+            s,
+            w,
+            t_ref,
+            signals,
+            positives,
+            negatives,
+            last_nps,
+            last_nps_at,
+            persona,
+            value_tier,
+            profile_at,
+            _updated_at,
+        ) = row
         return cls(
-            customer_id, model.DecayedSums(s, w, t_ref), signals, positives, negatives,
-            last_nps, last_nps_at, persona, value_tier, profile_at,
-        )  # fmt: skip
+            customer_id,
+            model.DecayedSums(s, w, t_ref),
+            signals,
+            positives,
+            negatives,
+            last_nps,
+            last_nps_at,
+            persona,
+            value_tier,
+            profile_at,
+        )
 
     def as_row(self) -> dict[str, Any]:
         return {
-            "customer_id": self.customer_id, "s": self.sums.s, "w": self.sums.w,
-            "t_ref": self.sums.t, "signals": self.signals, "positives": self.positives,
-            "negatives": self.negatives, "last_nps": self.last_nps,
-            "last_nps_at": self.last_nps_at, "persona": self.persona,
-            "value_tier": self.value_tier, "profile_at": self.profile_at,
+            "customer_id": self.customer_id,
+            "s": self.sums.s,
+            "w": self.sums.w,
+            "t_ref": self.sums.t,
+            "signals": self.signals,
+            "positives": self.positives,
+            "negatives": self.negatives,
+            "last_nps": self.last_nps,
+            "last_nps_at": self.last_nps_at,
+            "persona": self.persona,
+            "value_tier": self.value_tier,
+            "profile_at": self.profile_at,
             "updated_at": datetime.now(UTC),
-        }  # fmt: skip
+        }
 
     def count(self, polarity: int, by: int = 1) -> None:
         self.positives += by if polarity > 0 else 0
@@ -96,9 +124,13 @@ class Batch:
         key = (touchpoint, at.date(), channel, persona)
         if key not in self.days:
             self.days[key] = {
-                "touchpoint": touchpoint, "day": key[1], "channel": channel, "persona": persona,
-                "known_touchpoint": known, **dict.fromkeys(COUNTERS, 0.0),
-            }  # fmt: skip
+                "touchpoint": touchpoint,
+                "day": key[1],
+                "channel": channel,
+                "persona": persona,
+                "known_touchpoint": known,
+                **dict.fromkeys(COUNTERS, 0.0),
+            }
         return self.days[key]
 
 
@@ -130,8 +162,15 @@ class ExperienceService:
             state.latest.values(),
             [state.days[key] for key in sorted(state.days)],  # one lock order for shared rows
         )
-        return [*(moment_from_row(seen[s.event_id]) for s in signals if s.event_id in seen
-                  if seen[s.event_id]["valence"] is not None), *state.moments]  # fmt: skip
+        return [
+            *(
+                moment_from_row(seen[s.event_id])
+                for s in signals
+                if s.event_id in seen
+                if seen[s.event_id]["valence"] is not None
+            ),
+            *state.moments,
+        ]
 
     async def _load(
         self, repo: ExperienceRepository, fresh: list[Signal], profiles: list[Any]
@@ -149,8 +188,11 @@ class ExperienceService:
             ):
                 contacts[(row["customer_id"], row["touchpoint"])].append(row)
         linked: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        survey_links = [e.interaction_event_id for e in fresh
-                        if isinstance(e, SurveyAnswered) and e.interaction_event_id]  # fmt: skip
+        survey_links = [
+            e.interaction_event_id
+            for e in fresh
+            if isinstance(e, SurveyAnswered) and e.interaction_event_id
+        ]
         for row in await repo.c2es_partners([e.event_id for e in interactions], survey_links):
             key = row["event_id"] if row["source"] == "interaction" else row["interaction_event_id"]
             linked[key].append(row)
@@ -190,20 +232,38 @@ class ExperienceService:
         truth = bool(touchpoint and touchpoint.moment_of_truth)
         weight *= settings.moment_of_truth_factor if truth else 1.0
         row: dict[str, Any] = {
-            "event_id": event.event_id, "customer_id": event.customer_id,
-            "touchpoint": event.touchpoint, "known_touchpoint": touchpoint is not None,
-            "occurred_at": event.occurred, "moment_of_truth": truth,
+            "event_id": event.event_id,
+            "customer_id": event.customer_id,
+            "touchpoint": event.touchpoint,
+            "known_touchpoint": touchpoint is not None,
+            "occurred_at": event.occurred,
+            "moment_of_truth": truth,
             "moment_of_pain": bool(touchpoint and touchpoint.moment_of_pain),
-            "persona": person.persona, "value_tier": person.value_tier,
-            "outcome": None, "wait_over": False, "repeat_contact": False, "transfers": None,
-            "nps": None, "csat": None, "ces": None, "employee_ease": None,
-            "interaction_event_id": None, "channel": None, "lxi_before": None, "lxi_after": None,
-        }  # fmt: skip
+            "persona": person.persona,
+            "value_tier": person.value_tier,
+            "outcome": None,
+            "wait_over": False,
+            "repeat_contact": False,
+            "transfers": None,
+            "nps": None,
+            "csat": None,
+            "ces": None,
+            "employee_ease": None,
+            "interaction_event_id": None,
+            "channel": None,
+            "lxi_before": None,
+            "lxi_after": None,
+        }
         if isinstance(event, SurveyAnswered):
             valence = model.survey_valence(event)
             weight *= settings.survey_weight
-            row.update(source="survey", nps=event.nps, csat=event.csat, ces=event.ces,
-                       interaction_event_id=event.interaction_event_id)  # fmt: skip
+            row.update(
+                source="survey",
+                nps=event.nps,
+                csat=event.csat,
+                ces=event.ces,
+                interaction_event_id=event.interaction_event_id,
+            )
         else:
             threshold = touchpoint.wait_threshold_seconds if touchpoint else None
             wait_over = model.wait_over_threshold(event, threshold)
@@ -212,9 +272,15 @@ class ExperienceService:
                 event.outcome, wait_over, repeat, event.transfers or 0
             )
             weight *= settings.interaction_weight
-            row.update(source="interaction", outcome=event.outcome.value, wait_over=wait_over,
-                       repeat_contact=repeat, transfers=event.transfers,
-                       channel=event.channel.value, employee_ease=event.employee_ease)  # fmt: skip
+            row.update(
+                source="interaction",
+                outcome=event.outcome.value,
+                wait_over=wait_over,
+                repeat_contact=repeat,
+                transfers=event.transfers,
+                channel=event.channel.value,
+                employee_ease=event.employee_ease,
+            )
         row["valence"] = valence
         row["weight"] = weight if valence is not None else 0.0
         row["polarity"] = self._polarity(valence) if valence is not None else 0
@@ -262,8 +328,13 @@ class ExperienceService:
         person.sums = replace(sums, s=sums.s + shift)
         person.count(later["polarity"], -1)
         person.count(polarity)
-        day = batch.day(later["touchpoint"], later["occurred_at"], later["channel"] or "",
-                        later["persona"] or "", later["known_touchpoint"])  # fmt: skip
+        day = batch.day(
+            later["touchpoint"],
+            later["occurred_at"],
+            later["channel"] or "",
+            later["persona"] or "",
+            later["known_touchpoint"],
+        )
         _count_polarity(day, later["polarity"], -1)
         _count_polarity(day, polarity, 1)
         day["valence_sum"] += delta
@@ -279,8 +350,13 @@ class ExperienceService:
     def _count_day(
         self, batch: Batch, row: dict[str, Any], event: Signal, threshold: float | None
     ) -> None:
-        day = batch.day(row["touchpoint"] or RELATIONSHIP, row["occurred_at"], row["channel"] or "",
-                        row["persona"] or "", row["known_touchpoint"])  # fmt: skip
+        day = batch.day(
+            row["touchpoint"] or RELATIONSHIP,
+            row["occurred_at"],
+            row["channel"] or "",
+            row["persona"] or "",
+            row["known_touchpoint"],
+        )
         if row["valence"] is not None:
             day["signals"] += 1
             day["valence_sum"] += row["valence"]
@@ -293,8 +369,9 @@ class ExperienceService:
     def _pair_ease(self, batch: Batch, row: dict[str, Any]) -> None:
         """Count a customer/employee ease pair once, when its second half arrives."""
         if row["source"] == "survey" and row["ces"] is not None and row["interaction_event_id"]:
-            partners = [p for p in batch.linked[row["interaction_event_id"]]
-                        if p["source"] == "interaction"]  # fmt: skip
+            partners = [
+                p for p in batch.linked[row["interaction_event_id"]] if p["source"] == "interaction"
+            ]
             for interaction in partners:
                 _add_pair(batch, interaction, row["ces"])
             batch.linked[row["interaction_event_id"]].append(row)
@@ -305,9 +382,13 @@ class ExperienceService:
 
 
 def _add_pair(batch: Batch, interaction: dict[str, Any], customer_ease: int) -> None:
-    day = batch.day(interaction["touchpoint"], interaction["occurred_at"],
-                    interaction["channel"] or "", interaction["persona"] or "",
-                    interaction["known_touchpoint"])  # fmt: skip
+    day = batch.day(
+        interaction["touchpoint"],
+        interaction["occurred_at"],
+        interaction["channel"] or "",
+        interaction["persona"] or "",
+        interaction["known_touchpoint"],
+    )
     day["c2es_n"] += 1
     day["customer_ease_sum"] += customer_ease
     day["employee_ease_sum"] += interaction["employee_ease"]
@@ -322,8 +403,11 @@ def _count_polarity(day: dict[str, Any], polarity: int, by: int) -> None:
 
 def _count_survey(day: dict[str, Any], event: SurveyAnswered) -> None:
     if event.nps is not None:
-        day[{"promoter": "promoters", "passive": "passives", "detractor": "detractors"}[
-            model.nps_class(event.nps)]] += 1  # fmt: skip
+        day[
+            {"promoter": "promoters", "passive": "passives", "detractor": "detractors"}[
+                model.nps_class(event.nps)
+            ]
+        ] += 1
     if event.csat is not None:
         day["csat_n"] += 1
         day["csat_sum"] += event.csat
@@ -357,10 +441,12 @@ def _keep_latest(batch: Batch, row: dict[str, Any]) -> None:
         held["event_id"],
     ):
         batch.latest[key] = {
-            "customer_id": row["customer_id"], "touchpoint": row["touchpoint"],
-            "event_id": row["event_id"], "occurred_at": row["occurred_at"],
+            "customer_id": row["customer_id"],
+            "touchpoint": row["touchpoint"],
+            "event_id": row["event_id"],
+            "occurred_at": row["occurred_at"],
             "valence": row["valence"],
-        }  # fmt: skip
+        }
 
 
 def _keep_last_nps(person: CustomerState, event: SurveyAnswered) -> None:
@@ -398,13 +484,27 @@ def moment_from_row(row: Mapping[str, Any]) -> MomentEvaluated:
     value was computed here or read back from a row written from one."""
     outcome = row["outcome"]
     return MomentEvaluated.model_construct(
-        event_id=moment_id(row["event_id"]), customer_id=row["customer_id"],
-        source_event_id=row["event_id"], source=row["source"], touchpoint=row["touchpoint"],
-        known_touchpoint=row["known_touchpoint"], moment_of_truth=row["moment_of_truth"],
-        moment_of_pain=row["moment_of_pain"], occurred_at=row["occurred_at"],
-        valence=row["valence"], weight=row["weight"], polarity=_POLARITY[row["polarity"]],
-        lxi_before=row["lxi_before"], lxi_after=row["lxi_after"], persona=row["persona"],
-        value_tier=row["value_tier"], nps=row["nps"], csat=row["csat"], ces=row["ces"],
-        outcome=Outcome(outcome) if outcome else None, wait_over_threshold=row["wait_over"],
-        repeat_contact=row["repeat_contact"], transfers=row["transfers"],
-    )  # fmt: skip
+        event_id=moment_id(row["event_id"]),
+        customer_id=row["customer_id"],
+        source_event_id=row["event_id"],
+        source=row["source"],
+        touchpoint=row["touchpoint"],
+        known_touchpoint=row["known_touchpoint"],
+        moment_of_truth=row["moment_of_truth"],
+        moment_of_pain=row["moment_of_pain"],
+        occurred_at=row["occurred_at"],
+        valence=row["valence"],
+        weight=row["weight"],
+        polarity=_POLARITY[row["polarity"]],
+        lxi_before=row["lxi_before"],
+        lxi_after=row["lxi_after"],
+        persona=row["persona"],
+        value_tier=row["value_tier"],
+        nps=row["nps"],
+        csat=row["csat"],
+        ces=row["ces"],
+        outcome=Outcome(outcome) if outcome else None,
+        wait_over_threshold=row["wait_over"],
+        repeat_contact=row["repeat_contact"],
+        transfers=row["transfers"],
+    )

@@ -41,28 +41,42 @@ async def experience_of(
         contributions = [_contribution(s, sums, now) for s in heaviest]
     latest = await reads.latest_by_touchpoint(customer_id)
     return Experience(
-        customer_id=customer_id, lxi=sums.lxi, signals=row.signals, positives=row.positives,
+        customer_id=customer_id,
+        lxi=sums.lxi,
+        signals=row.signals,
+        positives=row.positives,
         negatives=row.negatives,
         positive_negative_ratio=row.positives / row.negatives if row.negatives else None,
         last_nps=row.last_nps,
         last_nps_class=model.nps_class(row.last_nps) if row.last_nps is not None else None,
-        persona=row.persona, value_tier=row.value_tier,
-        touchpoints=[TouchpointValence(touchpoint=r.touchpoint, valence=r.valence,
-                                       occurred_at=r.occurred_at, event_id=r.event_id)
-                     for r in latest],
+        persona=row.persona,
+        value_tier=row.value_tier,
+        touchpoints=[
+            TouchpointValence(
+                touchpoint=r.touchpoint,
+                valence=r.valence,
+                occurred_at=r.occurred_at,
+                event_id=r.event_id,
+            )
+            for r in latest
+        ],
         contributions=contributions,
-    )  # fmt: skip
+    )
 
 
 def _contribution(signal: Any, sums: model.DecayedSums, now: datetime) -> Contribution:
     return Contribution(
-        event_id=signal.event_id, source=signal.source, touchpoint=signal.touchpoint,
+        event_id=signal.event_id,
+        source=signal.source,
+        touchpoint=signal.touchpoint,
         occurred_at=signal.occurred_at,
         age_days=(now - signal.occurred_at).total_seconds() / 86400,
-        valence=signal.valence, weight=signal.weight, effective_weight=signal.effective,
+        valence=signal.valence,
+        weight=signal.weight,
+        effective_weight=signal.effective,
         share=signal.effective / sums.w,
         points=50.0 * signal.effective * signal.valence / sums.w,
-    )  # fmt: skip
+    )
 
 
 async def timeline_of(
@@ -107,8 +121,13 @@ async def timeline_of(
 
 def _encode_cursor(position: tuple[datetime, str], sums: model.DecayedSums) -> str:
     assert sums.t is not None
-    state = {"at": position[0].isoformat(), "id": position[1], "s": sums.s, "w": sums.w,
-             "t": sums.t.isoformat()}  # fmt: skip
+    state = {
+        "at": position[0].isoformat(),
+        "id": position[1],
+        "s": sums.s,
+        "w": sums.w,
+        "t": sums.t.isoformat(),
+    }
     return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
 
 
@@ -118,8 +137,9 @@ def _decode_cursor(cursor: str | None) -> tuple[tuple[datetime, str] | None, mod
     try:
         state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         position = (datetime.fromisoformat(state["at"]), str(state["id"]))
-        sums = model.DecayedSums(float(state["s"]), float(state["w"]),
-                                 datetime.fromisoformat(state["t"]))  # fmt: skip
+        sums = model.DecayedSums(
+            float(state["s"]), float(state["w"]), datetime.fromisoformat(state["t"])
+        )
     except (ValueError, KeyError, TypeError) as exc:
         raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
     return position, sums

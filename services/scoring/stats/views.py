@@ -72,16 +72,23 @@ def _stats_row(row: Row[Any], by: Sequence[str]) -> StatsRow:
     sums = _sums(row)
     groups = {name: row._mapping[name] for name in by}
     return StatsRow(
-        period=row._mapping.get("period"), **groups, volume=count(sums, "signals"),
-        nps=metrics.nps(sums), promoters=count(sums, "promoters"),
-        passives=count(sums, "passives"), detractors=count(sums, "detractors"),
-        csat_mean=metrics.csat_mean(sums), csat_satisfied_pct=metrics.csat_satisfied_pct(sums),
-        ces_mean=metrics.ces_mean(sums), negative_rate=metrics.negative_rate(sums),
+        period=row._mapping.get("period"),
+        **groups,
+        volume=count(sums, "signals"),
+        nps=metrics.nps(sums),
+        promoters=count(sums, "promoters"),
+        passives=count(sums, "passives"),
+        detractors=count(sums, "detractors"),
+        csat_mean=metrics.csat_mean(sums),
+        csat_satisfied_pct=metrics.csat_satisfied_pct(sums),
+        ces_mean=metrics.ces_mean(sums),
+        negative_rate=metrics.negative_rate(sums),
         positive_rate=metrics.ratio(sums["positives"], sums["signals"]),
         expectation_gap=difference(metrics.perceived_mean(sums), metrics.expected_mean(sums)),
-        interactions=count(sums, "interactions"), success_rate=metrics.success_rate(sums),
+        interactions=count(sums, "interactions"),
+        success_rate=metrics.success_rate(sums),
         waits_over_rate=metrics.ratio(sums["waits_over"], sums["waits_known"]),
-    )  # fmt: skip
+    )
 
 
 async def four_dimensions(
@@ -117,10 +124,13 @@ def _dimensions(touchpoint: Touchpoint, sums: Counters) -> TouchpointDimensions:
     )
     expected = Expected(answers=count(sums, "gap_n"), mean=metrics.expected_mean(sums))
     lived = Lived(
-        volume=count(sums, "signals"), nps=metrics.nps(sums), csat_mean=metrics.csat_mean(sums),
-        ces_mean=metrics.ces_mean(sums), negative_rate=metrics.negative_rate(sums),
+        volume=count(sums, "signals"),
+        nps=metrics.nps(sums),
+        csat_mean=metrics.csat_mean(sums),
+        ces_mean=metrics.ces_mean(sums),
+        negative_rate=metrics.negative_rate(sums),
         perceived_mean=metrics.perceived_mean(sums),
-    )  # fmt: skip
+    )
     gaps = Gaps(
         nps=difference(lived.nps, targets.nps),
         csat=difference(lived.csat_mean, targets.csat),
@@ -130,9 +140,15 @@ def _dimensions(touchpoint: Touchpoint, sums: Counters) -> TouchpointDimensions:
         expectation=difference(lived.perceived_mean, expected.mean),
     )
     return TouchpointDimensions(
-        touchpoint=touchpoint.id, name=touchpoint.name, moment_of_truth=touchpoint.moment_of_truth,
-        intended=targets, offered=offered, expected=expected, lived=lived, gaps=gaps,
-    )  # fmt: skip
+        touchpoint=touchpoint.id,
+        name=touchpoint.name,
+        moment_of_truth=touchpoint.moment_of_truth,
+        intended=targets,
+        offered=offered,
+        expected=expected,
+        lived=lived,
+        gaps=gaps,
+    )
 
 
 async def c2es_report(session: AsyncSession, span: DateSpan, persona: str | None) -> C2esReport:

@@ -92,11 +92,15 @@ def policy_keys(keys: Keys) -> tuple[ApiKey, ...]:
     """The session's keys, a policy:write key and a policy:read key."""
     return (
         *keys.all,
-        ApiKey(name="survey-tool", sha256=hash_api_key(WRITER_KEY),
-               scopes=frozenset({"policy:write", "policy:read"})),
-        ApiKey(name="policy-viewer", sha256=hash_api_key(READER_KEY),
-               scopes=frozenset({"policy:read"})),
-    )  # fmt: skip
+        ApiKey(
+            name="survey-tool",
+            sha256=hash_api_key(WRITER_KEY),
+            scopes=frozenset({"policy:write", "policy:read"}),
+        ),
+        ApiKey(
+            name="policy-viewer", sha256=hash_api_key(READER_KEY), scopes=frozenset({"policy:read"})
+        ),
+    )
 
 
 @dataclass
@@ -112,8 +116,13 @@ class Policy:
     async def decide(
         self, customer: str, touchpoint: str, at: datetime = T0, path: str = "decide", **body: Any
     ) -> dict[str, Any]:
-        payload = {"customer_id": customer, "touchpoint": touchpoint, "channel": "web",
-                   "at": at.isoformat(), **body}  # fmt: skip
+        payload = {
+            "customer_id": customer,
+            "touchpoint": touchpoint,
+            "channel": "web",
+            "at": at.isoformat(),
+            **body,
+        }
         response = await self.client.post(f"/v1/contact-policy/{path}", json=payload)
         assert response.status_code == 200, response.text
         answer: dict[str, Any] = response.json()
@@ -128,9 +137,16 @@ class Policy:
     async def profile(self, customer: str, updated_at: datetime, **fields: Any) -> None:
         """Publish a profile on cx.customers and wait until the policy holds it."""
         await self.running.send(
-            [CustomerProfileUpdated(event_id=f"profile-{uuid.uuid4().hex}", customer_id=customer,
-                                    updated_at=updated_at, received_at=updated_at, **fields)]
-        )  # fmt: skip
+            [
+                CustomerProfileUpdated(
+                    event_id=f"profile-{uuid.uuid4().hex}",
+                    customer_id=customer,
+                    updated_at=updated_at,
+                    received_at=updated_at,
+                    **fields,
+                )
+            ]
+        )
 
         async def held() -> bool:
             row = await self.row(select(policy_customer.c.profile_updated_at), customer)
@@ -174,8 +190,14 @@ class Policy:
 async def policy(infra: Infra, keys: Keys) -> AsyncIterator[Policy]:
     """The actions service following this run's map; on exit the scoring tests' map is
     current again."""
-    settings = settings_for(infra, keys, ActionsSettings, api_keys=policy_keys(keys),
-                            kafka_session_timeout_ms=3000, db_pool_size=20)  # fmt: skip
+    settings = settings_for(
+        infra,
+        keys,
+        ActionsSettings,
+        api_keys=policy_keys(keys),
+        kafka_session_timeout_ms=3000,
+        db_pool_size=20,
+    )
     producer = create_producer(settings)
     await producer.start()
     publisher = EventPublisher(producer, "/tests", timeout=10)

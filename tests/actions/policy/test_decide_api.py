@@ -43,8 +43,10 @@ async def test_touchpoint_cooldown_when_the_interval_is_shorter(policy: Policy) 
 async def test_not_sampled_has_no_next_time(policy: Policy) -> None:
     answer = await policy.decide(unique("po-c"), policy.ids.never)
     assert (answer["allowed"], answer["reason"], answer["next_allowed_at"]) == (
-        False, "not_sampled", None,
-    )  # fmt: skip
+        False,
+        "not_sampled",
+        None,
+    )
 
 
 async def test_quiet_hours_in_the_default_zone(policy: Policy) -> None:
@@ -102,8 +104,12 @@ async def test_ledger_lists_every_decision_newest_first(policy: Policy) -> None:
         page = await policy.ledger(customer, limit=2, cursor=page["next_cursor"])
     assert [i["decision_id"] for i in seen] == [d["decision_id"] for d in reversed(decided)]
     assert [i["reason"] for i in seen] == [
-        "survey_interval", "allowed", "survey_interval", "survey_interval", "allowed",
-    ]  # fmt: skip
+        "survey_interval",
+        "allowed",
+        "survey_interval",
+        "survey_interval",
+        "allowed",
+    ]
     assert (seen[0]["decided_by"], seen[0]["origin"]) == ("survey-tool", "api")
     allowed = await policy.ledger(customer, allowed="true")
     assert [_at(i["at"]) for i in allowed["items"]] == [times[3], times[0]]
@@ -145,13 +151,19 @@ async def test_scopes(policy: Policy, keys: Keys) -> None:
 
 async def test_fifty_concurrent_decisions_allow_exactly_one(policy: Policy) -> None:
     customer = unique("po-c")
-    body = {"customer_id": customer, "touchpoint": policy.ids.other, "channel": "web",
-            "at": T0.isoformat()}  # fmt: skip
+    body = {
+        "customer_id": customer,
+        "touchpoint": policy.ids.other,
+        "channel": "web",
+        "at": T0.isoformat(),
+    }
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(
-        base_url=str(policy.client.base_url), headers=policy.client.headers, limits=limits,
+        base_url=str(policy.client.base_url),
+        headers=policy.client.headers,
+        limits=limits,
         timeout=30,
-    ) as client:  # fmt: skip
+    ) as client:
         responses = await asyncio.gather(
             *(client.post("/v1/contact-policy/decide", json=body) for _ in range(50))
         )
@@ -167,9 +179,14 @@ async def test_fifty_concurrent_decisions_allow_exactly_one(policy: Policy) -> N
 async def test_migrated_tables_match_the_models(policy: Policy) -> None:
     tables = [t for t in metadata.sorted_tables if t.name.startswith("policy_")]
     assert {t.name for t in tables} == {
-        t.name for t in (policy_models.policy_customer, policy_models.policy_task,
-                         policy_models.policy_decision, policy_models.policy_quota_usage)
-    }  # fmt: skip
+        t.name
+        for t in (
+            policy_models.policy_customer,
+            policy_models.policy_task,
+            policy_models.policy_decision,
+            policy_models.policy_quota_usage,
+        )
+    }
 
     def columns(conn: Any) -> dict[str, set[str]]:
         inspector = inspect(conn)

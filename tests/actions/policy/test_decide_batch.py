@@ -17,8 +17,13 @@ BATCH = "/v1/contact-policy/decide-batch"
 
 
 def create_item(customer: str, touchpoint: str, at: datetime = T0, **body: Any) -> dict[str, Any]:
-    return {"customer_id": customer, "touchpoint": touchpoint, "channel": "web",
-            "at": at.isoformat(), **body}  # fmt: skip
+    return {
+        "customer_id": customer,
+        "touchpoint": touchpoint,
+        "channel": "web",
+        "at": at.isoformat(),
+        **body,
+    }
 
 
 async def decide_batch(client: httpx.AsyncClient, items: list[dict[str, Any]]) -> list[Any]:
@@ -40,9 +45,12 @@ async def test_decisions_of_one_customer_apply_in_order(policy: Policy) -> None:
     ]
     results = await decide_batch(policy.client, items)
     assert [(r["allowed"], r["reason"]) for r in results] == [
-        (True, "allowed"), (False, "survey_interval"), (True, "allowed"), (True, "allowed"),
+        (True, "allowed"),
+        (False, "survey_interval"),
+        (True, "allowed"),
+        (True, "allowed"),
         (False, "not_sampled"),
-    ]  # fmt: skip
+    ]
     assert [r["customer_id"] for r in results] == [i["customer_id"] for i in items]
     assert results[1]["channel"] == "email"
     ledger = (await policy.ledger(first, limit=10))["items"]
@@ -108,9 +116,11 @@ async def test_concurrent_batches_over_the_same_customers(policy: Policy) -> Non
         return items
 
     async with httpx.AsyncClient(
-        base_url=str(policy.client.base_url), headers=policy.client.headers,
-        limits=httpx.Limits(max_connections=30), timeout=30,
-    ) as client:  # fmt: skip
+        base_url=str(policy.client.base_url),
+        headers=policy.client.headers,
+        limits=httpx.Limits(max_connections=30),
+        timeout=30,
+    ) as client:
         batches = [decide_batch(client, shuffled()) for _ in range(10)]
         singles = [client.post("/v1/contact-policy/decide", json=i) for i in shuffled()]
         answers = await asyncio.gather(*batches, *singles)

@@ -21,22 +21,43 @@ DAY = timedelta(days=1)
 def create_interaction(customer: str, touchpoint: str, at: datetime, **fields: Any) -> Any:
     values: dict[str, Any] = {"channel": Channel.MOBILE_APP, "outcome": Outcome.SUCCESS, **fields}
     return InteractionRecorded(
-        event_id=unique("po-i"), customer_id=customer, touchpoint=touchpoint,
-        occurred_at=at, received_at=at, **values,
-    )  # fmt: skip
+        event_id=unique("po-i"),
+        customer_id=customer,
+        touchpoint=touchpoint,
+        occurred_at=at,
+        received_at=at,
+        **values,
+    )
 
 
 def create_task_change(
-    customer: str, task_id: str, number: int, change: TaskChange, status: TaskStatus,
-    touchpoint: str, at: datetime,
-) -> TaskChanged:  # fmt: skip
+    customer: str,
+    task_id: str,
+    number: int,
+    change: TaskChange,
+    status: TaskStatus,
+    touchpoint: str,
+    at: datetime,
+) -> TaskChanged:
     return TaskChanged(
-        event_id=f"task:{task_id}:{number}", customer_id=customer, task_id=task_id,
-        change=change, status=status, touchpoint=touchpoint, department="po-service",
-        priority="high", priority_score=9.0, severity=4, due_at=at + DAY, occurrences=1,
-        opened_at=at, resolved_at=at if status is TaskStatus.RESOLVED else None,
-        actor="system", summary="late delivery", changed_at=at,
-    )  # fmt: skip
+        event_id=f"task:{task_id}:{number}",
+        customer_id=customer,
+        task_id=task_id,
+        change=change,
+        status=status,
+        touchpoint=touchpoint,
+        department="po-service",
+        priority="high",
+        priority_score=9.0,
+        severity=4,
+        due_at=at + DAY,
+        occurrences=1,
+        opened_at=at,
+        resolved_at=at if status is TaskStatus.RESOLVED else None,
+        actor="system",
+        summary="late delivery",
+        changed_at=at,
+    )
 
 
 async def test_moment_of_truth_invites_once(policy: Policy) -> None:
@@ -55,8 +76,10 @@ async def test_moment_of_truth_invites_once(policy: Policy) -> None:
     assert invitation["event_id"] == f"invitation:{decision.id}"
     assert invitation["decision_id"] == decision.id
     assert (invitation["reason"], invitation["channel"], invitation["department"]) == (
-        "moment_of_truth", "mobile_app", "po-service",
-    )  # fmt: skip
+        "moment_of_truth",
+        "mobile_app",
+        "po-service",
+    )
     assert invitation["source_event_id"] == moment.event_id
     ledger = await policy.ledger(customer)
     assert [i["touchpoint"] for i in ledger["items"]] == [policy.ids.moment]  # not the other

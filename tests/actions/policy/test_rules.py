@@ -135,8 +135,10 @@ def test_quota_periods_in_the_policy_zone() -> None:
     at = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # Wednesday 00:30 in Paris
     midnight = timedelta(hours=-1)  # Paris is UTC+1 in early March
     day = rules.period_bounds(at, "day", "Europe/Paris")
-    assert day == (datetime(2026, 3, 11, tzinfo=UTC) + midnight,
-                   datetime(2026, 3, 12, tzinfo=UTC) + midnight)  # fmt: skip
+    assert day == (
+        datetime(2026, 3, 11, tzinfo=UTC) + midnight,
+        datetime(2026, 3, 12, tzinfo=UTC) + midnight,
+    )
     week = rules.period_bounds(at, "week", "Europe/Paris")
     assert week[0] == datetime(2026, 3, 9, tzinfo=UTC) + midnight  # Monday
     assert week[1] == datetime(2026, 3, 16, tzinfo=UTC) + midnight

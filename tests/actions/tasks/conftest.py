@@ -69,8 +69,11 @@ def tasks_map(tp: Touchpoints) -> dict[str, Any]:
             "timezone": "Europe/Paris",
             "referents": [{"id": "lea-bernard", "name": "Léa"}, {"id": "marc", "name": "Marc"}],
             "escalation_contact": "logistics-lead@example.com",
-            "business_hours": {"start": "09:00", "end": "18:00",
-                               "days": ["mon", "tue", "wed", "thu", "fri"]},
+            "business_hours": {
+                "start": "09:00",
+                "end": "18:00",
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+            },
         },
         {
             "id": "customer-service",
@@ -78,12 +81,18 @@ def tasks_map(tp: Touchpoints) -> dict[str, Any]:
             "referents": [{"id": "sarah-moreau", "name": "Sarah"}],
             "escalation_contact": "cs-manager@example.com",
         },
-    ]  # fmt: skip
+    ]
     document["touchpoints"] += [
-        {"id": tp.delivery, "name": "Delivery", "channels": ["mail"], "weight": 1.5,
-         "moment_of_truth": True, "owner": "logistics"},
+        {
+            "id": tp.delivery,
+            "name": "Delivery",
+            "channels": ["mail"],
+            "weight": 1.5,
+            "moment_of_truth": True,
+            "owner": "logistics",
+        },
         {"id": tp.call, "name": "Call", "channels": ["phone"], "owner": "customer-service"},
-    ]  # fmt: skip
+    ]
     document["root_causes"] = [
         {"id": "late-carrier", "name": "Late carrier"},
         {"id": "stock-error", "name": "Stock error"},

@@ -105,8 +105,9 @@ async def test_filters_and_pages(tasks: Tasks, clock: FakeClock) -> None:
         )
     ).json()
     assert [t["touchpoint"] for t in first["items"] + second["items"]] == [
-        touchpoints[1], touchpoints[0],
-    ]  # fmt: skip
+        touchpoints[1],
+        touchpoints[0],
+    ]
     assert second["next_cursor"] is None
 
 

@@ -62,8 +62,10 @@ async def test_an_overdue_task_escalates_once_per_level(tasks: Tasks, clock: Fak
     assert (task["priority"], task["escalation_level"]) == ("critical", 2)
     events = await tasks.published(customer, 3)
     assert [(e.change, e.priority, e.escalation_level) for e in events] == [
-        ("opened", "medium", 0), ("escalated", "high", 1), ("escalated", "critical", 2),
-    ]  # fmt: skip
+        ("opened", "medium", 0),
+        ("escalated", "high", 1),
+        ("escalated", "critical", 2),
+    ]
     assert {e.escalation_contact for e in events[1:]} == {"cs-manager@example.com"}
     assert events[1].webhook_type == "task.escalated"
 

@@ -89,8 +89,13 @@ async def test_the_audit_trail_and_the_events_follow_every_change(
     clock.set(T0 + hours(1))
     await moved(tasks, task_id, ["acknowledged"])
     clock.set(T0 + hours(2))
-    response = await tasks.patch(task_id, key=tasks.keys.customer_service, status="in_progress",
-                                 root_cause="stock-error", resolution="re-shipped")  # fmt: skip
+    response = await tasks.patch(
+        task_id,
+        key=tasks.keys.customer_service,
+        status="in_progress",
+        root_cause="stock-error",
+        resolution="re-shipped",
+    )
     assert response.status_code == 200, response.text
     comment = await tasks.client.post(f"/v1/tasks/{task_id}/comments", json={"body": "called"})
     assert comment.status_code == 201
@@ -100,8 +105,10 @@ async def test_the_audit_trail_and_the_events_follow_every_change(
     await moved(tasks, task_id, ["resolved", "closed", "open"])
 
     detail = (await tasks.client.get(f"/v1/tasks/{task_id}")).json()
-    trail = [(c["number"], c["change"], c["actor"], c["from_status"], c["to_status"])
-             for c in detail["changes"]]  # fmt: skip
+    trail = [
+        (c["number"], c["change"], c["actor"], c["from_status"], c["to_status"])
+        for c in detail["changes"]
+    ]
     assert trail == [
         (1, "opened", "system", None, "open"),
         (2, "acknowledged", "ops", "open", "acknowledged"),
@@ -118,9 +125,11 @@ async def test_the_audit_trail_and_the_events_follow_every_change(
         "status": {"from": "acknowledged", "to": "in_progress"},
     }
     assert detail["changes"][4]["fields"] == {
-        "customer_recontacted": {"from": None,
-                                 "to": {"at": "2031-06-02T11:00:00+00:00", "channel": "phone"}}
-    }  # fmt: skip
+        "customer_recontacted": {
+            "from": None,
+            "to": {"at": "2031-06-02T11:00:00+00:00", "channel": "phone"},
+        }
+    }
     assert detail["changes"][1]["changed_at"] == "2031-06-02T09:00:00Z"
     assert [c["body"] for c in detail["comments"]] == ["called"]
     assert (detail["customer_recontacted"], detail["recontact_channel"]) == (True, "phone")
@@ -153,13 +162,15 @@ async def test_a_patch_that_changes_nothing_records_nothing(tasks: Tasks, clock:
     [
         ({"root_cause": "bad-weather"}, "root_cause"),
         ({"referent": "lea-bernard"}, "referent"),  # logistics', not customer service's
-        ({"customer_recontacted": {"at": "2031-06-02T11:00:00Z", "channel": "pigeon"}},
-         "customer_recontacted.channel"),
+        (
+            {"customer_recontacted": {"at": "2031-06-02T11:00:00Z", "channel": "pigeon"}},
+            "customer_recontacted.channel",
+        ),
         ({"customer_recontacted": {"at": "2031-06-02T11:00:00"}}, "customer_recontacted.at"),
         ({"status": "done"}, "status"),
         ({"priority": "low"}, "priority"),
     ],
-)  # fmt: skip
+)
 async def test_an_invalid_field_is_422_with_its_path(
     tasks: Tasks, clock: FakeClock, body: dict[str, Any], field: str
 ) -> None:
@@ -180,8 +191,9 @@ async def test_a_known_root_cause_and_referent_are_kept(tasks: Tasks, clock: Fak
 
     assert response.status_code == 200, response.text
     assert (response.json()["root_cause"], response.json()["referent"]) == (
-        "late-carrier", "sarah-moreau",
-    )  # fmt: skip
+        "late-carrier",
+        "sarah-moreau",
+    )
 
 
 async def test_no_reopening_while_a_newer_task_is_open_for_the_pair(

@@ -7,8 +7,7 @@ from sqlalchemy import inspect
 from services.actions.tasks.models import Base
 from tests.actions.tasks.conftest import Tasks
 
-TABLES = {"task", "task_change", "task_comment", "task_moment", "task_inbox",
-          "customer_latest_lxi"}  # fmt: skip
+TABLES = {"task", "task_change", "task_comment", "task_moment", "task_inbox", "customer_latest_lxi"}
 
 
 async def test_migrated_tables_match_the_models(tasks: Tasks) -> None:

@@ -19,8 +19,10 @@ async def test_an_alert_opens_a_task_with_what_caused_it(tasks: Tasks, clock: Fa
 
     task = await tasks.only_task(customer)
     assert (task["status"], task["touchpoint"], task["customer_id"]) == (
-        "open", tasks.tp.delivery, customer,
-    )  # fmt: skip
+        "open",
+        tasks.tp.delivery,
+        customer,
+    )
     assert (task["department"], task["referent"]) == ("logistics", "lea-bernard")
     assert (task["persona"], task["value_tier"]) == ("busy-parent", "gold")
     # 9 reaches the high threshold (8): 24 h of logistics' business hours, Mon 10:00 Paris
@@ -36,11 +38,15 @@ async def test_an_alert_opens_a_task_with_what_caused_it(tasks: Tasks, clock: Fa
 
     (event,) = await tasks.published(customer, 1)
     assert (event.event_id, event.change, event.webhook_type) == (
-        f"task:{task['id']}:1", "opened", "task.opened",
-    )  # fmt: skip
+        f"task:{task['id']}:1",
+        "opened",
+        "task.opened",
+    )
     assert (event.department, event.priority, event.alert_ids) == (
-        "logistics", "high", [alert.alert_id],
-    )  # fmt: skip
+        "logistics",
+        "high",
+        [alert.alert_id],
+    )
 
 
 async def test_a_second_alert_adds_an_occurrence_to_the_open_task(
@@ -48,8 +54,15 @@ async def test_a_second_alert_adds_an_occurrence_to_the_open_task(
 ) -> None:
     customer = unique("cust")
     first = create_alert(customer, tasks.tp.delivery, priority=4.0)
-    again = create_alert(customer, tasks.tp.delivery, alert_id=first.alert_id, number=2,
-                         at=T0 + hours(1), priority=4.5, severity=5)  # fmt: skip
+    again = create_alert(
+        customer,
+        tasks.tp.delivery,
+        alert_id=first.alert_id,
+        number=2,
+        at=T0 + hours(1),
+        priority=4.5,
+        severity=5,
+    )
     other_rule = create_alert(customer, tasks.tp.delivery, at=T0 + hours(2), priority=21.0)
 
     await tasks.feed([first])
@@ -66,8 +79,10 @@ async def test_a_second_alert_adds_an_occurrence_to_the_open_task(
     assert [c["change"] for c in task["changes"]] == ["opened", "occurrence", "occurrence"]
     events = await tasks.published(customer, 3)
     assert [(e.change, e.occurrences) for e in events] == [
-        ("opened", 1), ("occurrence", 2), ("occurrence", 3),
-    ]  # fmt: skip
+        ("opened", 1),
+        ("occurrence", 2),
+        ("occurrence", 3),
+    ]
 
 
 async def test_two_alerts_of_one_pair_in_one_batch_make_one_task(

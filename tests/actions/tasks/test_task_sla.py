@@ -70,10 +70,16 @@ async def test_a_task_opened_on_friday_evening_is_due_on_monday(
     await tasks.feed(
         [
             create_alert(logistics, tasks.tp.delivery, at=friday_evening, priority=20),
-            create_alert(service, tasks.tp.call, at=friday_evening, priority=20,
-                         department="customer-service", referent="sarah-moreau"),
+            create_alert(
+                service,
+                tasks.tp.call,
+                at=friday_evening,
+                priority=20,
+                department="customer-service",
+                referent="sarah-moreau",
+            ),
         ]
-    )  # fmt: skip
+    )
 
     (in_hours,) = await tasks.tasks_of(logistics)
     (around,) = await tasks.tasks_of(service)

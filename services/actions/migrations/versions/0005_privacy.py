@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.create_index(
         "customer_erasure_customer", "customer_erasure", ["customer_id", "erased_at"],
         schema=SCHEMA,
-    )  # fmt: skip
+    )
 
 
     op.create_table(
@@ -44,11 +44,11 @@ def upgrade() -> None:
     op.create_index(
         "erasure_pending_customer", "erasure", ["customer_id"], unique=True, schema=SCHEMA,
         postgresql_where=sa.text("completed_at IS NULL"),
-    )  # fmt: skip
+    )
     op.create_index(
         "erasure_unpublished", "erasure", ["requested_at"], schema=SCHEMA,
         postgresql_where=sa.text("published_at IS NULL"),
-    )  # fmt: skip
+    )
     op.create_table(
         "erasure_receipt",
         sa.Column("erasure_id", sa.String(64), sa.ForeignKey(f"{SCHEMA}.erasure.id"),
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("erased", JSONB, nullable=False),
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
-    )  # fmt: skip
+    )
 
 
 def downgrade() -> None:

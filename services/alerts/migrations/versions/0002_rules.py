@@ -113,5 +113,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("alert_rules_version", "spike_bucket", "customer_lxi", "alert_change",
-                  "alert_moment", "alert"):  # fmt: skip
+                  "alert_moment", "alert"):
         op.drop_table(table, schema=SCHEMA)

@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.create_index(
         "customer_erasure_customer", "customer_erasure", ["customer_id", "erased_at"],
         schema=SCHEMA,
-    )  # fmt: skip
+    )
 
 
 def downgrade() -> None:

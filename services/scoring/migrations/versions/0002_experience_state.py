@@ -20,7 +20,7 @@ COUNTERS = (
     "gap_n", "expected_sum", "perceived_sum",
     "c2es_n", "customer_ease_sum", "employee_ease_sum",
     "interactions", "successes", "failures", "abandoned", "waits_known", "waits_over",
-)  # fmt: skip
+)
 
 
 def _id(name: str, **kw: object) -> sa.Column:
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("value_tier", sa.String(64)),
         sa.Column("profile_at", sa.DateTime(timezone=True)),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),  # fmt: skip
+                  server_default=sa.func.now()),
         schema=SCHEMA,
     )
     op.create_table(
@@ -76,9 +76,9 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("signal_customer_time", "signal", ["customer_id", "occurred_at"],
-                    schema=SCHEMA)  # fmt: skip
+                    schema=SCHEMA)
     op.create_index("signal_contacts", "signal", ["customer_id", "touchpoint", "occurred_at"],
-                    schema=SCHEMA)  # fmt: skip
+                    schema=SCHEMA)
     op.create_index("signal_interaction_link", "signal", ["interaction_event_id"], schema=SCHEMA)
     op.create_table(
         "touchpoint_latest",

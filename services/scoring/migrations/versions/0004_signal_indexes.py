@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.create_index(
         "signal_interaction_link", "signal", ["interaction_event_id"], schema=SCHEMA,
         postgresql_where=sa.text("interaction_event_id IS NOT NULL"),
-    )  # fmt: skip
+    )
 
 
 def downgrade() -> None:
