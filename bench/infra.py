@@ -19,9 +19,9 @@ from typing import IO
 import aiohttp
 import httpx
 
+from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.config import ServiceSettings, hash_api_key
 from shared.db.migrations import upgrade
-from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
 
 LOOPBACK = "127.0.0.1"
@@ -157,7 +157,7 @@ async def serve(name: str, environment: dict[str, str], log: Path) -> AsyncItera
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "shared.cli",
+            "cxloop.cli",
             "serve",
             name,
             env=_service_environment(environment, port, key),

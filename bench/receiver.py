@@ -12,7 +12,7 @@ from aiohttp import web
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from bench.infra import LOOPBACK
-from shared.infra.embedded import free_port
+from cxloop.embedded import free_port
 
 PATH = "/hooks/cxloop"
 

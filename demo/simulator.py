@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
+from cxloop.embedded import free_port
 from demo.console import say
 from demo.receiver import Inbox, receiving
 from demo.traffic import Customer, Journeys, population, profile
-from shared.infra.embedded import free_port
 
 # Alerts past 10 a minute for one endpoint arrive bundled as one alert.digest.
 SUBSCRIBED = ["alert.raised", "task.opened", "task.escalated", "task.resolved", "survey.invitation"]

@@ -24,10 +24,10 @@ from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.config import ApiKey, ServiceSettings, hash_api_key
 from shared.db.migrations import upgrade
 from shared.events.schemas import Event
-from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventPublisher
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-from shared.infra.embedded import free_port
+from cxloop.embedded import free_port
 from tests.test_run import Output, free_block, still_running
 
 
@@ -26,7 +26,7 @@ def test_the_demo_shows_the_loop_working_and_ctrl_c_stops_it(tmp_path: Path) -> 
     command = [
         sys.executable,
         "-m",
-        "shared.cli",
+        "cxloop.cli",
         "demo",
         "--data-dir",
         str(tmp_path),

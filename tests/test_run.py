@@ -16,7 +16,7 @@ from typing import IO
 import httpx
 import psutil
 
-from shared.infra.embedded import free_port
+from cxloop.embedded import free_port
 from tests.ingest.factories import create_interaction
 
 
@@ -31,7 +31,7 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         [
             sys.executable,
             "-m",
-            "shared.cli",
+            "cxloop.cli",
             "run",
             "--data-dir",
             str(tmp_path),

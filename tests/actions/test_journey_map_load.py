@@ -10,9 +10,9 @@ import httpx
 import pytest
 import yaml
 
+from cxloop.cli import main
 from services.actions.journey.commands import EXAMPLE
 from services.actions.journey.service import read_journey_map
-from shared.cli import main
 from tests.actions.conftest import latest_version
 from tests.actions.factories import create_journey_map
 from tests.conftest import Infra, consume

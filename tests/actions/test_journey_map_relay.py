@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from cxloop.embedded import EmbeddedBroker
 from services.actions.app import create_app
 from services.actions.config import ActionsSettings
 from services.actions.journey.relay import JourneyMapRelay
 from shared.config import ServiceSettings
 from shared.db.migrations import upgrade
 from shared.db.session import async_url, create_engine, create_sessionmaker
-from shared.infra.embedded import EmbeddedBroker
 from shared.journey import JourneyMapPublished
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import BrokerUnavailable

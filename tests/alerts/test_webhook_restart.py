@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
+from cxloop.embedded import EmbeddedBroker, free_port
 from services.alerts.app import create_app
 from shared.config import ServiceSettings
-from shared.infra.embedded import EmbeddedBroker, free_port
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.conftest import Alerts, Receiver, alerts_settings
@@ -145,7 +145,7 @@ async def test_kill_9_in_the_middle_of_a_send_delivers_after_the_lease(
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "shared.cli",
+            "cxloop.cli",
             "serve",
             "alerts",
             cwd=ROOT,

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from cxloop.embedded import EmbeddedBroker
 from services.ingest.app import create_app
 from services.ingest.config import IngestSettings
 from shared.config import ServiceSettings
-from shared.infra.embedded import EmbeddedBroker
 from shared.kafka.admin import ensure_topics
 from tests.conftest import Infra, Keys, client_for, settings_for
 from tests.ingest.factories import create_interaction

@@ -2,7 +2,7 @@
 
 The tests stop, kill and restart all of them, so none is shared with the rest of the suite:
 each test module gets its own database and broker, and each service runs as
-``python -m shared.cli serve <name>``, configured from the environment as in production.
+``python -m cxloop.cli serve <name>``, configured from the environment as in production.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.config import ServiceSettings
 from shared.db.migrations import upgrade
 from shared.db.session import create_engine
 from shared.events.envelope import encode
 from shared.events.schemas import Event
-from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import create_producer
 from tests.conftest import Keys
@@ -131,7 +131,7 @@ class ServiceProcess:
     def start(self) -> ServiceProcess:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", "serve", self.name],
+                [sys.executable, "-m", "cxloop.cli", "serve", self.name],
                 cwd=ROOT,
                 env=self.environment,
                 stdin=subprocess.DEVNULL,

@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from standardwebhooks.webhooks import Webhook
 
-from shared.infra.embedded import free_port
+from cxloop.embedded import free_port
 from tests.alerts.conftest import Receiver
 from tests.alerts.test_webhook_delivery import create_alert
 from tests.conftest import Keys, serve, unique

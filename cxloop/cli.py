@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from services.actions.journey import cli as journey_map_commands
 from shared.config import ServiceSettings, hash_api_key
 
 SERVICES: dict[str, int] = {"ingest": 8001, "scoring": 8002, "alerts": 8003, "actions": 8004}
 ROOT = Path(__file__).resolve().parents[1]
-ALL_SCOPES = ("events:write", "ops:*", "tasks:*", "privacy:write")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -62,40 +62,8 @@ def new_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def journey_map_load(args: argparse.Namespace) -> int:
-    from aiokafka.errors import KafkaError
-
-    from services.actions.config import ActionsSettings
-    from services.actions.journey.commands import load_file
-    from shared.problems import ProblemError
-
-    settings = ActionsSettings()
-    if settings.database_url is None:
-        print("DATABASE_URL is not set", file=sys.stderr)
-        return 2
-    try:
-        loaded = asyncio.run(load_file(settings, Path(args.file), args.created_by))
-    except OSError as exc:
-        print(f"{args.file}: {exc}", file=sys.stderr)
-        return 1
-    except ProblemError as exc:
-        print(f"{args.file}: {exc.title}: {exc.detail}", file=sys.stderr)
-        for error in exc.errors or []:
-            print(f"  {error.field}: {error.message}", file=sys.stderr)
-        return 1
-    except KafkaError as exc:
-        print(f"no broker answers, nothing stored: {exc}", file=sys.stderr)
-        return 3
-    state = "stored as" if loaded.created else "unchanged, already"
-    print(f"journey map {state} version {loaded.version} (sha256 {loaded.checksum})")
-    if not loaded.published:
-        print("not published yet: the actions service publishes it when it starts")
-        return 3
-    return 0
-
-
 def infra(args: argparse.Namespace) -> int:
-    from shared.infra.stack import Stack
+    from cxloop.stack import Stack
 
     with Stack(Path(args.data_dir)) as stack:
         for name, value in stack.environment.items():
@@ -106,7 +74,7 @@ def infra(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shared.infra.stack import Stack, run_services
+    from cxloop.stack import Stack, run_services
 
     ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
     with Stack(Path(args.data_dir), broker_port=args.broker_port) as stack:
@@ -114,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from shared.infra.stack import Stack, run_services
+    from cxloop.stack import Stack, run_services
 
     ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
     simulator = (
@@ -158,14 +126,7 @@ def parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("topics", help="create the Kafka topics (KAFKA_BOOTSTRAP_SERVERS)")
     cmd.set_defaults(func=topics)
 
-    cmd = commands.add_parser("journey-map", help="the journey map (owned by actions)")
-    journey_map = cmd.add_subparsers(required=True, metavar="ACTION")
-    cmd = journey_map.add_parser(
-        "load", help="validate, store and publish a map (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS)"
-    )
-    cmd.add_argument("file", help="YAML, or JSON when it ends in .json")
-    cmd.add_argument("--created-by", default="cxloop-cli", help="recorded with the version")
-    cmd.set_defaults(func=journey_map_load)
+    journey_map_commands.add_commands(commands)
 
     cmd = commands.add_parser("infra", help="run the embedded PostgreSQL and broker only")
     cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))

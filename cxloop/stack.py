@@ -20,9 +20,9 @@ from types import TracebackType
 
 import httpx
 
+from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.config import ServiceSettings, hash_api_key
 from shared.db.migrations import upgrade
-from shared.infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.kafka.admin import ensure_topics
 
 DEV_SCOPES = [
