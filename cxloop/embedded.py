@@ -8,15 +8,12 @@ environment handed to services turns that producer setting off.
 
 from __future__ import annotations
 
-import logging
 import socket
 import subprocess
 import time
 import warnings
 from pathlib import Path
 from typing import IO, Any
-
-logger = logging.getLogger(__name__)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -134,12 +131,3 @@ class EmbeddedBroker:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
-
-
-def embedded_environment(database_url: str, bootstrap_servers: str) -> dict[str, str]:
-    """The settings that point services at the embedded stack."""
-    return {
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
-        "KAFKA_ENABLE_IDEMPOTENCE": "false",
-    }

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from shared.events import topics
-from shared.events.envelope import register
 from shared.events.schemas import Channel, Event, Identifier, Slug, TimeZoneName, UtcDatetime
 
 Weight = Annotated[float, Field(gt=0, le=100)]
@@ -341,7 +340,6 @@ def _error(location: tuple[str | int, ...], message: str) -> InitErrorDetails:
     }
 
 
-@register
 class JourneyMapPublished(Event):
     """A new version of the journey map; keyed ``journey-map`` on a compacted topic."""
 

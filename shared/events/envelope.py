@@ -26,6 +26,7 @@ from shared.events.schemas import (
     MomentEvaluated,
     SurveyAnswered,
 )
+from shared.journey import JourneyMapPublished
 
 CONTENT_TYPE = "application/json"
 
@@ -53,14 +54,9 @@ EVENT_MODELS: dict[str, type[Event]] = {
         SurveyInvitationRequested,
         CustomerErasureRequested,
         CustomerErased,
+        JourneyMapPublished,
     )
 }
-
-
-def register(model: type[Event]) -> type[Event]:
-    """Make an event type decodable; services call this for the events they define."""
-    EVENT_MODELS[model.ce_type] = model
-    return model
 
 
 class InvalidEnvelope(ValueError):
@@ -90,10 +86,6 @@ def encode(event: Event, source: str) -> KafkaMessage:
     return to_binary(
         CloudEvent(attributes, event.model_dump_json(exclude_none=True).encode()), _FORMAT
     )
-
-
-def kafka_headers(message: KafkaMessage) -> list[tuple[str, bytes]]:
-    return list(message.headers.items())
 
 
 def decode(headers: list[tuple[str, bytes]], key: bytes | None, value: bytes | None) -> Envelope:

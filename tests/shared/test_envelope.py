@@ -93,3 +93,20 @@ def test_every_nullable_field_has_a_default(model: type[Event]) -> None:
         if field.is_required() and type(None) in typing.get_args(field.annotation)
     ]
     assert required_nullable == []
+
+
+def _event_types(base: type[Event]) -> set[str]:
+    found = {base.ce_type} if "ce_type" in vars(base) else set()
+    for subclass in base.__subclasses__():
+        found |= _event_types(subclass)
+    return found
+
+
+def test_every_event_type_is_decodable() -> None:
+    """The decoder knows the types from its one list; an event class left out of it would
+    be published and then dead-lettered by every consumer."""
+    import shared.events.actions
+    import shared.events.privacy
+    import shared.journey  # noqa: F401
+
+    assert _event_types(Event) == set(EVENT_MODELS)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from shared.events.schemas import CustomerFields, InteractionFields, SurveyResponseFields
 from shared.problems import FieldError
@@ -32,17 +32,6 @@ class BatchSurveyResponse(SurveyResponseFields):
 
 class BatchCustomer(CustomerFields):
     type: Literal["customer"]
-
-
-BatchItem = Annotated[
-    BatchInteraction | BatchSurveyResponse | BatchCustomer, Field(discriminator="type")
-]
-
-
-class BatchCreate(BaseModel):
-    """Up to 1,000 items of any kind; documentation of the body, validated item by item."""
-
-    items: list[BatchItem] = Field(max_length=1000)
 
 
 class Accepted(BaseModel):
