@@ -94,6 +94,13 @@ def demo(args: argparse.Namespace) -> int:
         return run_services(stack, ports, ROOT / "Procfile", extra={"demo": simulator})
 
 
+def asyncapi(args: argparse.Namespace) -> int:
+    from shared.events.asyncapi import render
+
+    sys.stdout.write(render())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cxloop", description=__doc__)
     commands = root.add_subparsers(required=True, metavar="COMMAND", dest="command")
@@ -132,6 +139,11 @@ def parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("infra", help="run the embedded PostgreSQL and broker only")
     cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
     cmd.set_defaults(func=infra)
+
+    cmd = commands.add_parser(
+        "asyncapi", help="print the AsyncAPI 3.0 document of the topics (docs/asyncapi.yaml)"
+    )
+    cmd.set_defaults(func=asyncapi)
 
     cmd = commands.add_parser("new-key", help="make an API key and its API_KEYS entry")
     cmd.add_argument("--name", required=True)

@@ -85,11 +85,19 @@ class ValueTier(_Doc):
 class Targets(_Doc):
     """The *intended* experience at a touchpoint."""
 
-    nps: float | None = Field(default=None, ge=-100, le=100)
+    nps: float | None = Field(
+        default=None, ge=-100, le=100, description="% promoters - % detractors, -100 to 100"
+    )
     csat: float | None = Field(default=None, ge=1, le=5, description="mean, 5 = very satisfied")
-    ces: float | None = Field(default=None, ge=1, le=7, description="mean, 7 = very easy")
-    negative_rate: float | None = Field(default=None, ge=0, le=1)
-    success_rate: float | None = Field(default=None, ge=0, le=1)
+    ces: float | None = Field(
+        default=None, ge=1, le=7, description="mean, 7 = very easy (higher is less effort)"
+    )
+    negative_rate: float | None = Field(
+        default=None, ge=0, le=1, description="share of negative moments, 0 to 1 (lower is better)"
+    )
+    success_rate: float | None = Field(
+        default=None, ge=0, le=1, description="share of successful interactions, 0 to 1"
+    )
 
 
 class TouchpointSurvey(_Doc):

@@ -6,7 +6,7 @@ from shared.config import ServiceSettings
 
 
 class ScoringSettings(ServiceSettings):
-    """The scoring model's defaults; the formulas themselves are fixed (see the README)."""
+    """The scoring model's defaults; the formulas themselves are fixed (docs/scoring-model.md)."""
 
     service_name: str = "scoring"
     port: int = 8002

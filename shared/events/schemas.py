@@ -115,7 +115,13 @@ class InteractionFields(_Strict):
     duration_seconds: float | None = Field(default=None, ge=0, le=30 * 86400)
     transfers: int | None = Field(default=None, ge=0, le=100)
     employee_id: Identifier | None = None
-    employee_ease: int | None = Field(default=None, ge=1, le=7)
+    employee_ease: int | None = Field(
+        default=None,
+        ge=1,
+        le=7,
+        description="The employee's ease of this interaction, 1-7: 7 = very easy, "
+        "1 = very difficult (the same scale as the customer's CES; read together as C2ES).",
+    )
     attributes: Attributes = Field(default_factory=dict)
 
     @property
@@ -132,11 +138,41 @@ class SurveyResponseFields(_Strict):
     touchpoint: Slug | None = Field(default=None, validate_default=True)
     interaction_event_id: Identifier | None = None
     answered_at: UtcDatetime
-    nps: int | None = Field(default=None, ge=0, le=10)
-    csat: int | None = Field(default=None, ge=1, le=5)
-    ces: int | None = Field(default=None, ge=1, le=7)
-    expected: int | None = Field(default=None, ge=1, le=5)
-    perceived: int | None = Field(default=None, ge=1, le=5, validate_default=True)
+    nps: int | None = Field(
+        default=None,
+        ge=0,
+        le=10,
+        description="Likelihood to recommend, 0-10: 10 = certainly, 0 = not at all "
+        "(9-10 promoter, 7-8 passive, 0-6 detractor).",
+    )
+    csat: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        description="Satisfaction, 1-5: 5 = very satisfied, 1 = very dissatisfied (4-5 satisfied).",
+    )
+    ces: int | None = Field(
+        default=None,
+        ge=1,
+        le=7,
+        description='Customer effort score, 1-7: agreement with "it was easy", '
+        "7 = very easy, 1 = very difficult (higher is less effort).",
+    )
+    expected: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        description="The experience the customer expected, 1-5: 5 = the best; "
+        "answered together with perceived.",
+    )
+    perceived: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        validate_default=True,
+        description="The experience the customer perceived, 1-5: 5 = the best; "
+        "perceived - expected is the expectation gap (positive: better than expected).",
+    )
     verbatim: str | None = Field(default=None, max_length=5000)
     language: LanguageTag | None = None
 

@@ -4,7 +4,8 @@ while it is down, and every service goes on by itself once it is back.
 The embedded broker keeps messages in memory: a restart empties it, topics and consumer
 offsets included. So the test lets the consumers drain before the stop, creates the topics
 again before anything is produced, and proves recovery with events sent after the restart.
-With Apache Kafka (docker-compose) what was accepted survives the restart (see the README).
+With Apache Kafka (docker-compose) what was accepted survives the restart (see
+docs/operations.md, "Reliability").
 """
 
 from __future__ import annotations

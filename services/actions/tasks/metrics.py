@@ -1,4 +1,4 @@
-"""Prometheus gauges of corrective tasks (see README, "Metrics")."""
+"""Prometheus gauges of corrective tasks (see docs/operations.md, "Metrics")."""
 
 from __future__ import annotations
 

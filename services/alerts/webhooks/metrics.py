@@ -1,4 +1,4 @@
-"""Prometheus metrics of webhook delivery (see README, "Metrics")."""
+"""Prometheus metrics of webhook delivery (see docs/operations.md, "Metrics")."""
 
 from __future__ import annotations
 
