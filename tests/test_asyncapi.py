@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from shared.cli import main
+from cxloop.cli import main
 from shared.events.asyncapi import render
 from shared.events.envelope import EVENT_MODELS, encode
 from shared.events.privacy import CustomerErasureRequested
