@@ -56,7 +56,7 @@ ALERTS_SETTINGS = {
     # endpoint) the rest would arrive in a digest when its window ends: another figure.
     "WEBHOOK_DIGEST_THRESHOLD": "1000000",
 }
-RULES_GROUP = "alerts-rules"  # services/alerts/rules/runtime.py
+RULES_GROUP = "alerts-rules"  # services/alerts/consumers.py
 WEBHOOKS_GROUP = "alerts-webhooks"  # services/alerts/webhooks/fanout.py
 
 

@@ -34,7 +34,7 @@ from shared.events.topics import CUSTOMERS, INTERACTIONS, SURVEY_RESPONSES, Topi
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import create_producer
 
-SCORING_GROUP = "scoring"  # services/scoring/consumer.py
+SCORING_GROUP = "scoring"  # services/scoring/consumers.py
 INPUT_TOPICS = (INTERACTIONS.name, SURVEY_RESPONSES.name, CUSTOMERS.name)
 
 E2E_EVENTS = 50_000

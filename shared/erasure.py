@@ -40,7 +40,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.privacy import CustomerErased, CustomerErasureRequested
 from shared.events.schemas import Event
-from shared.events.topics import PRIVACY
 from shared.kafka.runner import Consumed, ConsumerSpec, Handler
 
 # Customers hash into this many lock buckets: a batch takes at most this many shared locks.
@@ -161,9 +160,6 @@ class ErasureConsumer:
     table: Table
     erase: Eraser
     clock: Clock = utcnow
-
-    def spec(self, group: str) -> ConsumerSpec:
-        return ConsumerSpec(name="privacy", topics=(PRIVACY,), group=group, handler=self.handle)
 
     async def handle(self, session: AsyncSession, batch: Sequence[Consumed]) -> Sequence[Event]:
         """Erase each requested customer once; return the confirmations (again if redelivered)."""

@@ -8,19 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.actions.backlog import endpoints as backlog_endpoints
-from services.actions.backlog import runtime as backlog_runtime
 from services.actions.config import ActionsSettings
+from services.actions.consumers import consumer_specs
 from services.actions.journey.endpoints import router as journey_map_router
 from services.actions.journey.relay import JourneyMapRelay
-from services.actions.models import customer_erasure
 from services.actions.policy import endpoints as policy_endpoints
-from services.actions.policy import runtime as policy_runtime
 from services.actions.privacy import endpoints as privacy_endpoints
 from services.actions.privacy import runtime as privacy_runtime
 from services.actions.tasks import endpoints as tasks_endpoints
 from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
-from shared.erasure import skipping_erased_in
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -38,25 +35,20 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             open_resources(
                 app, settings, database=True, publish_timeout=settings.publish_timeout_seconds
             ) as resources,
-            tasks_runtime.started(app, settings, resources, journey, clock) as task_consumers,
-            backlog_runtime.started(app, settings, resources, journey) as backlog_consumers,
-            policy_runtime.started(app, settings, resources, journey) as policy_consumers,
-            privacy_runtime.started(app, settings, resources) as privacy_consumers,
+            tasks_runtime.started(app, settings, resources, journey, clock) as task_relay,
+            privacy_runtime.started(app, settings, resources),
         ):
             assert resources.sessions is not None
             app.state.journey = journey
             app.state.sessions = resources.sessions
+            # the policy endpoints take their connections from the engine
+            app.state.policy_engine = resources.engine
             relay = JourneyMapRelay(
                 resources.sessions, resources.publisher, settings.republish_retry_seconds
             )
             app.state.journey_map_relay = relay
-            erasable = skipping_erased_in(customer_erasure, [*task_consumers, *policy_consumers])
-            async with (
-                relay.running(),
-                running_consumers(
-                    app, settings, resources, [*erasable, *backlog_consumers, *privacy_consumers]
-                ),
-            ):
+            specs = consumer_specs(settings, journey, task_relay)
+            async with relay.running(), running_consumers(app, settings, resources, specs):
                 yield
 
     return create_service_app(

@@ -8,13 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
-from services.alerts.models import customer_erasure
+from services.alerts.consumers import consumer_specs
 from services.alerts.privacy import runtime as privacy_runtime
 from services.alerts.rules import endpoints as rules_endpoints
-from services.alerts.rules import runtime as rules_runtime
 from services.alerts.webhooks import endpoints as webhooks_endpoints
 from services.alerts.webhooks import runtime as webhooks_runtime
-from shared.erasure import skipping_erased_in
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -29,17 +27,10 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
         async with (
             followed_journey_map(settings) as journey,
             open_resources(app, settings, database=True) as resources,
-            rules_runtime.started(app, settings, resources, journey) as rule_consumers,
-            webhooks_runtime.started(app, settings, resources, journey) as webhook_consumers,
-            privacy_runtime.started(app, settings, resources) as privacy_consumers,
+            webhooks_runtime.started(app, settings, resources) as webhook_wakeup,
+            privacy_runtime.started(app, settings, resources),
             running_consumers(
-                app,
-                settings,
-                resources,
-                [
-                    *skipping_erased_in(customer_erasure, rule_consumers + webhook_consumers),
-                    *privacy_consumers,
-                ],
+                app, settings, resources, consumer_specs(settings, journey, webhook_wakeup)
             ),
         ):
             app.state.journey = journey

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.scoring.config import ScoringSettings
-from services.scoring.consumer import consumer_specs
+from services.scoring.consumers import consumer_specs
 from services.scoring.experience.endpoints import router as experience_router
 from services.scoring.experience.service import ExperienceService
 from services.scoring.privacy import retention

@@ -29,9 +29,8 @@ from shared.events.schemas import (
     MomentEvaluated,
     Polarity,
 )
-from shared.events.topics import ALERTS, MOMENTS, TASK_EVENTS
 from shared.kafka.journey_watch import JourneyMapHolder
-from shared.kafka.runner import Consumed, ConsumerSpec, InvalidEvent, only_new
+from shared.kafka.runner import Consumed, InvalidEvent, only_new
 
 PRUNE_EVERY_SECONDS = 3600
 
@@ -42,24 +41,6 @@ class BacklogHandlers:
         self.journey = journey
         self.span = timedelta(days=settings.backlog_window_days)
         self._pruned_at: float | None = None
-
-    def specs(self) -> list[ConsumerSpec]:
-        batch = self.settings.backlog_consumer_batch
-        return [
-            ConsumerSpec(
-                "backlog-spikes", (ALERTS,), "actions-backlog-spikes", self.apply_alerts, batch
-            ),
-            ConsumerSpec(
-                "backlog-tasks", (TASK_EVENTS,), "actions-backlog-tasks", self.apply_tasks, batch
-            ),
-            ConsumerSpec(
-                "backlog-negatives",
-                (MOMENTS,),
-                "actions-backlog-negatives",
-                self.apply_moments,
-                batch,
-            ),
-        ]
 
     async def apply_alerts(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         """Record each systemic spike on its touchpoint's item, creating or reviving it."""

@@ -16,7 +16,7 @@ from services.actions.backlog import impact as arithmetic
 from services.actions.backlog.config import BacklogSettings
 from services.actions.backlog.impact import CauseCount, Impact, ImpactSource, TierWeight, Window
 from services.actions.backlog.models import OPEN_STATUSES, ItemStatus
-from services.actions.backlog.reads import BacklogReads
+from services.actions.backlog.repository import BacklogReads
 from services.actions.backlog.schemas import (
     BacklogFilter,
     BacklogItemRead,

@@ -14,21 +14,12 @@ from services.actions.privacy.config import PrivacySettings
 from services.actions.privacy.repository import ErasureRequestRepository
 from shared.events.privacy import CustomerErased
 from shared.events.schemas import Event
-from shared.events.topics import PRIVACY
-from shared.kafka.runner import Consumed, ConsumerSpec
+from shared.kafka.runner import Consumed
 
 
 class ReceiptRecorder:
     def __init__(self, settings: PrivacySettings) -> None:
         self.services = settings.privacy_erasure_services
-
-    def spec(self) -> ConsumerSpec:
-        return ConsumerSpec(
-            name="erasure-receipts",
-            topics=(PRIVACY,),
-            group="actions-erasure-receipts",
-            handler=self.apply,
-        )
 
     async def apply(self, session: AsyncSession, batch: Sequence[Consumed]) -> Sequence[Event]:
         confirmations = [c.event for c in batch if isinstance(c.event, CustomerErased)]

@@ -10,14 +10,10 @@ from fastapi import FastAPI
 from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.escalation import EscalationSweep
 from services.actions.tasks.metrics import task_gauges
-from services.actions.tasks.opening import TaskOpener
-from services.actions.tasks.recovery import RecoveryFollower
 from services.actions.tasks.relay import OutboxRelay
 from services.actions.tasks.service import TaskContext
 from services.actions.tasks.sla import Clock, utcnow
-from shared.events.topics import ALERTS, MOMENTS
 from shared.kafka.journey_watch import JourneyMapHolder
-from shared.kafka.runner import ConsumerSpec
 from shared.metrics import sampling
 from shared.runtime import Resources
 
@@ -29,9 +25,10 @@ async def started(
     resources: Resources,
     journey: JourneyMapHolder,
     clock: Clock = utcnow,
-) -> AsyncIterator[list[ConsumerSpec]]:
-    """Start the outbox relay and the escalation sweep; yield the consumers of alerts and
-    moments; stop both on exit (a change left unpublished goes out at the next start)."""
+) -> AsyncIterator[OutboxRelay]:
+    """Start the outbox relay and the escalation sweep; yield the relay (the consumers
+    that open tasks wake it); stop both on exit (a change left unpublished goes out at the
+    next start)."""
     assert resources.sessions is not None, "tasks need the database"
     relay = OutboxRelay(settings, resources.sessions, resources.publisher)
     sweep = EscalationSweep(settings, resources.sessions, journey, relay, clock)
@@ -42,19 +39,4 @@ async def started(
         sweep.running(),
         sampling(gauges, every=settings.metrics_sample_seconds),
     ):
-        yield [
-            ConsumerSpec(
-                name="tasks",
-                topics=(ALERTS,),
-                group="actions-tasks",
-                handler=TaskOpener(settings, journey, relay).apply,
-                max_batch=settings.tasks_consumer_batch,
-            ),
-            ConsumerSpec(
-                name="recovery",
-                topics=(MOMENTS,),
-                group="actions-recovery",
-                handler=RecoveryFollower(settings).apply,
-                max_batch=settings.recovery_consumer_batch,
-            ),
-        ]
+        yield relay

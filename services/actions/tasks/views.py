@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.tasks.access import visible, within_department
 from services.actions.tasks.models import Task
-from services.actions.tasks.reads import TaskReads
+from services.actions.tasks.repository import TaskReads
 from services.actions.tasks.schemas import (
     ClosedLoopReport,
     CommentRead,

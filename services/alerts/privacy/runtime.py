@@ -1,4 +1,4 @@
-"""What the privacy part of alerts runs: the erasure consumer, and the retention purge."""
+"""What the privacy part of alerts runs besides its consumer: the retention purge."""
 
 from __future__ import annotations
 
@@ -8,11 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
-from services.alerts.models import customer_erasure
 from services.alerts.privacy import retention
-from services.alerts.privacy.erasure import erase_customer
-from shared.erasure import ErasureConsumer
-from shared.kafka.runner import ConsumerSpec
 from shared.retention import Retention
 from shared.runtime import Resources
 
@@ -20,8 +16,8 @@ from shared.runtime import Resources
 @asynccontextmanager
 async def started(
     app: FastAPI, settings: AlertsSettings, resources: Resources
-) -> AsyncIterator[list[ConsumerSpec]]:
-    """Purge in the background; yield the consumer of erasure requests."""
+) -> AsyncIterator[None]:
+    """Purge in the background for the life of the service."""
     assert resources.sessions is not None, "privacy needs the database"
     app.state.retention = Retention(
         resources.sessions,
@@ -30,4 +26,4 @@ async def started(
         batch=settings.retention_batch,
     )
     async with app.state.retention.running():
-        yield [ErasureConsumer("alerts", customer_erasure, erase_customer).spec("alerts-privacy")]
+        yield

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.alerts.rules.repository import RulesRepository
 from shared.events.actions import TaskChange, TaskChanged
 from shared.events.schemas import Event
-from shared.events.topics import TASK_EVENTS
-from shared.kafka.runner import Consumed, ConsumerSpec
+from shared.kafka.runner import Consumed
 
 _CLOSING = frozenset({TaskChange.RESOLVED, TaskChange.CLOSED})
 
@@ -30,9 +29,3 @@ async def close_alerts(session: AsyncSession, batch: Sequence[Consumed]) -> Sequ
     if alert_ids:
         await RulesRepository(session).close_alerts(sorted(alert_ids))
     return ()
-
-
-def closing_spec() -> ConsumerSpec:
-    return ConsumerSpec(
-        name="alert-closing", topics=(TASK_EVENTS,), group="alerts-closing", handler=close_alerts
-    )

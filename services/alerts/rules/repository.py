@@ -1,4 +1,5 @@
-"""Every query of the rules consumer and of the rule versions (the API's reads: reads.py)."""
+"""Every query of the rules consumer and of the rule versions (``RulesRepository``), and the
+API's reads (``AlertReads``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,21 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, case, func, or_, select, text, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +35,7 @@ from services.alerts.rules.models import (
     customer_lxi,
     spike_bucket,
 )
+from services.alerts.rules.schemas import AlertFilter
 from shared.db.copy import copy_rows
 
 RULES_LOCK = zlib.crc32(b"alerts.alert_rules_version")
@@ -204,3 +220,53 @@ class RulesRepository:
         )
         row: Row[Any] = (await self.session.execute(stmt)).one()
         return row
+
+
+_EQUAL = ("status", "rule", "level", "department", "touchpoint", "customer_id", "persona")
+
+
+class AlertReads:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self, filters: AlertFilter, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Row[Any]]:
+        """Alerts matching ``filters``, newest first by (last_at, id), strictly after ``after``."""
+        query = _filtered(select(alert), filters)
+        if after is not None:
+            position = tuple_(alert.c.last_at, alert.c.id)
+            query = query.where(position < tuple_(literal(after[0]), literal(after[1])))
+        query = query.order_by(alert.c.last_at.desc(), alert.c.id.desc()).limit(limit)
+        return list(await self.session.execute(query))
+
+    async def get(self, alert_id: str) -> Row[Any] | None:
+        return (await self.session.execute(select(alert).where(alert.c.id == alert_id))).first()
+
+    async def moments(self, alert_id: str, limit: int) -> list[Row[Any]]:
+        query = (
+            select(alert_moment)
+            .where(alert_moment.c.alert_id == alert_id)
+            .order_by(alert_moment.c.occurred_at, alert_moment.c.change)
+            .limit(limit)
+        )
+        return list(await self.session.execute(query))
+
+    async def changes(self, alert_id: str, limit: int) -> list[Row[Any]]:
+        query = (
+            select(alert_change)
+            .where(alert_change.c.alert_id == alert_id)
+            .order_by(alert_change.c.number)
+            .limit(limit)
+        )
+        return list(await self.session.execute(query))
+
+
+def _filtered(query: Select[Any], filters: AlertFilter) -> Select[Any]:
+    for name in _EQUAL:
+        value = getattr(filters, name)
+        if value is not None:
+            query = query.where(alert.c[name] == str(value))
+    if filters.min_priority is not None:
+        query = query.where(alert.c.priority >= filters.min_priority)
+    return query

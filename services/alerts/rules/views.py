@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.alerts.rules.reads import AlertReads
+from services.alerts.rules.repository import AlertReads
 from services.alerts.rules.schemas import (
     AlertChangeRead,
     AlertDetail,

@@ -25,8 +25,7 @@ from services.alerts.webhooks.schemas import ALERT_TYPES, DIGEST_TYPE
 from services.alerts.webhooks.timing import Clock, utcnow, window_of
 from services.alerts.webhooks.wakeup import Wakeup
 from shared.events.schemas import Event
-from shared.events.topics import ALERTS, TASK_EVENTS
-from shared.kafka.runner import Consumed, ConsumerSpec, only_new
+from shared.kafka.runner import Consumed, only_new
 
 
 @dataclass(frozen=True)
@@ -89,14 +88,6 @@ class FanOut:
         self._max_alerts = settings.webhook_digest_max_alerts
         self._wakeup = wakeup
         self._clock = clock
-
-    def spec(self) -> ConsumerSpec:
-        return ConsumerSpec(
-            name="webhooks",
-            topics=(ALERTS, TASK_EVENTS),
-            group="alerts-webhooks",
-            handler=self.handle,
-        )
 
     async def handle(self, session: AsyncSession, batch: Sequence[Consumed]) -> Sequence[Event]:
         """Store the batch's deliveries in the runner's transaction; publish nothing."""

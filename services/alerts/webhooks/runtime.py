@@ -10,12 +10,9 @@ import structlog
 from fastapi import FastAPI
 
 from services.alerts.config import AlertsSettings
-from services.alerts.webhooks.fanout import FanOut
 from services.alerts.webhooks.metrics import pending_deliveries
 from services.alerts.webhooks.wakeup import Wakeup
 from services.alerts.webhooks.worker import DeliveryWorker, create_client
-from shared.kafka.journey_watch import JourneyMapHolder
-from shared.kafka.runner import ConsumerSpec
 from shared.metrics import sampling
 from shared.runtime import Resources
 
@@ -24,10 +21,10 @@ log = structlog.get_logger(__name__)
 
 @asynccontextmanager
 async def started(
-    app: FastAPI, settings: AlertsSettings, resources: Resources, journey: JourneyMapHolder
-) -> AsyncIterator[list[ConsumerSpec]]:
-    """Start the delivery worker; yield the fan-out consumer; on exit, let the sends in
-    flight finish (each within ``WEBHOOK_TIMEOUT_SECONDS``) and stop."""
+    app: FastAPI, settings: AlertsSettings, resources: Resources
+) -> AsyncIterator[Wakeup]:
+    """Start the delivery worker; yield what wakes it (the fan-out consumer does); on exit,
+    let the sends in flight finish (each within ``WEBHOOK_TIMEOUT_SECONDS``) and stop."""
     assert resources.sessions is not None, "webhooks need the database"
     wakeup = Wakeup()
     app.state.webhook_wakeup = wakeup
@@ -40,7 +37,7 @@ async def started(
         task = asyncio.create_task(worker.run())
         app.state.liveness["webhook-worker"] = lambda: _failure(task)
         try:
-            yield [FanOut(settings, wakeup).spec()]
+            yield wakeup
         finally:
             worker.stop()
             await asyncio.gather(task, return_exceptions=True)

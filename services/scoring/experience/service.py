@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.config import ScoringSettings
-from services.scoring.experience import model
+from services.scoring.experience import formulas
 from services.scoring.experience.repository import ExperienceRepository
 from services.scoring.models import COUNTERS
 from shared.events.schemas import (
@@ -43,7 +43,7 @@ Signal = InteractionRecorded | SurveyAnswered
 @dataclass
 class CustomerState:
     customer_id: str
-    sums: model.DecayedSums = field(default_factory=model.DecayedSums)
+    sums: formulas.DecayedSums = field(default_factory=formulas.DecayedSums)
     signals: int = 0
     positives: int = 0
     negatives: int = 0
@@ -73,7 +73,7 @@ class CustomerState:
         ) = row
         return cls(
             customer_id,
-            model.DecayedSums(s, w, t_ref),
+            formulas.DecayedSums(s, w, t_ref),
             signals,
             positives,
             negatives,
@@ -255,7 +255,7 @@ class ExperienceService:
             "lxi_after": None,
         }
         if isinstance(event, SurveyAnswered):
-            valence = model.survey_valence(event)
+            valence = formulas.survey_valence(event)
             weight *= settings.survey_weight
             row.update(
                 source="survey",
@@ -266,9 +266,9 @@ class ExperienceService:
             )
         else:
             threshold = touchpoint.wait_threshold_seconds if touchpoint else None
-            wait_over = model.wait_over_threshold(event, threshold)
+            wait_over = formulas.wait_over_threshold(event, threshold)
             repeat = self._is_repeat(batch, event)
-            valence = model.interaction_valence(
+            valence = formulas.interaction_valence(
                 event.outcome, wait_over, repeat, event.transfers or 0
             )
             weight *= settings.interaction_weight
@@ -287,7 +287,7 @@ class ExperienceService:
         return row
 
     def _polarity(self, valence: float) -> int:
-        found = model.polarity(
+        found = formulas.polarity(
             valence, self.settings.positive_threshold, self.settings.negative_threshold
         )
         return POLARITY_CODE[found]
@@ -315,7 +315,7 @@ class ExperienceService:
     def _revalue_as_repeat(
         self, batch: Batch, person: CustomerState, later: dict[str, Any]
     ) -> None:
-        valence = model.interaction_valence(
+        valence = formulas.interaction_valence(
             Outcome(later["outcome"]), later["wait_over"], True, later["transfers"] or 0
         )
         delta = valence - later["valence"]
@@ -323,7 +323,7 @@ class ExperienceService:
         sums = person.sums
         assert sums.t is not None
         shift = (
-            later["weight"] * delta * model.decay(sums.t, later["occurred_at"], self.half_life_s)
+            later["weight"] * delta * formulas.decay(sums.t, later["occurred_at"], self.half_life_s)
         )
         person.sums = replace(sums, s=sums.s + shift)
         person.count(later["polarity"], -1)
@@ -405,7 +405,7 @@ def _count_survey(day: dict[str, Any], event: SurveyAnswered) -> None:
     if event.nps is not None:
         day[
             {"promoter": "promoters", "passive": "passives", "detractor": "detractors"}[
-                model.nps_class(event.nps)
+                formulas.nps_class(event.nps)
             ]
         ] += 1
     if event.csat is not None:

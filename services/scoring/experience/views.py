@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.config import ScoringSettings
-from services.scoring.experience import model
-from services.scoring.experience.reads import ExperienceReads
+from services.scoring.experience import formulas
+from services.scoring.experience.repository import ExperienceReads
 from services.scoring.experience.schemas import (
     Contribution,
     Experience,
@@ -33,7 +33,7 @@ async def experience_of(
     if row is None:
         raise ProblemError(404, "Not found", f"no experience recorded for {customer_id!r}")
     half_life_s = settings.half_life_days * 86400
-    sums = model.DecayedSums(row.s, row.w, row.t_ref)
+    sums = formulas.DecayedSums(row.s, row.w, row.t_ref)
     contributions = []
     if sums.t is not None and sums.w > 0:
         heaviest = await reads.heaviest(customer_id, sums.t, half_life_s, top)
@@ -48,7 +48,7 @@ async def experience_of(
         negatives=row.negatives,
         positive_negative_ratio=row.positives / row.negatives if row.negatives else None,
         last_nps=row.last_nps,
-        last_nps_class=model.nps_class(row.last_nps) if row.last_nps is not None else None,
+        last_nps_class=formulas.nps_class(row.last_nps) if row.last_nps is not None else None,
         persona=row.persona,
         value_tier=row.value_tier,
         touchpoints=[
@@ -64,7 +64,7 @@ async def experience_of(
     )
 
 
-def _contribution(signal: Any, sums: model.DecayedSums, now: datetime) -> Contribution:
+def _contribution(signal: Any, sums: formulas.DecayedSums, now: datetime) -> Contribution:
     return Contribution(
         event_id=signal.event_id,
         source=signal.source,
@@ -119,7 +119,7 @@ async def timeline_of(
     return Timeline(customer_id=customer_id, entries=entries, next_cursor=next_cursor)
 
 
-def _encode_cursor(position: tuple[datetime, str], sums: model.DecayedSums) -> str:
+def _encode_cursor(position: tuple[datetime, str], sums: formulas.DecayedSums) -> str:
     assert sums.t is not None
     state = {
         "at": position[0].isoformat(),
@@ -131,13 +131,13 @@ def _encode_cursor(position: tuple[datetime, str], sums: model.DecayedSums) -> s
     return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
 
 
-def _decode_cursor(cursor: str | None) -> tuple[tuple[datetime, str] | None, model.DecayedSums]:
+def _decode_cursor(cursor: str | None) -> tuple[tuple[datetime, str] | None, formulas.DecayedSums]:
     if cursor is None:
-        return None, model.DecayedSums()
+        return None, formulas.DecayedSums()
     try:
         state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         position = (datetime.fromisoformat(state["at"]), str(state["id"]))
-        sums = model.DecayedSums(
+        sums = formulas.DecayedSums(
             float(state["s"]), float(state["w"]), datetime.fromisoformat(state["t"])
         )
     except (ValueError, KeyError, TypeError) as exc:

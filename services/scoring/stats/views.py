@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.models import COUNTERS
 from services.scoring.stats import metrics
 from services.scoring.stats.metrics import EMPTY, Counters, count, difference
-from services.scoring.stats.reads import StatsReads
+from services.scoring.stats.repository import StatsReads
 from services.scoring.stats.schemas import (
     C2esReport,
     DateSpan,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.scoring.experience.model import (
+from services.scoring.experience.formulas import (
     DecayedSums,
     interaction_valence,
     nps_class,

@@ -1,4 +1,8 @@
-"""What scoring subscribes to."""
+"""What scoring consumes: every consumer of the service, its topics and its group.
+
+The handlers live with their domain; this registry only names them. The experience
+ignores the late events of erased customers; the privacy consumer is the erasure.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from services.scoring.experience.service import ExperienceService
 from services.scoring.models import customer_erasure
 from services.scoring.privacy.erasure import erase_customer
 from shared.erasure import ErasureConsumer, skipping_erased
-from shared.events.topics import CUSTOMERS, INTERACTIONS, SURVEY_RESPONSES
+from shared.events.topics import CUSTOMERS, INTERACTIONS, PRIVACY, SURVEY_RESPONSES
 from shared.kafka.runner import ConsumerSpec
 
 
@@ -21,5 +25,10 @@ def consumer_specs(settings: ScoringSettings, experience: ExperienceService) -> 
             max_batch=settings.consumer_batch,
             instances=settings.consumer_instances,
         ),
-        ErasureConsumer("scoring", customer_erasure, erase_customer).spec("scoring-privacy"),
+        ConsumerSpec(
+            name="privacy",
+            topics=(PRIVACY,),
+            group="scoring-privacy",
+            handler=ErasureConsumer("scoring", customer_erasure, erase_customer).handle,
+        ),
     ]
