@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 from pydantic.json_schema import models_json_schema
 
-import shared.journey  # noqa: F401  (registers JourneyMapPublished among the event models)
 from shared.events import topics
 from shared.events.envelope import CONTENT_TYPE, EVENT_MODELS
 from shared.events.schemas import Event
