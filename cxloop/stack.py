@@ -69,14 +69,20 @@ class Stack:
             self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
             self.environment["DATABASE_URL"] = self.postgres.start()
         if embedded_broker:
-            port = self._broker_port or free_port()
-            self.broker = EmbeddedBroker(port=port, log=self.data_dir / "broker.log")
-            self.environment["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.start()
-            self.environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
-            # a local run delivers webhooks to local receivers; production refuses them
-            self.environment.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
+            self._start_broker(self._broker_port or free_port())
         os.environ.update(self.environment)
-        settings = ServiceSettings()
+        self._prepare(ServiceSettings())
+
+    def _start_broker(self, port: int) -> None:
+        self.broker = EmbeddedBroker(port=port, log=self.data_dir / "broker.log")
+        self.environment["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.start()
+        self.environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
+        # a local run delivers webhooks to local receivers; production refuses them
+        self.environment.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
+
+    @staticmethod
+    def _prepare(settings: ServiceSettings) -> None:
+        """Migrations, topics and the example map: what the services expect to find."""
         assert settings.database_url is not None
         upgrade(settings.database_url.get_secret_value())
         asyncio.run(ensure_topics(settings))

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from cxloop.cli import main
+from cxloop.embedded import EmbeddedBroker
+from tests.conftest import Infra
 from tests.test_run import free_block
 
 
@@ -51,3 +53,22 @@ def test_a_busy_service_port_fails_with_its_name(
     assert said.startswith("cxloop run: busy: port ")
     assert f"{busy_port} (actions)" in said  # the ports below it are most likely free
     assert said.endswith("; --base-port PORT moves the services\n")
+
+
+def test_a_broker_that_refuses_the_idempotent_producer_names_the_setting(
+    private_broker: EmbeddedBroker,
+    infra: Infra,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``cxloop infra``'s broker used by a second run without its export lines."""
+    monkeypatch.setenv("DATABASE_URL", infra.database_url)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", private_broker.bootstrap_servers)
+    monkeypatch.setenv("KAFKA_ENABLE_IDEMPOTENCE", "true")
+
+    assert main(["infra", "--data-dir", str(tmp_path)]) == 2
+
+    said = capsys.readouterr().err
+    assert said.startswith("cxloop infra: the broker answers but refuses an idempotent producer")
+    assert said.endswith("needs KAFKA_ENABLE_IDEMPOTENCE=false\n")
