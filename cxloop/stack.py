@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -20,23 +18,30 @@ from types import TracebackType
 
 import httpx
 
-from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-from shared.config import ServiceSettings, hash_api_key
+from cxloop.devkey import add_dev_key
+from cxloop.embedded import (
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    StackError,
+    bindable,
+    free_port,
+)
+from cxloop.supervisor import Program, Supervisor, read_procfile
+from shared.config import ServiceSettings
 from shared.db.migrations import upgrade
 from shared.kafka.admin import ensure_topics
-
-DEV_SCOPES = [
-    "events:write",
-    "ops:*",
-    "tasks:*",
-    "policy:*",
-    "backlog:*",
-    "privacy:*",
-    "metrics:read",
-]
+from shared.kafka.producer import IdempotenceRefused
 
 
 class Stack:
+    """The embedded PostgreSQL and broker of one run, migrated, with topics and a map.
+
+    ``broker_port`` 0 takes any free port.
+
+    :raises StackError: (on enter) ``broker_port`` is busy, or the broker refuses the
+        producer as configured.
+    """
+
     def __init__(self, data_dir: Path, broker_port: int = 9092) -> None:
         self.data_dir = data_dir
         self.postgres: EmbeddedPostgres | None = None
@@ -54,22 +59,37 @@ class Stack:
         return self
 
     def _start(self) -> None:
+        embedded_broker = not os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if embedded_broker and self._broker_port and not bindable(self._broker_port):
+            raise StackError(
+                f"port {self._broker_port} is busy (another broker, or an earlier run?): "
+                "--broker-port PORT picks another one, --broker-port 0 any free one"
+            )
         if not os.environ.get("DATABASE_URL"):
             self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
             self.environment["DATABASE_URL"] = self.postgres.start()
-        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-            port = self._broker_port if _port_free(self._broker_port) else free_port()
-            self.broker = EmbeddedBroker(port=port, log=self.data_dir / "broker.log")
-            self.environment["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.start()
-            self.environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
-            # a local run delivers webhooks to local receivers; production refuses them
-            self.environment.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
+        if embedded_broker:
+            self._start_broker(self._broker_port or free_port())
         os.environ.update(self.environment)
-        settings = ServiceSettings()
+        self._prepare(ServiceSettings())
+
+    def _start_broker(self, port: int) -> None:
+        self.broker = EmbeddedBroker(port=port, log=self.data_dir / "broker.log")
+        self.environment["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.start()
+        self.environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
+        # a local run delivers webhooks to local receivers; production refuses them
+        self.environment.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
+
+    @staticmethod
+    def _prepare(settings: ServiceSettings) -> None:
+        """Migrations, topics and the example map: what the services expect to find."""
         assert settings.database_url is not None
         upgrade(settings.database_url.get_secret_value())
         asyncio.run(ensure_topics(settings))
-        asyncio.run(_load_example_journey_map())
+        try:
+            asyncio.run(_load_example_journey_map())
+        except IdempotenceRefused as exc:
+            raise StackError(str(exc)) from exc
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -97,49 +117,33 @@ async def _load_example_journey_map() -> None:
     await load_file(ActionsSettings(), EXAMPLE, "example", keep_current=True)
 
 
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-def ensure_dev_key(data_dir: Path) -> str | None:
-    """Without API_KEYS, make one key with every scope for this run; return it."""
-    if os.environ.get("API_KEYS"):
-        return None
-    key = "cxk_dev_" + secrets.token_urlsafe(24)
-    path = data_dir / "dev-api-key"
-    path.write_text(key + "\n")
-    path.chmod(0o600)
-    entry = {"name": "dev", "sha256": hash_api_key(key), "scopes": DEV_SCOPES}
-    os.environ["API_KEYS"] = json.dumps([entry])
-    return key
-
-
 def run_services(
-    stack: Stack, ports: dict[str, int], procfile: Path, extra: dict[str, str] | None = None
+    stack: Stack,
+    ports: dict[str, int],
+    procfile: Path,
+    extra: dict[str, list[str]] | None = None,
+    *,
+    dev_key: bool = True,
 ) -> int:
-    """Run every process of the Procfile (and ``extra`` commands by name) under honcho until
-    Ctrl-C or until one of them stops; return the exit code."""
-    from honcho.environ import parse_procfile
-    from honcho.manager import Manager
-
-    key = ensure_dev_key(stack.data_dir)
-    manager = Manager()
+    """Run every process of the Procfile, restarted when it dies (see ``Supervisor``), and
+    the ``extra`` commands by name, until Ctrl-C or until an extra one ends; return the
+    exit code."""
+    keys = add_dev_key(stack.data_dir, wanted=dev_key)
     bin_dir = str(Path(sys.executable).parent)
-    for name, command in parse_procfile(procfile.read_text()).processes.items():
-        env = dict(os.environ, PORT=str(ports[name]), PATH=f"{bin_dir}:{os.environ['PATH']}")
-        manager.add_process(name, command, env=env)
-    for name, command in (extra or {}).items():
-        env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PYTHONUNBUFFERED="1")
-        manager.add_process(name, command, env=env, cwd=str(procfile.parent))
-    threading.Thread(target=_announce, args=(ports, key, stack.data_dir), daemon=True).start()
-    manager.loop()
-    return int(manager.returncode or 0)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    programs = [
+        Program(name, command, dict(env, PORT=str(ports[name])))
+        for name, command in read_procfile(procfile).items()
+    ]
+    programs += [
+        Program(name, command, env, cwd=str(procfile.parent), service=False)
+        for name, command in (extra or {}).items()
+    ]
+    threading.Thread(target=_announce, args=(ports, keys), daemon=True).start()
+    return Supervisor(programs).run()
 
 
-def _announce(ports: dict[str, int], key: str | None, data_dir: Path) -> None:
+def _announce(ports: dict[str, int], keys: list[str]) -> None:
     deadline = time.monotonic() + 90
     waiting = dict(ports)
     while waiting and time.monotonic() < deadline:
@@ -150,9 +154,6 @@ def _announce(ports: dict[str, int], key: str | None, data_dir: Path) -> None:
         time.sleep(0.5)
     lines = ["", "cxloop is up." if not waiting else f"not ready yet: {', '.join(waiting)}"]
     lines += [f"  {name:<8} OpenAPI: http://127.0.0.1:{port}/docs" for name, port in ports.items()]
-    if key:
-        lines.append(
-            f"  API key (all scopes) for this run: {key}  (also in {data_dir}/dev-api-key)"
-        )
+    lines += keys
     lines.append("  Ctrl-C stops everything.\n")
     print("\n".join(lines), flush=True)

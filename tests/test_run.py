@@ -61,6 +61,11 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) >= 5  # four services and the broker, at least
 
+        others = [p for p in children if p not in service_processes(process, "scoring")]
+        restarted = kill_and_wait_for_restart(process, output, "scoring", base + 1)
+        assert still_running(others) == [p.pid for p in others]  # none went down with it
+        children += restarted
+
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         output.wait_for_exit(timeout=40)
         assert still_running(children) == []
@@ -68,6 +73,36 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def service_processes(run: subprocess.Popen[bytes], name: str) -> list[psutil.Process]:
+    """The process of ``cxloop serve NAME`` under ``run``."""
+    children = psutil.Process(run.pid).children(recursive=True)
+    return [p for p in children if p.cmdline()[-2:] == ["serve", name]]
+
+
+def kill_and_wait_for_restart(
+    run: subprocess.Popen[bytes], output: Output, name: str, port: int
+) -> list[psutil.Process]:
+    """SIGKILL the service, as a crash would; return it once it is back and ready."""
+    (victim,) = service_processes(run, name)
+    victim.kill()
+    output.wait_for(f"{name} died (killed by SIGKILL)", timeout=30)
+    output.wait_for(f"{name} restarts in 1 s (try 1 of 5)", timeout=10)
+    deadline = time.monotonic() + 90
+    while not ready(port):
+        assert time.monotonic() < deadline, output.text()[-3000:]
+        time.sleep(0.5)
+    back = service_processes(run, name)
+    assert [p.pid for p in back] != [victim.pid]
+    return back
+
+
+def ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def free_block(size: int) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import BrokerResponseError, KafkaError
 
 from shared.config import ServiceSettings
 from shared.events.envelope import encode
@@ -17,6 +17,10 @@ from shared.metrics import EVENTS_PRODUCED, child
 
 class BrokerUnavailable(RuntimeError):
     """The broker did not acknowledge in time; nothing may be claimed accepted."""
+
+
+class IdempotenceRefused(RuntimeError):
+    """The broker answers but grants no idempotent producer id: retrying changes nothing."""
 
 
 def create_producer(settings: ServiceSettings, **overrides: Any) -> AIOKafkaProducer:
@@ -134,15 +138,35 @@ async def ping_broker(producer: AIOKafkaProducer) -> None:
     await producer.client.fetch_all_metadata()
 
 
-async def start_when_reachable(client: Any, wait: float, what: str = "broker") -> None:
-    """Start an aiokafka client, retrying while the broker comes up (e.g. started together)."""
+async def start_when_reachable(client: Any, wait: float, *, idempotent: bool = False) -> None:
+    """Start an aiokafka client, retrying while the broker comes up (e.g. started together).
+
+    :raises KafkaError: no broker answered within ``wait`` seconds.
+    :raises IdempotenceRefused: ``client`` is an ``idempotent`` producer whose broker
+        answered, then refused it a producer id (``InitProducerId``), as the embedded
+        broker does.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
         try:
             await client.start()
             return
-        except KafkaError:
+        except KafkaError as exc:
+            if idempotent and _refused(client, exc):
+                await client.stop()
+                raise IdempotenceRefused(
+                    f"the broker answers but refuses an idempotent producer ({exc!r} on "
+                    "InitProducerId): a broker without one, such as the embedded broker, "
+                    "needs KAFKA_ENABLE_IDEMPOTENCE=false"
+                ) from exc
             if loop.time() > deadline:
                 raise
             await asyncio.sleep(0.5)
+
+
+def _refused(producer: AIOKafkaProducer, error: KafkaError) -> bool:
+    # An idempotent producer starts in two steps: metadata (the broker answers), then a
+    # producer id. A broker's error answer with the metadata known is the second step
+    # refused, after aiokafka retried what can be retried; a lost connection is not.
+    return isinstance(error, BrokerResponseError) and bool(producer.client.cluster.brokers())

@@ -32,6 +32,7 @@ def load(args: argparse.Namespace) -> int:
 
     from services.actions.config import ActionsSettings
     from services.actions.journey.commands import load_file
+    from shared.kafka.producer import IdempotenceRefused
     from shared.problems import ProblemError
 
     settings = ActionsSettings()
@@ -50,6 +51,9 @@ def load(args: argparse.Namespace) -> int:
         return 1
     except KafkaError as exc:
         print(f"no broker answers, nothing stored: {exc}", file=sys.stderr)
+        return 3
+    except IdempotenceRefused as exc:
+        print(f"nothing stored: {exc}", file=sys.stderr)
         return 3
     state = "stored as" if loaded.created else "unchanged, already"
     print(f"journey map {state} version {loaded.version} (sha256 {loaded.checksum})")

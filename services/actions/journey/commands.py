@@ -48,6 +48,8 @@ async def load_file(
     :raises OSError: the file cannot be read.
     :raises ProblemError: 400 or 422 when the file is not a valid journey map.
     :raises KafkaError: no broker answers; nothing is stored.
+    :raises IdempotenceRefused: the broker refuses the producer as configured; nothing is
+        stored.
     """
     document = await asyncio.to_thread(path.read_bytes)
     journey_map = service.read_journey_map(document, media_type_of(path))
@@ -57,7 +59,9 @@ async def load_file(
     source = f"/cxloop/{settings.service_name}"
     publisher = EventPublisher(producer, source, settings.publish_timeout_seconds)
     try:
-        await start_when_reachable(producer, settings.startup_wait_seconds)
+        await start_when_reachable(
+            producer, settings.startup_wait_seconds, idempotent=settings.kafka_enable_idempotence
+        )
         async with sessions() as session, session.begin():
             saved = await service.save_version(
                 session, journey_map, created_by, keep_current=keep_current

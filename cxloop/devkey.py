@@ -1,0 +1,50 @@
+"""The all-scopes API key of one ``cxloop run``: made for the run, written to
+``DATA_DIR/dev-api-key`` and added to the keys ``API_KEYS`` names, if any."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from shared.config import hash_api_key
+
+DEV_SCOPES = [
+    "events:write",
+    "ops:*",
+    "tasks:*",
+    "policy:*",
+    "backlog:*",
+    "privacy:*",
+    "metrics:read",
+]
+
+
+def add_dev_key(data_dir: Path, *, wanted: bool = True) -> list[str]:
+    """Unless ``wanted`` is false, make this run's key and add its entry to ``API_KEYS`` in
+    the environment the services inherit; return the lines that tell what keys the run has.
+
+    ``API_KEYS`` must hold a valid list (``ServiceSettings`` has read it before).
+    """
+    path = data_dir / "dev-api-key"
+    configured: list[object] = json.loads(os.environ.get("API_KEYS") or "[]")
+    if not wanted:
+        path.unlink(missing_ok=True)  # a key of an earlier run would no longer work
+        if configured:
+            return [f"  No all-scopes key (--no-dev-key): the {len(configured)} of API_KEYS."]
+        return [
+            "  No API key at all (--no-dev-key, API_KEYS unset): every /v1 request gets 401;",
+            "  `cxloop new-key` makes one for API_KEYS.",
+        ]
+    key = "cxk_dev_" + secrets.token_urlsafe(24)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    entry = {"name": "dev", "sha256": hash_api_key(key), "scopes": DEV_SCOPES}
+    os.environ["API_KEYS"] = json.dumps([*configured, entry])
+    lines = [f"  API key (all scopes) for this run: {key}  (also in {path})"]
+    if configured:
+        lines.append(
+            f"  It works beside the {len(configured)} of API_KEYS (--no-dev-key leaves it out)."
+        )
+    return lines

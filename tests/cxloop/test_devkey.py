@@ -1,0 +1,75 @@
+"""The run's all-scopes key: made unless turned off, beside the keys API_KEYS names."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cxloop.devkey import DEV_SCOPES, add_dev_key
+from shared.config import ServiceSettings, hash_api_key
+
+DEPARTMENT_KEY = {
+    "name": "logistics",
+    "sha256": hash_api_key("cxk_logistics"),
+    "scopes": ["tasks:read"],
+    "department": "logistics",
+}
+
+
+def configured() -> dict[str, frozenset[str]]:
+    return {key.sha256: key.scopes for key in ServiceSettings().api_keys}
+
+
+def test_without_api_keys_the_run_has_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEYS", "")  # restored afterwards, unlike a delenv of nothing
+
+    lines = add_dev_key(tmp_path)
+
+    key = (tmp_path / "dev-api-key").read_text().strip()
+    assert configured() == {hash_api_key(key): frozenset(DEV_SCOPES)}
+    assert lines == [
+        f"  API key (all scopes) for this run: {key}  (also in {tmp_path}/dev-api-key)"
+    ]
+
+
+def test_api_keys_keep_theirs_and_the_run_key_is_added_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEYS", json.dumps([DEPARTMENT_KEY]))
+
+    lines = add_dev_key(tmp_path)
+
+    key = (tmp_path / "dev-api-key").read_text().strip()
+    assert configured() == {
+        DEPARTMENT_KEY["sha256"]: frozenset({"tasks:read"}),
+        hash_api_key(key): frozenset(DEV_SCOPES),
+    }
+    assert key in lines[0]
+    assert lines[1] == "  It works beside the 1 of API_KEYS (--no-dev-key leaves it out)."
+
+
+def test_no_dev_key_leaves_api_keys_alone_and_removes_an_old_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("API_KEYS", json.dumps([DEPARTMENT_KEY]))
+    (tmp_path / "dev-api-key").write_text("cxk_dev_of_an_earlier_run\n")
+
+    lines = add_dev_key(tmp_path, wanted=False)
+
+    assert json.loads(os.environ["API_KEYS"]) == [DEPARTMENT_KEY]
+    assert not (tmp_path / "dev-api-key").exists()
+    assert lines == ["  No all-scopes key (--no-dev-key): the 1 of API_KEYS."]
+
+
+def test_no_key_at_all_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_KEYS", "")  # restored afterwards, unlike a delenv of nothing
+
+    lines = add_dev_key(tmp_path, wanted=False)
+
+    assert "every /v1 request gets 401" in lines[0]
+    assert os.environ["API_KEYS"] == ""
