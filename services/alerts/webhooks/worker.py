@@ -25,21 +25,30 @@ from services.alerts.webhooks.metrics import ATTEMPT_SECONDS, ATTEMPTS
 from services.alerts.webhooks.models import WebhookDelivery, WebhookEndpoint
 from services.alerts.webhooks.outcomes import Claimed, Outcome, Settled
 from services.alerts.webhooks.signing import signed_headers
-from services.alerts.webhooks.ssrf import UnsafeUrl, check_url
+from services.alerts.webhooks.ssrf import Resolver, UnsafeUrl, resolve_system
 from services.alerts.webhooks.timing import Clock, utcnow
+from services.alerts.webhooks.transport import CheckingTransport
 from services.alerts.webhooks.wakeup import Wakeup
 from shared.metrics import child
 
 log = structlog.get_logger(__name__)
 
 
-def create_client(settings: AlertsSettings) -> httpx.AsyncClient:
-    """The process's one client for webhooks: bounded time, never following redirects."""
+def create_client(
+    settings: AlertsSettings, resolve: Resolver = resolve_system
+) -> httpx.AsyncClient:
+    """The process's one client for webhooks: bounded time, never following redirects,
+    connecting only to addresses it has checked (``WEBHOOK_ALLOW_PRIVATE_NETWORKS``)."""
+    transport = CheckingTransport(
+        resolve,
+        allow_private=settings.webhook_allow_private_networks,
+        limits=httpx.Limits(max_connections=settings.webhook_concurrency),
+    )
     return httpx.AsyncClient(
+        transport=transport,
         timeout=httpx.Timeout(settings.webhook_timeout_seconds),
         follow_redirects=False,
         headers={"user-agent": "cxloop-webhooks/1"},
-        limits=httpx.Limits(max_connections=settings.webhook_concurrency),
     )
 
 
@@ -114,16 +123,14 @@ class DeliveryWorker:
         child(ATTEMPTS, settled.value).inc()
 
     async def _send(self, claimed: Claimed) -> Outcome:
-        """One attempt, resolution and SSRF check included, within the timeout."""
+        """One attempt, resolution and SSRF check included (the client's transport checks
+        every connection), within the timeout."""
         now = self._clock()
         loop = asyncio.get_running_loop()
         started = loop.time()
         status, error = None, None
         try:
             async with asyncio.timeout(self._settings.webhook_timeout_seconds):
-                await check_url(
-                    claimed.url, allow_private=self._settings.webhook_allow_private_networks
-                )
                 status = await self._post(claimed, now)
         except UnsafeUrl as exc:
             result, error = "refused", f"refused: {exc}"
