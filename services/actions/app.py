@@ -18,6 +18,7 @@ from services.actions.privacy import runtime as privacy_runtime
 from services.actions.tasks import endpoints as tasks_endpoints
 from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
+from shared import journey_applied
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -58,6 +59,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
         lifespan=lifespan,
         routers=(
             journey_map_router,
+            journey_applied.router,
             tasks_endpoints.router,
             backlog_endpoints.router,
             policy_endpoints.router,

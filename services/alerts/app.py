@@ -13,6 +13,7 @@ from services.alerts.privacy import runtime as privacy_runtime
 from services.alerts.rules import endpoints as rules_endpoints
 from services.alerts.webhooks import endpoints as webhooks_endpoints
 from services.alerts.webhooks import runtime as webhooks_runtime
+from shared import journey_applied
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -42,7 +43,7 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
         title="cxloop alerts",
         description="Alert rules on moments of truth, and signed webhooks to referents.",
         lifespan=lifespan,
-        routers=(rules_endpoints.router, webhooks_endpoints.router),
+        routers=(rules_endpoints.router, webhooks_endpoints.router, journey_applied.router),
     )
 
 

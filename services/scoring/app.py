@@ -13,6 +13,7 @@ from services.scoring.experience.endpoints import router as experience_router
 from services.scoring.experience.service import ExperienceService
 from services.scoring.privacy import retention
 from services.scoring.stats.endpoints import router as stats_router
+from shared import journey_applied
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -50,7 +51,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         title="cxloop scoring",
         description="Per-customer lived experience (LXI) and touchpoint statistics.",
         lifespan=lifespan,
-        routers=(experience_router, stats_router),
+        routers=(experience_router, stats_router, journey_applied.router),
     )
 
 

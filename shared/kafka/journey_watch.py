@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -24,17 +25,23 @@ log = structlog.get_logger(__name__)
 
 
 class JourneyMapHolder:
-    """The newest journey map seen, or None before the first one arrives."""
+    """The newest journey map seen, or None before the first one arrives.
+
+    ``version`` is the one this process applies (0 before any), ``applied_at`` when it
+    started to: ``GET /v1/journey-map/applied`` shows both.
+    """
 
     def __init__(self, current: JourneyMap | None = None, version: int = 0) -> None:
         self.current = current
         self.version = version
+        self.applied_at: datetime | None = None
         self.changed = asyncio.Event()
 
     def offer(self, published: JourneyMapPublished) -> bool:
         if published.version <= self.version:
             return False
         self.current, self.version = published.map, published.version
+        self.applied_at = datetime.now(UTC)
         self.changed.set()
         log.info("journey map applied", version=published.version)
         return True
