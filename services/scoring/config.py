@@ -23,3 +23,5 @@ class ScoringSettings(ServiceSettings):
     scoring_signal_retention_days: float = Field(default=400, gt=0)
     retention_interval_seconds: float = Field(default=3600, gt=0)
     retention_batch: int = Field(default=1000, ge=1)
+    # GET /v1/reports/c2es?group_by=employee leaves out employees with fewer pairs.
+    c2es_min_employee_pairs: int = Field(default=5, ge=1)

@@ -76,6 +76,9 @@ signal = Table(
     Column("lxi_after", Float),
     Column("persona", String(64)),
     Column("value_tier", String(64)),
+    # The employee who handled an interaction, as the client names them (an opaque staff
+    # code): C2ES per employee. Goes with the customer's erasure and the signal retention.
+    Column("employee_id", String(128)),
     # Timelines, the ledger and a batch's earlier contacts (customer ids, a time window).
     Index("signal_customer_time", "customer_id", "occurred_at"),
     # Surveys that answer an interaction, for customer/employee ease pairs; only the rows

@@ -249,6 +249,7 @@ class ExperienceService:
             "csat": None,
             "ces": None,
             "employee_ease": None,
+            "employee_id": None,
             "interaction_event_id": None,
             "channel": None,
             "lxi_before": None,
@@ -280,6 +281,7 @@ class ExperienceService:
                 transfers=event.transfers,
                 channel=event.channel.value,
                 employee_ease=event.employee_ease,
+                employee_id=event.employee_id,
             )
         row["valence"] = valence
         row["weight"] = weight if valence is not None else 0.0

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.scoring.dependencies import Reader, Session
 from services.scoring.stats.schemas import (
+    C2esByEmployee,
+    C2esGroupBy,
     C2esReport,
     DateSpan,
     FourDimensions,
@@ -19,6 +21,7 @@ from services.scoring.stats.schemas import (
     UnknownTouchpoints,
 )
 from services.scoring.stats.views import (
+    c2es_by_employee,
     c2es_report,
     four_dimensions,
     journey_stats,
@@ -150,9 +153,20 @@ async def get_four_dimensions(
 
 @router.get("/reports/c2es")
 async def get_c2es(
-    _: Reader, span: Span, session: Session, persona: PersonaFilter = None
-) -> C2esReport:
-    """Customer and employee ease of the same interactions, widest divergence first."""
+    _: Reader,
+    span: Span,
+    session: Session,
+    request: Request,
+    persona: PersonaFilter = None,
+    group_by: Annotated[
+        C2esGroupBy, Query(description="Rows per touchpoint, or per employee")
+    ] = "touchpoint",
+) -> C2esReport | C2esByEmployee:
+    """Customer and employee ease of the same interactions, widest divergence first; per
+    employee, only employees with at least ``C2ES_MIN_EMPLOYEE_PAIRS`` pairs."""
+    if group_by == "employee":
+        least = request.app.state.settings.c2es_min_employee_pairs
+        return await c2es_by_employee(session, span, persona, least)
     return await c2es_report(session, span, persona)
 
 

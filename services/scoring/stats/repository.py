@@ -1,19 +1,23 @@
-"""Read queries over the daily touchpoint counters; sums are done by PostgreSQL."""
+"""Read queries over the daily touchpoint counters, and over the signal ledger for what
+the counters do not hold (C2ES per employee); sums are done by PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import TIMESTAMP, Date, Row, cast, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.models import COUNTERS, touchpoint_day
+from services.scoring.models import COUNTERS, signal, touchpoint_day
 from services.scoring.stats.schemas import DateSpan
 
 RELATIONSHIP = "~relationship"
 PERIOD_UNITS = frozenset({"day", "week", "month"})
 _day = touchpoint_day.c.day
+_survey = signal.alias("survey")
+_interaction = signal.alias("interaction")
 
 
 class StatsReads:
@@ -65,6 +69,42 @@ class StatsReads:
         )
         return list(await self.session.execute(query))
 
+    async def ease_pairs_per_employee(self, span: DateSpan, persona: str | None) -> list[Row[Any]]:
+        """Per employee: ``pairs``, ``customer_ease_sum`` and ``employee_ease_sum`` of the
+        surveys with a CES that answer an interaction with an employee ease, one pair per
+        such survey, counted on the interaction's day (UTC) like the daily counters.
+
+        Read from the signal rows (the counters hold no employee), so only as far back as
+        the signal retention keeps them.
+        """
+        since, until = _bounds(span)
+        query = (
+            select(
+                _interaction.c.employee_id,
+                func.count().label("pairs"),
+                func.sum(_survey.c.ces).label("customer_ease_sum"),
+                func.sum(_interaction.c.employee_ease).label("employee_ease_sum"),
+            )
+            .join_from(
+                _survey, _interaction, _interaction.c.event_id == _survey.c.interaction_event_id
+            )
+            .where(
+                # the partial index of the surveys that answer an interaction applies
+                _survey.c.interaction_event_id.is_not(None),
+                _survey.c.source == "survey",
+                _survey.c.ces.is_not(None),
+                _interaction.c.source == "interaction",
+                _interaction.c.employee_ease.is_not(None),
+                _interaction.c.employee_id.is_not(None),
+                _interaction.c.occurred_at >= since,
+                _interaction.c.occurred_at < until,
+            )
+            .group_by(_interaction.c.employee_id)
+        )
+        if persona is not None:
+            query = query.where(_interaction.c.persona == persona)
+        return list(await self.session.execute(query))
+
 
 def _period(unit: str) -> Any:
     if unit not in PERIOD_UNITS:
@@ -72,3 +112,11 @@ def _period(unit: str) -> Any:
     # Inline, so the select list and GROUP BY carry the same expression (no bind parameters).
     truncated = func.date_trunc(literal_column(f"'{unit}'"), cast(_day, TIMESTAMP))
     return cast(truncated, Date).label("period")
+
+
+def _bounds(span: DateSpan) -> tuple[datetime, datetime]:
+    """``span``'s days as a half-open UTC interval."""
+    since = datetime.combine(span.start, time.min, UTC)
+    if span.end == date.max:  # no next day to stop before
+        return since, datetime.max.replace(tzinfo=UTC)
+    return since, datetime.combine(span.end + timedelta(days=1), time.min, UTC)

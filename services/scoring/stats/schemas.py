@@ -165,3 +165,23 @@ class UnknownTouchpoint(BaseModel):
 
 class UnknownTouchpoints(Report):
     touchpoints: list[UnknownTouchpoint]
+
+
+C2esGroupBy = Literal["touchpoint", "employee"]
+
+
+class EmployeeEase(BaseModel):
+    employee_id: str
+    pairs: int = Field(description="Interactions of this employee rated by both sides")
+    customer_ease_mean: float
+    employee_ease_mean: float
+    divergence: float = Field(description="employee mean − customer mean")
+
+
+class C2esByEmployee(Report):
+    min_pairs: int = Field(
+        description="Employees with fewer pairs in the window are left out "
+        "(C2ES_MIN_EMPLOYEE_PAIRS)"
+    )
+    hidden_employees: int = Field(description="How many employees were left out")
+    employees: list[EmployeeEase]

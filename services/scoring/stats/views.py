@@ -1,4 +1,5 @@
-"""Touchpoint and journey statistics and the ops reports, from the daily counters."""
+"""Touchpoint and journey statistics and the ops reports, from the daily counters (C2ES
+per employee from the signal ledger)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from services.scoring.stats import metrics
 from services.scoring.stats.metrics import EMPTY, Counters, count, difference
 from services.scoring.stats.repository import StatsReads
 from services.scoring.stats.schemas import (
+    C2esByEmployee,
     C2esReport,
     DateSpan,
     EasePair,
+    EmployeeEase,
     Expected,
     FourDimensions,
     Gaps,
@@ -165,6 +168,38 @@ def _ease_pair(touchpoint: str, sums: Counters) -> EasePair:
     return EasePair(
         touchpoint=touchpoint,
         pairs=count(sums, "c2es_n"),
+        customer_ease_mean=customer,
+        employee_ease_mean=employee,
+        divergence=employee - customer,
+    )
+
+
+async def c2es_by_employee(
+    session: AsyncSession, span: DateSpan, persona: str | None, min_pairs: int
+) -> C2esByEmployee:
+    """Employees with at least ``min_pairs`` pairs in ``span``, the widest divergence first.
+
+    Fewer pairs say little about an employee and too much about the few customers behind
+    them: such employees are left out, and only counted.
+    """
+    found = await StatsReads(session).ease_pairs_per_employee(span, persona)
+    shown = [_employee_ease(row) for row in found if row.pairs >= min_pairs]
+    shown.sort(key=lambda row: (-abs(row.divergence), row.employee_id))
+    return C2esByEmployee(
+        from_=span.start,
+        to=span.end,
+        min_pairs=min_pairs,
+        hidden_employees=len(found) - len(shown),
+        employees=shown,
+    )
+
+
+def _employee_ease(row: Row[Any]) -> EmployeeEase:
+    customer = row.customer_ease_sum / row.pairs
+    employee = row.employee_ease_sum / row.pairs
+    return EmployeeEase(
+        employee_id=row.employee_id,
+        pairs=row.pairs,
         customer_ease_mean=customer,
         employee_ease_mean=employee,
         divergence=employee - customer,
