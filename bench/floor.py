@@ -42,7 +42,7 @@ class Floor:
             self.first_at, self.cpu_at_first = time.perf_counter(), time.process_time()
             self.first_batch = len(batch)
         return [
-            moment_from_row(_row(c.event))
+            moment_from_row(_row(c.event), c.event.received_at)
             for c in batch
             if isinstance(c.event, InteractionRecorded | SurveyAnswered)
         ]

@@ -7,9 +7,14 @@ publishes ``CustomerErased`` with the rows removed per table. A request delivere
 publishes the recorded confirmation again and erases nothing more.
 
 The recorded erasure is the customer's tombstone: the service's other consumers, wrapped by
-:func:`skipping_erased`, ignore an event of that customer that reached the system before the
-erasure (its ``received_at`` when it has one, else the time it was published on Kafka), as
-it was sent before the erasure and arrives late; a later one starts a new, empty record.
+:func:`skipping_erased`, ignore an event of that customer whose origin reached the system
+before the erasure, as it was sent before the erasure and arrives late; a later one starts a
+new, empty record. An event is judged by its origin, not by when it was published: a moment,
+an alert, a task change or an invitation carries ``source_received_at``, the reception time
+of the signal it derives from, so an event that an upstream service built from a signal
+received before the erasure is ignored downstream even when it is published after the
+downstream service erased the customer. A signal carries its own ``received_at``; an event
+with neither (an older producer) is judged by its publication time on Kafka.
 Erasure and consumers serialise on advisory locks per customer bucket, so a batch in flight
 is either erased with the rest or sees the tombstone.
 """
@@ -121,10 +126,12 @@ def _text_array(values: Collection[str]) -> Any:
 
 
 def received_at(consumed: Consumed) -> datetime:
-    """When the event reached the system: ingest's ``received_at``, else its publication."""
-    stamped = getattr(consumed.event, "received_at", None)
-    if isinstance(stamped, datetime):
-        return stamped
+    """When the event's origin reached the system: the source signal's reception time a
+    derived event carries, a signal's own ``received_at``, else the event's publication."""
+    for name in ("source_received_at", "received_at"):
+        stamped = getattr(consumed.event, name, None)
+        if isinstance(stamped, datetime):
+            return stamped
     return datetime.fromtimestamp(consumed.record.timestamp / 1000, UTC)
 
 

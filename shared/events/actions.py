@@ -10,7 +10,14 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.events import topics
-from shared.events.schemas import Channel, Event, Identifier, Slug, UtcDatetime
+from shared.events.schemas import (
+    Channel,
+    Event,
+    Identifier,
+    Slug,
+    UtcDatetime,
+    source_received_at_field,
+)
 
 
 class TaskStatus(StrEnum):
@@ -76,6 +83,8 @@ class TaskChanged(Event):
     actor: str = Field(max_length=200, description="Who made the change: a key name or 'system'.")
     summary: str = Field(max_length=1000)
     changed_at: UtcDatetime
+    # the latest source among the alerts that fed the task
+    source_received_at: UtcDatetime | None = source_received_at_field()
 
     @property
     def occurred(self) -> datetime:
@@ -110,6 +119,7 @@ class SurveyInvitationRequested(Event):
     persona: str | None = None
     locale: str | None = None
     requested_at: UtcDatetime
+    source_received_at: UtcDatetime | None = source_received_at_field()
 
     @property
     def occurred(self) -> datetime:

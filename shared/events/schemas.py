@@ -219,6 +219,16 @@ class CustomerFields(_Strict):
     )
 
 
+def source_received_at_field() -> Any:
+    """The optional reception time a derived event carries from the signal it comes from."""
+    return Field(
+        default=None,
+        description="When the signal this event derives from reached cxloop (ingest's "
+        "received_at). The right to erasure judges the event by it; absent, by the time "
+        "the event was published.",
+    )
+
+
 class Event(BaseModel):
     """Base of every event on Kafka: an id for de-duplication and the customer key."""
 
@@ -301,6 +311,7 @@ class MomentEvaluated(Event):
     wait_over_threshold: bool = False
     repeat_contact: bool = False
     transfers: int | None = None
+    source_received_at: UtcDatetime | None = source_received_at_field()
 
     @property
     def occurred(self) -> datetime:
@@ -346,6 +357,7 @@ class AlertChanged(Event):
     value_tier: str | None = None
     lxi: float | None = None
     changed_at: UtcDatetime
+    source_received_at: UtcDatetime | None = source_received_at_field()
 
     @property
     def occurred(self) -> datetime:

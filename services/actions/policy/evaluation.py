@@ -41,6 +41,8 @@ class DecisionRequest:
     # For a recovery survey: the task just resolved, which must not hold it back.
     task_id: str | None = None
     department: str | None = None
+    # When the signal behind the asking event reached cxloop (carried on the invitation).
+    source_received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def _invitation(
         persona=customer.persona,
         locale=customer.locale,
         requested_at=request.at,
+        source_received_at=request.source_received_at,
     )
 
 

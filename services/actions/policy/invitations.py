@@ -109,6 +109,7 @@ def _moment_of_truth(interaction: InteractionRecorded, touchpoint: Touchpoint) -
         origin=Origin.MOMENT_OF_TRUTH,
         source_event_id=interaction.event_id,
         department=touchpoint.owner,
+        source_received_at=interaction.received_at,
     )
 
 
@@ -124,6 +125,7 @@ def _recovery(change: TaskChanged, journey: JourneyMap, channel: Channel) -> Dec
         source_event_id=change.event_id,
         task_id=change.task_id,
         department=change.department or (touchpoint.owner if touchpoint else None),
+        source_received_at=change.source_received_at,
     )
 
 

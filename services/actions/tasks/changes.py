@@ -84,4 +84,5 @@ def event_of(
         actor=actor[:200],
         summary=summary[:1000],
         changed_at=at,
+        source_received_at=task.source_received_at,
     )

@@ -87,6 +87,9 @@ class Task(Base):
     recovery_lxi: Mapped[float | None] = mapped_column(Float)
     recovery_at: Mapped[datetime | None] = _at()
     changes: Mapped[int] = mapped_column(Integer, default=0)  # the latest change's number
+    # When the latest signal behind the task's alerts reached cxloop: every change of the
+    # task carries it, so the right to erasure judges the change by its origin.
+    source_received_at: Mapped[datetime | None] = _at()
     created_at: Mapped[datetime] = _at(server_default=func.now())
     updated_at: Mapped[datetime] = _at(server_default=func.now(), onupdate=func.now())
 

@@ -122,6 +122,7 @@ class TaskOpener:
             lxi_at_opening=alert.lxi,
             recovery_lxi=recovery_lxi,
             recovery_at=recovery_at,
+            source_received_at=alert.source_received_at,
         )
         await repo.add_task(task)
         changes.record(
@@ -162,6 +163,7 @@ def _add_occurrence(
         due = _due(journey, task.department, task.opened_at, policy.sla_hours[level])
         task.due_at, task.sla_due_at = min(task.due_at, due), min(task.sla_due_at, due)
     task.persona = alert.persona or task.persona
+    task.source_received_at = _latest(task.source_received_at, alert.source_received_at)
     task.value_tier = alert.value_tier or task.value_tier
     summary = f"Occurrence {task.occurrences}: {alert.summary}"
     changes.record(
@@ -173,6 +175,12 @@ def _add_occurrence(
         from_status=task.status,
         summary=summary,
     )
+
+
+def _latest(held: datetime | None, new: datetime | None) -> datetime | None:
+    """The later of two source times, either unknown (an alert from an older producer)."""
+    known = [at for at in (held, new) if at is not None]
+    return max(known) if known else None
 
 
 def _due(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,17 @@ def _names(customer_id: str) -> ColumnElement[bool]:
         WebhookDelivery.payload["data"]["customer_id"].astext == customer_id
     )
     return named
+
+
+def _digest_names(customer_id: str) -> ColumnElement[bool]:
+    """A digest with an alert of ``customer_id``."""
+    entry = func.jsonb_build_array(
+        func.jsonb_build_object("data", func.jsonb_build_object("customer_id", customer_id))
+    )
+    return and_(
+        WebhookDelivery.event_type == DIGEST_TYPE,
+        WebhookDelivery.payload["data"]["alerts"].op("@>")(entry.cast(JSONB)),
+    )
 
 
 class PrivacyRepository:
@@ -54,6 +66,21 @@ class PrivacyRepository:
             ),
         }
 
+    async def lock_pending_deliveries(self, customer_id: str, now: datetime) -> int:
+        """Lock the pending deliveries that name ``customer_id`` (digests included) until
+        the transaction ends, so no worker claims them; return how many of them a worker
+        is sending now (claimed, lease running), which the lock cannot stop."""
+        query = (
+            select(WebhookDelivery.lease_token, WebhookDelivery.next_attempt_at)
+            .where(
+                or_(_names(customer_id), _digest_names(customer_id)),
+                WebhookDelivery.status == DeliveryStatus.PENDING.value,
+            )
+            .with_for_update()
+        )
+        rows = (await self.session.execute(query)).all()
+        return sum(1 for token, due in rows if token is not None and due is not None and due > now)
+
     async def delete_pending_deliveries(self, customer_id: str) -> int:
         stmt = delete(WebhookDelivery).where(
             _names(customer_id), WebhookDelivery.status == DeliveryStatus.PENDING.value
@@ -73,17 +100,7 @@ class PrivacyRepository:
         return _count(await self.session.execute(stmt))
 
     async def digests_naming(self, customer_id: str) -> Sequence[WebhookDelivery]:
-        entry = func.jsonb_build_array(
-            func.jsonb_build_object("data", func.jsonb_build_object("customer_id", customer_id))
-        )
-        query = (
-            select(WebhookDelivery)
-            .where(
-                WebhookDelivery.event_type == DIGEST_TYPE,
-                WebhookDelivery.payload["data"]["alerts"].op("@>")(entry.cast(JSONB)),
-            )
-            .with_for_update()
-        )
+        query = select(WebhookDelivery).where(_digest_names(customer_id)).with_for_update()
         return (await self.session.scalars(query)).all()
 
     async def set_payload(self, delivery_id: uuid.UUID, payload: dict[str, Any]) -> None:

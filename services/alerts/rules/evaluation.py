@@ -271,4 +271,5 @@ def _event(
         value_tier=alert.value_tier,
         lxi=alert.lxi,
         changed_at=moment.occurred_at,
+        source_received_at=moment.source_received_at,
     )

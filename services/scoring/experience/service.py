@@ -164,7 +164,7 @@ class ExperienceService:
         )
         return [
             *(
-                moment_from_row(seen[s.event_id])
+                moment_from_row(seen[s.event_id], s.received_at)
                 for s in signals
                 if s.event_id in seen
                 if seen[s.event_id]["valence"] is not None
@@ -222,7 +222,7 @@ class ExperienceService:
         if isinstance(event, InteractionRecorded):
             self._mark_later_repeats(batch, person, row)
         row["lxi_before"], row["lxi_after"] = before, person.sums.lxi
-        batch.moments.append(moment_from_row(row))
+        batch.moments.append(moment_from_row(row, event.received_at))
 
     def _signal_row(
         self, event: Signal, person: CustomerState, touchpoint: Any, batch: Batch
@@ -481,9 +481,10 @@ def moment_id(source_event_id: str) -> str:
 _POLARITY = {code: polarity for polarity, code in POLARITY_CODE.items()}
 
 
-def moment_from_row(row: Mapping[str, Any]) -> MomentEvaluated:
-    """The moment of a signal row, stored or being built. Built without validation: every
-    value was computed here or read back from a row written from one."""
+def moment_from_row(row: Mapping[str, Any], received_at: datetime | None = None) -> MomentEvaluated:
+    """The moment of a signal row, stored or being built, carrying ``received_at``, when the
+    signal reached cxloop. Built without validation: every value was computed here or read
+    back from a row written from one."""
     outcome = row["outcome"]
     return MomentEvaluated.model_construct(
         event_id=moment_id(row["event_id"]),
@@ -509,4 +510,5 @@ def moment_from_row(row: Mapping[str, Any]) -> MomentEvaluated:
         wait_over_threshold=row["wait_over"],
         repeat_contact=row["repeat_contact"],
         transfers=row["transfers"],
+        source_received_at=received_at,
     )
