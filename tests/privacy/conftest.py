@@ -39,6 +39,7 @@ class Pipeline:
     alerts: FastAPI
     actions: FastAPI
     actions_url: str
+    alerts_url: str
     publisher: EventPublisher
     keys: dict[str, str]  # privacy officer, privacy reader, ops
     bootstrap: str
@@ -48,9 +49,10 @@ class Pipeline:
         sessions: async_sessionmaker[AsyncSession] = self.actions.state.sessions
         return sessions
 
-    def client(self, key: str | None) -> httpx.AsyncClient:
+    def client(self, key: str | None, base_url: str | None = None) -> httpx.AsyncClient:
+        """A client of actions (or of ``base_url``) that sends ``key``."""
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        return httpx.AsyncClient(base_url=self.actions_url, headers=headers, timeout=30)
+        return httpx.AsyncClient(base_url=base_url or self.actions_url, headers=headers, timeout=30)
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.sessions() as session:
@@ -89,8 +91,8 @@ async def pipeline(infra: Infra, keys: Keys) -> AsyncIterator[Pipeline]:
     await publish_map(publisher, version, JOURNEY_MAP)
     try:
         async with AsyncExitStack() as stack:
-            for app in (scoring, alerts):
-                await stack.enter_async_context(serve(app))
+            await stack.enter_async_context(serve(scoring))
+            alerts_url = await stack.enter_async_context(serve(alerts))
             actions_url = await stack.enter_async_context(serve(actions))
             for app in (scoring, alerts, actions):
                 await until(lambda app=app: _follows(app, version))
@@ -99,6 +101,7 @@ async def pipeline(infra: Infra, keys: Keys) -> AsyncIterator[Pipeline]:
                 alerts,
                 actions,
                 actions_url,
+                alerts_url,
                 publisher,
                 {"officer": officer, "reader": reader, "ops": keys.reader},
                 infra.bootstrap_servers,

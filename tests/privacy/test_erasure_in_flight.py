@@ -21,7 +21,7 @@ from services.alerts.webhooks.schemas import EVENT_TYPES
 from shared.events import topics
 from shared.events.schemas import Event
 from tests.alerts.conftest import Receiver
-from tests.conftest import client_for, serve, unique
+from tests.conftest import serve, unique
 from tests.privacy.conftest import Pipeline, until
 from tests.scoring.factories import create_interaction, create_survey
 
@@ -153,18 +153,23 @@ async def test_customers_erased_mid_stream_are_gone_everywhere_once_it_drains(
     pipeline: Pipeline, receiver: Receiver
 ) -> None:
     path = f"/{unique('erasure')}"
-    async with client_for(pipeline.alerts, pipeline.keys["ops"]) as alerts:
+    async with pipeline.client(pipeline.keys["ops"], pipeline.alerts_url) as alerts:
         body = {"url": receiver.url(path), "event_types": sorted(EVENT_TYPES)}
         created = await alerts.post("/v1/webhooks", json=body)
         assert created.status_code == 201, created.text
     customers = [unique("pv-stream") for _ in range(CUSTOMERS)]
+    kept = unique("pv-kept")  # streamed alongside, never erased
 
-    results = await asyncio.gather(*(_stream_then_erase(pipeline, receiver, c) for c in customers))
+    *results, _ = await asyncio.gather(
+        *(_stream_then_erase(pipeline, receiver, c) for c in customers),
+        pipeline.publisher.publish_many(_journey(kept)),
+    )
 
     for receipt, _ in results:
         assert (receipt["status"], receipt["pending_services"]) == ("completed", [])
     await until(lambda: _drained(pipeline), timeout=120)
-    assert receiver.at(path), "the webhooks of the stream reached the receiver"
+    assert await _rows_naming(pipeline, kept), "the stream went through every service"
+    assert [r for r in receiver.at(path) if kept.encode() in r.body], "and reached the receiver"
     for customer, (_, seen_before) in zip(customers, results, strict=True):
         assert await _rows_naming(pipeline, customer) == {}, customer
         late = [r for r in receiver.requests[seen_before:] if customer.encode() in r.body]
