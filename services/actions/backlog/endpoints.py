@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AwareDatetime
@@ -27,31 +27,46 @@ router = APIRouter(prefix="/v1", tags=["committee backlog"], responses=PROBLEM_R
 Reader = Annotated[Principal, Depends(require_any("ops:read", "backlog:read"))]
 Writer = Annotated[Principal, Depends(require_any("ops:write", "backlog:write"))]
 ItemId = Annotated[str, Path(min_length=1, max_length=32)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("No such item (or one of another department)")
+}
 
 
 @router.get("/backlog", responses={400: problem_doc("A cursor not returned by this endpoint")})
 async def list_backlog(
-    _: Reader, session: ReadSession, request: Request, filters: Annotated[BacklogFilter, Query()]
+    principal: Reader,
+    session: ReadSession,
+    request: Request,
+    filters: Annotated[BacklogFilter, Query()],
 ) -> BacklogPage:
     """Items by impact / effort, highest first; items without effort after the others, by
-    impact. Follow `next_cursor` (it keeps `as_of`, so the pages agree)."""
+    impact. Follow `next_cursor` (it keeps `as_of`, so the pages agree).
+
+    A key bound to a department sees only that department's items (403 for another's)."""
     state = request.app.state
-    return await service.list_items(session, state.settings, state.journey.current, filters)
+    return await service.list_items(
+        session, state.settings, state.journey.current, filters, principal
+    )
 
 
 @router.get("/backlog/quick-wins")
 async def list_quick_wins(
-    _: Reader, session: ReadSession, request: Request, filters: Annotated[QuickWinFilter, Query()]
+    principal: Reader,
+    session: ReadSession,
+    request: Request,
+    filters: Annotated[QuickWinFilter, Query()],
 ) -> QuickWins:
     """Open items with effort ≤ `BACKLOG_QUICK_WIN_MAX_EFFORT` (2) whose impact is in the
     top `BACKLOG_QUICK_WIN_TOP_SHARE` (a third) of the open items matching the filters."""
     state = request.app.state
-    return await service.quick_wins(session, state.settings, state.journey.current, filters)
+    return await service.quick_wins(
+        session, state.settings, state.journey.current, filters, principal
+    )
 
 
-@router.get("/backlog/{item_id}", responses={404: problem_doc("No such item")})
+@router.get("/backlog/{item_id}", responses=NOT_FOUND)
 async def get_backlog_item(
-    _: Reader,
+    principal: Reader,
     session: ReadSession,
     request: Request,
     item_id: ItemId,
@@ -59,10 +74,12 @@ async def get_backlog_item(
 ) -> BacklogItemRead:
     """One item, with its impact and the parts it is made of."""
     state = request.app.state
-    return await service.get_item(session, state.settings, state.journey.current, item_id, as_of)
+    return await service.get_item(
+        session, state.settings, state.journey.current, item_id, as_of, principal
+    )
 
 
-@router.patch("/backlog/{item_id}", responses={404: problem_doc("No such item")})
+@router.patch("/backlog/{item_id}", responses=NOT_FOUND)
 async def update_backlog_item(
     principal: Writer,
     session: WriteSession,
@@ -70,20 +87,24 @@ async def update_backlog_item(
     item_id: ItemId,
     change: BacklogItemUpdate,
 ) -> BacklogItemRead:
-    """Set effort (1–5), status, notes or the owning department; fields left out stay."""
+    """Set effort (1–5), status, notes or the owning department; fields left out stay.
+
+    A key bound to a department changes only its department's items and keeps them there."""
     state = request.app.state
     return await service.update_item(
-        session, state.settings, state.journey.current, item_id, change, principal.name
+        session, state.settings, state.journey.current, item_id, change, principal
     )
 
 
 @router.get("/reports/root-causes")
 async def root_cause_report(
-    _: Reader,
+    principal: Reader,
     session: ReadSession,
     request: Request,
     filters: Annotated[RootCauseFilter, Query()],
 ) -> RootCauseReport:
     """The Pareto of root causes over tasks opened in [from, to): per root cause its tasks,
-    occurrences and value-weighted impact, by impact, with shares of the total."""
-    return await service.root_causes(session, request.app.state.journey.current, filters)
+    occurrences and value-weighted impact, by impact, with shares of the total.
+
+    A key bound to a department sees only that department's tasks (403 for another's)."""
+    return await service.root_causes(session, request.app.state.journey.current, filters, principal)

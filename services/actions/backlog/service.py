@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.backlog import access
 from services.actions.backlog import impact as arithmetic
 from services.actions.backlog.config import BacklogSettings
 from services.actions.backlog.impact import CauseCount, Impact, ImpactSource, TierWeight, Window
@@ -31,6 +32,7 @@ from services.actions.backlog.schemas import (
     SpikeRead,
     TierPartRead,
 )
+from shared.auth import Principal
 from shared.journey import JourneyMap
 from shared.problems import ProblemError, field_error
 
@@ -57,16 +59,20 @@ async def list_items(
     settings: BacklogSettings,
     journey_map: JourneyMap | None,
     filters: BacklogFilter,
+    principal: Principal,
 ) -> BacklogPage:
-    """A page of items in committee order (see ``impact.ordered``).
+    """A page of items in committee order (see ``impact.ordered``), of the key's
+    department only if it is bound to one.
 
-    :raises ProblemError: 400 for a cursor not returned by this endpoint.
+    :raises ProblemError: 400 for a cursor not returned by this endpoint; 403 for another
+        department's items asked by a department-bound key.
     """
+    department = access.within_department(filters.department, principal)
     as_of, offset = _decode_cursor(filters.cursor) if filters.cursor else (filters.as_of, 0)
     as_of = as_of or datetime.now(UTC)
     reads = BacklogReads(session)
     statuses = None if filters.status is None else {filters.status.value}
-    rows = await reads.items(statuses, filters.touchpoint, filters.department)
+    rows = await reads.items(statuses, filters.touchpoint, department)
     items = arithmetic.ordered(await _evaluated(reads, settings, journey_map, rows, as_of))
     page = items[offset : offset + filters.limit]
     more = offset + filters.limit < len(items)
@@ -82,12 +88,17 @@ async def quick_wins(
     settings: BacklogSettings,
     journey_map: JourneyMap | None,
     filters: QuickWinFilter,
+    principal: Principal,
 ) -> QuickWins:
     """Open items of low effort and high impact, ranked among the open items that match
-    the filters."""
+    the filters (and the key's department).
+
+    :raises ProblemError: 403 for another department's asked by a department-bound key.
+    """
+    department = access.within_department(filters.department, principal)
     as_of = filters.as_of or datetime.now(UTC)
     reads = BacklogReads(session)
-    rows = await reads.open_items(filters.touchpoint, filters.department)
+    rows = await reads.open_items(filters.touchpoint, department)
     items = await _evaluated(reads, settings, journey_map, rows, as_of)
     share, effort = settings.backlog_quick_win_top_share, settings.backlog_quick_win_max_effort
     wins = arithmetic.quick_wins(items, effort, share)
@@ -107,12 +118,11 @@ async def get_item(
     journey_map: JourneyMap | None,
     item_id: str,
     as_of: datetime | None,
+    principal: Principal,
 ) -> BacklogItemRead:
-    """:raises ProblemError: 404 for an unknown item."""
+    """:raises ProblemError: 404 for an unknown item, or another department's."""
     reads = BacklogReads(session)
-    row = await reads.item(item_id)
-    if row is None:
-        raise ProblemError(404, "Not found", f"no backlog item {item_id!r}")
+    row = access.visible(await reads.item(item_id), principal, item_id)
     (item,) = await _evaluated(reads, settings, journey_map, [row], as_of or datetime.now(UTC))
     return _read(item)
 
@@ -123,24 +133,25 @@ async def update_item(
     journey_map: JourneyMap | None,
     item_id: str,
     change: BacklogItemUpdate,
-    actor: str,
+    principal: Principal,
 ) -> BacklogItemRead:
     """Apply the committee's change; leaving done or dismissed clears ``closed_at``.
 
-    :raises ProblemError: 404 for an unknown item; 422 for a department the map lacks.
+    :raises ProblemError: 404 for an unknown item, or another department's; 403 when a
+        department-bound key hands the item to another department; 422 for a department
+        the map lacks.
     """
+    access.may_assign(change.model_fields_set, change.department, principal)
     if change.department and journey_map and not journey_map.department(change.department):
         message = f"unknown department {change.department!r} in the journey map"
         raise ProblemError(
             422, "Request is invalid", "1 invalid field(s)", [field_error(("department",), message)]
         )
     reads = BacklogReads(session)
-    row = await reads.item(item_id, for_update=True)
-    if row is None:
-        raise ProblemError(404, "Not found", f"no backlog item {item_id!r}")
+    row = access.visible(await reads.item(item_id, for_update=True), principal, item_id)
     values: dict[str, Any] = {
         **change.model_dump(include=change.model_fields_set),
-        "updated_by": actor,
+        "updated_by": principal.name,
     }
     if change.status is not None:
         was_closed = ItemStatus(row.status) in CLOSED
@@ -154,9 +165,19 @@ async def update_item(
 
 
 async def root_causes(
-    session: AsyncSession, journey_map: JourneyMap | None, filters: RootCauseFilter
+    session: AsyncSession,
+    journey_map: JourneyMap | None,
+    filters: RootCauseFilter,
+    principal: Principal,
 ) -> RootCauseReport:
-    """The Pareto of root causes over the tasks opened in [from, to)."""
+    """The Pareto of root causes over the tasks opened in [from, to), of the key's
+    department only if it is bound to one.
+
+    :raises ProblemError: 403 for another department's asked by a department-bound key.
+    """
+    filters = filters.model_copy(
+        update={"department": access.within_department(filters.department, principal)}
+    )
     rows = await BacklogReads(session).cause_counts(
         filters.from_, filters.to, filters.touchpoint, filters.department
     )

@@ -30,6 +30,7 @@ from tests.scoring.conftest import JOURNEY_MAP, publish_map, until
 MAP_VERSION_FLOOR = 5_000_000
 VIEWER_KEY = "backlog-viewer-key-0000"  # backlog:read only
 EDITOR_KEY = "backlog-editor-key-0000"  # backlog:read and backlog:write
+QUALITY_KEY = "backlog-quality-key-0000"  # both, bound to the quality department
 TIERS = {"gold": 3.0, "silver": 2.0, "bronze": 0.5}
 
 
@@ -109,9 +110,15 @@ class Backlog(Running):
         return body
 
 
-def backlog_keys(keys: Keys) -> tuple[ApiKey, ...]:
+def backlog_keys(keys: Keys, departments: Departments) -> tuple[ApiKey, ...]:
     return (
         *keys.all,
+        ApiKey(
+            name="quality-referent",
+            sha256=hash_api_key(QUALITY_KEY),
+            scopes=frozenset({"backlog:read", "backlog:write"}),
+            department=departments.quality,
+        ),
         ApiKey(name="viewer", sha256=hash_api_key(VIEWER_KEY), scopes=frozenset({"backlog:read"})),
         ApiKey(
             name="committee",
@@ -124,10 +131,14 @@ def backlog_keys(keys: Keys) -> tuple[ApiKey, ...]:
 @pytest.fixture(scope="package")
 async def backlog(infra: Infra, keys: Keys) -> AsyncIterator[Backlog]:
     """The actions app following this package's map; on exit, the scoring tests' map."""
-    settings = settings_for(
-        infra, keys, ActionsSettings, kafka_session_timeout_ms=3000, api_keys=backlog_keys(keys)
-    )
     departments = Departments(unique("bl-quality"), unique("bl-logistics"))
+    settings = settings_for(
+        infra,
+        keys,
+        ActionsSettings,
+        kafka_session_timeout_ms=3000,
+        api_keys=backlog_keys(keys, departments),
+    )
     producer = create_producer(settings)
     await producer.start()
     publisher = EventPublisher(producer, "/tests", timeout=10)
