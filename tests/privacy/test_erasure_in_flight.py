@@ -8,6 +8,7 @@ an erased customer, and no webhook naming one reached the receiver after its rec
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from services.alerts.webhooks.schemas import EVENT_TYPES
 from shared.events import topics
@@ -174,3 +176,38 @@ async def test_customers_erased_mid_stream_are_gone_everywhere_once_it_drains(
         assert await _rows_naming(pipeline, customer) == {}, customer
         late = [r for r in receiver.requests[seen_before:] if customer.encode() in r.body]
         assert late == [], f"{customer}: {len(late)} webhooks after the receipt"
+
+
+async def test_a_webhook_being_sent_is_waited_for_then_blanked(
+    pipeline: Pipeline, receiver: Receiver
+) -> None:
+    customer, path = unique("pv-sending"), f"/{unique('slow')}"
+    receiver.respond(path, then=200, delay=2)
+    async with pipeline.client(pipeline.keys["ops"], pipeline.alerts_url) as alerts:
+        body = {"url": receiver.url(path), "event_types": ["alert.raised"]}
+        created = await alerts.post("/v1/webhooks", json=body)
+        assert created.status_code == 201, created.text
+    payload = {"type": "alert.raised", "data": {"customer_id": customer, "summary": "x"}}
+    async with pipeline.sessions() as session, session.begin():
+        delivery = await session.scalar(
+            text(
+                "INSERT INTO alerts.webhook_delivery (id, endpoint_id, message_id, event_type,"
+                " payload, next_attempt_at) VALUES (gen_random_uuid(), :e, :m, 'alert.raised',"
+                " CAST(:p AS jsonb), now()) RETURNING id"
+            ),
+            {"e": created.json()["id"], "m": unique("msg"), "p": json.dumps(payload)},
+        )
+    await receiver.wait_for(path, 1)  # the worker is sending it: the answer takes 2 s
+
+    async with pipeline.client(pipeline.keys["officer"]) as officer:
+        response = await officer.delete(f"/v1/customers/{customer}")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["services"]["alerts"]["erased"]["webhook_delivery_payload"] == 1
+    row = await pipeline.scalar(
+        "SELECT json_build_object('status', status, 'payload', payload)"
+        " FROM alerts.webhook_delivery WHERE id = :d",
+        d=delivery,
+    )
+    assert row == {"status": "succeeded", "payload": {"type": "alert.raised", "erased": True}}
+    assert len(receiver.at(path)) == 1
