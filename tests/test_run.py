@@ -161,7 +161,8 @@ class Output:
         return code
 
 
-def still_running(processes: list[psutil.Process]) -> list[int]:
-    """The pids of ``processes`` that are still alive, a moment after their parent left."""
-    time.sleep(0.5)
-    return [p.pid for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+def still_running(processes: list[psutil.Process], grace: float = 2) -> list[int]:
+    """The pids of ``processes`` still alive ``grace`` seconds after their parent left
+    (returns as soon as every one is gone)."""
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    return [p.pid for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]

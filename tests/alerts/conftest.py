@@ -7,15 +7,18 @@ changes its settings by overriding ``alerts_overrides``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request, Response
+from sqlalchemy import select
 
 from services.alerts.app import create_app
 from services.alerts.config import AlertsSettings
+from services.alerts.webhooks.models import webhook_event
+from shared.events.schemas import Event
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.conftest import Infra, Keys, Running, client_for, serve, settings_for
 
@@ -23,6 +26,18 @@ from tests.conftest import Infra, Keys, Running, client_for, serve, settings_for
 @dataclass
 class Alerts(Running):
     settings: AlertsSettings
+
+    async def fanned_out(self, events: Sequence[Event], timeout: float = 15) -> None:
+        """Wait until the webhook fan-out has applied ``events`` (their deliveries stored)."""
+        wanted = {e.event_id for e in events}
+        column = webhook_event.c.event_id
+        async with asyncio.timeout(timeout):
+            while True:
+                async with self.sessions() as session:
+                    found = await session.scalars(select(column).where(column.in_(wanted)))
+                    if set(found) == wanted:
+                        return
+                await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

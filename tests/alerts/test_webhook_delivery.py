@@ -99,6 +99,15 @@ async def deliveries_of(alerts: Alerts, endpoint_id: str, **params: Any) -> list
     return items
 
 
+async def no_pending(alerts: Alerts, endpoint_id: str) -> None:
+    """Wait until none of the endpoint's deliveries is pending (each sent, or given up)."""
+
+    async def done() -> bool:
+        return not await deliveries_of(alerts, endpoint_id, status="pending")
+
+    await until(done)
+
+
 async def settled(alerts: Alerts, endpoint_id: str, count: int = 1) -> list[dict[str, Any]]:
     """The endpoint's deliveries once ``count`` of them are no longer pending."""
     found: list[dict[str, Any]] = []
@@ -150,8 +159,8 @@ async def test_a_redelivered_event_is_sent_once(alerts: Alerts, receiver: Receiv
 
     await alerts.send([alert, alert])
     await alerts.send([alert, marker])  # same customer key: after the copies
-    await receiver.wait_for(path, 2)
-    await asyncio.sleep(0.5)
+    await alerts.fanned_out([marker])  # so the copies too: every delivery is stored
+    await no_pending(alerts, endpoint["id"])  # and sent: no request can follow
 
     assert len(receiver.at(path)) == 2
     assert len(await deliveries_of(alerts, endpoint["id"])) == 2
@@ -162,25 +171,28 @@ async def test_only_subscribed_types_of_the_department_arrive(
 ) -> None:
     department, other = unique("dept"), unique("dept")
     raised, everything, elsewhere = (f"/{unique('hook')}" for _ in range(3))
-    await create_endpoint(alerts, receiver.url(raised), department)
-    await create_endpoint(
-        alerts,
-        receiver.url(everything),
-        department,
-        ("alert.raised", "alert.occurrence", "alert.recovered"),
-    )
-    await create_endpoint(alerts, receiver.url(elsewhere), other)
+    endpoints = [
+        await create_endpoint(alerts, receiver.url(raised), department),
+        await create_endpoint(
+            alerts,
+            receiver.url(everything),
+            department,
+            ("alert.raised", "alert.occurrence", "alert.recovered"),
+        ),
+        await create_endpoint(alerts, receiver.url(elsewhere), other),
+    ]
     customer = unique("cust")
+    sent = [
+        create_alert(department, customer_id=customer),
+        create_alert(department, AlertChange.OCCURRENCE, customer_id=customer),
+        create_alert(department, AlertChange.RECOVERED, customer_id=customer),
+    ]
 
-    await alerts.send(
-        [
-            create_alert(department, customer_id=customer),
-            create_alert(department, AlertChange.OCCURRENCE, customer_id=customer),
-            create_alert(department, AlertChange.RECOVERED, customer_id=customer),
-        ]
-    )
-    received = await receiver.wait_for(everything, 3)
-    await asyncio.sleep(0.3)
+    await alerts.send(sent)
+    await alerts.fanned_out(sent)
+    for endpoint in endpoints:
+        await no_pending(alerts, endpoint["id"])
+    received = receiver.at(everything)
 
     assert sorted(json.loads(r.body)["type"] for r in received) == [
         "alert.occurrence",

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from tests.alerts.conftest import Alerts, Receiver
-from tests.alerts.test_webhook_delivery import create_alert, create_endpoint, hmac_matches
+from tests.alerts.test_webhook_delivery import (
+    create_alert,
+    create_endpoint,
+    hmac_matches,
+    no_pending,
+)
 from tests.conftest import unique
 
 THRESHOLD, WINDOW = 3, 2.0
@@ -43,8 +48,9 @@ async def test_alerts_past_the_threshold_arrive_as_one_digest(
 
     await window_start()
     await alerts.send(burst)
+    await alerts.fanned_out(burst)
     received = await receiver.wait_for(path, THRESHOLD + 1, timeout=WINDOW + 10)
-    await asyncio.sleep(0.5)
+    await no_pending(alerts, endpoint["id"])  # the digest sent: nothing more can come
 
     bodies = [json.loads(r.body) for r in receiver.at(path)]
     assert [b["type"] for b in bodies] == ["alert.raised"] * THRESHOLD + ["alert.digest"]

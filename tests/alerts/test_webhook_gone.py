@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,8 +57,9 @@ async def test_410_disables_the_endpoint_and_cancels_its_pending_deliveries(
     assert by_status.keys() == {"failed", "cancelled"}
     assert by_status["failed"]["last_status_code"] == 410
     assert by_status["cancelled"]["id"] == waiting["id"]
-    await alerts.send([create_alert(department)])
-    await asyncio.sleep(0.5)
+    ignored = create_alert(department)
+    await alerts.send([ignored])
+    await alerts.fanned_out([ignored])
     assert len(await deliveries_of(alerts, endpoint["id"])) == 2
     assert len(receiver.at(path)) == 2
     refused = await alerts.client.post(f"/v1/deliveries/{waiting['id']}/replay")

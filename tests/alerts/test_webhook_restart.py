@@ -27,7 +27,7 @@ from shared.config import ServiceSettings
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.conftest import Alerts, Receiver, alerts_settings
-from tests.alerts.test_webhook_delivery import create_alert, deliveries_of, until
+from tests.alerts.test_webhook_delivery import create_alert, deliveries_of, no_pending, until
 from tests.conftest import Infra, Keys, client_for, unique
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ async def test_a_restart_between_attempts_delivers_once(
 
     async with running(infra, keys, publisher, **settings) as alerts:
         await receiver.wait_for(path, 2, timeout=20)
-        await asyncio.sleep(1)
+        await until(lambda: _succeeded(alerts, endpoint["id"]))  # no attempt can follow
         (delivery,) = await deliveries_of(alerts, endpoint["id"])
 
     assert [r.status for r in receiver.at(path)] == [500, 200]
@@ -108,13 +108,13 @@ async def test_two_replicas_deliver_each_message_once(
         running(infra, keys, publisher, webhook_digest_threshold=100) as alerts,
         running(infra, keys, publisher, webhook_digest_threshold=100),
     ):
-        await register(alerts.client, receiver.url(path), department)
+        endpoint = await register(alerts.client, receiver.url(path), department)
         customers = [unique("cust") for _ in range(6)]
-        await alerts.send(
-            [create_alert(department, customer_id=customers[i % 6]) for i in range(60)]
-        )
+        sent = [create_alert(department, customer_id=customers[i % 6]) for i in range(60)]
+        await alerts.send(sent)
+        await alerts.fanned_out(sent)
         await receiver.wait_for(path, 60, timeout=30)
-        await asyncio.sleep(1)
+        await no_pending(alerts, endpoint["id"])  # every one sent: no claim is left to make
 
     assert len(successes(receiver, path)) == 60
     assert set(successes(receiver, path).values()) == {1}
@@ -171,7 +171,6 @@ async def test_kill_9_in_the_middle_of_a_send_delivers_after_the_lease(
         infra, keys, publisher, webhook_timeout_seconds=1, webhook_lease_seconds=2
     ) as alerts:
         await until(lambda: _succeeded(alerts, endpoint["id"]), timeout=20)
-        await asyncio.sleep(0.5)
         (delivery,) = await deliveries_of(alerts, endpoint["id"])
         detail = (await alerts.client.get(f"/v1/deliveries/{delivery['id']}")).json()
 

@@ -1,15 +1,14 @@
 """kill -9 each consumer service in the middle of a stream of 50,000 events, restart it:
 every event counted once in the scores, every alert raised once.
 
-One stream runs through scoring and alerts (and actions, once it opens tasks), each a real
-process; each is killed with SIGKILL when the database shows it part-way through, and
-started again. The module's tests then check what each service made of the stream.
+One stream runs through scoring, alerts and actions, each a real process; each is killed
+with SIGKILL when the database shows it part-way through, and started again. The module's
+tests then check what each service made of the stream.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import math
 from dataclasses import dataclass
@@ -27,8 +26,6 @@ pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
 EVENTS = 50_000
 PER_CUSTOMER = 10
 PREFIX = "k9"
-# the corrective tasks of the actions service, where they exist
-TASKS = importlib.util.find_spec("services.actions.tasks") is not None
 
 
 @dataclass
@@ -49,10 +46,10 @@ def stream() -> Stream:
 async def crashed(
     stack: PrivateStack, engine: AsyncEngine, stream: Stream, module_service: Starter
 ) -> Crashes:
-    """The stream, with scoring, alerts (and actions) each killed once part-way through and
+    """The stream, with scoring, alerts and actions each killed once part-way through and
     restarted; returns once every service has applied all of it."""
     await publish_journey_map(stack)
-    names = ["scoring", "alerts", *(["actions"] if TASKS else [])]
+    names = ["scoring", "alerts", "actions"]
     processes = {name: module_service(name) for name in names}
     await asyncio.gather(*(p.ready() for p in processes.values()))
     crashes = Crashes()
@@ -60,14 +57,12 @@ async def crashed(
 
     crashes.scoring_at = await kill_when(engine, processes["scoring"], SIGNALS, EVENTS // 3)
     crashes.alerts_at = await kill_when(engine, processes["alerts"], MOMENTS, EVENTS // 2)
-    if TASKS:
-        crashes.actions_at = await kill_when(engine, processes["actions"], TASK_ROWS, 300)
+    crashes.actions_at = await kill_when(engine, processes["actions"], TASK_ROWS, 300)
     await producing
 
     await reaches(engine, SIGNALS, EVENTS, timeout=180)
     await reaches(engine, MOMENTS, EVENTS, timeout=120)
-    if TASKS:
-        await until(lambda: tasks_settled(engine), timeout=60, what="every task opened")
+    await until(lambda: tasks_settled(engine), timeout=60, what="every task opened")
     return crashes
 
 
@@ -162,11 +157,6 @@ async def test_each_negative_moment_of_truth_raises_exactly_one_alert(
     assert raised == {(customer, alert_id) for customer, alert_id, *_ in alerts}
 
 
-@pytest.mark.skipif(
-    not TASKS,
-    reason="the actions service has no corrective tasks here yet "
-    "(services.actions.tasks does not exist)",
-)
 async def test_each_customer_alert_opens_exactly_one_task_per_touchpoint(
     crashed: Crashes, engine: AsyncEngine
 ) -> None:

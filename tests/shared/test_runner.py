@@ -352,7 +352,10 @@ async def test_returned_events_are_published_before_offsets_commit(
 async def test_stop_is_prompt_even_before_the_consumer_has_started(
     settings: ServiceSettings, sessions: Any, publisher: EventPublisher, topic: Topic
 ) -> None:
+    asked = asyncio.Event()
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked.set()
         await reader.read()  # accepts, never answers: the consumer's start hangs
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
@@ -360,7 +363,7 @@ async def test_stop_is_prompt_even_before_the_consumer_has_started(
     mute = settings.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{port}"})
     runner = ConsumerRunner(spec(topic), mute, sessions, publisher)
     task = asyncio.create_task(runner.run())
-    await asyncio.sleep(1)
+    await asyncio.wait_for(asked.wait(), 10)  # the consumer is starting, and waits
     assert not task.done()
 
     runner.stop()

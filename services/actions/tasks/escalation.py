@@ -41,6 +41,9 @@ class EscalationSweep:
         self._journey = journey
         self._relay = relay
         self._clock = clock
+        # Sweeps run through since start: two more than at a given moment mean that one
+        # which started after it has finished.
+        self.sweeps = 0
 
     async def sweep(self) -> int:
         """Escalate the tasks overdue now, a batch at a time; return how many."""
@@ -57,6 +60,7 @@ class EscalationSweep:
                     self._relay.after_commit(session)
             total += len(tasks)
             if len(tasks) < self._settings.task_escalation_batch:
+                self.sweeps += 1
                 return total
 
     def running(self) -> contextlib.AbstractAsyncContextManager[None]:

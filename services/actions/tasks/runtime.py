@@ -33,6 +33,7 @@ async def started(
     relay = OutboxRelay(settings, resources.sessions, resources.publisher)
     sweep = EscalationSweep(settings, resources.sessions, journey, relay, clock)
     app.state.tasks = TaskContext(settings, journey, relay, clock)
+    app.state.escalation = sweep
     gauges = task_gauges(resources.sessions, clock)
     async with (
         relay.running(),

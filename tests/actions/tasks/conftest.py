@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.actions.app import create_app
@@ -172,13 +173,31 @@ def task_settings(infra: Infra, keys: Keys, **overrides: Any) -> ActionsSettings
     return settings
 
 
+@dataclass(frozen=True)
+class Replica:
+    app: FastAPI
+    client: httpx.AsyncClient
+
+
 @asynccontextmanager
 async def running_actions(
     infra: Infra, keys: Keys, clock: FakeClock, key: str
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[Replica]:
     """Another instance of the actions service (a replica, or the service restarted)."""
-    async with client_for(create_app(task_settings(infra, keys), clock=clock), key) as client:
-        yield client
+    app = create_app(task_settings(infra, keys), clock=clock)
+    async with client_for(app, key) as client:
+        yield Replica(app, client)
+
+
+async def swept(*apps: FastAPI) -> None:
+    """Wait until each app's escalation sweep has run twice more: one of them began after
+    this call, so whatever the clock says now has been acted on."""
+    targets = [(app.state.escalation, app.state.escalation.sweeps + 2) for app in apps]
+
+    async def done() -> bool:
+        return all(sweep.sweeps >= target for sweep, target in targets)
+
+    await until(done, timeout=30)
 
 
 @pytest.fixture(scope="package")

@@ -3,7 +3,6 @@ publishes again on start whatever was left unpublished."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlalchemy import update
@@ -16,6 +15,7 @@ from tests.actions.tasks.conftest import (
     create_alert,
     hours,
     running_actions,
+    swept,
 )
 from tests.conftest import unique
 from tests.scoring.conftest import until
@@ -30,13 +30,14 @@ async def escalations(tasks: Tasks, task_id: str) -> list[dict[str, Any]]:
 
 
 async def escalated(tasks: Tasks, task_id: str, count: int) -> dict[str, Any]:
-    """The task once it has escalated ``count`` times, and a few sweeps later."""
+    """The task once it has escalated ``count`` times, and two sweeps later (none may
+    escalate it again)."""
 
     async def reached() -> bool:
         return len(await escalations(tasks, task_id)) >= count
 
     await until(reached)
-    await asyncio.sleep(1)  # ten sweeps more: none may escalate it again
+    await swept(tasks.app)
     return dict((await tasks.client.get(f"/v1/tasks/{task_id}")).json())
 
 
@@ -47,7 +48,7 @@ async def test_an_overdue_task_escalates_once_per_level(tasks: Tasks, clock: Fak
     assert (task["priority"], task["due_at"]) == ("medium", "2031-06-05T08:00:00Z")
 
     clock.set(T0 + hours(71))
-    await asyncio.sleep(0.5)
+    await swept(tasks.app)
     assert await escalations(tasks, task["id"]) == []
 
     clock.set(T0 + hours(72))
@@ -79,7 +80,7 @@ async def test_escalation_stops_at_the_maximum(tasks: Tasks, clock: FakeClock) -
         clock.set(T0 + hours(4 * step))
         if step <= tasks.settings.task_max_escalations:
             await escalated(tasks, task["id"], step)
-    await asyncio.sleep(1)
+    await swept(tasks.app)
 
     detail = (await tasks.client.get(f"/v1/tasks/{task['id']}")).json()
     assert (detail["priority"], detail["escalation_level"]) == ("critical", 3)
@@ -94,7 +95,7 @@ async def test_a_task_no_longer_active_does_not_escalate(tasks: Tasks, clock: Fa
         assert (await tasks.patch(task["id"], status=status)).status_code == 200
 
     clock.set(T0 + hours(100))
-    await asyncio.sleep(1)
+    await swept(tasks.app)
 
     assert await escalations(tasks, task["id"]) == []
 
@@ -108,15 +109,16 @@ async def test_replicas_and_a_restart_never_escalate_a_level_twice(
 
     # two more replicas sweep beside the package's service, all at the same time
     async with (
-        running_actions(tasks.infra, tasks.keys, clock, tasks.keys.reader),
-        running_actions(tasks.infra, tasks.keys, clock, tasks.keys.reader),
+        running_actions(tasks.infra, tasks.keys, clock, tasks.keys.reader) as one,
+        running_actions(tasks.infra, tasks.keys, clock, tasks.keys.reader) as two,
     ):
         clock.set(T0 + hours(72))
         await escalated(tasks, task["id"], 1)
+        await swept(one.app, two.app)
     # a restarted instance, the clock still past the first due time only
     async with running_actions(tasks.infra, tasks.keys, clock, tasks.keys.reader) as again:
-        await asyncio.sleep(1.5)
-        detail = (await again.get(f"/v1/tasks/{task['id']}")).json()
+        await swept(again.app)
+        detail = (await again.client.get(f"/v1/tasks/{task['id']}")).json()
         assert detail["escalation_level"] == 1
 
     assert [
