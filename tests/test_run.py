@@ -165,4 +165,8 @@ def still_running(processes: list[psutil.Process], grace: float = 2) -> list[int
     """The pids of ``processes`` still alive ``grace`` seconds after their parent left
     (returns as soon as every one is gone)."""
     _, alive = psutil.wait_procs(processes, timeout=grace)
-    return [p.pid for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    return [
+        p.pid
+        for p in processes  # in their order
+        if p in alive and p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    ]
