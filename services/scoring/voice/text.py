@@ -1,0 +1,131 @@
+"""From raw text to tokens: normalisation, tokenisation and each word's matching root.
+
+A root is the word's lemma (simplemma) without accents, then without its inflectional or
+derivational ending, so "livraisons", "livré" and "livreur" share the root of
+"livraison", and "déçue" and "decue" the root of "déçu". Lexicon entries and taxonomy
+keywords go through the same function, so they meet the text's words on roots.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simplemma
+
+# Beyond these, a verbatim is cut: the analysis cost stays bounded for any input.
+MAX_CHARS = 5000
+MAX_TOKENS = 600
+MAX_WORD = 40
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+# A word (letters, with an inner hyphen or apostrophe), a run of "!" or "?", an ellipsis,
+# a clause break, or an emoticon. Everything else separates tokens.
+_TOKEN = re.compile(
+    r"[:;]-?[()DdPp](?!\w)|<3"
+    r"|[^\W\d_]+(?:'(?=[^\W\d_]))?"
+    r"|\d+(?:[.,]\d+)?"
+    r"|!+|\?+|\.{2,}|…"
+    r"|[.;:,()/\n]"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+)
+_NOT = re.compile(r"n't\b", re.IGNORECASE)  # "don't" → "do not": one negator to find
+_REPEATS = re.compile(r"(.)\1{2,}")
+
+# Endings that derive one word of a family from another (livraison, livrer, livreur) or
+# inflect a verb; a bare "e" or "s" is not among them ("livre" is not "livrer").
+SUFFIXES = {
+    "fr": (
+        "issements", "issement", "ements", "ement", "ations", "ation", "aisons", "aison",
+        "euses", "euse", "eurs", "eur", "rices", "rice", "ees", "ee", "ers", "er", "ir", "re",
+    ),
+    "en": ("ations", "ation", "ments", "ment", "eries", "ery", "ings", "ing", "ers", "er", "ed"),
+}
+# Inflections stripped only from a word the dictionary does not know, most often one
+# written without its accents ("decue" for "déçue").
+INFLECTIONS = {"fr": ("ees", "ee", "es", "e", "s", "x"), "en": ("es", "s")}
+_MIN_ROOT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # lower-cased, accents kept
+    root: str  # the matching key ("" for punctuation and numbers)
+    upper: bool  # written in capitals (emphasis), for words of three letters or more
+
+
+def normalise(text: str) -> str:
+    """NFKC, no control characters, one kind of apostrophe, bounded length."""
+    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
+    text = _NOT.sub(" not", text.translate(_APOSTROPHES))
+    return "".join(c if c.isprintable() or c == "\n" else " " for c in text)
+
+
+def tokens(text: str, language: str) -> list[Token]:
+    """The words and meaningful marks of ``text`` (already normalised), at most MAX_TOKENS."""
+    found: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        lower = raw.lower()
+        if lower[0].isalpha():
+            found.append(Token(lower, root(lower, language), raw.isupper() and len(raw) > 2))
+        else:
+            found.append(Token(lower, lower if _is_symbol(lower) else "", False))
+        if len(found) >= MAX_TOKENS:
+            break
+    return found
+
+
+def _is_symbol(mark: str) -> bool:
+    """An emoji or emoticon: it carries sentiment, unlike punctuation."""
+    return mark[0] >= "\u2600" or mark == "<3" or (len(mark) > 1 and mark[0] in ":;")
+
+
+def fold(word: str) -> str:
+    """The word without accents: "déçue" → "decue"."""
+    return _fold(word)
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe")
+
+
+@lru_cache(maxsize=131072)
+def root(word: str, language: str) -> str:
+    """The matching key of a lower-case word in ``language`` ("fr", "en" or "und")."""
+    word = _REPEATS.sub(r"\1\1", word[:MAX_WORD]).rstrip("'")
+    if not word:
+        return ""
+    lemma = lemma_of(word, language)
+    folded = fold(lemma)
+    if lemma == word and not is_known(word, language):
+        folded = strip_suffix(folded, INFLECTIONS, language)
+    return strip_suffix(folded, SUFFIXES, language)
+
+
+def lemma_of(word: str, language: str) -> str:
+    languages = ("fr", "en") if language == "und" else (language,)
+    for lang in languages:
+        lemma = simplemma.lemmatize(word, lang=lang).lower()
+        if lemma != word:
+            return lemma
+    return word
+
+
+def strip_suffix(word: str, suffixes: dict[str, tuple[str, ...]], language: str) -> str:
+    """``word`` without its longest ending among ``suffixes``, keeping four letters at least."""
+    for suffix in suffixes.get(language, suffixes["fr"]):
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_ROOT:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def is_known(word: str, language: str) -> bool:
+    """Whether simplemma's dictionary knows ``word`` (a correctly spelt word)."""
+    languages = ("fr", "en") if language == "und" else (language,)
+    return any(simplemma.is_known(word, lang) for lang in languages)
