@@ -101,6 +101,8 @@ def root(word: str, language: str) -> str:
     if not word:
         return ""
     lemma = lemma_of(word, language)
+    if lemma != word:  # "reçue" → "reçu" → "recevoir": one lemma for the whole family
+        lemma = lemma_of(lemma, language)
     folded = fold(lemma)
     if lemma == word and not is_known(word, language):
         folded = strip_suffix(folded, INFLECTIONS, language)

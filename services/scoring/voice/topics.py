@@ -57,9 +57,10 @@ class Taxonomy:
 
     def _compile(self, topic: Topic, language: str, phrase: str) -> None:
         words = content(tokens(normalise(phrase), language), language)
-        if words:
+        negations = [fold(t.text).rstrip("'") in _NEGATION_WORDS for t in words]
+        if words and not all(negations):
             roots = tuple(t.root for t in words)
-            negative = any(fold(t.text).rstrip("'") in _NEGATION_WORDS for t in words)
+            negative = any(negations)
             index = self._by_first[language].setdefault(roots[0], [])
             index.append(_Keyword(topic, roots, negative))
 
@@ -71,7 +72,8 @@ class Taxonomy:
         for n, i in enumerate(positions):
             for lang in languages:
                 for keyword in self._by_first[lang].get(toks[i].root, ()):
-                    end = _span(toks, positions, n, keyword.roots)
+                    gap = 0 if keyword.negative else _GAP
+                    end = _span(toks, positions, n, keyword.roots, gap, reading.clause_of)
                     if end is None or (i in reading.negated and not keyword.negative):
                         continue
                     _, terms, clauses = found.setdefault(keyword.topic.id, (keyword.topic, [], set()))
@@ -102,11 +104,19 @@ def _skipped(token: Token, language: str) -> bool:
     return word in stop
 
 
-def _span(toks: list[Token], positions: list[int], n: int, roots: tuple[str, ...]) -> int | None:
-    """The token index where ``roots`` ends when it starts at content word ``n``."""
+def _span(
+    toks: list[Token],
+    positions: list[int],
+    n: int,
+    roots: tuple[str, ...],
+    gap: int,
+    clause_of: list[int],
+) -> int | None:
+    """The token index where ``roots`` ends when it starts at content word ``n`` and
+    stays in its clause, with at most ``gap`` other content words in between."""
     k, last = 1, positions[n]
-    for m in range(n + 1, min(len(positions), n + len(roots) + _GAP)):
-        if k == len(roots):
+    for m in range(n + 1, min(len(positions), n + len(roots) + gap)):
+        if k == len(roots) or clause_of[positions[m]] != clause_of[positions[n]]:
             break
         if toks[positions[m]].root == roots[k]:
             k, last = k + 1, positions[m]
