@@ -9,12 +9,12 @@ from __future__ import annotations
 
 NEGATORS = {
     "fr": frozenset(
-        "pas jamais rien aucun aucune nulle guere ni sans".split()
+        "pas jamais rien aucun aucune nulle guere ni sans moins".split()
     ),
     "en": frozenset(
         "not no never nothing none nobody nor neither without hardly barely cannot cant "
         "dont doesnt didnt isnt wasnt arent werent wont wouldnt couldnt shouldnt havent "
-        "hasnt hadnt aint nowhere".split()
+        "hasnt hadnt aint nowhere less".split()
     ),
 }
 # "ne" is a negation only with one of these after it ("ne ... que" restricts, it does not
