@@ -12,9 +12,10 @@ import argparse
 import json
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -44,7 +45,7 @@ class Scores:
     topic_recall: float
 
 
-def load() -> list[dict[str, object]]:
+def load() -> list[dict[str, Any]]:
     return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
 
 
@@ -54,7 +55,7 @@ def taxonomy() -> Taxonomy:
     return taxonomy_of(journey_map.model_copy(update={"touchpoints": []}))
 
 
-def read_all(items: Sequence[dict[str, object]], topics: Taxonomy) -> tuple[list[Analysis], float]:
+def read_all(items: Sequence[dict[str, Any]], topics: Taxonomy) -> tuple[list[Analysis], float]:
     """Every item's analysis and the mean CPU milliseconds per verbatim (best of 3 passes,
     after a warm-up pass that loads the dictionaries)."""
     results = [analyse(str(item["text"]), taxonomy=topics) for item in items]
@@ -67,13 +68,13 @@ def read_all(items: Sequence[dict[str, object]], topics: Taxonomy) -> tuple[list
     return results, 1000 * best / len(items)
 
 
-def scores(items: Sequence[dict[str, object]], results: Sequence[Analysis]) -> Scores:
+def scores(items: Sequence[dict[str, Any]], results: Sequence[Analysis]) -> Scores:
     pairs = list(zip(items, results, strict=True))
-    confusion = Counter((str(i["sentiment"]), r.sentiment_class) for i, r in pairs)
-    emotions = _overlap((set(i["emotions"]), set(r.emotions)) for i, r in pairs)  # type: ignore[arg-type]
-    topics = _overlap(
-        (set(i["topics"]), {t.id for t in r.topics}) for i, r in pairs  # type: ignore[arg-type]
+    confusion: Counter[tuple[str, str]] = Counter(
+        (str(i["sentiment"]), str(r.sentiment_class)) for i, r in pairs
     )
+    emotions = _overlap((set(i["emotions"]), set(r.emotions)) for i, r in pairs)
+    topics = _overlap((set(i["topics"]), {t.id for t in r.topics}) for i, r in pairs)
     n = len(pairs)
     return Scores(
         n,
@@ -87,10 +88,10 @@ def scores(items: Sequence[dict[str, object]], results: Sequence[Analysis]) -> S
     )
 
 
-def _overlap(pairs: object) -> tuple[int, int, int]:
+def _overlap(pairs: Iterable[tuple[set[str], set[str]]]) -> tuple[int, int, int]:
     """(true positives, false positives, false negatives) over (gold, predicted) sets."""
     tp = fp = fn = 0
-    for gold, predicted in pairs:  # type: ignore[attr-defined]
+    for gold, predicted in pairs:
         tp += len(gold & predicted)
         fp += len(predicted - gold)
         fn += len(gold - predicted)
@@ -161,7 +162,7 @@ def errors() -> str:
             continue
         r = analyse(str(item["text"]), taxonomy=topics)
         got = sorted(t.id for t in r.topics)
-        if r.sentiment_class != item["sentiment"] or got != sorted(item["topics"]):  # type: ignore[call-overload]
+        if r.sentiment_class != item["sentiment"] or got != sorted(item["topics"]):
             out.append(
                 f"{item['id']} {item['sentiment']}→{r.sentiment_class} ({r.sentiment}) "
                 f"topics {item['topics']}→{got} | {item['text']}"
@@ -176,7 +177,12 @@ async def verbatim_analysis(_bench: object) -> list[Row]:
     for (split, language), s in table.items():
         name = f"verbatims {split} {language}"
         rows += [
-            Row(f"{name}: sentiment macro-F1", f"{s.macro_f1:.2f}", f"≥ {GOAL_F1}", judge(s.macro_f1 >= GOAL_F1)),
+            Row(
+                f"{name}: sentiment macro-F1",
+                f"{s.macro_f1:.2f}",
+                f"≥ {GOAL_F1}",
+                judge(s.macro_f1 >= GOAL_F1),
+            ),
             Row(
                 f"{name}: topic precision / recall",
                 f"{s.topic_precision:.2f} / {s.topic_recall:.2f}",
@@ -186,7 +192,12 @@ async def verbatim_analysis(_bench: object) -> list[Row]:
             Row(f"{name}: emotion micro-F1", f"{s.emotion_f1:.2f}", "—", Verdict.INFO),
         ]
     rows.append(
-        Row("verbatim analysis CPU per verbatim", f"{cpu_ms:.3f} ms", f"≤ {GOAL_CPU_MS} ms", judge(cpu_ms <= GOAL_CPU_MS))
+        Row(
+            "verbatim analysis CPU per verbatim",
+            f"{cpu_ms:.3f} ms",
+            f"≤ {GOAL_CPU_MS} ms",
+            judge(cpu_ms <= GOAL_CPU_MS),
+        )
     )
     return rows
 

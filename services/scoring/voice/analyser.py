@@ -80,6 +80,6 @@ def _mixed(reading: Reading) -> bool:
 
 def _nothing_to_say(toks: list[Token]) -> bool:
     words = [fold(t.text).rstrip("'") for t in toks if t.root]
-    return bool(words) and len(words) <= 4 and all(w in NOTHING_TO_SAY for w in words) or (
+    return (bool(words) and len(words) <= 4 and all(w in NOTHING_TO_SAY for w in words)) or (
         not words and not any(t.text[0] in "!?" for t in toks) and not any(t.root for t in toks)
     )

@@ -20,7 +20,7 @@ _WORDS_LOOKED_AT = 60
 
 
 def identify(text: str, hint: str | None = None) -> str:
-    """"fr", "en" or "und" for the normalised ``text``; ``hint`` breaks a tie."""
+    """ "fr", "en" or "und" for the normalised ``text``; ``hint`` breaks a tie."""
     french, english = _evidence(text)
     if french == english:
         return hint if hint in ("fr", "en") else "und"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -70,7 +69,9 @@ class Lexicon:
             return None
         key = self.deletions.get(spelling)
         if key is None:
-            key = next((self.deletions[v] for v in _deletions(spelling) if v in self.deletions), None)
+            key = next(
+                (self.deletions[v] for v in _deletions(spelling) if v in self.deletions), None
+            )
         return self.words.get(key) if key is not None else None
 
 
@@ -110,9 +111,9 @@ def lexicon(language: str) -> Lexicon:
     loaded = Lexicon(language)
     for name in (f"{language}.txt", "common.txt"):
         for line in (_HERE / name).read_text(encoding="utf-8").splitlines():
-            entry = _parse(line)
-            if entry is not None:
-                loaded.add(entry)
+            parsed = _parse(line)
+            if parsed is not None:
+                loaded.add(parsed)
     _sort(loaded)
     return loaded
 

@@ -18,7 +18,9 @@ Emotion = Literal[
 class VerbatimIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=MAX_TEXT_CHARS, description="The verbatim, as the customer wrote it")
+    text: str = Field(
+        max_length=MAX_TEXT_CHARS, description="The verbatim, as the customer wrote it"
+    )
     language: Literal["fr", "en"] | None = Field(
         default=None, description="A hint: the survey's language. The text decides when it can."
     )

@@ -17,7 +17,6 @@ from services.scoring.voice.rules import (
     INTENSIFIERS,
     IRONY,
     NE_PARTICLES,
-    NE_WORDS,
     NEGATION_BOOSTERS,
     NEGATION_SCOPE,
     NEGATORS,
@@ -158,8 +157,10 @@ def _opinion_follows(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
     if i + 1 >= len(tokens) or not tokens[i + 1].root:
         return fold(tokens[i].text) not in lexicon.spellings
     nxt = tokens[i + 1]
-    return nxt.root in lexicon.words or nxt.root in lexicon.phrases or not (
-        fold(tokens[i].text) in lexicon.spellings
+    return (
+        nxt.root in lexicon.words
+        or nxt.root in lexicon.phrases
+        or fold(tokens[i].text) not in lexicon.spellings
     )
 
 
@@ -211,9 +212,9 @@ def _read_irony(tokens: list[Token], reading: Reading) -> None:
         return
     for k, hit in enumerate(reading.hits):
         alone = reading.words_in_clause.get(hit.clause, 0) <= 2
-        if hit.valence > 0 and not hit.negated and alone and fold(hit.term) in IRONY:
-            if not _concession(tokens, hit.position):
-                reading.hits[k] = replace(hit, valence=-0.6, emotions=("anger",), ironic=True)
+        praise = hit.valence > 0 and not hit.negated and fold(hit.term) in IRONY
+        if praise and alone and not _concession(tokens, hit.position):
+            reading.hits[k] = replace(hit, valence=-0.6, emotions=("anger",), ironic=True)
 
 
 def _concession(tokens: list[Token], position: int) -> bool:

@@ -17,11 +17,14 @@ def analyse_batch(body: AnalyseRequest, journey_map: JourneyMap | None) -> Analy
         items.append(
             AnalysisRead(
                 touchpoint=verbatim.touchpoint,
-                language=result.language,  # type: ignore[arg-type]
+                language=result.language,
                 sentiment=result.sentiment,
                 sentiment_class=result.sentiment_class,
-                emotions=result.emotions,  # type: ignore[arg-type]
-                topics=[TopicRead(id=t.id, kind=t.kind, terms=list(t.terms), sentiment=t.sentiment) for t in result.topics],
+                emotions=result.emotions,
+                topics=[
+                    TopicRead(id=t.id, kind=t.kind, terms=list(t.terms), sentiment=t.sentiment)
+                    for t in result.topics
+                ],
                 mixed=result.mixed,
             )
         )

@@ -9,10 +9,14 @@ from services.scoring.voice.topics import Taxonomy, Topic
 from shared.journey import JourneyMap, Keywords, RootCause
 
 
-def taxonomy_of(journey_map: JourneyMap | None, root_causes: Sequence[RootCause] | None = None) -> Taxonomy:
+def taxonomy_of(
+    journey_map: JourneyMap | None, root_causes: Sequence[RootCause] | None = None
+) -> Taxonomy:
     """The map's root causes (or ``root_causes`` instead, to try a draft) and touchpoints;
     entries without keywords are left out."""
-    causes = root_causes if root_causes is not None else (journey_map.root_causes if journey_map else [])
+    causes = (
+        root_causes if root_causes is not None else (journey_map.root_causes if journey_map else [])
+    )
     touchpoints = journey_map.touchpoints if journey_map else []
     topics = [
         *(Topic(c.id, "root_cause", _by_language(c.keywords)) for c in causes if c.keywords),

@@ -38,8 +38,26 @@ _REPEATS = re.compile(r"(.)\1{2,}")
 # inflect a verb; a bare "e" or "s" is not among them ("livre" is not "livrer").
 SUFFIXES = {
     "fr": (
-        "issements", "issement", "ements", "ement", "ations", "ation", "aisons", "aison",
-        "euses", "euse", "eurs", "eur", "rices", "rice", "ees", "ee", "ers", "er", "ir", "re",
+        "issements",
+        "issement",
+        "ements",
+        "ement",
+        "ations",
+        "ation",
+        "aisons",
+        "aison",
+        "euses",
+        "euse",
+        "eurs",
+        "eur",
+        "rices",
+        "rice",
+        "ees",
+        "ee",
+        "ers",
+        "er",
+        "ir",
+        "re",
     ),
     "en": ("ations", "ation", "ments", "ment", "eries", "ery", "ings", "ing", "ers", "er", "ed"),
 }

@@ -76,7 +76,9 @@ class Taxonomy:
                     end = _span(toks, positions, n, keyword.roots, gap, reading.clause_of)
                     if end is None or (i in reading.negated and not keyword.negative):
                         continue
-                    _, terms, clauses = found.setdefault(keyword.topic.id, (keyword.topic, [], set()))
+                    _, terms, clauses = found.setdefault(
+                        keyword.topic.id, (keyword.topic, [], set())
+                    )
                     terms.append(" ".join(t.text for t in toks[i : end + 1]))
                     clauses.add(reading.clause_of[i])
         order = {t.id: k for k, t in enumerate(self.topics)}

@@ -34,7 +34,8 @@ async def test_analyses_texts_with_a_draft_taxonomy(scoring: Scoring) -> None:
     assert (second["language"], second["sentiment_class"]) == ("en", "negative")
     assert [t["id"] for t in second["topics"]] == ["late-delivery"]
     assert third["sentiment_class"] == "neutral"
-    assert third["emotions"] == {} and third["topics"] == []
+    assert third["emotions"] == {}
+    assert third["topics"] == []
 
 
 async def test_published_map_without_keywords_gives_no_topics(scoring: Scoring) -> None:
@@ -48,7 +49,11 @@ async def test_limits_are_422_with_the_field(scoring: Scoring) -> None:
     too_many = {"texts": [{"text": "ok"}] * 101}
     too_long = {"texts": [{"text": "ok"}, {"text": "a" * 5001}]}
     bad_hint = {"texts": [{"text": "ok", "language": "de"}]}
-    for body, field in ((too_many, "texts"), (too_long, "texts.1.text"), (bad_hint, "texts.0.language")):
+    for body, field in (
+        (too_many, "texts"),
+        (too_long, "texts.1.text"),
+        (bad_hint, "texts.0.language"),
+    ):
         response = await scoring.client.post("/v1/verbatims/analyse", json=body)
         assert response.status_code == 422, response.text
         assert response.headers["content-type"].startswith("application/problem+json")

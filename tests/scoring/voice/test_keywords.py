@@ -17,7 +17,12 @@ EXAMPLE = Path(__file__).parents[3] / "services/actions/journey/examples/retaile
 
 def test_keywords_are_validated() -> None:
     RootCause(id="late", name="Late", keywords={"fr": ["retard"], "en": ["late"]})
-    for keywords in ({"fr": ["retard", " Retard "]}, {"fr": [""]}, {"de": ["spät"]}, {"en": ["..."]}):
+    for keywords in (
+        {"fr": ["retard", " Retard "]},
+        {"fr": [""]},
+        {"de": ["spät"]},
+        {"en": ["..."]},
+    ):
         with pytest.raises(ValidationError):
             RootCause(id="late", name="Late", keywords=keywords)
 
