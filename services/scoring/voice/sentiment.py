@@ -96,7 +96,10 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
             continue
         length, entry = _phrase(tokens, i, lexicon)
         if entry is None:
-            if _negation(tokens, i, word, negators, state):
+            first = reading.words_in_clause[state.clause] == 1
+            if _negation(tokens, i, word, negators, state) or _no_more(
+                tokens, i, word, first, state
+            ):
                 i += 1
                 continue
             if word in intensifiers and _opinion_follows(tokens, i, lexicon):
@@ -149,6 +152,17 @@ def _negation(
         state.negation_left = NEGATION_SCOPE
         return True
     return False
+
+
+def _no_more(tokens: list[Token], i: int, word: str, first: bool, state: _State) -> bool:
+    """French "Plus de coupures" opening a clause means "no more"; "plus de 3 heures" is
+    "more than"."""
+    if word != "plus" or not first or i + 2 >= len(tokens):
+        return False
+    if fold(tokens[i + 1].text).rstrip("'") != "de" or not tokens[i + 2].text[0].isalpha():
+        return False
+    state.negation_left = NEGATION_SCOPE
+    return True
 
 
 def _opinion_follows(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:

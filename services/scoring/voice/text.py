@@ -65,6 +65,13 @@ SUFFIXES = {
 # written without its accents ("decue" for "déçue").
 INFLECTIONS = {"fr": ("ees", "ee", "es", "e", "s", "x"), "en": ("es", "s")}
 _MIN_ROOT = 4
+# Every number has this root, so lexicon phrases can say "depuis 3 jours" for any count.
+NUMBER = "#"
+NUMBER_WORDS = frozenset(
+    "deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente quarante "
+    "cinquante soixante cent plusieurs two three four five six seven eight nine ten eleven "
+    "twelve fifteen twenty thirty forty fifty sixty hundred several".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +94,9 @@ def tokens(text: str, language: str) -> list[Token]:
     for match in _TOKEN.finditer(text):
         raw = match.group()
         lower = raw.lower()
-        if lower[0].isalpha():
+        if lower[0].isdigit() or lower in NUMBER_WORDS:
+            found.append(Token(lower, NUMBER, False))
+        elif lower[0].isalpha():
             found.append(Token(lower, root(lower, language), raw.isupper() and len(raw) > 2))
         else:
             found.append(Token(lower, lower if _is_symbol(lower) else "", False))
