@@ -8,7 +8,7 @@ from typing import Literal
 from services.scoring.voice.language import identify
 from services.scoring.voice.lexicon import EMOTIONS, lexicon
 from services.scoring.voice.rules import NOTHING_TO_SAY
-from services.scoring.voice.sentiment import Reading, read, score
+from services.scoring.voice.sentiment import Hit, Reading, read, score
 from services.scoring.voice.text import Token, fold, normalise, tokens
 from services.scoring.voice.topics import Taxonomy, TopicMatch
 
@@ -17,6 +17,7 @@ SentimentClass = Literal["negative", "neutral", "positive"]
 POSITIVE_FROM = 0.25
 NEGATIVE_FROM = -0.25
 EMOTION_FROM = 0.4  # confidence from which an emotion is reported
+IRRITANT = -0.4  # the valence of a root cause reported without a complaint word
 _EMPTY = Taxonomy(())
 _NOT_APPLICABLE = frozenset(("", "n/a", "na", "n.a", "nc", "nsp", "-", "/"))
 
@@ -45,9 +46,21 @@ def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = 
     if _nothing_to_say(toks):
         return Analysis(lang, 0.0, "neutral", {}, (), False)
     reading = read(toks, lexicon(lang), lang)
-    value = round(score(reading), 3)
     found = (taxonomy or _EMPTY).match(toks, reading, lang)
+    _count_irritants(reading, found)
+    value = round(score(reading), 3)
     return Analysis(lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading))
+
+
+def _count_irritants(reading: Reading, found: list[TopicMatch]) -> None:
+    """A root cause is an irritant by definition: one reported in a clause that has no
+    complaint word ("Twenty minutes of hold music") is itself the complaint."""
+    for topic in found:
+        if topic.kind != "root_cause":
+            continue
+        for clause in topic.clauses:
+            if not any(h.valence < 0 for h in reading.hits if h.clause == clause):
+                reading.hits.append(Hit(-1, clause, IRRITANT, (), topic.id))
 
 
 def classify(value: float) -> SentimentClass:

@@ -148,10 +148,25 @@ def _negation(
         # "un peu" diminishes, "peu" alone negates: "peu aimable" is unkind
         state.negation_left = max(state.negation_left, NEGATION_SCOPE)
         return True
+    if _conditional(tokens, i, word):
+        state.negation_left = NEGATION_SCOPE
+        return True
     if word == "peu" and (i == 0 or fold(tokens[i - 1].text) != "un"):
         state.negation_left = NEGATION_SCOPE
         return True
     return False
+
+
+_CONDITIONAL_FR = frozenset(("serait", "seraient", "aurait", "auraient"))
+
+
+def _conditional(tokens: list[Token], i: int, word: str) -> bool:
+    """The conditional praises what did not happen: "ce serait plus simple si...", "I
+    thought it would be easier"."""
+    if word in _CONDITIONAL_FR:
+        return True
+    following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    return word == "would" and following in ("be", "have")
 
 
 def _no_more(tokens: list[Token], i: int, word: str, first: bool, state: _State) -> bool:

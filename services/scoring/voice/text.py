@@ -32,6 +32,7 @@ _TOKEN = re.compile(
     r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 )
 _NOT = re.compile(r"n't\b", re.IGNORECASE)  # "don't" → "do not": one negator to find
+_IRREGULAR_NOT = re.compile(r"\b(can|won|shan)'t\b", re.IGNORECASE)
 _REPEATS = re.compile(r"(.)\1{2,}")
 
 # Endings that derive one word of a family from another (livraison, livrer, livreur) or
@@ -84,7 +85,7 @@ class Token:
 def normalise(text: str) -> str:
     """NFKC, no control characters, one kind of apostrophe, bounded length."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
-    text = _NOT.sub(" not", text.translate(_APOSTROPHES))
+    text = _NOT.sub(" not", _IRREGULAR_NOT.sub(_unfold_not, text.translate(_APOSTROPHES)))
     return "".join(c if c.isprintable() or c == "\n" else " " for c in text)
 
 
@@ -103,6 +104,11 @@ def tokens(text: str, language: str) -> list[Token]:
         if len(found) >= MAX_TOKENS:
             break
     return found
+
+
+def _unfold_not(match: re.Match[str]) -> str:
+    verb = match.group(1).lower()
+    return {"can": "can not", "won": "will not", "shan": "shall not"}[verb]
 
 
 def _is_symbol(mark: str) -> bool:

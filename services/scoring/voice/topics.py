@@ -41,6 +41,7 @@ class TopicMatch:
     kind: TopicKind
     terms: tuple[str, ...]  # the text's words that matched
     sentiment: float  # the summed valence of the clauses it was found in
+    clauses: tuple[int, ...] = ()  # where in the text (clause numbers of the reading)
 
 
 class Taxonomy:
@@ -88,6 +89,7 @@ class Taxonomy:
                 topic.kind,
                 tuple(dict.fromkeys(terms)),
                 round(sum(reading.clause_valence(c) for c in clauses), 3),
+                tuple(sorted(clauses)),
             )
             for topic, terms, clauses in sorted(found.values(), key=lambda f: order[f[0].id])
         ]
