@@ -69,9 +69,46 @@ _MIN_ROOT = 4
 # Every number has this root, so lexicon phrases can say "depuis 3 jours" for any count.
 NUMBER = "#"
 NUMBER_WORDS = frozenset(
-    "deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente quarante "
-    "cinquante soixante cent plusieurs two three four five six seven eight nine ten eleven "
-    "twelve fifteen twenty thirty forty fifty sixty hundred several".split()
+    [
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "quinze",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+        "cent",
+        "plusieurs",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "hundred",
+        "several",
+    ]
 )
 
 
