@@ -411,6 +411,15 @@ FUNCTION_WORDS = {
         ]
     ),
 }
+# Skipped when a keyword meets a text: articles, prepositions and conjunctions only, so that
+# "délai de livraison" meets "délai livraison" while "transferred me" keeps its "me" and
+# does not shrink to any bank "transfer".
+KEYWORD_SKIP = {
+    "fr": frozenset(
+        "le la les l un une des du de d au aux et ou en dans par pour sur avec chez vers".split()
+    ),
+    "en": frozenset("the a an of to for in on at by with from into and or".split()),
+}
 # Answers that say there is nothing to say: neutral whatever the rest of the rules find.
 NOTHING_TO_SAY = frozenset(
     [

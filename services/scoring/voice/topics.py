@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from services.scoring.voice.rules import FUNCTION_WORDS, NE_PARTICLES, NEGATORS
+from services.scoring.voice.rules import KEYWORD_SKIP, NE_PARTICLES, NEGATORS
 from services.scoring.voice.sentiment import Reading
 from services.scoring.voice.text import Token, fold, normalise, tokens
 
@@ -96,7 +96,8 @@ class Taxonomy:
 
 
 def content(toks: list[Token], language: str) -> list[Token]:
-    """The tokens that carry meaning for matching: words that are not function words."""
+    """The tokens that matter for matching: all words but articles, prepositions and
+    conjunctions (``rules.KEYWORD_SKIP``)."""
     return [t for t in toks if t.root and not _skipped(t, language)]
 
 
@@ -104,7 +105,7 @@ def _skipped(token: Token, language: str) -> bool:
     word = fold(token.text).rstrip("'")
     if word in _NEGATION_WORDS:
         return False
-    stop = FUNCTION_WORDS.get(language) or FUNCTION_WORDS["fr"] | FUNCTION_WORDS["en"]
+    stop = KEYWORD_SKIP.get(language) or KEYWORD_SKIP["fr"] | KEYWORD_SKIP["en"]
     return word in stop
 
 
