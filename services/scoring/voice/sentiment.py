@@ -76,6 +76,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
     negators = NEGATORS.get(language) or NEGATORS["fr"] | NEGATORS["en"]
     contrast = CONTRAST.get(language) or CONTRAST["fr"] | CONTRAST["en"]
     intensifiers = INTENSIFIERS.get(language) or INTENSIFIERS["fr"] | INTENSIFIERS["en"]
+    skippable = frozenset(intensifiers)
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -94,7 +95,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
             reading.clause_of[-1] = state.clause
             i += 1
             continue
-        length, entry = _phrase(tokens, i, lexicon)
+        length, entry = _phrase(tokens, i, lexicon, skippable)
         if entry is None:
             first = reading.words_in_clause[state.clause] == 1
             if _negation(tokens, i, word, negators, state) or _no_more(
@@ -193,14 +194,33 @@ def _opinion_follows(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
     )
 
 
-def _phrase(tokens: list[Token], i: int, lexicon: Lexicon) -> tuple[int, Entry | None]:
-    """The longest phrase starting at ``i``: (its length in tokens, its entry)."""
+def _phrase(
+    tokens: list[Token], i: int, lexicon: Lexicon, skippable: frozenset[str] = frozenset()
+) -> tuple[int, Entry | None]:
+    """The longest phrase starting at ``i``: (its length in tokens, its entry). One
+    intensifier may stand inside it ("went really well", "pas vraiment top")."""
     for keys, entry in lexicon.phrases.get(tokens[i].root, ()):
-        if i + len(keys) <= len(tokens) and all(
-            tokens[i + k].root == key for k, key in enumerate(keys)
-        ):
-            return len(keys), entry
+        length = _phrase_length(tokens, i, keys, skippable)
+        if length:
+            return length, entry
     return 1, None
+
+
+def _phrase_length(
+    tokens: list[Token], i: int, keys: tuple[str, ...], skippable: frozenset[str]
+) -> int:
+    k, j, skipped = 1, i + 1, False
+    while k < len(keys):
+        if j >= len(tokens):
+            return 0
+        if tokens[j].root == keys[k]:
+            k += 1
+        elif not skipped and fold(tokens[j].text) in skippable:
+            skipped = True
+        else:
+            return 0
+        j += 1
+    return j - i
 
 
 def _typo(token: Token, lexicon: Lexicon, language: str) -> Entry | None:
