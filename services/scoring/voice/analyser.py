@@ -14,8 +14,8 @@ from services.scoring.voice.topics import Taxonomy, TopicMatch
 
 SentimentClass = Literal["negative", "neutral", "positive"]
 # Class boundaries on the score; a single mild word ("bien", "retard") crosses them.
-POSITIVE_FROM = 0.25
-NEGATIVE_FROM = -0.25
+POSITIVE_FROM = 0.2
+NEGATIVE_FROM = -0.2
 EMOTION_FROM = 0.4  # confidence from which an emotion is reported
 IRRITANT = -0.4  # the valence of a root cause reported without a complaint word
 _EMPTY = Taxonomy(())
