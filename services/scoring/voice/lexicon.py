@@ -52,7 +52,10 @@ class Lexicon:
 
     def _add_word(self, key: str, entry: Entry) -> None:
         self.words.setdefault(key, entry)
-        if self.language == "fr":  # the feminine and plural may lemmatise elsewhere
+        # the same word written without its accents ("abime" for "abîmé") may lemmatise
+        # elsewhere, and so may the feminine and plural
+        self.words.setdefault(root(fold(entry.term), self.language), entry)
+        if self.language == "fr":
             for ending in ("e", "s", "es"):
                 self.words.setdefault(root(entry.term + ending, "fr"), entry)
         spelling = fold(entry.term)

@@ -66,6 +66,9 @@ SUFFIXES = {
 # written without its accents ("decue" for "déçue").
 INFLECTIONS = {"fr": ("ees", "ee", "es", "e", "s", "x"), "en": ("es", "s")}
 _MIN_ROOT = 4
+# Written without accents these French words are read two ways; one root for both keeps
+# "rien a dire" the phrase "rien à dire".
+_AMBIGUOUS = {"a": "a", "à": "a"}
 # Every number has this root, so lexicon phrases can say "depuis 3 jours" for any count.
 NUMBER = "#"
 NUMBER_WORDS = frozenset(
@@ -170,6 +173,8 @@ def root(word: str, language: str) -> str:
     word = _REPEATS.sub(r"\1\1", word[:MAX_WORD]).rstrip("'")
     if not word:
         return ""
+    if word in _AMBIGUOUS:
+        return _AMBIGUOUS[word]
     lemma = lemma_of(word, language)
     if lemma != word:  # "reçue" → "reçu" → "recevoir": one lemma for the whole family
         lemma = lemma_of(lemma, language)

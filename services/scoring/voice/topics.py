@@ -54,7 +54,9 @@ class Taxonomy:
             for language, phrases in topic.keywords.items():
                 if language in self._by_first:
                     for phrase in phrases:
-                        self._compile(topic, language, phrase)
+                        # also as written without accents, which may lemmatise elsewhere
+                        for spelling in dict.fromkeys((phrase, fold(phrase))):
+                            self._compile(topic, language, spelling)
 
     def _compile(self, topic: Topic, language: str, phrase: str) -> None:
         words = content(tokens(normalise(phrase), language), language)
@@ -63,7 +65,9 @@ class Taxonomy:
             roots = tuple(t.root for t in words)
             negative = any(negations)
             index = self._by_first[language].setdefault(roots[0], [])
-            index.append(_Keyword(topic, roots, negative))
+            keyword = _Keyword(topic, roots, negative)
+            if keyword not in index:
+                index.append(keyword)
 
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
