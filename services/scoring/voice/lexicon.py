@@ -48,7 +48,7 @@ class Lexicon:
             self._add_word(keys[0], entry)
         elif keys:
             self.phrases.setdefault(keys[0], []).append((keys, entry))
-            self.spellings.update(w for w in fold(entry.term).split() if len(w) >= 4)
+            self.spellings.update(w for w in fold(entry.term).split() if len(w) >= 3)
 
     def _add_word(self, key: str, entry: Entry) -> None:
         self.words.setdefault(key, entry)

@@ -33,6 +33,10 @@ _TOKEN = re.compile(
 )
 _NOT = re.compile(r"n't\b", re.IGNORECASE)  # "don't" → "do not": one negator to find
 _IRREGULAR_NOT = re.compile(r"\b(can|won|shan)'t\b", re.IGNORECASE)
+# the same contractions typed without their apostrophe ("dont", "wasnt", "cant")
+_BARE_NOT = re.compile(
+    r"\b(do|does|did|is|was|are|were|could|would|should|have|has|had|ca|wo)nt\b", re.IGNORECASE
+)
 _REPEATS = re.compile(r"(.)\1{2,}")
 
 # Endings that derive one word of a family from another (livraison, livrer, livreur) or
@@ -125,7 +129,8 @@ class Token:
 def normalise(text: str) -> str:
     """NFKC, no control characters, one kind of apostrophe, bounded length."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
-    text = _NOT.sub(" not", _IRREGULAR_NOT.sub(_unfold_not, text.translate(_APOSTROPHES)))
+    text = _IRREGULAR_NOT.sub(_unfold_not, text.translate(_APOSTROPHES))
+    text = _BARE_NOT.sub(_unfold_bare, _NOT.sub(" not", text))
     return "".join(c if c.isprintable() or c == "\n" else " " for c in text)
 
 
@@ -149,6 +154,11 @@ def tokens(text: str, language: str) -> list[Token]:
 def _unfold_not(match: re.Match[str]) -> str:
     verb = match.group(1).lower()
     return {"can": "can not", "won": "will not", "shan": "shall not"}[verb]
+
+
+def _unfold_bare(match: re.Match[str]) -> str:
+    verb = match.group(1)
+    return {"ca": "can", "wo": "will"}.get(verb.lower(), verb) + " not"
 
 
 def _is_symbol(mark: str) -> bool:
