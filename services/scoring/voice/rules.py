@@ -7,63 +7,23 @@ Language identification counts each language's common function words.
 
 from __future__ import annotations
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 NEGATORS = {
-    "fr": frozenset(
-        ["pas", "jamais", "rien", "aucun", "aucune", "nulle", "guere", "ni", "sans", "moins"]
-    ),
-    "en": frozenset(
-        [
-            "not",
-            "no",
-            "never",
-            "nothing",
-            "none",
-            "nobody",
-            "nor",
-            "neither",
-            "without",
-            "hardly",
-            "barely",
-            "cannot",
-            "cant",
-            "dont",
-            "doesnt",
-            "didnt",
-            "isnt",
-            "wasnt",
-            "arent",
-            "werent",
-            "wont",
-            "wouldnt",
-            "couldnt",
-            "shouldnt",
-            "havent",
-            "hasnt",
-            "hadnt",
-            "aint",
-            "nowhere",
-            "less",
-        ]
+    "fr": _words("pas jamais rien aucun aucune nulle guere ni sans moins"),
+    "en": _words(
+        "not no never nothing none nobody nor neither without hardly barely cannot cant "
+        "dont doesnt didnt isnt wasnt arent werent wont wouldnt couldnt shouldnt havent "
+        "hasnt hadnt aint nowhere less"
     ),
 }
 # "ne" is a negation only with one of these after it ("ne ... que" restricts, it does not
 # negate); "plus" and "personne" are negators only after "ne" ("plus rapide", "une personne").
-NE_PARTICLES = frozenset(
-    [
-        "pas",
-        "plus",
-        "jamais",
-        "rien",
-        "aucun",
-        "aucune",
-        "guere",
-        "point",
-        "personne",
-        "ni",
-        "nulle",
-    ]
-)
-NE_WORDS = frozenset(("ne", "n'"))
+NE_PARTICLES = _words("pas plus jamais rien aucun aucune guere point personne ni nulle")
+NE_WORDS = _words("ne n'")
 NEGATION_SCOPE = 4  # words after the negator that it reaches, unless a clause ends first
 
 INTENSIFIERS = {
@@ -151,299 +111,50 @@ INTENSIFIERS = {
     },
 }
 # Words that reinforce a negation around them: "pas du tout", "not at all".
-NEGATION_BOOSTERS = frozenset(["tout", "all", "whatsoever", "absolument", "vraiment", "really"])
+NEGATION_BOOSTERS = _words("tout all whatsoever absolument vraiment really")
 
 CONTRAST = {
-    "fr": frozenset(["mais", "cependant", "toutefois", "neanmoins", "pourtant", "sauf", "hormis"]),
-    "en": frozenset(
-        ["but", "however", "although", "though", "except", "nevertheless", "yet", "unfortunately"]
-    ),
+    "fr": _words("mais cependant toutefois neanmoins pourtant sauf hormis"),
+    "en": _words("but however although though except nevertheless yet unfortunately"),
 }
 
 # Praise words that turn sarcastic when they stand alone ("Génial...", "Bravo !") in a
 # verbatim that otherwise complains.
-IRONY = frozenset(
-    [
-        "genial",
-        "super",
-        "bravo",
-        "parfait",
-        "top",
-        "merci",
-        "felicitations",
-        "chapeau",
-        "magnifique",
-        "formidable",
-        "excellent",
-        "great",
-        "perfect",
-        "brilliant",
-        "wonderful",
-        "fantastic",
-        "lovely",
-        "thanks",
-        "nice",
-        "awesome",
-        "amazing",
-        "superb",
-        "cool",
-        "bien",
-        "sympa",
-    ]
+IRONY = _words(
+    "genial super bravo parfait top merci felicitations chapeau magnifique formidable "
+    "excellent great perfect brilliant wonderful fantastic lovely thanks nice awesome "
+    "amazing superb cool bien sympa"
 )
 
-# Common function words: they tell the language apart and are skipped in keyword matching.
+# Common function words: they tell the language apart.
 FUNCTION_WORDS = {
-    "fr": frozenset(
-        [
-            "le",
-            "la",
-            "les",
-            "un",
-            "une",
-            "des",
-            "du",
-            "de",
-            "d",
-            "l",
-            "au",
-            "aux",
-            "et",
-            "est",
-            "sont",
-            "ete",
-            "etre",
-            "avoir",
-            "ai",
-            "as",
-            "a",
-            "avons",
-            "avez",
-            "ont",
-            "je",
-            "j",
-            "tu",
-            "il",
-            "elle",
-            "nous",
-            "vous",
-            "ils",
-            "elles",
-            "on",
-            "ce",
-            "c",
-            "cet",
-            "cette",
-            "ces",
-            "mon",
-            "ma",
-            "mes",
-            "ton",
-            "ta",
-            "tes",
-            "son",
-            "sa",
-            "ses",
-            "notre",
-            "votre",
-            "vos",
-            "leur",
-            "leurs",
-            "qui",
-            "que",
-            "qu",
-            "quoi",
-            "dont",
-            "ou",
-            "en",
-            "dans",
-            "par",
-            "pour",
-            "sur",
-            "avec",
-            "sans",
-            "chez",
-            "vers",
-            "mais",
-            "donc",
-            "car",
-            "ne",
-            "n",
-            "pas",
-            "plus",
-            "tres",
-            "bien",
-            "toujours",
-            "encore",
-            "deja",
-            "jamais",
-            "rien",
-            "tout",
-            "tous",
-            "toute",
-            "toutes",
-            "ca",
-            "cela",
-            "ceci",
-            "y",
-            "m",
-            "me",
-            "moi",
-            "s",
-            "se",
-            "suis",
-            "etait",
-            "j'ai",
-            "c'est",
-            "n'est",
-            "avait",
-            "fait",
-            "faire",
-            "apres",
-            "avant",
-            "depuis",
-            "lors",
-            "quand",
-            "comme",
-            "aussi",
-            "meme",
-            "alors",
-            "voila",
-            "ici",
-            "la-bas",
-        ]
+    "fr": _words(
+        "le la les un une des du de d l au aux et est sont ete etre avoir ai as a avons "
+        "avez ont je j tu il elle nous vous ils elles on ce c cet cette ces mon ma mes ton "
+        "ta tes son sa ses notre votre vos leur leurs qui que qu quoi dont ou en dans par "
+        "pour sur avec sans chez vers mais donc car ne n pas plus tres bien toujours "
+        "encore deja jamais rien tout tous toute toutes ca cela ceci y m me moi s se "
+        "suis etait j'ai c'est n'est avait fait faire apres avant depuis lors quand comme "
+        "aussi meme alors voila ici la-bas"
     ),
-    "en": frozenset(
-        [
-            "the",
-            "a",
-            "an",
-            "and",
-            "is",
-            "are",
-            "was",
-            "were",
-            "be",
-            "been",
-            "being",
-            "have",
-            "has",
-            "had",
-            "i",
-            "you",
-            "he",
-            "she",
-            "we",
-            "they",
-            "it",
-            "my",
-            "your",
-            "his",
-            "her",
-            "our",
-            "their",
-            "this",
-            "that",
-            "these",
-            "those",
-            "who",
-            "what",
-            "which",
-            "where",
-            "when",
-            "why",
-            "how",
-            "to",
-            "of",
-            "in",
-            "on",
-            "at",
-            "by",
-            "for",
-            "with",
-            "from",
-            "into",
-            "about",
-            "after",
-            "before",
-            "not",
-            "no",
-            "never",
-            "very",
-            "so",
-            "too",
-            "but",
-            "or",
-            "if",
-            "then",
-            "than",
-            "there",
-            "here",
-            "just",
-            "still",
-            "again",
-            "all",
-            "any",
-            "some",
-            "do",
-            "does",
-            "did",
-            "done",
-            "can",
-            "could",
-            "would",
-            "should",
-            "will",
-            "me",
-            "him",
-            "us",
-            "them",
-            "its",
-            "im",
-            "ive",
-            "dont",
-            "didnt",
-            "wasnt",
-            "isnt",
-            "please",
-            "got",
-            "get",
-        ]
+    "en": _words(
+        "the a an and is are was were be been being have has had i you he she we they it "
+        "my your his her our their this that these those who what which where when why how "
+        "to of in on at by for with from into about after before not no never very so too "
+        "but or if then than there here just still again all any some do does did done "
+        "can could would should will me him us them its im ive dont didnt wasnt isnt "
+        "please got get"
     ),
 }
 # Skipped when a keyword meets a text: articles, prepositions and conjunctions only, so that
 # "délai de livraison" meets "délai livraison" while "transferred me" keeps its "me" and
 # does not shrink to any bank "transfer".
 KEYWORD_SKIP = {
-    "fr": frozenset(
-        "le la les l un une des du de d au aux et ou en dans par pour sur avec chez vers".split()
-    ),
-    "en": frozenset("the a an of to for in on at by with from into and or".split()),
+    "fr": _words("le la les l un une des du de d au aux et ou en dans par pour sur avec chez vers"),
+    "en": _words("the a an of to for in on at by with from into and or"),
 }
 # Answers that say there is nothing to say: neutral whatever the rest of the rules find.
-NOTHING_TO_SAY = frozenset(
-    [
-        "ras",
-        "r.a.s",
-        "n/a",
-        "na",
-        "nc",
-        "rien",
-        "neant",
-        "aucun",
-        "aucune",
-        "sans",
-        "rien",
-        "a",
-        "signaler",
-        "nothing",
-        "none",
-        "nil",
-        "no",
-        "comment",
-        "comments",
-        "pas",
-        "de",
-        "commentaire",
-    ]
+NOTHING_TO_SAY = _words(
+    "ras r.a.s n/a na nc rien neant aucun aucune sans rien a signaler nothing none nil "
+    "no comment comments pas de commentaire"
 )
