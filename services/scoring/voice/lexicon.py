@@ -21,6 +21,7 @@ EMOTIONS = (
 LANGUAGES = ("fr", "en")
 _HERE = Path(__file__).parent / "lexicons"
 _MIN_TYPO = 5  # shorter words have too many one-letter neighbours to guess from
+_MAX_TYPO = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class Lexicon:
         """The entry ``word`` is one edit away from (a missing, extra, wrong or swapped
         letter), or None. Only call it for a word the dictionary does not know."""
         spelling = fold(word)
-        if len(spelling) < _MIN_TYPO:
+        if not _MIN_TYPO <= len(spelling) <= _MAX_TYPO:
             return None
         key = self.deletions.get(spelling)
         if key is None:

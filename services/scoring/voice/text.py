@@ -139,7 +139,7 @@ def tokens(text: str, language: str) -> list[Token]:
     found: list[Token] = []
     for match in _TOKEN.finditer(text):
         raw = match.group()
-        lower = raw.lower()
+        lower = raw[:MAX_WORD].lower()  # no word is longer: a longer run is noise
         if lower[0].isdigit() or lower in NUMBER_WORDS:
             found.append(Token(lower, NUMBER, False))
         elif lower[0].isalpha():

@@ -130,4 +130,5 @@ def test_poisoned_verbatims_are_read_within_budget() -> None:
         result = analyse(poison, "fr", TAXONOMY)
         elapsed = time.process_time() - started
         assert -1 <= result.sentiment <= 1
-        assert elapsed < 0.05, (poison[:20], elapsed)  # a long text; the mean stays under 1 ms
+        # at most 600 tokens are read: a few ms for the longest text, under 1 ms on average
+        assert elapsed < 0.02, (poison[:20], elapsed)
