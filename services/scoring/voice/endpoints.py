@@ -11,9 +11,11 @@ router = APIRouter(prefix="/v1", tags=["verbatims"], responses=PROBLEM_RESPONSES
 
 
 @router.post("/verbatims/analyse", response_model=AnalyseResponse)
-async def analyse_verbatims(body: AnalyseRequest, request: Request, _: Reader) -> AnalyseResponse:
+def analyse_verbatims(body: AnalyseRequest, request: Request, _: Reader) -> AnalyseResponse:
     """Language, sentiment, emotions and topics of up to 100 texts; nothing is stored.
 
     Topics come from the published journey map's root causes and touchpoints, or from
-    ``root_causes`` when given (to try a taxonomy before publishing it)."""
+    ``root_causes`` when given (to try a taxonomy before publishing it). A plain function:
+    FastAPI runs it in its thread pool, so a long batch does not hold the event loop that
+    scoring's consumers share."""
     return service.analyse_batch(body, request.app.state.journey.current)

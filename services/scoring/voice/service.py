@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from services.scoring.voice.analyser import analyse
 from services.scoring.voice.schemas import AnalyseRequest, AnalyseResponse, AnalysisRead, TopicRead
-from services.scoring.voice.taxonomy import taxonomy_of
+from services.scoring.voice.taxonomy import PublishedTaxonomy, taxonomy_of
 from shared.journey import JourneyMap
+
+_published = PublishedTaxonomy()
 
 
 def analyse_batch(body: AnalyseRequest, journey_map: JourneyMap | None) -> AnalyseResponse:
     """Pure CPU, bounded by the request's limits (100 texts of 5,000 characters)."""
-    taxonomy = taxonomy_of(journey_map, body.root_causes)
+    if body.root_causes is None:
+        taxonomy = _published.of(journey_map)
+    else:
+        taxonomy = taxonomy_of(journey_map, body.root_causes)
     items = []
     for verbatim in body.texts:
         result = analyse(verbatim.text, verbatim.language, taxonomy)
