@@ -26,9 +26,9 @@ from services.scoring.voice.text import Token, fold, is_known
 POSITIVE = frozenset(("satisfaction", "joy", "gratitude"))
 _BREAKS = frozenset(".;:!?,()\n…/") | {"..."}
 _BEFORE_CONTRAST, _AFTER_CONTRAST = 0.6, 1.3
-# A negated positive keeps three quarters of its force, a negated negative half:
-# "pas satisfait" is clearly negative, "pas mauvais" only faintly positive.
-_NEGATED_POSITIVE, _NEGATED_NEGATIVE = 0.75, 0.5
+# A negated positive keeps three quarters of its force, a negated negative a little more
+# than half: "pas satisfait" is clearly negative, "pas mauvais" only mildly positive.
+_NEGATED_POSITIVE, _NEGATED_NEGATIVE = 0.75, 0.6
 
 
 @dataclass(slots=True)
@@ -137,11 +137,16 @@ def _negation(
     tokens: list[Token], i: int, word: str, negators: frozenset[str], state: _State
 ) -> bool:
     """Whether ``word`` opens (or extends) a negation; French "ne" needs its particle."""
+    if word in ("jamais", "never") and _superlative(tokens, i):
+        return False  # "jamais été aussi mal reçu": an emphasis, not a negation
     if word in ("ne", "n"):
         for ahead in range(i + 1, min(i + 6, len(tokens))):
             if not tokens[ahead].root:
                 return False
-            if fold(tokens[ahead].text) in NE_PARTICLES:
+            particle = fold(tokens[ahead].text)
+            if particle in NE_PARTICLES:
+                if particle == "jamais" and _superlative(tokens, ahead):
+                    return False
                 state.negation_left = ahead - i + NEGATION_SCOPE
                 return True
         return False
@@ -158,7 +163,16 @@ def _negation(
     return False
 
 
-_CONDITIONAL_FR = frozenset(("serait", "seraient", "aurait", "auraient"))
+_SUPERLATIVE = frozenset(("aussi", "si", "autant", "tant", "so", "such", "as", "this"))
+
+
+def _superlative(tokens: list[Token], i: int) -> bool:
+    return any(fold(t.text) in _SUPERLATIVE for t in tokens[i + 1 : i + 4])
+
+
+_CONDITIONAL_FR = frozenset(
+    ("serait", "seraient", "aurait", "auraient", "faudrait", "devrait", "devraient")
+)
 
 
 def _conditional(tokens: list[Token], i: int, word: str) -> bool:
@@ -167,7 +181,7 @@ def _conditional(tokens: list[Token], i: int, word: str) -> bool:
     if word in _CONDITIONAL_FR:
         return True
     following = tokens[i + 1].text if i + 1 < len(tokens) else ""
-    return word == "would" and following in ("be", "have")
+    return word == "should" or (word == "would" and following in ("be", "have"))
 
 
 def _no_more(tokens: list[Token], i: int, word: str, first: bool, state: _State) -> bool:

@@ -38,6 +38,23 @@ def test_negation_and_its_scope(text: str, expected: str) -> None:
     assert analyse(text).sentiment_class == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Je n'ai jamais eu de problème avec vous.", "positive"),
+        ("Je n'ai jamais été aussi mal reçu.", "negative"),
+        ("I have never been so badly treated.", "negative"),
+        ("Je pensais que ce serait plus simple.", "negative"),
+        ("I thought switching would be easier.", "negative"),
+        ("Le colis est arrivé en morceaux.", "negative"),
+        ("Depuis 3 semaines, toujours rien.", "negative"),
+        ("Waited for 2 hours on the phone.", "negative"),
+    ],
+)
+def test_scope_and_facts_that_complain(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
 def test_intensifiers_and_diminishers() -> None:
     assert (
         analyse("très déçu").sentiment
