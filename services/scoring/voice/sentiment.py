@@ -271,7 +271,8 @@ def _read_irony(tokens: list[Token], reading: Reading) -> None:
     """Praise that stands alone in its clause ("Génial...", "Bravo !") after or before a
     complaint is sarcasm: it counts as anger, not as joy."""
     complaint = sum(h.valence for h in reading.hits if h.valence < 0)
-    if complaint > -0.45:
+    praise = sum(h.valence for h in reading.hits if h.valence > 0 and fold(h.term) not in IRONY)
+    if complaint > -0.45 or praise >= 0.3:  # other praise: the lone word is meant
         return
     for k, hit in enumerate(reading.hits):
         alone = reading.words_in_clause.get(hit.clause, 0) <= 2
