@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
 
-.PHONY: run demo test reliability bench lint format lock clean
+.PHONY: run demo test reliability bench eval lint format lock clean
 
 $(UV): requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ reliability: $(VENV)/.dev
 ## bench: throughput and latency, each beside the raw limit measured in the same run
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+## eval: how well the verbatim analyser reads the labelled set (bench/data/verbatims.jsonl);
+## `make bench` runs it too, as its "verbatim analysis" section
+eval: $(VENV)/.dev
+	$(BIN)/python -m bench.verbatims
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .

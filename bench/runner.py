@@ -24,6 +24,7 @@ from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
 from bench.scoring import customer_reads, scoring_end_to_end, scoring_floor, scoring_memory
 from bench.upsert import raw_upsert
+from bench.verbatims import verbatim_analysis
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -49,6 +50,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("customer read latency at 1M customers", customer_reads, 45),
     Section("end-to-end alert latency", alert_latency, 150),
     Section("contact policy decisions", policy_decisions, 150),
+    Section("verbatim analysis", verbatim_analysis, 60),
 )
 
 

@@ -113,6 +113,28 @@ class TouchpointSurvey(_Doc):
     )
 
 
+Keyword = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"^[^\W_]", description="A word or phrase")
+]
+
+
+class Keywords(_Doc):
+    """Words and phrases per language that name a topic in a customer's verbatim; the
+    verbatim analyser matches them on lemmas ("livraison" also finds "livré", "livreur")."""
+
+    fr: list[Keyword] = Field(default_factory=list, max_length=200)
+    en: list[Keyword] = Field(default_factory=list, max_length=200)
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Keywords:
+        for language in ("fr", "en"):
+            words = [" ".join(k.lower().split()) for k in getattr(self, language)]
+            repeated = sorted({w for w in words if words.count(w) > 1})
+            if repeated:
+                raise ValueError(f"{language}: repeated keyword {repeated[0]!r}")
+        return self
+
+
 class Touchpoint(_Doc):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
@@ -124,6 +146,9 @@ class Touchpoint(_Doc):
     owner: Slug | None = Field(default=None, description="The department that owns it.")
     targets: Targets = Field(default_factory=Targets)
     survey: TouchpointSurvey = Field(default_factory=TouchpointSurvey)
+    keywords: Keywords | None = Field(
+        default=None, description="How customers name this touchpoint in their verbatims."
+    )
 
 
 class Stage(_Doc):
@@ -141,6 +166,10 @@ class Journey(_Doc):
 class RootCause(_Doc):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
+    keywords: Keywords | None = Field(
+        default=None,
+        description="How customers describe this irritant; verbatims that match suggest it.",
+    )
 
 
 class PriorityLevel(StrEnum):

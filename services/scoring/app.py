@@ -13,6 +13,8 @@ from services.scoring.experience.endpoints import router as experience_router
 from services.scoring.experience.service import ExperienceService
 from services.scoring.privacy import retention
 from services.scoring.stats.endpoints import router as stats_router
+from services.scoring.voice.endpoints import router as voice_router
+from services.scoring.voice.lexicon import warm
 from shared import journey_applied
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
@@ -31,6 +33,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             open_resources(app, settings, database=True) as resources,
         ):
             app.state.journey = journey
+            warm()  # the lexicons and dictionaries, before the first request needs them
             app.state.sessions = resources.sessions
             assert resources.sessions is not None
             specs = consumer_specs(settings, ExperienceService(settings, journey))
@@ -51,7 +54,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         title="cxloop scoring",
         description="Per-customer lived experience (LXI) and touchpoint statistics.",
         lifespan=lifespan,
-        routers=(experience_router, stats_router, journey_applied.router),
+        routers=(experience_router, stats_router, journey_applied.router, voice_router),
     )
 
 

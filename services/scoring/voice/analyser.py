@@ -1,0 +1,98 @@
+"""``analyse``: one verbatim in, its language, sentiment, emotions and topics out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from services.scoring.voice.language import identify
+from services.scoring.voice.lexicon import EMOTIONS, lexicon
+from services.scoring.voice.rules import NOTHING_TO_SAY
+from services.scoring.voice.sentiment import Hit, Reading, read, score
+from services.scoring.voice.text import Token, fold, normalise, tokens
+from services.scoring.voice.topics import Taxonomy, TopicMatch
+
+SentimentClass = Literal["negative", "neutral", "positive"]
+# Class boundaries on the score; a single mild word ("bien", "retard") crosses them.
+POSITIVE_FROM = 0.2
+NEGATIVE_FROM = -0.2
+EMOTION_FROM = 0.4  # confidence from which an emotion is reported
+IRRITANT = -0.4  # the valence of a root cause reported without a complaint word
+_EMPTY = Taxonomy(())
+_NOT_APPLICABLE = frozenset(("", "n/a", "na", "n.a", "nc", "nsp", "-", "/"))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    language: str  # "fr", "en" or "und"
+    sentiment: float  # in [-1, 1]
+    sentiment_class: SentimentClass
+    emotions: dict[str, float]  # emotion → confidence in (0, 1], strongest first
+    topics: tuple[TopicMatch, ...]
+    mixed: bool  # clear praise and clear complaint in the same verbatim
+
+
+def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = None) -> Analysis:
+    """Read ``text``; ``language`` is a hint ("fr" or "en"), not the truth.
+
+    Never raises on any string: control characters, emoji and right-to-left scripts are
+    read as separators or ignored, and a very long text is cut (``text.MAX_CHARS``).
+    """
+    clean = normalise(text)
+    if clean.strip(" .-/").lower() in _NOT_APPLICABLE:
+        return Analysis("und", 0.0, "neutral", {}, (), False)
+    lang = identify(clean, language)
+    toks = tokens(clean, lang)
+    if _nothing_to_say(toks):
+        return Analysis(lang, 0.0, "neutral", {}, (), False)
+    reading = read(toks, lexicon(lang), lang)
+    found = (taxonomy or _EMPTY).match(toks, reading, lang)
+    _count_irritants(reading, found)
+    value = round(score(reading), 3)
+    return Analysis(lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading))
+
+
+def _count_irritants(reading: Reading, found: list[TopicMatch]) -> None:
+    """A root cause is an irritant by definition: one reported in a clause that has no
+    complaint word ("Twenty minutes of hold music") is itself the complaint."""
+    for topic in found:
+        if topic.kind != "root_cause":
+            continue
+        for clause in topic.clauses:
+            if not any(h.valence < 0 for h in reading.hits if h.clause == clause):
+                reading.hits.append(Hit(-1, clause, IRRITANT, (), topic.id))
+
+
+def classify(value: float) -> SentimentClass:
+    if value >= POSITIVE_FROM:
+        return "positive"
+    if value <= NEGATIVE_FROM:
+        return "negative"
+    return "neutral"
+
+
+def emotions(reading: Reading) -> dict[str, float]:
+    """Each emotion's confidence: independent pieces of evidence add up (1 − Π(1 − cᵢ)),
+    each as strong as its word, intensifiers included."""
+    doubt = dict.fromkeys(EMOTIONS, 1.0)
+    for hit in reading.hits:
+        for emotion in hit.emotions:
+            doubt[emotion] *= 1 - min(0.95, 1.1 * abs(hit.valence))
+    total = sum(h.valence for h in reading.hits)
+    if total < -0.5 and (reading.exclamations >= 2 or reading.shouting):
+        doubt["anger"] *= 0.6  # shouting about a complaint
+    found = {e: round(1 - d, 2) for e, d in doubt.items() if 1 - d >= EMOTION_FROM}
+    return dict(sorted(found.items(), key=lambda item: -item[1]))
+
+
+def _mixed(reading: Reading) -> bool:
+    praise = sum(h.valence for h in reading.hits if h.valence > 0)
+    complaint = sum(h.valence for h in reading.hits if h.valence < 0)
+    return praise >= 0.3 and complaint <= -0.3
+
+
+def _nothing_to_say(toks: list[Token]) -> bool:
+    words = [fold(t.text).rstrip("'") for t in toks if t.root]
+    return (bool(words) and len(words) <= 4 and all(w in NOTHING_TO_SAY for w in words)) or (
+        not words and not any(t.text[0] in "!?" for t in toks) and not any(t.root for t in toks)
+    )

@@ -1,0 +1,44 @@
+"""Which language a verbatim is written in: French, English, or undetermined.
+
+Counts the words that belong to one language only (function words and opinion words of
+its lexicon). The caller's hint decides only when the text itself does not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.scoring.voice.lexicon import lexicon
+from services.scoring.voice.rules import FUNCTION_WORDS
+from services.scoring.voice.text import fold
+
+_WORD = re.compile(r"[^\W\d_]+")
+_FR_ONLY = FUNCTION_WORDS["fr"] - FUNCTION_WORDS["en"]
+_EN_ONLY = FUNCTION_WORDS["en"] - FUNCTION_WORDS["fr"]
+_FR_LETTERS = frozenset("éèêàçùâîôûœë")
+_WORDS_LOOKED_AT = 60
+
+
+def identify(text: str, hint: str | None = None) -> str:
+    """ "fr", "en" or "und" for the normalised ``text``; ``hint`` breaks a tie."""
+    french, english = _evidence(text)
+    if french == english:
+        return hint if hint in ("fr", "en") else "und"
+    return "fr" if french > english else "en"
+
+
+def _evidence(text: str) -> tuple[float, float]:
+    fr_words, en_words = lexicon("fr").spellings, lexicon("en").spellings
+    french = english = 0.0
+    for match in _WORD.finditer(text[:600]):
+        raw = match.group().lower()
+        word = fold(raw)
+        if word in _FR_ONLY or (word in fr_words and word not in en_words):
+            french += 1
+        elif word in _EN_ONLY or (word in en_words and word not in fr_words):
+            english += 1
+        if _FR_LETTERS.intersection(raw):
+            french += 0.5
+        if french + english >= _WORDS_LOOKED_AT:
+            break
+    return french, english

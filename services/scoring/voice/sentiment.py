@@ -1,0 +1,296 @@
+"""Opinion words found in a verbatim, with the rules that shift them.
+
+One pass over the tokens: phrases first (longest), then words, each scaled by a preceding
+intensifier or diminisher, turned by a negation whose scope ends with the clause, and
+weighted by its place around a contrast ("mais", "but": what follows weighs more). A
+second pass reads the simplest irony: a lone praise word in a verbatim that complains.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from services.scoring.voice.lexicon import Entry, Lexicon
+from services.scoring.voice.rules import (
+    CONTRAST,
+    INTENSIFIERS,
+    IRONY,
+    NE_PARTICLES,
+    NEGATION_BOOSTERS,
+    NEGATION_SCOPE,
+    NEGATORS,
+)
+from services.scoring.voice.text import Token, fold, is_known
+
+POSITIVE = frozenset(("satisfaction", "joy", "gratitude"))
+_BREAKS = frozenset(".;:!?,()\n…/") | {"..."}
+_BEFORE_CONTRAST, _AFTER_CONTRAST = 0.6, 1.3
+# A negated positive keeps three quarters of its force, a negated negative a little more
+# than half: "pas satisfait" is clearly negative, "pas mauvais" only mildly positive.
+_NEGATED_POSITIVE, _NEGATED_NEGATIVE = 0.75, 0.6
+
+
+@dataclass(slots=True)
+class Hit:
+    position: int
+    clause: int
+    valence: float
+    emotions: tuple[str, ...]
+    term: str
+    negated: bool = False
+    ironic: bool = False
+
+
+@dataclass
+class Reading:
+    hits: list[Hit] = field(default_factory=list)
+    clause_of: list[int] = field(default_factory=list)  # per token
+    negated: set[int] = field(default_factory=set)  # token positions inside a negation
+    words_in_clause: dict[int, int] = field(default_factory=dict)
+    exclamations: int = 0
+    shouting: int = 0
+
+    def clause_valence(self, clause: int) -> float:
+        return sum(h.valence for h in self.hits if h.clause == clause)
+
+
+@dataclass
+class _State:
+    clause: int = 0
+    negation_left: int = 0
+    negation_boost: float = 1.0
+    boost: float = 1.0
+    boost_left: int = 0
+    contrast_at: int | None = None
+
+    def end_clause(self) -> None:
+        self.clause += 1
+        self.negation_left = self.boost_left = 0
+        self.negation_boost = self.boost = 1.0
+
+
+def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
+    """Every opinion hit of ``tokens``, in order, with the clause each token belongs to."""
+    reading, state = Reading(), _State()
+    negators = NEGATORS.get(language) or NEGATORS["fr"] | NEGATORS["en"]
+    contrast = CONTRAST.get(language) or CONTRAST["fr"] | CONTRAST["en"]
+    intensifiers = INTENSIFIERS.get(language) or INTENSIFIERS["fr"] | INTENSIFIERS["en"]
+    skippable = frozenset(intensifiers)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        reading.clause_of.append(state.clause)
+        if not token.root:
+            _mark(token, state, reading)
+            i += 1
+            continue
+        word = fold(token.text).rstrip("'")
+        reading.words_in_clause[state.clause] = reading.words_in_clause.get(state.clause, 0) + 1
+        if state.negation_left > 0:
+            reading.negated.add(i)
+        if word in contrast and i > 0:
+            state.end_clause()
+            state.contrast_at = len(reading.hits)
+            reading.clause_of[-1] = state.clause
+            i += 1
+            continue
+        length, entry = _phrase(tokens, i, lexicon, skippable)
+        if entry is None:
+            first = reading.words_in_clause[state.clause] == 1
+            if _negation(tokens, i, word, negators, state) or _no_more(
+                tokens, i, word, first, state
+            ):
+                i += 1
+                continue
+            if word in intensifiers and _opinion_follows(tokens, i, lexicon):
+                state.boost, state.boost_left = intensifiers[word], 3
+                if word in NEGATION_BOOSTERS and state.negation_left > 0:
+                    state.negation_boost = 1.3
+                i += 1
+                continue
+            entry = lexicon.words.get(token.root) or _typo(token, lexicon, language)
+        if entry is not None:
+            reading.hits.append(_hit(i, token, entry, state))
+        if word in NEGATION_BOOSTERS and state.negation_left > 0:
+            state.negation_boost = 1.3
+        for k in range(1, length):
+            reading.clause_of.append(state.clause)
+            if state.negation_left > 0:
+                reading.negated.add(i + k)
+        state.negation_left = max(0, state.negation_left - length)
+        state.boost_left = max(0, state.boost_left - length)
+        i += length
+    _weigh_contrast(reading, state.contrast_at)
+    _read_irony(tokens, reading)
+    return reading
+
+
+def _mark(token: Token, state: _State, reading: Reading) -> None:
+    if token.text.startswith("!"):
+        reading.exclamations += len(token.text)
+    if token.text in _BREAKS or token.text[0] in "!?":
+        state.end_clause()
+
+
+def _negation(
+    tokens: list[Token], i: int, word: str, negators: frozenset[str], state: _State
+) -> bool:
+    """Whether ``word`` opens (or extends) a negation; French "ne" needs its particle."""
+    if word in ("jamais", "never") and _superlative(tokens, i):
+        return False  # "jamais été aussi mal reçu": an emphasis, not a negation
+    if word in ("ne", "n"):
+        for ahead in range(i + 1, min(i + 6, len(tokens))):
+            if not tokens[ahead].root:
+                return False
+            particle = fold(tokens[ahead].text)
+            if particle in NE_PARTICLES:
+                if particle == "jamais" and _superlative(tokens, ahead):
+                    return False
+                state.negation_left = ahead - i + NEGATION_SCOPE
+                return True
+        return False
+    if word in negators or (word in NE_PARTICLES and state.negation_left > 0):
+        # "un peu" diminishes, "peu" alone negates: "peu aimable" is unkind
+        state.negation_left = max(state.negation_left, NEGATION_SCOPE)
+        return True
+    if _conditional(tokens, i, word):
+        state.negation_left = NEGATION_SCOPE
+        return True
+    if word == "peu" and (i == 0 or fold(tokens[i - 1].text) != "un"):
+        state.negation_left = NEGATION_SCOPE
+        return True
+    return False
+
+
+_SUPERLATIVE = frozenset(("aussi", "si", "autant", "tant", "so", "such", "as", "this"))
+
+
+def _superlative(tokens: list[Token], i: int) -> bool:
+    return any(fold(t.text) in _SUPERLATIVE for t in tokens[i + 1 : i + 4])
+
+
+_CONDITIONAL_FR = frozenset(
+    ("serait", "seraient", "aurait", "auraient", "faudrait", "devrait", "devraient")
+)
+
+
+def _conditional(tokens: list[Token], i: int, word: str) -> bool:
+    """The conditional praises what did not happen: "ce serait plus simple si...", "I
+    thought it would be easier"."""
+    if word in _CONDITIONAL_FR:
+        return True
+    following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    return word == "should" or (word == "would" and following in ("be", "have"))
+
+
+def _no_more(tokens: list[Token], i: int, word: str, first: bool, state: _State) -> bool:
+    """French "Plus de coupures" opening a clause means "no more"; "plus de 3 heures" is
+    "more than"."""
+    if word != "plus" or not first or i + 2 >= len(tokens):
+        return False
+    if fold(tokens[i + 1].text).rstrip("'") != "de" or not tokens[i + 2].text[0].isalpha():
+        return False
+    state.negation_left = NEGATION_SCOPE
+    return True
+
+
+def _opinion_follows(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
+    """An intensifier that is also an opinion word ("super", "bien") intensifies only
+    when an opinion word or another intensifier comes right after it."""
+    if i + 1 >= len(tokens) or not tokens[i + 1].root:
+        return fold(tokens[i].text) not in lexicon.spellings
+    nxt = tokens[i + 1]
+    return (
+        nxt.root in lexicon.words
+        or nxt.root in lexicon.phrases
+        or fold(tokens[i].text) not in lexicon.spellings
+    )
+
+
+def _phrase(
+    tokens: list[Token], i: int, lexicon: Lexicon, skippable: frozenset[str] = frozenset()
+) -> tuple[int, Entry | None]:
+    """The longest phrase starting at ``i``: (its length in tokens, its entry). One
+    intensifier may stand inside it ("went really well", "pas vraiment top")."""
+    for keys, entry in lexicon.phrases.get(tokens[i].root, ()):
+        length = _phrase_length(tokens, i, keys, skippable)
+        if length:
+            return length, entry
+    return 1, None
+
+
+def _phrase_length(
+    tokens: list[Token], i: int, keys: tuple[str, ...], skippable: frozenset[str]
+) -> int:
+    k, j, skipped = 1, i + 1, False
+    while k < len(keys):
+        if j >= len(tokens):
+            return 0
+        if tokens[j].root == keys[k]:
+            k += 1
+        elif not skipped and fold(tokens[j].text) in skippable:
+            skipped = True
+        else:
+            return 0
+        j += 1
+    return j - i
+
+
+def _typo(token: Token, lexicon: Lexicon, language: str) -> Entry | None:
+    if len(token.text) < 5 or is_known(token.text, language):
+        return None
+    return lexicon.typo(token.text)
+
+
+def _hit(i: int, token: Token, entry: Entry, state: _State) -> Hit:
+    valence = entry.valence
+    if state.boost_left > 0:
+        valence *= state.boost
+    if token.upper:
+        valence *= 1.25
+    emotions = entry.emotions
+    negated = state.negation_left > 0 and not entry.fixed
+    if negated:
+        factor = _NEGATED_POSITIVE if valence > 0 else _NEGATED_NEGATIVE
+        valence = -valence * factor * state.negation_boost
+        # not satisfied is a disappointment; not worried is no emotion at all
+        emotions = ("disappointment",) if set(emotions) & POSITIVE else ()
+    state.boost_left = 0
+    return Hit(i, state.clause, max(-1.0, min(1.0, valence)), emotions, entry.term, negated)
+
+
+def _weigh_contrast(reading: Reading, contrast_at: int | None) -> None:
+    if contrast_at is None:
+        return
+    for k, hit in enumerate(reading.hits):
+        hit.valence *= _BEFORE_CONTRAST if k < contrast_at else _AFTER_CONTRAST
+
+
+def _read_irony(tokens: list[Token], reading: Reading) -> None:
+    """Praise that stands alone in its clause ("Génial...", "Bravo !") after or before a
+    complaint is sarcasm: it counts as anger, not as joy."""
+    complaint = sum(h.valence for h in reading.hits if h.valence < 0)
+    praise = sum(h.valence for h in reading.hits if h.valence > 0 and fold(h.term) not in IRONY)
+    if complaint > -0.45 or praise >= 0.3:  # other praise: the lone word is meant
+        return
+    for k, hit in enumerate(reading.hits):
+        alone = reading.words_in_clause.get(hit.clause, 0) <= 2
+        praise = hit.valence > 0 and not hit.negated and fold(hit.term) in IRONY
+        if praise and alone and not _concession(tokens, hit.position):
+            reading.hits[k] = replace(hit, valence=-0.6, emotions=("anger",), ironic=True)
+
+
+def _concession(tokens: list[Token], position: int) -> bool:
+    """ "Bien, mais trop cher": praise conceded before a contrast is meant."""
+    following = [t for t in tokens[position + 1 : position + 4] if t.root]
+    return bool(following) and fold(following[0].text) in (CONTRAST["fr"] | CONTRAST["en"])
+
+
+def score(reading: Reading) -> float:
+    """The verbatim's sentiment in [-1, 1]: the hits' sum, emphasised by exclamation
+    marks, squashed smoothly (one mild word stays mild, many strong ones approach ±1)."""
+    total = sum(h.valence for h in reading.hits)
+    if total:
+        total += math.copysign(0.1 * min(reading.exclamations, 3), total)
+    return total / math.sqrt(total * total + 1.0)

@@ -1,0 +1,218 @@
+"""From raw text to tokens: normalisation, tokenisation and each word's matching root.
+
+A root is the word's lemma (simplemma) without accents, then without its inflectional or
+derivational ending, so "livraisons", "livré" and "livreur" share the root of
+"livraison", and "déçue" and "decue" the root of "déçu". Lexicon entries and taxonomy
+keywords go through the same function, so they meet the text's words on roots.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simplemma
+
+# Beyond these, a verbatim is cut: the analysis cost stays bounded for any input.
+MAX_CHARS = 5000
+MAX_TOKENS = 600
+MAX_WORD = 40
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+# A word (letters, with an inner hyphen or apostrophe), a run of "!" or "?", an ellipsis,
+# a clause break, or an emoticon. Everything else separates tokens.
+_TOKEN = re.compile(
+    r"[:;]-?[()DdPp](?!\w)|<3"
+    r"|[^\W\d_]+(?:'(?=[^\W\d_]))?"
+    r"|\d+(?:[.,]\d+)?"
+    r"|!+|\?+|\.{2,}|…"
+    r"|[.;:,()/\n]"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+)
+_NOT = re.compile(r"n't\b", re.IGNORECASE)  # "don't" → "do not": one negator to find
+_IRREGULAR_NOT = re.compile(r"\b(can|won|shan)'t\b", re.IGNORECASE)
+# the same contractions typed without their apostrophe ("dont", "wasnt", "cant")
+_BARE_NOT = re.compile(
+    r"\b(do|does|did|is|was|are|were|could|would|should|have|has|had|ca|wo)nt\b", re.IGNORECASE
+)
+_REPEATS = re.compile(r"(.)\1{2,}")
+
+# Endings that derive one word of a family from another (livraison, livrer, livreur) or
+# inflect a verb; a bare "e" or "s" is not among them ("livre" is not "livrer").
+SUFFIXES = {
+    "fr": (
+        "issements",
+        "issement",
+        "ements",
+        "ement",
+        "ations",
+        "ation",
+        "aisons",
+        "aison",
+        "euses",
+        "euse",
+        "eurs",
+        "eur",
+        "rices",
+        "rice",
+        "ees",
+        "ee",
+        "ers",
+        "er",
+        "ir",
+        "re",
+    ),
+    "en": ("ations", "ation", "ments", "ment", "eries", "ery", "ings", "ing", "ers", "er", "ed"),
+}
+# Inflections stripped only from a word the dictionary does not know, most often one
+# written without its accents ("decue" for "déçue").
+INFLECTIONS = {"fr": ("ees", "ee", "es", "e", "s", "x"), "en": ("es", "s")}
+_MIN_ROOT = 4
+# Written without accents these French words are read two ways; one root for both keeps
+# "rien a dire" the phrase "rien à dire".
+_AMBIGUOUS = {"a": "a", "à": "a"}
+# Every number has this root, so lexicon phrases can say "depuis 3 jours" for any count.
+NUMBER = "#"
+NUMBER_WORDS = frozenset(
+    [
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "quinze",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+        "cent",
+        "plusieurs",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "hundred",
+        "several",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # lower-cased, accents kept
+    root: str  # the matching key ("" for punctuation and numbers)
+    upper: bool  # written in capitals (emphasis), for words of three letters or more
+
+
+def normalise(text: str) -> str:
+    """NFKC, no control characters, one kind of apostrophe, bounded length."""
+    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
+    text = _IRREGULAR_NOT.sub(_unfold_not, text.translate(_APOSTROPHES))
+    text = _BARE_NOT.sub(_unfold_bare, _NOT.sub(" not", text))
+    return "".join(c if c.isprintable() or c == "\n" else " " for c in text)
+
+
+def tokens(text: str, language: str) -> list[Token]:
+    """The words and meaningful marks of ``text`` (already normalised), at most MAX_TOKENS."""
+    found: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        lower = raw[:MAX_WORD].lower()  # no word is longer: a longer run is noise
+        if lower[0].isdigit() or lower in NUMBER_WORDS:
+            found.append(Token(lower, NUMBER, False))
+        elif lower[0].isalpha():
+            found.append(Token(lower, root(lower, language), raw.isupper() and len(raw) > 2))
+        else:
+            found.append(Token(lower, lower if _is_symbol(lower) else "", False))
+        if len(found) >= MAX_TOKENS:
+            break
+    return found
+
+
+def _unfold_not(match: re.Match[str]) -> str:
+    verb = match.group(1).lower()
+    return {"can": "can not", "won": "will not", "shan": "shall not"}[verb]
+
+
+def _unfold_bare(match: re.Match[str]) -> str:
+    verb = match.group(1)
+    return {"ca": "can", "wo": "will"}.get(verb.lower(), verb) + " not"
+
+
+def _is_symbol(mark: str) -> bool:
+    """An emoji or emoticon: it carries sentiment, unlike punctuation."""
+    return mark[0] >= "\u2600" or mark == "<3" or (len(mark) > 1 and mark[0] in ":;")
+
+
+def fold(word: str) -> str:
+    """The word without accents: "déçue" → "decue"."""
+    return _fold(word)
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe")
+
+
+@lru_cache(maxsize=131072)
+def root(word: str, language: str) -> str:
+    """The matching key of a lower-case word in ``language`` ("fr", "en" or "und")."""
+    word = _REPEATS.sub(r"\1\1", word[:MAX_WORD]).rstrip("'")
+    if not word:
+        return ""
+    if word in _AMBIGUOUS:
+        return _AMBIGUOUS[word]
+    lemma = lemma_of(word, language)
+    if lemma != word:  # "reçue" → "reçu" → "recevoir": one lemma for the whole family
+        lemma = lemma_of(lemma, language)
+    folded = fold(lemma)
+    if lemma == word and not is_known(word, language):
+        folded = strip_suffix(folded, INFLECTIONS, language)
+    return strip_suffix(folded, SUFFIXES, language)
+
+
+def lemma_of(word: str, language: str) -> str:
+    languages = ("fr", "en") if language == "und" else (language,)
+    for lang in languages:
+        lemma = simplemma.lemmatize(word, lang=lang).lower()
+        if lemma != word:
+            return lemma
+    return word
+
+
+def strip_suffix(word: str, suffixes: dict[str, tuple[str, ...]], language: str) -> str:
+    """``word`` without its longest ending among ``suffixes``, keeping four letters at least."""
+    for suffix in suffixes.get(language, suffixes["fr"]):
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_ROOT:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def is_known(word: str, language: str) -> bool:
+    """Whether simplemma's dictionary knows ``word`` (a correctly spelt word)."""
+    languages = ("fr", "en") if language == "und" else (language,)
+    return any(simplemma.is_known(word, lang) for lang in languages)

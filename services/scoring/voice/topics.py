@@ -1,0 +1,132 @@
+"""Irritant topics: the committee's taxonomy, compiled to roots, matched in a verbatim.
+
+A keyword matches when its content words appear in order, at most two other content
+words apart in all ("livraison très en retard" matches "livraison en retard"). A match
+inside a negation ("aucun retard", "no wait at all") is no irritant and is dropped,
+unless the keyword holds the negation itself ("jamais reçu").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from services.scoring.voice.rules import KEYWORD_SKIP, NE_PARTICLES, NEGATORS
+from services.scoring.voice.sentiment import Reading
+from services.scoring.voice.text import Token, fold, normalise, tokens
+
+TopicKind = Literal["root_cause", "touchpoint"]
+_GAP = 2
+_NEGATION_WORDS = NEGATORS["fr"] | NEGATORS["en"] | NE_PARTICLES | {"ne", "n"}
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    kind: TopicKind
+    keywords: Mapping[str, Sequence[str]]  # language → words or phrases
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    topic: Topic
+    roots: tuple[str, ...]
+    negative: bool  # holds a negation itself
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    id: str
+    kind: TopicKind
+    terms: tuple[str, ...]  # the text's words that matched
+    sentiment: float  # the summed valence of the clauses it was found in
+    clauses: tuple[int, ...] = ()  # where in the text (clause numbers of the reading)
+
+
+class Taxonomy:
+    """Topics compiled for matching; build once per taxonomy, use for many texts."""
+
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        self.topics = tuple(topics)
+        self._by_first: dict[str, dict[str, list[_Keyword]]] = {"fr": {}, "en": {}}
+        for topic in self.topics:
+            for language, phrases in topic.keywords.items():
+                if language in self._by_first:
+                    for phrase in phrases:
+                        # also as written without accents, which may lemmatise elsewhere
+                        for spelling in dict.fromkeys((phrase, fold(phrase))):
+                            self._compile(topic, language, spelling)
+
+    def _compile(self, topic: Topic, language: str, phrase: str) -> None:
+        words = content(tokens(normalise(phrase), language), language)
+        negations = [fold(t.text).rstrip("'") in _NEGATION_WORDS for t in words]
+        if words and not all(negations):
+            roots = tuple(t.root for t in words)
+            negative = any(negations)
+            index = self._by_first[language].setdefault(roots[0], [])
+            keyword = _Keyword(topic, roots, negative)
+            if keyword not in index:
+                index.append(keyword)
+
+    def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
+        """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
+        positions = [i for i, t in enumerate(toks) if t.root and not _skipped(t, language)]
+        found: dict[str, tuple[Topic, list[str], set[int]]] = {}
+        languages = ("fr", "en") if language == "und" else (language,)
+        for n, i in enumerate(positions):
+            for lang in languages:
+                for keyword in self._by_first[lang].get(toks[i].root, ()):
+                    gap = 0 if keyword.negative else _GAP
+                    end = _span(toks, positions, n, keyword.roots, gap, reading.clause_of)
+                    if end is None or (i in reading.negated and not keyword.negative):
+                        continue
+                    _, terms, clauses = found.setdefault(
+                        keyword.topic.id, (keyword.topic, [], set())
+                    )
+                    terms.append(" ".join(t.text for t in toks[i : end + 1]))
+                    clauses.add(reading.clause_of[i])
+        order = {t.id: k for k, t in enumerate(self.topics)}
+        return [
+            TopicMatch(
+                topic.id,
+                topic.kind,
+                tuple(dict.fromkeys(terms)),
+                round(sum(reading.clause_valence(c) for c in clauses), 3),
+                tuple(sorted(clauses)),
+            )
+            for topic, terms, clauses in sorted(found.values(), key=lambda f: order[f[0].id])
+        ]
+
+
+def content(toks: list[Token], language: str) -> list[Token]:
+    """The tokens that matter for matching: all words but articles, prepositions and
+    conjunctions (``rules.KEYWORD_SKIP``)."""
+    return [t for t in toks if t.root and not _skipped(t, language)]
+
+
+def _skipped(token: Token, language: str) -> bool:
+    word = fold(token.text).rstrip("'")
+    if word in _NEGATION_WORDS:
+        return False
+    stop = KEYWORD_SKIP.get(language) or KEYWORD_SKIP["fr"] | KEYWORD_SKIP["en"]
+    return word in stop
+
+
+def _span(
+    toks: list[Token],
+    positions: list[int],
+    n: int,
+    roots: tuple[str, ...],
+    gap: int,
+    clause_of: list[int],
+) -> int | None:
+    """The token index where ``roots`` ends when it starts at content word ``n`` and
+    stays in its clause, with at most ``gap`` other content words in between."""
+    k, last = 1, positions[n]
+    for m in range(n + 1, min(len(positions), n + len(roots) + gap)):
+        if k == len(roots) or clause_of[positions[m]] != clause_of[positions[n]]:
+            break
+        if toks[positions[m]].root == roots[k]:
+            k, last = k + 1, positions[m]
+    return last if k == len(roots) else None

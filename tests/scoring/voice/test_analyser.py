@@ -1,0 +1,151 @@
+"""The analyser on hand-written cases, one per phenomenon, in French and in English."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from services.scoring.voice.analyser import analyse
+from services.scoring.voice.lexicon import warm
+from services.scoring.voice.topics import Taxonomy, Topic
+
+TAXONOMY = Taxonomy(
+    [
+        Topic(
+            "late-delivery", "root_cause", {"fr": ["livraison en retard", "retard"], "en": ["late"]}
+        ),
+        Topic("delivery", "touchpoint", {"fr": ["livraison"], "en": ["delivery"]}),
+        Topic("long-wait", "root_cause", {"fr": ["attente"], "en": ["on hold", "wait"]}),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Je ne suis pas du tout satisfait", "negative"),
+        ("Ce n'est pas terrible", "negative"),
+        ("pas mal du tout", "positive"),
+        ("Aucun problème, livraison rapide", "positive"),
+        ("not bad at all", "positive"),
+        ("I'm not happy with it", "negative"),
+        ("No problem at all, quick and easy", "positive"),
+        ("It doesn't work", "negative"),
+    ],
+)
+def test_negation_and_its_scope(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Je n'ai jamais eu de problème avec vous.", "positive"),
+        ("Je n'ai jamais été aussi mal reçu.", "negative"),
+        ("I have never been so badly treated.", "negative"),
+        ("Je pensais que ce serait plus simple.", "negative"),
+        ("I thought switching would be easier.", "negative"),
+        ("Le colis est arrivé en morceaux.", "negative"),
+        ("Depuis 3 semaines, toujours rien.", "negative"),
+        ("Waited for 2 hours on the phone.", "negative"),
+    ],
+)
+def test_scope_and_facts_that_complain(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+def test_intensifiers_and_diminishers() -> None:
+    assert (
+        analyse("très déçu").sentiment
+        < analyse("déçu").sentiment
+        < analyse("un peu déçu").sentiment
+    )
+    assert (
+        analyse("really good").sentiment
+        > analyse("good").sentiment
+        > analyse("slightly good").sentiment
+    )
+
+
+def test_elision_accents_and_their_absence() -> None:
+    for text in ("Je suis déçue", "je suis decue", "J’suis DÉÇUE", "c'est décevant"):
+        result = analyse(text)
+        assert (result.language, result.sentiment_class) == ("fr", "negative"), text
+        assert "disappointment" in result.emotions, text
+
+
+def test_simplest_irony() -> None:
+    for text in ("Colis encore en retard. Génial...", "Parcel late again. Great..."):
+        result = analyse(text)
+        assert result.sentiment_class == "negative", text
+        assert "joy" not in result.emotions, text
+        assert "anger" in result.emotions, text
+    assert analyse("Livraison rapide. Génial !").sentiment_class == "positive"
+
+
+def test_typos_within_reason() -> None:
+    assert analyse("très satisfiat").sentiment_class == "positive"
+    assert analyse("really dissapointed").sentiment_class == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("RAS", "fr", "neutral"),
+        ("N/A", "und", "neutral"),
+        ("nickel", "fr", "positive"),
+        ("Rien à signaler", "fr", "neutral"),
+        ("Nothing to report", "en", "neutral"),
+        ("spot on", "en", "positive"),
+    ],
+)
+def test_very_short_answers(text: str, language: str, expected: str) -> None:
+    result = analyse(text)
+    assert (result.language, result.sentiment_class) == (language, expected)
+
+
+def test_mixed_sentiment_keeps_both_sides() -> None:
+    for text in (
+        "Le conseiller était très aimable mais l'attente était interminable.",
+        "The staff were lovely but the wait was far too long.",
+    ):
+        result = analyse(text, taxonomy=TAXONOMY)
+        assert result.mixed, text
+        assert result.sentiment_class == "negative", text
+        assert "frustration" in result.emotions, text
+        assert {"satisfaction", "joy"} & set(result.emotions), text
+        assert [t.id for t in result.topics] == ["long-wait"], text
+
+
+def test_topics_on_lemmas_and_not_when_negated() -> None:
+    found = analyse("Mes livraisons arrivent en retard, le livreur s'est excusé", taxonomy=TAXONOMY)
+    assert [t.id for t in found.topics] == ["late-delivery", "delivery"]
+    assert "livreur" in found.topics[1].terms
+    assert [t.id for t in analyse("Aucun retard, merci", taxonomy=TAXONOMY).topics] == []
+    assert [t.id for t in analyse("Not late at all", taxonomy=TAXONOMY).topics] == []
+
+
+def test_the_language_hint_decides_only_a_tie() -> None:
+    assert analyse("Thanks, all good", "fr").language == "en"
+    assert analyse("10/10", "fr").language == "fr"
+    assert analyse("10/10").language == "und"
+
+
+def test_poisoned_verbatims_are_read_within_budget() -> None:
+    warm()
+    poisons = [
+        "a" * 10_000,
+        "nul " * 2_500,
+        "".join(chr(c) for c in range(32)) * 300,
+        "\u202eالتوصيل متأخر جدا\u202c" * 200 + " שלום " * 100,
+        "😡🤬💩" * 1_000 + "\u0000\ufeff\u200b",
+        "\ud800 broken surrogate",
+    ]
+    for poison in poisons:
+        started = time.process_time()
+        result = analyse(poison, "fr", TAXONOMY)
+        elapsed = time.process_time() - started
+        assert -1 <= result.sentiment <= 1
+        # at most 600 tokens are read: a few ms for the longest text, under 1 ms on average
+        assert elapsed < 0.02, (poison[:20], elapsed)
