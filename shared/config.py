@@ -64,6 +64,13 @@ class ServiceSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(default=50, ge=1)
     # A consumer that vanishes (kill -9) keeps its partitions this long before a rebalance.
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    # The dead-letter limit of every consumer (as Arroyo's DlqLimit): when more than this
+    # share of the last DEAD_LETTER_LIMIT_WINDOW records it read would go to cx.deadletter
+    # (an upstream schema bug, a consumer that refuses a new kind of event), the consumer
+    # stops without committing, /healthz names it, and it stays stopped until its process
+    # restarts: fix the cause (or raise the share; 1 turns the limit off), then restart.
+    dead_letter_limit_share: float = Field(default=0.5, gt=0, le=1)
+    dead_letter_limit_window: int = Field(default=1000, ge=1)
     # How long a starting service waits for the broker and the database to answer.
     startup_wait_seconds: float = Field(default=60, ge=0)
 

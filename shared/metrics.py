@@ -47,6 +47,12 @@ CONSUMER_LAG = Gauge(
     "Records on a partition not yet processed: high watermark minus position.",
     ["consumer", "group", "topic", "partition"],
 )
+CONSUMER_STOPPED = Gauge(
+    "cxloop_consumer_stopped",
+    "1 while a consumer is stopped by a failure, by reason: stalled (restarted after a pause) "
+    "or dead_letter_limit (stopped until its process restarts).",
+    ["consumer", "reason"],
+)
 BATCH_SECONDS = Histogram(
     "cxloop_consumer_batch_duration_seconds",
     "From a batch in hand to its offsets committed: decode, handle, publish, commit.",

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.config import ServiceSettings
 from shared.db.session import create_engine, create_sessionmaker, ping
+from shared.kafka.deadletter import DeadLetterLimitExceeded
 from shared.kafka.producer import (
     EventPublisher,
     create_producer,
@@ -22,6 +23,7 @@ from shared.kafka.producer import (
     start_when_reachable,
 )
 from shared.kafka.runner import ConsumerRunner, ConsumerSpec, ConsumerStalled
+from shared.metrics import CONSUMER_STOPPED
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +73,10 @@ async def running_consumers(
 
     A runner that stalls (see ``ConsumerStalled``) has committed nothing of its failing
     batch; it is started again after ``restart_after`` seconds, and ``/healthz`` reports
-    it meanwhile. On exit every runner finishes its batch, commits and leaves its group.
+    it meanwhile. A runner that reaches its dead-letter limit (``DeadLetterLimitExceeded``)
+    is not started again: ``/healthz`` reports it until the process restarts. Both show in
+    ``cxloop_consumer_stopped``. On exit every runner finishes its batch, commits and leaves
+    its group.
     """
     assert resources.sessions is not None, "consumers need the database"
     runners = [
@@ -95,9 +100,16 @@ async def _supervise(runner: ConsumerRunner, stalled: dict[str, str], pause: flo
         try:
             await runner.run()
             return
+        except DeadLetterLimitExceeded as exc:
+            stalled[runner.label] = f"dead-letter limit: {exc}"[:300]
+            CONSUMER_STOPPED.labels(runner.label, "dead_letter_limit").set(1)
+            log.error("consumer stopped until restart", consumer=runner.label, error=str(exc))
+            return
         except (ConsumerStalled, KafkaError, OSError) as exc:
             stalled[runner.label] = f"{runner.label}: {exc}"[:300]
+            CONSUMER_STOPPED.labels(runner.label, "stalled").set(1)
             log.error("consumer stopped, restarting", consumer=runner.label, error=repr(exc))
             if await runner.wait_stopped(pause):
                 return
             stalled.pop(runner.label, None)
+            CONSUMER_STOPPED.labels(runner.label, "stalled").set(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
@@ -46,3 +48,46 @@ async def dead_letter(
     ]
     await producer.send_and_wait(DEADLETTER.name, value=value, key=record.key, headers=headers)
     child(DEAD_LETTERS, consumer, kind).inc()
+
+
+class DeadLetterLimitExceeded(RuntimeError):
+    """A consumer dead-lettered more than its share of the records it read last; it stopped
+    without committing the batch in hand, and stays stopped until its process restarts."""
+
+
+class DeadLetterLimit:
+    """Arroyo's ``DlqLimit`` over a sliding window: of the last ``window`` records read, at
+    most ``share`` × ``window`` may be dead-lettered.
+
+    Records are counted batch by batch (:meth:`read` once per batch, before its dead letters),
+    so a dead letter counts as read at the end of its batch. A share of 1 never trips.
+    """
+
+    def __init__(self, share: float, window: int) -> None:
+        self.share = share
+        self.window = window
+        self._read = 0
+        self._dead: deque[int] = deque()  # how many records had been read at each dead letter
+
+    @property
+    def dead_in_window(self) -> int:
+        return len(self._dead)
+
+    def read(self, records: int) -> None:
+        """Count a batch's records; dead letters that leave the window are forgotten."""
+        self._read += records
+        while self._dead and self._dead[0] <= self._read - self.window:
+            self._dead.popleft()
+
+    def admit(self, consumer: str) -> None:
+        """Count one more dead letter, before it is published.
+
+        :raises DeadLetterLimitExceeded: when it would make more than the share of the window;
+            it is then not counted (nor, by the caller, published).
+        """
+        if len(self._dead) + 1 > self.share * self.window:
+            raise DeadLetterLimitExceeded(
+                f"{consumer}: stopped, more than {self.share:.0%} of the last {self.window} "
+                f"records would be dead-lettered ({len(self._dead) + 1})"
+            )
+        self._dead.append(self._read)

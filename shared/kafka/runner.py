@@ -28,7 +28,7 @@ from shared.db.inbox import claim_new
 from shared.events.envelope import Envelope, InvalidEnvelope, decode
 from shared.events.schemas import Event
 from shared.events.topics import Topic
-from shared.kafka.deadletter import dead_letter
+from shared.kafka.deadletter import DeadLetterLimit, DeadLetterLimitExceeded, dead_letter
 from shared.kafka.producer import EventPublisher
 from shared.metrics import BATCH_SECONDS, CONSUMER_LAG, EVENTS_CONSUMED, child
 
@@ -156,6 +156,9 @@ class ConsumerRunner:
         self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
         self._lag = _Lag(spec)
+        self._limit = DeadLetterLimit(
+            settings.dead_letter_limit_share, settings.dead_letter_limit_window
+        )
         self.processed = 0
         self.dead_lettered = 0
 
@@ -176,6 +179,9 @@ class ConsumerRunner:
 
         :raises ConsumerStalled: a batch failed ``max_retries`` times; its offsets stay
             uncommitted, so whoever takes the partitions next reprocesses it.
+        :raises DeadLetterLimitExceeded: the batch in hand would make the dead letters exceed
+            their share of the last records read (see ``ServiceSettings``); its offsets stay
+            uncommitted, and the dead letter that would exceed it is not published.
         """
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
@@ -228,6 +234,7 @@ class ConsumerRunner:
     ) -> None:
         started = time.perf_counter()
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        self._limit.read(sum(len(records) for records in batch.values()))
         consumed: list[Consumed] = []
         for records in batch.values():
             for record in records:
@@ -302,15 +309,19 @@ class ConsumerRunner:
         ids = (
             {"event_id": envelope.id, "customer_id": envelope.data.customer_id} if envelope else {}
         )
-        log.warning(
-            "dead-lettered",
-            consumer=self.spec.name,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            reason=reason[:300],
-            **ids,
-        )
+        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        try:
+            self._limit.admit(self.spec.name)
+        except DeadLetterLimitExceeded as exc:
+            log.error(
+                "dead-letter limit reached, consumer stops without committing",
+                consumer=self.spec.name,
+                error=str(exc),
+                reason=reason[:300],
+                **where,
+            )
+            raise
+        log.warning("dead-lettered", consumer=self.spec.name, reason=reason[:300], **where, **ids)
         failures = 0
         while True:
             try:
