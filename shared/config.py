@@ -71,6 +71,10 @@ class ServiceSettings(BaseSettings):
     # restarts: fix the cause (or raise the share; 1 turns the limit off), then restart.
     dead_letter_limit_share: float = Field(default=0.5, gt=0, le=1)
     dead_letter_limit_window: int = Field(default=1000, ge=1)
+    # How often a service checks that the topics it writes exist as configured (creating
+    # the missing ones). Until a check passes, at start and after a failed publication, it
+    # acknowledges nothing: ingest answers 503 with Retry-After, relays and consumers retry.
+    kafka_topic_check_seconds: float = Field(default=1.0, gt=0)
     # How long a starting service waits for the broker and the database to answer.
     startup_wait_seconds: float = Field(default=60, ge=0)
 

@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.background import repeating
 from shared.config import ServiceSettings
 from shared.db.session import create_engine, create_sessionmaker, ping
 from shared.kafka.deadletter import DeadLetterLimitExceeded
@@ -22,6 +23,7 @@ from shared.kafka.producer import (
     ping_broker,
     start_when_reachable,
 )
+from shared.kafka.readiness import TopicGate
 from shared.kafka.runner import ConsumerRunner, ConsumerSpec, ConsumerStalled
 from shared.metrics import CONSUMER_STOPPED
 
@@ -32,6 +34,7 @@ log = structlog.get_logger(__name__)
 class Resources:
     producer: AIOKafkaProducer
     publisher: EventPublisher
+    gate: TopicGate | None = None
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
 
@@ -45,16 +48,21 @@ async def open_resources(
     await start_when_reachable(
         producer, settings.startup_wait_seconds, idempotent=settings.kafka_enable_idempotence
     )
-    publisher = EventPublisher(producer, f"/cxloop/{settings.service_name}", publish_timeout)
-    resources = Resources(producer, publisher)
+    gate = TopicGate(producer.client, settings)
+    await gate.check()
+    source = f"/cxloop/{settings.service_name}"
+    publisher = EventPublisher(producer, source, publish_timeout, gate)
+    resources = Resources(producer, publisher, gate)
     app.state.readiness["broker"] = lambda: ping_broker(producer)
+    app.state.readiness["topics"] = gate.require
     if database:
         resources.engine = create_engine(settings)
         resources.sessions = create_sessionmaker(resources.engine)
         engine = resources.engine
         app.state.readiness["database"] = lambda: ping(engine)
     try:
-        yield resources
+        async with repeating(gate.check, settings.kafka_topic_check_seconds, what="topic check"):
+            yield resources
     finally:
         await producer.stop()
         if resources.engine is not None:

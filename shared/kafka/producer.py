@@ -12,6 +12,7 @@ from aiokafka.errors import BrokerResponseError, KafkaError
 from shared.config import ServiceSettings
 from shared.events.envelope import encode
 from shared.events.schemas import Event
+from shared.kafka.readiness import TopicGate
 from shared.metrics import EVENTS_PRODUCED, child
 
 
@@ -43,13 +44,22 @@ class EventPublisher:
     """Publishes events and waits for the broker's acknowledgement of each.
 
     ``publish_many`` returns one outcome per event, in order: ``None`` when the broker
-    acknowledged it, or the error that kept it from being acknowledged.
+    acknowledged it, or the error that kept it from being acknowledged. With a ``gate``,
+    nothing is sent while it is closed (every outcome is then ``BrokerUnavailable``), and a
+    failed publication closes it until its next check.
     """
 
-    def __init__(self, producer: AIOKafkaProducer, source: str, timeout: float) -> None:
+    def __init__(
+        self,
+        producer: AIOKafkaProducer,
+        source: str,
+        timeout: float,
+        gate: TopicGate | None = None,
+    ) -> None:
         self._producer = producer
         self._source = source
         self._timeout = timeout
+        self._gate = gate
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -74,6 +84,16 @@ class EventPublisher:
             raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def publish_many(self, events: Sequence[Event]) -> list[BaseException | None]:
+        if self._gate is not None and not self._gate.open:
+            refused = [BrokerUnavailable(f"topics not ready: {self._gate.reason}") for _ in events]
+            _count(events, refused)
+            return list(refused)
+        outcomes = await self._publish(events)
+        if self._gate is not None and (failure := next((o for o in outcomes if o), None)):
+            self._gate.close(f"a publication failed: {failure}")
+        return outcomes
+
+    async def _publish(self, events: Sequence[Event]) -> list[BaseException | None]:
         sent: list[asyncio.Future[Any] | BaseException] = []
         try:
             async with asyncio.timeout(self._timeout):

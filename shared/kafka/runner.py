@@ -117,8 +117,10 @@ class _Lag:
         self._spec = spec
         self._shown: set[TopicPartition] = set()
 
-    async def update(self, consumer: AIOKafkaConsumer) -> None:
-        """Set the lag of each assigned partition the consumer has fetched from."""
+    async def update(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        """Set the lag of each assigned partition the consumer has fetched from; return
+        those whose log now ends before the consumer's position (see ``_read_new``)."""
+        behind = []
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is None:
@@ -127,8 +129,11 @@ class _Lag:
                 position = await consumer.position(tp)
             except IllegalStateError:
                 continue  # revoked meanwhile
+            if highwater < position:
+                behind.append(tp)
             self._gauge(tp).set(max(highwater - position, 0))
             self._shown.add(tp)
+        return behind
 
     def forget(self, partitions: set[TopicPartition] | None = None) -> None:
         for tp in self._shown if partitions is None else partitions & self._shown:
@@ -207,11 +212,29 @@ class ConsumerRunner:
                 async with self._lock:
                     if batch:
                         await self._process(consumer, batch)
-                    await self._lag.update(consumer)
+                    await self._read_new(consumer, await self._lag.update(consumer))
         finally:
             await consumer.stop()
             self._lag.forget()
             log.info("consumer stopped", consumer=self.spec.name)
+
+    async def _read_new(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
+        """Read from their beginning the partitions whose log ends before our position.
+
+        A log never shrinks below what was read from it: such a partition is a new one of the
+        same name (the broker lost its topics and they were created again). Fetching on from
+        the old position would skip the new records up to it; Kafka would answer "offset out
+        of range" and apply the reset policy, but not every compatible broker does.
+        """
+        for tp in partitions:
+            log.warning(
+                "partition is new (its log ends before our position): reading it from the start",
+                consumer=self.spec.name,
+                topic=tp.topic,
+                partition=tp.partition,
+            )
+        if partitions:
+            await consumer.seek_to_beginning(*partitions)
 
     async def _until_stopped(self, step: Awaitable[None]) -> bool:
         """Run ``step`` unless :meth:`stop` comes first (then cancel it); True if it ran."""

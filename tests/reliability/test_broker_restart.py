@@ -96,3 +96,76 @@ async def alerted(engine: AsyncEngine, customer: str, timeout: float = 30) -> No
         return bool(scored and raised)
 
     await until(done, timeout, what=f"{customer} scored and alerted")
+
+
+class Stream:
+    """Survey answers posted to ingest one after another by a few clients, each answer's
+    outcome kept: its status, and whether it was sent after the broker had stopped."""
+
+    def __init__(self, client: httpx.AsyncClient, prefix: str) -> None:
+        self.client, self.prefix = client, prefix
+        self.sent = 0
+        self.after_stop = False
+        self.outcomes: list[tuple[str, int, bool, str | None]] = []  # id, status, late, retry
+        self._stopping = asyncio.Event()
+
+    async def run(self, clients: int = 4) -> None:
+        await asyncio.gather(*(self._post_until_stopped() for _ in range(clients)))
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _post_until_stopped(self) -> None:
+        while not self._stopping.is_set():
+            self.sent += 1
+            body = {**bad_delivery(f"{self.prefix}-{self.sent}"), "nps": 9, "csat": 5}
+            late = self.after_stop
+            response = await self.client.post("/v1/survey-responses", json=body)
+            retry = response.headers.get("retry-after")
+            self.outcomes.append((body["event_id"], response.status_code, late, retry))
+            await asyncio.sleep(0.02)
+
+    def accepted(self, late: bool) -> list[str]:
+        return [
+            id for id, status, sent_late, _ in self.outcomes if status == 202 and late == sent_late
+        ]
+
+    async def until_accepted(self, count: int, timeout: float = 60) -> None:
+        async def enough() -> bool:
+            return len(self.accepted(late=self.after_stop)) >= count
+
+        await until(enough, timeout, what=f"{count} answers accepted")
+
+
+@pytest.mark.broker_outage
+async def test_every_answer_acknowledged_across_a_broker_restart_reaches_scoring(
+    stack: PrivateStack, engine: AsyncEngine, service: Starter, keys: Keys
+) -> None:
+    await publish_journey_map(stack)
+    ingest = service("ingest", publish_timeout_seconds=2, kafka_request_timeout_ms=2000)
+    scoring = service("scoring")
+    await asyncio.gather(ingest.ready(), scoring.ready())
+    async with ingest.client(keys.writer) as client:
+        stream = Stream(client, unique("steady"))
+        posting = asyncio.create_task(stream.run())
+        await stream.until_accepted(150)  # scoring's positions are well past 0 everywhere
+        await asyncio.to_thread(stack.broker.stop)
+        stream.after_stop = True
+        await asyncio.sleep(DOWN_SECONDS)
+        await stack.restart_broker()
+        await stream.until_accepted(300)
+        stream.stop()
+        await posting
+
+    late = stream.accepted(late=True)
+    refused = [o for o in stream.outcomes if o[2] and o[1] != 202]
+    assert refused, "no answer was refused while the broker was down"
+    assert {(status, retry) for _, status, _, retry in refused} == {(503, "5")}
+
+    async def all_scored() -> bool:
+        return await scalar(engine, STEADY_SCORED, ids=late) == len(late)
+
+    await until(all_scored, 60, what=f"the {len(late)} answers accepted after the stop scored")
+
+
+STEADY_SCORED = "SELECT count(*) FROM scoring.signal WHERE event_id = ANY(:ids)"
