@@ -53,8 +53,7 @@ async def open_resources(
     source = f"/cxloop/{settings.service_name}"
     publisher = EventPublisher(producer, source, publish_timeout, gate)
     resources = Resources(producer, publisher, gate)
-    app.state.readiness["broker"] = lambda: ping_broker(producer)
-    app.state.readiness["topics"] = gate.require
+    app.state.readiness["broker"] = lambda: _broker_ready(producer, gate)
     if database:
         resources.engine = create_engine(settings)
         resources.sessions = create_sessionmaker(resources.engine)
@@ -67,6 +66,13 @@ async def open_resources(
         await producer.stop()
         if resources.engine is not None:
             await resources.engine.dispose()
+
+
+async def _broker_ready(producer: AIOKafkaProducer, gate: TopicGate) -> None:
+    """:raises KafkaError: the broker does not answer; :raises TopicsNotReady: it answers,
+    but the topics are not verified since it was last lost."""
+    await ping_broker(producer)
+    await gate.require()
 
 
 @asynccontextmanager
