@@ -9,9 +9,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from cxloop.embedded import EmbeddedBroker
 from shared.config import ServiceSettings
 from shared.events.topics import INTERACTIONS, Topic
-from shared.infra.embedded import EmbeddedBroker
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import BrokerUnavailable, EventPublisher, create_producer
 from shared.kafka.readiness import TopicGate, TopicsNotReady
