@@ -75,12 +75,17 @@ class EventPublisher:
         """Publish a tombstone (a null value) for ``key``: a compacted topic then drops
         every record of that key.
 
-        :raises BrokerUnavailable: when the broker does not acknowledge in time.
+        :raises BrokerUnavailable: when the broker does not acknowledge in time, or the gate
+            is closed.
         """
+        if self._gate is not None and not self._gate.open:
+            raise BrokerUnavailable(f"topics not ready: {self._gate.reason}")
         try:
             async with asyncio.timeout(self._timeout):
                 await self._producer.send_and_wait(topic, value=None, key=key.encode())
         except (KafkaError, TimeoutError) as exc:
+            if self._gate is not None:
+                self._gate.close(f"a publication failed: {type(exc).__name__}: {exc}")
             raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def publish_many(self, events: Sequence[Event]) -> list[BaseException | None]:

@@ -170,6 +170,7 @@ async def test_every_answer_acknowledged_across_a_broker_restart_reaches_scoring
 
     late = stream.accepted(late=True)
     refused = [o for o in stream.outcomes if o[2] and o[1] != 202]
+    print(f"after the stop: {len(late)} accepted, {len(refused)} refused")  # shown with -rP
     assert refused, "no answer was refused while the broker was down"
     assert {(status, retry) for _, status, _, retry in refused} == {(503, "5")}
 
