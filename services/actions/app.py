@@ -11,7 +11,7 @@ from services.actions.backlog import endpoints as backlog_endpoints
 from services.actions.config import ActionsSettings
 from services.actions.consumers import consumer_specs
 from services.actions.journey.endpoints import router as journey_map_router
-from services.actions.journey.relay import JourneyMapRelay
+from services.actions.journey.outbox import journey_map_relay
 from services.actions.policy import endpoints as policy_endpoints
 from services.actions.privacy import endpoints as privacy_endpoints
 from services.actions.privacy import runtime as privacy_runtime
@@ -44,7 +44,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             app.state.sessions = resources.sessions
             # the policy endpoints take their connections from the engine
             app.state.policy_engine = resources.engine
-            relay = JourneyMapRelay(
+            relay = journey_map_relay(
                 resources.sessions, resources.publisher, settings.republish_retry_seconds
             )
             app.state.journey_map_relay = relay

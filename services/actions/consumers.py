@@ -10,12 +10,12 @@ from __future__ import annotations
 from services.actions.backlog.handlers import BacklogHandlers
 from services.actions.config import ActionsSettings
 from services.actions.models import customer_erasure
+from services.actions.outbox import OutboxRelay
 from services.actions.policy.handlers import PolicyHandlers
 from services.actions.privacy.erasure import erase_customer
 from services.actions.privacy.receipts import ReceiptRecorder
 from services.actions.tasks.opening import TaskOpener
 from services.actions.tasks.recovery import RecoveryFollower
-from services.actions.tasks.relay import OutboxRelay
 from shared.erasure import ErasureConsumer, skipping_erased_in
 from shared.events.topics import ALERTS, CUSTOMERS, INTERACTIONS, MOMENTS, PRIVACY, TASK_EVENTS
 from shared.kafka.journey_watch import JourneyMapHolder

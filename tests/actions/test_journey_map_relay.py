@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from cxloop.embedded import EmbeddedBroker
 from services.actions.app import create_app
 from services.actions.config import ActionsSettings
-from services.actions.journey.relay import JourneyMapRelay
+from services.actions.journey.outbox import journey_map_relay
 from shared.config import ServiceSettings
 from shared.db.migrations import upgrade
 from shared.db.session import async_url, create_engine, create_sessionmaker
@@ -130,10 +130,10 @@ async def test_a_failed_publication_is_retried_until_acknowledged(
     stored = (await client.put("/v1/journey-map", json=create_journey_map())).json()
     engine = create_engine(ServiceSettings(database_url=infra.database_url))
     publisher = FlakyPublisher(failures=3)
-    relay = JourneyMapRelay(create_sessionmaker(engine), publisher, retry_seconds=0.05)
+    relay = journey_map_relay(create_sessionmaker(engine), publisher, retry_seconds=0.05)
     try:
         with pytest.raises(BrokerUnavailable):
-            await relay.publish()
+            await relay.publish_pending()
         async with relay.running():
             await asyncio.wait_for(publisher.done.wait(), 10)
     finally:

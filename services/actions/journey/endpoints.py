@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.journey import service
-from services.actions.journey.relay import JourneyMapRelay
 from services.actions.journey.schemas import JourneyMapVersionRead, JourneyMapVersionSummary
+from services.actions.outbox import OutboxRelay
 from shared.auth import Principal, require
 from shared.db.session import unit_of_work
 from shared.http import ReadSession
@@ -28,9 +28,9 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
     """
     async with unit_of_work(request.app.state.sessions) as session:
         yield session
-    relay: JourneyMapRelay = request.app.state.journey_map_relay
+    relay: OutboxRelay = request.app.state.journey_map_relay
     try:
-        await relay.publish()
+        await relay.publish_pending()
     except Exception as exc:
         raise ProblemError(
             503,

@@ -22,6 +22,8 @@ class PrivacySettings(ServiceSettings):
     privacy_receipt_poll_seconds: float = Field(default=0.1, gt=0)
     # How often erasure requests left unpublished (broker outage) are published again.
     privacy_relay_poll_seconds: float = Field(default=5, gt=0)
+    # Erasure requests published per transaction by that relay.
+    privacy_relay_batch: int = Field(default=100, ge=1)
     # Alert changes applied to tasks, and persona quota counters, older than these go.
     task_inbox_retention_days: float = Field(default=30, gt=0)
     policy_quota_retention_days: float = Field(default=400, gt=0)

@@ -1,86 +1,36 @@
 """Erasure requests: recorded, published through an outbox, answered with their receipt.
 
 ``DELETE /v1/customers/{id}`` records the request and commits it before anything is
-published: a broker outage delays the erasure, it never loses it (:class:`ErasureRelay`
-publishes what is left). Then it waits for the services' confirmations, which the
-receipts consumer writes (in whichever replica reads them), by reading the receipt again.
+published: a broker outage delays the erasure, it never loses it (the outbox relay
+publishes what is left, see ``outbox.py``). Then it waits for the services'
+confirmations, which the receipts consumer writes (in whichever replica reads them), by
+reading the receipt again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.actions.outbox import OutboxRelay
 from services.actions.privacy.config import PrivacySettings
 from services.actions.privacy.repository import ErasureRequestRepository
 from services.actions.privacy.schemas import ErasureRead, ErasureStatus, ServiceReceipt
 from shared.auth import Principal
-from shared.background import repeating
 from shared.db.session import unit_of_work
-from shared.events.privacy import CustomerErasureRequested
-from shared.events.topics import CUSTOMERS
-from shared.kafka.producer import BrokerUnavailable, EventPublisher
+from shared.kafka.producer import BrokerUnavailable
 from shared.problems import ProblemError
 
 log = structlog.get_logger(__name__)
 
 
-class ErasureRelay:
-    """Publishes each recorded request on ``cx.privacy``, with a tombstone for the
-    customer's key on the compacted ``cx.customers`` (the profile goes at compaction)."""
-
-    def __init__(
-        self,
-        settings: PrivacySettings,
-        sessions: async_sessionmaker[AsyncSession],
-        publisher: EventPublisher,
-    ) -> None:
-        self._settings = settings
-        self._sessions = sessions
-        self._publisher = publisher
-
-    async def publish_pending(self) -> int:
-        """Publish every unpublished request; return how many went out.
-
-        :raises BrokerUnavailable: when one is not acknowledged (it is tried again later).
-        """
-        async with self._sessions() as session, session.begin():
-            repo = ErasureRequestRepository(session)
-            rows = await repo.unpublished(100)
-            sent = []
-            for row in rows:
-                await self._publisher.publish(_requested(row))
-                await self._publisher.delete_key(CUSTOMERS.name, row.customer_id)
-                sent.append(row.id)
-            await repo.mark_published(sent, datetime.now(UTC))
-        return len(sent)
-
-    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
-        """Publish pending requests in the background, at once and then every poll."""
-        every = self._settings.privacy_relay_poll_seconds
-        return repeating(self.publish_pending, every, what="erasure request publication")
-
-
-def _requested(row: Row[Any]) -> CustomerErasureRequested:
-    return CustomerErasureRequested(
-        event_id=f"erasure:{row.id}",
-        customer_id=row.customer_id,
-        erasure_id=row.id,
-        requested_at=row.requested_at,
-        requested_by=row.requested_by,
-    )
-
-
 async def request_erasure(
     sessions: async_sessionmaker[AsyncSession],
-    relay: ErasureRelay,
+    relay: OutboxRelay,
     settings: PrivacySettings,
     customer_id: str,
     principal: Principal,

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from services.actions.privacy import retention
 from services.actions.privacy.config import PrivacySettings
-from services.actions.privacy.requests import ErasureRelay
+from services.actions.privacy.outbox import erasure_request_relay
 from shared.retention import Retention
 from shared.runtime import Resources
 
@@ -20,7 +20,7 @@ async def started(
     app: FastAPI, settings: PrivacySettings, resources: Resources
 ) -> AsyncIterator[None]:
     assert resources.sessions is not None, "privacy needs the database"
-    relay = ErasureRelay(settings, resources.sessions, resources.publisher)
+    relay = erasure_request_relay(settings, resources.sessions, resources.publisher)
     app.state.erasure_relay = relay
     app.state.retention = Retention(
         resources.sessions,

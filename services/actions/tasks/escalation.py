@@ -13,10 +13,10 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.actions.outbox import OutboxRelay
 from services.actions.tasks import changes
 from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.models import Task
-from services.actions.tasks.relay import OutboxRelay
 from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.sla import Clock, due_after
 from shared.background import repeating

@@ -18,10 +18,10 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.outbox import OutboxRelay
 from services.actions.tasks import changes
 from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.models import Task, task_inbox
-from services.actions.tasks.relay import OutboxRelay
 from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.sla import due_after
 from shared.events.actions import TaskChange, TaskStatus

@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.actions.outbox import OutboxRelay
 from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.escalation import EscalationSweep
 from services.actions.tasks.metrics import task_gauges
-from services.actions.tasks.relay import OutboxRelay
+from services.actions.tasks.outbox import task_change_relay
 from services.actions.tasks.service import TaskContext
 from services.actions.tasks.sla import Clock, utcnow
 from shared.kafka.journey_watch import JourneyMapHolder
@@ -30,7 +31,7 @@ async def started(
     that open tasks wake it); stop both on exit (a change left unpublished goes out at the
     next start)."""
     assert resources.sessions is not None, "tasks need the database"
-    relay = OutboxRelay(settings, resources.sessions, resources.publisher)
+    relay = task_change_relay(settings, resources.sessions, resources.publisher)
     sweep = EscalationSweep(settings, resources.sessions, journey, relay, clock)
     app.state.tasks = TaskContext(settings, journey, relay, clock)
     app.state.escalation = sweep

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.outbox import OutboxRelay
 from services.actions.tasks import changes, lifecycle
 from services.actions.tasks.access import visible
 from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.models import Task, TaskComment
-from services.actions.tasks.relay import OutboxRelay
 from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.schemas import CommentCreate, CommentRead, TaskRead, TaskUpdate
 from services.actions.tasks.sla import Clock, due_after
