@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from services.actions.backlog.models import backlog_negative_day, backlog_processed_event
 from services.actions.policy.models import policy_quota_usage
 from services.actions.tasks.models import task_inbox
 from services.alerts.models import processed_event
@@ -155,8 +156,49 @@ async def test_actions_purge_the_task_inbox_and_old_quota_counters(pipeline: Pip
 
     purged = await pipeline.actions.state.retention.purge(NOW)
 
-    assert purged == {"task_inbox": 1, "policy_quota_usage": 1}
+    assert {k: purged[k] for k in ("task_inbox", "policy_quota_usage")} == {
+        "task_inbox": 1,
+        "policy_quota_usage": 1,
+    }
     inbox = "SELECT array_agg(event_id) FROM actions.task_inbox WHERE event_id = ANY(:ids)"
     assert await pipeline.scalar(inbox, ids=ids) == [ids[1]]
     quota = "SELECT count(*) FROM actions.policy_quota_usage WHERE persona = :p"
     assert await _count(pipeline, quota, p=persona) == 1
+
+
+async def test_actions_purge_the_backlog_applied_ids_and_old_negative_days(
+    pipeline: Pipeline,
+) -> None:
+    """The backlog's pruning is one of the service's purges, not its consumers' work."""
+    settings = pipeline.actions.state.settings
+    ids = [unique("ret-bl"), unique("ret-bl")]
+    applied = NOW - timedelta(days=settings.backlog_inbox_retention_days)
+    await _insert(
+        pipeline,
+        backlog_processed_event,
+        [
+            {"event_id": ids[0], "processed_at": applied - DAY},
+            {"event_id": ids[1], "processed_at": applied + DAY},
+        ],
+    )
+    touchpoint = unique("ret-tp")
+    first_kept = (NOW - timedelta(days=settings.backlog_negative_retention_days)).date()
+    await _insert(
+        pipeline,
+        backlog_negative_day,
+        [
+            {"touchpoint": touchpoint, "day": day, "value_tier": "", "negatives": 2}
+            for day in (first_kept - DAY, first_kept)
+        ],
+    )
+
+    purged = await pipeline.actions.state.retention.purge(NOW)
+
+    assert purged["backlog_processed_event"] == 1
+    assert purged["backlog_negative_day"] == 1
+    inbox = (
+        "SELECT array_agg(event_id) FROM actions.backlog_processed_event WHERE event_id = ANY(:ids)"
+    )
+    assert await pipeline.scalar(inbox, ids=ids) == [ids[1]]
+    days = "SELECT array_agg(day) FROM actions.backlog_negative_day WHERE touchpoint = :t"
+    assert await pipeline.scalar(days, t=touchpoint) == [first_kept]

@@ -8,7 +8,6 @@ so an older change arriving late never overwrites a newer one.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -32,15 +31,12 @@ from shared.events.schemas import (
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed, InvalidEvent, only_new
 
-PRUNE_EVERY_SECONDS = 3600
-
 
 class BacklogHandlers:
     def __init__(self, settings: BacklogSettings, journey: JourneyMapHolder) -> None:
         self.settings = settings
         self.journey = journey
         self.span = timedelta(days=settings.backlog_window_days)
-        self._pruned_at: float | None = None
 
     async def apply_alerts(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         """Record each systemic spike on its touchpoint's item, creating or reviving it."""
@@ -83,9 +79,7 @@ class BacklogHandlers:
             ):
                 day = moment.occurred_at.astimezone(UTC).date()
                 counts[(moment.touchpoint, day, moment.value_tier or "")] += 1
-        repo = BacklogRepository(session)
-        await repo.add_negatives(counts)
-        await self._prune_now_and_then(repo)
+        await BacklogRepository(session).add_negatives(counts)
         return []
 
     async def _record_spike(self, repo: BacklogRepository, alert: AlertChanged) -> None:
@@ -135,18 +129,6 @@ class BacklogHandlers:
         journey_map = self.journey.current
         found = journey_map.touchpoint(touchpoint) if journey_map else None
         return found.owner if found else None
-
-    async def _prune_now_and_then(self, repo: BacklogRepository) -> None:
-        """At most once an hour per process: the deletes scan by time, not by key."""
-        now = time.monotonic()
-        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_SECONDS:
-            return
-        self._pruned_at = now
-        today = datetime.now(UTC)
-        await repo.prune(
-            today - timedelta(days=self.settings.backlog_inbox_retention_days),
-            today.date() - timedelta(days=self.settings.backlog_negative_retention_days),
-        )
 
 
 def _is_spike(alert: AlertChanged) -> bool:

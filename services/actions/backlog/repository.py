@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, literal, select, update
+from sqlalchemy import Row, Select, func, literal, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,6 @@ from services.actions.backlog.models import (
     ItemStatus,
     backlog_item,
     backlog_negative_day,
-    backlog_processed_event,
     backlog_spike,
     backlog_task,
 )
@@ -137,18 +136,6 @@ class BacklogRepository:
                 {"touchpoint": tp, "day": day, "value_tier": tier, "negatives": n}
                 for (tp, day, tier), n in sorted(counts.items())
             ],
-        )
-
-    async def prune(self, processed_before: datetime, days_before: date) -> None:
-        """Forget event ids applied before ``processed_before`` and counts of days before
-        ``days_before``."""
-        await self.session.execute(
-            delete(backlog_processed_event).where(
-                backlog_processed_event.c.processed_at < processed_before
-            )
-        )
-        await self.session.execute(
-            delete(backlog_negative_day).where(backlog_negative_day.c.day < days_before)
         )
 
 

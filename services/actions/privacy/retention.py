@@ -1,7 +1,9 @@
-"""What the actions service purges: applied alert ids of the tasks, old quota counters.
+"""What the actions service purges: the event ids applied by the tasks and by the backlog,
+old quota counters, and the backlog's daily negative counts past what ``as_of`` may read.
 
-Tasks, their audit trail, the decisions ledger and the backlog stay (the closed-loop and
-committee reports read them); an erased customer's rows there are erased or pseudonymised.
+Tasks, their audit trail, the decisions ledger and the backlog's items stay (the
+closed-loop and committee reports read them); an erased customer's rows there are erased
+or pseudonymised.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement
 
+from services.actions.backlog.models import backlog_negative_day, backlog_processed_event
+from services.actions.config import ActionsSettings
 from services.actions.policy.models import policy_quota_usage
-from services.actions.privacy.config import PrivacySettings
 from services.actions.tasks.models import task_inbox
 from shared.retention import Purge
 
@@ -24,7 +27,15 @@ def _period_before(cut_off: datetime) -> ColumnElement[bool]:
     return policy_quota_usage.c.period_start < cut_off
 
 
-def purges(settings: PrivacySettings) -> list[Purge]:
+def _backlog_applied_before(cut_off: datetime) -> ColumnElement[bool]:
+    return backlog_processed_event.c.processed_at < cut_off
+
+
+def _day_before(cut_off: datetime) -> ColumnElement[bool]:
+    return backlog_negative_day.c.day < cut_off.date()  # the cut-off's UTC day is kept
+
+
+def purges(settings: ActionsSettings) -> list[Purge]:
     return [
         Purge(
             "task_inbox",
@@ -37,5 +48,17 @@ def purges(settings: PrivacySettings) -> list[Purge]:
             policy_quota_usage,
             timedelta(days=settings.policy_quota_retention_days),
             _period_before,
+        ),
+        Purge(
+            "backlog_processed_event",
+            backlog_processed_event,
+            timedelta(days=settings.backlog_inbox_retention_days),
+            _backlog_applied_before,
+        ),
+        Purge(
+            "backlog_negative_day",
+            backlog_negative_day,
+            timedelta(days=settings.backlog_negative_retention_days),
+            _day_before,
         ),
     ]

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.actions.config import ActionsSettings
 from services.actions.privacy import retention
-from services.actions.privacy.config import PrivacySettings
 from services.actions.privacy.outbox import erasure_request_relay
 from shared.retention import Retention
 from shared.runtime import Resources
@@ -17,7 +17,7 @@ from shared.runtime import Resources
 
 @asynccontextmanager
 async def started(
-    app: FastAPI, settings: PrivacySettings, resources: Resources
+    app: FastAPI, settings: ActionsSettings, resources: Resources
 ) -> AsyncIterator[None]:
     assert resources.sessions is not None, "privacy needs the database"
     relay = erasure_request_relay(settings, resources.sessions, resources.publisher)
