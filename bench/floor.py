@@ -3,7 +3,7 @@ with nothing in between (no state read or written, nothing computed), in a proce
 own like the service.
 
 Scoring cannot go faster than this on the same machine whatever it does between reading a
-signal and publishing its moment. Run by the ``scoring floor`` section as
+signal and publishing its moment. Run by the ``scoring floor`` section (``scoring_floor.py``) as
 ``python -m bench.floor``; prints one JSON line with what it measured.
 """
 
@@ -14,13 +14,13 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import uvloop
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.config import ScoringSettings
-from services.scoring.experience.service import moment_from_row
+from services.scoring.experience.moments import moment_from_row
+from services.scoring.experience.rows import SignalRow
 from shared.db.session import create_engine, create_sessionmaker
 from shared.events.schemas import Event, InteractionRecorded, SurveyAnswered
 from shared.events.topics import Topic
@@ -48,7 +48,7 @@ class Floor:
         ]
 
 
-def _row(event: InteractionRecorded | SurveyAnswered) -> dict[str, Any]:
+def _row(event: InteractionRecorded | SurveyAnswered) -> SignalRow:
     """A signal row as scoring builds one, with fixed scores."""
     survey = isinstance(event, SurveyAnswered)
     outcome = None if survey else event.outcome.value  # type: ignore[union-attr]
@@ -75,6 +75,10 @@ def _row(event: InteractionRecorded | SurveyAnswered) -> dict[str, Any]:
         "wait_over": False,
         "repeat_contact": False,
         "transfers": getattr(event, "transfers", None),
+        "channel": None,
+        "employee_ease": None,
+        "interaction_event_id": None,
+        "employee_id": None,
     }
 
 

@@ -44,6 +44,15 @@ def markdown_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def short_count(customers: int) -> str:
+    """1000000 → 1M, 100000 → 100k; other counts with thousands separators."""
+    if customers >= 1_000_000 and customers % 1_000_000 == 0:
+        return f"{customers // 1_000_000}M"
+    if customers >= 1_000 and customers % 1_000 == 0:
+        return f"{customers // 1_000}k"
+    return f"{customers:,}"
+
+
 def cpu_count() -> int:
     """What ``nproc`` prints: the CPUs this process may run on."""
     if hasattr(os, "sched_getaffinity"):

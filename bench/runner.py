@@ -22,7 +22,10 @@ from bench.ingest import ingest_batch, ingest_latency
 from bench.policy import policy_decisions
 from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
-from bench.scoring import customer_reads, scoring_end_to_end, scoring_floor, scoring_memory
+from bench.scoring import scoring_end_to_end
+from bench.scoring_floor import scoring_floor
+from bench.scoring_memory import scoring_memory
+from bench.scoring_reads import customer_reads
 from bench.upsert import raw_upsert
 from bench.verbatims import verbatim_analysis
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, bindparam, func, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.experience.arrays import ArrayStatement
+from services.scoring.experience.rows import (
+    CustomerRow,
+    DayRow,
+    LatestRow,
+    RevaluedRow,
+    SignalRow,
+)
 from services.scoring.models import COUNTERS, customer, signal, touchpoint_day, touchpoint_latest
 from shared.db.copy import copy_rows, raw_connection
 
@@ -23,24 +30,24 @@ class ExperienceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def signals(self, event_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    async def signals(self, event_ids: Collection[str]) -> dict[str, SignalRow]:
         if not event_ids:
             return {}
         rows = await self._fetch(_SIGNALS_BY_ID, list(event_ids))
-        return {row["event_id"]: dict(row) for row in rows}
+        return {row["event_id"]: cast(SignalRow, dict(row)) for row in rows}
 
-    async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, Sequence[Any]]:
-        """Lock the customers' rows for this transaction, creating the missing ones; each
-        row is its columns in the table's order."""
+    async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, CustomerRow]:
+        """Lock the customers' rows for this transaction, creating the missing ones."""
         if not customer_ids:
             return {}
         ordered = sorted(customer_ids)
         await self._write(_CREATE_CUSTOMERS, [{"customer_id": cid} for cid in ordered])
-        return {row[0]: tuple(row) for row in await self._fetch(_LOCK_CUSTOMERS, ordered)}
+        rows = await self._fetch(_LOCK_CUSTOMERS, ordered)
+        return {row["customer_id"]: cast(CustomerRow, dict(row)) for row in rows}
 
     async def contacts(
         self, pairs: Collection[tuple[str, str]], since: datetime, until: datetime
-    ) -> list[dict[str, Any]]:
+    ) -> list[SignalRow]:
         """Interactions of these (customer, touchpoint) pairs between ``since`` and ``until``.
 
         Filtered by customer and touchpoint arrays, then by pair here: whatever the table's
@@ -53,17 +60,21 @@ class ExperienceRepository:
         touchpoints = list({touchpoint for _, touchpoint in pairs})
         wanted = set(pairs)
         rows = await self._fetch(_CONTACTS, customers, touchpoints, since, until)
-        return [dict(row) for row in rows if (row["customer_id"], row["touchpoint"]) in wanted]
+        return [
+            cast(SignalRow, dict(row))
+            for row in rows
+            if (row["customer_id"], row["touchpoint"]) in wanted
+        ]
 
     async def c2es_partners(
         self, interaction_ids: Collection[str], linked_ids: Collection[str]
-    ) -> list[dict[str, Any]]:
+    ) -> list[SignalRow]:
         """Stored halves of customer/employee ease pairs: the interactions that surveys of
         this batch answer, and the surveys that answer interactions of this batch."""
         if not interaction_ids and not linked_ids:
             return []
         rows = await self._fetch(_C2ES_PARTNERS, list(linked_ids), list(interaction_ids))
-        return [dict(row) for row in rows]
+        return [cast(SignalRow, dict(row)) for row in rows]
 
     async def _fetch(self, sql: str, *arguments: Any) -> list[Any]:
         driver = await raw_connection(self.session)
@@ -71,11 +82,11 @@ class ExperienceRepository:
 
     async def save(
         self,
-        customers: Sequence[Mapping[str, Any]],
-        signals: Sequence[Mapping[str, Any]],
-        revalued: Sequence[Mapping[str, Any]],
-        latest: Iterable[Mapping[str, Any]],
-        days: Sequence[Mapping[str, Any]],
+        customers: Sequence[CustomerRow],
+        signals: Sequence[SignalRow],
+        revalued: Sequence[RevaluedRow],
+        latest: Iterable[LatestRow],
+        days: Sequence[DayRow],
     ) -> None:
         """Write a batch's rows: signals by COPY, the rest one statement per table with
         each column sent as an array."""

@@ -5,105 +5,40 @@ transaction as its effects, so a redelivered id only re-emits the moment it prod
 first time. The final state does not depend on arrival order: the decayed sums are
 order-free, the latest-per-touchpoint and last-NPS keep the newest by occurrence time, and
 a contact that arrives late marks as repeats the later contacts it precedes.
+
+The customer's state is in ``customer.py``, the daily counters in ``counters.py``; this
+module evaluates each signal and gathers what the batch writes.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.config import ScoringSettings
 from services.scoring.experience import formulas
+from services.scoring.experience.counters import DailyCounters
+from services.scoring.experience.customer import CustomerState
+from services.scoring.experience.moments import POLARITY_CODE, moment_from_row
 from services.scoring.experience.repository import ExperienceRepository
-from services.scoring.models import COUNTERS
+from services.scoring.experience.rows import LatestRow, RevaluedRow, SignalRow
 from shared.events.schemas import (
     CustomerProfileUpdated,
     Event,
     InteractionRecorded,
-    MomentEvaluated,
     Outcome,
-    Polarity,
     SurveyAnswered,
 )
 from shared.journey import Touchpoint
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed
 
-RELATIONSHIP = "~relationship"  # the aggregate key of surveys not tied to a touchpoint
-POLARITY_CODE = {Polarity.NEGATIVE: -1, Polarity.NEUTRAL: 0, Polarity.POSITIVE: 1}
 Signal = InteractionRecorded | SurveyAnswered
-
-
-@dataclass
-class CustomerState:
-    customer_id: str
-    sums: formulas.DecayedSums = field(default_factory=formulas.DecayedSums)
-    signals: int = 0
-    positives: int = 0
-    negatives: int = 0
-    last_nps: int | None = None
-    last_nps_at: datetime | None = None
-    persona: str | None = None
-    value_tier: str | None = None
-    profile_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> CustomerState:
-        """From a row of ``select(customer)``: its columns in the table's order."""
-        (
-            customer_id,
-            s,
-            w,
-            t_ref,
-            signals,
-            positives,
-            negatives,
-            last_nps,
-            last_nps_at,
-            persona,
-            value_tier,
-            profile_at,
-            _updated_at,
-        ) = row
-        return cls(
-            customer_id,
-            formulas.DecayedSums(s, w, t_ref),
-            signals,
-            positives,
-            negatives,
-            last_nps,
-            last_nps_at,
-            persona,
-            value_tier,
-            profile_at,
-        )
-
-    def as_row(self) -> dict[str, Any]:
-        return {
-            "customer_id": self.customer_id,
-            "s": self.sums.s,
-            "w": self.sums.w,
-            "t_ref": self.sums.t,
-            "signals": self.signals,
-            "positives": self.positives,
-            "negatives": self.negatives,
-            "last_nps": self.last_nps,
-            "last_nps_at": self.last_nps_at,
-            "persona": self.persona,
-            "value_tier": self.value_tier,
-            "profile_at": self.profile_at,
-            "updated_at": datetime.now(UTC),
-        }
-
-    def count(self, polarity: int, by: int = 1) -> None:
-        self.positives += by if polarity > 0 else 0
-        self.negatives += by if polarity < 0 else 0
+Pair = tuple[str, str]  # (customer id, touchpoint)
 
 
 @dataclass
@@ -111,27 +46,14 @@ class Batch:
     """What one batch changes, gathered before it is written in a few statements."""
 
     customers: dict[str, CustomerState]
-    contacts: dict[tuple[str, str], list[dict[str, Any]]]
-    linked: dict[str, list[dict[str, Any]]]  # interaction id → signal rows that pair with it
-    signals: list[dict[str, Any]] = field(default_factory=list)
+    contacts: dict[Pair, list[SignalRow]]  # stored and new interactions within the window
+    linked: dict[str, list[SignalRow]]  # interaction id → signal rows that pair with it
+    signals: list[SignalRow] = field(default_factory=list)
     new_ids: set[str] = field(default_factory=set)
-    revalued: dict[str, dict[str, Any]] = field(default_factory=dict)
-    latest: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    days: dict[tuple[str, date, str, str], dict[str, Any]] = field(default_factory=dict)
+    revalued: dict[str, RevaluedRow] = field(default_factory=dict)
+    latest: dict[Pair, LatestRow] = field(default_factory=dict)
+    counters: DailyCounters = field(default_factory=DailyCounters)
     moments: list[Event] = field(default_factory=list)
-
-    def day(self, touchpoint: str, at: datetime, channel: str, persona: str, known: bool) -> Any:
-        key = (touchpoint, at.date(), channel, persona)
-        if key not in self.days:
-            self.days[key] = {
-                "touchpoint": touchpoint,
-                "day": key[1],
-                "channel": channel,
-                "persona": persona,
-                "known_touchpoint": known,
-                **dict.fromkeys(COUNTERS, 0.0),
-            }
-        return self.days[key]
 
 
 class ExperienceService:
@@ -150,7 +72,7 @@ class ExperienceService:
         profiles = [c.event for c in batch if isinstance(c.event, CustomerProfileUpdated)]
         state = await self._load(repo, fresh, profiles)
         for profile in profiles:
-            _apply_profile(state.customers[profile.customer_id], profile)
+            state.customers[profile.customer_id].apply_profile(profile)
         journey_map = self.journey.current
         touchpoints = journey_map.touchpoint_index() if journey_map else {}
         for event in fresh:
@@ -160,43 +82,42 @@ class ExperienceService:
             state.signals,
             list(state.revalued.values()),
             state.latest.values(),
-            [state.days[key] for key in sorted(state.days)],  # one lock order for shared rows
+            state.counters.rows(),
         )
+        again = [(seen[s.event_id], s.received_at) for s in signals if s.event_id in seen]
         return [
             *(
-                moment_from_row(seen[s.event_id], s.received_at)
-                for s in signals
-                if s.event_id in seen
-                if seen[s.event_id]["valence"] is not None
+                moment_from_row(row, received)
+                for row, received in again
+                if row["valence"] is not None
             ),
             *state.moments,
         ]
 
     async def _load(
-        self, repo: ExperienceRepository, fresh: list[Signal], profiles: list[Any]
+        self,
+        repo: ExperienceRepository,
+        fresh: list[Signal],
+        profiles: list[CustomerProfileUpdated],
     ) -> Batch:
         ids = {e.customer_id for e in fresh} | {p.customer_id for p in profiles}
         rows = await repo.lock_customers(ids)
         customers = {cid: CustomerState.from_row(row) for cid, row in rows.items()}
         interactions = [e for e in fresh if isinstance(e, InteractionRecorded)]
-        contacts: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        contacts: dict[Pair, list[SignalRow]] = defaultdict(list)
         if interactions:
             times = [e.occurred_at for e in interactions]
             pairs = {(e.customer_id, e.touchpoint) for e in interactions}
-            for row in await repo.contacts(
-                pairs, min(times) - self.window, max(times) + self.window
-            ):
-                contacts[(row["customer_id"], row["touchpoint"])].append(row)
-        linked: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            since, until = min(times) - self.window, max(times) + self.window
+            for row in await repo.contacts(pairs, since, until):
+                contacts[_pair_of(row)].append(row)
         survey_links = [
             e.interaction_event_id
             for e in fresh
             if isinstance(e, SurveyAnswered) and e.interaction_event_id
         ]
-        for row in await repo.c2es_partners([e.event_id for e in interactions], survey_links):
-            key = row["event_id"] if row["source"] == "interaction" else row["interaction_event_id"]
-            linked[key].append(row)
-        return Batch(customers, contacts, linked)
+        partners = await repo.c2es_partners([e.event_id for e in interactions], survey_links)
+        return Batch(customers, contacts, _linked(partners))
 
     def _evaluate(self, batch: Batch, event: Signal, touchpoints: Mapping[str, Touchpoint]) -> None:
         person = batch.customers[event.customer_id]
@@ -204,9 +125,9 @@ class ExperienceService:
         row = self._signal_row(event, person, touchpoint, batch)
         batch.signals.append(row)
         batch.new_ids.add(row["event_id"])
-        threshold = touchpoint.wait_threshold_seconds if touchpoint else None
-        self._count_day(batch, row, event, threshold)
-        self._pair_ease(batch, row)
+        judged = touchpoint is not None and touchpoint.wait_threshold_seconds is not None
+        batch.counters.count(row, event, judged)
+        _pair_ease(batch, row)
         if row["valence"] is None:
             return
         before = person.sums.lxi
@@ -216,7 +137,7 @@ class ExperienceService:
         person.signals += 1
         person.count(row["polarity"])
         if isinstance(event, SurveyAnswered) and event.nps is not None:
-            _keep_last_nps(person, event)
+            person.keep_last_nps(event)
         if event.touchpoint:
             _keep_latest(batch, row)
         if isinstance(event, InteractionRecorded):
@@ -225,64 +146,24 @@ class ExperienceService:
         batch.moments.append(moment_from_row(row, event.received_at))
 
     def _signal_row(
-        self, event: Signal, person: CustomerState, touchpoint: Any, batch: Batch
-    ) -> dict[str, Any]:
+        self, event: Signal, person: CustomerState, touchpoint: Touchpoint | None, batch: Batch
+    ) -> SignalRow:
         settings = self.settings
         weight = touchpoint.weight if touchpoint else 1.0
         truth = bool(touchpoint and touchpoint.moment_of_truth)
         weight *= settings.moment_of_truth_factor if truth else 1.0
-        row: dict[str, Any] = {
-            "event_id": event.event_id,
-            "customer_id": event.customer_id,
-            "touchpoint": event.touchpoint,
-            "known_touchpoint": touchpoint is not None,
-            "occurred_at": event.occurred,
-            "moment_of_truth": truth,
-            "moment_of_pain": bool(touchpoint and touchpoint.moment_of_pain),
-            "persona": person.persona,
-            "value_tier": person.value_tier,
-            "outcome": None,
-            "wait_over": False,
-            "repeat_contact": False,
-            "transfers": None,
-            "nps": None,
-            "csat": None,
-            "ces": None,
-            "employee_ease": None,
-            "employee_id": None,
-            "interaction_event_id": None,
-            "channel": None,
-            "lxi_before": None,
-            "lxi_after": None,
-        }
+        row = _new_row(event, person, touchpoint, truth)
         if isinstance(event, SurveyAnswered):
             valence = formulas.survey_valence(event)
             weight *= settings.survey_weight
-            row.update(
-                source="survey",
-                nps=event.nps,
-                csat=event.csat,
-                ces=event.ces,
-                interaction_event_id=event.interaction_event_id,
-            )
         else:
             threshold = touchpoint.wait_threshold_seconds if touchpoint else None
-            wait_over = formulas.wait_over_threshold(event, threshold)
-            repeat = self._is_repeat(batch, event)
+            row["wait_over"] = formulas.wait_over_threshold(event, threshold)
+            row["repeat_contact"] = self._is_repeat(batch, event)
             valence = formulas.interaction_valence(
-                event.outcome, wait_over, repeat, event.transfers or 0
+                event.outcome, row["wait_over"], row["repeat_contact"], event.transfers or 0
             )
             weight *= settings.interaction_weight
-            row.update(
-                source="interaction",
-                outcome=event.outcome.value,
-                wait_over=wait_over,
-                repeat_contact=repeat,
-                transfers=event.transfers,
-                channel=event.channel.value,
-                employee_ease=event.employee_ease,
-                employee_id=event.employee_id,
-            )
         row["valence"] = valence
         row["weight"] = weight if valence is not None else 0.0
         row["polarity"] = self._polarity(valence) if valence is not None else 0
@@ -302,9 +183,9 @@ class ExperienceService:
             for c in batch.contacts[(event.customer_id, event.touchpoint)]
         )
 
-    def _mark_later_repeats(self, batch: Batch, person: CustomerState, row: dict[str, Any]) -> None:
+    def _mark_later_repeats(self, batch: Batch, person: CustomerState, row: SignalRow) -> None:
         """A contact arriving late makes the later contacts within the window repeats."""
-        contacts = batch.contacts[(row["customer_id"], row["touchpoint"])]
+        contacts = batch.contacts[_pair_of(row)]
         key = (row["occurred_at"], row["event_id"])
         for later in contacts:
             if later["repeat_contact"] or (later["occurred_at"], later["event_id"]) <= key:
@@ -314,33 +195,22 @@ class ExperienceService:
             self._revalue_as_repeat(batch, person, later)
         contacts.append(row)
 
-    def _revalue_as_repeat(
-        self, batch: Batch, person: CustomerState, later: dict[str, Any]
-    ) -> None:
+    def _revalue_as_repeat(self, batch: Batch, person: CustomerState, later: SignalRow) -> None:
+        assert later["outcome"] is not None
+        assert later["valence"] is not None
         valence = formulas.interaction_valence(
             Outcome(later["outcome"]), later["wait_over"], True, later["transfers"] or 0
         )
-        delta = valence - later["valence"]
         polarity = self._polarity(valence)
         sums = person.sums
         assert sums.t is not None
-        shift = (
-            later["weight"] * delta * formulas.decay(sums.t, later["occurred_at"], self.half_life_s)
-        )
+        decayed = formulas.decay(sums.t, later["occurred_at"], self.half_life_s)
+        shift = later["weight"] * (valence - later["valence"]) * decayed
         person.sums = replace(sums, s=sums.s + shift)
         person.count(later["polarity"], -1)
         person.count(polarity)
-        day = batch.day(
-            later["touchpoint"],
-            later["occurred_at"],
-            later["channel"] or "",
-            later["persona"] or "",
-            later["known_touchpoint"],
-        )
-        _count_polarity(day, later["polarity"], -1)
-        _count_polarity(day, polarity, 1)
-        day["valence_sum"] += delta
-        later.update(valence=valence, polarity=polarity, repeat_contact=True)
+        batch.counters.recount(later, valence, polarity)
+        later["valence"], later["polarity"], later["repeat_contact"] = valence, polarity, True
         if later["event_id"] not in batch.new_ids:  # stored earlier: rewrite the row
             batch.revalued[later["event_id"]] = {
                 "event_id": later["event_id"],
@@ -349,93 +219,76 @@ class ExperienceService:
             }
         _keep_latest(batch, later)
 
-    def _count_day(
-        self, batch: Batch, row: dict[str, Any], event: Signal, threshold: float | None
-    ) -> None:
-        day = batch.day(
-            row["touchpoint"] or RELATIONSHIP,
-            row["occurred_at"],
-            row["channel"] or "",
-            row["persona"] or "",
-            row["known_touchpoint"],
-        )
-        if row["valence"] is not None:
-            day["signals"] += 1
-            day["valence_sum"] += row["valence"]
-            _count_polarity(day, row["polarity"], 1)
-        if isinstance(event, SurveyAnswered):
-            _count_survey(day, event)
-        else:
-            _count_interaction(day, event, row, judged=threshold is not None)
 
-    def _pair_ease(self, batch: Batch, row: dict[str, Any]) -> None:
-        """Count a customer/employee ease pair once, when its second half arrives."""
-        if row["source"] == "survey" and row["ces"] is not None and row["interaction_event_id"]:
-            partners = [
-                p for p in batch.linked[row["interaction_event_id"]] if p["source"] == "interaction"
-            ]
-            for interaction in partners:
-                _add_pair(batch, interaction, row["ces"])
-            batch.linked[row["interaction_event_id"]].append(row)
-        elif row["source"] == "interaction" and row["employee_ease"] is not None:
-            for survey in [p for p in batch.linked[row["event_id"]] if p["source"] == "survey"]:
-                _add_pair(batch, row, survey["ces"])
-            batch.linked[row["event_id"]].append(row)
-
-
-def _add_pair(batch: Batch, interaction: dict[str, Any], customer_ease: int) -> None:
-    day = batch.day(
-        interaction["touchpoint"],
-        interaction["occurred_at"],
-        interaction["channel"] or "",
-        interaction["persona"] or "",
-        interaction["known_touchpoint"],
-    )
-    day["c2es_n"] += 1
-    day["customer_ease_sum"] += customer_ease
-    day["employee_ease_sum"] += interaction["employee_ease"]
+def _new_row(
+    event: Signal, person: CustomerState, touchpoint: Touchpoint | None, truth: bool
+) -> SignalRow:
+    """The row of ``event`` before its valence is known."""
+    survey = event if isinstance(event, SurveyAnswered) else None
+    interaction = event if isinstance(event, InteractionRecorded) else None
+    return {
+        "event_id": event.event_id,
+        "customer_id": event.customer_id,
+        "source": "interaction" if interaction else "survey",
+        "touchpoint": event.touchpoint,
+        "known_touchpoint": touchpoint is not None,
+        "channel": interaction.channel.value if interaction else None,
+        "occurred_at": event.occurred,
+        "valence": None,
+        "weight": 0.0,
+        "polarity": 0,
+        "moment_of_truth": truth,
+        "moment_of_pain": bool(touchpoint and touchpoint.moment_of_pain),
+        "outcome": interaction.outcome.value if interaction else None,
+        "wait_over": False,
+        "repeat_contact": False,
+        "transfers": interaction.transfers if interaction else None,
+        "nps": survey.nps if survey else None,
+        "csat": survey.csat if survey else None,
+        "ces": survey.ces if survey else None,
+        "employee_ease": interaction.employee_ease if interaction else None,
+        "employee_id": interaction.employee_id if interaction else None,
+        "interaction_event_id": survey.interaction_event_id if survey else None,
+        "lxi_before": None,
+        "lxi_after": None,
+        "persona": person.persona,
+        "value_tier": person.value_tier,
+    }
 
 
-def _count_polarity(day: dict[str, Any], polarity: int, by: int) -> None:
-    if polarity > 0:
-        day["positives"] += by
-    elif polarity < 0:
-        day["negatives"] += by
+def _pair_of(contact: SignalRow) -> Pair:
+    assert contact["touchpoint"] is not None  # an interaction always has one
+    return (contact["customer_id"], contact["touchpoint"])
 
 
-def _count_survey(day: dict[str, Any], event: SurveyAnswered) -> None:
-    if event.nps is not None:
-        day[
-            {"promoter": "promoters", "passive": "passives", "detractor": "detractors"}[
-                formulas.nps_class(event.nps)
-            ]
-        ] += 1
-    if event.csat is not None:
-        day["csat_n"] += 1
-        day["csat_sum"] += event.csat
-        day["csat_satisfied"] += event.csat >= 4
-    if event.ces is not None:
-        day["ces_n"] += 1
-        day["ces_sum"] += event.ces
-    if event.expected is not None and event.perceived is not None:
-        day["gap_n"] += 1
-        day["expected_sum"] += event.expected
-        day["perceived_sum"] += event.perceived
+def _linked(partners: Iterable[SignalRow]) -> dict[str, list[SignalRow]]:
+    """The stored halves of ease pairs, by the id of their interaction."""
+    linked: dict[str, list[SignalRow]] = defaultdict(list)
+    for row in partners:
+        if row["source"] == "interaction":
+            linked[row["event_id"]].append(row)
+        elif row["interaction_event_id"] is not None:
+            linked[row["interaction_event_id"]].append(row)
+    return linked
 
 
-def _count_interaction(
-    day: dict[str, Any], event: InteractionRecorded, row: dict[str, Any], judged: bool
-) -> None:
-    """``judged``: the touchpoint has a wait threshold, so the wait counts for the rate."""
-    day["interactions"] += 1
-    outcome_counter = {"success": "successes", "failure": "failures", "abandoned": "abandoned"}
-    day[outcome_counter[event.outcome.value]] += 1
-    if event.wait_seconds is not None and judged:
-        day["waits_known"] += 1
-        day["waits_over"] += row["wait_over"]
+def _pair_ease(batch: Batch, row: SignalRow) -> None:
+    """Count a customer/employee ease pair once, when its second half arrives."""
+    link = row["interaction_event_id"]
+    if row["source"] == "survey" and row["ces"] is not None and link:
+        for interaction in [p for p in batch.linked[link] if p["source"] == "interaction"]:
+            batch.counters.count_ease_pair(interaction, row["ces"])
+        batch.linked[link].append(row)
+    elif row["source"] == "interaction" and row["employee_ease"] is not None:
+        for survey in [p for p in batch.linked[row["event_id"]] if p["source"] == "survey"]:
+            assert survey["ces"] is not None
+            batch.counters.count_ease_pair(row, survey["ces"])
+        batch.linked[row["event_id"]].append(row)
 
 
-def _keep_latest(batch: Batch, row: dict[str, Any]) -> None:
+def _keep_latest(batch: Batch, row: SignalRow) -> None:
+    assert row["touchpoint"] is not None
+    assert row["valence"] is not None
     key = (row["customer_id"], row["touchpoint"])
     held = batch.latest.get(key)
     if held is None or (row["occurred_at"], row["event_id"]) >= (
@@ -451,64 +304,8 @@ def _keep_latest(batch: Batch, row: dict[str, Any]) -> None:
         }
 
 
-def _keep_last_nps(person: CustomerState, event: SurveyAnswered) -> None:
-    if person.last_nps_at is None or event.answered_at >= person.last_nps_at:
-        person.last_nps, person.last_nps_at = event.nps, event.answered_at
-
-
-def _apply_profile(person: CustomerState, profile: CustomerProfileUpdated) -> None:
-    if person.profile_at is not None and profile.updated_at < person.profile_at:
-        return  # an older profile than the one held
-    person.profile_at = profile.updated_at
-    person.persona = profile.persona if profile.persona is not None else person.persona
-    person.value_tier = profile.value_tier if profile.value_tier is not None else person.value_tier
-
-
-def _first_occurrences(events: Any) -> list[Signal]:
+def _first_occurrences(events: Iterable[Signal]) -> list[Signal]:
     unique: dict[str, Signal] = {}
     for event in events:
         unique.setdefault(event.event_id, event)
     return list(unique.values())
-
-
-def moment_id(source_event_id: str) -> str:
-    candidate = f"moment:{source_event_id}"
-    if len(candidate) <= 128:
-        return candidate
-    return "moment:" + hashlib.sha256(source_event_id.encode()).hexdigest()
-
-
-_POLARITY = {code: polarity for polarity, code in POLARITY_CODE.items()}
-
-
-def moment_from_row(row: Mapping[str, Any], received_at: datetime | None = None) -> MomentEvaluated:
-    """The moment of a signal row, stored or being built, carrying ``received_at``, when the
-    signal reached cxloop. Built without validation: every value was computed here or read
-    back from a row written from one."""
-    outcome = row["outcome"]
-    return MomentEvaluated.model_construct(
-        event_id=moment_id(row["event_id"]),
-        customer_id=row["customer_id"],
-        source_event_id=row["event_id"],
-        source=row["source"],
-        touchpoint=row["touchpoint"],
-        known_touchpoint=row["known_touchpoint"],
-        moment_of_truth=row["moment_of_truth"],
-        moment_of_pain=row["moment_of_pain"],
-        occurred_at=row["occurred_at"],
-        valence=row["valence"],
-        weight=row["weight"],
-        polarity=_POLARITY[row["polarity"]],
-        lxi_before=row["lxi_before"],
-        lxi_after=row["lxi_after"],
-        persona=row["persona"],
-        value_tier=row["value_tier"],
-        nps=row["nps"],
-        csat=row["csat"],
-        ces=row["ces"],
-        outcome=Outcome(outcome) if outcome else None,
-        wait_over_threshold=row["wait_over"],
-        repeat_contact=row["repeat_contact"],
-        transfers=row["transfers"],
-        source_received_at=received_at,
-    )

@@ -1,0 +1,107 @@
+"""The latency of a customer's experience read at 1M stored customers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator, Sequence
+from urllib.parse import quote
+
+import aiohttp
+
+from bench.context import (
+    Bench,
+)
+from bench.database import COUNT_CUSTOMERS, Seeded, connect
+from bench.openloop import OpenLoopResult
+from bench.report import Row, Verdict, judge, short_count
+from bench.scoring import (
+    scoring_service,
+)
+
+READ_CUSTOMERS = 1_000_000
+READS = 2_000
+READ_WARMUP = 200
+READ_CLIENTS = 8
+READ_TIMEOUT_SECONDS = 5.0
+READ_P95_GOAL_MS = 50.0
+
+
+async def _read_all(
+    session: aiohttp.ClientSession, customers: Iterator[str], result: OpenLoopResult
+) -> None:
+    for customer_id in customers:
+        started = time.perf_counter()
+        try:
+            async with (
+                asyncio.timeout(READ_TIMEOUT_SECONDS),
+                session.get(f"/v1/customers/{quote(customer_id, safe='')}/experience") as answer,
+            ):
+                body = await answer.read()
+        except TimeoutError:
+            result.errors.append(f"no answer within {READ_TIMEOUT_SECONDS:.0f} s")
+            continue
+        except aiohttp.ClientError as exc:
+            result.errors.append(f"{type(exc).__name__}: {exc}")
+            continue
+        if answer.status != 200:
+            result.errors.append(f"HTTP {answer.status}: {body[:300].decode(errors='replace')}")
+            continue
+        result.latencies.append(time.perf_counter() - started)
+
+
+async def _read(session: aiohttp.ClientSession, customers: Sequence[str]) -> OpenLoopResult:
+    """Closed loop: :data:`READ_CLIENTS` readers share ``customers``."""
+    result = OpenLoopResult([], [], 0.0)
+    shared = iter(customers)
+    started = time.perf_counter()
+    await asyncio.gather(*(_read_all(session, shared, result) for _ in range(READ_CLIENTS)))
+    return OpenLoopResult(result.latencies, result.errors, time.perf_counter() - started)
+
+
+async def customer_reads(bench: Bench) -> list[Row]:
+    scoring = await scoring_service(bench)
+    async with connect(bench.database) as connection:
+        added, seconds = await Seeded(bench.run_id).fill(connection, READ_CUSTOMERS)
+        if added:
+            print(f"  seeded {added:,} customers in {seconds:.1f} s")
+        stored = int(await connection.fetchval(COUNT_CUSTOMERS))
+        rows = await connection.fetch(
+            "SELECT customer_id FROM scoring.signal GROUP BY customer_id "
+            "ORDER BY random() LIMIT $1",
+            READ_WARMUP + READS,
+        )
+        with_signals = int(
+            await connection.fetchval("SELECT count(DISTINCT customer_id) FROM scoring.signal")
+        )
+    customers = [row["customer_id"] for row in rows]
+    async with scoring.session(connections=READ_CLIENTS) as session:
+        await _read(session, customers[:READ_WARMUP])
+        result = await _read(session, customers[READ_WARMUP:])
+    print(
+        f"  {len(result.latencies):,} of {len(customers) - READ_WARMUP:,} reads in "
+        f"{result.elapsed:.2f} s ({result.achieved_rate:,.0f}/s), {len(result.errors)} errors, "
+        f"max {max(result.latencies, default=0) * 1000:.1f} ms; {stored:,} customers stored, "
+        f"{with_signals:,} with signals"
+    )
+    for error in sorted(set(result.errors))[:5]:
+        print(f"  read error: {error}")
+    return _read_rows(result, stored, len(customers) - READ_WARMUP)
+
+
+def _read_rows(result: OpenLoopResult, stored: int, sent: int) -> list[Row]:
+    p50, p95 = result.percentile(50) * 1000, result.percentile(95) * 1000
+    where = (
+        f"GET /v1/customers/{{id}}/experience, {short_count(READ_CUSTOMERS)} customers, "
+        f"{READ_CLIENTS} clients"
+    )
+    clean = not result.errors and len(result.latencies) == sent and stored >= READ_CUSTOMERS
+    return [
+        Row(f"customer read p50 ({where})", f"{p50:.1f} ms", "—", Verdict.INFO),
+        Row(
+            f"customer read p95 ({where})",
+            f"{p95:.1f} ms ({len(result.errors)} errors)",
+            f"< {READ_P95_GOAL_MS:.0f} ms at ≥ {short_count(READ_CUSTOMERS)}, no errors",
+            judge(p95 < READ_P95_GOAL_MS and clean),
+        ),
+    ]

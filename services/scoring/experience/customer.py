@@ -1,0 +1,74 @@
+"""A customer's lived experience as a batch changes it: decayed sums, counts, last NPS,
+profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from services.scoring.experience import formulas
+from services.scoring.experience.rows import CustomerRow
+from shared.events.schemas import CustomerProfileUpdated, SurveyAnswered
+
+
+@dataclass
+class CustomerState:
+    customer_id: str
+    sums: formulas.DecayedSums = field(default_factory=formulas.DecayedSums)
+    signals: int = 0
+    positives: int = 0
+    negatives: int = 0
+    last_nps: int | None = None
+    last_nps_at: datetime | None = None
+    persona: str | None = None
+    value_tier: str | None = None
+    profile_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: CustomerRow) -> CustomerState:
+        return cls(
+            customer_id=row["customer_id"],
+            sums=formulas.DecayedSums(row["s"], row["w"], row["t_ref"]),
+            signals=row["signals"],
+            positives=row["positives"],
+            negatives=row["negatives"],
+            last_nps=row["last_nps"],
+            last_nps_at=row["last_nps_at"],
+            persona=row["persona"],
+            value_tier=row["value_tier"],
+            profile_at=row["profile_at"],
+        )
+
+    def as_row(self) -> CustomerRow:
+        return {
+            "customer_id": self.customer_id,
+            "s": self.sums.s,
+            "w": self.sums.w,
+            "t_ref": self.sums.t,
+            "signals": self.signals,
+            "positives": self.positives,
+            "negatives": self.negatives,
+            "last_nps": self.last_nps,
+            "last_nps_at": self.last_nps_at,
+            "persona": self.persona,
+            "value_tier": self.value_tier,
+            "profile_at": self.profile_at,
+            "updated_at": datetime.now(UTC),
+        }
+
+    def count(self, polarity: int, by: int = 1) -> None:
+        self.positives += by if polarity > 0 else 0
+        self.negatives += by if polarity < 0 else 0
+
+    def keep_last_nps(self, event: SurveyAnswered) -> None:
+        if self.last_nps_at is None or event.answered_at >= self.last_nps_at:
+            self.last_nps, self.last_nps_at = event.nps, event.answered_at
+
+    def apply_profile(self, profile: CustomerProfileUpdated) -> None:
+        if self.profile_at is not None and profile.updated_at < self.profile_at:
+            return  # an older profile than the one held
+        self.profile_at = profile.updated_at
+        if profile.persona is not None:
+            self.persona = profile.persona
+        if profile.value_tier is not None:
+            self.value_tier = profile.value_tier
