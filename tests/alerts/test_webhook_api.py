@@ -7,9 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import inspect
 
-from services.alerts.webhooks.models import Base
 from shared.config import ApiKey, hash_api_key
 from tests.alerts.conftest import Alerts, Receiver
 from tests.alerts.test_webhook_delivery import create_alert, create_endpoint, settled
@@ -212,18 +210,3 @@ async def test_deliveries_come_newest_first_page_by_page(
         "/v1/deliveries", params={"endpoint_id": endpoint["id"], "event_type": "alert.occurrence"}
     )
     assert [d["event_type"] for d in only.json()["items"]] == ["alert.occurrence"]
-
-
-async def test_migrated_tables_match_the_models(alerts: Alerts) -> None:
-    tables = [t for t in Base.metadata.sorted_tables if t.name.startswith("webhook_")]
-
-    def columns(conn: Any) -> dict[str, set[str]]:
-        inspector = inspect(conn)
-        return {
-            t.name: {c["name"] for c in inspector.get_columns(t.name, "alerts")} for t in tables
-        }
-
-    async with alerts.sessions() as session:
-        migrated = await (await session.connection()).run_sync(columns)
-
-    assert migrated == {t.name: {c.name for c in t.columns} for t in tables}

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import inspect
-
-from services.actions.backlog.models import backlog_task
-from services.actions.models import metadata
 from shared.events.actions import TaskChange
 from shared.events.schemas import AlertChange
 from tests.actions.backlog.conftest import Backlog
@@ -91,19 +85,3 @@ async def test_a_task_change_with_a_malformed_id_is_dead_lettered(backlog: Backl
         backlog.settings.kafka_bootstrap_servers, "cx.deadletter", 1, ce_id=bad.event_id.encode()
     )
     assert dict(letter.headers)["dlq_consumer"] == b"backlog-tasks"
-
-
-async def test_migrated_tables_match_the_models(backlog: Backlog) -> None:
-    tables = [t for t in metadata.sorted_tables if t.name.startswith("backlog_")]
-
-    def columns(conn: Any) -> dict[str, set[str]]:
-        inspector = inspect(conn)
-        return {
-            t.name: {c["name"] for c in inspector.get_columns(t.name, "actions")} for t in tables
-        }
-
-    async with backlog.sessions() as session:
-        migrated = await (await session.connection()).run_sync(columns)
-
-    assert backlog_task in tables
-    assert migrated == {t.name: {c.name for c in t.columns} for t in tables}

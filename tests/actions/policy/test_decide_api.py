@@ -7,10 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import inspect
 
-from services.actions.models import metadata
-from services.actions.policy import models as policy_models
 from tests.actions.policy.conftest import READER_KEY, T0, Policy
 from tests.conftest import Keys, unique
 
@@ -174,29 +171,6 @@ async def test_fifty_concurrent_decisions_allow_exactly_one(policy: Policy) -> N
     ledger = await policy.ledger(customer, limit=100)
     assert len(ledger["items"]) == 50
     assert sum(i["allowed"] for i in ledger["items"]) == 1
-
-
-async def test_migrated_tables_match_the_models(policy: Policy) -> None:
-    tables = [t for t in metadata.sorted_tables if t.name.startswith("policy_")]
-    assert {t.name for t in tables} == {
-        t.name
-        for t in (
-            policy_models.policy_customer,
-            policy_models.policy_task,
-            policy_models.policy_decision,
-            policy_models.policy_quota_usage,
-        )
-    }
-
-    def columns(conn: Any) -> dict[str, set[str]]:
-        inspector = inspect(conn)
-        return {
-            t.name: {c["name"] for c in inspector.get_columns(t.name, "actions")} for t in tables
-        }
-
-    async with policy.running.sessions() as session:
-        migrated = await (await session.connection()).run_sync(columns)
-    assert migrated == {t.name: {c.name for c in t.columns} for t in tables}
 
 
 def _at(value: str) -> datetime:
