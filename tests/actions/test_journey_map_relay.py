@@ -9,21 +9,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from cxloop.embedded import EmbeddedBroker
 from services.actions.app import create_app
 from services.actions.config import ActionsSettings
 from services.actions.journey.outbox import journey_map_relay
 from shared.config import ServiceSettings
-from shared.db.migrations import upgrade
-from shared.db.session import async_url, create_engine, create_sessionmaker
+from shared.db.session import create_engine, create_sessionmaker
 from shared.journey import JourneyMapPublished
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import BrokerUnavailable
 from tests.actions.factories import create_journey_map
-from tests.conftest import Infra, Keys, client_for, consume, settings_for, unique
+from tests.conftest import Infra, Keys, client_for, consume, settings_for
 
 TOPIC = "cx.journey-map"
 
@@ -31,24 +28,6 @@ TOPIC = "cx.journey-map"
 @pytest.fixture
 def broker(private_broker: EmbeddedBroker) -> EmbeddedBroker:
     return private_broker
-
-
-@pytest.fixture
-async def empty_database(infra: Infra) -> AsyncIterator[str]:
-    """A database of its own, migrated, where no journey map was ever stored."""
-    name = unique("fresh").replace("-", "_")
-    admin = create_async_engine(async_url(infra.database_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(infra.database_url).set(database=name)
-        fresh = url.render_as_string(hide_password=False)
-        await asyncio.to_thread(upgrade, fresh, ["actions"])
-        yield fresh
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def start_topics(broker: EmbeddedBroker) -> None:
