@@ -52,7 +52,8 @@ class Outbox(Protocol):
 @dataclass(frozen=True)
 class Timing:
     """``batch``: messages per transaction; ``poll_seconds``: the pause after a run that
-    published (None: only when woken); ``retry_seconds``: the pause after a failure."""
+    left nothing pending (None: until woken); ``retry_seconds``: the pause after a failure.
+    Either pause ends early when the relay is woken."""
 
     batch: int
     poll_seconds: float | None
