@@ -127,6 +127,20 @@ async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize("path", ["/v1/interactions", "/v1/batch"])
+async def test_deeply_nested_json_is_a_422_problem(client: httpx.AsyncClient, path: str) -> None:
+    """30,000 nested arrays (60 KB, under the size limit): refused before parsing."""
+    body = b'{"items": [{"type": "customer", "customer_id": "c", "attributes": '
+    body += b"[" * 30_000 + b"]" * 30_000 + b"}]}"
+
+    response = await client.post(path, content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "nests deeper than" in response.json()["detail"]
+    assert (await client.post("/v1/interactions", json=create_interaction())).status_code == 202
+
+
 async def test_oversize_event_is_refused_with_413(client: httpx.AsyncClient) -> None:
     body = create_interaction(attributes={"blob": "x" * 256})
     padded = {**body, "padding": "x" * 70_000}
