@@ -34,6 +34,7 @@ async def test_batch_accepts_valid_items_and_reports_invalid_ones(
     assert set(rejected) == {1, 4, 5}
     assert rejected[1] == [
         {
+            "location": "body",
             "field": "items.1.nps",
             "pointer": "#/items/1/nps",
             "message": "Input should be less than or equal to 10",

@@ -21,7 +21,7 @@ from services.alerts.webhooks.schemas import (
 )
 from services.alerts.webhooks.timing import utcnow
 from shared.auth import Principal
-from shared.problems import ProblemError, field_error
+from shared.problems import ProblemError, parameter_error
 
 
 async def page(
@@ -90,5 +90,5 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("no time zone")
         return after
     except (binascii.Error, ValueError, TypeError) as exc:
-        errors = [field_error(("cursor",), "not a cursor from this API")]
+        errors = [parameter_error("cursor", "not a cursor from this API")]
         raise ProblemError(422, "Request is invalid", "invalid cursor", errors) from exc

@@ -29,7 +29,7 @@ from services.scoring.stats.views import (
     unknown_touchpoints,
 )
 from shared.events.schemas import Channel
-from shared.problems import PROBLEM_RESPONSES, ProblemError, field_error, problem_doc
+from shared.problems import PROBLEM_RESPONSES, ProblemError, parameter_error, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -106,7 +106,7 @@ def _stats_query(
 
 
 def _invalid(name: str, message: str) -> ProblemError:
-    errors = [field_error(("query", name), message)]
+    errors = [parameter_error(name, message)]
     return ProblemError(422, "Request is invalid", "1 invalid field(s)", errors)
 
 
