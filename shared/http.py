@@ -23,7 +23,7 @@ from shared.config import ServiceSettings
 from shared.db.session import unit_of_work
 from shared.metrics import REQUEST_SECONDS, child
 from shared.nesting import TOO_DEEP, json_too_deep
-from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
+from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -213,7 +213,11 @@ WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 health_router = APIRouter(tags=["health"])
 
 
-@health_router.get("/healthz", summary="Liveness: the process and its consumers run")
+@health_router.get(
+    "/healthz",
+    summary="Liveness: the process and its consumers run",
+    responses={503: {"description": "A consumer stopped; `failures` says which and why"}},
+)
 async def healthz(request: Request) -> JSONResponse:
     failures = {
         name: reason
@@ -224,7 +228,11 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "fail" if failures else "ok", "failures": failures}, status)
 
 
-@health_router.get("/readyz", summary="Readiness: every dependency (broker, database) answers")
+@health_router.get(
+    "/readyz",
+    summary="Readiness: every dependency (broker, database) answers",
+    responses={503: {"description": "A dependency does not answer; `checks` says which"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, ReadinessCheck] = request.app.state.readiness
     results = await asyncio.gather(*(_probe(check) for check in checks.values()))
@@ -240,10 +248,14 @@ def metrics_router(key_required: bool) -> APIRouter:
     router = APIRouter(
         tags=["health"], dependencies=[Depends(require("metrics:read"))] if key_required else []
     )
+    responses: dict[int | str, dict[str, Any]] = (
+        {status: PROBLEM_RESPONSES[status] for status in (401, 403)} if key_required else {}
+    )
     router.add_api_route(
         "/metrics",
         metrics,
         methods=["GET"],
+        responses=responses,
         summary="Prometheus metrics of this process",
         response_class=Response,
     )
