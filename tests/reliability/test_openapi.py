@@ -35,6 +35,8 @@ EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 10}
 ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "422"]
 
 
+# Every check on every operation: about a minute a service alone, several on a busy machine.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("name", SERVICES)
 async def test_every_operation_answers_as_documented(
     name: str, stack: PrivateStack, service: Starter, keys: Keys
