@@ -22,7 +22,8 @@ from shared.auth import KeyRing, require
 from shared.config import ServiceSettings
 from shared.db.session import unit_of_work
 from shared.metrics import REQUEST_SECONDS, child
-from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
+from shared.nesting import TOO_DEEP, json_too_deep
+from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -32,7 +33,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 class BodyLimit:
-    """Refuse request bodies over a per-path limit with 413.
+    """Refuse request bodies over a per-path limit with 413, and JSON bodies nested deeper
+    than :data:`shared.nesting.MAX_DEPTH` with 422 (before any parser recurses into them).
 
     A declared Content-Length over the limit is refused before reading; a chunked body is
     read up to the limit and then handed to the app whole (the app would buffer it anyway).
@@ -64,7 +66,13 @@ class BodyLimit:
             if len(body) > limit:
                 await _send_413(scope, send, limit)
                 return
-        first: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
+        whole = bytes(body)
+        if _is_json(scope) and json_too_deep(whole):
+            await _send_problem(
+                scope, send, Problem(title="Request is invalid", status=422, detail=TOO_DEEP)
+            )
+            return
+        first: Message = {"type": "http.request", "body": whole, "more_body": False}
         await self.app(scope, _replay(first, receive), send)
 
 
@@ -77,18 +85,28 @@ def _replay(first: Message, receive: Receive) -> Receive:
     return replay
 
 
+def _is_json(scope: Scope) -> bool:
+    """Whether FastAPI would read the body as JSON: a JSON media type, or none at all."""
+    declared = dict(scope["headers"]).get(b"content-type", b"")
+    media_type = declared.split(b";")[0].strip().lower()
+    return media_type in (b"", b"application/json") or media_type.endswith(b"+json")
+
+
 async def _send_413(scope: Scope, send: Send, limit: int) -> None:
-    body = Problem(
-        title="Request body too large",
-        status=413,
-        detail=f"the limit for this endpoint is {limit} bytes",
-        instance=scope["path"],
-    ).model_dump(exclude_none=True)
-    payload = json.dumps(body).encode()
+    detail = f"the limit for this endpoint is {limit} bytes"
+    await _send_problem(
+        scope, send, Problem(title="Request body too large", status=413, detail=detail)
+    )
+
+
+async def _send_problem(scope: Scope, send: Send, problem: Problem) -> None:
+    """Answer ``problem`` and close the connection (the body may not have been read)."""
+    problem.instance = scope["path"]
+    payload = json.dumps(problem.model_dump(exclude_none=True)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": problem.status,
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(payload)).encode()),
@@ -195,7 +213,11 @@ WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 health_router = APIRouter(tags=["health"])
 
 
-@health_router.get("/healthz", summary="Liveness: the process and its consumers run")
+@health_router.get(
+    "/healthz",
+    summary="Liveness: the process and its consumers run",
+    responses={503: {"description": "A consumer stopped; `failures` says which and why"}},
+)
 async def healthz(request: Request) -> JSONResponse:
     failures = {
         name: reason
@@ -206,7 +228,11 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "fail" if failures else "ok", "failures": failures}, status)
 
 
-@health_router.get("/readyz", summary="Readiness: every dependency (broker, database) answers")
+@health_router.get(
+    "/readyz",
+    summary="Readiness: every dependency (broker, database) answers",
+    responses={503: {"description": "A dependency does not answer; `checks` says which"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, ReadinessCheck] = request.app.state.readiness
     results = await asyncio.gather(*(_probe(check) for check in checks.values()))
@@ -222,10 +248,14 @@ def metrics_router(key_required: bool) -> APIRouter:
     router = APIRouter(
         tags=["health"], dependencies=[Depends(require("metrics:read"))] if key_required else []
     )
+    responses: dict[int | str, dict[str, Any]] = (
+        {status: PROBLEM_RESPONSES[status] for status in (401, 403)} if key_required else {}
+    )
     router.add_api_route(
         "/metrics",
         metrics,
         methods=["GET"],
+        responses=responses,
         summary="Prometheus metrics of this process",
         response_class=Response,
     )

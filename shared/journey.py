@@ -7,13 +7,22 @@ validates a whole document; every cross-reference error names its field.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from shared.events import topics
@@ -43,11 +52,38 @@ class Weekday(StrEnum):
     SUN = "sun"
 
 
+_LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+_LOCAL_TIME_RULE = 'a local time, HH:MM or HH:MM:SS, without offset (in YAML, quoted: "08:00")'
+
+
+def _local_time(value: Any) -> Any:
+    """Only the written form the schema describes: pydantic would also take an offset
+    (then compared with naive times: a crash) or a number of seconds (YAML reads an
+    unquoted 18:00 as the base-60 integer 1080, which would become 00:18)."""
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(_LOCAL_TIME, value):
+        return value
+    raise ValueError(_LOCAL_TIME_RULE)
+
+
+# A wall-clock time in a department's or customer's time zone, written HH:MM[:SS]. JSON
+# Schema's "time" format is RFC 3339's, which requires an offset: it would not describe
+# what is sent, nor what is answered.
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    WithJsonSchema(
+        {"type": "string", "pattern": _LOCAL_TIME, "description": _LOCAL_TIME_RULE.capitalize()}
+    ),
+]
+
+
 class BusinessHours(_Doc):
     """Opening hours in the department's time zone; SLA clocks can run only inside them."""
 
-    start: time = time(9, 0)
-    end: time = time(18, 0)
+    start: LocalTime = time(9, 0)
+    end: LocalTime = time(18, 0)
     days: list[Weekday] = Field(
         default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
         min_length=1,
@@ -142,7 +178,7 @@ class Touchpoint(_Doc):
     weight: Weight = 1.0
     moment_of_truth: bool = False
     moment_of_pain: bool = False
-    wait_threshold_seconds: float | None = Field(default=None, gt=0)
+    wait_threshold_seconds: float | None = Field(default=None, gt=0, le=30 * 86400)
     owner: Slug | None = Field(default=None, description="The department that owns it.")
     targets: Targets = Field(default_factory=Targets)
     survey: TouchpointSurvey = Field(default_factory=TouchpointSurvey)
@@ -185,6 +221,9 @@ class PriorityThresholds(_Doc):
     critical: float = Field(default=20.0, ge=0)
 
 
+MAX_SLA_HOURS = 366 * 24
+
+
 class TaskPolicy(_Doc):
     """How alert priorities become task priorities, and the time each has to be resolved.
 
@@ -207,8 +246,8 @@ class TaskPolicy(_Doc):
         missing = [level.value for level in PriorityLevel if level not in self.sla_hours]
         if missing:
             raise ValueError(f"sla_hours needs every level; missing {', '.join(missing)}")
-        if any(hours <= 0 for hours in self.sla_hours.values()):
-            raise ValueError("sla_hours must be positive")
+        if any(not 0 < hours <= MAX_SLA_HOURS for hours in self.sla_hours.values()):
+            raise ValueError(f"sla_hours must be positive and at most {MAX_SLA_HOURS} (a year)")
         return self
 
     def level(self, score: float) -> PriorityLevel:
@@ -224,20 +263,6 @@ class TaskPolicy(_Doc):
         """One level up (escalation); critical stays critical."""
         order = list(PriorityLevel)
         return order[min(order.index(level) + 1, len(order) - 1)]
-
-
-# A wall-clock time in the customer's time zone, written HH:MM[:SS]. JSON Schema's "time"
-# format is RFC 3339's, which requires an offset: it would not describe what is sent.
-LocalTime = Annotated[
-    time,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
-            "description": "A local time, HH:MM or HH:MM:SS, without offset.",
-        }
-    ),
-]
 
 
 class QuietHours(_Doc):

@@ -1,31 +1,44 @@
 """RFC 9457 problem details for every error a service returns.
 
-Validation problems list each offending field as ``errors: [{field, pointer, message}]``
-where ``field`` is a dotted path (``items.3.nps``) and ``pointer`` a JSON pointer into the
-request body (``#/items/3/nps``).
+Validation problems list each offending value as ``errors: [{location, field, pointer?,
+message}]``, one convention for every endpoint:
+
+- ``location`` is where the value was sent: ``body``, ``query``, ``path`` or ``header``
+  (OpenAPI's ``in``);
+- ``field`` is its dotted path *within* that location: ``items.3.nps`` in the body, ``from``
+  for the query parameter ``?from=``;
+- ``pointer`` is a JSON pointer into the request body (``#/items/3/nps``), for body values
+  only: a parameter has no place in the body.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 
 
+Location = Literal["body", "query", "path", "header", "cookie"]
+_LOCATIONS: frozenset[str] = frozenset({"body", "query", "path", "header", "cookie"})
+
+
 class FieldError(BaseModel):
-    field: str
-    pointer: str
+    location: Location = "body"
+    field: str = Field(description="Dotted path within the location: `items.3.nps`, `from`.")
+    pointer: str | None = Field(
+        default=None, description="JSON pointer into the request body, for body values only."
+    )
     message: str
 
 
@@ -40,19 +53,34 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def field_error(location: Sequence[str | int], message: str) -> FieldError:
-    parts = [str(part) for part in location]
+def field_error(path: Sequence[str | int], message: str) -> FieldError:
+    """An invalid value of the request body at ``path`` (``("items", 3, "nps")``)."""
+    parts = [str(part) for part in path]
     return FieldError(
         field=".".join(parts) or "(body)",
-        pointer="#/" + "/".join(parts),
+        pointer="#" + "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts),
         message=message.removeprefix("Value error, "),
     )
+
+
+def parameter_error(name: str, message: str, location: Location = "query") -> FieldError:
+    """An invalid request parameter (``?from=``, a path segment, a header)."""
+    return FieldError(location=location, field=name, message=message.removeprefix("Value error, "))
+
+
+def located_error(loc: Sequence[str | int], message: str) -> FieldError:
+    """An error at a FastAPI validation location (``("query", "from")``, ``("body", "items",
+    3)``)."""
+    where, *rest = loc or ("body",)
+    if where == "body" or where not in _LOCATIONS:
+        return field_error(rest if where == "body" else loc, message)
+    return parameter_error(".".join(map(str, rest)), message, cast(Location, where))
 
 
 def field_errors(
     pydantic_errors: Iterable[Any], prefix: Sequence[str | int] = ()
 ) -> list[FieldError]:
-    """Translate pydantic's error list, placing each location under ``prefix``."""
+    """Translate pydantic's error list for a body value, placing each under ``prefix``."""
     return [field_error((*prefix, *err["loc"]), err["msg"]) for err in pydantic_errors]
 
 
@@ -90,10 +118,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        field_error(err["loc"][1:] if err["loc"][:1] == ("body",) else err["loc"], err["msg"])
-        for err in exc.errors()
-    ]
+    errors = [located_error(err["loc"], err["msg"]) for err in exc.errors()]
     problem = ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
     return problem_response(request, problem)
 
@@ -152,6 +177,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing or unknown API key",
         403: "API key lacks the required scope",
         413: "Request body too large",
-        422: "Invalid request; `errors` names each field",
+        422: "Invalid request; `errors` names each value by location and field",
     }.items()
 }

@@ -4,13 +4,17 @@ import phonenumbers
 from pydantic import Field, field_validator
 
 from shared.config import ServiceSettings
+from shared.events.schemas import EARLIEST, UtcDatetime
 
 
 class IngestSettings(ServiceSettings):
     service_name: str = "ingest"
     port: int = 8001
     # Events dated further ahead than this are refused (clock skew allowance).
-    max_future_seconds: float = Field(default=300, ge=0)
+    max_future_seconds: float = Field(default=300, ge=0, le=366 * 86400)
+    # Events dated before this are refused (a customer signal older than the business it
+    # describes is a client's bug); never before 1970-01-01, cxloop's earliest date.
+    earliest_event_time: UtcDatetime = EARLIEST
     batch_max_bytes: int = Field(default=1_000_000, ge=1024)
     event_max_bytes: int = Field(default=64 * 1024, ge=1024)
     # How long a request waits for the broker's acknowledgement before answering 503.

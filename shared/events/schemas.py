@@ -7,14 +7,13 @@ so an older consumer keeps working when a newer producer adds one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -36,11 +35,37 @@ MAX_ATTRIBUTE_KEY = 64
 MAX_ATTRIBUTE_TEXT = 256
 
 
+# Every date cxloop accepts lies in [EARLIEST, LATEST): no customer signal predates the Unix
+# epoch and nothing is planned past 2200. Inside it, converting to UTC and adding days or
+# years never overflows, and every value fits PostgreSQL: an extreme date is a 422, not a 500.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = f"must be on or after {EARLIEST:%Y-%m-%d} and before {LATEST:%Y-%m-%d} (UTC)"
+NAIVE = "needs a UTC offset, such as Z or +02:00 (RFC 3339)"
+
+
 def _as_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    if value.utcoffset() is None:
+        raise ValueError(NAIVE)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(OUT_OF_RANGE) from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(OUT_OF_RANGE)
+    return value
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+def _in_range(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(OUT_OF_RANGE)
+    return value
+
+
+# An instant with its offset, normalised to UTC, within cxloop's range.
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+# A calendar day within cxloop's range.
+Day = Annotated[date, AfterValidator(_in_range)]
 _SCALARS = (str, int, float, bool, type(None))
 
 

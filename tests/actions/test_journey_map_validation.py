@@ -59,6 +59,23 @@ def bad_email(doc: dict[str, Any]) -> None:
     doc["departments"][0]["referents"][0]["email"] = "sarah at example"
 
 
+def closing_time_with_offset(doc: dict[str, Any]) -> None:
+    doc["departments"][0]["business_hours"] = {"start": "08:00", "end": "00:00:00Z"}
+
+
+def closing_time_in_seconds(doc: dict[str, Any]) -> None:
+    """What YAML makes of an unquoted 18:00: the base-60 integer 1080."""
+    doc["departments"][0]["business_hours"] = {"start": "08:00", "end": 1080}
+
+
+def sla_of_a_century(doc: dict[str, Any]) -> None:
+    doc["tasks"] = {"sla_hours": {"low": 876_000, "medium": 72, "high": 24, "critical": 4}}
+
+
+def wait_threshold_of_a_year(doc: dict[str, Any]) -> None:
+    doc["touchpoints"][3]["wait_threshold_seconds"] = 365 * 86400
+
+
 def problem_fields(response: httpx.Response) -> dict[str, str]:
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
@@ -80,6 +97,10 @@ def problem_fields(response: httpx.Response) -> dict[str, str]:
         (target_out_of_range, {"touchpoints.2.targets.csat"}, "less than or equal to 5"),
         (unknown_field, {"touchpoints.0.colour"}, "Extra inputs"),
         (bad_email, {"departments.0.referents.0.email"}, "should match pattern"),
+        (closing_time_with_offset, {"departments.0.business_hours.end"}, "without offset"),
+        (closing_time_in_seconds, {"departments.0.business_hours.end"}, "without offset"),
+        (sla_of_a_century, {"tasks"}, "at most 8784"),
+        (wait_threshold_of_a_year, {"touchpoints.3.wait_threshold_seconds"}, "less than or equal"),
     ],
 )
 async def test_each_error_names_its_field(

@@ -47,10 +47,11 @@ def as_key(alerts: Alerts, key: str) -> httpx.AsyncClient:
     )
 
 
-def fields_of(response: httpx.Response) -> list[str]:
+def fields_of(response: httpx.Response) -> list[tuple[str, str]]:
+    """Each invalid value's (location, field)."""
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    return [error["field"] for error in response.json()["errors"]]
+    return [(error["location"], error["field"]) for error in response.json()["errors"]]
 
 
 async def test_an_endpoint_is_created_read_changed_and_deleted(
@@ -94,26 +95,41 @@ async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Rece
     endpoint = await create_endpoint(alerts, good["url"], unique("dept"))
     path = f"/v1/webhooks/{endpoint['id']}"
 
-    cases: list[tuple[str, str, dict[str, Any], str]] = [
-        ("POST", "/v1/webhooks", {"json": {"event_types": ["alert.raised"]}}, "url"),
-        ("POST", "/v1/webhooks", {"json": {**good, "url": "ftp://x/y"}}, "url"),
-        ("POST", "/v1/webhooks", {"json": {**good, "url": "https://h:99999/"}}, "url"),
-        ("POST", "/v1/webhooks", {"json": {**good, "event_types": []}}, "event_types"),
-        ("POST", "/v1/webhooks", {"json": {**good, "secret": "whsec_x"}}, "secret"),
-        ("POST", "/v1/webhooks", {"json": {**good, "owner_email": "nobody"}}, "owner_email"),
-        ("POST", "/v1/webhooks", {"json": {**good, "department": "Not A Slug"}}, "department"),
-        ("PATCH", path, {"json": {"url": None}}, "url"),
-        ("PATCH", path, {"json": {"enabled": None}}, "enabled"),
-        ("GET", "/v1/webhooks/not-a-uuid", {}, "path.endpoint_id"),
-        ("POST", f"{path}/replay", {"params": {"since": "2026-01-01T00:00:00"}}, "query.since"),
-        ("POST", f"{path}/replay", {}, "query.since"),
-        ("GET", "/v1/deliveries", {"params": {"cursor": "nonsense"}}, "cursor"),
-        ("GET", "/v1/deliveries", {"params": {"status": "lost"}}, "query.status"),
+    cases: list[tuple[str, str, dict[str, Any], tuple[str, str]]] = [
+        ("POST", "/v1/webhooks", {"json": {"event_types": ["alert.raised"]}}, ("body", "url")),
+        ("POST", "/v1/webhooks", {"json": {**good, "url": "ftp://x/y"}}, ("body", "url")),
+        ("POST", "/v1/webhooks", {"json": {**good, "url": "https://h:99999/"}}, ("body", "url")),
+        ("POST", "/v1/webhooks", {"json": {**good, "event_types": []}}, ("body", "event_types")),
+        ("POST", "/v1/webhooks", {"json": {**good, "secret": "whsec_x"}}, ("body", "secret")),
+        (
+            "POST",
+            "/v1/webhooks",
+            {"json": {**good, "owner_email": "nobody"}},
+            ("body", "owner_email"),
+        ),
+        (
+            "POST",
+            "/v1/webhooks",
+            {"json": {**good, "department": "Not A Slug"}},
+            ("body", "department"),
+        ),
+        ("PATCH", path, {"json": {"url": None}}, ("body", "url")),
+        ("PATCH", path, {"json": {"enabled": None}}, ("body", "enabled")),
+        ("GET", "/v1/webhooks/not-a-uuid", {}, ("path", "endpoint_id")),
+        (
+            "POST",
+            f"{path}/replay",
+            {"params": {"since": "2026-01-01T00:00:00"}},
+            ("query", "since"),
+        ),
+        ("POST", f"{path}/replay", {}, ("query", "since")),
+        ("GET", "/v1/deliveries", {"params": {"cursor": "nonsense"}}, ("query", "cursor")),
+        ("GET", "/v1/deliveries", {"params": {"status": "lost"}}, ("query", "status")),
     ]
     for method, url, request, field in cases:
         assert fields_of(await client.request(method, url, **request)) == [field], (method, url)
     unknown = await client.post("/v1/webhooks", json={**good, "event_types": ["alert.raisd"]})
-    assert fields_of(unknown) == ["event_types"]
+    assert fields_of(unknown) == [("body", "event_types")]
     assert "alert.raised" in unknown.json()["errors"][0]["message"]
     missing = await client.get("/v1/webhooks/00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404

@@ -34,6 +34,7 @@ async def test_batch_accepts_valid_items_and_reports_invalid_ones(
     assert set(rejected) == {1, 4, 5}
     assert rejected[1] == [
         {
+            "location": "body",
             "field": "items.1.nps",
             "pointer": "#/items/1/nps",
             "message": "Input should be less than or equal to 10",
@@ -51,6 +52,24 @@ async def test_batch_accepts_valid_items_and_reports_invalid_ones(
         ce_id=items[0]["event_id"].encode(),  # type: ignore[index]
     )
     assert len(interactions) == 1
+
+
+async def test_an_item_dated_off_the_calendar_does_not_keep_the_others_out(
+    client: httpx.AsyncClient,
+) -> None:
+    """Item 50 of 100 dated where UTC cannot reach (year 9999 at −12:00)."""
+    items = [{"type": "interaction", **create_interaction(attributes={})} for _ in range(100)]
+    items[50]["occurred_at"] = "9999-12-31T23:00:00-12:00"
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert result["accepted_indexes"] == [i for i in range(100) if i != 50]
+    (rejected,) = result["rejected"]
+    assert rejected["index"] == 50
+    assert [e["field"] for e in rejected["errors"]] == ["items.50.occurred_at"]
+    assert "before 2200-01-01" in rejected["errors"][0]["message"]
 
 
 async def test_batch_with_no_valid_item_is_refused(client: httpx.AsyncClient) -> None:

@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from services.ingest.app import create_app
+from services.ingest.config import IngestSettings
+from tests.conftest import Infra, Keys, client_for, settings_for
 from tests.ingest.factories import create_customer, create_interaction, create_survey_response
 
 
@@ -118,6 +121,41 @@ async def test_events_from_the_future_are_refused(client: httpx.AsyncClient) -> 
     assert fields_of(refused) == {"answered_at"}
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026-11-23T10:00:00", "needs a UTC offset"),
+        ("9999-12-31T23:00:00-12:00", "before 2200-01-01"),
+        ("0001-01-01T01:00:00+14:00", "on or after 1970-01-01"),
+        ("1969-12-31T23:59:59Z", "on or after 1970-01-01"),
+    ],
+)
+async def test_a_date_off_the_calendar_or_without_offset_is_422(
+    client: httpx.AsyncClient, value: str, message: str
+) -> None:
+    response = await client.post("/v1/interactions", json=create_interaction(occurred_at=value))
+
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert (error["location"], error["field"]) == ("body", "occurred_at")
+    assert message in error["message"]
+
+
+async def test_an_event_before_the_earliest_event_time_is_422(infra: Infra, keys: Keys) -> None:
+    settings = settings_for(infra, keys, IngestSettings, earliest_event_time="2020-01-01T00:00Z")
+    async with client_for(create_app(settings), keys.writer) as client:
+        old = await client.post(
+            "/v1/interactions", json=create_interaction(occurred_at="2019-12-31T23:59:59Z")
+        )
+        recent = await client.post(
+            "/v1/interactions", json=create_interaction(occurred_at="2020-01-01T00:00:00Z")
+        )
+
+    assert old.status_code == 422
+    assert "before 2020-01-01T00:00:00+00:00" in old.json()["errors"][0]["message"]
+    assert recent.status_code == 202
+
+
 async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/interactions", content=b"{not json", headers={"content-type": "application/json"}
@@ -125,6 +163,20 @@ async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/v1/interactions", "/v1/batch"])
+async def test_deeply_nested_json_is_a_422_problem(client: httpx.AsyncClient, path: str) -> None:
+    """30,000 nested arrays (60 KB, under the size limit): refused before parsing."""
+    body = b'{"items": [{"type": "customer", "customer_id": "c", "attributes": '
+    body += b"[" * 30_000 + b"]" * 30_000 + b"}]}"
+
+    response = await client.post(path, content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "nests deeper than" in response.json()["detail"]
+    assert (await client.post("/v1/interactions", json=create_interaction())).status_code == 202
 
 
 async def test_oversize_event_is_refused_with_413(client: httpx.AsyncClient) -> None:

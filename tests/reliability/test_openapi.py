@@ -1,5 +1,7 @@
-"""schemathesis against each service's OpenAPI document, over HTTP to the served process:
-no 5xx, and every answer is a documented status, content type, header set and schema.
+"""schemathesis against each service's OpenAPI document, over HTTP to the served process,
+with every check it has (``--checks all``): no 5xx; every answer a documented status,
+content type, header set and schema; invalid input refused, valid input accepted; no
+answer without a key; no undocumented method.
 
 Cases are generated from the document (valid ones, and invalid ones that must be refused),
 a few per operation so the whole run fits in the suite's time budget.
@@ -16,14 +18,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.config._checks import PositiveDataAcceptanceConfig
 
 from tests.conftest import Keys
 from tests.reliability.conftest import Starter, publish_journey_map
@@ -33,15 +29,14 @@ pytestmark = pytest.mark.reliability
 
 SERVICES = ("ingest", "scoring", "alerts", "actions")
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 10}
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+# Valid input may still break a rule no schema can state: a touchpoint the journey map
+# lacks or a date outside cxloop's range (422 naming the field), a cursor the API did not
+# make (400: cursors are opaque strings).
+ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "422"]
 
 
+# Every check on every operation: about a minute a service alone, several on a busy machine.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("name", SERVICES)
 async def test_every_operation_answers_as_documented(
     name: str, stack: PrivateStack, service: Starter, keys: Keys
@@ -51,6 +46,9 @@ async def test_every_operation_answers_as_documented(
     # ingest takes events:write, the others ops:* (and tasks:* for the referents' routes)
     key = keys.writer if name == "ingest" else keys.reader
     schema = schemathesis.openapi.from_url(f"{process.url}/openapi.json")
+    schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
+        expected_statuses=ACCEPTED
+    )
     failures = await asyncio.to_thread(run_all, schema, process.url, key)
     assert not failures, "\n\n".join(failures)
 
@@ -70,7 +68,8 @@ def run_all(schema: Any, base_url: str, key: str) -> list[str]:
 def run_operation(
     operation: Any, mode: GenerationMode, examples: int, session: requests.Session, url: str
 ) -> list[str]:
-    checks = [*CHECKS, negative_data_rejection] if mode is GenerationMode.NEGATIVE else CHECKS
+    load_all_checks()
+    checks = CHECKS.get_all()  # each applies where it makes sense (negative_data_rejection…)
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(

@@ -122,4 +122,5 @@ async def test_the_grouping_is_checked(scoring: Scoring) -> None:
     response = await scoring.client.get("/v1/reports/c2es", params={"group_by": "agent"})
 
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "query.group_by"
+    error = response.json()["errors"][0]
+    assert (error["location"], error["field"]) == ("query", "group_by")

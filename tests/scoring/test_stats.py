@@ -503,31 +503,35 @@ async def test_an_unknown_journey_is_404(scoring: Scoring) -> None:
         (
             "/v1/touchpoints/checkout/stats",
             {"from": "2031-02-01", "to": "2031-01-31"},
-            "query.from",
+            ("query", "from"),
         ),
-        ("/v1/reports/four-dimensions", {"from": "2031-02-01", "to": "2031-01-31"}, "query.from"),
-        ("/v1/reports/c2es", {"from": "2031-02-01", "to": "2031-01-31"}, "query.from"),
-        ("/v1/touchpoints/checkout/stats", {"granularity": "year"}, "query.granularity"),
-        ("/v1/touchpoints/checkout/stats", {"group_by": "touchpoint"}, "query.group_by"),
-        ("/v1/journeys/purchase/stats", {"group_by": "customer"}, "query.group_by"),
+        (
+            "/v1/reports/four-dimensions",
+            {"from": "2031-02-01", "to": "2031-01-31"},
+            ("query", "from"),
+        ),
+        ("/v1/reports/c2es", {"from": "2031-02-01", "to": "2031-01-31"}, ("query", "from")),
+        ("/v1/touchpoints/checkout/stats", {"granularity": "year"}, ("query", "granularity")),
+        ("/v1/touchpoints/checkout/stats", {"group_by": "touchpoint"}, ("query", "group_by")),
+        ("/v1/journeys/purchase/stats", {"group_by": "customer"}, ("query", "group_by")),
         (
             "/v1/touchpoints/checkout/stats",
             {"from": "2030-01-01", "to": "2031-02-05", "granularity": "day"},
-            "query.granularity",
+            ("query", "granularity"),
         ),
-        ("/v1/touchpoints/checkout/stats", {"channel": "fax"}, "query.channel"),
-        ("/v1/touchpoints/checkout/stats", {"to": "31/01/2031"}, "query.to"),
-        ("/v1/touchpoints/Check%20out/stats", {}, "path.touchpoint_id"),
+        ("/v1/touchpoints/checkout/stats", {"channel": "fax"}, ("query", "channel")),
+        ("/v1/touchpoints/checkout/stats", {"to": "31/01/2031"}, ("query", "to")),
+        ("/v1/touchpoints/Check%20out/stats", {}, ("path", "touchpoint_id")),
     ],
 )
 async def test_invalid_queries_are_422_naming_the_field(
-    scoring: Scoring, path: str, params: dict[str, str], field: str
+    scoring: Scoring, path: str, params: dict[str, str], field: tuple[str, str]
 ) -> None:
     response = await scoring.client.get(path, params=params)
 
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert [(e["location"], e["field"]) for e in response.json()["errors"]] == [field]
 
 
 async def test_400_days_at_day_granularity_is_allowed(scoring: Scoring) -> None:

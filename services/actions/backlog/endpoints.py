@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import AwareDatetime
 
 from services.actions.backlog import service
 from services.actions.backlog.schemas import (
@@ -18,6 +17,7 @@ from services.actions.backlog.schemas import (
     RootCauseReport,
 )
 from shared.auth import Principal, require_any
+from shared.events.schemas import UtcDatetime
 from shared.http import ReadSession, WriteSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 
@@ -70,7 +70,7 @@ async def get_backlog_item(
     session: ReadSession,
     request: Request,
     item_id: ItemId,
-    as_of: Annotated[AwareDatetime | None, Query(description=AS_OF)] = None,
+    as_of: Annotated[UtcDatetime | None, Query(description=AS_OF)] = None,
 ) -> BacklogItemRead:
     """One item, with its impact and the parts it is made of."""
     state = request.app.state

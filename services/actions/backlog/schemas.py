@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.actions.backlog.impact import ImpactSource
 from services.actions.backlog.models import ItemStatus
-from shared.events.schemas import Slug
+from shared.events.schemas import Slug, UtcDatetime
 
 AS_OF = "End of the impact window (default: now); the window is the 90 UTC days ending that day."
 
@@ -22,7 +22,7 @@ class BacklogFilter(BaseModel):
         default_factory=list, max_length=100, description="repeat for several touchpoints"
     )
     department: str | None = Field(default=None, max_length=64)
-    as_of: AwareDatetime | None = Field(default=None, description=AS_OF)
+    as_of: UtcDatetime | None = Field(default=None, description=AS_OF)
     cursor: str | None = Field(default=None, max_length=500, description="next_cursor, as given")
     limit: int = Field(default=50, ge=1, le=200)
 
@@ -34,16 +34,16 @@ class QuickWinFilter(BaseModel):
         default_factory=list, max_length=100, description="repeat for several touchpoints"
     )
     department: str | None = Field(default=None, max_length=64)
-    as_of: AwareDatetime | None = Field(default=None, description=AS_OF)
+    as_of: UtcDatetime | None = Field(default=None, description=AS_OF)
 
 
 class RootCauseFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
 
-    from_: AwareDatetime | None = Field(
+    from_: UtcDatetime | None = Field(
         default=None, alias="from", description="tasks opened at or after"
     )
-    to: AwareDatetime | None = Field(default=None, description="tasks opened before")
+    to: UtcDatetime | None = Field(default=None, description="tasks opened before")
     touchpoint: str | None = Field(default=None, max_length=64)
     department: str | None = Field(default=None, max_length=64)
 

@@ -33,6 +33,7 @@ from services.actions.backlog.schemas import (
     TierPartRead,
 )
 from shared.auth import Principal
+from shared.cursor import cursor_time
 from shared.journey import JourneyMap
 from shared.problems import ProblemError, field_error
 
@@ -291,6 +292,10 @@ def _read(item: Item) -> BacklogItemRead:
     )
 
 
+# Far more items than a backlog holds, and within PostgreSQL's bigint OFFSET.
+MAX_OFFSET = 10**9
+
+
 def _encode_cursor(as_of: datetime, offset: int) -> str:
     position = json.dumps({"as_of": as_of.isoformat(), "offset": offset})
     return base64.urlsafe_b64encode(position.encode()).decode()
@@ -299,10 +304,9 @@ def _encode_cursor(as_of: datetime, offset: int) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        as_of = datetime.fromisoformat(position["as_of"])
-        offset = int(position["offset"])
-        if as_of.tzinfo is None or offset < 0:
-            raise ValueError("naive time or negative offset")
+        as_of, offset = cursor_time(position["as_of"]), position["offset"]
+        if not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+            raise ValueError("not an offset this API makes")
         return as_of, offset
     except (ValueError, KeyError, TypeError) as exc:
         raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc

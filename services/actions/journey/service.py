@@ -20,6 +20,7 @@ from services.actions.journey.schemas import JourneyMapVersionRead, JourneyMapVe
 from services.actions.models import JourneyMapVersion
 from shared.journey import JourneyMap, JourneyMapPublished
 from shared.kafka.producer import EventPublisher
+from shared.nesting import TOO_DEEP, TooDeep, json_too_deep, yaml_depth
 from shared.problems import ProblemError, field_errors
 
 JSON_TYPES = frozenset({"application/json"})
@@ -37,7 +38,7 @@ def read_journey_map(body: bytes, media_type: str) -> JourneyMap:
     """Parse a JSON or YAML document and validate it as a whole journey map.
 
     :raises ProblemError: 415 for another media type, 400 when the body does not parse,
-        422 naming every invalid field.
+        422 when it nests too deeply, 422 naming every invalid field.
     """
     return validate_map(parse_document(body, media_type))
 
@@ -45,9 +46,13 @@ def read_journey_map(body: bytes, media_type: str) -> JourneyMap:
 def parse_document(body: bytes, media_type: str) -> Any:
     try:
         if media_type in JSON_TYPES:
+            if json_too_deep(body):
+                raise TooDeep(TOO_DEEP)
             return json.loads(body, parse_constant=_refuse_constant)
         if media_type in YAML_TYPES:
             return _load_yaml(body)
+    except TooDeep as exc:
+        raise ProblemError(422, "Invalid journey map", str(exc)[:1000]) from exc
     except (ValueError, yaml.YAMLError, RecursionError) as exc:
         kind = "JSON" if media_type in JSON_TYPES else "YAML"
         raise ProblemError(400, f"Unreadable {kind}", str(exc)[:1000]) from exc
@@ -60,10 +65,18 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _load_yaml(body: bytes) -> Any:
-    """``safe_load``, refusing aliases: a small document must not expand into a huge one."""
-    for event in yaml.parse(body, Loader=_YAML_LOADER):
-        if isinstance(event, yaml.AliasEvent):
-            raise ValueError(f"YAML aliases (*{event.anchor}) are not supported{event.start_mark}")
+    """``safe_load``, refusing aliases (a small document must not expand into a huge one)
+    and deep nesting (the loader recurses), both seen in the parser's events first."""
+    try:
+        for event in yaml_depth(yaml.parse(body, Loader=_YAML_LOADER)):
+            if isinstance(event, yaml.AliasEvent):
+                anchor = event.anchor
+                raise ValueError(f"YAML aliases (*{anchor}) are not supported{event.start_mark}")
+    except yaml.YAMLError as exc:
+        # libyaml's scanner reads ahead of the events and stops at its own depth bound
+        if "maximum nesting depth" in str(exc):
+            raise TooDeep(f"{TOO_DEEP}: {exc}") from exc
+        raise
     return yaml.load(body, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -18,6 +17,7 @@ from services.actions.tasks.schemas import (
     TaskUpdate,
 )
 from services.actions.tasks.service import TaskContext
+from shared.events.schemas import UtcDatetime
 from shared.http import ReadSession, WriteSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 
@@ -83,8 +83,10 @@ async def closed_loop_report(
     ctx: Context,
     department: Annotated[str | None, Query(max_length=64)] = None,
     touchpoint: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[datetime | None, Query(alias="from", description="opened at or after")] = None,
-    until: Annotated[datetime | None, Query(alias="to", description="opened before")] = None,
+    since: Annotated[
+        UtcDatetime | None, Query(alias="from", description="opened at or after")
+    ] = None,
+    until: Annotated[UtcDatetime | None, Query(alias="to", description="opened before")] = None,
 ) -> ClosedLoopReport:
     """How the inner loop closes for tasks opened in the period: time to acknowledge and
     to resolve, resolution within SLA, recontact, and the customers' LXI recovery."""

@@ -21,7 +21,8 @@ from services.alerts.webhooks.schemas import (
 )
 from services.alerts.webhooks.timing import utcnow
 from shared.auth import Principal
-from shared.problems import ProblemError, field_error
+from shared.cursor import cursor_time
+from shared.problems import ProblemError, parameter_error
 
 
 async def page(
@@ -85,10 +86,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created_at, delivery_id = json.loads(
             base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         )
-        after = datetime.fromisoformat(created_at), uuid.UUID(delivery_id)
-        if after[0].tzinfo is None:
-            raise ValueError("no time zone")
-        return after
+        return cursor_time(created_at), uuid.UUID(delivery_id)
     except (binascii.Error, ValueError, TypeError) as exc:
-        errors = [field_error(("cursor",), "not a cursor from this API")]
+        errors = [parameter_error("cursor", "not a cursor from this API")]
         raise ProblemError(422, "Request is invalid", "invalid cursor", errors) from exc

@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.webhooks import deliveries, service
@@ -22,6 +21,7 @@ from services.alerts.webhooks.schemas import (
 )
 from shared.auth import Principal, require
 from shared.db.session import unit_of_work
+from shared.events.schemas import UtcDatetime
 from shared.http import ReadSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 
@@ -114,7 +114,7 @@ async def replay_webhook(
     endpoint_id: uuid.UUID,
     principal: Writer,
     session: WriteSession,
-    since: Annotated[AwareDatetime, Query(description="RFC 3339, with an offset")],
+    since: Annotated[UtcDatetime, Query(description="RFC 3339, with an offset")],
     status: Annotated[Status | None, Query(description="only deliveries in this state")] = None,
 ) -> Replayed:
     """Send again the endpoint's deliveries created since `since` that are not pending:

@@ -77,12 +77,12 @@ class IngestService:
     async def accept(self, signal: Signal) -> Accepted:
         """Publish one signal.
 
-        :raises ProblemError: 422 when it is dated in the future, 503 when the broker does
-            not acknowledge it.
+        :raises ProblemError: 422 when it is dated outside the events' window, 503 when the
+            broker does not acknowledge it.
         """
         now = self._clock()
-        if errors := self._future_errors(signal, now, ()):
-            raise ProblemError(422, "Request is invalid", "dated in the future", errors)
+        if errors := self._time_errors(signal, now, ()):
+            raise ProblemError(422, "Request is invalid", "dated out of range", errors)
         event = to_event(signal, now, self._redactor)
         try:
             await self._publisher.publish(event)
@@ -137,18 +137,25 @@ class IngestService:
             signal: Signal = model.model_validate(item)  # type: ignore[assignment]
         except ValidationError as exc:
             return None, field_errors(exc.errors(), prefix=where)
-        errors = self._future_errors(signal, now, where)
+        errors = self._time_errors(signal, now, where)
         return (None, errors) if errors else (signal, [])
 
-    def _future_errors(
+    def _time_errors(
         self, signal: Signal, now: datetime, where: tuple[str | int, ...]
     ) -> list[FieldError]:
-        limit = now + timedelta(seconds=self._settings.max_future_seconds)
+        """The signal's date against the events' window: from ``earliest_event_time`` to
+        ``max_future_seconds`` ahead of now."""
         name, moment = _dated_field(signal)
-        if moment is not None and moment > limit:
-            allowed = int(self._settings.max_future_seconds)
-            return [field_error((*where, name), f"more than {allowed} s in the future")]
-        return []
+        if moment is None:
+            return []
+        earliest = self._settings.earliest_event_time
+        if moment < earliest:
+            message = f"before {earliest.isoformat()}, the earliest time accepted"
+        elif moment > now + timedelta(seconds=self._settings.max_future_seconds):
+            message = f"more than {int(self._settings.max_future_seconds)} s in the future"
+        else:
+            return []
+        return [field_error((*where, name), message)]
 
     def _unavailable(self, reason: str) -> ProblemError:
         return ProblemError(

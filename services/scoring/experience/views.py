@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from services.scoring.experience.schemas import (
     TimelineEntry,
     TouchpointValence,
 )
+from shared.cursor import cursor_time
 from shared.problems import ProblemError
 
 POLARITY_NAME = {-1: "negative", 0: "neutral", 1: "positive"}
@@ -136,10 +138,10 @@ def _decode_cursor(cursor: str | None) -> tuple[tuple[datetime, str] | None, for
         return None, formulas.DecayedSums()
     try:
         state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        position = (datetime.fromisoformat(state["at"]), str(state["id"]))
-        sums = formulas.DecayedSums(
-            float(state["s"]), float(state["w"]), datetime.fromisoformat(state["t"])
-        )
+        position = (cursor_time(state["at"]), str(state["id"]))
+        sums = formulas.DecayedSums(float(state["s"]), float(state["w"]), cursor_time(state["t"]))
+        if not (math.isfinite(sums.w) and sums.w >= 0 and abs(sums.s) <= sums.w * (1 + 1e-9)):
+            raise ValueError("sums no timeline makes: every valence lies in [-1, 1]")
     except (ValueError, KeyError, TypeError) as exc:
         raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
     return position, sums

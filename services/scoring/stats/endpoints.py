@@ -28,8 +28,8 @@ from services.scoring.stats.views import (
     touchpoint_stats,
     unknown_touchpoints,
 )
-from shared.events.schemas import Channel
-from shared.problems import PROBLEM_RESPONSES, ProblemError, field_error, problem_doc
+from shared.events.schemas import Channel, Day
+from shared.problems import PROBLEM_RESPONSES, ProblemError, parameter_error, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -39,9 +39,9 @@ MAX_PERIODS = 400
 
 def date_span(
     start: Annotated[
-        date | None, Query(alias="from", description="First day (UTC); default: `to` − 90 days")
+        Day | None, Query(alias="from", description="First day (UTC); default: `to` − 90 days")
     ] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day, included")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="Last day, included")] = None,
 ) -> DateSpan:
     """:raises ProblemError: 422 when ``from`` is after ``to``."""
     end = end or datetime.now(UTC).date()
@@ -106,7 +106,7 @@ def _stats_query(
 
 
 def _invalid(name: str, message: str) -> ProblemError:
-    errors = [field_error(("query", name), message)]
+    errors = [parameter_error(name, message)]
     return ProblemError(422, "Request is invalid", "1 invalid field(s)", errors)
 
 

@@ -119,4 +119,4 @@ async def test_as_of_needs_a_time_zone(backlog: Backlog) -> None:
     response = await backlog.client.get("/v1/backlog", params={"as_of": "2026-06-01T00:00:00"})
 
     assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["query.as_of"]
+    assert [(e["location"], e["field"]) for e in response.json()["errors"]] == [("query", "as_of")]
