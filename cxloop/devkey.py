@@ -18,6 +18,7 @@ DEV_SCOPES = [
     "backlog:*",
     "privacy:*",
     "metrics:read",
+    "surveys:answer",
 ]
 
 
