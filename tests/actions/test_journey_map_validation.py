@@ -59,6 +59,25 @@ def bad_email(doc: dict[str, Any]) -> None:
     doc["departments"][0]["referents"][0]["email"] = "sarah at example"
 
 
+def unknown_question_kind(doc: dict[str, Any]) -> None:
+    doc["touchpoints"][2]["survey"] = {"questions": [{"id": "stars", "kind": "stars"}]}
+
+
+def missing_translation(doc: dict[str, Any]) -> None:
+    wording = {"fr": {"label": "Le paiement a-t-il été simple ?"}}
+    doc["touchpoints"][2]["survey"] = {
+        "questions": [{"id": "ces", "kind": "ces", "wording": wording}]
+    }
+
+
+def empty_relationship_survey(doc: dict[str, Any]) -> None:
+    doc["relationship"] = {"owner": "customer-service", "questions": []}
+
+
+def relationship_unknown_owner(doc: dict[str, Any]) -> None:
+    doc["relationship"] = {"owner": "space-agency"}
+
+
 def problem_fields(response: httpx.Response) -> dict[str, str]:
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
@@ -80,6 +99,14 @@ def problem_fields(response: httpx.Response) -> dict[str, str]:
         (target_out_of_range, {"touchpoints.2.targets.csat"}, "less than or equal to 5"),
         (unknown_field, {"touchpoints.0.colour"}, "Extra inputs"),
         (bad_email, {"departments.0.referents.0.email"}, "should match pattern"),
+        (unknown_question_kind, {"touchpoints.2.survey.questions.0.kind"}, "Input should be"),
+        (
+            missing_translation,
+            {"touchpoints.2.survey.questions.0.wording.en"},
+            "missing the 'en' translation",
+        ),
+        (empty_relationship_survey, {"relationship.questions"}, "at least 1 item"),
+        (relationship_unknown_owner, {"relationship.owner"}, "unknown department"),
     ],
 )
 async def test_each_error_names_its_field(
