@@ -15,6 +15,7 @@ from services.actions.journey.relay import JourneyMapRelay
 from services.actions.policy import endpoints as policy_endpoints
 from services.actions.privacy import endpoints as privacy_endpoints
 from services.actions.privacy import runtime as privacy_runtime
+from services.actions.surveys import endpoints as survey_endpoints
 from services.actions.tasks import endpoints as tasks_endpoints
 from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
@@ -63,6 +64,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             tasks_endpoints.router,
             backlog_endpoints.router,
             policy_endpoints.router,
+            survey_endpoints.router,
             privacy_endpoints.router,
         ),
         body_limits={

@@ -98,7 +98,6 @@ class TaskChanged(Event):
 class InvitationReason(StrEnum):
     MOMENT_OF_TRUTH = "moment_of_truth"  # an interaction at a moment of truth
     RECOVERY = "recovery"  # after the customer's task was resolved
-    REQUESTED = "requested"  # asked over the API (POST /v1/invitations, decide with invite)
     RELATIONSHIP = "relationship"  # the periodic relationship campaign
 
 

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from services.actions.policy.endpoints import NO_MAP, Decider, DecisionTransaction
+from services.actions.surveys import service, views
+from services.actions.surveys.schemas import (
+    InvitationCreate,
+    InvitationDecision,
+    InvitationLookup,
+    InvitationLookupCreate,
+)
+from shared.auth import SURVEYS_ANSWER, Principal, require
+from shared.http import WriteSession
+from shared.problems import PROBLEM_RESPONSES, problem_doc
+
+router = APIRouter(prefix="/v1", tags=["survey invitations"], responses=PROBLEM_RESPONSES)
+SurveyPage = Annotated[Principal, Depends(require(SURVEYS_ANSWER))]
+UNKNOWN: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("No invitation has this token (never issued, forged or erased)")
+}
+
+
+@router.post("/invitations", responses=NO_MAP)
+async def create_invitation(
+    body: InvitationCreate, principal: Decider, connection: DecisionTransaction, request: Request
+) -> InvitationDecision:
+    """Invite a customer to a touchpoint's hosted survey (or the relationship survey)
+    through the contact policy: the link when it allows, its reason when it refuses.
+    Nothing is published: send the link yourself."""
+    journey = request.app.state.journey.current
+    settings = request.app.state.settings
+    return await views.invite(connection, journey, body, principal.name, settings)
+
+
+@router.post("/invitations/lookup", responses=UNKNOWN)
+async def lookup_invitation(
+    body: InvitationLookupCreate, _: SurveyPage, session: WriteSession, request: Request
+) -> InvitationLookup:
+    """The invitation of a token and its survey, for the hosted page; `mark_opened` marks
+    a `sent` invitation `opened`. Expired and answered invitations answer 200 with their
+    status."""
+    journey = request.app.state.journey.current
+    now = datetime.now(UTC)
+    return await service.lookup(session, journey, body.token, body.mark_opened, now)
