@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -83,3 +83,33 @@ class InvitationLookup(BaseModel):
     created_at: datetime
     expires_at: datetime
     survey: ResolvedSurvey
+
+
+class FunnelRow(BaseModel):
+    touchpoint: str = Field(description="`relationship` for the relationship survey")
+    channel: str
+    persona: str | None
+    period_start: date = Field(description="UTC day, Monday or 1st of the month")
+    decided: int = Field(description="decisions of the contact policy (allowed or not)")
+    suppressed: dict[str, int] = Field(description="refusals by reason")
+    suppressed_total: int
+    invited: int = Field(description="invitations to a hosted survey recorded")
+    opened: int
+    answered: int
+    response_rate: float | None = Field(description="answered / invited")
+    median_hours_to_answer: float | None
+
+
+class PersonaShare(BaseModel):
+    persona: str | None
+    invited: int
+    answered: int
+    invited_share: float = Field(description="its share of the invitations")
+    answering_share: float | None = Field(description="its share of the answers")
+    gap: float | None = Field(description="answering_share - invited_share: < 0 under-heard")
+
+
+class SurveyFunnel(BaseModel):
+    period: str
+    rows: list[FunnelRow]
+    personas: list[PersonaShare]

@@ -34,6 +34,7 @@ MAP_VERSION_FLOOR = 4_000_000
 WRITER_KEY = "policy-writer-key-0000"
 READER_KEY = "policy-reader-key-0000"
 PAGE_KEY = "survey-page-key-0000"  # ingest's: surveys:answer only
+OPS_KEY = "policy-ops-key-0000"  # ops:read only
 QUESTIONS = [{"id": "csat", "kind": "csat"}, {"id": "verbatim", "kind": "verbatim"}]
 # Midday in Paris (the map's default zone): outside quiet hours.
 T0 = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
@@ -113,6 +114,7 @@ def policy_keys(keys: Keys) -> tuple[ApiKey, ...]:
         ApiKey(
             name="survey-page", sha256=hash_api_key(PAGE_KEY), scopes=frozenset({"surveys:answer"})
         ),
+        ApiKey(name="operator", sha256=hash_api_key(OPS_KEY), scopes=frozenset({"ops:read"})),
     )
 
 
