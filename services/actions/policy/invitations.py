@@ -104,16 +104,18 @@ async def invitations(
     journey: JourneyMap,
     requests: Sequence[DecisionRequest],
     settings: SurveySettings,
+    now: datetime | None = None,
 ) -> list[SurveyInvitationRequested]:
     """Decide ``requests`` in the session's transaction; the invitations allowed, with
-    their hosted survey's link (recorded, or found for a decision taken before)."""
+    their hosted survey's link (recorded, or found for a decision taken before), created
+    ``now`` (default: the wall clock)."""
     if not requests:
         return []
     repo = DecisionRepository.on_session(session)
     decisions = await service.decide(repo, journey, requests)
     invited = [d for d in decisions if d.invitation is not None]
     issued = await surveys.issue(
-        InvitationStore(repo.fetch), journey, settings, invited, datetime.now(UTC)
+        InvitationStore(repo.fetch), journey, settings, invited, now or datetime.now(UTC)
     )
     return surveys.with_links([d.invitation for d in invited if d.invitation], issued)
 

@@ -19,3 +19,7 @@ class SurveySettings(ServiceSettings):
     survey_token_secret: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_urlsafe(32)), min_length=16
     )
+    # The relationship campaign: how often its sweep runs, and how many customers it
+    # decides per transaction.
+    relationship_sweep_seconds: float = Field(default=3600, gt=0)
+    relationship_sweep_batch: int = Field(default=500, ge=1)

@@ -25,13 +25,15 @@ survey_invitation = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("opened_at", DateTime(timezone=True)),
     Column("answered_at", DateTime(timezone=True)),
+    # When the relationship campaign published its webhook (the consumers' invitations
+    # are published by their runner, which redelivers until they are: none here).
+    Column("published_at", DateTime(timezone=True)),
     Index("survey_invitation_customer", "customer_id", "created_at"),
     Index("survey_invitation_expires", "expires_at"),
     # The relationship sweep looks for each customer's latest relationship invitation.
     Index(
-        "survey_invitation_relationship",
-        "customer_id",
+        "survey_invitation_unpublished",
         "created_at",
-        postgresql_where=text("touchpoint IS NULL"),
+        postgresql_where=text("reason = 'relationship' AND published_at IS NULL"),
     ),
 )

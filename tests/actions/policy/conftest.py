@@ -79,7 +79,11 @@ def policy_map(ids: Ids) -> dict[str, Any]:
         "persona_quotas": [{"persona": ids.quota_persona, "period": "day", "max_invitations": 2}],
         "recovery_survey": True,
     }
-    document["relationship"] = {"owner": "po-service", "every_days": 365}
+    document["relationship"] = {
+        "owner": "po-service",
+        "every_days": 365,
+        "personas": [ids.free_persona],
+    }
     return document
 
 

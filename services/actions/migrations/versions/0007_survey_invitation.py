@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True)),
         sa.Column("answered_at", sa.DateTime(timezone=True)),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
         schema=SCHEMA,
     )
     op.create_index(
@@ -44,13 +45,21 @@ def upgrade() -> None:
         "survey_invitation_expires", "survey_invitation", ["expires_at"], schema=SCHEMA
     )
     op.create_index(
-        "survey_invitation_relationship",
+        "survey_invitation_unpublished",
         "survey_invitation",
-        ["customer_id", "created_at"],
+        ["created_at"],
         schema=SCHEMA,
-        postgresql_where=sa.text("touchpoint IS NULL"),
+        postgresql_where=sa.text("reason = 'relationship' AND published_at IS NULL"),
+    )
+    op.create_index(
+        "policy_decision_relationship",
+        "policy_decision",
+        ["customer_id", "at"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("touchpoint = 'relationship'"),
     )
 
 
 def downgrade() -> None:
+    op.drop_index("policy_decision_relationship", "policy_decision", schema=SCHEMA)
     op.drop_table("survey_invitation", schema=SCHEMA)
