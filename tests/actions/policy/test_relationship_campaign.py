@@ -27,11 +27,11 @@ def slot(customer: str, now: datetime) -> datetime:
     return datetime.fromtimestamp((math.floor(cycles) + phase) * PERIOD, UTC)
 
 
-def due_customer(now: datetime) -> str:
-    """A fresh customer id whose slot fell in the last twenty hours before ``now``."""
+def due_customer(now: datetime, hours: float = 20) -> str:
+    """A fresh customer id whose slot fell in the last ``hours`` before ``now``."""
     while True:
         customer = unique("po-c")
-        if now - timedelta(hours=20) < slot(customer, now) <= now:
+        if now - timedelta(hours=hours) < slot(customer, now) <= now:
             return customer
 
 
@@ -89,7 +89,8 @@ async def test_a_campaign_asks_its_personas_at_their_slot(policy: Policy) -> Non
 
 async def test_a_slot_in_quiet_hours_is_tried_again_after_them(policy: Policy) -> None:
     night = datetime(2031, 3, 10, 1, 0, tzinfo=UTC)  # 02:00 in Paris
-    customer = due_customer(night)
+    # A slot late enough that quiet hours end inside its day of grace.
+    customer = due_customer(night, hours=4)
     await policy.profile(customer, night - timedelta(days=400), persona=policy.ids.free_persona)
     await campaign(policy, night).sweep()
     [held] = (await policy.ledger(customer))["items"]
