@@ -25,9 +25,12 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(
-            app, settings, database=False, publish_timeout=settings.publish_timeout_seconds
-        ) as resources, _actions_client(settings) as actions:
+        async with (
+            open_resources(
+                app, settings, database=False, publish_timeout=settings.publish_timeout_seconds
+            ) as resources,
+            _actions_client(settings) as actions,
+        ):
             app.state.ingest = IngestService(resources.publisher, settings)
             lookup = InvitationLookup(actions)
             app.state.survey_pages = SurveyPages(lookup, resources.publisher, settings)

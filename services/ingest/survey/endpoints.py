@@ -7,7 +7,7 @@ the Content-Security-Policy allows only ingest's own stylesheet and posting to i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
@@ -27,8 +27,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
-HTML_RESPONSES: dict[int | str, dict[str, str]] = {
-    code: {"description": text, "content": "text/html"}  # type: ignore[dict-item]
+HTML_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"text/html": {}}}
     for code, text in {
         404: "Unknown, erased or forged link",
         409: "Already answered",

@@ -91,8 +91,8 @@ class SurveyPages:
         try:
             invitation = await self._lookup.find(token, mark_opened=mark_opened)
         except LookupUnavailable:
-            retry = str(self._settings.retry_after_seconds)
-            return Page("unavailable.html", language, 503, headers={"Retry-After": retry})
+            wait = str(self._settings.retry_after_seconds)
+            return Page("unavailable.html", language, 503, headers={"Retry-After": wait})
         if invitation is None:
             return Page("unknown.html", language, 404)
         if invitation.status in NOTICES:
