@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from shared.surveys import QuestionKind, ResolvedQuestion, ResolvedSurvey
 
 VERBATIM_MAX_CHARS = 5000  # as SurveyResponseFields.verbatim
 CONSENT = {"yes": True, "no": False}
+_NUMBER = re.compile(r"^[0-9]{1,2}$")  # ASCII digits only: int() also reads other scripts'
+
 
 
 class FormSigner:
@@ -99,7 +102,7 @@ def _scale_value(question: ResolvedQuestion, raw: str) -> int | FieldProblem | N
     low, high = question.scale
     if not raw.strip():
         return FieldProblem("required", {"low": low, "high": high}) if question.required else None
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+    if not _NUMBER.match(raw.strip()) or not low <= int(raw) <= high:
         return FieldProblem("choice", {"low": low, "high": high})
     return int(raw)
 

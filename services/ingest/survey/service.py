@@ -15,7 +15,7 @@ from typing import Any
 
 from services.ingest.config import IngestSettings
 from services.ingest.signals.redaction import Redactor
-from services.ingest.survey.forms import Answers, FormSigner, read_answers
+from services.ingest.survey.forms import VERBATIM_MAX_CHARS, Answers, FormSigner, read_answers
 from services.ingest.survey.invitations import Invitation, InvitationLookup, LookupUnavailable
 from services.ingest.survey.pages import LANGUAGES, Page, accepted_languages, choose
 from services.ingest.survey.ratelimit import WindowLimiter
@@ -124,7 +124,9 @@ class SurveyPages:
         now = self._clock()
         values = dict(answers.values)
         if verbatim := values.get("verbatim"):
-            values["verbatim"] = self._redactor.redact(verbatim, language)
+            # a placeholder may be longer than what it replaces: keep within the field's bound
+            redacted = self._redactor.redact(verbatim, language)
+            values["verbatim"] = redacted[:VERBATIM_MAX_CHARS]
         return SurveyAnswered.model_validate(
             {
                 **values,
