@@ -38,7 +38,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 async def launch(playwright: Playwright) -> Browser:
-    if not CHROMIUM.exists():
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once per session)
         pytest.fail(
             f"no browser at {CHROMIUM}: install Debian/Ubuntu's chromium package "
             "(`apt-get install chromium`, which `make test` does when run as root), or set "

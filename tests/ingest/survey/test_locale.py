@@ -43,7 +43,9 @@ def _catalogue(language: str) -> dict[str, str]:
 
 def _template_strings() -> set[str]:
     method_map = [("**/templates/**.html", "jinja2")]
-    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
+    options = {
+        "**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
+    }
     found = extract_from_dir(Path(pages.HERE), method_map, options)
     return {message for _, _, message, _, _ in found if isinstance(message, str)}
 
