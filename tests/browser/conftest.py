@@ -6,6 +6,9 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.browser.kit import launch
+from tests.conftest import Infra, Keys
+from tests.ingest.survey.stack import SurveyStack, survey_stack
+from tests.scoring.conftest import Scoring, scoring  # noqa: F401 (the fixture)
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +19,14 @@ async def browser() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture(scope="package")
+async def stack(
+    infra: Infra,
+    keys: Keys,
+    scoring: Scoring,  # noqa: F811
+) -> AsyncIterator[SurveyStack]:
+    """Actions, ingest and scoring on the run's map: an answer reaches the experience."""
+    async with survey_stack(infra, keys, followers=[scoring.app]) as running:
+        yield running

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -134,8 +134,11 @@ def stack_keys(keys: Keys) -> tuple[ApiKey, ...]:
 
 
 @asynccontextmanager
-async def survey_stack(infra: Infra, keys: Keys, **ingest: Any) -> AsyncIterator[SurveyStack]:
-    """Actions and ingest, served; ``ingest`` overrides ingest's settings."""
+async def survey_stack(
+    infra: Infra, keys: Keys, followers: Sequence[FastAPI] = (), **ingest: Any
+) -> AsyncIterator[SurveyStack]:
+    """Actions and ingest, served, once actions and the ``followers`` (a scoring app…) hold
+    the run's map; ``ingest`` overrides ingest's settings."""
     actions_settings = settings_for(infra, keys, ActionsSettings, api_keys=stack_keys(keys))
     producer = create_producer(actions_settings)
     await producer.start()
@@ -147,7 +150,8 @@ async def survey_stack(infra: Infra, keys: Keys, **ingest: Any) -> AsyncIterator
         async with AsyncExitStack() as stack:
             actions_app = create_actions(actions_settings)
             actions_url = await stack.enter_async_context(serve(actions_app))
-            await until(lambda: _holds(actions_app, version))
+            for app in (actions_app, *followers):
+                await until(lambda app=app: _holds(app, version))  # type: ignore[misc]
             ingest_settings = settings_for(
                 infra,
                 keys,
