@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from services.actions.surveys.models import survey_invitation
+from sqlalchemy import update
 
 from services.actions.app import create_app as create_actions
 from services.actions.config import ActionsSettings
@@ -76,7 +78,16 @@ class SurveyStack:
         return Invited(decision["invitation"]["invitation_id"], token, f"/s/{token}")
 
     async def expired(self, customer: str) -> Invited:
-        return await self.invite(customer, at=datetime.now(UTC) - timedelta(days=8))
+        """An invitation whose week has passed (its expiry moved to a second ago)."""
+        invited = await self.invite(customer)
+        sessions = self.actions_app.state.sessions
+        async with sessions() as session, session.begin():
+            await session.execute(
+                update(survey_invitation)
+                .where(survey_invitation.c.invitation_id == invited.invitation_id)
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        return invited
 
     async def status(self, invited: Invited) -> str:
         """The invitation's status as actions tells the page (without marking it opened)."""
