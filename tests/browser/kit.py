@@ -82,13 +82,17 @@ class Console:
     messages: list[str] = field(default_factory=list)
 
     def watch(self, page: Page) -> None:
-        page.on("console", self._on_console)
+        page.on("console", lambda message: self._on_console(page, message))
         page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
         page.on("requestfailed", lambda request: self.messages.append(f"failed: {request.url}"))
 
-    def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            self.messages.append(f"{message.type}: {message.text}")
+    def _on_console(self, page: Page, message: ConsoleMessage) -> None:
+        # the page's own status (a 422 form, a 404 link) is logged as a failed load too
+        own_status = message.location.get("url") == page.url and message.text.startswith(
+            "Failed to load resource: the server responded with a status"
+        )
+        if message.type in ("error", "warning") and not own_status:
+            self.messages.append(f"{message.type}: {message.text} ({message.location})")
 
 
 def axe_is_the_vendored_one() -> bool:

@@ -17,7 +17,11 @@ from services.ingest.survey.pages import Page, Renderer
 from services.ingest.survey.service import SurveyPages
 
 router = APIRouter(tags=["hosted survey"])
-STYLESHEET = (Path(__file__).parent / "static" / "survey.css").read_bytes()
+STATIC = Path(__file__).parent / "static"
+ASSETS = {
+    "survey.css": ((STATIC / "survey.css").read_bytes(), "text/css"),
+    "favicon.svg": ((STATIC / "favicon.svg").read_bytes(), "image/svg+xml"),
+}
 MAX_FIELDS = 64
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -49,10 +53,14 @@ def get_pages(request: Request) -> SurveyPages:
 Pages = Annotated[SurveyPages, Depends(get_pages)]
 
 
-@router.get("/s/assets/survey.css", include_in_schema=False)
-async def stylesheet() -> Response:
+@router.get("/s/assets/{name}", include_in_schema=False)
+async def asset(name: str) -> Response:
+    """The page's stylesheet and icon: nothing it shows comes from elsewhere."""
+    if name not in ASSETS:
+        return Response(status_code=404)
+    content, media_type = ASSETS[name]
     headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
-    return Response(STYLESHEET, media_type="text/css", headers=headers)
+    return Response(content, media_type=media_type, headers=headers)
 
 
 @router.get("/s/{token}", response_class=HTMLResponse, responses=HTML_RESPONSES)

@@ -21,7 +21,6 @@ CONSENT = {"yes": True, "no": False}
 _NUMBER = re.compile(r"^[0-9]{1,2}$")  # ASCII digits only: int() also reads other scripts'
 
 
-
 class FormSigner:
     """Signs a form for one survey link: ``<issued at>.<HMAC-SHA256(token, issued at)>``.
 

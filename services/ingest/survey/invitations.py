@@ -50,6 +50,7 @@ class InvitationLookup:
         try:
             response = await self._client.post("/v1/invitations/lookup", json=body)
         except httpx.HTTPError as exc:
+            log.warning("invitation lookup failed", error=f"{type(exc).__name__}: {exc}")
             raise LookupUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code == 404:
             return None
