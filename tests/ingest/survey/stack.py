@@ -18,11 +18,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from services.actions.surveys.models import survey_invitation
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from services.actions.app import create_app as create_actions
 from services.actions.config import ActionsSettings
+from services.actions.policy.models import policy_customer
+from services.actions.surveys.models import survey_invitation
 from services.ingest.app import create_app as create_ingest
 from services.ingest.config import IngestSettings
 from shared.config import ApiKey, hash_api_key
@@ -101,7 +102,8 @@ class SurveyStack:
         return status
 
     async def profile(self, customer: str, locale: str) -> None:
-        """Give ``customer`` a locale, and wait until actions's lookup answers with it."""
+        """Give ``customer`` a locale, and wait until actions holds it (its invitations then
+        carry it)."""
         now = datetime.now(UTC)
         event = CustomerProfileUpdated(
             event_id=f"profile-{uuid.uuid4().hex}",
@@ -111,6 +113,13 @@ class SurveyStack:
             received_at=now,
         )
         assert not any(await self.publisher.publish_many([event]))
+        query = select(policy_customer.c.locale).where(policy_customer.c.customer_id == customer)
+
+        async def held() -> bool:
+            async with self.actions_app.state.sessions() as session:
+                return bool((await session.execute(query)).scalar() == locale)
+
+        await until(held)
 
     def ingest(self, **headers: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.ingest_url, headers=headers, timeout=30)

@@ -80,6 +80,15 @@ async def test_the_browser_language_is_used_when_the_invitation_has_none(
     assert "Send my answers" in page.text
 
 
+async def test_the_invitation_s_locale_wins_over_the_browser(stack: SurveyStack) -> None:
+    customer = unique("sp-c")
+    await stack.profile(customer, "en-GB")
+    invited = await stack.invite(customer)
+    async with stack.ingest(**{"Accept-Language": "fr-FR, fr"}) as client:
+        page = await client.get(invited.path)
+    assert '<html lang="en">' in page.text
+
+
 @pytest.mark.parametrize("token", [secrets.token_urlsafe(32), "short", "a" * 200, "%2e%2e"])
 async def test_an_unknown_or_forged_link_is_404_in_the_reader_s_language(
     stack: SurveyStack, token: str
