@@ -23,6 +23,7 @@ from bench.policy import policy_decisions
 from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
 from bench.scoring import customer_reads, scoring_end_to_end, scoring_floor, scoring_memory
+from bench.survey_page import survey_page
 from bench.upsert import raw_upsert
 from bench.verbatims import verbatim_analysis
 
@@ -43,6 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("raw produce", raw_produce, 45),
     Section("ingest batch", ingest_batch, 60),
     Section("ingest single-event latency", ingest_latency, 40),
+    Section("hosted survey page", survey_page, 120),
     Section("raw batched upsert", raw_upsert, 30),
     Section("scoring end-to-end", scoring_end_to_end, 120),
     Section("scoring floor", scoring_floor, 90),

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, async_playwright
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARGS = [
@@ -45,6 +47,17 @@ async def launch(playwright: Playwright) -> Browser:
             "CHROMIUM to a Chromium executable"
         )
     return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+
+
+@asynccontextmanager
+async def running_browser() -> AsyncIterator[Browser]:
+    """The system's chromium, for a session-scoped ``browser`` fixture."""
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def axe_violations(page: Page) -> list[dict[str, Any]]:

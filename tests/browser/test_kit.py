@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser
 
-from tests.browser.kit import axe_is_the_vendored_one, axe_violations
+from tests.browser.kit import axe_is_the_vendored_one, axe_violations, running_browser
 
 pytestmark = pytest.mark.browser
 
@@ -14,9 +13,9 @@ def test_axe_core_is_the_vendored_release() -> None:
     assert axe_is_the_vendored_one()
 
 
-async def test_axe_reports_an_unlabelled_field(browser: Browser) -> None:
-    page = await browser.new_page()
-    await page.set_content("<html><title>t</title><main><input type=text></main></html>")
-    ids = {v["id"] for v in await axe_violations(page)}
-    await page.close()
+async def test_axe_reports_an_unlabelled_field() -> None:
+    async with running_browser() as browser:
+        page = await browser.new_page()
+        await page.set_content("<html><title>t</title><main><input type=text></main></html>")
+        ids = {v["id"] for v in await axe_violations(page)}
     assert {"label", "html-has-lang"} <= ids

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
-from tests.browser.kit import launch
+from tests.browser.kit import running_browser
 from tests.conftest import Infra, Keys
 from tests.ingest.survey.stack import SurveyStack, survey_stack
 from tests.scoring.conftest import Scoring, scoring  # noqa: F401 (the fixture)
@@ -13,12 +13,8 @@ from tests.scoring.conftest import Scoring, scoring  # noqa: F401 (the fixture)
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with running_browser() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="package")
