@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -51,7 +52,9 @@ async def survey_page(bench: Bench) -> list[Row]:
         label="ingest-survey-page",
     )
     count = RATE * (WARMUP_SECONDS + SECONDS)
+    started = time.perf_counter()
     tokens = await invite(actions, bench.run_id, count)
+    print(f"  {count:,} invitations asked from actions in {time.perf_counter() - started:.1f} s")
     warm, timed = tokens[: RATE * WARMUP_SECONDS], tokens[RATE * WARMUP_SECONDS :]
     forms: dict[str, str] = {}
     async with aiohttp.ClientSession(
