@@ -44,7 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("raw produce", raw_produce, 45),
     Section("ingest batch", ingest_batch, 60),
     Section("ingest single-event latency", ingest_latency, 40),
-    Section("hosted survey page", survey_page, 180),
+    Section("hosted survey page", survey_page, 300),
     Section("raw batched upsert", raw_upsert, 30),
     Section("scoring end-to-end", scoring_end_to_end, 120),
     Section("scoring floor", scoring_floor, 90),
