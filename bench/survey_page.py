@@ -65,11 +65,13 @@ async def survey_page(bench: Bench) -> list[Row]:
         await open_loop(_getter(session, forms), warm, RATE, drain_timeout=10.0)
         with frozen_heap():
             got = await open_loop(_getter(session, forms), timed, RATE, drain_timeout=10.0)
+        _print("GET", got, len(timed))
         answers = [(token, forms[token]) for token in timed if token in forms]
+        if not answers:
+            raise RuntimeError("no GET returned a form: nothing to POST")
         await asyncio.sleep(1)  # let the GETs' lookups settle before the POSTs start
         with frozen_heap():
             posted = await open_loop(_poster(session), answers, RATE, drain_timeout=10.0)
-    _print("GET", got, len(timed))
     _print("POST", posted, len(answers))
     single = bench.measured.get(INGEST_SINGLE_P99_MS)
     return [*_rows("GET", got, len(timed), single), *_rows("POST", posted, len(timed), single)]
