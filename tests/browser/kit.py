@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, async_playwright
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    async_playwright,
+    expect,
+)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARGS = [
@@ -37,6 +44,9 @@ SCREENSHOTS = Path(__file__).parents[1] / "output" / "screenshots"
 BLOCKING_IMPACTS = ("serious", "critical")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+# Waits for what a page shows: generous, as the suite shares two cores with the whole system.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 
 async def launch(playwright: Playwright) -> Browser:

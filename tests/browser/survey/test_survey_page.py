@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.kit import DESKTOP, PHONE, Console, assert_accessible, screenshot
+from tests.browser.kit import DESKTOP, PHONE, WAIT_MS, Console, assert_accessible, screenshot
 from tests.conftest import unique
 from tests.ingest.survey.stack import SurveyStack
 from tests.scoring.conftest import Scoring
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 async def experience(scoring: Scoring, customer: str, signals: int = 1) -> dict[str, Any]:
     """The customer's experience once scoring has ``signals`` signals for them."""
-    async with asyncio.timeout(30):
+    async with asyncio.timeout(60):
         while True:
             response = await scoring.client.get(f"/v1/customers/{customer}/experience")
             if response.status_code == 200 and response.json()["signals"] >= signals:
@@ -37,6 +37,7 @@ async def context(
 ) -> AsyncIterator[BrowserContext]:
     options: dict[str, Any] = getattr(request, "param", {})
     context = await browser.new_context(**options)
+    context.set_default_timeout(WAIT_MS)
     yield context
     await context.close()
 
@@ -178,7 +179,7 @@ async def test_a_double_submit_counts_once(
         await tab.get_by_role("button", name="Envoyer mes réponses").click()
         await expect(tab.get_by_role("heading", name=done)).to_be_visible()
 
-    await scoring.processed([f"survey:{invited.invitation_id}"])
+    await scoring.processed([f"survey:{invited.invitation_id}"], timeout=60)
     await asyncio.sleep(1)  # time for a second signal to be recorded, if it were
     lived = await experience(scoring, customer)
     assert lived["signals"] == 1
