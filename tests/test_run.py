@@ -58,9 +58,6 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
             headers={"Authorization": f"Bearer {key}"},
         )
         assert posted.status_code == 202
-        # the survey page asks actions with the run's key: an unknown link is 404, not 503
-        unknown = httpx.get(f"http://127.0.0.1:{base}/s/{'x' * 43}")
-        assert unknown.status_code == 404, unknown.text
         children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) >= 5  # four services and the broker, at least
 
