@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
 
-.PHONY: run demo test reliability bench eval lint format lock clean
+.PHONY: run demo test chromium reliability bench eval lint format lock clean
 
 $(UV): requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,22 @@ run: $(VENV)/.local
 demo: $(VENV)/.local
 	$(BIN)/cxloop demo
 
-## test: the test suite, against real PostgreSQL and a real broker
-test: $(VENV)/.dev
+## test: the test suite, against real PostgreSQL and a real broker, pages in a real browser
+test: $(VENV)/.dev chromium
 	$(BIN)/pytest
+
+# The browser tests (tests/browser) drive the system's Chromium: installed here on Debian or
+# Ubuntu when run as root, named otherwise. CHROMIUM points the tests at another executable.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM): install Debian/Ubuntu's" \
+			"chromium package (sudo apt-get install chromium) or set CHROMIUM." >&2; \
+		exit 1; \
+	fi
 
 ## reliability: only the tests that kill and restart services, the broker and the database
 ## (tests/reliability, part of `make test` too)

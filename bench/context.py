@@ -15,6 +15,7 @@ from shared.config import ServiceSettings
 # Keys of Bench.measured, for the sections that compare with another's figure.
 RAW_PRODUCE_RATE = "raw_produce_rate"
 INGEST_BATCH_RATE = "ingest_batch_rate"
+INGEST_SINGLE_P99_MS = "ingest_single_p99_ms"
 RAW_UPSERT_RATE = "raw_upsert_rate"
 SCORING_RATE = "scoring_rate"
 SCORING_DB_CPU_PER_EVENT = "scoring_db_cpu_per_event"  # PostgreSQL's CPU seconds per event
@@ -49,18 +50,22 @@ class Bench:
     def running(self, name: str) -> bool:
         return name in self._services
 
-    async def service(self, name: str, settings: Mapping[str, str] | None = None) -> Service:
+    async def service(
+        self, name: str, settings: Mapping[str, str] | None = None, label: str | None = None
+    ) -> Service:
         """``name`` running in its own process: started on first use, with ``settings``
         (environment variables) besides :meth:`service_environment`; stopped at the end.
+        A ``label`` runs another process of the same service, known by that label.
 
         :raises RuntimeError: it already runs, started with other settings.
         """
+        key = label or name
         wanted = dict(settings or {})
-        if name in self._services and self._settings[name] != wanted:
-            raise RuntimeError(f"{name} already runs with other settings than {sorted(wanted)}")
-        if name not in self._services:
-            log = self.out_dir / f"{name}.log"
+        if key in self._services and self._settings[key] != wanted:
+            raise RuntimeError(f"{key} already runs with other settings than {sorted(wanted)}")
+        if key not in self._services:
+            log = self.out_dir / f"{key}.log"
             running = serve(name, {**self.service_environment(), **wanted}, log)
-            self._settings[name] = wanted
-            self._services[name] = await self.stack.enter_async_context(running)
-        return self._services[name]
+            self._settings[key] = wanted
+            self._services[key] = await self.stack.enter_async_context(running)
+        return self._services[key]

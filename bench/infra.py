@@ -31,7 +31,7 @@ READY_SECONDS = 60.0
 STOP_SECONDS = 25.0
 # What the bench's API key may do: post events to ingest, read scoring's state, register
 # a webhook endpoint with alerts, ask the contact policy.
-API_KEY_SCOPES = ("events:write", "ops:read", "ops:write", "policy:write")
+API_KEY_SCOPES = ("events:write", "ops:read", "ops:write", "policy:write", "surveys:answer")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import httpx
 
-from bench.context import INGEST_BATCH_RATE, RAW_PRODUCE_RATE, Bench
+from bench.context import INGEST_BATCH_RATE, INGEST_SINGLE_P99_MS, RAW_PRODUCE_RATE, Bench
 from bench.heap import frozen_heap
 from bench.openloop import OpenLoopResult, open_loop
 from bench.report import Row, Verdict, judge
@@ -157,6 +157,7 @@ async def ingest_latency(bench: Bench) -> list[Row]:
         f"max {max(result.latencies, default=0) * 1000:.1f} ms"
     )
     report_errors("single-event", result.errors)
+    bench.measured[INGEST_SINGLE_P99_MS] = result.percentile(99) * 1000
     return _latency_rows(result, len(bodies))
 
 

@@ -26,6 +26,7 @@ from bench.scoring import scoring_end_to_end
 from bench.scoring_floor import scoring_floor
 from bench.scoring_memory import scoring_memory
 from bench.scoring_reads import customer_reads
+from bench.survey_page import survey_page
 from bench.upsert import raw_upsert
 from bench.verbatims import verbatim_analysis
 
@@ -46,6 +47,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("raw produce", raw_produce, 45),
     Section("ingest batch", ingest_batch, 60),
     Section("ingest single-event latency", ingest_latency, 40),
+    Section("hosted survey page", survey_page, 300),
     Section("raw batched upsert", raw_upsert, 30),
     Section("scoring end-to-end", scoring_end_to_end, 120),
     Section("scoring floor", scoring_floor, 90),

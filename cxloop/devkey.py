@@ -18,6 +18,7 @@ DEV_SCOPES = [
     "backlog:*",
     "privacy:*",
     "metrics:read",
+    "surveys:answer",
 ]
 
 
@@ -48,3 +49,23 @@ def add_dev_key(data_dir: Path, *, wanted: bool = True) -> list[str]:
             f"  It works beside the {len(configured)} of API_KEYS (--no-dev-key leaves it out)."
         )
     return lines
+
+
+def link_survey_page(ports: dict[str, int]) -> None:
+    """Let ingest's hosted survey page look invitations up in actions: a key of scope
+    ``surveys:answer`` made for the run (``ACTIONS_API_KEY`` for ingest, its entry in
+    ``API_KEYS``), actions' address for ingest and ingest's for the links actions makes.
+    What the environment sets already (not empty) is kept."""
+    for name, port in (("ACTIONS_URL", ports["actions"]), ("SURVEY_PUBLIC_URL", ports["ingest"])):
+        os.environ[name] = os.environ.get(name) or f"http://127.0.0.1:{port}"
+    if os.environ.get("ACTIONS_API_KEY"):
+        return
+    key = "cxk_page_" + secrets.token_urlsafe(24)
+    configured: list[object] = json.loads(os.environ.get("API_KEYS") or "[]")
+    entry = {
+        "name": "ingest-survey-page",
+        "sha256": hash_api_key(key),
+        "scopes": ["surveys:answer"],
+    }
+    os.environ["API_KEYS"] = json.dumps([*configured, entry])
+    os.environ["ACTIONS_API_KEY"] = key

@@ -18,7 +18,7 @@ from types import TracebackType
 
 import httpx
 
-from cxloop.devkey import add_dev_key
+from cxloop.devkey import add_dev_key, link_survey_page
 from cxloop.embedded import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -129,6 +129,8 @@ def run_services(
     the ``extra`` commands by name, until Ctrl-C or until an extra one ends; return the
     exit code."""
     keys = add_dev_key(stack.data_dir, wanted=dev_key)
+    if {"ingest", "actions"} <= ports.keys():
+        link_survey_page(ports)
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
     programs = [

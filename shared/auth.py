@@ -15,6 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared.config import ApiKey, hash_api_key
 from shared.problems import ProblemError
 
+# Held by ingest's key: it looks invitations up to show the hosted survey page.
+SURVEYS_ANSWER = "surveys:answer"
+
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
 

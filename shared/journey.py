@@ -27,8 +27,20 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from shared.events import topics
 from shared.events.schemas import Channel, Event, Identifier, Slug, TimeZoneName, UtcDatetime
+from shared.surveys import (
+    LANGUAGES,
+    Language,
+    RelationshipProgram,
+    ResolvedSurvey,
+    SurveyQuestion,
+    resolve_survey,
+    survey_errors,
+)
 
 Weight = Annotated[float, Field(gt=0, le=100)]
+# The touchpoint id under which the relationship survey is decided and its detractors'
+# tasks are kept; no touchpoint of a map may take it.
+RELATIONSHIP = "relationship"
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
@@ -137,7 +149,8 @@ class Targets(_Doc):
 
 
 class TouchpointSurvey(_Doc):
-    """How often a touchpoint may survey a customer (the contact policy's per-touchpoint part)."""
+    """How often a touchpoint may survey a customer (the contact policy's per-touchpoint part)
+    and what its hosted survey asks (no questions: no hosted survey at this touchpoint)."""
 
     cooldown_days: float = Field(default=14, ge=0, le=365)
     sampling_rate: float = Field(
@@ -147,6 +160,7 @@ class TouchpointSurvey(_Doc):
         description="Share of customers invited; the same customer "
         "and touchpoint always get the same answer.",
     )
+    questions: list[SurveyQuestion] = Field(default_factory=list)
 
 
 Keyword = Annotated[
@@ -302,11 +316,14 @@ class JourneyMap(_Doc):
     root_causes: list[RootCause] = Field(default_factory=list)
     tasks: TaskPolicy = Field(default_factory=TaskPolicy)
     contact_policy: ContactPolicy = Field(default_factory=ContactPolicy)
+    languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES), min_length=1)
+    default_language: Language = "fr"
+    relationship: RelationshipProgram | None = None
     _by_id: dict[str, Touchpoint] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_references(self) -> JourneyMap:
-        errors = [*self._duplicate_ids(), *self._unknown_references()]
+        errors = [*self._duplicate_ids(), *self._unknown_references(), *self._survey_errors()]
         if errors:
             raise ValidationError.from_exception_data("JourneyMap", errors)
         return self
@@ -368,6 +385,53 @@ class JourneyMap(_Doc):
             if q.persona not in personas
         ]
         return errors
+
+    def _survey_errors(self) -> list[InitErrorDetails]:
+        errors: list[InitErrorDetails] = []
+        if len(set(self.languages)) != len(self.languages):
+            errors.append(_error(("languages",), "each language once"))
+        if self.default_language not in self.languages:
+            errors.append(_error(("default_language",), "must be one of languages"))
+        for i, touchpoint in enumerate(self.touchpoints):
+            if touchpoint.id == RELATIONSHIP:
+                errors.append(_error(("touchpoints", i, "id"), f"{RELATIONSHIP!r} is reserved"))
+            prefix = ("touchpoints", i, "survey", "questions")
+            errors += [
+                _error((*prefix, *loc), message)
+                for loc, message in survey_errors(touchpoint.survey.questions, self.languages)
+            ]
+        if self.relationship is not None:
+            errors += self._relationship_errors(self.relationship)
+        return errors
+
+    def _relationship_errors(self, program: RelationshipProgram) -> list[InitErrorDetails]:
+        errors = [
+            _error(("relationship", "questions", *loc), message)
+            for loc, message in survey_errors(program.questions, self.languages)
+        ]
+        if program.owner not in {d.id for d in self.departments}:
+            errors.append(
+                _error(("relationship", "owner"), f"unknown department {program.owner!r}")
+            )
+        personas = {p.id for p in self.personas}
+        errors += [
+            _error(("relationship", "personas", i), f"unknown persona {persona!r}")
+            for i, persona in enumerate(program.personas)
+            if persona not in personas
+        ]
+        return errors
+
+    def survey(self, touchpoint_id: str | None) -> ResolvedSurvey | None:
+        """The hosted survey of a touchpoint (``None``: the relationship survey), with every
+        text in every language of the map; ``None`` when there is no such survey."""
+        if touchpoint_id is None:
+            questions = self.relationship.questions if self.relationship else []
+        else:
+            touchpoint = self.touchpoint(touchpoint_id)
+            questions = touchpoint.survey.questions if touchpoint else []
+        if not questions:
+            return None
+        return resolve_survey(questions, self.languages, self.default_language)
 
     def model_post_init(self, context: Any) -> None:
         self._by_id = {t.id: t for t in self.touchpoints}

@@ -15,6 +15,8 @@ from services.actions.journey.outbox import journey_map_relay
 from services.actions.policy import endpoints as policy_endpoints
 from services.actions.privacy import endpoints as privacy_endpoints
 from services.actions.privacy import runtime as privacy_runtime
+from services.actions.surveys import endpoints as survey_endpoints
+from services.actions.surveys.campaign import RelationshipCampaign
 from services.actions.tasks import endpoints as tasks_endpoints
 from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
@@ -49,7 +51,14 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             )
             app.state.journey_map_relay = relay
             specs = consumer_specs(settings, journey, task_relay)
-            async with relay.running(), running_consumers(app, settings, resources, specs):
+            campaign = RelationshipCampaign(
+                settings, resources.sessions, resources.publisher, journey
+            )
+            async with (
+                relay.running(),
+                campaign.running(),
+                running_consumers(app, settings, resources, specs),
+            ):
                 yield
 
     return create_service_app(
@@ -63,6 +72,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             tasks_endpoints.router,
             backlog_endpoints.router,
             policy_endpoints.router,
+            survey_endpoints.router,
             privacy_endpoints.router,
         ),
         body_limits={

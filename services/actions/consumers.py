@@ -14,10 +14,19 @@ from services.actions.outbox import OutboxRelay
 from services.actions.policy.handlers import PolicyHandlers
 from services.actions.privacy.erasure import erase_customer
 from services.actions.privacy.receipts import ReceiptRecorder
+from services.actions.surveys.handlers import apply_answers
 from services.actions.tasks.opening import TaskOpener
 from services.actions.tasks.recovery import RecoveryFollower
 from shared.erasure import ErasureConsumer, skipping_erased_in
-from shared.events.topics import ALERTS, CUSTOMERS, INTERACTIONS, MOMENTS, PRIVACY, TASK_EVENTS
+from shared.events.topics import (
+    ALERTS,
+    CUSTOMERS,
+    INTERACTIONS,
+    MOMENTS,
+    PRIVACY,
+    SURVEY_RESPONSES,
+    TASK_EVENTS,
+)
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import ConsumerSpec
 
@@ -72,6 +81,13 @@ def _customer_consumers(
             topics=(INTERACTIONS,),
             group="actions-invitations",
             handler=policy.interactions,
+            max_batch=policy_batch,
+        ),
+        ConsumerSpec(
+            name="invitation-answers",
+            topics=(SURVEY_RESPONSES,),
+            group="actions-invitation-answers",
+            handler=apply_answers,
             max_batch=policy_batch,
         ),
     ]

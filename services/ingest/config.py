@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import secrets
+from typing import Literal
+
 import phonenumbers
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from shared.config import ServiceSettings
 from shared.events.schemas import EARLIEST, UtcDatetime
@@ -23,6 +26,27 @@ class IngestSettings(ServiceSettings):
     # Phone numbers in verbatims are recognised in these regions' formats (ISO 3166 codes),
     # besides the international + format and the region of the answer's language tag.
     verbatim_phone_regions: list[str] = Field(default_factory=lambda: ["FR", "GB", "US"])
+
+    # The hosted survey page (/s/{token}) looks invitations up in actions with this key
+    # (scope surveys:answer); without a key every link answers "unavailable".
+    actions_url: str = "http://127.0.0.1:8004"
+    actions_api_key: SecretStr | None = None
+    actions_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Signs the survey form's anti-forgery field (HMAC-SHA256 over the link's token and the
+    # time the form was shown). Set the same value on every replica: a random default means
+    # a form shown by one replica is refused (and shown again) by another.
+    survey_form_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32))
+    )
+    # A form older than this is shown again, answers kept, with a fresh anti-forgery field.
+    survey_form_max_age_seconds: int = Field(default=24 * 3600, ge=60)
+    survey_form_max_bytes: int = Field(default=16 * 1024, ge=1024)
+    # Requests per minute to /s/{token}, per link and per client address (429 above).
+    survey_rate_per_token: int = Field(default=20, ge=1)
+    survey_rate_per_address: int = Field(default=120, ge=1)
+    # The page's language when neither the invitation nor the browser names fr or en
+    # (an unknown link has no journey map to take the default from).
+    survey_default_language: Literal["fr", "en"] = "fr"
 
     @field_validator("verbatim_phone_regions")
     @classmethod

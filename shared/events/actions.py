@@ -98,19 +98,23 @@ class TaskChanged(Event):
 class InvitationReason(StrEnum):
     MOMENT_OF_TRUTH = "moment_of_truth"  # an interaction at a moment of truth
     RECOVERY = "recovery"  # after the customer's task was resolved
+    RELATIONSHIP = "relationship"  # the periodic relationship campaign
 
 
 class SurveyInvitationRequested(Event):
     """The contact policy allowed a survey; the survey tool receives it as a webhook.
 
-    ``event_id`` is ``invitation:<decision id>``; published on ``cx.task-events``.
+    ``event_id`` is ``invitation:<decision id>``; published on ``cx.task-events``. When the
+    touchpoint (or, with no touchpoint, the relationship program) has a hosted survey, the
+    invitation is recorded and ``link`` is the page the customer answers it on, until
+    ``expires_at``.
     """
 
     ce_type: ClassVar[str] = "cxloop.survey.invitation-requested"
     topic: ClassVar[topics.Topic] = topics.TASK_EVENTS
 
     decision_id: str = Field(min_length=1, max_length=64)
-    touchpoint: Slug
+    touchpoint: Slug | None = Field(description="none for a relationship survey")
     channel: Channel
     reason: InvitationReason
     source_event_id: Identifier | None = None  # the interaction that asked for it
@@ -120,6 +124,9 @@ class SurveyInvitationRequested(Event):
     locale: str | None = None
     requested_at: UtcDatetime
     source_received_at: UtcDatetime | None = source_received_at_field()
+    invitation_id: str | None = Field(default=None, max_length=64)
+    link: str | None = Field(default=None, max_length=2048, description="the hosted survey")
+    expires_at: UtcDatetime | None = None
 
     @property
     def occurred(self) -> datetime:

@@ -284,6 +284,12 @@ class SurveyAnswered(SurveyResponseFields, Event):
     topic: ClassVar[topics.Topic] = topics.SURVEY_RESPONSES
 
     received_at: UtcDatetime
+    invitation_id: Identifier | None = Field(
+        default=None, description="The invitation answered on the hosted survey page."
+    )
+    callback_consent: bool | None = Field(
+        default=None, description="May an adviser contact the customer about it (hosted page)."
+    )
 
 
 class CustomerProfileUpdated(CustomerFields, Event):

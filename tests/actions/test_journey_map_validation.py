@@ -74,6 +74,23 @@ def sla_of_a_century(doc: dict[str, Any]) -> None:
 
 def wait_threshold_of_a_year(doc: dict[str, Any]) -> None:
     doc["touchpoints"][3]["wait_threshold_seconds"] = 365 * 86400
+def unknown_question_kind(doc: dict[str, Any]) -> None:
+    doc["touchpoints"][2]["survey"] = {"questions": [{"id": "stars", "kind": "stars"}]}
+
+
+def missing_translation(doc: dict[str, Any]) -> None:
+    wording = {"fr": {"label": "Le paiement a-t-il été simple ?"}}
+    doc["touchpoints"][2]["survey"] = {
+        "questions": [{"id": "ces", "kind": "ces", "wording": wording}]
+    }
+
+
+def empty_relationship_survey(doc: dict[str, Any]) -> None:
+    doc["relationship"] = {"owner": "customer-service", "questions": []}
+
+
+def relationship_unknown_owner(doc: dict[str, Any]) -> None:
+    doc["relationship"] = {"owner": "space-agency"}
 
 
 def problem_fields(response: httpx.Response) -> dict[str, str]:
@@ -101,6 +118,14 @@ def problem_fields(response: httpx.Response) -> dict[str, str]:
         (closing_time_in_seconds, {"departments.0.business_hours.end"}, "without offset"),
         (sla_of_a_century, {"tasks"}, "at most 8784"),
         (wait_threshold_of_a_year, {"touchpoints.3.wait_threshold_seconds"}, "less than or equal"),
+        (unknown_question_kind, {"touchpoints.2.survey.questions.0.kind"}, "Input should be"),
+        (
+            missing_translation,
+            {"touchpoints.2.survey.questions.0.wording.en"},
+            "missing the 'en' translation",
+        ),
+        (empty_relationship_survey, {"relationship.questions"}, "at least 1 item"),
+        (relationship_unknown_owner, {"relationship.owner"}, "unknown department"),
     ],
 )
 async def test_each_error_names_its_field(

@@ -80,6 +80,7 @@ def rules_map(tp: Touchpoints) -> dict[str, Any]:
         {"id": "rl-quality", "name": "Quality"},
     ]
     document["value_tiers"] = [{"id": "gold", "weight": 3}, {"id": "odd", "weight": 1.15}]
+    document["relationship"] = {"owner": "rl-service"}
     document["touchpoints"] += [
         _touchpoint(tp.delivery, 1.5, "rl-logistics", moment_of_truth=True),
         _touchpoint(tp.call, 2.0, "rl-service", moment_of_pain=True, wait_threshold_seconds=120),

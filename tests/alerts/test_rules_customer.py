@@ -74,6 +74,22 @@ async def test_one_negative_answer_raises_whatever_the_mean(
         assert alert["summary"] == f"Negative moment of truth at {rules.tp.delivery}: {reason}"
 
 
+async def test_a_relationship_detractor_raises_for_the_relationship_owner(rules: Rules) -> None:
+    detractor, passive = unique("cust"), unique("cust")
+    await rules.feed(
+        [
+            create_moment(detractor, None, valence=-1.0, nps=2),
+            create_moment(passive, None, valence=0.33, nps=8),
+        ]
+    )
+
+    alert = await only_alert(rules, detractor)
+    assert (alert["rule"], alert["touchpoint"]) == ("negative_moment_of_truth", None)
+    assert (alert["department"], alert["referent"], alert["severity"]) == ("rl-service", "sam", 5)
+    assert alert["summary"] == "Negative moment of truth: relationship NPS 2 (detractor)"
+    assert await rules.alerts_of(customer_id=passive) == []
+
+
 async def test_severity_is_5_from_minus_0_8(rules: Rules) -> None:
     severe, less = unique("cust"), unique("cust")
     truth = {"touchpoint": rules.tp.delivery, "moment_of_truth": True}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxloop.devkey import DEV_SCOPES, add_dev_key
+from cxloop.devkey import DEV_SCOPES, add_dev_key, link_survey_page
 from shared.config import ServiceSettings, hash_api_key
 
 DEPARTMENT_KEY = {
@@ -73,3 +73,30 @@ def test_no_key_at_all_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     assert "every /v1 request gets 401" in lines[0]
     assert os.environ["API_KEYS"] == ""
+
+
+def test_the_run_links_ingest_s_survey_page_to_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ACTIONS_URL", "ACTIONS_API_KEY", "SURVEY_PUBLIC_URL"):
+        monkeypatch.setenv(name, "")  # restored afterwards, unlike a delenv of nothing
+    monkeypatch.setenv("API_KEYS", json.dumps([DEPARTMENT_KEY]))
+
+    link_survey_page({"ingest": 9001, "actions": 9004})
+
+    key = os.environ["ACTIONS_API_KEY"]
+    assert configured()[hash_api_key(key)] == frozenset({"surveys:answer"})
+    assert configured()[DEPARTMENT_KEY["sha256"]] == frozenset({"tasks:read"})
+    assert os.environ["ACTIONS_URL"] == "http://127.0.0.1:9004"
+    assert os.environ["SURVEY_PUBLIC_URL"] == "http://127.0.0.1:9001"
+
+
+def test_a_configured_survey_page_key_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTIONS_API_KEY", "cxk_own")
+    monkeypatch.setenv("ACTIONS_URL", "https://actions.internal")
+    monkeypatch.setenv("SURVEY_PUBLIC_URL", "")
+    monkeypatch.setenv("API_KEYS", "")
+
+    link_survey_page({"ingest": 9001, "actions": 9004})
+
+    assert os.environ["ACTIONS_API_KEY"] == "cxk_own"
+    assert os.environ["ACTIONS_URL"] == "https://actions.internal"
+    assert configured() == {}

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 
 from services.actions.backlog.models import backlog_negative_day, backlog_processed_event
 from services.actions.policy.models import policy_quota_usage
+from services.actions.surveys.models import survey_invitation
 from services.actions.tasks.models import task_inbox
 from services.alerts.models import processed_event
 from services.alerts.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -154,16 +155,40 @@ async def test_actions_purge_the_task_inbox_and_old_quota_counters(pipeline: Pip
         ],
     )
 
+    customer = unique("ret-c")
+    await _insert(
+        pipeline,
+        survey_invitation,
+        [_invitation(customer, expires_at) for expires_at in (OLD, NOW - timedelta(days=1))],
+    )
+
     purged = await pipeline.actions.state.retention.purge(NOW)
 
-    assert {k: purged[k] for k in ("task_inbox", "policy_quota_usage")} == {
+    assert {k: purged[k] for k in ("task_inbox", "policy_quota_usage", "survey_invitation")} == {
         "task_inbox": 1,
         "policy_quota_usage": 1,
+        "survey_invitation": 1,
     }
     inbox = "SELECT array_agg(event_id) FROM actions.task_inbox WHERE event_id = ANY(:ids)"
     assert await pipeline.scalar(inbox, ids=ids) == [ids[1]]
     quota = "SELECT count(*) FROM actions.policy_quota_usage WHERE persona = :p"
     assert await _count(pipeline, quota, p=persona) == 1
+    invitations = "SELECT count(*) FROM actions.survey_invitation WHERE customer_id = :c"
+    assert await _count(pipeline, invitations, c=customer) == 1  # expired yesterday: kept
+
+
+def _invitation(customer: str, expires_at: datetime) -> dict[str, Any]:
+    invitation_id = unique("inv")
+    return {
+        "invitation_id": invitation_id,
+        "token_sha256": uuid.uuid4().hex * 2,
+        "decision_id": invitation_id,
+        "customer_id": customer,
+        "channel": "email",
+        "reason": "moment_of_truth",
+        "created_at": expires_at - timedelta(days=7),
+        "expires_at": expires_at,
+    }
 
 
 async def test_actions_purge_the_backlog_applied_ids_and_old_negative_days(

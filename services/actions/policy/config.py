@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.config import ServiceSettings
+from services.actions.surveys.config import SurveySettings
 from shared.events.schemas import Channel
 
 
-class PolicySettings(ServiceSettings):
+class PolicySettings(SurveySettings):
     """Settings of the contact policy (read with the actions service's other settings).
 
     The rules themselves live in the journey map (``contact_policy`` and each touchpoint's

@@ -25,6 +25,11 @@ class DecisionRepository:
         """``fetch(sql, *args)``: the rows of a statement, in the caller's transaction."""
         self._fetch = fetch
 
+    @property
+    def fetch(self) -> Fetch:
+        """For other statements of the same transaction (the invitations recorded)."""
+        return self._fetch
+
     @classmethod
     def on_connection(cls, connection: Any) -> DecisionRepository:
         """On an asyncpg connection; the caller holds the transaction (or none, to read)."""

@@ -55,9 +55,12 @@ async def decide(
     body: DecisionCreate, principal: Decider, connection: DecisionTransaction, request: Request
 ) -> DecisionRead:
     """Decide, record the decision in the ledger and, when allowed, count it as a
-    solicitation. Two concurrent requests for one customer never both get `allowed`."""
+    solicitation. Two concurrent requests for one customer never both get `allowed`.
+    With `invite` (and a touchpoint with a hosted survey), an allowed decision records an
+    invitation and answers its link."""
     journey = request.app.state.journey.current
-    return await views.decide(connection, journey, body, principal.name, record=True)
+    settings = request.app.state.settings
+    return await views.decide(connection, journey, body, principal.name, True, settings)
 
 
 @router.post("/contact-policy/decide-batch", responses=NO_MAP)
@@ -69,7 +72,8 @@ async def decide_batch(
     recorded like `decide`'s; `results[i]` answers `decisions[i]`. A touchpoint not in the
     journey map refuses the whole batch (422 naming `decisions.<i>.touchpoint`)."""
     journey = request.app.state.journey.current
-    return await views.decide_batch(connection, journey, body, principal.name)
+    settings = request.app.state.settings
+    return await views.decide_batch(connection, journey, body, principal.name, settings)
 
 
 @router.post("/contact-policy/simulate", responses=NO_MAP)
@@ -78,7 +82,8 @@ async def simulate(
 ) -> DecisionRead:
     """The answer `decide` would give now, recording and counting nothing."""
     journey = request.app.state.journey.current
-    return await views.decide(connection, journey, body, "simulation", record=False)
+    settings = request.app.state.settings
+    return await views.decide(connection, journey, body, "simulation", False, settings)
 
 
 @router.get(

@@ -17,7 +17,7 @@ from services.actions.policy import rules
 from services.actions.policy.rules import Reason, Verdict
 from shared.events.actions import InvitationReason, SurveyInvitationRequested
 from shared.events.schemas import Channel
-from shared.journey import ContactPolicy, PersonaQuota, TouchpointSurvey
+from shared.journey import RELATIONSHIP, ContactPolicy, PersonaQuota, TouchpointSurvey
 
 QuotaKey = tuple[str, str, datetime]  # persona, period, period start (UTC)
 
@@ -26,6 +26,7 @@ class Origin(StrEnum):
     API = "api"  # asked over HTTP; the caller sends the survey itself
     MOMENT_OF_TRUTH = "moment_of_truth"  # an interaction at a moment of truth
     RECOVERY = "recovery"  # the customer's task was resolved
+    RELATIONSHIP = "relationship"  # the relationship campaign (touchpoint ``relationship``)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class DecisionRequest:
     department: str | None = None
     # When the signal behind the asking event reached cxloop (carried on the invitation).
     source_received_at: datetime | None = None
+    # The interaction a hosted survey is about (kept on its invitation, not in the ledger).
+    interaction_event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def _invitation(
         event_id=f"invitation:{request.decision_id}",
         customer_id=request.customer_id,
         decision_id=request.decision_id,
-        touchpoint=request.touchpoint,
+        touchpoint=None if request.touchpoint == RELATIONSHIP else request.touchpoint,
         channel=request.channel,
         reason=InvitationReason(request.origin.value),
         source_event_id=request.source_event_id,

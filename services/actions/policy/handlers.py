@@ -35,7 +35,9 @@ class PolicyHandlers:
         changes = [c.event for c in batch if isinstance(c.event, TaskChanged)]
         journey = await self._journey_map() if changes else None
         channel = self.settings.policy_recovery_channel
-        return [*await invitations.apply_task_changes(session, journey, changes, channel)]
+        return [
+            *await invitations.apply_task_changes(session, journey, changes, channel, self.settings)
+        ]
 
     async def interactions(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         found = [c.event for c in batch if isinstance(c.event, InteractionRecorded)]
@@ -44,7 +46,9 @@ class PolicyHandlers:
             if found:
                 log.warning("no journey map: no invitation asked", interactions=len(found))
             return []
-        return [*await invitations.invite_at_moments_of_truth(session, journey, found)]
+        return [
+            *await invitations.invite_at_moments_of_truth(session, journey, found, self.settings)
+        ]
 
     async def _journey_map(self) -> JourneyMap | None:
         """The map held; the first time, wait a little for one to arrive (at start-up the

@@ -4,7 +4,8 @@
 - tasks (``cx.task-events``): each task's newest state, whatever order its changes come in;
 - interactions at a moment of truth (``cx.interactions``) and resolved tasks (when the
   policy's ``recovery_survey`` is on) ask the policy; an allowed decision becomes a
-  ``SurveyInvitationRequested``.
+  ``SurveyInvitationRequested``, with the link of its hosted survey when the touchpoint
+  has one (the invitation is recorded in the same transaction).
 
 Decision ids derive from the causing event's id and decisions are dated by the event, so
 an event delivered again gets the same decision and the same invitation.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,9 @@ from services.actions.policy import service
 from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import DecisionRequest, Origin
 from services.actions.policy.repository import PolicyRepository
+from services.actions.surveys import service as surveys
+from services.actions.surveys.config import SurveySettings
+from services.actions.surveys.repository import InvitationStore
 from shared.events.actions import (
     ACTIVE_STATUSES,
     SurveyInvitationRequested,
@@ -60,6 +65,7 @@ async def apply_task_changes(
     journey: JourneyMap | None,
     changes: Sequence[TaskChanged],
     recovery_channel: Channel,
+    settings: SurveySettings,
 ) -> list[SurveyInvitationRequested]:
     """Keep each task's newest state; ask for a recovery survey after each resolution
     that is still the task's newest change."""
@@ -76,27 +82,42 @@ async def apply_task_changes(
         for c in resolved
         if newest.get(c.task_id) == change_number(c) and journey.touchpoint(c.touchpoint)
     ]
-    return await _invitations(session, journey, requests)
+    return await invitations(session, journey, requests, settings)
 
 
 async def invite_at_moments_of_truth(
-    session: AsyncSession, journey: JourneyMap, interactions: Sequence[InteractionRecorded]
+    session: AsyncSession,
+    journey: JourneyMap,
+    interactions: Sequence[InteractionRecorded],
+    settings: SurveySettings,
 ) -> list[SurveyInvitationRequested]:
     requests = [
         _moment_of_truth(interaction, touchpoint)
         for interaction in interactions
         if (touchpoint := journey.touchpoint(interaction.touchpoint)) and touchpoint.moment_of_truth
     ]
-    return await _invitations(session, journey, requests)
+    return await invitations(session, journey, requests, settings)
 
 
-async def _invitations(
-    session: AsyncSession, journey: JourneyMap, requests: Sequence[DecisionRequest]
+async def invitations(
+    session: AsyncSession,
+    journey: JourneyMap,
+    requests: Sequence[DecisionRequest],
+    settings: SurveySettings,
+    now: datetime | None = None,
 ) -> list[SurveyInvitationRequested]:
+    """Decide ``requests`` in the session's transaction; the invitations allowed, with
+    their hosted survey's link (recorded, or found for a decision taken before), created
+    ``now`` (default: the wall clock)."""
     if not requests:
         return []
-    decisions = await service.decide(DecisionRepository.on_session(session), journey, requests)
-    return [d.invitation for d in decisions if d.invitation is not None]
+    repo = DecisionRepository.on_session(session)
+    decisions = await service.decide(repo, journey, requests)
+    invited = [d for d in decisions if d.invitation is not None]
+    issued = await surveys.issue(
+        InvitationStore(repo.fetch), journey, settings, invited, now or datetime.now(UTC)
+    )
+    return surveys.with_links([d.invitation for d in invited if d.invitation], issued)
 
 
 def _moment_of_truth(interaction: InteractionRecorded, touchpoint: Touchpoint) -> DecisionRequest:
@@ -110,6 +131,7 @@ def _moment_of_truth(interaction: InteractionRecorded, touchpoint: Touchpoint) -
         source_event_id=interaction.event_id,
         department=touchpoint.owner,
         source_received_at=interaction.received_at,
+        interaction_event_id=interaction.event_id,
     )
 
 

@@ -75,6 +75,13 @@ policy_decision = Table(
     Column("invitation", JSONB),
     Index("policy_decision_customer", "customer_id", "at", "id"),
     Index("policy_decision_surveyed", "customer_id", "at", postgresql_where=text("allowed")),
+    # The relationship campaign's decisions, which say who was asked in the period.
+    Index(
+        "policy_decision_relationship",
+        "customer_id",
+        "at",
+        postgresql_where=text("touchpoint = 'relationship'"),
+    ),
 )
 
 # Invitations allowed per persona and quota period (periods start at midnight, Monday or

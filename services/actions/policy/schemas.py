@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.actions.policy.rules import Reason
+from services.actions.surveys.schemas import InvitationLink
 from shared.events.schemas import Channel, Identifier, Slug, UtcDatetime
 
 
@@ -21,9 +22,14 @@ class DecisionCreate(BaseModel):
     at: UtcDatetime | None = Field(
         default=None, description="When the survey would be sent (RFC 3339); default: now."
     )
+    invite: bool = Field(
+        default=False,
+        description="When allowed and the touchpoint has a hosted survey, record an "
+        "invitation and answer its link (ignored by simulate).",
+    )
 
 
-class DecisionRead(BaseModel):
+class DecisionFields(BaseModel):
     decision_id: str | None = Field(description="The ledger entry; none for a simulation.")
     allowed: bool
     reason: Reason = Field(description="`allowed`, or the first rule that refused.")
@@ -35,6 +41,12 @@ class DecisionRead(BaseModel):
     touchpoint: str
     channel: Channel
     at: datetime
+
+
+class DecisionRead(DecisionFields):
+    invitation: InvitationLink | None = Field(
+        default=None, description="The hosted survey's link, when `invite` was asked."
+    )
 
 
 MAX_BATCH = 500
@@ -56,7 +68,7 @@ class DecisionBatchRead(BaseModel):
     results: list[DecisionBatchItem] = Field(description="One per decision asked, in order.")
 
 
-class SolicitationRead(DecisionRead):
+class SolicitationRead(DecisionFields):
     """One entry of the ledger: a decision, allowed (a solicitation) or suppressed."""
 
     decision_id: str

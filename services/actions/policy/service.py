@@ -23,7 +23,7 @@ from services.actions.policy.evaluation import (
     decision_from_row,
     decision_row,
 )
-from shared.journey import JourneyMap, TouchpointSurvey
+from shared.journey import RELATIONSHIP, JourneyMap, TouchpointSurvey
 
 
 async def decide(
@@ -37,7 +37,8 @@ async def decide(
     (a simulation: nothing locked, nothing written).
 
     A request whose decision id is already in the ledger (an event delivered again) gets
-    that decision back, unchanged. Every request's touchpoint must be in ``journey``.
+    that decision back, unchanged. Every request's touchpoint must be in ``journey`` (or
+    be ``relationship`` when the map has a relationship program).
     """
     known = await _known(repo, requests) if record else {}
     fresh = _first_of_each(requests, known)
@@ -74,6 +75,9 @@ def _first_of_each(
 
 
 def _survey(journey: JourneyMap, touchpoint: str) -> TouchpointSurvey:
+    if touchpoint == RELATIONSHIP and journey.relationship is not None:
+        # One relationship survey per customer and period: the period is its cool-down.
+        return TouchpointSurvey.model_construct(cooldown_days=journey.relationship.every_days)
     found = journey.touchpoint(touchpoint)
     if found is None:
         raise ValueError(f"unknown touchpoint {touchpoint!r}")

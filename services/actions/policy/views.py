@@ -23,6 +23,8 @@ from services.actions.policy.schemas import (
     SolicitationPage,
     SolicitationRead,
 )
+from services.actions.surveys.config import SurveySettings
+from services.actions.surveys.views import issue_links
 from shared.cursor import decode_cursor, encode_cursor
 from shared.journey import JourneyMap
 from shared.problems import ProblemError, field_error
@@ -34,8 +36,10 @@ async def decide(
     body: DecisionCreate,
     decided_by: str,
     record: bool,
+    settings: SurveySettings,
 ) -> DecisionRead:
-    """Decide on ``connection`` (asyncpg; in a transaction to ``record``).
+    """Decide on ``connection`` (asyncpg; in a transaction to ``record``); record the
+    invitation a recorded decision asks for (``invite``).
 
     :raises ProblemError: 503 before the journey map is known, 422 for a touchpoint that
         is not in it.
@@ -44,11 +48,18 @@ async def decide(
     [request] = _requests([body], decided_by)
     repo = DecisionRepository.on_connection(connection)
     [decision] = await service.decide(repo, known, [request], record=record)
-    return DecisionRead(**_fields(decision, recorded=record))
+    links = await issue_links(repo, known, settings, [decision]) if record and body.invite else {}
+    return DecisionRead(
+        **_fields(decision, recorded=record), invitation=links.get(request.decision_id)
+    )
 
 
 async def decide_batch(
-    connection: Any, journey: JourneyMap | None, body: DecisionBatchCreate, decided_by: str
+    connection: Any,
+    journey: JourneyMap | None,
+    body: DecisionBatchCreate,
+    decided_by: str,
+    settings: SurveySettings,
 ) -> DecisionBatchRead:
     """Decide and record each decision in order, on ``connection`` (asyncpg, in a
     transaction).
@@ -60,9 +71,15 @@ async def decide_batch(
     known = _map_holding(journey, body.decisions, lambda index: ["decisions", index])
     repo = DecisionRepository.on_connection(connection)
     decisions = await service.decide(repo, known, _requests(body.decisions, decided_by))
+    invited = [d for d, asked in zip(decisions, body.decisions, strict=True) if asked.invite]
+    links = await issue_links(repo, known, settings, invited) if invited else {}
     return DecisionBatchRead(
         results=[
-            DecisionBatchItem(index=index, **_fields(decision, recorded=True))
+            DecisionBatchItem(
+                index=index,
+                **_fields(decision, recorded=True),
+                invitation=links.get(decision.request.decision_id),
+            )
             for index, decision in enumerate(decisions)
         ]
     )

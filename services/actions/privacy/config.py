@@ -27,6 +27,8 @@ class PrivacySettings(ServiceSettings):
     # Alert changes applied to tasks, and persona quota counters, older than these go.
     task_inbox_retention_days: float = Field(default=30, gt=0)
     policy_quota_retention_days: float = Field(default=400, gt=0)
+    # Survey invitations go this long after they expire (the funnel report reads them).
+    survey_invitation_retention_days: float = Field(default=400, gt=0)
     retention_interval_seconds: float = Field(default=3600, gt=0)
     retention_batch: int = Field(default=1000, ge=1)
 

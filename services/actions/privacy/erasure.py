@@ -5,7 +5,8 @@ priority, root cause, whether the customer was recontacted, LXI at opening and r
 with ``customer_id`` replaced by ``erased:<erasure id>``; its free text goes (resolution,
 comment bodies, comment excerpts in change summaries) and its audit trail's events are
 rewritten the same way. The customer's moments per task, latest LXI, and everything the
-contact policy holds on them (profile, tasks, the decisions ledger) are deleted. The
+contact policy holds on them (profile, tasks, the decisions ledger) and their survey
+invitations (their links then answer as unknown) are deleted. The
 backlog and the quota counters hold no customer id and stay.
 """
 

@@ -1,5 +1,6 @@
 """What the actions service purges: the event ids applied by the tasks and by the backlog,
-old quota counters, and the backlog's daily negative counts past what ``as_of`` may read.
+old quota counters, the backlog's daily negative counts past what ``as_of`` may read, and
+survey invitations expired long ago.
 
 Tasks, their audit trail, the decisions ledger and the backlog's items stay (the
 closed-loop and committee reports read them); an erased customer's rows there are erased
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement
 from services.actions.backlog.models import backlog_negative_day, backlog_processed_event
 from services.actions.config import ActionsSettings
 from services.actions.policy.models import policy_quota_usage
+from services.actions.surveys.models import survey_invitation
 from services.actions.tasks.models import task_inbox
 from shared.retention import Purge
 
@@ -33,6 +35,10 @@ def _backlog_applied_before(cut_off: datetime) -> ColumnElement[bool]:
 
 def _day_before(cut_off: datetime) -> ColumnElement[bool]:
     return backlog_negative_day.c.day < cut_off.date()  # the cut-off's UTC day is kept
+
+
+def _expired_before(cut_off: datetime) -> ColumnElement[bool]:
+    return survey_invitation.c.expires_at < cut_off
 
 
 def purges(settings: ActionsSettings) -> list[Purge]:
@@ -60,5 +66,11 @@ def purges(settings: ActionsSettings) -> list[Purge]:
             backlog_negative_day,
             timedelta(days=settings.backlog_negative_retention_days),
             _day_before,
+        ),
+        Purge(
+            "survey_invitation",
+            survey_invitation,
+            timedelta(days=settings.survey_invitation_retention_days),
+            _expired_before,
         ),
     ]

@@ -9,6 +9,7 @@ from sqlalchemy import Row, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy.models import policy_customer, policy_decision, policy_task
+from services.actions.surveys.models import survey_invitation
 from services.actions.tasks.models import (
     Task,
     TaskChange,
@@ -17,8 +18,15 @@ from services.actions.tasks.models import (
     customer_latest_lxi,
 )
 
-# Rows of the customer deleted whole: the latest LXI, and the contact policy's records.
-DELETED: tuple[Table, ...] = (customer_latest_lxi, policy_customer, policy_task, policy_decision)
+# Rows of the customer deleted whole: the latest LXI, the contact policy's records and the
+# survey invitations (their links then answer as unknown).
+DELETED: tuple[Table, ...] = (
+    customer_latest_lxi,
+    policy_customer,
+    policy_task,
+    policy_decision,
+    survey_invitation,
+)
 
 
 def _count(result: Any) -> int:

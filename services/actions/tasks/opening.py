@@ -1,5 +1,7 @@
 """Alerts into tasks: a customer alert opens a task, or adds an occurrence to the one open
-for the same customer and touchpoint.
+for the same customer and touchpoint. A relationship detractor's alert (no touchpoint,
+routed to the map's relationship owner) is kept under the reserved touchpoint id
+``relationship``, with the same SLA, escalation and closing rules.
 
 Each alert change is claimed in ``task_inbox`` in the same transaction as its effects, so
 a redelivery changes nothing. Two alerts for one pair in a batch are applied in order in
@@ -25,8 +27,8 @@ from services.actions.tasks.models import Task, task_inbox
 from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.sla import due_after
 from shared.events.actions import TaskChange, TaskStatus
-from shared.events.schemas import AlertChange, AlertChanged, Event
-from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
+from shared.events.schemas import AlertChange, AlertChanged, AlertRule, Event
+from shared.journey import RELATIONSHIP, JourneyMap, PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed, only_new
 
@@ -36,9 +38,21 @@ _LEVELS = list(PriorityLevel)
 
 
 def opens_task(alert: AlertChanged) -> bool:
-    """Customer alerts raised or grown at a touchpoint; committee alerts (systemic spikes)
-    belong to the committee backlog, and an alert with no touchpoint has no owner."""
-    return alert.level == "customer" and alert.change in _OPENING and alert.touchpoint is not None
+    """Customer alerts raised or grown at a touchpoint, or a relationship detractor's;
+    committee alerts (systemic spikes) belong to the committee backlog, and any other
+    alert with no touchpoint has no owner."""
+    if alert.level != "customer" or alert.change not in _OPENING:
+        return False
+    return alert.touchpoint is not None or _relationship(alert)
+
+
+def _relationship(alert: AlertChanged) -> bool:
+    return alert.rule is AlertRule.NEGATIVE_MOMENT_OF_TRUTH and alert.department is not None
+
+
+def task_touchpoint(alert: AlertChanged) -> str:
+    """The touchpoint a task for ``alert`` is kept under (``relationship`` for none)."""
+    return alert.touchpoint or RELATIONSHIP
 
 
 class TaskOpener:
@@ -61,7 +75,7 @@ class TaskOpener:
         journey = await self._journey_map()
         repo = TaskRepository(session)
         await repo.serialise_batch_writers()
-        await repo.lock_pairs({(a.customer_id, a.touchpoint or "") for a in alerts})
+        await repo.lock_pairs({(a.customer_id, task_touchpoint(a)) for a in alerts})
         for alert in alerts:
             await self._apply_one(repo, journey, alert)
         self.relay.after_commit(session)
@@ -70,8 +84,7 @@ class TaskOpener:
     async def _apply_one(
         self, repo: TaskRepository, journey: JourneyMap | None, alert: AlertChanged
     ) -> None:
-        assert alert.touchpoint is not None
-        task = await repo.active_for(alert.customer_id, alert.touchpoint)
+        task = await repo.active_for(alert.customer_id, task_touchpoint(alert))
         if task is None:
             task = await self._open(repo, journey, alert)
         else:
@@ -91,7 +104,6 @@ class TaskOpener:
     async def _open(
         self, repo: TaskRepository, journey: JourneyMap | None, alert: AlertChanged
     ) -> Task:
-        assert alert.touchpoint is not None
         policy = journey.tasks if journey else TaskPolicy()
         level = policy.level(alert.priority)
         due = _due(journey, alert.department, alert.changed_at, policy.sla_hours[level])
@@ -102,7 +114,7 @@ class TaskOpener:
         task = Task(
             id=f"tsk_{uuid.uuid4().hex}",
             customer_id=alert.customer_id,
-            touchpoint=alert.touchpoint,
+            touchpoint=task_touchpoint(alert),
             department=alert.department,
             referent=alert.referent,
             persona=alert.persona,

@@ -74,6 +74,8 @@ class Evaluator:
 
     def _customer_touchpoint(self, moment: MomentEvaluated, rules: RuleSet) -> None:
         negative = triggers.negative_moment_of_truth(moment, rules.negative_moment_of_truth)
+        if self.book.relationship_owner() is not None:
+            negative += triggers.relationship_detractor(moment, rules.negative_moment_of_truth)
         pain = triggers.moment_of_pain(moment, rules.moment_of_pain)
         if not (negative or pain):
             return
@@ -135,6 +137,8 @@ class Evaluator:
     def _raise(self, moment: MomentEvaluated, finding: Finding) -> None:
         touchpoint = moment.touchpoint
         department, referent = self.book.route(touchpoint)
+        if touchpoint is None and finding.rule is AlertRule.NEGATIVE_MOMENT_OF_TRUTH:
+            department, referent = self.book.relationship_route()
         customer = None if finding.committee else moment.customer_id
         alert = Alert(
             id=f"alt_{uuid.uuid4().hex}",

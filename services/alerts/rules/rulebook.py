@@ -169,6 +169,19 @@ class RuleBook:
         department = next(d for d in self.journey.departments if d.id == found.owner)
         return department.id, department.referents[0].id if department.referents else None
 
+    def relationship_owner(self) -> str | None:
+        """The department that owns the relationship survey's detractors, if the map has one."""
+        program = self.journey.relationship if self.journey else None
+        return program.owner if program else None
+
+    def relationship_route(self) -> tuple[str | None, str | None]:
+        """The relationship owner and its first referent."""
+        owner = self.relationship_owner()
+        department = self.journey.department(owner) if self.journey and owner else None
+        if department is None:
+            return None, None
+        return department.id, department.referents[0].id if department.referents else None
+
     def touchpoint_weight(self, touchpoint: str | None) -> float:
         found = self.journey.touchpoint(touchpoint) if self.journey and touchpoint else None
         return found.weight if found else 1.0

@@ -43,6 +43,18 @@ def negative_moment_of_truth(moment: MomentEvaluated, rule: NegativeMomentOfTrut
     return reasons
 
 
+def relationship_detractor(moment: MomentEvaluated, rule: NegativeMomentOfTruthRule) -> list[str]:
+    """A relationship survey (no touchpoint) answered by a detractor: the relationship as a
+    whole is the moment of truth; the map's relationship owner takes it."""
+    if not (rule.enabled and moment.touchpoint is None and moment.source == "survey"):
+        return []
+    return (
+        [f"relationship NPS {moment.nps} (detractor)"]
+        if _at_most(moment.nps, rule.nps_at_most)
+        else []
+    )
+
+
 def _at_most(value: int | None, limit: int | None) -> bool:
     return value is not None and limit is not None and value <= limit
 

@@ -33,6 +33,9 @@ from tests.scoring.conftest import JOURNEY_MAP, publish_map, until
 MAP_VERSION_FLOOR = 4_000_000
 WRITER_KEY = "policy-writer-key-0000"
 READER_KEY = "policy-reader-key-0000"
+PAGE_KEY = "survey-page-key-0000"  # ingest's: surveys:answer only
+OPS_KEY = "policy-ops-key-0000"  # ops:read only
+QUESTIONS = [{"id": "csat", "kind": "csat"}, {"id": "verbatim", "kind": "verbatim"}]
 # Midday in Paris (the map's default zone): outside quiet hours.
 T0 = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
 
@@ -42,8 +45,9 @@ class Ids:
 
     def __init__(self) -> None:
         self.suffix = uuid.uuid4().hex[:8]
-        self.moment = self._id("moment")  # moment of truth, owner po-service, cool-down 14 d
-        self.web = self._id("web")  # cool-down 14 d, everyone sampled
+        # moment of truth, owner po-service, cool-down 14 d, hosted survey
+        self.moment = self._id("moment")
+        self.web = self._id("web")  # cool-down 14 d, everyone sampled, hosted survey
         self.other = self._id("other")  # cool-down 0
         self.half = self._id("half")  # sampling rate 0.5
         self.never = self._id("never")  # sampling rate 0
@@ -62,8 +66,8 @@ def policy_map(ids: Ids) -> dict[str, Any]:
         {"id": ids.free_persona, "name": "Free persona"},
     ]
     document["touchpoints"] += [
-        _touchpoint(ids.moment, 14, 1.0, moment_of_truth=True, owner="po-service"),
-        _touchpoint(ids.web, 14, 1.0),
+        _touchpoint(ids.moment, 14, 1.0, QUESTIONS, moment_of_truth=True, owner="po-service"),
+        _touchpoint(ids.web, 14, 1.0, QUESTIONS),
         _touchpoint(ids.other, 0, 1.0),
         _touchpoint(ids.half, 0, 0.5),
         _touchpoint(ids.never, 0, 0.0),
@@ -75,15 +79,26 @@ def policy_map(ids: Ids) -> dict[str, Any]:
         "persona_quotas": [{"persona": ids.quota_persona, "period": "day", "max_invitations": 2}],
         "recovery_survey": True,
     }
+    document["relationship"] = {
+        "owner": "po-service",
+        "every_days": 365,
+        "personas": [ids.free_persona],
+    }
     return document
 
 
-def _touchpoint(touchpoint: str, cooldown: float, rate: float, **fields: Any) -> dict[str, Any]:
+def _touchpoint(
+    touchpoint: str,
+    cooldown: float,
+    rate: float,
+    questions: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     return {
         "id": touchpoint,
         "name": touchpoint,
         "channels": ["web"],
-        "survey": {"cooldown_days": cooldown, "sampling_rate": rate},
+        "survey": {"cooldown_days": cooldown, "sampling_rate": rate, "questions": questions or []},
         **fields,
     }
 
@@ -100,6 +115,10 @@ def policy_keys(keys: Keys) -> tuple[ApiKey, ...]:
         ApiKey(
             name="policy-viewer", sha256=hash_api_key(READER_KEY), scopes=frozenset({"policy:read"})
         ),
+        ApiKey(
+            name="survey-page", sha256=hash_api_key(PAGE_KEY), scopes=frozenset({"surveys:answer"})
+        ),
+        ApiKey(name="operator", sha256=hash_api_key(OPS_KEY), scopes=frozenset({"ops:read"})),
     )
 
 

@@ -121,6 +121,28 @@ async def test_committee_alerts_and_alerts_without_touchpoint_open_no_task(
     assert await tasks.tasks_of(customer) == []
 
 
+async def test_a_relationship_detractor_opens_a_task_for_its_owner(
+    tasks: Tasks, clock: FakeClock
+) -> None:
+    customer = unique("cust")
+    first = create_alert(customer, None, priority=9.0, summary="relationship NPS 2 (detractor)")
+    again = create_alert(customer, None, alert_id=first.alert_id, number=2, priority=9.0)
+
+    await tasks.feed([first, again])
+
+    task = await tasks.only_task(customer)
+    assert (task["touchpoint"], task["department"], task["status"]) == (
+        "relationship",
+        "logistics",
+        "open",
+    )
+    # the same SLA as any task of logistics: high, 24 h of its business hours
+    assert (task["priority"], task["due_at"]) == ("high", "2031-06-04T14:00:00Z")
+    assert task["occurrences"] == 2
+    (opened, _) = await tasks.published(customer, 2)
+    assert (opened.touchpoint, opened.change) == ("relationship", "opened")
+
+
 async def test_the_database_refuses_a_second_active_task_for_a_pair(
     tasks: Tasks, clock: FakeClock
 ) -> None:

@@ -1,0 +1,91 @@
+"""Survey invitations as the API offers them: asked for a customer, looked up by the
+hosted page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from services.actions.policy import service as policy
+from services.actions.policy.decisions import DecisionRepository
+from services.actions.policy.evaluation import Decision, DecisionRequest
+from services.actions.surveys import service
+from services.actions.surveys.config import SurveySettings
+from services.actions.surveys.repository import InvitationStore
+from services.actions.surveys.schemas import InvitationCreate, InvitationDecision, InvitationLink
+from shared.journey import RELATIONSHIP, JourneyMap
+from shared.problems import ProblemError, field_error
+
+
+async def invite(
+    connection: Any,
+    journey: JourneyMap | None,
+    body: InvitationCreate,
+    decided_by: str,
+    settings: SurveySettings,
+) -> InvitationDecision:
+    """Ask the contact policy, on ``connection`` (asyncpg, in a transaction); when it
+    allows, record the invitation. Nothing is published: the caller sends the link.
+
+    :raises ProblemError: 503 before the journey map is known; 422 for a touchpoint not in
+        it or without a hosted survey, or a relationship survey the map does not define.
+    """
+    known = _with_survey(journey, body)
+    request = DecisionRequest(
+        decision_id=uuid.uuid4().hex,
+        customer_id=body.customer_id,
+        touchpoint=body.touchpoint or RELATIONSHIP,
+        channel=body.channel,
+        at=body.at or datetime.now(UTC),
+        decided_by=decided_by,
+        interaction_event_id=body.interaction_event_id,
+    )
+    repo = DecisionRepository.on_connection(connection)
+    [decision] = await policy.decide(repo, known, [request])
+    links = await issue_links(repo, known, settings, [decision])
+    return InvitationDecision(
+        decision_id=request.decision_id,
+        allowed=decision.verdict.allowed,
+        reason=decision.verdict.reason,
+        next_allowed_at=decision.verdict.next_allowed_at,
+        invitation=links.get(request.decision_id),
+    )
+
+
+async def issue_links(
+    repo: DecisionRepository,
+    journey: JourneyMap,
+    settings: SurveySettings,
+    decisions: list[Decision],
+) -> dict[str, InvitationLink]:
+    """Record the invitations of the allowed ``decisions`` that have a hosted survey, in
+    the decisions' transaction; their links by decision id."""
+    issued = await service.issue(
+        InvitationStore(repo.fetch), journey, settings, decisions, datetime.now(UTC)
+    )
+    return {
+        decision_id: InvitationLink(
+            invitation_id=found.invitation_id, link=found.link, expires_at=found.expires_at
+        )
+        for decision_id, found in issued.items()
+    }
+
+
+def _with_survey(journey: JourneyMap | None, body: InvitationCreate) -> JourneyMap:
+    if journey is None:
+        raise ProblemError(503, "Journey map not loaded", "no journey map received yet")
+    if body.touchpoint is None:
+        if journey.relationship is None:
+            _invalid("relationship", "the journey map defines no relationship survey")
+    elif journey.touchpoint(body.touchpoint) is None:
+        _invalid("touchpoint", f"unknown touchpoint {body.touchpoint!r}")
+    elif not service.questions(journey, body.touchpoint):
+        _invalid("touchpoint", f"{body.touchpoint!r} has no hosted survey (survey.questions)")
+    return journey
+
+
+def _invalid(field: str, message: str) -> None:
+    raise ProblemError(
+        422, "Request is invalid", "1 invalid field(s)", [field_error([field], message)]
+    )
