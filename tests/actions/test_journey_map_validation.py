@@ -74,6 +74,8 @@ def sla_of_a_century(doc: dict[str, Any]) -> None:
 
 def wait_threshold_of_a_year(doc: dict[str, Any]) -> None:
     doc["touchpoints"][3]["wait_threshold_seconds"] = 365 * 86400
+
+
 def unknown_question_kind(doc: dict[str, Any]) -> None:
     doc["touchpoints"][2]["survey"] = {"questions": [{"id": "stars", "kind": "stars"}]}
 
