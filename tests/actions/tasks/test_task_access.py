@@ -96,6 +96,8 @@ async def test_filters_and_pages(tasks: Tasks, clock: FakeClock) -> None:
     clock.set(T0 + hours(4))
     assert await ids(overdue="true") == [touchpoints[0]]
     assert await ids(overdue="false") == [touchpoints[1]]
+    assert await ids(active="true") == [touchpoints[1], touchpoints[0]]
+    assert await ids(active="false") == []
 
     first = (await tasks.client.get("/v1/tasks", params={"customer": customer, "limit": 1})).json()
     assert first["next_cursor"] is not None
