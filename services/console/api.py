@@ -57,8 +57,12 @@ class Api:
             "actions": str(settings.console_actions_url).rstrip("/"),
         }
         timeout = httpx.Timeout(settings.console_api_timeout_seconds, connect=2.0)
+        # idle connections are dropped before the servers' keep-alive (uvicorn: 5 s) ends
+        limits = httpx.Limits(keepalive_expiry=2.0)
         # no proxy from the environment: the APIs are reached directly
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport, trust_env=False)
+        self._client = httpx.AsyncClient(
+            timeout=timeout, limits=limits, transport=transport, trust_env=False
+        )
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -73,7 +77,7 @@ class Api:
         url = self._urls[service] + path
         headers = {"Authorization": f"Bearer {key}"}
         try:
-            response = await self._client.request(method, url, headers=headers, **kwargs)
+            response = await self._send(method, url, headers, kwargs)
         except httpx.HTTPError as exc:
             log.warning("api unreachable", service=service, path=path, error=type(exc).__name__)
             raise ApiError(service, "down") from None
@@ -83,6 +87,18 @@ class Api:
         if response.status_code >= 400:
             raise _refusal(service, response)
         return response.json() if response.content else None
+
+    async def _send(
+        self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        try:
+            return await self._client.request(method, url, headers=headers, **kwargs)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # a kept-alive connection the server closed as the request left: a read is
+            # sent again once; a write may have been done, so it is not
+            if method != "GET":
+                raise
+            return await self._client.request(method, url, headers=headers, **kwargs)
 
     async def get(self, service: Service, path: str, key: str, **params: Any) -> Any:
         clean = {name: value for name, value in params.items() if value not in (None, "")}
