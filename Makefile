@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
 
-.PHONY: run demo test reliability bench eval lint format lock clean
+.PHONY: run demo test reliability bench eval lint format lock clean chromium
 
 $(UV): requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,15 @@ run: $(VENV)/.local
 demo: $(VENV)/.local
 	$(BIN)/cxloop demo
 
-## test: the test suite, against real PostgreSQL and a real broker
-test: $(VENV)/.dev
+## test: the test suite, against real PostgreSQL and a real broker (and Debian's chromium)
+test: $(VENV)/.dev chromium
 	$(BIN)/pytest
+
+# the browser tests (tests/browser) drive Debian's chromium; as root it is installed here
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		{ echo "the browser tests need Debian's chromium: apt-get install chromium" >&2; exit 1; }
 
 ## reliability: only the tests that kill and restart services, the broker and the database
 ## (tests/reliability, part of `make test` too)

@@ -171,7 +171,7 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
 
 async def screenshot(page: Page, name: str) -> Path:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
+    """A full-page PNG under OUTPUT (Playwright makes the folders)."""
     path = OUTPUT / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path

@@ -183,3 +183,17 @@ async def test_an_api_that_is_down_blanks_only_its_part_of_the_page(
         await expect(page.get_by_role("heading", name="Actions")).to_be_visible()
         await screenshot(page, "07-scoring-and-alerts-down")
         assert await axe_violations(page) == []
+
+
+async def test_the_task_list_pages_through_the_api_cursor(
+    system: System, task: dict[str, Any], page: Page
+) -> None:
+    newer = await a_detractor(system, "delivery", "mail")
+    await sign_in(page, system.console_url, system.keys["lea"])
+    await page.goto(f"{system.console_url}/tasks?limit=1")
+    due_later = page.get_by_role("region", name="Due later")
+    await expect(due_later.get_by_text(newer["customer_id"])).to_be_visible()  # newest first
+    await expect(due_later.get_by_text(task["customer_id"])).to_have_count(0)
+    await due_later.get_by_role("link", name="Next page").click()
+    await expect(due_later.get_by_text(task["customer_id"])).to_be_visible()
+    await expect(due_later.get_by_text(newer["customer_id"])).to_have_count(0)

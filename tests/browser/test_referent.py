@@ -142,7 +142,8 @@ async def test_another_departments_task_is_not_reachable_by_url(
 ) -> None:
     await sign_in(page, system.console_url, system.keys["lea"])
     response = await page.goto(f"{system.console_url}/tasks/{tasks['service']['id']}")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     await expect(page.get_by_text("There is no such task in your department.")).to_be_visible()
     await expect(page.get_by_text(tasks["service"]["customer_id"])).to_have_count(0)
     await screenshot(page, "05-other-department")
