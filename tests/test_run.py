@@ -15,11 +15,14 @@ from typing import IO
 
 import httpx
 import psutil
+import pytest
 
 from cxloop.embedded import free_port
 from tests.ingest.factories import create_interaction
 
 
+# five services and the broker start, one is killed and restarts: minutes on a busy machine
+@pytest.mark.timeout(300)
 def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     base = free_block(5)
     env = {

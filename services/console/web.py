@@ -41,7 +41,11 @@ def renderer(time_zone: str) -> Renderer:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return format_datetime(moment.astimezone(zone), "d MMM y, HH:mm", locale=lang)
 
-    return Renderer(HERE / "templates", HERE / "locale", filters={"when": when})
+    def day(value: datetime, lang: str) -> str:
+        return format_datetime(value.astimezone(zone), "d MMM y", locale=lang)
+
+    filters = {"when": when, "day": day}
+    return Renderer(HERE / "templates", HERE / "locale", filters=filters)
 
 
 def language(request: Request) -> str:

@@ -22,7 +22,8 @@ from tests.browser.conftest import (
 from tests.browser.test_referent import a_detractor
 from tests.conftest import serve
 
-pytestmark = pytest.mark.browser
+# the whole system in one process on a shared 2-core machine: setup alone can take minutes
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from tests.browser.conftest import System, axe_violations, screenshot, sign_in, 
 from tests.conftest import unique
 from tests.ingest.factories import create_interaction, create_survey_response
 
-pytestmark = pytest.mark.browser
+# the whole system in one process on a shared 2-core machine: setup alone can take minutes
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
 async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str, Any]:

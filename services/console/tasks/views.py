@@ -5,7 +5,7 @@ its own, so an API that is down blanks only the parts it serves."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +38,6 @@ class TaskView:
     recent: list[dict[str, Any]]
     alerts: Part
     journey_map: Part
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def sla(task: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
