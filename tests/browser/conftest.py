@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from services.actions.app import create_app as create_actions
 from services.actions.config import ActionsSettings
@@ -53,6 +53,8 @@ BROWSER_MAP = {
     ],
 }
 REFERENT_SCOPES = frozenset({"tasks:*", "ops:read"})
+# a page waits on the APIs, which share two cores with everything else: 5 s is too short
+expect.set_options(timeout=30_000)
 
 
 @dataclass
