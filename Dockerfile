@@ -25,6 +25,6 @@ RUN groupadd --system --gid 10001 cxloop \
        --home-dir /nonexistent --shell /usr/sbin/nologin cxloop
 COPY --from=build /opt/venv /opt/venv
 USER 10001:10001
-EXPOSE 8001 8002 8003 8004
+EXPOSE 8001 8002 8003 8004 8005
 ENTRYPOINT ["cxloop"]
 CMD ["--help"]

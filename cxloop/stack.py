@@ -132,7 +132,7 @@ def run_services(
     if {"ingest", "actions"} <= ports.keys():
         link_survey_page(ports)
     bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", **console_urls(ports))
     programs = [
         Program(name, command, dict(env, PORT=str(ports[name])))
         for name, command in read_procfile(procfile).items()
@@ -145,6 +145,12 @@ def run_services(
     return Supervisor(programs).run()
 
 
+def console_urls(ports: dict[str, int]) -> dict[str, str]:
+    """Where the console finds the other services of this run."""
+    apis = [name for name in ports if name != "console"]
+    return {f"CONSOLE_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in apis}
+
+
 def _announce(ports: dict[str, int], keys: list[str]) -> None:
     deadline = time.monotonic() + 90
     waiting = dict(ports)
@@ -155,7 +161,15 @@ def _announce(ports: dict[str, int], keys: list[str]) -> None:
                     del waiting[name]
         time.sleep(0.5)
     lines = ["", "cxloop is up." if not waiting else f"not ready yet: {', '.join(waiting)}"]
-    lines += [f"  {name:<8} OpenAPI: http://127.0.0.1:{port}/docs" for name, port in ports.items()]
+    lines += [
+        f"  {name:<8} OpenAPI: http://127.0.0.1:{port}/docs"
+        for name, port in ports.items()
+        if name != "console"
+    ]
+    if "console" in ports:
+        lines.append(
+            f"  console  web pages: http://127.0.0.1:{ports['console']}/ (sign in with a key)"
+        )
     lines += keys
     lines.append("  Ctrl-C stops everything.\n")
     print("\n".join(lines), flush=True)

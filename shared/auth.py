@@ -8,12 +8,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 
 from shared.config import ApiKey, hash_api_key
-from shared.problems import ProblemError
+from shared.problems import ProblemError, problem_doc
 
 # Held by ingest's key: it looks invitations up to show the hosted survey page.
 SURVEYS_ANSWER = "surveys:answer"
@@ -71,3 +73,30 @@ def require_any(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+async def authenticated(request: Request) -> Principal:
+    """A dependency that admits any known API key, whatever its scopes."""
+    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+    key = request.app.state.keyring.find(credentials.credentials) if credentials else None
+    if key is None:
+        detail = "send an API key" if credentials is None else "unknown API key"
+        raise ProblemError(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+    return Principal(key.name, key.scopes, key.department)
+
+
+class KeyRead(BaseModel):
+    name: str
+    scopes: list[str]
+    department: str | None = Field(description="the only department this key sees, if any")
+
+
+key_router = APIRouter(prefix="/v1", tags=["keys"])
+
+
+@key_router.get("/key", responses={401: problem_doc("No key, or an unknown one")})
+async def read_key(principal: Annotated[Principal, Depends(authenticated)]) -> KeyRead:
+    """The key that calls: its name, scopes and department (how the console signs in)."""
+    return KeyRead(
+        name=principal.name, scopes=sorted(principal.scopes), department=principal.department
+    )

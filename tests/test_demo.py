@@ -17,7 +17,7 @@ from tests.test_run import Output, free_block, still_running
 
 
 def test_the_demo_shows_the_loop_working_and_ctrl_c_stops_it(tmp_path: Path) -> None:
-    base = free_block(4)
+    base = free_block(5)
     env = {
         k: v
         for k, v in os.environ.items()

@@ -15,13 +15,16 @@ from typing import IO
 
 import httpx
 import psutil
+import pytest
 
 from cxloop.embedded import free_port
 from tests.ingest.factories import create_interaction
 
 
+# five services and the broker start, one is killed and restarts: minutes on a busy machine
+@pytest.mark.timeout(300)
 def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    base = free_block(4)
+    base = free_block(5)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -48,9 +51,14 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
     output = Output(process)
     try:
         output.wait_for("cxloop is up.", timeout=90)
-        for port in range(base, base + 4):
+        for port in range(base, base + 5):
             assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+        for port in range(base, base + 4):
             assert f"http://127.0.0.1:{port}/docs" in output.text()
+        assert f"console  web pages: http://127.0.0.1:{base + 4}/" in output.text()
+        signed_out = httpx.get(f"http://127.0.0.1:{base + 4}/tasks")
+        assert signed_out.status_code == 303
+        assert signed_out.headers["location"] == "/sign-in"
         key = (tmp_path / "dev-api-key").read_text().strip()
         posted = httpx.post(
             f"http://127.0.0.1:{base}/v1/interactions",
@@ -59,7 +67,7 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         )
         assert posted.status_code == 202
         children = psutil.Process(process.pid).children(recursive=True)
-        assert len(children) >= 5  # four services and the broker, at least
+        assert len(children) >= 6  # five services and the broker, at least
 
         others = [p for p in children if p not in service_processes(process, "scoring")]
         restarted = kill_and_wait_for_restart(process, output, "scoring", base + 1)

@@ -21,6 +21,7 @@ from services.actions.tasks import endpoints as tasks_endpoints
 from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
 from shared import journey_applied
+from shared.auth import key_router
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -74,6 +75,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             policy_endpoints.router,
             survey_endpoints.router,
             privacy_endpoints.router,
+            key_router,
         ),
         body_limits={
             journey_map_router.prefix: settings.journey_map_max_bytes,

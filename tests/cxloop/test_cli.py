@@ -33,7 +33,7 @@ def test_a_busy_broker_port_fails_with_what_to_do(
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)  # so the broker is embedded
     args = ["--data-dir", str(tmp_path), "--broker-port", str(busy_port)]
     if command == "run":
-        args += ["--base-port", str(free_block(4))]
+        args += ["--base-port", str(free_block(5))]
 
     assert main([command, *args]) == 2
 

@@ -283,6 +283,9 @@ def _filtered(query: Select[Any], filters: TaskFilter, now: datetime) -> Select[
         query = query.where(Task.status == filters.status.value)
     if filters.priority is not None:
         query = query.where(Task.priority == filters.priority.value)
+    if filters.active is not None:
+        active = Task.status.in_(_ACTIVE)
+        query = query.where(active if filters.active else not_(active))
     if filters.overdue is not None:
         overdue = and_(Task.status.in_(_ACTIVE), Task.due_at <= now)
         query = query.where(overdue if filters.overdue else not_(overdue))

@@ -52,6 +52,9 @@ class TaskFilter(BaseModel):
 
     department: str | None = Field(default=None, max_length=64)
     status: TaskStatus | None = None
+    active: bool | None = Field(
+        default=None, description="open, acknowledged or in progress (false: resolved or closed)"
+    )
     overdue: bool | None = Field(default=None, description="active and past its due time")
     priority: PriorityLevel | None = None
     touchpoint: str | None = Field(default=None, max_length=64)

@@ -96,6 +96,8 @@ async def test_filters_and_pages(tasks: Tasks, clock: FakeClock) -> None:
     clock.set(T0 + hours(4))
     assert await ids(overdue="true") == [touchpoints[0]]
     assert await ids(overdue="false") == [touchpoints[1]]
+    assert await ids(active="true") == [touchpoints[1], touchpoints[0]]
+    assert await ids(active="false") == []
 
     first = (await tasks.client.get("/v1/tasks", params={"customer": customer, "limit": 1})).json()
     assert first["next_cursor"] is not None
@@ -117,3 +119,12 @@ async def test_a_cursor_not_given_by_the_endpoint_is_400(
 ) -> None:
     response = await tasks.client.get("/v1/tasks", params={"cursor": cursor})
     assert response.status_code == 400
+
+
+async def test_the_key_endpoint_names_the_calling_key(tasks: Tasks, clock: FakeClock) -> None:
+    mine = await as_key(tasks, tasks.keys.logistics, "GET", "/v1/key")
+    assert mine.json() == {"name": "lea-bernard", "scopes": ["tasks:*"], "department": "logistics"}
+    unknown = await as_key(tasks, "not-a-key", "GET", "/v1/key")
+    assert unknown.status_code == 401
+    anonymous = await tasks.client.get("/v1/key", headers={"Authorization": ""})
+    assert anonymous.status_code == 401

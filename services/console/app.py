@@ -1,0 +1,76 @@
+"""The console: web pages for referents, a client of the four services' APIs (never of
+their tables). No database, no broker: what it shows, it asks the APIs for, with the
+signed-in person's key."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from services.console.api import Api
+from services.console.config import ConsoleSettings
+from services.console.sessions import SessionStore
+from services.console.signin.endpoints import router as signin_router
+from services.console.tasks.endpoints import router as tasks_router
+from services.console.web import FormRefused, SignInRequired, redirect, render, renderer
+from shared.http import create_service_app
+from shared.logging import configure_logging
+
+STATIC = Path(__file__).parent / "static"
+ASSETS = {
+    "console.css": ("text/css", STATIC / "console.css"),
+    "htmx-2.0.11.min.js": ("text/javascript", STATIC / "vendor" / "htmx-2.0.11.min.js"),
+}
+
+
+def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
+    settings = settings or ConsoleSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.api = Api(settings)
+        try:
+            yield
+        finally:
+            await app.state.api.close()
+
+    app = create_service_app(
+        settings,
+        title="cxloop console",
+        description="Web pages for referents, over the four services' APIs.",
+        lifespan=lifespan,
+        routers=(signin_router, tasks_router),
+    )
+    app.state.sessions = SessionStore(settings.console_session_idle_minutes * 60)
+    app.state.renderer = renderer(settings.console_time_zone)
+    app.add_api_route("/assets/{name}", _asset, include_in_schema=False)
+    app.add_exception_handler(SignInRequired, _to_sign_in)
+    app.add_exception_handler(FormRefused, _form_refused)
+    return app
+
+
+async def _asset(name: str) -> Response:
+    if name not in ASSETS:
+        return Response(status_code=404)
+    media_type, path = ASSETS[name]
+    headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return Response(path.read_bytes(), media_type=media_type, headers=headers)
+
+
+async def _to_sign_in(request: Request, exc: Exception) -> Response:
+    return redirect("/sign-in")
+
+
+async def _form_refused(request: Request, exc: Exception) -> Response:
+    return render(request, "refused.html", 403)
+
+
+def app_factory() -> FastAPI:
+    """Entry point for uvicorn ``--factory``: settings from the environment."""
+    settings = ConsoleSettings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

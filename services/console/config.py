@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pydantic import Field, HttpUrl
+
+from shared.config import ServiceSettings
+
+
+class ConsoleSettings(ServiceSettings):
+    """The console needs no database and no broker: only the four services' APIs."""
+
+    service_name: str = "console"
+    port: int = 8005
+    # Where the console reaches each service's API (as the browser never does).
+    console_ingest_url: HttpUrl = HttpUrl("http://127.0.0.1:8001")
+    console_scoring_url: HttpUrl = HttpUrl("http://127.0.0.1:8002")
+    console_alerts_url: HttpUrl = HttpUrl("http://127.0.0.1:8003")
+    console_actions_url: HttpUrl = HttpUrl("http://127.0.0.1:8004")
+    # One API call's limit: past it the part of the page that needs it says the API is down.
+    console_api_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A session unused this long is forgotten: its person signs in again.
+    console_session_idle_minutes: float = Field(default=30, gt=0)
+    # Behind HTTPS (a TLS proxy in front), cookies are sent over HTTPS only.
+    console_cookie_secure: bool = False
+    # Times are shown, and recontact times typed, in this IANA zone.
+    console_time_zone: str = "Europe/Paris"
+    # The language of a browser that asks for neither French nor English.
+    console_default_language: str = Field(default="en", pattern="^(fr|en)$")
+    console_page_size: int = Field(default=25, ge=1, le=200)

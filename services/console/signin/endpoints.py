@@ -1,0 +1,102 @@
+"""Signing in with an API key, signing out, and the language switch.
+
+The key is checked with ``GET /v1/key`` on actions (cheap, any known key) and kept in the
+server-side session; the browser gets only the session id, in an HttpOnly cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.console.api import Api, ApiError
+from services.console.sessions import COOKIE, SessionStore
+from services.console.web import (
+    LANGUAGE_COOKIE,
+    Person,
+    form_of,
+    redirect,
+    render,
+)
+from shared.pages import LANGUAGES
+
+router = APIRouter(include_in_schema=False)
+SIGN_IN_COOKIE = "cxconsole_signin"  # the sign-in form's CSRF token, double-submitted
+
+
+@router.get("/")
+async def home() -> Response:
+    return redirect("/tasks")
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "signin.html", signin_csrf=token, error=None)
+    _set_cookie(request, response, SIGN_IN_COOKIE, token, path="/sign-in", max_age=3600)
+    return response
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = await form_of(request, None)
+    token = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not token or not secrets.compare_digest(token, form.get("csrf_token", "")):
+        return _refused(request, "expired_form", 403)
+    key = form.get("api_key", "").strip()
+    if not key:
+        return _refused(request, "key_required", 422)
+    api: Api = request.app.state.api
+    try:
+        who = await api.get("actions", "/v1/key", key)
+    except ApiError as exc:
+        code = "key_unknown" if exc.kind == "unauthorized" else "api_down"
+        return _refused(request, code, 401 if code == "key_unknown" else 503)
+    store: SessionStore = request.app.state.sessions
+    session = store.open(key, who["name"], frozenset(who["scopes"]), who["department"])
+    response = redirect("/tasks")
+    _set_cookie(request, response, COOKIE, session.id, path="/")
+    response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, person: Person) -> Response:
+    await form_of(request, person)
+    request.app.state.sessions.close(person.id)
+    response = redirect("/sign-in")
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/language/{code}")
+async def switch_language(request: Request, code: str, next: str = "/") -> Response:
+    """Remember the language chosen; back to ``next`` (a path of this site only)."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = redirect(target)
+    if code in LANGUAGES:
+        _set_cookie(request, response, LANGUAGE_COOKIE, code, path="/", max_age=365 * 86400)
+    return response
+
+
+def _refused(request: Request, error: str, status: int) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "signin.html", status, signin_csrf=token, error=error)
+    _set_cookie(request, response, SIGN_IN_COOKIE, token, path="/sign-in", max_age=3600)
+    return response
+
+
+def _set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    path: str,
+    max_age: int | None = None,
+) -> None:
+    secure = request.app.state.settings.console_cookie_secure
+    response.set_cookie(
+        name, value, max_age=max_age, path=path, secure=secure, httponly=True, samesite="lax"
+    )

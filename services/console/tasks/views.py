@@ -1,0 +1,112 @@
+"""What the referent's pages show, fetched from the APIs with the person's key: the list of
+their department's active tasks and one task in full. Each part of a page is fetched on
+its own, so an API that is down blanks only the parts it serves."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from services.console.api import Api, Part
+from services.console.sessions import Session
+from services.console.tasks.chart import Chart, lxi_chart
+
+ACTIVE = ("open", "acknowledged", "in_progress")
+PRIORITIES = ("critical", "high", "medium", "low")
+FILTERS = ("status", "priority", "touchpoint", "persona")
+ALERTS_SHOWN = 5  # the task's latest alerts whose moments are shown
+TIMELINE_PAGES = 4  # of 500 signals each: the chart's reach
+RECENT = 10  # timeline entries listed under the chart
+
+
+@dataclass
+class TaskList:
+    overdue: Part
+    upcoming: Part
+    journey_map: Part
+    filters: dict[str, str]
+
+
+@dataclass
+class TaskView:
+    task: dict[str, Any]
+    experience: Part
+    timeline: Part
+    chart: Chart | None
+    recent: list[dict[str, Any]]
+    alerts: Part
+    journey_map: Part
+
+
+def sla(task: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """How long until the task is due (or since it was), in hours and minutes."""
+    now = now or datetime.now(UTC)
+    seconds = (datetime.fromisoformat(task["due_at"]) - now).total_seconds()
+    minutes = int(abs(seconds) // 60)
+    return {"overdue": seconds < 0, "hours": minutes // 60, "minutes": minutes % 60}
+
+
+async def task_list(api: Api, person: Session, query: dict[str, str]) -> TaskList:
+    filters = {name: query[name] for name in FILTERS if query.get(name)}
+    if filters.get("status") not in (None, *ACTIVE):
+        filters.pop("status")
+    common = {**filters, "limit": query.get("limit")}
+    overdue, upcoming, journey_map = await api.parts(
+        _tasks(api, person, overdue="true", cursor=query.get("overdue_cursor"), **common),
+        _tasks(api, person, active="true", overdue="false", cursor=query.get("cursor"), **common),
+        api.get("actions", "/v1/journey-map", person.key),
+    )
+    return TaskList(overdue, upcoming, journey_map, filters)
+
+
+async def _tasks(api: Api, person: Session, **params: Any) -> dict[str, Any]:
+    page: dict[str, Any] = await api.get("actions", "/v1/tasks", person.key, **params)
+    for task in page["items"]:
+        task["sla"] = sla(task)
+    return page
+
+
+async def task_view(api: Api, person: Session, task_id: str) -> TaskView:
+    """:raises ApiError: the task itself could not be read (unknown, another department's,
+    or actions is down)."""
+    task = await api.get("actions", f"/v1/tasks/{task_id}", person.key)
+    task["sla"] = sla(task)
+    customer = task["customer_id"]
+    alert_ids = task["alert_ids"][-ALERTS_SHOWN:]
+    experience, timeline, alerts, journey_map = await api.parts(
+        api.get("scoring", f"/v1/customers/{customer}/experience", person.key),
+        _timeline(api, person, customer),
+        _alerts(api, person, alert_ids),
+        api.get("actions", "/v1/journey-map", person.key),
+    )
+    entries = timeline.data or []
+    recent = list(reversed(entries[-RECENT:]))
+    return TaskView(task, experience, timeline, lxi_chart(entries), recent, alerts, journey_map)
+
+
+async def _timeline(api: Api, person: Session, customer: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(TIMELINE_PAGES):
+        page = await api.get(
+            "scoring", f"/v1/customers/{customer}/timeline", person.key, limit=500, cursor=cursor
+        )
+        entries += page["entries"]
+        if not (cursor := page["next_cursor"]):
+            break
+    return entries
+
+
+async def _alerts(api: Api, person: Session, alert_ids: list[str]) -> list[dict[str, Any]]:
+    calls = [api.get("alerts", f"/v1/alerts/{alert_id}", person.key) for alert_id in alert_ids]
+    return list(reversed(await asyncio.gather(*calls)))
+
+
+def listed(journey_map: Part, name: str) -> list[dict[str, Any]]:
+    """The map's ``name`` list (root_causes, touchpoints, personas), empty when unread."""
+    if not journey_map.ok:
+        return []
+    found: list[dict[str, Any]] = journey_map.data["map"].get(name, [])
+    return found

@@ -1,0 +1,113 @@
+"""What every page of the console shares: its language, its session, its CSRF check, its
+form reading and its response (the security headers, the ``Content-Language``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from services.console.sessions import COOKIE, Session, SessionStore
+from shared.pages import LANGUAGES, Page, Renderer, accepted_languages, choose, security_headers
+
+HERE = Path(__file__).parent
+LANGUAGE_COOKIE = "cxconsole_lang"
+FORM_MAX_BYTES = 20_000
+FORM_MAX_FIELDS = 32
+HEADERS = security_headers(script_src="'self'")
+
+
+class SignInRequired(Exception):
+    """Raised by :func:`signed_in` for a request with no live session: the app answers with
+    a redirect to the sign-in page."""
+
+
+class FormRefused(Exception):
+    """A form without its CSRF token, or too large: answered 403 with a page that says so."""
+
+
+def renderer(time_zone: str) -> Renderer:
+    zone = ZoneInfo(time_zone)
+
+    def when(value: str | datetime | None, lang: str) -> str:
+        if value is None:
+            return "—"
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return format_datetime(moment.astimezone(zone), "d MMM y, HH:mm", locale=lang)
+
+    def day(value: datetime, lang: str) -> str:
+        return format_datetime(value.astimezone(zone), "d MMM y", locale=lang)
+
+    filters = {"when": when, "day": day}
+    return Renderer(HERE / "templates", HERE / "locale", filters=filters)
+
+
+def language(request: Request) -> str:
+    """The switch's choice (a cookie), else the browser's, else the configured default."""
+    settings = request.app.state.settings
+    wanted = [request.cookies.get(LANGUAGE_COOKIE)]
+    wanted += accepted_languages(request.headers.get("accept-language"))
+    return choose(wanted, LANGUAGES, settings.console_default_language)
+
+
+def signed_in(request: Request) -> Session:
+    store: SessionStore = request.app.state.sessions
+    session = store.find(request.cookies.get(COOKIE))
+    if session is None:
+        raise SignInRequired
+    return session
+
+
+Person = Annotated[Session, Depends(signed_in)]
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """``template`` in the request's language, with the page's security headers."""
+    lang = language(request)
+    session = _session_or_none(request)
+    context.setdefault("person", session)
+    context.setdefault("path", request.url.path)
+    context.setdefault("csrf", session.csrf if session else "")
+    context.setdefault("zone", request.app.state.settings.console_time_zone)
+    flash, session_flash = context.pop("flash", None), session.flash if session else None
+    if session is not None:
+        session.flash = None
+    page = Page(template, lang, status, {"flash": flash or session_flash, **context})
+    body = request.app.state.renderer.render(page)
+    return HTMLResponse(body, status, {**HEADERS, "Content-Language": lang})
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers=HEADERS)
+
+
+async def form_of(request: Request, session: Session | None) -> dict[str, str]:
+    """The fields of a urlencoded form (first value of each), its CSRF token checked.
+
+    :raises FormRefused: the body is too large, or the token is not the session's.
+    """
+    body = await request.body()
+    if len(body) > FORM_MAX_BYTES:
+        raise FormRefused
+    try:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), True, max_num_fields=FORM_MAX_FIELDS)
+    except ValueError:
+        raise FormRefused from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    if session is not None and not session.csrf_ok(form.get("csrf_token")):
+        raise FormRefused
+    return form
+
+
+def _session_or_none(request: Request) -> Session | None:
+    store: SessionStore = request.app.state.sessions
+    session: Session | None = store.find(request.cookies.get(COOKIE))
+    return session

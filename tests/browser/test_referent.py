@@ -1,0 +1,151 @@
+"""A referent works their department's tasks in the console, in Chromium, against the whole
+system: a detractor posted through ingest opens a task; the referent acknowledges it,
+comments, resolves it with a root cause and a recontact; the signed ``task.resolved``
+webhook reaches the department's receiver."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+from standardwebhooks.webhooks import Webhook
+
+from tests.browser.conftest import System, axe_violations, screenshot, sign_in, until
+from tests.conftest import unique
+from tests.ingest.factories import create_interaction, create_survey_response
+
+# the whole system in one process on a shared 2-core machine: setup alone can take minutes
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str, Any]:
+    """A customer with two good days then a detractor at ``touchpoint``; their task."""
+    customer = unique("cust")
+    now = datetime.now(UTC)
+    async with system.client("ingest", "website") as ingest:
+        for days in (20, 10):
+            good = create_interaction(
+                customer_id=customer,
+                touchpoint=touchpoint,
+                channel=channel,
+                outcome="success",
+                occurred_at=(now - timedelta(days=days)).isoformat(),
+                wait_seconds=10,
+                transfers=0,
+            )
+            assert (await ingest.post("/v1/interactions", json=good)).status_code == 202
+        bad = create_survey_response(
+            customer_id=customer,
+            touchpoint=touchpoint,
+            nps=2,
+            csat=1,
+            ces=2,
+            answered_at=(now - timedelta(minutes=5)).isoformat(),
+        )
+        assert (await ingest.post("/v1/survey-responses", json=bad)).status_code == 202
+    async with system.client("actions") as actions:
+
+        async def task() -> dict[str, Any] | None:
+            found = (await actions.get("/v1/tasks", params={"customer": customer})).json()
+            return found["items"][0] if found["items"] else None
+
+        opened: dict[str, Any] = await until(task, timeout=60)
+    return opened
+
+
+@pytest.fixture(scope="module")
+async def tasks(system: System) -> dict[str, dict[str, Any]]:
+    return {
+        "logistics": await a_detractor(system, "delivery", "mail"),
+        "service": await a_detractor(system, "support-call", "phone"),
+    }
+
+
+async def subscribe(system: System, path: str) -> str:
+    body = {
+        "url": system.receiver.url(path),
+        "event_types": ["task.resolved"],
+        "department": "logistics",
+    }
+    async with system.client("alerts") as alerts:
+        created = await alerts.post("/v1/webhooks", json=body)
+    assert created.status_code == 201, created.text
+    secret: str = created.json()["secret"]
+    return secret
+
+
+async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
+    system: System, tasks: dict[str, dict[str, Any]], page: Page
+) -> None:
+    secret = await subscribe(system, "/hooks/logistics")
+    mine, theirs = tasks["logistics"], tasks["service"]
+    await sign_in(page, system.console_url, system.keys["lea"])
+
+    await expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+    await expect(page.get_by_text(mine["customer_id"])).to_be_visible()
+    await expect(page.get_by_text(theirs["customer_id"])).to_have_count(0)
+    await screenshot(page, "01-my-tasks")
+    assert await axe_violations(page) == []
+
+    await page.get_by_role("link", name="delivery").first.click()
+    await page.goto(f"{system.console_url}/tasks/{mine['id']}")
+    await expect(page.get_by_role("heading", name="Why this task was opened")).to_be_visible()
+    await expect(page.get_by_text("NPS 2 / 10").first).to_be_visible()
+    await expect(page.locator("svg[role=img] desc")).to_contain_text("3 signals")
+    await screenshot(page, "02-task")
+    assert await axe_violations(page) == []
+
+    await page.get_by_role("button", name="Acknowledge").click()
+    await expect(page.get_by_role("status").filter(has_text="Task acknowledged.")).to_be_visible()
+    await page.get_by_role("button", name="Start work").click()
+    await expect(page.get_by_text("Work on the task started.")).to_be_visible()
+    await page.get_by_label("Comment", exact=True).fill("Called the carrier: parcel was lost.")
+    await page.get_by_role("button", name="Add the comment").click()
+    await expect(page.get_by_text("Comment added.")).to_be_visible()
+    await expect(page.get_by_text("Called the carrier: parcel was lost.")).to_be_visible()
+
+    resolve = page.locator("#form-resolve")
+    await resolve.get_by_role("button", name="Resolve the task").click()
+    await expect(page.locator("#resolve-resolution-error")).to_have_text("This field is required.")
+    await expect(page.get_by_label("What was done")).to_have_attribute("aria-invalid", "true")
+    await screenshot(page, "03-task-field-error")
+    assert await axe_violations(page) == []
+
+    await page.get_by_label("What was done").fill("New parcel sent by express, refund offered.")
+    await resolve.get_by_label("Root cause").select_option("late-delivery")
+    await page.get_by_label("When (Europe/Paris)").fill("2026-12-05T10:30")
+    await page.get_by_label("Channel").select_option("phone")
+    await resolve.get_by_role("button", name="Resolve the task").click()
+    await expect(page.get_by_text("Task resolved.")).to_be_visible()
+    await screenshot(page, "04-task-resolved")
+
+    async with system.client("actions") as actions:
+        task = (await actions.get(f"/v1/tasks/{mine['id']}")).json()
+    assert task["status"] == "resolved"
+    assert task["root_cause"] == "late-delivery"
+    assert task["customer_recontacted"] is True
+    assert task["recontact_channel"] == "phone"
+    assert task["recontacted_at"].startswith("2026-12-05T09:30:00")  # 10:30 in Paris
+    by_lea = [c["change"] for c in task["changes"] if c["actor"] == "lea-bernard"]
+    assert by_lea == ["acknowledged", "in_progress", "commented", "resolved"]
+
+    (delivered,) = await system.receiver.wait_for("/hooks/logistics", 1, timeout=30)
+    body = Webhook(secret).verify(delivered.body, delivered.headers)
+    assert body["type"] == "task.resolved"
+    assert json.dumps(body).count(mine["id"]) >= 1
+
+
+async def test_another_departments_task_is_not_reachable_by_url(
+    system: System, tasks: dict[str, dict[str, Any]], page: Page
+) -> None:
+    await sign_in(page, system.console_url, system.keys["lea"])
+    response = await page.goto(f"{system.console_url}/tasks/{tasks['service']['id']}")
+    assert response is not None
+    assert response.status == 404
+    await expect(page.get_by_text("There is no such task in your department.")).to_be_visible()
+    await expect(page.get_by_text(tasks["service"]["customer_id"])).to_have_count(0)
+    await screenshot(page, "05-other-department")
+    assert await axe_violations(page) == []
