@@ -11,7 +11,7 @@ class ScoringSettings(ServiceSettings):
     service_name: str = "scoring"
     port: int = 8002
     half_life_days: float = Field(default=90, gt=0)
-    positive_threshold: float = Field(default=0.3, gt=0, le=1)
+    positive_threshold: float = Field(default=0.5, gt=0, le=1)
     negative_threshold: float = Field(default=-0.3, ge=-1, lt=0)
     repeat_window_days: float = Field(default=7, gt=0)
     moment_of_truth_factor: float = Field(default=3, gt=0)
