@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Column,
     Date,
@@ -110,6 +111,8 @@ verbatim = Table(
     Column("sentiment_class", String(16), nullable=False),
     Column("emotions", JSONB, nullable=False),  # emotion → confidence
     Column("topics", JSONB, nullable=False),  # [{id, kind, sentiment}]
+    # lemmas and pairs of neighbouring lemmas, for emerging irritants (voice/terms.py)
+    Column("terms", ARRAY(Text), nullable=False),
     Index("verbatim_customer", "customer_id"),
     Index("verbatim_time", "occurred_at"),
 )

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from services.scoring.voice.analyser import analyse
+from services.scoring.voice.terms import terms_of
 from services.scoring.voice.topics import Taxonomy
 from shared.events.schemas import SurveyAnswered, Verbatim, VerbatimTopic, capped_verbatim
 
@@ -30,6 +31,7 @@ class VerbatimRow(TypedDict):
     sentiment_class: str
     emotions: dict[str, float]
     topics: list[dict[str, Any]]
+    terms: list[str]
 
 
 def analysed(event: SurveyAnswered, persona: str | None, taxonomy: Taxonomy) -> VerbatimRow:
@@ -49,6 +51,7 @@ def analysed(event: SurveyAnswered, persona: str | None, taxonomy: Taxonomy) -> 
         "sentiment_class": found.sentiment_class,
         "emotions": found.emotions,
         "topics": [{"id": t.id, "kind": t.kind, "sentiment": t.sentiment} for t in found.topics],
+        "terms": terms_of(event.verbatim, found.language),
     }
 
 

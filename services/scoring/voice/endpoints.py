@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from services.scoring.dependencies import Reader, Session
 from services.scoring.stats.endpoints import Span
 from services.scoring.voice import service
+from services.scoring.voice.emerging import EmergingIrritants, emerging_irritants
 from services.scoring.voice.report import VerbatimReport, verbatim_report
 from services.scoring.voice.schemas import AnalyseRequest, AnalyseResponse
 from shared.problems import PROBLEM_RESPONSES
@@ -40,3 +41,17 @@ async def get_verbatim_report(
     last 90 days): volume, mean sentiment, detractors' share, trend against the previous
     period of the same length, three redacted quotes; emotions by touchpoint and persona."""
     return await verbatim_report(session, span.start, span.end, touchpoint, persona)
+
+
+@router.get("/reports/emerging-irritants")
+async def get_emerging_irritants(
+    _: Reader,
+    session: Session,
+    request: Request,
+    touchpoint: Annotated[str | None, Query(max_length=64, pattern=SLUG)] = None,
+) -> EmergingIrritants:
+    """Terms of the last 7 days' verbatims that rise significantly against the 90 days
+    before (log-likelihood G²) and that no root cause or touchpoint of the map names:
+    candidate root causes for the committee."""
+    taxonomy = service.published_taxonomy(request.app.state.journey.current)
+    return await emerging_irritants(session, request.app.state.settings, taxonomy, touchpoint)

@@ -82,3 +82,32 @@ def window(
         "touchpoint": touchpoint,
         "persona": persona,
     }
+
+
+# Per touchpoint and term: verbatims that hold it, recent and in the baseline, beside the
+# touchpoint's verbatims in each period; terms under the minimum recent count left out.
+_TERM_COUNTS = text(
+    """
+    WITH v AS (
+        SELECT touchpoint, occurred_at >= :since AS recent, terms FROM scoring.verbatim
+        WHERE occurred_at >= :before AND occurred_at < :until AND touchpoint IS NOT NULL
+          AND (CAST(:touchpoint AS text) IS NULL OR touchpoint = :touchpoint)
+    ), totals AS (
+        SELECT touchpoint, count(*) FILTER (WHERE recent) AS recent_total,
+               count(*) FILTER (WHERE NOT recent) AS base_total
+        FROM v GROUP BY touchpoint
+    ), counts AS (
+        SELECT touchpoint, term, count(*) FILTER (WHERE recent) AS recent,
+               count(*) FILTER (WHERE NOT recent) AS base
+        FROM v, unnest(v.terms) AS term GROUP BY touchpoint, term
+        HAVING count(*) FILTER (WHERE recent) >= :min_count
+    )
+    SELECT c.touchpoint, c.term, c.recent, c.base, t.recent_total, t.base_total
+    FROM counts c JOIN totals t USING (touchpoint)
+    """
+)
+
+
+async def term_counts(session: AsyncSession, params: dict[str, Any]) -> list[Row[Any]]:
+    """``params``: ``window(...)`` and ``min_count``."""
+    return list(await session.execute(_TERM_COUNTS, params))

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("sentiment_class", sa.String(16), nullable=False),
         sa.Column("emotions", JSONB, nullable=False),
         sa.Column("topics", JSONB, nullable=False),
+        sa.Column("terms", sa.ARRAY(sa.Text), nullable=False),
         schema=SCHEMA,
     )
     op.create_index("verbatim_customer", "verbatim", ["customer_id"], schema=SCHEMA)
