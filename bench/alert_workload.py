@@ -13,6 +13,15 @@ from bench.signals import JOURNEY_MAP
 
 ALERT_TOUCHPOINT = "delivery"  # a moment of truth of the retailer map
 ALERT_RULE = "negative_moment_of_truth"
+# Every detractor writes; so do this share of the ordinary survey responses, with praise
+# (their scores decide their valence, so no rule fires on them either way).
+VERBATIM_SHARE = 0.2
+PRAISE = (
+    "Livraison rapide, livreur très aimable. Merci !",
+    "Great service, the staff were friendly and helpful.",
+    "Site clair, commande passée en deux minutes.",
+    "Nothing to add, all good.",
+)
 # (touchpoint, its channels) of the retailer map, for the ordinary events
 TOUCHPOINTS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (t["id"], tuple(t["channels"])) for t in JOURNEY_MAP["touchpoints"]
@@ -79,6 +88,7 @@ class AlertWorkload:
                 "answered_at": now,
                 "nps": rng.randint(9, 10),
                 "csat": rng.randint(4, 5),
+                **({"verbatim": rng.choice(PRAISE)} if rng.random() < VERBATIM_SHARE else {}),
             }
         return {
             "type": "interaction",

@@ -32,6 +32,7 @@ class Bench:
     measured: dict[str, float] = field(default_factory=dict)
     _services: dict[str, Service] = field(default_factory=dict)
     _settings: dict[str, dict[str, str]] = field(default_factory=dict)
+    _stops: dict[str, AsyncExitStack] = field(default_factory=dict)
 
     @property
     def settings(self) -> ServiceSettings:
@@ -66,6 +67,17 @@ class Bench:
         if key not in self._services:
             log = self.out_dir / f"{key}.log"
             running = serve(name, {**self.service_environment(), **wanted}, log)
+            # closed by stop(), or with the bench (a second close is a no-op)
+            own = AsyncExitStack()
+            self.stack.push_async_callback(own.aclose)
             self._settings[key] = wanted
-            self._services[key] = await self.stack.enter_async_context(running)
+            self._services[key] = await own.enter_async_context(running)
+            self._stops[key] = own
         return self._services[key]
+
+    async def stop(self, key: str) -> None:
+        """Stop the service started under ``key`` (its label, or name) if it runs: a later
+        section starts it afresh."""
+        if key in self._services:
+            del self._services[key], self._settings[key]
+            await self._stops.pop(key).aclose()

@@ -22,7 +22,7 @@ from bench.ingest import ingest_batch, ingest_latency
 from bench.policy import policy_decisions
 from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
-from bench.scoring import scoring_end_to_end
+from bench.scoring import scoring_end_to_end, scoring_with_verbatims
 from bench.scoring_floor import scoring_floor
 from bench.scoring_memory import scoring_memory
 from bench.scoring_reads import customer_reads
@@ -50,6 +50,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("hosted survey page", survey_page, 300),
     Section("raw batched upsert", raw_upsert, 30),
     Section("scoring end-to-end", scoring_end_to_end, 120),
+    Section("scoring end-to-end with verbatims", scoring_with_verbatims, 120),
     Section("scoring floor", scoring_floor, 90),
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
     Section("customer read latency at 1M customers", customer_reads, 45),

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka.errors import CommitFailedError
+
 from bench.consumers import MomentCounter, lagging, skip_to_end
 from bench.context import (
     RAW_UPSERT_RATE,
@@ -30,10 +32,13 @@ INPUT_TOPICS = (INTERACTIONS.name, SURVEY_RESPONSES.name, CUSTOMERS.name)
 
 E2E_EVENTS = 50_000
 E2E_CUSTOMERS = 10_000
+VERBATIM_SHARE = 0.2  # of the survey responses, in the run with words
+VERBATIM_DROP_GOAL = 0.10  # the most the words may cost of the end-to-end rate
 RATIO_GOAL = 0.25
 POLL_SECONDS = 0.1
 STALL_SECONDS = 30.0
 COMMIT_WAIT_SECONDS = 10.0
+GROUP_LEAVE_SECONDS = 45.0
 
 
 @dataclass(frozen=True)
@@ -130,10 +135,60 @@ async def produce_workload(
 
 
 async def scoring_end_to_end(bench: Bench) -> list[Row]:
-    if bench.running("scoring"):
-        raise RuntimeError("scoring is already running: the backlog must be there before")
     customers = [e2e_customer(bench.run_id, i) for i in range(E2E_CUSTOMERS)]
     workload = SignalWorkload(bench.run_id, "e2e", lambda rng: rng.choice(customers))
+    progress, complete = await _backlog_through_scoring(bench, workload)
+    bench.measured[SCORING_RATE] = progress.rate
+    if "postgres" in progress.cpu:
+        timed = progress.events - progress.first_count
+        bench.measured[SCORING_DB_CPU_PER_EVENT] = (
+            progress.cpu["postgres"] * progress.elapsed / timed
+        )
+    return _e2e_rows(progress, bench.measured.get(RAW_UPSERT_RATE), complete=complete)
+
+
+async def scoring_with_verbatims(bench: Bench) -> list[Row]:
+    """The end-to-end run again, on new customers, where :data:`VERBATIM_SHARE` of the
+    survey responses carry words that scoring analyses; beside the plain run's rate."""
+    await bench.stop("scoring")  # the backlog must be there before it starts
+    await _until_left(bench)
+    customers = [f"{e2e_customer(bench.run_id, i)}-v" for i in range(E2E_CUSTOMERS)]
+    pick = lambda rng: rng.choice(customers)  # noqa: E731
+    workload = SignalWorkload(bench.run_id, "e2e-words", pick, VERBATIM_SHARE)
+    progress, complete = await _backlog_through_scoring(bench, workload)
+    plain = bench.measured.get(SCORING_RATE)
+    measure = f"scoring end-to-end events/s, {VERBATIM_SHARE:.0%} of survey responses with words"
+    value = f"{progress.rate:,.0f} events/s" + ("" if complete else ", offsets not committed")
+    if plain is None:
+        return [Row(measure, value, "no plain figure", Verdict.ERROR)]
+    drop = 1 - progress.rate / plain
+    goal = f"drop ≤ {VERBATIM_DROP_GOAL:.0%} vs {plain:,.0f}/s without words"
+    verdict = judge(drop <= VERBATIM_DROP_GOAL and complete)
+    return [Row(measure, f"{value} ({drop:+.1%} drop)", goal, verdict)]
+
+
+async def _until_left(bench: Bench) -> None:
+    """Wait for the stopped scoring's members to leave its group: until then the broker
+    refuses another member's commit."""
+    deadline = time.perf_counter() + GROUP_LEAVE_SECONDS
+    while True:
+        try:
+            await skip_to_end(bench.settings, SCORING_GROUP, INPUT_TOPICS)
+            return
+        except CommitFailedError:
+            if time.perf_counter() > deadline:
+                raise
+            await asyncio.sleep(1.0)
+
+
+async def _backlog_through_scoring(bench: Bench, workload: SignalWorkload) -> tuple[Progress, bool]:
+    """Put :data:`E2E_EVENTS` of ``workload`` on the topics, then start scoring and time it
+    through them; whether the offsets were committed.
+
+    :raises RuntimeError: scoring is already running (the backlog must be there before).
+    """
+    if bench.running("scoring"):
+        raise RuntimeError("scoring is already running: the backlog must be there before")
     await publish_journey_map(bench.settings)
     skipped = await skip_to_end(bench.settings, SCORING_GROUP, INPUT_TOPICS)
     ends = await produce_workload(bench, workload, E2E_EVENTS)
@@ -160,12 +215,6 @@ async def scoring_end_to_end(bench: Bench) -> list[Row]:
             like_prefix(workload.prefix),
         )
     after = rss(scoring.pid)
-    bench.measured[SCORING_RATE] = progress.rate
-    if "postgres" in progress.cpu:
-        timed = progress.events - progress.first_count
-        bench.measured[SCORING_DB_CPU_PER_EVENT] = (
-            progress.cpu["postgres"] * progress.elapsed / timed
-        )
     bench.measured[SCORING_RSS_AFTER_RUN] = after
     print(f"  {progress.describe()}")
     print(
@@ -174,7 +223,7 @@ async def scoring_end_to_end(bench: Bench) -> list[Row]:
         f"{unmapped:,} signals scored before the journey map arrived; "
         f"RSS {after / MB:,.0f} MB (peak {progress.peak_rss / MB:,.0f} MB)"
     )
-    return _e2e_rows(progress, bench.measured.get(RAW_UPSERT_RATE), complete=not short)
+    return progress, not short
 
 
 def _e2e_rows(progress: Progress, raw: float | None, complete: bool) -> list[Row]:

@@ -33,7 +33,18 @@ OUTCOME_WEIGHTS = (80, 15, 5)
 INTERACTION_SHARE = 0.65
 REPEAT_SHARE = 0.15  # interactions that come back to a touchpoint the customer just used
 RELATIONSHIP_SHARE = 0.25  # of the surveys: periodic NPS, no touchpoint
-VERBATIM_ONLY_SHARE = 0.05  # of the surveys: no score, so no valence and no moment
+VERBATIM_ONLY_SHARE = 0.05  # of the surveys: no score, their words' sentiment is the valence
+# What customers write, for the workloads where survey responses carry a verbatim.
+VERBATIMS = (
+    "The parcel came a week late and nobody told me.",
+    "Livraison rapide, livreur très aimable. Merci !",
+    "Site clair, commande passée en deux minutes.",
+    "I waited forty minutes on the phone and got cut off twice.",
+    "Produit conforme mais l'emballage était abîmé.",
+    "Great service, the staff were friendly and helpful.",
+    "Toujours pas remboursé après trois semaines, c'est inadmissible.",
+    "ok",
+)
 HISTORY = timedelta(days=30)
 
 
@@ -61,8 +72,18 @@ class SignalWorkload:
     only a verbatim). Event ids are ``prefix`` + a counter.
     """
 
-    def __init__(self, run_id: str, stream: str, pick: Callable[[random.Random], str]) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        stream: str,
+        pick: Callable[[random.Random], str],
+        verbatim_share: float = 0.0,
+    ) -> None:
+        """``verbatim_share``: the share of survey responses that carry words (those with
+        only words, :data:`VERBATIM_ONLY_SHARE`, included); 0: only those."""
         self.prefix = f"bench-{run_id}-{stream}-"
+        extra = max(0.0, verbatim_share - VERBATIM_ONLY_SHARE) / (1 - VERBATIM_ONLY_SHARE)
+        self.verbatim_share = extra  # of the scored responses
         self.valued = 0  # signals that get a valence, hence a moment
         self._pick = pick
         self._rng = random.Random(stream)
@@ -126,8 +147,11 @@ class SignalWorkload:
         if draw < VERBATIM_ONLY_SHARE:
             touchpoint = rng.choice(tuple(TOUCHPOINTS))
             fields.update(touchpoint=touchpoint, answered_at=self._when(), verbatim="so-so")
+            self.valued += 1
             return SurveyAnswered.model_validate(fields)
         self.valued += 1
+        if self.verbatim_share and rng.random() < self.verbatim_share:
+            fields["verbatim"] = rng.choice(VERBATIMS)
         if draw < VERBATIM_ONLY_SHARE + RELATIONSHIP_SHARE or not contacts:
             fields.update(relationship=True, answered_at=self._when(), nps=rng.randint(0, 10))
             return SurveyAnswered.model_validate(fields)

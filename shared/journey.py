@@ -314,6 +314,12 @@ class JourneyMap(_Doc):
     personas: list[Persona] = Field(default_factory=list, max_length=12)
     value_tiers: list[ValueTier] = Field(default_factory=list)
     root_causes: list[RootCause] = Field(default_factory=list)
+    positive_negative_target: float = Field(
+        default=3.0,
+        gt=0,
+        description="Positive moments wanted per negative one, at every touchpoint and for "
+        "every persona (3: 3 : 1; leaders reach about 15 : 5).",
+    )
     tasks: TaskPolicy = Field(default_factory=TaskPolicy)
     contact_policy: ContactPolicy = Field(default_factory=ContactPolicy)
     languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES), min_length=1)

@@ -11,7 +11,7 @@ class ScoringSettings(ServiceSettings):
     service_name: str = "scoring"
     port: int = 8002
     half_life_days: float = Field(default=90, gt=0)
-    positive_threshold: float = Field(default=0.3, gt=0, le=1)
+    positive_threshold: float = Field(default=0.5, gt=0, le=1)
     negative_threshold: float = Field(default=-0.3, ge=-1, lt=0)
     repeat_window_days: float = Field(default=7, gt=0)
     moment_of_truth_factor: float = Field(default=3, gt=0)
@@ -25,3 +25,10 @@ class ScoringSettings(ServiceSettings):
     retention_batch: int = Field(default=1000, ge=1)
     # GET /v1/reports/c2es?group_by=employee leaves out employees with fewer pairs.
     c2es_min_employee_pairs: int = Field(default=5, ge=1)
+    # Emerging irritants: a term of the last EMERGING_RECENT_DAYS against the
+    # EMERGING_BASELINE_DAYS before, in at least EMERGING_MIN_COUNT recent verbatims of a
+    # touchpoint, with a log-likelihood G² of at least EMERGING_MIN_G2 (10.83: p < 0.001).
+    emerging_recent_days: int = Field(default=7, ge=1)
+    emerging_baseline_days: int = Field(default=90, ge=1)
+    emerging_min_count: int = Field(default=5, ge=1)
+    emerging_min_g2: float = Field(default=10.83, ge=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Column,
     Date,
@@ -14,9 +15,11 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.db.inbox import processed_event_table
 from shared.erasure import erasure_table
@@ -88,6 +91,30 @@ signal = Table(
         "interaction_event_id",
         postgresql_where=text("interaction_event_id IS NOT NULL"),
     ),
+)
+
+# The redacted words of a survey response, with their analysis: one row per signal that has
+# a verbatim, written in the signal's transaction. Personal: erased with the customer and
+# purged with the signal (SCORING_SIGNAL_RETENTION_DAYS).
+verbatim = Table(
+    "verbatim",
+    metadata,
+    Column("event_id", String(128), primary_key=True),  # the signal's
+    Column("customer_id", String(128), nullable=False),
+    Column("touchpoint", String(64)),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("persona", String(64)),
+    Column("nps", SmallInteger),  # the response's, for the detractors' share of a theme
+    Column("text", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("sentiment", Float, nullable=False),
+    Column("sentiment_class", String(16), nullable=False),
+    Column("emotions", JSONB, nullable=False),  # emotion → confidence
+    Column("topics", JSONB, nullable=False),  # [{id, kind, sentiment}]
+    # lemmas and pairs of neighbouring lemmas, for emerging irritants (voice/terms.py)
+    Column("terms", ARRAY(Text), nullable=False),
+    Index("verbatim_customer", "customer_id"),
+    Index("verbatim_time", "occurred_at"),
 )
 
 touchpoint_latest = Table(

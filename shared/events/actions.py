@@ -16,6 +16,7 @@ from shared.events.schemas import (
     Identifier,
     Slug,
     UtcDatetime,
+    Verbatim,
     source_received_at_field,
 )
 
@@ -73,6 +74,15 @@ class TaskChanged(Event):
     occurrences: int = Field(ge=1)
     alert_ids: list[str] = Field(default_factory=list, max_length=200)
     root_cause: Slug | None = None
+    suggested_root_cause: Slug | None = Field(
+        default=None, description="the root cause its verbatims name most; the referent decides"
+    )
+    verbatims: list[Verbatim] = Field(
+        default_factory=list,
+        max_length=50,
+        description="what the customer wrote in the moments behind this change (opened, "
+        "occurrence), redacted and cut at 2,000 characters, with its analysis",
+    )
     resolution: str | None = Field(default=None, max_length=5000)
     customer_recontacted: bool = False
     persona: str | None = None

@@ -305,6 +305,46 @@ class CustomerProfileUpdated(CustomerFields, Event):
         return self.updated_at
 
 
+# A verbatim travels on events cut to this many characters, then TRUNCATION_MARK; the
+# full redacted text stays in scoring.
+VERBATIM_EVENT_CHARS = 2000
+TRUNCATION_MARK = " [...]"
+
+
+class VerbatimTopic(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(max_length=64, description="a root cause or touchpoint id of the map")
+    kind: str = Field(description="root_cause or touchpoint")
+    sentiment: float = Field(description="the summed valence of the clauses that name it")
+
+
+class Verbatim(BaseModel):
+    """A customer's own words (redacted at ingest) with scoring's analysis of them."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    moment_id: str | None = Field(default=None, max_length=128, description="the moment it came on")
+    text: str = Field(
+        max_length=VERBATIM_EVENT_CHARS + len(TRUNCATION_MARK),
+        description=f"redacted; cut at {VERBATIM_EVENT_CHARS} characters, then "
+        f"{TRUNCATION_MARK.strip()!r}",
+    )
+    truncated: bool = False
+    language: str = Field(description="fr, en or und (undetermined)")
+    sentiment: float = Field(ge=-1, le=1)
+    sentiment_class: str = Field(description="negative, neutral or positive")
+    emotions: dict[str, float] = Field(default_factory=dict, description="emotion → confidence")
+    topics: list[VerbatimTopic] = Field(default_factory=list, max_length=50)
+
+
+def capped_verbatim(text: str) -> tuple[str, bool]:
+    """``text`` as an event carries it, and whether it was cut."""
+    if len(text) <= VERBATIM_EVENT_CHARS:
+        return text, False
+    return text[:VERBATIM_EVENT_CHARS] + TRUNCATION_MARK, True
+
+
 class Polarity(StrEnum):
     POSITIVE = "positive"
     NEUTRAL = "neutral"
@@ -342,6 +382,9 @@ class MomentEvaluated(Event):
     wait_over_threshold: bool = False
     repeat_contact: bool = False
     transfers: int | None = None
+    verbatim: Verbatim | None = Field(
+        default=None, description="what the customer wrote, with its analysis"
+    )
     source_received_at: UtcDatetime | None = source_received_at_field()
 
     @property
@@ -387,6 +430,11 @@ class AlertChanged(Event):
     persona: str | None = None
     value_tier: str | None = None
     lxi: float | None = None
+    verbatims: list[Verbatim] = Field(
+        default_factory=list,
+        max_length=50,
+        description="what the customer wrote in the moments of this change (customer alerts)",
+    )
     changed_at: UtcDatetime
     source_received_at: UtcDatetime | None = source_received_at_field()
 

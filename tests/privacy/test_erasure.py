@@ -105,6 +105,7 @@ async def _remaining(pipeline: Pipeline, customer: str) -> dict[str, int]:
         for table in (
             "scoring.customer",
             "scoring.signal",
+            "scoring.verbatim",
             "scoring.touchpoint_latest",
             "alerts.alert",
             "alerts.alert_moment",
@@ -141,7 +142,12 @@ async def test_erasure_removes_the_customer_everywhere(pipeline: Pipeline) -> No
     assert receipt["requested_by"] == "dpo"
     services = receipt["services"]
     assert set(services) == {"scoring", "alerts", "actions"}
-    assert services["scoring"]["erased"] == {"signal": 2, "touchpoint_latest": 1, "customer": 1}
+    assert services["scoring"]["erased"] == {
+        "verbatim": 0,
+        "signal": 2,
+        "touchpoint_latest": 1,
+        "customer": 1,
+    }
     alerts = services["alerts"]["erased"]
     assert alerts["alert"] >= 1
     assert alerts["alert_change"] >= 1

@@ -56,6 +56,14 @@ JOURNEY_MAP = {
             "targets": {"ces": 5.0, "success_rate": 0.8},
         },
     ],
+    "root_causes": [
+        {
+            "id": "late-delivery",
+            "name": "Late delivery",
+            "keywords": {"fr": ["retard", "livraison en retard"], "en": ["late", "delay"]},
+        },
+        {"id": "rude-staff", "name": "Rude staff", "keywords": {"en": ["rude"], "fr": ["impoli"]}},
+    ],
     "journeys": [
         {
             "id": "purchase",

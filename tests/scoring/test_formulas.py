@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.scoring.config import ScoringSettings
 from services.scoring.experience.formulas import (
     DecayedSums,
     interaction_valence,
     nps_class,
     polarity,
+    response_valence,
     survey_valence,
 )
 from shared.events.schemas import Outcome, Polarity, SurveyResponseFields
@@ -55,11 +57,22 @@ def test_survey_valence(given: dict[str, int], valence: float) -> None:
     assert survey_valence(answers(**given)) == pytest.approx(valence, abs=1e-12)
 
 
-def test_a_verbatim_alone_has_no_valence() -> None:
+def test_a_verbatim_alone_has_no_answer_valence() -> None:
     only_words = SurveyResponseFields(
         event_id="e", customer_id="c", touchpoint="t", answered_at=T0, verbatim="meh"
     )
     assert survey_valence(only_words) is None
+
+
+def test_a_response_of_words_only_takes_their_sentiment() -> None:
+    assert response_valence(None, -0.447) == -0.447
+    assert response_valence(None, 0.0) == 0.0
+
+
+def test_words_beside_scores_add_nothing_to_the_valence() -> None:
+    """NPS 8: (8 − 7)/3 = ⅓, whatever the words say."""
+    with_words = answers(nps=8)
+    assert response_valence(survey_valence(with_words), -0.9) == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize(
@@ -86,15 +99,19 @@ def test_interaction_valence(
 @pytest.mark.parametrize(
     ("valence", "expected"),
     [
-        (0.3, Polarity.POSITIVE),
-        (0.2999, Polarity.NEUTRAL),
+        (0.5, Polarity.POSITIVE),
+        (0.4999, Polarity.NEUTRAL),
+        (1 / 3, Polarity.NEUTRAL),  # a passive NPS 8
         (-0.2999, Polarity.NEUTRAL),
         (-0.3, Polarity.NEGATIVE),
         (1.0, Polarity.POSITIVE),
     ],
 )
 def test_polarity_thresholds(valence: float, expected: Polarity) -> None:
-    assert polarity(valence, 0.3, -0.3) == expected
+    """The defaults: positive from 0.5, negative from −0.3."""
+    settings = ScoringSettings()
+    assert (settings.positive_threshold, settings.negative_threshold) == (0.5, -0.3)
+    assert polarity(valence, 0.5, -0.3) == expected
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,8 @@ def single(body: dict[str, Any]) -> dict[str, Any]:
 
 async def test_touchpoint_stats_by_hand(scoring: Scoring) -> None:
     """Valences: s1 1, s2 (⅔+1)/2, s3 (⅔+½)/2, s4 (⅓−½)/2, s5 (−1−⅔)/2, s6 (⅔+½)/2,
-    s7 −1, s9 −1: positives s1 s2 s3 s6, negatives s5 s7 s9; s8 has no valence."""
+    s7 −1, s8 (words only: "late again", sentiment −0.447), s9 −1: positives (v ≥ 0.5)
+    s1 s2 s3 s6, negatives (v ≤ −0.3) s5 s7 s8 s9."""
     people = Cohort()
     await people.score(
         scoring,
@@ -119,7 +120,7 @@ async def test_touchpoint_stats_by_hand(scoring: Scoring) -> None:
     january, february = body["rows"]
     assert january == {
         "period": "2031-01-01",
-        "volume": 7,
+        "volume": 8,
         "nps": approx(40.0),
         "promoters": 3,
         "passives": 1,
@@ -127,8 +128,8 @@ async def test_touchpoint_stats_by_hand(scoring: Scoring) -> None:
         "csat_mean": approx(11 / 3),
         "csat_satisfied_pct": approx(200 / 3),
         "ces_mean": approx(4.0),
-        "negative_rate": approx(2 / 7),
-        "positive_rate": approx(4 / 7),
+        "negative_rate": approx(3 / 8),
+        "positive_rate": approx(4 / 8),
         "expectation_gap": approx(3.0 - 3.5),
         "interactions": 0,
         "success_rate": None,
@@ -448,7 +449,7 @@ async def test_unknown_touchpoints_are_listed_not_dropped(scoring: Scoring) -> N
         },
         {
             "touchpoint": quiet,
-            "volume": 0,
+            "volume": 1,  # words only, "where do I click?": sentiment 0
             "interactions": 0,
             "first_day": "2031-07-08",
             "last_day": "2031-07-08",
@@ -551,3 +552,35 @@ async def test_waits_count_only_where_the_touchpoint_has_a_threshold(scoring: Sc
     )
 
     assert pick(row, "interactions", "waits_over_rate") == (1, None)
+
+
+async def test_moment_ratio_per_touchpoint_and_persona_against_the_target(
+    scoring: Scoring,
+) -> None:
+    """Delivery, December 2031. Valences: NPS 10 → 1, NPS 9 → ⅔, CSAT 5 → 1 (positives,
+    v ≥ 0.5); NPS 8 → ⅓ (neutral: a passive is not a positive); NPS 2 → −1 (negative).
+    3 positives per negative: 3.0, which meets the default target of 3."""
+    people = Cohort()
+    await people.score(
+        scoring,
+        [
+            people.survey(at(12, 2), nps=10),
+            people.survey(at(12, 3), nps=9),
+            people.survey(at(12, 4), csat=5),
+            people.survey(at(12, 5), nps=8),
+            people.survey(at(12, 6), nps=2),
+        ],
+    )
+
+    body = await scoring.get("/v1/reports/moment-ratio", **month_span(12))
+
+    assert body["target"] == 3.0
+    (row,) = [r for r in body["rows"] if r["persona"] == people.persona]
+    assert row == {
+        "touchpoint": "delivery",
+        "persona": people.persona,
+        "positives": 3,
+        "negatives": 1,
+        "ratio": 3.0,
+        "meets_target": True,
+    }

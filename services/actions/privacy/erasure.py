@@ -3,10 +3,11 @@
 A task keeps what the closed-loop metrics count (touchpoint, department, status, times,
 priority, root cause, whether the customer was recontacted, LXI at opening and recovery)
 with ``customer_id`` replaced by ``erased:<erasure id>``; its free text goes (resolution,
-comment bodies, comment excerpts in change summaries) and its audit trail's events are
-rewritten the same way. The customer's moments per task, latest LXI, and everything the
-contact policy holds on them (profile, tasks, the decisions ledger) and their survey
-invitations (their links then answer as unknown) are deleted. The
+comment bodies, comment excerpts in change summaries, the verbatims its events carried) and
+its audit trail's events are rewritten the same way. The customer's moments per task (with
+their verbatims), latest LXI, and everything the contact policy holds on them (profile,
+tasks, the decisions ledger) and their survey invitations (their links then answer as
+unknown) are deleted. The
 backlog and the quota counters hold no customer id and stay.
 """
 
@@ -37,7 +38,7 @@ async def erase_customer(session: AsyncSession, customer_id: str, pseudonym: str
 
 def scrubbed(change: Any, pseudonym: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A change's fields and event without the customer's id and the free text."""
-    event = {**change.event, "customer_id": pseudonym, "resolution": None}
+    event = {**change.event, "customer_id": pseudonym, "resolution": None, "verbatims": []}
     if change.change == TaskChange.COMMENTED.value:
         event["summary"] = f"comment by {change.actor}"[:1000]
     fields = dict(change.fields)

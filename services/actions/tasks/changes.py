@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.actions.tasks.models import Task, TaskChange
 from shared.events.actions import TaskChange as Change
 from shared.events.actions import TaskChanged, TaskStatus
+from shared.events.schemas import Verbatim
 
 SYSTEM = "system"
 MAX_ALERT_IDS = 200
@@ -26,13 +28,15 @@ def record(
     from_status: str | None = None,
     fields: dict[str, Any] | None = None,
     escalation_contact: str | None = None,
+    verbatims: Sequence[Verbatim] = (),
 ) -> TaskChange:
     """Number the change, build its event and add its row (the outbox) to ``session``.
 
-    Call it after changing ``task``: the event carries the task as it now is.
+    Call it after changing ``task``: the event carries the task as it now is, and the
+    ``verbatims`` of the moments that made this change.
     """
     task.changes += 1
-    event = event_of(task, change, actor, at, summary, escalation_contact)
+    event = event_of(task, change, actor, at, summary, escalation_contact, verbatims)
     row = TaskChange(
         task_id=task.id,
         number=task.changes,
@@ -55,6 +59,7 @@ def event_of(
     at: datetime,
     summary: str,
     escalation_contact: str | None,
+    verbatims: Sequence[Verbatim] = (),
 ) -> TaskChanged:
     return TaskChanged(
         event_id=f"task:{task.id}:{task.changes}",
@@ -74,6 +79,8 @@ def event_of(
         occurrences=task.occurrences,
         alert_ids=task.alert_ids[-MAX_ALERT_IDS:],
         root_cause=task.root_cause,
+        suggested_root_cause=task.suggested_root_cause,
+        verbatims=list(verbatims),
         resolution=task.resolution,
         customer_recontacted=task.customer_recontacted,
         persona=task.persona,

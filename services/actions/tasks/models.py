@@ -77,6 +77,8 @@ class Task(Base):
     resolved_at: Mapped[datetime | None] = _at()  # cleared by a reopen
     closed_at: Mapped[datetime | None] = _at()
     root_cause: Mapped[str | None] = mapped_column(String(64))
+    # The root cause its verbatims name most (suggestion.py); the referent sets root_cause.
+    suggested_root_cause: Mapped[str | None] = mapped_column(String(64))
     resolution: Mapped[str | None] = mapped_column(Text)
     customer_recontacted: Mapped[bool] = mapped_column(Boolean, default=False)
     recontacted_at: Mapped[datetime | None] = _at()
@@ -140,6 +142,8 @@ class TaskMoment(Base):
     moment_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     alert_id: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime] = _at()  # the alert change's time
+    # What the customer wrote in that moment, as the alert carried it (shared Verbatim).
+    verbatim: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 # The alert changes already applied to tasks (the alerts consumer's inbox).

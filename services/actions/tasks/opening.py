@@ -16,6 +16,7 @@ import contextlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,8 +27,9 @@ from services.actions.tasks.config import TaskSettings
 from services.actions.tasks.models import Task, task_inbox
 from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.sla import due_after
+from services.actions.tasks.suggestion import suggested_root_cause
 from shared.events.actions import TaskChange, TaskStatus
-from shared.events.schemas import AlertChange, AlertChanged, AlertRule, Event
+from shared.events.schemas import AlertChange, AlertChanged, AlertRule, Event, Verbatim
 from shared.journey import RELATIONSHIP, JourneyMap, PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed, only_new
@@ -88,7 +90,9 @@ class TaskOpener:
         if task is None:
             task = await self._open(repo, journey, alert)
         else:
-            _add_occurrence(repo.session, journey, task, alert)
+            held = await repo.verbatims_of(task.id)
+            _add_occurrence(repo.session, journey, task, alert, held)
+        words = {v.moment_id: v for v in alert.verbatims}
         await repo.add_moments(
             [
                 {
@@ -96,6 +100,7 @@ class TaskOpener:
                     "moment_id": moment_id,
                     "alert_id": alert.alert_id,
                     "added_at": alert.changed_at,
+                    "verbatim": _stored(words.get(moment_id)),
                 }
                 for moment_id in alert.moment_ids
             ]
@@ -135,6 +140,7 @@ class TaskOpener:
             recovery_lxi=recovery_lxi,
             recovery_at=recovery_at,
             source_received_at=alert.source_received_at,
+            suggested_root_cause=suggested_root_cause(alert.verbatims, _causes(journey)),
         )
         await repo.add_task(task)
         changes.record(
@@ -144,6 +150,7 @@ class TaskOpener:
             actor=changes.SYSTEM,
             at=alert.changed_at,
             summary=alert.summary,
+            verbatims=alert.verbatims,
         )
         return task
 
@@ -159,11 +166,17 @@ class TaskOpener:
 
 
 def _add_occurrence(
-    session: AsyncSession, journey: JourneyMap | None, task: Task, alert: AlertChanged
+    session: AsyncSession,
+    journey: JourneyMap | None,
+    task: Task,
+    alert: AlertChanged,
+    held: list[Verbatim],
 ) -> None:
     """One more alert or negative on the open task. A higher priority score raises its
-    level, and the due time comes forward if the new level's SLA from opening ends sooner."""
+    level, and the due time comes forward if the new level's SLA from opening ends sooner;
+    the suggested root cause is read again from all its verbatims (``held`` and the new)."""
     task.occurrences += 1
+    task.suggested_root_cause = suggested_root_cause([*held, *alert.verbatims], _causes(journey))
     if alert.alert_id not in task.alert_ids:
         task.alert_ids = [*task.alert_ids, alert.alert_id]
     task.severity = max(task.severity, alert.severity)
@@ -186,7 +199,16 @@ def _add_occurrence(
         at=alert.changed_at,
         from_status=task.status,
         summary=summary,
+        verbatims=alert.verbatims,
     )
+
+
+def _causes(journey: JourneyMap | None) -> set[str]:
+    return {cause.id for cause in journey.root_causes} if journey else set()
+
+
+def _stored(verbatim: Verbatim | None) -> dict[str, Any] | None:
+    return verbatim.model_dump(mode="json") if verbatim else None
 
 
 def _latest(held: datetime | None, new: datetime | None) -> datetime | None:

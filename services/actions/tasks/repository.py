@@ -35,6 +35,7 @@ from services.actions.tasks.models import (
 )
 from services.actions.tasks.schemas import TaskFilter
 from shared.events.actions import ACTIVE_STATUSES
+from shared.events.schemas import Verbatim
 
 _ACTIVE = [status.value for status in ACTIVE_STATUSES]
 
@@ -92,6 +93,17 @@ class TaskRepository:
         if rows:
             stmt = insert(TaskMoment).values(list(rows)).on_conflict_do_nothing()
             await self.session.execute(stmt)
+
+    async def verbatims_of(self, task_id: str) -> list[Verbatim]:
+        """The verbatims of the task's moments, oldest first."""
+        query = (
+            select(TaskMoment.verbatim)
+            .where(TaskMoment.task_id == task_id)
+            .order_by(TaskMoment.added_at)
+        )
+        found = (await self.session.execute(query)).scalars()
+        # a moment without words holds JSON null, which comes back as None
+        return [Verbatim.model_validate(v) for v in found if v]
 
     async def add_comment(self, comment: TaskComment) -> TaskComment:
         self.session.add(comment)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.actions import TaskChange, TaskStatus
-from shared.events.schemas import Channel, Slug, UtcDatetime
+from shared.events.schemas import Channel, Slug, UtcDatetime, Verbatim
 from shared.journey import PriorityLevel
 
 
@@ -89,6 +89,9 @@ class TaskRead(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     root_cause: str | None
+    suggested_root_cause: str | None = Field(
+        description="the root cause its verbatims name most; confirm it or set another"
+    )
     resolution: str | None
     customer_recontacted: bool
     recontacted_at: datetime | None
@@ -107,6 +110,9 @@ class TaskMomentRead(BaseModel):
     moment_id: str
     alert_id: str
     added_at: datetime
+    verbatim: Verbatim | None = Field(
+        description="what the customer wrote (redacted, cut at 2,000 characters), analysed"
+    )
 
 
 class TaskChangeRead(BaseModel):

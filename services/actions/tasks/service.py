@@ -21,6 +21,7 @@ from services.actions.tasks.models import Task, TaskComment
 from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.schemas import CommentCreate, CommentRead, TaskRead, TaskUpdate
 from services.actions.tasks.sla import Clock, due_after
+from services.actions.tasks.suggestion import verdict
 from shared.auth import Principal
 from shared.events.actions import TaskChange, TaskStatus
 from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
@@ -131,6 +132,8 @@ def _set_fields(task: Task, body: TaskUpdate) -> dict[str, Any]:
         if name in given and getattr(body, name) != getattr(task, name):
             changed[name] = {"from": getattr(task, name), "to": getattr(body, name)}
             setattr(task, name, getattr(body, name))
+    if "root_cause" in changed:
+        changed["root_cause"] |= verdict(task.suggested_root_cause, task.root_cause)
     if "customer_recontacted" in given:
         before = _recontact(task)
         recontact = body.customer_recontacted

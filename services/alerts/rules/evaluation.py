@@ -31,7 +31,14 @@ from services.alerts.rules.rulebook import (
 )
 from services.alerts.rules.state import Alert, BatchState, minute_of
 from services.alerts.rules.triggers import LxiStep, WindowCount
-from shared.events.schemas import AlertChange, AlertChanged, AlertRule, MomentEvaluated, Polarity
+from shared.events.schemas import (
+    AlertChange,
+    AlertChanged,
+    AlertRule,
+    MomentEvaluated,
+    Polarity,
+    Verbatim,
+)
 
 CUSTOMER, COMMITTEE = "customer", "committee"
 DROP_KEY = "experience_drop"
@@ -239,6 +246,7 @@ def _alert_moment(alert: Alert, moment: MomentEvaluated, reasons: list[str]) -> 
             "transfers",
             "persona",
             "value_tier",
+            "verbatim",
         },
     )
     return {
@@ -251,6 +259,14 @@ def _alert_moment(alert: Alert, moment: MomentEvaluated, reasons: list[str]) -> 
         "occurred_at": moment.occurred_at,
         "details": {**details, "reasons": reasons},
     }
+
+
+def _verbatims(alert: Alert, moment_ids: list[str], moment: MomentEvaluated) -> list[Verbatim]:
+    """The customer's words on a customer alert's change that the moment caused; a
+    committee alert speaks for a touchpoint, not for one customer's words."""
+    if alert.level != CUSTOMER or not moment_ids or moment.verbatim is None:
+        return []
+    return [moment.verbatim]
 
 
 def _event(
@@ -274,6 +290,7 @@ def _event(
         persona=alert.persona,
         value_tier=alert.value_tier,
         lxi=alert.lxi,
+        verbatims=_verbatims(alert, moment_ids, moment),
         changed_at=moment.occurred_at,
         source_received_at=moment.source_received_at,
     )

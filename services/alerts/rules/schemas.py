@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.alerts.rules.models import AlertStatus
 from services.alerts.rules.rulebook import RuleSet
-from shared.events.schemas import AlertChange, AlertRule
+from shared.events.schemas import AlertChange, AlertRule, Verbatim
 
 
 class AlertFilter(BaseModel):
@@ -79,6 +79,10 @@ class AlertChangeRead(BaseModel):
 
 class AlertDetail(AlertRead):
     moments: list[AlertMomentRead] = Field(description="the moments that caused it, oldest first")
+    verbatims: list[Verbatim] = Field(
+        description="what the customer wrote in those moments (redacted, cut at 2,000 "
+        "characters), with its analysis; none on a committee alert"
+    )
     changes: list[AlertChangeRead] = Field(description="as published on cx.alerts, in order")
 
 

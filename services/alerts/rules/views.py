@@ -20,6 +20,7 @@ from services.alerts.rules.schemas import (
 )
 from shared.auth import Principal
 from shared.cursor import decode_cursor, encode_cursor
+from shared.events.schemas import Verbatim
 from shared.problems import ProblemError
 
 DETAIL_LIMIT = 200  # moments and changes listed with one alert
@@ -51,8 +52,16 @@ async def get_alert(session: AsyncSession, principal: Principal, alert_id: str) 
     return AlertDetail(
         **AlertRead.model_validate(row).model_dump(),
         moments=[AlertMomentRead.model_validate(m) for m in moments],
+        verbatims=_verbatims(row.level, moments),
         changes=[_change_read(c) for c in changes],
     )
+
+
+def _verbatims(level: str, moments: list[Any]) -> list[Verbatim]:
+    if level != "customer":
+        return []
+    found = (m.details.get("verbatim") for m in moments)
+    return [Verbatim.model_validate(v) for v in found if v]
 
 
 def _change_read(row: Any) -> AlertChangeRead:

@@ -1,7 +1,9 @@
 """The scoring model: exact formulas, so a test can check every number by hand.
 
 - valence v in [-1, 1]: NPS n → (n−7)/3; CSAT c → (c−3)/2; CES e → (e−4)/3; expectation
-  gap g = perceived − expected → g/2; several answers: their mean. Interaction: success
+  gap g = perceived − expected → g/2; several answers: their mean; a response with only a
+  verbatim: its analysed sentiment s in [-1, 1], while a verbatim beside answers adds
+  nothing. Interaction: success
   +0.25, abandoned −0.5, failure −1; −0.5 for a wait over the touchpoint's threshold, −0.5
   for a repeat contact on the same touchpoint within the repeat window, −0.25 per transfer
   beyond the first. Every valence is clipped to [-1, 1].
@@ -9,6 +11,8 @@
   or interaction weight).
 - LXI = 50 × (1 + S/W) with S = Σ wᵢ·vᵢ·2^(−(T−tᵢ)/H), W = Σ wᵢ·2^(−(T−tᵢ)/H). A signal
   at t rescales the sums to max(T, t), so the result does not depend on arrival order.
+- polarity: positive if v ≥ 0.5, negative if v ≤ −0.3 (the settings' defaults), so a
+  passive NPS 8 (v = 0.33) is neutral.
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ def survey_valence(answers: SurveyResponseFields) -> float | None:
     if answers.expected is not None and answers.perceived is not None:
         parts.append(clip((answers.perceived - answers.expected) / 2))
     return fmean(parts) if parts else None
+
+
+def response_valence(answers: float | None, sentiment: float) -> float:
+    """A response's valence: its answers' when it has any (the verbatim adds nothing, no
+    double counting); the verbatim's analysed sentiment when it has only words."""
+    return answers if answers is not None else sentiment
 
 
 def interaction_valence(outcome: Outcome, wait_over: bool, repeat: bool, transfers: int) -> float:

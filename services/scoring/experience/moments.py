@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from services.scoring.experience.rows import SignalRow
-from shared.events.schemas import MomentEvaluated, Outcome, Polarity
+from shared.events.schemas import MomentEvaluated, Outcome, Polarity, Verbatim
 
 # how a polarity is stored in a signal row
 POLARITY_CODE = {Polarity.NEGATIVE: -1, Polarity.NEUTRAL: 0, Polarity.POSITIVE: 1}
@@ -20,10 +20,13 @@ def moment_id(source_event_id: str) -> str:
     return "moment:" + hashlib.sha256(source_event_id.encode()).hexdigest()
 
 
-def moment_from_row(row: SignalRow, received_at: datetime | None = None) -> MomentEvaluated:
+def moment_from_row(
+    row: SignalRow, received_at: datetime | None = None, verbatim: Verbatim | None = None
+) -> MomentEvaluated:
     """The moment of a signal row with a valence (and so an LXI after it), stored or being
-    built, carrying ``received_at``, when the signal reached cxloop. Built without
-    validation: every value was computed here or read back from a row written from one."""
+    built, carrying ``received_at``, when the signal reached cxloop, and its ``verbatim``.
+    Built without validation: every value was computed here or read back from a row
+    written from one."""
     valence, lxi_after, outcome = row["valence"], row["lxi_after"], row["outcome"]
     assert valence is not None
     assert lxi_after is not None
@@ -51,5 +54,6 @@ def moment_from_row(row: SignalRow, received_at: datetime | None = None) -> Mome
         wait_over_threshold=row["wait_over"],
         repeat_contact=row["repeat_contact"],
         transfers=row["transfers"],
+        verbatim=verbatim,
         source_received_at=received_at,
     )

@@ -18,7 +18,16 @@ from services.scoring.experience.rows import (
     RevaluedRow,
     SignalRow,
 )
-from services.scoring.models import COUNTERS, customer, signal, touchpoint_day, touchpoint_latest
+from services.scoring.experience.schemas import VerbatimRead
+from services.scoring.experience.verbatims import VerbatimRow
+from services.scoring.models import (
+    COUNTERS,
+    customer,
+    signal,
+    touchpoint_day,
+    touchpoint_latest,
+    verbatim,
+)
 from shared.db.copy import copy_rows, raw_connection
 
 
@@ -76,6 +85,14 @@ class ExperienceRepository:
         rows = await self._fetch(_C2ES_PARTNERS, list(linked_ids), list(interaction_ids))
         return [cast(SignalRow, dict(row)) for row in rows]
 
+    async def verbatims(self, event_ids: Collection[str]) -> dict[str, VerbatimRow]:
+        """The stored verbatims of these signals, by event id."""
+        if not event_ids:
+            return {}
+        query = select(verbatim).where(verbatim.c.event_id.in_(event_ids))
+        rows = (await self.session.execute(query)).mappings()
+        return {row["event_id"]: cast(VerbatimRow, dict(row)) for row in rows}
+
     async def _fetch(self, sql: str, *arguments: Any) -> list[Any]:
         driver = await raw_connection(self.session)
         return list(await driver.fetch(sql, *arguments))
@@ -87,11 +104,14 @@ class ExperienceRepository:
         revalued: Sequence[RevaluedRow],
         latest: Iterable[LatestRow],
         days: Sequence[DayRow],
+        verbatims: Sequence[VerbatimRow] = (),
     ) -> None:
-        """Write a batch's rows: signals by COPY, the rest one statement per table with
-        each column sent as an array."""
+        """Write a batch's rows: signals and verbatims by COPY, the rest one statement per
+        table with each column sent as an array."""
         if signals:
             await copy_rows(self.session, signal, signals)
+        if verbatims:
+            await copy_rows(self.session, verbatim, verbatims)
         if revalued:
             await self.session.execute(
                 update(signal)
@@ -170,6 +190,14 @@ class ExperienceReads:
     async def customer(self, customer_id: str) -> Row[Any] | None:
         query = select(customer).where(customer.c.customer_id == customer_id)
         return (await self.session.execute(query)).first()
+
+    async def verbatims(self, event_ids: list[str]) -> dict[str, VerbatimRead]:
+        """The verbatims of these signals, in full, by event id."""
+        if not event_ids:
+            return {}
+        query = select(verbatim).where(verbatim.c.event_id.in_(event_ids))
+        rows = (await self.session.execute(query)).mappings()
+        return {row["event_id"]: VerbatimRead.model_validate(dict(row)) for row in rows}
 
     async def latest_by_touchpoint(self, customer_id: str) -> list[Row[Any]]:
         query = (

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+
+class VerbatimRead(BaseModel):
+    """What the customer wrote (redacted at ingest, in full) and its analysis."""
+
+    text: str
+    language: str = Field(description="fr, en or und (undetermined)")
+    sentiment: float = Field(description="in [-1, 1]; the valence of a response without scores")
+    sentiment_class: str
+    emotions: dict[str, float]
+    topics: list[dict[str, Any]] = Field(description="root causes and touchpoints it names")
 
 
 class TouchpointValence(BaseModel):
@@ -25,6 +37,7 @@ class Contribution(BaseModel):
     effective_weight: float = Field(description="weight × 2^(−age/half-life)")
     share: float = Field(description="effective weight / total effective weight")
     points: float = Field(description="LXI points this signal adds (negative: removes) vs 50")
+    verbatim: VerbatimRead | None = None
 
 
 class Experience(BaseModel):
@@ -52,6 +65,7 @@ class TimelineEntry(BaseModel):
     polarity: str
     moment_of_truth: bool
     lxi_after: float = Field(description="LXI once this signal counts, in occurrence order")
+    verbatim: VerbatimRead | None = None
 
 
 class Timeline(BaseModel):

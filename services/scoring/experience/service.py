@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +23,12 @@ from services.scoring.config import ScoringSettings
 from services.scoring.experience import formulas
 from services.scoring.experience.counters import DailyCounters
 from services.scoring.experience.customer import CustomerState
-from services.scoring.experience.moments import POLARITY_CODE, moment_from_row
+from services.scoring.experience.moments import POLARITY_CODE, moment_from_row, moment_id
 from services.scoring.experience.repository import ExperienceRepository
 from services.scoring.experience.rows import LatestRow, RevaluedRow, SignalRow
+from services.scoring.experience.verbatims import VerbatimRow, analysed, as_carried
+from services.scoring.voice.taxonomy import PublishedTaxonomy
+from services.scoring.voice.topics import Taxonomy
 from shared.events.schemas import (
     CustomerProfileUpdated,
     Event,
@@ -54,6 +57,8 @@ class Batch:
     latest: dict[Pair, LatestRow] = field(default_factory=dict)
     counters: DailyCounters = field(default_factory=DailyCounters)
     moments: list[Event] = field(default_factory=list)
+    verbatims: dict[str, VerbatimRow] = field(default_factory=dict)  # by signal event id
+    taxonomy: Taxonomy = field(default_factory=lambda: Taxonomy(()))
 
 
 class ExperienceService:
@@ -62,6 +67,7 @@ class ExperienceService:
         self.journey = journey
         self.half_life_s = settings.half_life_days * 86400
         self.window = timedelta(days=settings.repeat_window_days)
+        self._taxonomy = PublishedTaxonomy()
 
     async def apply(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         """Apply a batch; return the moments to publish (re-emitted ones included)."""
@@ -75,6 +81,7 @@ class ExperienceService:
             state.customers[profile.customer_id].apply_profile(profile)
         journey_map = self.journey.current
         touchpoints = journey_map.touchpoint_index() if journey_map else {}
+        state.taxonomy = self._taxonomy.of(journey_map)
         for event in fresh:
             self._evaluate(state, event, touchpoints)
         await repo.save(
@@ -83,14 +90,13 @@ class ExperienceService:
             list(state.revalued.values()),
             state.latest.values(),
             state.counters.rows(),
+            list(state.verbatims.values()),
         )
         again = [(seen[s.event_id], s.received_at) for s in signals if s.event_id in seen]
+        again = [(row, at) for row, at in again if row["valence"] is not None]
+        words = await repo.verbatims([row["event_id"] for row, _ in again])
         return [
-            *(
-                moment_from_row(row, received)
-                for row, received in again
-                if row["valence"] is not None
-            ),
+            *(_moment(row, at, words.get(row["event_id"])) for row, at in again),
             *state.moments,
         ]
 
@@ -143,7 +149,7 @@ class ExperienceService:
         if isinstance(event, InteractionRecorded):
             self._mark_later_repeats(batch, person, row)
         row["lxi_before"], row["lxi_after"] = before, person.sums.lxi
-        batch.moments.append(moment_from_row(row, event.received_at))
+        batch.moments.append(_moment(row, event.received_at, batch.verbatims.get(row["event_id"])))
 
     def _signal_row(
         self, event: Signal, person: CustomerState, touchpoint: Touchpoint | None, batch: Batch
@@ -155,6 +161,11 @@ class ExperienceService:
         row = _new_row(event, person, touchpoint, truth)
         if isinstance(event, SurveyAnswered):
             valence = formulas.survey_valence(event)
+            if event.verbatim:
+                words = batch.verbatims[event.event_id] = analysed(
+                    event, person.persona, batch.taxonomy
+                )
+                valence = formulas.response_valence(valence, words["sentiment"])
             weight *= settings.survey_weight
         else:
             threshold = touchpoint.wait_threshold_seconds if touchpoint else None
@@ -218,6 +229,11 @@ class ExperienceService:
                 "polarity": polarity,
             }
         _keep_latest(batch, later)
+
+
+def _moment(row: SignalRow, received_at: datetime | None, words: VerbatimRow | None) -> Event:
+    carried = as_carried(words, moment_id(row["event_id"])) if words else None
+    return moment_from_row(row, received_at, carried)
 
 
 def _new_row(

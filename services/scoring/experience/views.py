@@ -19,6 +19,7 @@ from services.scoring.experience.schemas import (
     Timeline,
     TimelineEntry,
     TouchpointValence,
+    VerbatimRead,
 )
 from shared.cursor import cursor_time
 from shared.problems import ProblemError
@@ -40,7 +41,8 @@ async def experience_of(
     if sums.t is not None and sums.w > 0:
         heaviest = await reads.heaviest(customer_id, sums.t, half_life_s, top)
         now = max(datetime.now(UTC), sums.t)
-        contributions = [_contribution(s, sums, now) for s in heaviest]
+        words = await reads.verbatims([s.event_id for s in heaviest])
+        contributions = [_contribution(s, sums, now, words.get(s.event_id)) for s in heaviest]
     latest = await reads.latest_by_touchpoint(customer_id)
     return Experience(
         customer_id=customer_id,
@@ -66,7 +68,9 @@ async def experience_of(
     )
 
 
-def _contribution(signal: Any, sums: formulas.DecayedSums, now: datetime) -> Contribution:
+def _contribution(
+    signal: Any, sums: formulas.DecayedSums, now: datetime, words: VerbatimRead | None
+) -> Contribution:
     return Contribution(
         event_id=signal.event_id,
         source=signal.source,
@@ -78,6 +82,7 @@ def _contribution(signal: Any, sums: formulas.DecayedSums, now: datetime) -> Con
         effective_weight=signal.effective,
         share=signal.effective / sums.w,
         points=50.0 * signal.effective * signal.valence / sums.w,
+        verbatim=words,
     )
 
 
@@ -98,6 +103,7 @@ async def timeline_of(
     position, sums = _decode_cursor(cursor)
     rows = await reads.signals_after(customer_id, position, limit + 1)
     half_life_s = settings.half_life_days * 86400
+    words = await reads.verbatims([row.event_id for row in rows[:limit]])
     entries = []
     for row in rows[:limit]:
         sums = sums.add(row.weight, row.valence, row.occurred_at, half_life_s)
@@ -113,6 +119,7 @@ async def timeline_of(
                 polarity=POLARITY_NAME[row.polarity],
                 moment_of_truth=row.moment_of_truth,
                 lxi_after=sums.lxi,
+                verbatim=words.get(row.event_id),
             )
         )
     more = len(rows) > limit

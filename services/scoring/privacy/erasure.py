@@ -1,4 +1,5 @@
-"""Erasing a customer from scoring: the customer's state, signals and latest per touchpoint.
+"""Erasing a customer from scoring: the customer's state, signals, verbatims (with their
+analyses) and latest per touchpoint.
 
 The daily aggregates (``touchpoint_day``) stay: they hold counts per touchpoint, day,
 channel and persona, never a customer id.
@@ -9,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.models import customer, signal, touchpoint_latest
+from services.scoring.models import customer, signal, touchpoint_latest, verbatim
 
-ERASED_TABLES: tuple[Table, ...] = (signal, touchpoint_latest, customer)
+ERASED_TABLES: tuple[Table, ...] = (verbatim, signal, touchpoint_latest, customer)
 
 
 async def erase_customer(session: AsyncSession, customer_id: str, pseudonym: str) -> dict[str, int]:

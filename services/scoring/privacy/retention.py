@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 
 from services.scoring.config import ScoringSettings
-from services.scoring.models import signal
+from services.scoring.models import signal, verbatim
 from shared.retention import Purge
 
 
@@ -20,6 +20,14 @@ def _signal_older(cut_off: datetime) -> ColumnElement[bool]:
     return signal.c.occurred_at < cut_off
 
 
+def _verbatim_older(cut_off: datetime) -> ColumnElement[bool]:
+    return verbatim.c.occurred_at < cut_off
+
+
 def purges(settings: ScoringSettings) -> list[Purge]:
+    """Signals and their verbatims (with the analyses) go at the same age."""
     keep = timedelta(days=settings.scoring_signal_retention_days)
-    return [Purge("signal", signal, keep, _signal_older)]
+    return [
+        Purge("verbatim", verbatim, keep, _verbatim_older),
+        Purge("signal", signal, keep, _signal_older),
+    ]

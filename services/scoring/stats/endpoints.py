@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.scoring.dependencies import Reader, Session
+from services.scoring.stats.ratio import MomentRatioReport, moment_ratio
 from services.scoring.stats.schemas import (
     C2esByEmployee,
     C2esGroupBy,
@@ -176,3 +177,11 @@ async def get_unknown_touchpoints(
 ) -> UnknownTouchpoints:
     """Touchpoints that signals name but the current journey map does not define."""
     return await unknown_touchpoints(session, request.app.state.journey.current, span)
+
+
+@router.get("/reports/moment-ratio")
+async def get_moment_ratio(
+    _: Reader, span: Span, session: Session, request: Request
+) -> MomentRatioReport:
+    """Positive : negative moments per touchpoint and persona against the map's target."""
+    return await moment_ratio(session, request.app.state.journey.current, span)

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from services.scoring.dependencies import Reader
+from fastapi import APIRouter, Query, Request
+
+from services.scoring.dependencies import Reader, Session
+from services.scoring.stats.endpoints import Span
 from services.scoring.voice import service
+from services.scoring.voice.emerging import EmergingIrritants, emerging_irritants
+from services.scoring.voice.report import VerbatimReport, verbatim_report
 from services.scoring.voice.schemas import AnalyseRequest, AnalyseResponse
 from shared.problems import PROBLEM_RESPONSES
 
@@ -19,3 +24,34 @@ def analyse_verbatims(body: AnalyseRequest, request: Request, _: Reader) -> Anal
     FastAPI runs it in its thread pool, so a long batch does not hold the event loop that
     scoring's consumers share."""
     return service.analyse_batch(body, request.app.state.journey.current)
+
+
+SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+@router.get("/reports/verbatims")
+async def get_verbatim_report(
+    _: Reader,
+    span: Span,
+    session: Session,
+    touchpoint: Annotated[str | None, Query(max_length=64, pattern=SLUG)] = None,
+    persona: Annotated[str | None, Query(max_length=64, pattern=SLUG)] = None,
+) -> VerbatimReport:
+    """Per touchpoint, the themes customers write about in ``from``–``to`` (default: the
+    last 90 days): volume, mean sentiment, detractors' share, trend against the previous
+    period of the same length, three redacted quotes; emotions by touchpoint and persona."""
+    return await verbatim_report(session, span.start, span.end, touchpoint, persona)
+
+
+@router.get("/reports/emerging-irritants")
+async def get_emerging_irritants(
+    _: Reader,
+    session: Session,
+    request: Request,
+    touchpoint: Annotated[str | None, Query(max_length=64, pattern=SLUG)] = None,
+) -> EmergingIrritants:
+    """Terms of the last 7 days' verbatims that rise significantly against the 90 days
+    before (log-likelihood G²) and that no root cause or touchpoint of the map names:
+    candidate root causes for the committee."""
+    taxonomy = service.published_taxonomy(request.app.state.journey.current)
+    return await emerging_irritants(session, request.app.state.settings, taxonomy, touchpoint)

@@ -5,9 +5,14 @@ from __future__ import annotations
 from services.scoring.voice.analyser import analyse
 from services.scoring.voice.schemas import AnalyseRequest, AnalyseResponse, AnalysisRead, TopicRead
 from services.scoring.voice.taxonomy import PublishedTaxonomy, taxonomy_of
+from services.scoring.voice.topics import Taxonomy
 from shared.journey import JourneyMap
 
 _published = PublishedTaxonomy()
+
+
+def published_taxonomy(journey_map: JourneyMap | None) -> Taxonomy:
+    return _published.of(journey_map)
 
 
 def analyse_batch(body: AnalyseRequest, journey_map: JourneyMap | None) -> AnalyseResponse:

@@ -18,7 +18,8 @@ from services.scoring.voice.text import Token, fold, normalise, tokens
 
 TopicKind = Literal["root_cause", "touchpoint"]
 _GAP = 2
-_NEGATION_WORDS = NEGATORS["fr"] | NEGATORS["en"] | NE_PARTICLES | {"ne", "n"}
+NEGATION_WORDS = NEGATORS["fr"] | NEGATORS["en"] | NE_PARTICLES | {"ne", "n"}
+_NEGATION_WORDS = NEGATION_WORDS
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,16 @@ class Taxonomy:
             keyword = _Keyword(topic, roots, negative)
             if keyword not in index:
                 index.append(keyword)
+
+    def roots(self) -> frozenset[str]:
+        """Every root its keywords are made of, in either language."""
+        return frozenset(
+            r
+            for index in self._by_first.values()
+            for ks in index.values()
+            for k in ks
+            for r in k.roots
+        )
 
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
