@@ -1,15 +1,15 @@
 """a task's moments keep the customer's words; a task has a root cause suggested by them
 
-Revision ID: 0007_task_verbatims
-Revises: 0006_task_source
+Revision ID: 0008_task_verbatims
+Revises: 0007_survey_invitation
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0007_task_verbatims"
-down_revision = "0006_task_source"
+revision = "0008_task_verbatims"
+down_revision = "0007_survey_invitation"
 branch_labels = None
 depends_on = None
 
