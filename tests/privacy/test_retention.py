@@ -75,12 +75,12 @@ async def test_old_signals_are_purged_in_batches_aggregates_stay(pipeline: Pipel
     retention: Retention = pipeline.scoring.state.retention
     small = Retention(pipeline.sessions, retention.purges, interval=3600, batch=2)
 
-    assert await small.purge(NOW) == {"signal": 3}
+    assert await small.purge(NOW) == {"verbatim": 0, "signal": 3}
     left = "SELECT count(*) FROM scoring.signal WHERE customer_id = :c"
     assert await _count(pipeline, left, c=customer) == 1
     aggregate = "SELECT signals FROM scoring.touchpoint_day WHERE touchpoint = :t"
     assert await pipeline.scalar(aggregate, t=touchpoint) == 4
-    assert await small.purge(NOW) == {"signal": 0}
+    assert await small.purge(NOW) == {"verbatim": 0, "signal": 0}
 
 
 async def test_alerts_purge_sent_deliveries_and_applied_ids(pipeline: Pipeline) -> None:
