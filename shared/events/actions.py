@@ -124,7 +124,7 @@ class SurveyInvitationRequested(Event):
     topic: ClassVar[topics.Topic] = topics.TASK_EVENTS
 
     decision_id: str = Field(min_length=1, max_length=64)
-    touchpoint: Slug | None = Field(description="none for a relationship survey")
+    touchpoint: Slug | None = Field(default=None, description="none for a relationship survey")
     channel: Channel
     reason: InvitationReason
     source_event_id: Identifier | None = None  # the interaction that asked for it

@@ -226,7 +226,7 @@ def create_moment(
         Polarity.NEGATIVE
         if valence <= -0.3
         else Polarity.POSITIVE
-        if valence >= 0.3
+        if valence >= 0.5
         else Polarity.NEUTRAL
     )
     values: dict[str, Any] = {

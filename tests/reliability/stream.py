@@ -39,7 +39,7 @@ class Expected:
 
     @property
     def positives(self) -> int:
-        return sum(1 for _, _, v in self.signals if v >= 0.3)
+        return sum(1 for _, _, v in self.signals if v >= 0.5)  # DESIGN: positive if v ≥ 0.5
 
     @property
     def negatives(self) -> int:

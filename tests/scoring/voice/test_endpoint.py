@@ -38,11 +38,14 @@ async def test_analyses_texts_with_a_draft_taxonomy(scoring: Scoring) -> None:
     assert third["topics"] == []
 
 
-async def test_published_map_without_keywords_gives_no_topics(scoring: Scoring) -> None:
-    body = {"texts": [{"text": "Colis abîmé et livré en retard"}]}
+async def test_without_a_draft_the_published_maps_keywords_apply(scoring: Scoring) -> None:
+    """The session's map names late-delivery ("retard") and rude-staff ("impoli")."""
+    body = {"texts": [{"text": "Colis abîmé et livré en retard"}, {"text": "Merci, parfait"}]}
     response = await scoring.client.post("/v1/verbatims/analyse", json=body)
     assert response.status_code == 200, response.text
-    assert response.json()["items"][0]["topics"] == []
+    late, thanks = response.json()["items"]
+    assert [t["id"] for t in late["topics"]] == ["late-delivery"]
+    assert thanks["topics"] == []
 
 
 async def test_limits_are_422_with_the_field(scoring: Scoring) -> None:
