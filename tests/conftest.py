@@ -22,11 +22,13 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.config import ApiKey, ServiceSettings, hash_api_key
 from shared.db.migrations import upgrade
+from shared.db.session import async_url
 from shared.events.schemas import Event
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventPublisher
@@ -89,6 +91,27 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             broker.stop()
         if postgres is not None:
             postgres.stop()
+
+
+@asynccontextmanager
+async def fresh_database(
+    infra: Infra, prefix: str, services: Sequence[str] | None = None
+) -> AsyncIterator[str]:
+    """A database of its own in the suite's cluster, migrated for ``services`` (default all),
+    that no other test writes; dropped on exit. Yields its URL."""
+    name = unique(prefix).replace("-", "_")
+    admin = create_async_engine(async_url(infra.database_url), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(infra.database_url).set(database=name)
+        fresh = url.render_as_string(hide_password=False)
+        await asyncio.to_thread(upgrade, fresh, list(services) if services else None)
+        yield fresh
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 @pytest.fixture

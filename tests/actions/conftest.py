@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.actions.app import create_app
 from services.actions.config import ActionsSettings
-from shared.db.migrations import upgrade
-from shared.db.session import async_url
-from tests.conftest import Infra, Keys, serve, settings_for, unique
+from tests.conftest import Infra, Keys, fresh_database, serve, settings_for
 
 
 @pytest.fixture(scope="session")
@@ -39,16 +34,5 @@ async def latest_version(client: httpx.AsyncClient) -> int:
 async def empty_database(infra: Infra) -> AsyncIterator[str]:
     """A database of its own, migrated for actions, that nothing else writes (no journey map
     stored, no relay running)."""
-    name = unique("fresh").replace("-", "_")
-    admin = create_async_engine(async_url(infra.database_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(infra.database_url).set(database=name)
-        fresh = url.render_as_string(hide_password=False)
-        await asyncio.to_thread(upgrade, fresh, ["actions"])
-        yield fresh
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with fresh_database(infra, "fresh", ["actions"]) as url:
+        yield url

@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from cxloop.embedded import EmbeddedBroker
 from services.actions.app import create_app as create_actions
@@ -24,29 +22,16 @@ from services.alerts.config import AlertsSettings
 from services.scoring.app import create_app as create_scoring
 from services.scoring.config import ScoringSettings
 from shared.config import ServiceSettings
-from shared.db.migrations import upgrade
-from shared.db.session import async_url
 from shared.kafka.admin import ensure_topics
 from tests.actions.factories import create_journey_map
-from tests.conftest import Infra, Keys, client_for, settings_for, unique
+from tests.conftest import Infra, Keys, client_for, fresh_database, settings_for
 
 
 @pytest.fixture
 async def own_database(infra: Infra) -> AsyncIterator[str]:
     """A database of its own with every service's schema."""
-    name = unique("applied").replace("-", "_")
-    admin = create_async_engine(async_url(infra.database_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(infra.database_url).set(database=name)
-        fresh = url.render_as_string(hide_password=False)
-        await asyncio.to_thread(upgrade, fresh)
-        yield fresh
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with fresh_database(infra, "applied") as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import os
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from shared.config import ApiKey, hash_api_key
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.conftest import Receiver
 from tests.alerts.rules_fixtures import newest_map_version
-from tests.conftest import Infra, Keys, serve, settings_for
+from tests.conftest import Infra, Keys, fresh_database, serve, settings_for
 from tests.scoring.conftest import JOURNEY_MAP, publish_map
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,22 @@ def _keys(keys: Keys) -> tuple[dict[str, str], tuple[ApiKey, ...]]:
 @pytest.fixture(scope="module")
 async def system(infra: Infra, keys: Keys) -> AsyncIterator[System]:
     clear, api_keys = _keys(keys)
-    common: dict[str, Any] = {"api_keys": api_keys, "kafka_session_timeout_ms": 3000}
+    async with AsyncExitStack() as stack:
+        # a database of its own: the pages list what this module's tests put there, not the
+        # tasks every other module left in the department
+        database_url = await stack.enter_async_context(fresh_database(infra, "browser"))
+        common: dict[str, Any] = {
+            "api_keys": api_keys,
+            "kafka_session_timeout_ms": 3000,
+            "database_url": database_url,
+        }
+        yield await stack.enter_async_context(_system(infra, keys, clear, common))
+
+
+@asynccontextmanager
+async def _system(
+    infra: Infra, keys: Keys, clear: dict[str, str], common: dict[str, Any]
+) -> AsyncIterator[System]:
     apps = {
         "ingest": create_ingest(settings_for(infra, keys, IngestSettings, **common)),
         "scoring": create_scoring(settings_for(infra, keys, ScoringSettings, **common)),

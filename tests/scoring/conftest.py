@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,16 @@ async def publish_map(publisher: EventPublisher, version: int, document: dict[st
 
 @pytest.fixture(scope="session")
 async def scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
+    async with running_scoring(infra, keys) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
+    """A scoring app served on the session's map, for as long as the block lasts. Scoring
+    apps share one consumer group: two alive at once split the partitions (and so the
+    customers) between their databases, so a module with a scoring of its own must not run
+    beside this one."""
     settings = settings_for(
         infra, keys, ScoringSettings, kafka_session_timeout_ms=3000, consumer_batch=200
     )

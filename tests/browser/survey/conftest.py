@@ -8,7 +8,7 @@ from playwright.async_api import Browser
 from tests.browser.kit import running_browser
 from tests.conftest import Infra, Keys
 from tests.ingest.survey.stack import SurveyStack, survey_stack
-from tests.scoring.conftest import Scoring, scoring  # noqa: F401 (the fixture)
+from tests.scoring.conftest import Scoring, running_scoring
 
 
 @pytest.fixture(scope="session")
@@ -18,11 +18,15 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture(scope="package")
-async def stack(
-    infra: Infra,
-    keys: Keys,
-    scoring: Scoring,  # noqa: F811
-) -> AsyncIterator[SurveyStack]:
+async def scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
+    """Scoring for this package only: it stops with the package, so the next modules' own
+    scoring apps run alone in the consumer group."""
+    async with running_scoring(infra, keys) as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
+async def stack(infra: Infra, keys: Keys, scoring: Scoring) -> AsyncIterator[SurveyStack]:
     """Actions, ingest and scoring on the run's map: an answer reaches the experience."""
     async with survey_stack(infra, keys, followers=[scoring.app]) as running:
         yield running
