@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
 
-.PHONY: run demo test chromium reliability bench eval lint format lock clean
+.PHONY: run demo test test-fast browser chromium reliability bench eval lint format lock clean
 
 $(UV): requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,15 @@ chromium:
 			"chromium package (sudo apt-get install chromium) or set CHROMIUM." >&2; \
 		exit 1; \
 	fi
+
+## test-fast: the suite without its slow tiers (reliability, broker outages, browser), to run
+## while working; `make test` runs everything
+test-fast: $(VENV)/.dev
+	$(BIN)/pytest -m "not reliability and not broker_outage and not browser"
+
+## browser: only the pages driven in Chromium (tests/browser)
+browser: $(VENV)/.dev chromium
+	$(BIN)/pytest -m browser
 
 ## reliability: only the tests that kill and restart services, the broker and the database
 ## (tests/reliability, part of `make test` too)

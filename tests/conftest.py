@@ -60,6 +60,18 @@ class Running:
         assert not any(outcomes), outcomes
 
 
+SLOW_TIERS = {"browser": "browser", "reliability": "reliability"}  # folder -> marker
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under a slow tier's folder carries its marker, so `make test-fast` leaves
+    it out even when a module forgets its ``pytestmark``."""
+    for item in items:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        if parts and (marker := SLOW_TIERS.get(parts[0])):
+            item.add_marker(marker)
+
+
 @dataclass(frozen=True)
 class Keys:
     writer: str
