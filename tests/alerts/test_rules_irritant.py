@@ -10,6 +10,7 @@ has the keyword "late". Each test has touchpoints of its own (unknown to the map
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
@@ -60,9 +61,13 @@ class Loop:
                         return
                 await asyncio.sleep(0.1)
 
-    async def alerts_at(self, touchpoint: str) -> list[dict[str, Any]]:
+    def client(self) -> httpx.AsyncClient:
+        """A client of alerts with the ops key (ops:*)."""
         headers = {"Authorization": f"Bearer {self.reader}"}
-        async with httpx.AsyncClient(base_url=self.alerts_url, headers=headers) as client:
+        return httpx.AsyncClient(base_url=self.alerts_url, headers=headers, timeout=30)
+
+    async def alerts_at(self, touchpoint: str) -> list[dict[str, Any]]:
+        async with self.client() as client:
             response = await client.get("/v1/alerts", params={"touchpoint": touchpoint})
         assert response.status_code == 200, response.text
         items: list[dict[str, Any]] = response.json()["items"]
@@ -181,3 +186,29 @@ async def test_a_term_the_taxonomy_covers_never_raises(loop: Loop) -> None:
 
     assert await loop.alerts_at(place) == []
     assert await loop.published(place) == []
+
+
+async def test_the_rules_document_sets_the_threshold_per_touchpoint(loop: Loop) -> None:
+    """At a touchpoint whose entry asks for 7 verbatims, the burst of 6 raises nothing; the
+    document refuses a recent period of 0 days, naming the field."""
+    place = unique("tp")
+    async with loop.client() as client:
+        document = (await client.get("/v1/alert-rules")).json()["document"]
+        strict = copy.deepcopy(document)
+        strict.setdefault("touchpoints", {})[place] = {"emerging_irritant": {"min_count": 7}}
+        assert (await client.put("/v1/alert-rules", json=strict)).status_code == 201
+        bad = {"defaults": {"emerging_irritant": {"recent_days": 0}}}
+        refused = await client.put("/v1/alert-rules", json=bad)
+        try:
+            day = a_day(20)
+            await loop.feed(baseline(place, day))
+            await loop.feed(burst(place, IRRITANT, day))
+        finally:
+            restored = await client.put("/v1/alert-rules", json=document)
+
+    assert restored.status_code == 201, restored.text
+    assert await loop.alerts_at(place) == []
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == [
+        "defaults.emerging_irritant.recent_days"
+    ]
