@@ -68,9 +68,12 @@ class TermDays:
     terms: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
     verbatim_deltas: dict[tuple[str, date], int] = field(default_factory=dict)
     term_deltas: dict[tuple[str, str, date], int] = field(default_factory=dict)
+    # the touchpoint's verbatims per (touchpoint, recent from, baseline from), until a count
+    _totals: dict[tuple[str, date, date], tuple[int, int]] = field(default_factory=dict)
 
     def count(self, touchpoint: str, day: date, terms: Sequence[str]) -> None:
         """One more verbatim of ``touchpoint`` on ``day``, holding ``terms``."""
+        self._totals.clear()
         days = self.verbatims.setdefault(touchpoint, {})
         days[day] = days.get(day, 0) + 1
         key = (touchpoint, day)
@@ -84,31 +87,32 @@ class TermDays:
 
     def recent(self, touchpoint: str, term: str, day: date, rule: EmergingIrritantRule) -> int:
         """Verbatims holding ``term`` in the ``rule.recent_days`` days ending ``day``."""
-        return _sum(self.terms.get((touchpoint, term), {}), *_recent(day, rule))
+        held = self.terms.get((touchpoint, term), {})
+        return sum(held.get(day - timedelta(days=i), 0) for i in range(rule.recent_days))
 
     def counts(
         self, touchpoint: str, term: str, day: date, rule: EmergingIrritantRule
     ) -> TermCounts:
         """The recent period: the ``recent_days`` days ending ``day``; the baseline: the
         ``baseline_days`` days before it."""
-        first, last = _recent(day, rule)
+        first = day - timedelta(days=rule.recent_days - 1)
         before = first - timedelta(days=rule.baseline_days)
-        held, every = self.terms.get((touchpoint, term), {}), self.verbatims.get(touchpoint, {})
-        end = first - timedelta(days=1)
-        return TermCounts(
-            _sum(held, first, last),
-            _sum(every, first, last),
-            _sum(held, before, end),
-            _sum(every, before, end),
-        )
+        key = (touchpoint, first, before)
+        if key not in self._totals:  # the same for every term of a moment
+            self._totals[key] = _split(self.verbatims.get(touchpoint, {}), before, first, day)
+        recent, base = _split(self.terms.get((touchpoint, term), {}), before, first, day)
+        return TermCounts(recent, self._totals[key][0], base, self._totals[key][1])
 
 
-def _recent(day: date, rule: EmergingIrritantRule) -> tuple[date, date]:
-    return day - timedelta(days=rule.recent_days - 1), day
-
-
-def _sum(days: dict[date, int], first: date, last: date) -> int:
-    return sum(n for d, n in days.items() if first <= d <= last)
+def _split(days: dict[date, int], before: date, first: date, last: date) -> tuple[int, int]:
+    """The sums over [first, last] and over [before, first)."""
+    recent = base = 0
+    for day, n in days.items():
+        if first <= day <= last:
+            recent += n
+        elif before <= day < first:
+            base += n
+    return recent, base
 
 
 @dataclass
