@@ -168,20 +168,25 @@ class Evaluator:
     ) -> None:
         assert moment.verbatim is not None
         held = self._open_irritants(touchpoint, moment)
-        candidates = []
-        for term in moment.verbatim.uncovered_terms:
-            # the recent count alone rules most terms out, before the baseline is summed
-            if term in held or self.state.term_days.recent(touchpoint, term, day, rule) < (
-                rule.min_count
-            ):
-                continue
-            counts = self.state.term_days.counts(touchpoint, term, day, rule)
-            if triggers.emerging(counts, rule):
-                candidates.append((term, counts))
+        fresh = [term for term in moment.verbatim.uncovered_terms if term not in held]
+        candidates = self._emerging(touchpoint, fresh, day, rule)
         told = [word for term in held for word in term.split()]
         found = dict(candidates)
         for term in triggers.to_raise(candidates, told):
             self._raise(moment, _irritant_finding(touchpoint, term, found[term], rule))
+
+    def _emerging(
+        self, touchpoint: str, terms: list[str], day: date, rule: EmergingIrritantRule
+    ) -> list[tuple[str, TermCounts]]:
+        """Those of ``terms`` that emerge at the touchpoint on ``day``, with their counts."""
+        days, found = self.state.term_days, []
+        for term in terms:
+            # the recent count alone rules most terms out, before the baseline is summed
+            if days.recent(touchpoint, term, day, rule) >= rule.min_count:
+                counts = days.counts(touchpoint, term, day, rule)
+                if triggers.emerging(counts, rule):
+                    found.append((term, counts))
+        return found
 
     def _open_irritants(self, touchpoint: str, moment: MomentEvaluated) -> dict[str, Alert]:
         """The touchpoint's open irritant alerts, by term."""
