@@ -309,6 +309,9 @@ class CustomerProfileUpdated(CustomerFields, Event):
 # full redacted text stays in scoring.
 VERBATIM_EVENT_CHARS = 2000
 TRUNCATION_MARK = " [...]"
+# A verbatim's terms (lemmas, pairs of neighbouring lemmas) as events carry them.
+MAX_TERMS = 60
+TERM_CHARS = 64
 
 
 class VerbatimTopic(BaseModel):
@@ -336,6 +339,12 @@ class Verbatim(BaseModel):
     sentiment_class: str = Field(description="negative, neutral or positive")
     emotions: dict[str, float] = Field(default_factory=dict, description="emotion → confidence")
     topics: list[VerbatimTopic] = Field(default_factory=list, max_length=50)
+    uncovered_terms: list[Annotated[str, Field(min_length=1, max_length=TERM_CHARS)]] = Field(
+        default_factory=list,
+        max_length=MAX_TERMS,
+        description="its terms (lemmas, pairs of neighbouring lemmas) that no taxonomy entry "
+        "covers, for the emerging_irritant rule; on moments only",
+    )
 
 
 def capped_verbatim(text: str) -> tuple[str, bool]:
@@ -397,12 +406,13 @@ class AlertRule(StrEnum):
     MOMENT_OF_PAIN = "moment_of_pain"
     EXPERIENCE_DROP = "experience_drop"
     SYSTEMIC_SPIKE = "systemic_spike"
+    EMERGING_IRRITANT = "emerging_irritant"
 
 
 class AlertChange(StrEnum):
     RAISED = "raised"  # a new alert
     OCCURRENCE = "occurrence"  # a new negative added to an open alert
-    RECOVERED = "recovered"  # a systemic spike whose rate went back under target
+    RECOVERED = "recovered"  # a systemic spike or an emerging irritant that fell back
 
 
 class AlertChanged(Event):
@@ -430,6 +440,9 @@ class AlertChanged(Event):
     persona: str | None = None
     value_tier: str | None = None
     lxi: float | None = None
+    term: str | None = Field(
+        default=None, max_length=TERM_CHARS, description="emerging_irritant: the rising term"
+    )
     verbatims: list[Verbatim] = Field(
         default_factory=list,
         max_length=50,

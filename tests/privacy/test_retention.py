@@ -12,7 +12,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from services.actions.backlog.models import backlog_negative_day, backlog_processed_event
+from services.actions.backlog.models import (
+    backlog_negative_day,
+    backlog_processed_event,
+    backlog_term_day,
+)
 from services.actions.policy.models import policy_quota_usage
 from services.actions.surveys.models import survey_invitation
 from services.actions.tasks.models import task_inbox
@@ -226,4 +230,31 @@ async def test_actions_purge_the_backlog_applied_ids_and_old_negative_days(
     )
     assert await pipeline.scalar(inbox, ids=ids) == [ids[1]]
     days = "SELECT array_agg(day) FROM actions.backlog_negative_day WHERE touchpoint = :t"
+    assert await pipeline.scalar(days, t=touchpoint) == [first_kept]
+
+
+async def test_actions_purge_the_backlogs_old_term_days(pipeline: Pipeline) -> None:
+    """Negative moments per term go with the negative counts, at the same age."""
+    settings = pipeline.actions.state.settings
+    touchpoint = unique("ret-tp")
+    first_kept = (NOW - timedelta(days=settings.backlog_negative_retention_days)).date()
+    await _insert(
+        pipeline,
+        backlog_term_day,
+        [
+            {
+                "touchpoint": touchpoint,
+                "term": "appli",
+                "day": day,
+                "value_tier": "",
+                "negatives": 1,
+            }
+            for day in (first_kept - DAY, first_kept)
+        ],
+    )
+
+    purged = await pipeline.actions.state.retention.purge(NOW)
+
+    assert purged["backlog_term_day"] == 1
+    days = "SELECT array_agg(day) FROM actions.backlog_term_day WHERE touchpoint = :t"
     assert await pipeline.scalar(days, t=touchpoint) == [first_kept]

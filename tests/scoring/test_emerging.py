@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.scoring.voice.terms import log_likelihood, rising, terms_of
+from services.scoring.voice.terms import terms_of
+from shared.emerging import log_likelihood, rising
 from tests.conftest import unique
 from tests.scoring.conftest import Scoring
 from tests.scoring.factories import create_survey

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from services.actions.backlog import service
 from services.actions.backlog.schemas import (
@@ -11,6 +11,7 @@ from services.actions.backlog.schemas import (
     BacklogItemRead,
     BacklogItemUpdate,
     BacklogPage,
+    CandidateItemCreate,
     QuickWinFilter,
     QuickWins,
     RootCauseFilter,
@@ -62,6 +63,34 @@ async def list_quick_wins(
     return await service.quick_wins(
         session, state.settings, state.journey.current, filters, principal
     )
+
+
+@router.post(
+    "/backlog/items",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "The item existed: returned as it is", "model": BacklogItemRead},
+        **NOT_FOUND,
+    },
+)
+async def take_up_candidate(
+    principal: Writer,
+    session: WriteSession,
+    request: Request,
+    response: Response,
+    body: CandidateItemCreate,
+) -> BacklogItemRead:
+    """Turn an emerging irritant (a candidate term at a touchpoint) into a proposed item,
+    owned by the touchpoint's department unless `department` says otherwise.
+
+    Idempotent: 201 when this call created the item, 200 with the item as it is when it
+    existed (whatever its status). A key bound to a department makes items for it only."""
+    state = request.app.state
+    item, created = await service.take_up_candidate(
+        session, state.settings, state.journey.current, body, principal
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return item
 
 
 @router.get("/backlog/{item_id}", responses=NOT_FOUND)

@@ -68,8 +68,10 @@ class BacklogHandlers:
         return []
 
     async def apply_moments(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
-        """Count negative moments per touchpoint, UTC day and value tier."""
+        """Count negative moments per touchpoint, UTC day and value tier, and per term their
+        verbatims hold that no taxonomy entry covers."""
         counts: Counter[tuple[str, date, str]] = Counter()
+        terms: Counter[tuple[str, str, date, str]] = Counter()
         for consumed in await only_new(session, backlog_processed_event, batch):
             moment = consumed.event
             if (
@@ -78,8 +80,13 @@ class BacklogHandlers:
                 and moment.polarity is Polarity.NEGATIVE
             ):
                 day = moment.occurred_at.astimezone(UTC).date()
-                counts[(moment.touchpoint, day, moment.value_tier or "")] += 1
-        await BacklogRepository(session).add_negatives(counts)
+                tier = moment.value_tier or ""
+                counts[(moment.touchpoint, day, tier)] += 1
+                held = moment.verbatim.uncovered_terms if moment.verbatim else []
+                terms.update((moment.touchpoint, term, day, tier) for term in set(held))
+        repo = BacklogRepository(session)
+        await repo.add_negatives(counts)
+        await repo.add_term_negatives(terms)
         return []
 
     async def _record_spike(self, repo: BacklogRepository, alert: AlertChanged) -> None:
@@ -87,7 +94,7 @@ class BacklogHandlers:
         item = await repo.item_for(alert.touchpoint, None)
         if item is None:
             department = self._owner(alert.touchpoint) or alert.department
-            item = await repo.create_item(alert.touchpoint, None, department)
+            item, _ = await repo.create_item(alert.touchpoint, None, department)
         elif alert.change is AlertChange.RAISED and _closed_before(item, alert.changed_at):
             await repo.revive(item.id)
         recovered = alert.changed_at if alert.change is AlertChange.RECOVERED else None

@@ -41,6 +41,7 @@ class Window:
 class ImpactSource(StrEnum):
     NEGATIVE_MOMENTS = "negative_moments"  # the touchpoint's systemic item (no root cause)
     TASK_OCCURRENCES = "task_occurrences"  # a root cause at a touchpoint
+    TERM_MOMENTS = "term_moments"  # an emerging irritant: negative moments whose words hold it
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Only what the backlog needs arrives here, as events: committee alerts (the spikes), the
 tasks' latest state (from cx.task-events) and daily counts of negative moments per
-touchpoint and value tier (from cx.moments). Impact is computed from them when read.
+touchpoint and value tier, and per term their verbatims hold that no taxonomy entry covers
+(from cx.moments). Impact is computed from them when read.
 """
 
 from __future__ import annotations
@@ -41,13 +42,16 @@ OPEN_STATUSES: frozenset[ItemStatus] = frozenset(
 )
 _STATUSES = ", ".join(f"'{status.value}'" for status in ItemStatus)
 
-# One item per (touchpoint, root cause); a null root cause is the touchpoint's systemic item.
+# One item per (touchpoint, root cause, term): a root cause and no term, a recurring root
+# cause; a term and no root cause, an emerging irritant the committee took up; neither, the
+# touchpoint's systemic item.
 backlog_item = Table(
     "backlog_item",
     metadata,
     Column("id", String(32), primary_key=True),
     Column("touchpoint", String(64), nullable=False),
     Column("root_cause", String(64)),
+    Column("term", String(64)),
     Column("department", String(64)),  # the owner: the touchpoint's, or as the committee sets
     Column("status", String(16), nullable=False),
     Column("effort", SmallInteger),  # 1 (trivial) to 5, set by the committee
@@ -57,7 +61,11 @@ backlog_item = Table(
     Column("updated_by", Text, nullable=False),
     Column("closed_at", DateTime(timezone=True)),  # when it became done or dismissed
     UniqueConstraint(
-        "touchpoint", "root_cause", name="backlog_item_key", postgresql_nulls_not_distinct=True
+        "touchpoint",
+        "root_cause",
+        "term",
+        name="backlog_item_key",
+        postgresql_nulls_not_distinct=True,
     ),
     CheckConstraint("effort BETWEEN 1 AND 5", name="backlog_item_effort_range"),
     CheckConstraint(f"status IN ({_STATUSES})", name="backlog_item_status_known"),
@@ -102,6 +110,19 @@ backlog_negative_day = Table(
     Column("day", Date, primary_key=True),
     Column("value_tier", String(64), primary_key=True),
     Column("negatives", Integer, nullable=False),
+)
+
+# Negative moments whose verbatim holds a term no taxonomy entry covered, per touchpoint,
+# term, UTC day and value tier: the impact of the items made of emerging irritants.
+backlog_term_day = Table(
+    "backlog_term_day",
+    metadata,
+    Column("touchpoint", String(64), primary_key=True),
+    Column("term", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("value_tier", String(64), primary_key=True),
+    Column("negatives", Integer, nullable=False),
+    Index("backlog_term_day_age", "day"),
 )
 
 # The backlog's own inbox: other parts of actions consume the same topics and claim the same

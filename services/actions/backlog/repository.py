@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, func, literal, select, update
+from sqlalchemy import Row, Select, and_, func, literal, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,7 @@ from services.actions.backlog.models import (
     backlog_negative_day,
     backlog_spike,
     backlog_task,
+    backlog_term_day,
 )
 
 SYSTEM = "system"
@@ -28,38 +29,49 @@ class BacklogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def item_for(self, touchpoint: str, root_cause: str | None) -> Row[Any] | None:
-        """The item of (touchpoint, root cause), locked until commit (a revival and a
+    async def item_for(
+        self, touchpoint: str, root_cause: str | None, term: str | None = None
+    ) -> Row[Any] | None:
+        """The item of (touchpoint, root cause, term), locked until commit (a revival and a
         committee's change never interleave)."""
-        cause = (
-            backlog_item.c.root_cause.is_(None)
-            if root_cause is None
-            else backlog_item.c.root_cause == root_cause
-        )
         query = (
             select(backlog_item)
-            .where(backlog_item.c.touchpoint == touchpoint, cause)
+            .where(
+                backlog_item.c.touchpoint == touchpoint,
+                backlog_item.c.root_cause.is_not_distinct_from(root_cause),
+                backlog_item.c.term.is_not_distinct_from(term),
+            )
             .with_for_update()
         )
         return (await self.session.execute(query)).first()
 
     async def create_item(
-        self, touchpoint: str, root_cause: str | None, department: str | None
-    ) -> Row[Any]:
-        """The item of (touchpoint, root cause), created as proposed unless it exists."""
+        self,
+        touchpoint: str,
+        root_cause: str | None,
+        department: str | None,
+        *,
+        term: str | None = None,
+        notes: str | None = None,
+        by: str = SYSTEM,
+    ) -> tuple[Row[Any], bool]:
+        """The item of (touchpoint, root cause, term), created as proposed unless it exists;
+        and whether this call created it."""
         values = {
             "id": uuid.uuid4().hex,
             "touchpoint": touchpoint,
             "root_cause": root_cause,
+            "term": term,
             "department": department,
             "status": ItemStatus.PROPOSED.value,
-            "updated_by": SYSTEM,
+            "notes": notes,
+            "updated_by": by,
         }
         stmt = insert(backlog_item).values(values).on_conflict_do_nothing()
-        await self.session.execute(stmt)
-        row = await self.item_for(touchpoint, root_cause)
+        created = (await self.session.execute(stmt.returning(backlog_item.c.id))).first()
+        row = await self.item_for(touchpoint, root_cause, term)
         assert row is not None
-        return row
+        return row, created is not None
 
     async def revive(self, item_id: str) -> None:
         await self.session.execute(
@@ -138,6 +150,22 @@ class BacklogRepository:
             ],
         )
 
+    async def add_term_negatives(self, counts: Mapping[tuple[str, str, date, str], int]) -> None:
+        """Add to the daily counts, keyed (touchpoint, term, day, value tier or "")."""
+        if not counts:
+            return
+        stmt = insert(backlog_term_day)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[c.name for c in backlog_term_day.primary_key],
+                set_={"negatives": backlog_term_day.c.negatives + stmt.excluded.negatives},
+            ),
+            [
+                {"touchpoint": tp, "term": term, "day": day, "value_tier": tier, "negatives": n}
+                for (tp, term, day, tier), n in sorted(counts.items())
+            ],
+        )
+
 
 class BacklogReads:
     def __init__(self, session: AsyncSession) -> None:
@@ -199,6 +227,23 @@ class BacklogReads:
             select(day.touchpoint, day.value_tier, func.sum(day.negatives).label("negatives"))
             .where(day.touchpoint.in_(list(touchpoints)), day.day.between(first_day, last_day))
             .group_by(day.touchpoint, day.value_tier)
+        )
+        return list(await self.session.execute(query))
+
+    async def term_counts(
+        self, touchpoints: Collection[str], first_day: date, last_day: date
+    ) -> list[Row[Any]]:
+        """Per (touchpoint, term, value tier): negative moments holding the term, of the
+        days first_day..last_day, for the terms of the backlog's items only."""
+        day, item = backlog_term_day.c, backlog_item.c
+        query = (
+            select(day.touchpoint, day.term, day.value_tier, func.sum(day.negatives).label("n"))
+            .join(
+                backlog_item,
+                and_(item.touchpoint == day.touchpoint, item.term == day.term),
+            )
+            .where(day.touchpoint.in_(list(touchpoints)), day.day.between(first_day, last_day))
+            .group_by(day.touchpoint, day.term, day.value_tier)
         )
         return list(await self.session.execute(query))
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from services.actions.backlog.impact import ImpactSource
 from services.actions.backlog.models import ItemStatus
@@ -59,7 +66,8 @@ class ImpactRead(BaseModel):
     value: float = Field(description="Σ negatives × value-tier weight over the window")
     source: ImpactSource = Field(
         description="negative_moments: the touchpoint's negative moments (no root cause); "
-        "task_occurrences: the occurrences of the tasks carrying the root cause"
+        "task_occurrences: the occurrences of the tasks carrying the root cause; "
+        "term_moments: the negative moments whose verbatim holds the term"
     )
     negatives: int = Field(description="the negative volume: moments, or task occurrences")
     tasks: int | None = Field(description="tasks counted (root-cause items only)")
@@ -80,8 +88,11 @@ class SpikeRead(BaseModel):
 class BacklogItemRead(BaseModel):
     id: str
     touchpoint: str
-    root_cause: str | None = Field(description="null: the touchpoint's systemic item")
-    origin: str = Field(description="systemic_spike or recurring_root_cause")
+    root_cause: str | None = Field(
+        description="null: the touchpoint's systemic item, or an emerging irritant's"
+    )
+    term: str | None = Field(description="an emerging irritant's term (origin emerging_irritant)")
+    origin: str = Field(description="systemic_spike, recurring_root_cause or emerging_irritant")
     department: str | None
     status: ItemStatus
     effort: int | None = Field(description="1 (trivial) to 5, set by the committee")
@@ -136,6 +147,36 @@ class BacklogItemUpdate(BaseModel):
         if not self.model_fields_set:
             raise ValueError("give at least one of effort, status, notes, department")
         return self
+
+
+def _check_term(value: str) -> str:
+    words = value.split(" ")
+    if len(words) > MAX_TERM_WORDS or not all(_is_word(w) for w in words):
+        raise ValueError("a term is one or two lower-case words separated by one space")
+    return value
+
+
+def _is_word(word: str) -> bool:
+    letters = word.replace("-", "").replace("'", "")
+    return bool(letters) and letters.isalpha() and word == word.lower()
+
+
+MAX_TERM_WORDS = 2
+Term = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_term)]
+
+
+class CandidateItemCreate(BaseModel):
+    """An emerging irritant the committee takes up: a candidate term of
+    ``GET /v1/reports/emerging-irritants`` (scoring) or of an ``emerging_irritant`` alert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    touchpoint: Slug
+    term: Term = Field(description='as the candidate gives it: "promo code", "appli"')
+    department: Slug | None = Field(
+        default=None, description="the owner; default: the touchpoint's in the journey map"
+    )
+    notes: str | None = Field(default=None, max_length=5000)
 
 
 class RootCauseLine(BaseModel):

@@ -17,12 +17,13 @@ from services.actions.backlog import impact as arithmetic
 from services.actions.backlog.config import BacklogSettings
 from services.actions.backlog.impact import CauseCount, Impact, ImpactSource, TierWeight, Window
 from services.actions.backlog.models import OPEN_STATUSES, ItemStatus
-from services.actions.backlog.repository import BacklogReads
+from services.actions.backlog.repository import BacklogReads, BacklogRepository
 from services.actions.backlog.schemas import (
     BacklogFilter,
     BacklogItemRead,
     BacklogItemUpdate,
     BacklogPage,
+    CandidateItemCreate,
     ImpactRead,
     QuickWinFilter,
     QuickWins,
@@ -143,11 +144,7 @@ async def update_item(
         the map lacks.
     """
     access.may_assign(change.model_fields_set, change.department, principal)
-    if change.department and journey_map and not journey_map.department(change.department):
-        message = f"unknown department {change.department!r} in the journey map"
-        raise ProblemError(
-            422, "Request is invalid", "1 invalid field(s)", [field_error(("department",), message)]
-        )
+    _known_department(change.department, journey_map)
     reads = BacklogReads(session)
     row = access.visible(await reads.item(item_id, for_update=True), principal, item_id)
     values: dict[str, Any] = {
@@ -163,6 +160,44 @@ async def update_item(
     row = await reads.update_item(item_id, values)
     (item,) = await _evaluated(reads, settings, journey_map, [row], datetime.now(UTC))
     return _read(item)
+
+
+async def take_up_candidate(
+    session: AsyncSession,
+    settings: BacklogSettings,
+    journey_map: JourneyMap | None,
+    body: CandidateItemCreate,
+    principal: Principal,
+) -> tuple[BacklogItemRead, bool]:
+    """The item of an emerging irritant (touchpoint, term), created as proposed unless it
+    exists; and whether this call created it. Asked again, the item is returned as it is
+    (its department, notes and status unchanged). Its department: as given, else the
+    touchpoint's owner, else the key's.
+
+    :raises ProblemError: 422 for a department the map lacks; 403 when a department-bound
+        key makes an item for another department (or for none); 404 when the item exists
+        in another department than the key's.
+    """
+    _known_department(body.department, journey_map)
+    found = journey_map.touchpoint(body.touchpoint) if journey_map else None
+    department = body.department or (found.owner if found else None) or principal.department
+    access.may_assign({"department"}, department, principal)
+    row, created = await BacklogRepository(session).create_item(
+        body.touchpoint, None, department, term=body.term, notes=body.notes, by=principal.name
+    )
+    access.visible(row, principal, row.id)
+    reads = BacklogReads(session)
+    (item,) = await _evaluated(reads, settings, journey_map, [row], datetime.now(UTC))
+    return _read(item), created
+
+
+def _known_department(department: str | None, journey_map: JourneyMap | None) -> None:
+    """:raises ProblemError: 422 for a department the map lacks."""
+    if department and journey_map and not journey_map.department(department):
+        message = f"unknown department {department!r} in the journey map"
+        raise ProblemError(
+            422, "Request is invalid", "1 invalid field(s)", [field_error(("department",), message)]
+        )
 
 
 async def root_causes(
@@ -226,10 +261,18 @@ async def _evaluated(
     negatives: dict[str, list[tuple[str | None, int]]] = defaultdict(list)
     for day in await reads.negative_counts(touchpoints, window.first_day, window.last_day):
         negatives[day.touchpoint].append((day.value_tier or None, int(day.negatives)))
+    terms: dict[tuple[str, str], list[tuple[str | None, int]]] = defaultdict(list)
+    if any(row.term for row in rows):
+        for term in await reads.term_counts(touchpoints, window.first_day, window.last_day):
+            terms[(term.touchpoint, term.term)].append((term.value_tier or None, int(term.n)))
     spikes = {spike.item_id: spike for spike in await reads.latest_spikes([r.id for r in rows])}
     items = []
     for row in rows:
-        if row.root_cause is None:
+        if row.term is not None:
+            counted = arithmetic.impact_of(
+                ImpactSource.TERM_MOMENTS, window, terms[(row.touchpoint, row.term)], weight
+            )
+        elif row.root_cause is None:
             counted = arithmetic.impact_of(
                 ImpactSource.NEGATIVE_MOMENTS, window, negatives[row.touchpoint], weight
             )
@@ -260,7 +303,8 @@ def _read(item: Item) -> BacklogItemRead:
         id=row.id,
         touchpoint=row.touchpoint,
         root_cause=row.root_cause,
-        origin="systemic_spike" if row.root_cause is None else "recurring_root_cause",
+        term=row.term,
+        origin=_origin(row),
         department=row.department,
         status=row.status,
         effort=row.effort,
@@ -290,6 +334,12 @@ def _read(item: Item) -> BacklogItemRead:
         updated_by=row.updated_by,
         closed_at=row.closed_at,
     )
+
+
+def _origin(row: Row[Any]) -> str:
+    if row.term is not None:
+        return "emerging_irritant"
+    return "systemic_spike" if row.root_cause is None else "recurring_root_cause"
 
 
 # Far more items than a backlog holds, and within PostgreSQL's bigint OFFSET.

@@ -1,6 +1,6 @@
 """What the actions service purges: the event ids applied by the tasks and by the backlog,
-old quota counters, the backlog's daily negative counts past what ``as_of`` may read, and
-survey invitations expired long ago.
+old quota counters, the backlog's daily negative counts (per touchpoint, and per term)
+past what ``as_of`` may read, and survey invitations expired long ago.
 
 Tasks, their audit trail, the decisions ledger and the backlog's items stay (the
 closed-loop and committee reports read them); an erased customer's rows there are erased
@@ -13,7 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement
 
-from services.actions.backlog.models import backlog_negative_day, backlog_processed_event
+from services.actions.backlog.models import (
+    backlog_negative_day,
+    backlog_processed_event,
+    backlog_term_day,
+)
 from services.actions.config import ActionsSettings
 from services.actions.policy.models import policy_quota_usage
 from services.actions.surveys.models import survey_invitation
@@ -35,6 +39,10 @@ def _backlog_applied_before(cut_off: datetime) -> ColumnElement[bool]:
 
 def _day_before(cut_off: datetime) -> ColumnElement[bool]:
     return backlog_negative_day.c.day < cut_off.date()  # the cut-off's UTC day is kept
+
+
+def _term_day_before(cut_off: datetime) -> ColumnElement[bool]:
+    return backlog_term_day.c.day < cut_off.date()
 
 
 def _expired_before(cut_off: datetime) -> ColumnElement[bool]:
@@ -66,6 +74,12 @@ def purges(settings: ActionsSettings) -> list[Purge]:
             backlog_negative_day,
             timedelta(days=settings.backlog_negative_retention_days),
             _day_before,
+        ),
+        Purge(
+            "backlog_term_day",
+            backlog_term_day,
+            timedelta(days=settings.backlog_negative_retention_days),
+            _term_day_before,
         ),
         Purge(
             "survey_invitation",

@@ -35,6 +35,14 @@ class RulesSettings(ServiceSettings):
     spike_min_volume: int = Field(default=20, ge=1)
     # the target when the journey map gives the touchpoint no targets.negative_rate
     spike_target_negative_rate: float = Field(default=0.2, ge=0, le=1)
+    # emerging irritant: a term no taxonomy entry covers, in at least EMERGING_MIN_COUNT of
+    # a touchpoint's verbatims of the last EMERGING_RECENT_DAYS UTC days, rising against the
+    # EMERGING_BASELINE_DAYS before with G² ≥ EMERGING_MIN_G2 (the names scoring's report
+    # reads: one environment sets both alike)
+    emerging_recent_days: int = Field(default=7, ge=1, le=365)
+    emerging_baseline_days: int = Field(default=90, ge=1, le=3650)
+    emerging_min_count: int = Field(default=5, ge=1)
+    emerging_min_g2: float = Field(default=10.83, ge=0)
     # an alert takes new occurrences until this long after its last one
     alert_open_days: float = Field(default=7, gt=0)
     rules_consumer_batch: int = Field(default=500, ge=1)

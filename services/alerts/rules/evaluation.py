@@ -8,7 +8,14 @@ For each moment, in this order:
 3. systemic spike: one committee alert per touchpoint, raised when a window is above target;
    while above, a negative moment in a later minute than the alert's last change adds an
    occurrence (at most one a minute); recovered when no window is above target and one has
-   the volume to say so, by a moment no earlier than the alert's last change.
+   the volume to say so, by a moment no earlier than the alert's last change;
+4. emerging irritant: one committee alert per (touchpoint, term), raised by a moment whose
+   verbatim holds a term no taxonomy entry covers (scoring says which) once the term
+   emerges (see ``EmergingIrritantRule``); one alert per group of emerging terms that share
+   a word (``triggers.to_raise``); while it emerges, a moment holding the term in a later
+   minute than the alert's last change adds an occurrence; recovered as soon as a moment
+   with a verbatim at the touchpoint, no earlier than the alert's last change, finds it no
+   longer emerging. Only moments with a verbatim count, in UTC days.
 
 The clock is the moment's ``occurred_at``. An alert is open while its status is open and its
 last change is at most the open lifetime (``ALERT_OPEN_DAYS``) before the moment.
@@ -18,12 +25,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from services.alerts.rules import triggers
 from services.alerts.rules.models import AlertStatus
 from services.alerts.rules.rulebook import (
+    EmergingIrritantRule,
     ExperienceDropRule,
     RuleBook,
     RuleSet,
@@ -31,6 +39,7 @@ from services.alerts.rules.rulebook import (
 )
 from services.alerts.rules.state import Alert, BatchState, minute_of
 from services.alerts.rules.triggers import LxiStep, WindowCount
+from shared.emerging import TermCounts
 from shared.events.schemas import (
     AlertChange,
     AlertChanged,
@@ -47,6 +56,7 @@ TITLES = {
     AlertRule.MOMENT_OF_PAIN: "Moment of pain",
     AlertRule.EXPERIENCE_DROP: "Experience drop",
     AlertRule.SYSTEMIC_SPIKE: "Systemic spike",
+    AlertRule.EMERGING_IRRITANT: "Emerging irritant",
 }
 MAX_SUMMARY = 1000
 
@@ -60,6 +70,7 @@ class Finding:
     severity: int
     reasons: list[str]
     committee: bool = False
+    term: str | None = None
 
     def summary(self, touchpoint: str | None) -> str:
         where = f" at {touchpoint}" if touchpoint else ""
@@ -78,6 +89,7 @@ class Evaluator:
         self._drop(moment, rules.experience_drop)
         if moment.touchpoint is not None:
             self._spike(moment, moment.touchpoint, rules.systemic_spike)
+            self._irritants(moment, moment.touchpoint, rules.emerging_irritant)
 
     def _customer_touchpoint(self, moment: MomentEvaluated, rules: RuleSet) -> None:
         negative = triggers.negative_moment_of_truth(moment, rules.negative_moment_of_truth)
@@ -128,7 +140,64 @@ class Evaluator:
         elif above and alert is not None and negative and minute > minute_of(alert.last_at):
             self._occurrence(alert, moment, _spike_finding(touchpoint, above, rule))
         elif alert and moment.occurred_at >= alert.last_at and triggers.recovered(counts, rule):
-            self._recover(alert, moment, counts)
+            with_volume = "; ".join(c.describe() for c in counts if c.total)
+            self._recover(alert, moment, with_volume)
+
+    def _irritants(
+        self, moment: MomentEvaluated, touchpoint: str, rule: EmergingIrritantRule
+    ) -> None:
+        if moment.verbatim is None:
+            return
+        day, terms = moment.occurred_at.astimezone(UTC).date(), moment.verbatim.uncovered_terms
+        self.state.term_days.count(touchpoint, day, terms)
+        if not rule.enabled:
+            return
+        held = self._open_irritants(touchpoint, moment)
+        for term, alert in held.items():
+            counts = self.state.term_days.counts(touchpoint, term, day, rule)
+            finding = _irritant_finding(touchpoint, term, counts, rule)
+            if triggers.emerging(counts, rule):
+                if term in terms and minute_of(moment.occurred_at) > minute_of(alert.last_at):
+                    self._occurrence(alert, moment, finding)
+            elif moment.occurred_at >= alert.last_at:
+                self._recover(alert, moment, finding.reasons[0])
+        self._raise_irritants(moment, touchpoint, rule, day)
+
+    def _raise_irritants(
+        self, moment: MomentEvaluated, touchpoint: str, rule: EmergingIrritantRule, day: date
+    ) -> None:
+        assert moment.verbatim is not None
+        held = self._open_irritants(touchpoint, moment)
+        fresh = [term for term in moment.verbatim.uncovered_terms if term not in held]
+        candidates = self._emerging(touchpoint, fresh, day, rule)
+        told = [word for term in held for word in term.split()]
+        found = dict(candidates)
+        for term in triggers.to_raise(candidates, told):
+            self._raise(moment, _irritant_finding(touchpoint, term, found[term], rule))
+
+    def _emerging(
+        self, touchpoint: str, terms: list[str], day: date, rule: EmergingIrritantRule
+    ) -> list[tuple[str, TermCounts]]:
+        """Those of ``terms`` that emerge at the touchpoint on ``day``, with their counts."""
+        days, found = self.state.term_days, []
+        for term in terms:
+            # the recent count alone rules most terms out, before the baseline is summed
+            if days.recent(touchpoint, term, day, rule) >= rule.min_count:
+                counts = days.counts(touchpoint, term, day, rule)
+                if triggers.emerging(counts, rule):
+                    found.append((term, counts))
+        return found
+
+    def _open_irritants(self, touchpoint: str, moment: MomentEvaluated) -> dict[str, Alert]:
+        """The touchpoint's open irritant alerts, by term."""
+        prefix = irritant_key(touchpoint, "")
+        return {
+            key[len(prefix) :]: alert
+            for (customer, key), alert in self.state.open_alerts.items()
+            if customer is None
+            and key.startswith(prefix)
+            and alert.open_at(moment.occurred_at, self.lifetime)
+        }
 
     def _open(self, key: tuple[str | None, str], moment: MomentEvaluated) -> Alert | None:
         alert = self.state.open_alerts.get(key)
@@ -167,6 +236,7 @@ class Evaluator:
             persona=None,
             value_tier=None,
             lxi=None,
+            term=finding.term,
             stored=False,
         )
         self._about_customer(alert, moment)
@@ -181,12 +251,11 @@ class Evaluator:
         self._about_customer(alert, moment)
         self._change(alert, moment, AlertChange.OCCURRENCE, finding.reasons)
 
-    def _recover(self, alert: Alert, moment: MomentEvaluated, counts: list[WindowCount]) -> None:
+    def _recover(self, alert: Alert, moment: MomentEvaluated, why: str) -> None:
         alert.status = AlertStatus.RECOVERED.value
         alert.last_at = moment.occurred_at
-        with_volume = "; ".join(c.describe() for c in counts if c.total)
-        alert.summary = f"{TITLES[AlertRule.SYSTEMIC_SPIKE]} at {alert.touchpoint} recovered: "
-        alert.summary += with_volume
+        title = TITLES[AlertRule(alert.rule)]
+        alert.summary = f"{title} at {alert.touchpoint} recovered: {why}"[:MAX_SUMMARY]
         self._change(alert, moment, AlertChange.RECOVERED, None)
 
     def _about_customer(self, alert: Alert, moment: MomentEvaluated) -> None:
@@ -223,6 +292,19 @@ def _spike_finding(touchpoint: str, above: list[WindowCount], rule: SystemicSpik
     reasons.append(f"target {rule.target_negative_rate:.0%}")
     severity = triggers.SPIKE_SEVERITY
     return Finding(AlertRule.SYSTEMIC_SPIKE, f"spike:{touchpoint}", severity, reasons, True)
+
+
+def irritant_key(touchpoint: str, term: str) -> str:
+    return f"irritant:{touchpoint}:{term}"
+
+
+def _irritant_finding(
+    touchpoint: str, term: str, counts: TermCounts, rule: EmergingIrritantRule
+) -> Finding:
+    reasons = [triggers.describe_term(term, counts, rule)]
+    severity = triggers.IRRITANT_SEVERITY
+    key = irritant_key(touchpoint, term)
+    return Finding(AlertRule.EMERGING_IRRITANT, key, severity, reasons, True, term)
 
 
 def _alert_moment(alert: Alert, moment: MomentEvaluated, reasons: list[str]) -> dict[str, Any]:
@@ -266,7 +348,7 @@ def _verbatims(alert: Alert, moment_ids: list[str], moment: MomentEvaluated) -> 
     committee alert speaks for a touchpoint, not for one customer's words."""
     if alert.level != CUSTOMER or not moment_ids or moment.verbatim is None:
         return []
-    return [moment.verbatim]
+    return [moment.verbatim.model_copy(update={"uncovered_terms": []})]
 
 
 def _event(
@@ -290,6 +372,7 @@ def _event(
         persona=alert.persona,
         value_tier=alert.value_tier,
         lxi=alert.lxi,
+        term=alert.term,
         verbatims=_verbatims(alert, moment_ids, moment),
         changed_at=moment.occurred_at,
         source_received_at=moment.source_received_at,

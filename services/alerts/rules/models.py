@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -26,7 +27,7 @@ from services.alerts.models import metadata
 
 class AlertStatus(StrEnum):
     OPEN = "open"
-    RECOVERED = "recovered"  # a systemic spike whose rate went back under its target
+    RECOVERED = "recovered"  # a systemic spike or an emerging irritant that fell back
     CLOSED = "closed"
 
 
@@ -36,8 +37,9 @@ alert = Table(
     Column("id", String(64), primary_key=True),
     Column("rule", String(32), nullable=False),
     Column("level", String(16), nullable=False),  # customer | committee
-    # what occurrences gather under: touchpoint:<id>, experience_drop or spike:<id>
-    Column("dedupe_key", String(80), nullable=False),
+    # what occurrences gather under: touchpoint:<id>, experience_drop, spike:<id> or
+    # irritant:<id>:<term>
+    Column("dedupe_key", String(160), nullable=False),
     Column("customer_id", String(128)),  # None for a committee alert
     Column("touchpoint", String(64)),
     Column("department", String(64)),
@@ -53,6 +55,7 @@ alert = Table(
     Column("persona", String(64)),
     Column("value_tier", String(64)),
     Column("lxi", Float),
+    Column("term", String(64)),  # an emerging irritant's term
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("severity BETWEEN 1 AND 5", name="alert_severity_range"),
@@ -114,6 +117,26 @@ spike_bucket = Table(
     Column("minute", DateTime(timezone=True), primary_key=True),
     Column("total", Integer, nullable=False),
     Column("negatives", Integer, nullable=False),
+)
+
+# A touchpoint's verbatims per UTC day (event time), for the emerging-irritant periods.
+irritant_day = Table(
+    "irritant_day",
+    metadata,
+    Column("touchpoint", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("verbatims", Integer, nullable=False),
+)
+
+# Those of them that hold each term no taxonomy entry covered when scoring read them.
+irritant_term_day = Table(
+    "irritant_term_day",
+    metadata,
+    Column("touchpoint", String(64), primary_key=True),
+    Column("term", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("verbatims", Integer, nullable=False),
+    Index("irritant_term_day_age", "touchpoint", "day"),
 )
 
 alert_rules_version = Table(

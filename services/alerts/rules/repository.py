@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,8 @@ from services.alerts.rules.models import (
     alert_moment,
     alert_rules_version,
     customer_lxi,
+    irritant_day,
+    irritant_term_day,
     spike_bucket,
 )
 from services.alerts.rules.schemas import AlertFilter
@@ -51,6 +53,16 @@ _MUTABLE = (
     "persona",
     "value_tier",
     "lxi",
+)
+# Verbatims holding each of the given (touchpoint, term) pairs per day, from :since.
+_TERM_DAYS = text(
+    """
+    SELECT d.touchpoint, d.term, d.day, d.verbatims
+    FROM alerts.irritant_term_day d
+    JOIN unnest(CAST(:touchpoints AS text[]), CAST(:terms AS text[])) AS p(touchpoint, term)
+      ON d.touchpoint = p.touchpoint AND d.term = p.term
+    WHERE d.day BETWEEN :since AND :until
+    """
 )
 
 
@@ -75,17 +87,26 @@ class RulesRepository:
         )
 
     async def open_alerts(
-        self, customers: Collection[str], committee_keys: Collection[str]
+        self,
+        customers: Collection[str],
+        committee_keys: Collection[str],
+        irritant_touchpoints: Collection[str] = (),
     ) -> list[Row[Any]]:
-        """The newest open alert per (customer, dedupe key), for these customers and for
-        these committee keys."""
+        """The newest open alert per (customer, dedupe key), for these customers, for these
+        committee keys and for every emerging irritant at these touchpoints."""
+        committee = alert.c.customer_id.is_(None)
         query = (
             select(alert)
             .where(
                 alert.c.status == AlertStatus.OPEN.value,
                 or_(
                     alert.c.customer_id.in_(customers),
-                    and_(alert.c.customer_id.is_(None), alert.c.dedupe_key.in_(committee_keys)),
+                    and_(committee, alert.c.dedupe_key.in_(committee_keys)),
+                    and_(
+                        committee,
+                        alert.c.rule == "emerging_irritant",
+                        alert.c.touchpoint.in_(irritant_touchpoints),
+                    ),
                 ),
             )
             .order_by(alert.c.customer_id, alert.c.dedupe_key, alert.c.last_at.desc())
@@ -115,6 +136,44 @@ class RulesRepository:
             spike_bucket.c.minute.between(since, until),
         )
         return list(await self.session.execute(query))
+
+    async def verbatim_days(
+        self, touchpoints: Collection[str], since: date, until: date
+    ) -> list[Row[Any]]:
+        query = select(irritant_day).where(
+            irritant_day.c.touchpoint.in_(touchpoints), irritant_day.c.day.between(since, until)
+        )
+        return list(await self.session.execute(query))
+
+    async def term_days(
+        self, pairs: Collection[tuple[str, str]], since: date, until: date
+    ) -> list[Row[Any]]:
+        """Per (touchpoint, term) of ``pairs``, the verbatims holding it per day."""
+        if not pairs:
+            return []
+        touchpoints, terms = zip(*pairs, strict=True)
+        params = {"touchpoints": list(touchpoints), "terms": list(terms)}
+        found = await self.session.execute(_TERM_DAYS, {**params, "since": since, "until": until})
+        return list(found)
+
+    async def add_to_days(
+        self, verbatims: Sequence[Mapping[str, Any]], terms: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Add verbatims to the per-day counts: ``verbatims`` per (touchpoint, day),
+        ``terms`` per (touchpoint, term, day); sorted, so two batches lock rows in one order."""
+        for table, rows, keys in (
+            (irritant_day, verbatims, ("touchpoint", "day")),
+            (irritant_term_day, terms, ("touchpoint", "term", "day")),
+        ):
+            if rows:
+                stmt = insert(table)
+                await self.session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[table.c[k] for k in keys],
+                        set_={"verbatims": table.c.verbatims + stmt.excluded.verbatims},
+                    ),
+                    sorted(rows, key=lambda r: tuple(r[k] for k in keys)),
+                )
 
     async def changes_of(self, moment_ids: Collection[str]) -> list[Row[Any]]:
         """The changes these moments made, in the order they were made."""
@@ -180,22 +239,32 @@ class RulesRepository:
         )
 
     async def prune(
-        self, steps_before: Mapping[str, datetime], buckets_before: Mapping[str, datetime]
+        self,
+        steps_before: Mapping[str, datetime],
+        buckets_before: Mapping[str, datetime],
+        days_before: Mapping[str, date],
     ) -> None:
         """Forget LXI steps per customer and counters per touchpoint older than given: one
         statement per table, whatever the number of customers."""
         await self._delete_before(customer_lxi, "customer_id", "at", steps_before)
         await self._delete_before(spike_bucket, "touchpoint", "minute", buckets_before)
+        await self._delete_before(irritant_day, "touchpoint", "day", days_before, "date")
+        await self._delete_before(irritant_term_day, "touchpoint", "day", days_before, "date")
 
     async def _delete_before(
-        self, table: Table, key: str, at: str, before: Mapping[str, datetime]
+        self,
+        table: Table,
+        key: str,
+        at: str,
+        before: Mapping[str, datetime] | Mapping[str, date],
+        kind: str = "timestamptz",
     ) -> None:
         if not before:
             return
-        # Names come from the table's metadata, never from input.
+        # Names and kinds come from the table's metadata and this module, never from input.
         sql = (
             f"DELETE FROM {table.schema}.{table.name} AS t "  # noqa: S608
-            "USING unnest(CAST(:keys AS text[]), CAST(:befores AS timestamptz[])) AS p(k, b) "
+            f"USING unnest(CAST(:keys AS text[]), CAST(:befores AS {kind}[])) AS p(k, b) "
             f"WHERE t.{key} = p.k AND t.{at} < p.b"
         )
         await self.session.execute(

@@ -78,11 +78,24 @@ class SystemicSpikeRule(_Rule):
     target_negative_rate: float = Field(default=0.2, ge=0, le=1)
 
 
+class EmergingIrritantRule(_Rule):
+    """A term no taxonomy entry covers, in at least ``min_count`` of a touchpoint's
+    verbatims of the last ``recent_days`` UTC days, rising against the ``baseline_days``
+    before with a log-likelihood G² of at least ``min_g2``."""
+
+    enabled: bool = True
+    recent_days: int = Field(default=7, ge=1, le=365)
+    baseline_days: int = Field(default=90, ge=1, le=3650)
+    min_count: int = Field(default=5, ge=1, le=1_000_000)
+    min_g2: float = Field(default=10.83, ge=0, description="10.83: p < 0.001 (1 df)")
+
+
 class RuleSet(_Rule):
     negative_moment_of_truth: NegativeMomentOfTruthRule = NegativeMomentOfTruthRule()
     moment_of_pain: MomentOfPainRule = MomentOfPainRule()
     experience_drop: ExperienceDropRule = ExperienceDropRule()
     systemic_spike: SystemicSpikeRule = SystemicSpikeRule()
+    emerging_irritant: EmergingIrritantRule = EmergingIrritantRule()
 
 
 class RulesDocument(_Rule):
@@ -113,6 +126,12 @@ def settings_rules(settings: RulesSettings) -> RuleSet:
             windows=settings.spike_windows,
             min_volume=settings.spike_min_volume,
             target_negative_rate=settings.spike_target_negative_rate,
+        ),
+        emerging_irritant=EmergingIrritantRule(
+            recent_days=settings.emerging_recent_days,
+            baseline_days=settings.emerging_baseline_days,
+            min_count=settings.emerging_min_count,
+            min_g2=settings.emerging_min_g2,
         ),
     )
 
@@ -196,6 +215,11 @@ class RuleBook:
 
     def longest_drop_days(self) -> float:
         return max(self.rules(tp).experience_drop.window_days for tp in [None, *self.overrides])
+
+    def longest_irritant_days(self) -> int:
+        """Recent and baseline days together, the longest of any touchpoint's rule."""
+        sets = [self.rules(tp).emerging_irritant for tp in [None, *self.overrides]]
+        return max(rule.recent_days + rule.baseline_days for rule in sets)
 
     def longest_spike_seconds(self) -> int:
         sets = [self.rules(tp) for tp in [None, *self.overrides]]

@@ -32,7 +32,9 @@ class AlertRead(BaseModel):
 
     id: str
     rule: AlertRule
-    level: str = Field(description="customer, or committee for a systemic spike")
+    level: str = Field(
+        description="customer, or committee for a systemic spike or an emerging irritant"
+    )
     status: AlertStatus
     customer_id: str | None = Field(description="null for a committee alert")
     touchpoint: str | None
@@ -47,6 +49,7 @@ class AlertRead(BaseModel):
     persona: str | None
     value_tier: str | None
     lxi: float | None = Field(description="the customer's LXI after the latest moment")
+    term: str | None = Field(default=None, description="an emerging irritant's term")
 
 
 class AlertPage(BaseModel):

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from services.alerts.rules.config import RulesSettings
 from services.alerts.rules.evaluation import Evaluator
 from services.alerts.rules.repository import RulesRepository
 from services.alerts.rules.rulebook import RuleBook
-from services.alerts.rules.state import Alert, BatchState, minute_of
+from services.alerts.rules.state import Alert, BatchState, TermDays, minute_of
 from services.alerts.rules.triggers import LxiStep
 from shared.events.schemas import AlertChanged, Event, MomentEvaluated
 from shared.journey import JourneyMap
@@ -31,6 +31,7 @@ from shared.kafka.runner import Consumed, only_new
 
 # Counters are kept this much longer than the longest window, for moments that come late.
 LATENESS = timedelta(hours=1)
+DAY_LATENESS = timedelta(days=1)
 
 
 class RulesService:
@@ -79,8 +80,9 @@ class RulesService:
         customers = {m.customer_id for m in moments}
         touchpoints = sorted({m.touchpoint for m in moments if m.touchpoint})
         await repo.lock_touchpoints(touchpoints)
-        rows = await repo.open_alerts(customers, [f"spike:{tp}" for tp in touchpoints])
-        alerts = [Alert.from_row(row) for row in rows]
+        spoken = sorted({m.touchpoint for m in moments if m.touchpoint and m.verbatim})
+        spikes = [f"spike:{tp}" for tp in touchpoints]
+        alerts = [Alert.from_row(row) for row in await repo.open_alerts(customers, spikes, spoken)]
         earliest = min(m.occurred_at for m in moments)
         steps: dict[str, list[LxiStep]] = defaultdict(list)
         since = earliest - timedelta(days=book.longest_drop_days())
@@ -91,7 +93,31 @@ class RulesService:
         latest = max(m.occurred_at for m in moments)
         for row in await repo.buckets(touchpoints, since, latest):
             buckets[row.touchpoint][row.minute] = [row.total, row.negatives]
-        return BatchState({a.key: a for a in alerts}, dict(steps), dict(buckets))
+        term_days = await self._term_days(repo, book, moments, alerts)
+        return BatchState({a.key: a for a in alerts}, dict(steps), dict(buckets), term_days)
+
+    async def _term_days(
+        self,
+        repo: RulesRepository,
+        book: RuleBook,
+        moments: list[MomentEvaluated],
+        alerts: list[Alert],
+    ) -> TermDays:
+        """The day counts the batch's verbatims can read: of their touchpoints, and of their
+        terms and the terms of the touchpoints' open irritant alerts."""
+        spoken = [(m.touchpoint, m) for m in moments if m.touchpoint and m.verbatim]
+        if not spoken:
+            return TermDays()
+        pairs = {(tp, t) for tp, m in spoken if m.verbatim for t in m.verbatim.uncovered_terms}
+        pairs |= {(a.touchpoint, a.term) for a in alerts if a.term and a.touchpoint}
+        days = [_day(m.occurred_at) for _, m in spoken]
+        since, until = min(days) - timedelta(days=book.longest_irritant_days()), max(days)
+        found = TermDays()
+        for row in await repo.verbatim_days({tp for tp, _ in spoken}, since, until):
+            found.verbatims.setdefault(row.touchpoint, {})[row.day] = row.verbatims
+        for row in await repo.term_days(sorted(pairs), since, until):
+            found.terms.setdefault((row.touchpoint, row.term), {})[row.day] = row.verbatims
+        return found
 
     async def _save(
         self,
@@ -111,7 +137,18 @@ class RulesService:
                 for (tp, minute), (total, negatives) in state.bucket_deltas.items()
             ]
         )
-        await repo.prune(*_horizons(book, moments))
+        counted = state.term_days
+        await repo.add_to_days(
+            [
+                {"touchpoint": tp, "day": day, "verbatims": n}
+                for (tp, day), n in counted.verbatim_deltas.items()
+            ],
+            [
+                {"touchpoint": tp, "term": term, "day": day, "verbatims": n}
+                for (tp, term, day), n in counted.term_deltas.items()
+            ],
+        )
+        await repo.prune(*_horizons(book, moments), _day_horizons(book, moments))
 
 
 def _horizons(
@@ -131,3 +168,18 @@ def _horizons(
         {customer: at - steps_window for customer, at in steps.items()},
         {touchpoint: at - buckets_window for touchpoint, at in buckets.items()},
     )
+
+
+def _day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
+
+
+def _day_horizons(book: RuleBook, moments: list[MomentEvaluated]) -> dict[str, date]:
+    """Per touchpoint with verbatims, the first UTC day the irritant periods can still read."""
+    span = timedelta(days=book.longest_irritant_days()) + DAY_LATENESS
+    latest: dict[str, date] = {}
+    for moment in moments:
+        if moment.touchpoint and moment.verbatim:
+            day = _day(moment.occurred_at)
+            latest[moment.touchpoint] = max(latest.get(moment.touchpoint, day), day)
+    return {touchpoint: day - span for touchpoint, day in latest.items()}

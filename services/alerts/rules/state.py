@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
 
 from services.alerts.rules.models import AlertStatus
+from services.alerts.rules.rulebook import EmergingIrritantRule
 from services.alerts.rules.triggers import LxiStep
+from shared.emerging import TermCounts
 from shared.events.schemas import AlertChanged
 
 AlertKey = tuple[str | None, str]  # (customer id or None for a committee alert, dedupe key)
@@ -36,6 +39,7 @@ class Alert:
     persona: str | None
     value_tier: str | None
     lxi: float | None
+    term: str | None = None  # an emerging irritant's term
     stored: bool = True  # False: raised by this batch
 
     @classmethod
@@ -56,10 +60,67 @@ class Alert:
 
 
 @dataclass
+class TermDays:
+    """A touchpoint's verbatims per UTC day, and those holding each term (as loaded for the
+    batch, plus what it counted)."""
+
+    verbatims: dict[str, dict[date, int]] = field(default_factory=dict)  # per touchpoint
+    terms: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
+    verbatim_deltas: dict[tuple[str, date], int] = field(default_factory=dict)
+    term_deltas: dict[tuple[str, str, date], int] = field(default_factory=dict)
+    # the touchpoint's verbatims per (touchpoint, recent from, baseline from), until a count
+    _totals: dict[tuple[str, date, date], tuple[int, int]] = field(default_factory=dict)
+
+    def count(self, touchpoint: str, day: date, terms: Sequence[str]) -> None:
+        """One more verbatim of ``touchpoint`` on ``day``, holding ``terms``."""
+        self._totals.clear()
+        days = self.verbatims.setdefault(touchpoint, {})
+        days[day] = days.get(day, 0) + 1
+        key = (touchpoint, day)
+        self.verbatim_deltas[key] = self.verbatim_deltas.get(key, 0) + 1
+        for term in dict.fromkeys(terms):
+            held = self.terms.setdefault((touchpoint, term), {})
+            held[day] = held.get(day, 0) + 1
+            self.term_deltas[(touchpoint, term, day)] = (
+                self.term_deltas.get((touchpoint, term, day), 0) + 1
+            )
+
+    def recent(self, touchpoint: str, term: str, day: date, rule: EmergingIrritantRule) -> int:
+        """Verbatims holding ``term`` in the ``rule.recent_days`` days ending ``day``."""
+        held = self.terms.get((touchpoint, term), {})
+        return sum(held.get(day - timedelta(days=i), 0) for i in range(rule.recent_days))
+
+    def counts(
+        self, touchpoint: str, term: str, day: date, rule: EmergingIrritantRule
+    ) -> TermCounts:
+        """The recent period: the ``recent_days`` days ending ``day``; the baseline: the
+        ``baseline_days`` days before it."""
+        first = day - timedelta(days=rule.recent_days - 1)
+        before = first - timedelta(days=rule.baseline_days)
+        key = (touchpoint, first, before)
+        if key not in self._totals:  # the same for every term of a moment
+            self._totals[key] = _split(self.verbatims.get(touchpoint, {}), before, first, day)
+        recent, base = _split(self.terms.get((touchpoint, term), {}), before, first, day)
+        return TermCounts(recent, self._totals[key][0], base, self._totals[key][1])
+
+
+def _split(days: dict[date, int], before: date, first: date, last: date) -> tuple[int, int]:
+    """The sums over [first, last] and over [before, first)."""
+    recent = base = 0
+    for day, n in days.items():
+        if first <= day <= last:
+            recent += n
+        elif before <= day < first:
+            base += n
+    return recent, base
+
+
+@dataclass
 class BatchState:
     open_alerts: dict[AlertKey, Alert]  # the newest open alert per key
     steps: dict[str, list[LxiStep]]  # per customer
     buckets: dict[str, dict[datetime, list[int]]]  # per touchpoint: minute → [total, negatives]
+    term_days: TermDays = field(default_factory=TermDays)
     touched: dict[str, Alert] = field(default_factory=dict)
     alert_moments: list[dict[str, Any]] = field(default_factory=list)
     alert_changes: list[dict[str, Any]] = field(default_factory=list)

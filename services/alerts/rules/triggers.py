@@ -3,25 +3,28 @@
 Each returns the reasons it fires, in words (empty: it does not). Severities:
 negative moment of truth 4, or 5 when the valence is -0.8 or lower; moment of pain 3, or 4
 at a touchpoint the journey map flags as a moment of pain; experience drop 3, or 4 when the
-LXI crosses below the floor; systemic spike 5.
+LXI crosses below the floor; systemic spike 5; emerging irritant 3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.alerts.rules.rulebook import (
+    EmergingIrritantRule,
     ExperienceDropRule,
     MomentOfPainRule,
     NegativeMomentOfTruthRule,
     SystemicSpikeRule,
 )
+from shared.emerging import TermCounts
 from shared.events.schemas import MomentEvaluated, Outcome
 
 SEVERE_VALENCE = -0.8
 SPIKE_SEVERITY = 5
+IRRITANT_SEVERITY = 3  # an early sign for the committee, not yet a measured harm
 # LXI points are sums of floats: a drop of 15 computed as 14.999999999999998 is 15.
 POINTS_TOLERANCE = 1e-9
 
@@ -162,6 +165,35 @@ def recovered(counts: Iterable[WindowCount], rule: SystemicSpikeRule) -> bool:
     counts = list(counts)
     with_volume = [c for c in counts if c.total >= rule.min_volume]
     return bool(with_volume) and not any(c.above(rule) for c in counts)
+
+
+def emerging(counts: TermCounts, rule: EmergingIrritantRule) -> bool:
+    return rule.enabled and counts.emerging(rule.min_count, rule.min_g2)
+
+
+def describe_term(term: str, counts: TermCounts, rule: EmergingIrritantRule) -> str:
+    return (
+        f"“{term}” in {counts.recent} of {counts.recent_total} verbatims over "
+        f"{rule.recent_days} d, {counts.base} of {counts.base_total} over the "
+        f"{rule.baseline_days} d before (G² {counts.g2:.1f})"
+    )
+
+
+def to_raise(candidates: Sequence[tuple[str, TermCounts]], told: Iterable[str]) -> list[str]:
+    """Which of one moment's emerging terms raise an alert, strongest first.
+
+    A term that shares a word with one already told (``told``: the words of the
+    touchpoint's open irritant alerts), or with a stronger term of the moment, is told by
+    that one: "promo code", "promo" and "code" raise one alert, not three. Strongest: the
+    highest G², then the longer term, then the first in the verbatim.
+    """
+    ranked = sorted(enumerate(candidates), key=lambda c: (-c[1][1].g2, -len(c[1][0].split()), c[0]))
+    words, raised = set(told), []
+    for _, (term, _counts) in ranked:
+        if words.isdisjoint(term.split()):
+            raised.append(term)
+        words.update(term.split())
+    return raised
 
 
 def _duration(seconds: int) -> str:

@@ -96,7 +96,7 @@ class ExperienceService:
         again = [(row, at) for row, at in again if row["valence"] is not None]
         words = await repo.verbatims([row["event_id"] for row, _ in again])
         return [
-            *(_moment(row, at, words.get(row["event_id"])) for row, at in again),
+            *(_moment(row, at, words.get(row["event_id"]), state.taxonomy) for row, at in again),
             *state.moments,
         ]
 
@@ -149,7 +149,8 @@ class ExperienceService:
         if isinstance(event, InteractionRecorded):
             self._mark_later_repeats(batch, person, row)
         row["lxi_before"], row["lxi_after"] = before, person.sums.lxi
-        batch.moments.append(_moment(row, event.received_at, batch.verbatims.get(row["event_id"])))
+        words = batch.verbatims.get(row["event_id"])
+        batch.moments.append(_moment(row, event.received_at, words, batch.taxonomy))
 
     def _signal_row(
         self, event: Signal, person: CustomerState, touchpoint: Touchpoint | None, batch: Batch
@@ -231,8 +232,10 @@ class ExperienceService:
         _keep_latest(batch, later)
 
 
-def _moment(row: SignalRow, received_at: datetime | None, words: VerbatimRow | None) -> Event:
-    carried = as_carried(words, moment_id(row["event_id"])) if words else None
+def _moment(
+    row: SignalRow, received_at: datetime | None, words: VerbatimRow | None, taxonomy: Taxonomy
+) -> Event:
+    carried = as_carried(words, moment_id(row["event_id"]), taxonomy) if words else None
     return moment_from_row(row, received_at, carried)
 
 

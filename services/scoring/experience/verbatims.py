@@ -11,9 +11,15 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from services.scoring.voice.analyser import analyse
-from services.scoring.voice.terms import terms_of
+from services.scoring.voice.terms import terms_of, uncovered
 from services.scoring.voice.topics import Taxonomy
-from shared.events.schemas import SurveyAnswered, Verbatim, VerbatimTopic, capped_verbatim
+from shared.events.schemas import (
+    TERM_CHARS,
+    SurveyAnswered,
+    Verbatim,
+    VerbatimTopic,
+    capped_verbatim,
+)
 
 
 class VerbatimRow(TypedDict):
@@ -55,9 +61,14 @@ def analysed(event: SurveyAnswered, persona: str | None, taxonomy: Taxonomy) -> 
     }
 
 
-def as_carried(row: Mapping[str, Any], moment_id: str | None = None) -> Verbatim:
-    """The verbatim as events carry it: capped, with its analysis."""
+def as_carried(
+    row: Mapping[str, Any], moment_id: str | None = None, taxonomy: Taxonomy | None = None
+) -> Verbatim:
+    """The verbatim as events carry it: capped, with its analysis; with ``taxonomy``, the
+    terms it does not cover (read against the map held now, so a keyword the committee
+    has just added stops a term from counting as emerging)."""
     text, truncated = capped_verbatim(row["text"])
+    terms = [t for t in row["terms"] if len(t) <= TERM_CHARS]
     return Verbatim(
         moment_id=moment_id,
         text=text,
@@ -67,4 +78,5 @@ def as_carried(row: Mapping[str, Any], moment_id: str | None = None) -> Verbatim
         sentiment_class=row["sentiment_class"],
         emotions=row["emotions"],
         topics=[VerbatimTopic(**t) for t in row["topics"]],
+        uncovered_terms=uncovered(terms, taxonomy) if taxonomy is not None else [],
     )

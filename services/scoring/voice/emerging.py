@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.config import ScoringSettings
 from services.scoring.voice.repository import term_counts, window
-from services.scoring.voice.terms import covered, log_likelihood, rising
+from services.scoring.voice.terms import covered
 from services.scoring.voice.topics import Taxonomy
+from shared.emerging import log_likelihood, rising
 
 MAX_PER_TOUCHPOINT = 20
 

@@ -1,10 +1,10 @@
 """The terms of a verbatim, for finding emerging irritants: its content words as lemmas
-and the pairs of neighbouring ones ("code promo"), each once; and the test that tells a
-term rising against its baseline (Dunning's log-likelihood G²)."""
+and the pairs of neighbouring ones ("code promo"), each once; and which of them the
+taxonomy already covers. The test of a rising term is ``shared.emerging``."""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from itertools import pairwise
 
 from services.scoring.voice.text import fold, lemma_of, normalise, root, tokens
@@ -29,26 +29,14 @@ def terms_of(text: str, language: str) -> list[str]:
 
 def covered(term: str, taxonomy: Taxonomy) -> bool:
     """Whether a taxonomy entry (root cause or touchpoint) already names a word of it."""
+    return _named(term, taxonomy.roots())
+
+
+def uncovered(terms: Sequence[str], taxonomy: Taxonomy) -> list[str]:
+    """The ``terms`` no taxonomy entry covers (see ``covered``), in their order."""
     known = taxonomy.roots()
-    return any(root(word, lang) in known for word in term.split() for lang in ("fr", "en"))
+    return [term for term in terms if not _named(term, known)]
 
 
-def log_likelihood(recent: int, recent_total: int, base: int, base_total: int) -> float:
-    """G² of the 2×2 table (verbatims with the term / without it) × (recent / baseline);
-    0 when either period has no verbatim."""
-    if recent_total == 0 or base_total == 0:
-        return 0.0
-    total, with_term = recent_total + base_total, recent + base
-    cells = (
-        (recent, recent_total, with_term),
-        (recent_total - recent, recent_total, total - with_term),
-        (base, base_total, with_term),
-        (base_total - base, base_total, total - with_term),
-    )
-    return 2.0 * sum(o * math.log(o * total / (row * col)) for o, row, col in cells if o > 0)
-
-
-def rising(recent: int, recent_total: int, base: int, base_total: int) -> bool:
-    """More frequent in the recent period than in the baseline (a term never seen before
-    is rising)."""
-    return recent * base_total > base * recent_total
+def _named(term: str, roots: frozenset[str]) -> bool:
+    return any(root(word, lang) in roots for word in term.split() for lang in ("fr", "en"))
