@@ -80,7 +80,7 @@ class Measured:
     cpu: dict[str, float]
 
 
-async def _alerts_service(bench: Bench) -> Service:
+async def alerts_service(bench: Bench) -> Service:
     """Alerts with :data:`ALERTS_SETTINGS`; when no earlier section started it: the journey
     map published and its groups moved past what earlier sections put on their topics."""
     if not bench.running("alerts"):
@@ -208,7 +208,7 @@ async def _measure(
 async def alert_latency(bench: Bench) -> list[Row]:
     ingest = await bench.service("ingest")
     scoring = await scoring_service(bench)
-    alerts = await _alerts_service(bench)
+    alerts = await alerts_service(bench)
     workload = AlertWorkload(bench.run_id)
     pids = {"ingest": ingest.pid, "scoring": scoring.pid, "alerts": alerts.pid}
     meter = CpuMeter(service_groups(pids, bench.database.data_dir, broker=True))

@@ -3,6 +3,7 @@ they measure."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
@@ -29,6 +30,8 @@ class Bench:
     out_dir: Path
     stack: AsyncExitStack
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # one key for every service, as a person's key is (the console passes it on to each API)
+    api_key: str = field(default_factory=lambda: "bench_" + secrets.token_urlsafe(32))
     measured: dict[str, float] = field(default_factory=dict)
     _services: dict[str, Service] = field(default_factory=dict)
     _settings: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -66,7 +69,7 @@ class Bench:
             raise RuntimeError(f"{key} already runs with other settings than {sorted(wanted)}")
         if key not in self._services:
             log = self.out_dir / f"{key}.log"
-            running = serve(name, {**self.service_environment(), **wanted}, log)
+            running = serve(name, {**self.service_environment(), **wanted}, log, self.api_key)
             # closed by stop(), or with the bench (a second close is a no-op)
             own = AsyncExitStack()
             self.stack.push_async_callback(own.aclose)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import os
-import secrets
 import signal
 import sys
 import time
@@ -148,9 +147,11 @@ def _service_environment(environment: dict[str, str], port: int, key: str) -> di
 
 
 @asynccontextmanager
-async def serve(name: str, environment: dict[str, str], log: Path) -> AsyncIterator[Service]:
-    """``cxloop serve <name>`` in its own process, ready; stopped with SIGTERM on exit."""
-    key = "bench_" + secrets.token_urlsafe(32)
+async def serve(
+    name: str, environment: dict[str, str], log: Path, key: str
+) -> AsyncIterator[Service]:
+    """``cxloop serve <name>`` in its own process, accepting ``key``, ready; stopped with
+    SIGTERM on exit."""
     port = free_port(LOOPBACK)
     output: IO[bytes] = await asyncio.to_thread(log.open, "wb")
     with output:

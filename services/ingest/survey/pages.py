@@ -8,6 +8,7 @@ the repository or built at install.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,20 @@ def translations(language: str) -> Translations:
     return Translations(buffer)
 
 
+# French puts a space before ? ! : ; and inside « »: a no-break one keeps the mark on the
+# line of the word it follows.
+_FRENCH_SPACE = re.compile(r"[ \u00a0]+(?=[?!:;»])|(?<=«)[ \u00a0]+")
+
+
+def french_spacing(text: str | None) -> str | None:
+    """``text`` with no-break spaces where French typography wants them."""
+    return _FRENCH_SPACE.sub("\u00a0", text) if text else text
+
+
+def _as_is(text: str | None) -> str | None:
+    return text
+
+
 def environment(language: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -54,6 +69,7 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["typeset"] = french_spacing if language == "fr" else _as_is
     return env
 
 

@@ -74,3 +74,25 @@ def test_a_window_counts_each_key_and_then_forgets() -> None:
     assert limiter.retry_after() == 61
     now[0] = 60.0
     assert limiter.allow("a")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Souhaitez-vous nous en dire plus ?", "Souhaitez-vous nous en dire plus\u00a0?"),
+        ("Vraiment  ! Note : « top »", "Vraiment\u00a0! Note\u00a0: «\u00a0top\u00a0»"),
+        ("Déjà\u00a0?", "Déjà\u00a0?"),
+        ("Pas d'espace?", "Pas d'espace?"),
+        (None, None),
+    ],
+)
+def test_french_marks_stay_on_the_line_of_their_word(
+    text: str | None, expected: str | None
+) -> None:
+    assert pages.french_spacing(text) == expected
+
+
+def test_french_labels_are_typeset_and_english_ones_left_as_they_are() -> None:
+    french, english = pages.environment("fr"), pages.environment("en")
+    assert french.from_string("{{ 'Facile ?'|typeset }}").render() == "Facile\u00a0?"
+    assert english.from_string("{{ 'Easy ?'|typeset }}").render() == "Easy ?"
