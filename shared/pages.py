@@ -9,6 +9,7 @@ in the repository or built at install.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,9 +58,25 @@ def translations(locale_dir: Path, language: str) -> Translations:
     return Translations(buffer)
 
 
+# French puts a space before ? ! : ; and inside « »: a no-break one keeps the mark on the
+# line of the word it follows.
+_FRENCH_SPACE = re.compile(r"[ \u00a0]+(?=[?!:;»])|(?<=«)[ \u00a0]+")
+
+
+def french_spacing(text: str | None) -> str | None:
+    """``text`` with no-break spaces where French typography wants them."""
+    return _FRENCH_SPACE.sub("\u00a0", text) if text else text
+
+
+def _as_is(text: str | None) -> str | None:
+    return text
+
+
 def environment(
     templates: Path, locale_dir: Path, language: str, filters: Mapping[str, Callable[..., Any]]
 ) -> Environment:
+    """The ``language`` environment. Besides ``filters``, ``typeset`` lays out a text the
+    page does not translate itself (a wording from the journey map) for its language."""
     env = Environment(
         loader=FileSystemLoader(templates),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -69,6 +86,7 @@ def environment(
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(locale_dir, language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["typeset"] = french_spacing if language == "fr" else _as_is
     env.filters.update(filters)
     return env
 

@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from services.ingest.survey import pages
 from services.ingest.survey.pages import accepted_languages, choose
 from services.ingest.survey.ratelimit import WindowLimiter
+from shared.pages import environment, french_spacing
 
 
 @pytest.mark.parametrize(
@@ -89,10 +90,12 @@ def test_a_window_counts_each_key_and_then_forgets() -> None:
 def test_french_marks_stay_on_the_line_of_their_word(
     text: str | None, expected: str | None
 ) -> None:
-    assert pages.french_spacing(text) == expected
+    assert french_spacing(text) == expected
 
 
 def test_french_labels_are_typeset_and_english_ones_left_as_they_are() -> None:
-    french, english = pages.environment("fr"), pages.environment("en")
+    french, english = (
+        environment(pages.TEMPLATES, pages.LOCALE, lang, {}) for lang in ["fr", "en"]
+    )
     assert french.from_string("{{ 'Facile ?'|typeset }}").render() == "Facile\u00a0?"
     assert english.from_string("{{ 'Easy ?'|typeset }}").render() == "Easy ?"
