@@ -125,7 +125,7 @@ def test_ratios_are_summed_per_touchpoint_worst_first() -> None:
 def test_funnel_totals() -> None:
     row = {"decided": 10, "suppressed_total": 4, "invited": 6, "opened": 4, "answered": 3}
     totals = funnel_totals([row, {**row, "answered": 0}])
-    assert totals["decided"] == 20 and totals["answered"] == 3
+    assert (totals["decided"], totals["answered"]) == (20, 3)
     assert totals["response_rate"] == pytest.approx(0.25)
     assert funnel_totals([])["response_rate"] is None
 
