@@ -88,7 +88,9 @@ async def test_the_committee_sees_the_backlog_and_makes_the_quick_win(
     await expect(late_row).to_contain_text("root cause late-delivery")
     wins = page.locator(".wins")
     await expect(wins).to_contain_text("No quick win yet")
-    await expect(page.get_by_role("heading", name="Journey map: intended against lived")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Journey map: intended against lived")
+    ).to_be_visible()
     await expect(page.locator(".cell").filter(has_text="Support call")).to_contain_text("target")
     await expect(page.locator("#pareto-d")).to_contain_text("Late delivery")
     await screenshot(page, "10-committee")
@@ -107,7 +109,9 @@ async def test_the_committee_sees_the_backlog_and_makes_the_quick_win(
     await late_row.get_by_label("Status").select_option("planned")
     await late_row.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status").filter(has_text="Backlog item saved.")).to_be_visible()
-    await expect(page.locator(f"#item-{late['id']}").get_by_label("Status")).to_have_value("planned")
+    await expect(page.locator(f"#item-{late['id']}").get_by_label("Status")).to_have_value(
+        "planned"
+    )
     await expect(wins).not_to_contain_text("Delivery")
     await screenshot(page, "11-committee-quick-win")
     assert await axe_violations(page) == []
@@ -117,6 +121,13 @@ async def test_the_committee_sees_the_backlog_and_makes_the_quick_win(
         changed = (await actions.get(f"/v1/backlog/{late['id']}")).json()
     assert spike["id"] in [i["id"] for i in quick["items"]]
     assert (changed["effort"], changed["status"], changed["updated_by"]) == (4, "planned", "ops")
+
+    # the meeting pack: printed without the navigation, the filters or the forms
+    await page.emulate_media(media="print")
+    await expect(page.locator("header.top")).to_be_hidden()
+    await expect(page.locator(".item-form").first).to_be_hidden()
+    await expect(page.locator(".wins")).to_be_visible()
+    await screenshot(page, "14-committee-print")
 
 
 async def test_a_refused_change_is_shown_beside_the_item(
@@ -145,3 +156,8 @@ async def test_a_referent_sees_their_departments_part_of_the_committee(
     await expect(page.locator(".trends tbody th")).to_have_text(["Delivery"])
     await screenshot(page, "12-committee-referent")
     assert await axe_violations(page) == []
+
+    await page.goto(f"{system.console_url}/language/fr?next=/committee")
+    await expect(page.get_by_role("heading", name="Comité")).to_be_visible()
+    await expect(page.locator(f"#item-{items['late']['id']}")).to_contain_text("cause racine")
+    await screenshot(page, "13-committee-referent-fr")

@@ -70,7 +70,7 @@ class Matrix:
     height: int = 320
     left: int = 64
     right: int = 544
-    top: int = 16
+    top: int = 32  # room for the upper quadrants' names
     bottom: int = 280
 
     def x_of(self, effort: float) -> float:
@@ -172,7 +172,7 @@ def pareto(lines: list[dict[str, Any]], most: int = 10) -> Pareto | None:
         return None
     frame = Pareto([], max(line["impact"] for line in shown), 0)
     plot_h = frame.bottom - frame.top
-    slot = (frame.right - frame.left) / len(shown)
+    slot = min((frame.right - frame.left) / len(shown), 90.0)
     bars = []
     for index, line in enumerate(shown):
         height = plot_h * line["impact"] / frame.top_impact
