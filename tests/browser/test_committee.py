@@ -143,6 +143,14 @@ async def test_a_refused_change_is_shown_beside_the_item(
     await expect(row.get_by_label("Effort")).to_have_attribute("aria-invalid", "true")
     assert await axe_violations(page) == []
 
+    # the session's cookie without the form's token changes nothing
+    url = f"{system.console_url}/committee/backlog/{items['late']['id']}"
+    forged = await page.request.post(url, form={"effort": "5", "status": "dismissed"})
+    assert forged.status == 403
+    async with system.client("actions") as actions:
+        kept = (await actions.get(f"/v1/backlog/{items['late']['id']}")).json()
+    assert kept["status"] != "dismissed"
+
 
 async def test_a_referent_sees_their_departments_part_of_the_committee(
     system: System, items: dict[str, dict[str, Any]], page: Page

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.console.api import ApiError, Part
 from services.console.committee.charts import METRICS, spark, trends
 from services.console.committee.figures import (
     funnel_totals,
@@ -17,7 +18,7 @@ from services.console.committee.figures import (
     pareto,
     worst_gap,
 )
-from services.console.committee.views import filters_of
+from services.console.committee.views import CommitteeView, filters_of, keep_department
 
 TODAY = date(2026, 12, 5)
 
@@ -157,3 +158,34 @@ def test_period_filters() -> None:
     bad = filters_of({"from": "2026-12-01", "to": "2026-11-01"}, TODAY)
     assert (bad.start, bad.end, bad.errors) == (date(2026, 9, 7), TODAY, {"from": "after_to"})
     assert filters_of({"to": "tomorrow"}, TODAY).errors == {"to": "date"}
+
+
+def test_a_departments_view_keeps_its_touchpoints_rows_only() -> None:
+    def rows(*touchpoints: str) -> list[dict[str, Any]]:
+        return [{"touchpoint": tp, "period": "2026-11-02"} for tp in touchpoints]
+
+    view = CommitteeView(
+        filters=filters_of({}, TODAY),
+        journey_map=Part({"map": {}}),
+        touchpoints=[{"id": "delivery"}],
+        dimensions=Part({"touchpoints": rows("delivery", "checkout")}),
+        trends=Part(rows("checkout", "delivery")),
+        ratio=Part({"rows": rows("checkout"), "target": 3.0}),
+        c2es=Part({"touchpoints": rows("delivery")}),
+        backlog=Part({"items": []}),
+        quick_wins=Part(problem=ApiError("actions", "down")),
+        pareto=Part({"root_causes": []}),
+        closed_loop=Part({}),
+        funnel=Part({"rows": rows("delivery", "support-call"), "personas": [{"persona": "x"}]}),
+        verbatims=Part({"touchpoints": rows("support-call"), "emotions": rows("delivery")}),
+    )
+    keep_department(view, {"delivery"})
+
+    assert view.dimensions.data["touchpoints"] == rows("delivery")
+    assert view.trends.data == rows("delivery")
+    assert view.ratio.data["rows"] == []
+    assert view.c2es.data["touchpoints"] == rows("delivery")
+    # the persona shares mix every touchpoint: not shown to a department
+    assert (view.funnel.data["rows"], view.funnel.data["personas"]) == (rows("delivery"), [])
+    assert view.verbatims.data == {"touchpoints": [], "emotions": rows("delivery")}
+    assert not view.quick_wins.ok

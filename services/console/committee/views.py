@@ -120,7 +120,7 @@ async def committee_view(
     )
     view = CommitteeView(filters, journey_map, touchpoints, *parts)
     if person.department is not None:
-        _keep_department(view, set(ids))
+        keep_department(view, set(ids))
     return view
 
 
@@ -166,7 +166,7 @@ async def _journey_stats(
     return list(rows.values())
 
 
-def _keep_department(view: CommitteeView, touchpoints: set[str]) -> None:
+def keep_department(view: CommitteeView, touchpoints: set[str]) -> None:
     """Only the department's touchpoints' rows in the parts actions does not filter."""
     if view.dimensions.ok:
         rows = view.dimensions.data["touchpoints"]
