@@ -22,6 +22,7 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 731  # two years: the stats API's limit in weeks is far beyond it
 WEEKLY_UP_TO = 184  # days; a longer period is charted by month
 BACKLOG_PAGE = 100
+MAX_TOUCHPOINTS = 100  # the backlog API's limit on repeated `touchpoint`
 STATUSES = ("proposed", "planned", "in_progress", "done", "dismissed")
 
 
@@ -105,7 +106,8 @@ async def committee_view(
     ids = [tp["id"] for tp in touchpoints]
     key, days, persona = person.key, filters.days(), filters.persona
     as_of = filters.as_of(datetime.now(UTC))
-    backlog_query = {"touchpoint": ids or None, "as_of": as_of}
+    # the backlog API takes at most 100 touchpoints: a larger map is not narrowed down
+    backlog_query = {"touchpoint": ids if 0 < len(ids) <= MAX_TOUCHPOINTS else None, "as_of": as_of}
     parts = await api.parts(
         api.get("scoring", "/v1/reports/four-dimensions", key, persona=persona, **days),
         _journey_stats(api, person, journey_map, filters),
