@@ -118,7 +118,11 @@ async def _system(
 ) -> AsyncIterator[System]:
     apps = {
         "ingest": create_ingest(settings_for(infra, keys, IngestSettings, **common)),
-        "scoring": create_scoring(settings_for(infra, keys, ScoringSettings, **common)),
+        # one experience consumer: with two, the third module's system waited past a minute
+        # for the embedded broker to settle the group with the earlier systems' members
+        "scoring": create_scoring(
+            settings_for(infra, keys, ScoringSettings, consumer_instances=1, **common)
+        ),
         "alerts": create_alerts(
             settings_for(infra, keys, AlertsSettings, webhook_allow_private_networks=True, **common)
         ),

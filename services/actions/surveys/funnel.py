@@ -44,7 +44,14 @@ async def survey_funnel(
 
 
 def _empty() -> dict[str, Any]:
-    return {"decided": 0, "suppressed": {}, "invited": 0, "opened": 0, "answered": 0}
+    return {
+        "decided": 0,
+        "suppressed": {},
+        "invited": 0,
+        "opened": 0,
+        "answered": 0,
+        "median_hours_to_answer": None,
+    }
 
 
 def _order(item: tuple[Key, dict[str, Any]]) -> tuple[Any, ...]:

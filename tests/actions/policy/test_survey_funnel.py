@@ -104,3 +104,17 @@ async def test_filters_and_scope(policy: Policy) -> None:
         headers={"Authorization": f"Bearer {OPS_KEY}"},
     )
     assert bad.status_code == 422
+
+
+async def test_decisions_without_an_invitation_make_a_row_of_their_own(policy: Policy) -> None:
+    at = DAY + timedelta(days=40)  # a period no other test decides in
+    customer = unique("po-c")
+    await policy.profile(customer, at - timedelta(days=1))
+    decided = await policy.decide(customer, policy.ids.web, at=at)
+    assert decided["allowed"] is True  # a decision alone invites nobody
+
+    window = {"from": at.date().isoformat(), "to": (at + timedelta(days=1)).date().isoformat()}
+    report = await funnel(policy, touchpoint=policy.ids.web, period="day", **window)
+    (row,) = report["rows"]
+    assert (row["decided"], row["invited"], row["answered"]) == (1, 0, 0)
+    assert (row["response_rate"], row["median_hours_to_answer"]) == (None, None)
