@@ -1,4 +1,5 @@
-"""The console's pages with 1M customers and 100k tasks stored and :data:`USERS` people at
+"""The console's pages (a task, the task list, the committee) with 1M customers and 100k
+tasks stored and :data:`USERS` people at
 once: the p95 of each page beside the p95 of the API calls it makes, from the same run.
 
 Each person signs in through the sign-in form (a session of their own), then opens pages
@@ -36,6 +37,7 @@ USERS = 10
 WARMUP = 50  # page views per person before the timed ones
 VIEWS = 60  # timed page views per person and page
 P95_GOAL_MS = 300.0
+COMMITTEE_DAYS = 90  # the committee page's default period
 TIMEOUT_SECONDS = 10.0
 STATUSES = ("open", "acknowledged", "in_progress", "resolved", "closed")
 CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
@@ -61,10 +63,12 @@ async def console_pages(bench: Bench) -> list[Row]:
     pages = {
         "task page": [f"/tasks/{task_id}" for task_id, _, _ in active],
         "my tasks": ["/tasks"],
+        "committee page": ["/committee"],
     }
     calls = {
         "task page": _task_calls(actions, scoring, active),
         "my tasks": _list_calls(actions),
+        "committee page": _committee_calls(actions, scoring),
     }
     for name, paths in pages.items():
         page_p95 = await _page_p95(bench, console, paths)
@@ -274,6 +278,34 @@ def _list_calls(actions: Service) -> Calls:
             (actions, ["/v1/tasks?active=true&overdue=false"] * views),
         ),
     ]
+
+
+def _committee_calls(actions: Service, scoring: Service) -> Calls:
+    """What the committee page asks for its default period (the last 90 days)."""
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=COMMITTEE_DAYS - 1)
+    days = f"from={start}&to={today}"
+    since = datetime.combine(start, datetime.min.time(), UTC)
+    until = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
+    instants = f"from={quote(since.isoformat())}&to={quote(until.isoformat())}"
+    views = USERS * VIEWS // 2
+    journeys = [journey["id"] for journey in JOURNEY_MAP.get("journeys", [])]
+    reads = [
+        (scoring, f"/v1/reports/four-dimensions?{days}"),
+        *(
+            (scoring, f"/v1/journeys/{j}/stats?group_by=touchpoint&granularity=week&{days}")
+            for j in journeys
+        ),
+        (scoring, f"/v1/reports/moment-ratio?{days}"),
+        (scoring, f"/v1/reports/c2es?{days}"),
+        (scoring, f"/v1/reports/verbatims?{days}"),
+        (actions, "/v1/backlog?limit=50"),
+        (actions, "/v1/backlog/quick-wins"),
+        (actions, f"/v1/reports/root-causes?{instants}"),
+        (actions, f"/v1/reports/closed-loop?{instants}"),
+        (actions, f"/v1/reports/survey-funnel?{instants}"),
+    ]
+    return [(f"GET {path.split('?')[0]}", (service, [path] * views)) for service, path in reads]
 
 
 async def _api_p95(service: Service, urls: Sequence[str]) -> float:

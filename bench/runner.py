@@ -55,7 +55,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("scoring floor", scoring_floor, 90),
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
     Section("customer read latency at 1M customers", customer_reads, 45),
-    Section("console pages at 1M customers and 100k tasks", console_pages, 240),
+    Section("console pages at 1M customers and 100k tasks", console_pages, 420),
     Section("end-to-end alert latency", alert_latency, 150),
     Section("contact policy decisions", policy_decisions, 150),
     Section("verbatim analysis", verbatim_analysis, 60),
