@@ -1,6 +1,6 @@
 """The console's pages (a task, the task list, the committee) with 1M customers and 100k
-tasks stored and :data:`USERS` people at
-once: the p95 of each page beside the p95 of the API calls it makes, from the same run.
+tasks stored and :data:`USERS` people at once: the p95 of each page beside the p95 of the
+API calls it makes, from the same run.
 
 Each person signs in through the sign-in form (a session of their own), then opens pages
 one after another (a closed loop: a person waits for a page before the next). The tasks are
