@@ -74,6 +74,19 @@ class Api:
             ``forbidden``, ``not_found``, ``refused`` (400, 409, 422) with the problem's
             detail and field errors.
         """
+        response = await self._checked(service, method, path, key, kwargs)
+        return response.json() if response.content else None
+
+    async def text(self, service: Service, path: str, key: str) -> str:
+        """The body of a 2xx answer to a GET, as text (``/metrics``).
+
+        :raises ApiError: as :meth:`call`.
+        """
+        return (await self._checked(service, "GET", path, key, {})).text
+
+    async def _checked(
+        self, service: Service, method: str, path: str, key: str, kwargs: dict[str, Any]
+    ) -> httpx.Response:
         url = self._urls[service] + path
         headers = {"Authorization": f"Bearer {key}"}
         try:
@@ -86,7 +99,7 @@ class Api:
             raise ApiError(service, "down", response.status_code)
         if response.status_code >= 400:
             raise _refusal(service, response)
-        return response.json() if response.content else None
+        return response
 
     async def _send(
         self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]

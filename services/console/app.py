@@ -14,6 +14,8 @@ from fastapi.responses import Response
 from services.console.api import Api
 from services.console.committee.endpoints import router as committee_router
 from services.console.config import ConsoleSettings
+from services.console.operations.endpoints import BODY_LIMITS
+from services.console.operations.endpoints import router as operations_router
 from services.console.sessions import SessionStore
 from services.console.signin.endpoints import router as signin_router
 from services.console.tasks.endpoints import router as tasks_router
@@ -44,7 +46,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         title="cxloop console",
         description="Web pages for referents, over the four services' APIs.",
         lifespan=lifespan,
-        routers=(signin_router, tasks_router, committee_router),
+        routers=(signin_router, tasks_router, committee_router, operations_router),
+        body_limits=BODY_LIMITS,
     )
     app.state.sessions = SessionStore(settings.console_session_idle_minutes * 60)
     app.state.renderer = renderer(settings.console_time_zone)

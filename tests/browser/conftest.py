@@ -98,7 +98,15 @@ def _keys(keys: Keys) -> tuple[dict[str, str], tuple[ApiKey, ...]]:
 
 
 @pytest.fixture(scope="module")
-async def system(infra: Infra, keys: Keys) -> AsyncIterator[System]:
+def alerts_settings() -> dict[str, Any]:
+    """Settings of the alerts service that a test module changes by overriding this."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+async def system(
+    infra: Infra, keys: Keys, alerts_settings: dict[str, Any]
+) -> AsyncIterator[System]:
     clear, api_keys = _keys(keys)
     async with AsyncExitStack() as stack:
         # a database of its own: the pages list what this module's tests put there, not the
@@ -109,12 +117,17 @@ async def system(infra: Infra, keys: Keys) -> AsyncIterator[System]:
             "kafka_session_timeout_ms": 3000,
             "database_url": database_url,
         }
-        yield await stack.enter_async_context(_system(infra, keys, clear, common))
+        alerts = {"webhook_allow_private_networks": True, **alerts_settings, **common}
+        yield await stack.enter_async_context(_system(infra, keys, clear, common, alerts))
 
 
 @asynccontextmanager
 async def _system(
-    infra: Infra, keys: Keys, clear: dict[str, str], common: dict[str, Any]
+    infra: Infra,
+    keys: Keys,
+    clear: dict[str, str],
+    common: dict[str, Any],
+    alerts: dict[str, Any],
 ) -> AsyncIterator[System]:
     apps = {
         "ingest": create_ingest(settings_for(infra, keys, IngestSettings, **common)),
@@ -123,9 +136,7 @@ async def _system(
         "scoring": create_scoring(
             settings_for(infra, keys, ScoringSettings, consumer_instances=1, **common)
         ),
-        "alerts": create_alerts(
-            settings_for(infra, keys, AlertsSettings, webhook_allow_private_networks=True, **common)
-        ),
+        "alerts": create_alerts(settings_for(infra, keys, AlertsSettings, **alerts)),
         "actions": create_actions(settings_for(infra, keys, ActionsSettings, **common)),
     }
     async with AsyncExitStack() as stack:

@@ -1,0 +1,48 @@
+"""The consumers of one service as its ``/metrics`` tells them: the lag of each group on
+each topic (summed over partitions), the records each consumer parked on the dead-letter
+topic since its process started, and whether a failure stopped it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client.parser import text_string_to_metric_families
+
+LAG = "cxloop_consumer_lag"
+DEAD_LETTERS = "cxloop_dead_letters"
+STOPPED = "cxloop_consumer_stopped"
+
+
+@dataclass
+class Consumer:
+    name: str
+    groups: set[str] = field(default_factory=set)
+    topics: set[str] = field(default_factory=set)
+    partitions: int = 0
+    lag: int = 0
+    dead_letters: int = 0
+    stopped: list[str] = field(default_factory=list)  # the reasons it is stopped for
+
+
+def consumers(metrics: str) -> list[Consumer]:
+    """The consumers a ``/metrics`` page names, by name."""
+    found: dict[str, Consumer] = {}
+    for family in text_string_to_metric_families(metrics):
+        for sample in family.samples:
+            name = sample.labels.get("consumer")
+            if name is None:
+                continue
+            _add(found.setdefault(name, Consumer(name)), sample.name, sample.labels, sample.value)
+    return sorted(found.values(), key=lambda c: c.name)
+
+
+def _add(consumer: Consumer, metric: str, labels: dict[str, str], value: float) -> None:
+    if metric == LAG:
+        consumer.groups.add(labels["group"])
+        consumer.topics.add(labels["topic"])
+        consumer.partitions += 1
+        consumer.lag += int(value)
+    elif metric == DEAD_LETTERS + "_total":
+        consumer.dead_letters += int(value)
+    elif metric == STOPPED and value:
+        consumer.stopped.append(labels.get("reason", ""))

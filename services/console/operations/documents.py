@@ -1,0 +1,92 @@
+"""Documents an operator uploads (the journey map, the alert rules), pasted or as a file, in
+JSON or YAML: read safely, and each API's field error placed on the line it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from shared.nesting import TooDeep, yaml_depth
+
+MAX_BYTES = 1_000_000  # the journey map API's own limit
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Unreadable(ValueError):
+    """The text is not a JSON or YAML document the console will read: ``code`` says why
+    (``empty``, ``too_large``, ``unreadable``), ``detail`` is the parser's message (with its
+    line and column)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code, detail)
+        self.code, self.detail = code, detail
+
+
+@dataclass(frozen=True)
+class Located:
+    """An API's field error, with the line of the document it points at (1-based)."""
+
+    field: str
+    message: str
+    line: int | None
+    text: str  # that line, as typed
+
+
+def read(text: str) -> Any:
+    """The document in ``text`` (JSON is read as the YAML it also is).
+
+    :raises Unreadable: empty, too large, not YAML, nested too deep, or using aliases (a
+        small document must not expand into a huge one).
+    """
+    if not text.strip():
+        raise Unreadable("empty")
+    if len(text.encode()) > MAX_BYTES:
+        raise Unreadable("too_large")
+    try:
+        for event in yaml_depth(yaml.parse(text, Loader=_LOADER)):
+            if isinstance(event, yaml.AliasEvent):
+                detail = f"YAML aliases (*{event.anchor}) are not supported{event.start_mark}"
+                raise Unreadable("unreadable", detail)
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, TooDeep) as exc:
+        raise Unreadable("unreadable", str(exc)) from None
+
+
+def locate(text: str, errors: list[dict[str, Any]]) -> list[Located]:
+    """Each of a 422's ``errors`` with the line its ``field`` (``stages.0.name``) names: the
+    deepest node of the path found in ``text`` (a missing field: its parent's line)."""
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        root = None
+    lines = text.splitlines()
+    found = []
+    for error in errors:
+        field = str(error.get("field") or "")
+        line = _line_of(root, field.split(".") if field else [])
+        shown = lines[line - 1].rstrip() if line and line <= len(lines) else ""
+        found.append(Located(field, str(error.get("message") or ""), line, shown))
+    return found
+
+
+def _line_of(node: yaml.Node | None, path: list[str]) -> int | None:
+    if node is None:
+        return None
+    for part in path:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+    return int(node.start_mark.line) + 1
+
+
+def _child(node: yaml.Node, part: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if getattr(key, "value", None) == part:
+                return value  # type: ignore[no-any-return]
+    if isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+        return node.value[int(part)]  # type: ignore[no-any-return]
+    return None

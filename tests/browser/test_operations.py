@@ -1,0 +1,203 @@
+"""An operator keeps the loop running from the console's operations page, in Chromium, against
+the whole system: a webhook receiver that fails leaves a dead-lettered delivery, the operator
+makes the receiver healthy again and replays it, and the signed delivery arrives; a bad
+journey map or rules document is refused with its errors beside the lines they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from playwright.async_api import Page, expect
+from standardwebhooks.webhooks import Webhook
+
+from cxloop.embedded import free_port
+from services.console.app import create_app as create_console
+from tests.browser.conftest import (
+    BROWSER_MAP,
+    System,
+    _console_settings,
+    axe_violations,
+    screenshot,
+    sign_in,
+    until,
+)
+from tests.browser.test_referent import a_detractor
+from tests.conftest import serve
+
+# the whole system in one process on a shared 2-core machine: setup alone can take minutes
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+FAILING, GONE = "/hooks/ops-failing", "/hooks/ops-gone"
+
+
+@pytest.fixture(scope="module")
+def alerts_settings() -> dict[str, Any]:
+    # one retry a second after the first failure, then the dead letter
+    return {"webhook_retry_schedule": "1s", "webhook_retry_jitter": 0}
+
+
+async def register(system: System, path: str) -> dict[str, Any]:
+    body = {
+        "url": system.receiver.url(path),
+        "event_types": ["task.opened"],
+        "department": "logistics",
+    }
+    async with system.client("alerts") as alerts:
+        created = await alerts.post("/v1/webhooks", json=body)
+    assert created.status_code == 201, created.text
+    endpoint: dict[str, Any] = created.json()
+    return endpoint
+
+
+async def failed_delivery(system: System, endpoint_id: str) -> dict[str, Any]:
+    async with system.client("alerts") as alerts:
+
+        async def dead_letter() -> dict[str, Any] | None:
+            params = {"endpoint_id": endpoint_id, "status": "failed"}
+            items = (await alerts.get("/v1/deliveries", params=params)).json()["items"]
+            return items[0] if items else None
+
+        found: dict[str, Any] = await until(dead_letter, timeout=60)
+    return found
+
+
+@pytest.fixture(scope="module")
+async def failing(system: System) -> dict[str, Any]:
+    """An endpoint whose receiver answers 500, another whose receiver answers 410 (so it is
+    disabled), a task opened for both, and the first one's dead-lettered delivery."""
+    system.receiver.respond(FAILING, then=500)
+    system.receiver.respond(GONE, then=410)
+    endpoint, gone = await register(system, FAILING), await register(system, GONE)
+    await a_detractor(system, "delivery", "mail")
+    delivery = await failed_delivery(system, endpoint["id"])
+    return {"endpoint": endpoint, "gone": gone, "delivery": delivery}
+
+
+async def test_an_operator_replays_a_failed_delivery_once_the_receiver_is_healthy(
+    system: System, failing: dict[str, Any], page: Page
+) -> None:
+    delivery, endpoint = failing["delivery"], failing["endpoint"]
+    await sign_in(page, system.console_url, system.keys["ops"])
+    await page.get_by_role("link", name="Operations").click()
+    await expect(page.get_by_role("heading", name="Operations", level=1)).to_be_visible()
+
+    endpoints = page.get_by_role("region", name="Webhook endpoints")
+    failing_row = endpoints.get_by_role("row").filter(has_text=FAILING)
+    await expect(failing_row.get_by_text("failing")).to_be_visible()
+    await expect(failing_row).to_contain_text("since")
+    gone_row = endpoints.get_by_role("row").filter(has_text=GONE)
+    await expect(gone_row.get_by_text("disabled")).to_be_visible()
+    await expect(gone_row.get_by_role("button", name="Enable")).to_be_visible()
+
+    row = page.locator(f"#delivery-{delivery['id']}")
+    await expect(row).to_contain_text("task.opened")
+    await expect(row).to_contain_text("HTTP 500")
+    await expect(row).to_contain_text(FAILING)
+    await expect(page.get_by_role("region", name="Consumers")).to_contain_text("webhooks")
+    await screenshot(page, "ops-01-operations")
+    assert await axe_violations(page) == []
+
+    system.receiver.respond(FAILING, then=200)
+    failed_attempts = len(system.receiver.at(FAILING))
+    await row.get_by_role("button", name="Replay").click()
+    await expect(
+        page.get_by_role("status").filter(has_text="Delivery queued again")
+    ).to_be_visible()
+
+    received = await system.receiver.wait_for(FAILING, failed_attempts + 1, timeout=30)
+    replayed = received[-1]
+    body = Webhook(endpoint["secret"]).verify(replayed.body, replayed.headers)
+    assert body["type"] == "task.opened"
+    assert replayed.headers["webhook-id"] == delivery["message_id"]
+    assert replayed.status == 200
+    await expect(page.locator(f"#delivery-{delivery['id']}")).to_have_count(0)
+    await screenshot(page, "ops-02-replayed")
+
+
+async def test_a_bad_journey_map_shows_its_errors_beside_the_lines_they_name(
+    system: System, page: Page
+) -> None:
+    await sign_in(page, system.console_url, system.keys["ops"])
+    await page.goto(f"{system.console_url}/operations")
+    bad = yaml.safe_dump(BROWSER_MAP, sort_keys=False).replace("weight: 1.5", "weight: -2")
+    form = page.locator("#form-journey-map")
+    await form.get_by_label("Document (JSON or YAML)").fill(bad)
+    await form.get_by_role("button", name="Validate and publish the map").click()
+
+    await expect(form.locator("#journey-map-error")).to_contain_text("Nothing was saved")
+    error = form.locator(".doc-errors li").filter(has_text="touchpoints.1.weight")
+    await expect(error.locator("pre.line")).to_contain_text("weight: -2")
+    line = bad.splitlines().index("  weight: -2") + 1
+    await expect(error).to_contain_text(f"line {line}")
+    await expect(form.get_by_label("Document (JSON or YAML)")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await screenshot(page, "ops-03-map-invalid")
+    assert await axe_violations(page) == []
+
+    async with system.client("actions") as actions:
+        versions = (await actions.get("/v1/journey-map/versions")).json()
+    current = versions[0]["version"]
+    await form.get_by_label("Document (JSON or YAML)").fill(yaml.safe_dump(BROWSER_MAP))
+    await form.get_by_role("button", name="Validate and publish the map").click()
+    await expect(page.get_by_text("The journey map is valid")).to_be_visible()
+    async with system.client("actions") as actions:
+        after = (await actions.get("/v1/journey-map/versions")).json()
+    assert after[0]["version"] == current  # the same map: kept, no new version
+
+
+async def test_bad_alert_rules_are_refused_beside_their_line_and_good_ones_saved(
+    system: System, page: Page
+) -> None:
+    await sign_in(page, system.console_url, system.keys["ops"])
+    await page.goto(f"{system.console_url}/operations")
+    form = page.locator("#form-alert-rules")
+    document = form.get_by_label("Document (JSON or YAML)")
+    await document.fill("defaults:\n  detractor:\n    nps_at_most: 12\n")
+    await form.get_by_role("button", name="Validate and save the rules").click()
+    error = form.locator(".doc-errors li").filter(has_text="defaults.detractor.nps_at_most")
+    await expect(error.locator("pre.line")).to_contain_text("nps_at_most: 12")
+    await expect(error).to_contain_text("line 3")
+
+    await document.fill("defaults: {detractor: [unclosed\n")
+    await form.get_by_role("button", name="Validate and save the rules").click()
+    await expect(form.locator("#alert-rules-error")).to_contain_text("not a JSON or YAML")
+
+    await document.fill('{"defaults": {"detractor": {"nps_at_most": 5}}}')
+    await form.get_by_role("button", name="Validate and save the rules").click()
+    await expect(page.get_by_text("The alert rules are valid and saved")).to_be_visible()
+    await expect(form.get_by_label("Document (JSON or YAML)")).to_contain_text("nps_at_most: 5")
+    await screenshot(page, "ops-04-rules-saved")
+    assert await axe_violations(page) == []
+
+
+async def test_a_referent_sees_only_their_departments_endpoints_and_cannot_replay(
+    system: System, failing: dict[str, Any], page: Page
+) -> None:
+    await sign_in(page, system.console_url, system.keys["sarah"])
+    await page.goto(f"{system.console_url}/operations")
+    await expect(page.get_by_text("bound to the service department")).to_be_visible()
+    await expect(page.get_by_text(FAILING)).to_have_count(0)
+    await expect(page.get_by_role("button", name="Replay")).to_have_count(0)
+    await expect(page.locator("#form-journey-map")).to_have_count(0)
+    await screenshot(page, "ops-05-referent")
+    assert await axe_violations(page) == []
+
+
+async def test_an_api_that_is_down_blanks_only_its_parts_of_the_operations_page(
+    system: System, page: Page
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    urls = {**system.urls, "alerts": nowhere}
+    async with serve(create_console(_console_settings(urls))) as console_url:
+        await sign_in(page, console_url, system.keys["ops"])
+        await page.goto(f"{console_url}/operations")
+        for part in ("The webhook endpoints", "The failed deliveries", "The alert rules"):
+            message = f"{part} cannot be shown: the alerts service is not answering."
+            await expect(page.get_by_text(message)).to_be_visible()
+        journey_map = page.get_by_role("region", name="Journey map")
+        await expect(journey_map.get_by_role("row").nth(1)).to_contain_text("current")
+        await expect(page.get_by_role("region", name="actions")).to_contain_text("tasks")
+        await screenshot(page, "ops-06-alerts-down")
+        assert await axe_violations(page) == []
