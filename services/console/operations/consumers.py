@@ -16,6 +16,7 @@ STOPPED = "cxloop_consumer_stopped"
 @dataclass
 class Consumer:
     name: str
+    services: list[str] = field(default_factory=list)  # whose /metrics report it
     groups: set[str] = field(default_factory=set)
     topics: set[str] = field(default_factory=set)
     partitions: int = 0
@@ -46,3 +47,15 @@ def _add(consumer: Consumer, metric: str, labels: dict[str, str], value: float) 
         consumer.dead_letters += int(value)
     elif metric == STOPPED and value:
         consumer.stopped.append(labels.get("reason", ""))
+
+
+def merged(by_service: dict[str, list[Consumer]]) -> list[Consumer]:
+    """The consumers of every service, one row for a consumer reported the same by several
+    (services that share one process, as in the tests, share their metrics)."""
+    rows: dict[tuple[object, ...], Consumer] = {}
+    for service, found in by_service.items():
+        for consumer in found:
+            same = (consumer.name, *sorted(consumer.groups), "|", *sorted(consumer.topics))
+            row = rows.setdefault((*same, consumer.lag, consumer.dead_letters), consumer)
+            row.services.append(service)
+    return sorted(rows.values(), key=lambda c: (c.services[0], c.name))

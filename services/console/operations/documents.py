@@ -74,19 +74,22 @@ def locate(text: str, errors: list[dict[str, Any]]) -> list[Located]:
 def _line_of(node: yaml.Node | None, path: list[str]) -> int | None:
     if node is None:
         return None
+    line = int(node.start_mark.line)
     for part in path:
-        child = _child(node, part)
-        if child is None:
+        found = _child(node, part)
+        if found is None:
             break
-        node = child
-    return int(node.start_mark.line) + 1
+        line, node = found
+    return line + 1
 
 
-def _child(node: yaml.Node, part: str) -> yaml.Node | None:
+def _child(node: yaml.Node, part: str) -> tuple[int, yaml.Node] | None:
+    """The node at ``part`` under ``node`` and its line (0-based; a mapping's: its key's)."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if getattr(key, "value", None) == part:
-                return value  # type: ignore[no-any-return]
+                return int(key.start_mark.line), value
     if isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
-        return node.value[int(part)]  # type: ignore[no-any-return]
+        item = node.value[int(part)]
+        return int(item.start_mark.line), item
     return None

@@ -36,6 +36,12 @@ async def operations(request: Request, person: Person) -> Response:
     return await _page(request, person)
 
 
+@router.get(PAGE + "/{rest:path}")
+async def back_to_the_page(person: Person) -> Response:
+    """A form's address reloaded (a boosted form leaves it in the address bar)."""
+    return redirect(PAGE)
+
+
 @router.post(PAGE + "/deliveries/{delivery_id}/replay")
 async def replay(request: Request, person: Person, delivery_id: str) -> Response:
     await form_of(request, person)
@@ -74,7 +80,7 @@ async def _page(
     query = dict(request.query_params)
     view = await views.operations_view(_api(request), person, query, settings.console_page_size)
     context = {"view": view, "query": query, "refused": refused, "writer": person.can("ops:write")}
-    return render(request, "operations.html", status, **context)
+    return render(request, "operations.html", status, path=PAGE, **context)
 
 
 async def _document(request: Request, person: Session) -> str:

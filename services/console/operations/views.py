@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from services.console.api import Api, Part, Service
-from services.console.operations.consumers import consumers
+from services.console.operations.consumers import Consumer, consumers, merged
 from services.console.sessions import Session
 
 SERVICES: tuple[Service, ...] = ("ingest", "scoring", "alerts", "actions")
@@ -27,6 +27,11 @@ class OperationsView:
     rules: Part
     consumers: dict[Service, Part]
     urls: dict[str, str] = field(default_factory=dict)  # endpoint id → its URL
+    disabled: set[str] = field(default_factory=set)  # ids of the endpoints disabled
+
+    @property
+    def consumer_rows(self) -> list[Consumer]:
+        return merged({name: part.data for name, part in self.consumers.items() if part.ok})
 
     @property
     def more_versions(self) -> bool:
@@ -54,8 +59,11 @@ async def operations_view(
         *(_consumers(api, service, key) for service in SERVICES),
     )
     urls = {e["id"]: e["url"] for e in endpoints.data or []}
+    disabled = {e["id"] for e in endpoints.data or [] if not e["enabled"]}
     by_service = dict(zip(SERVICES, metrics, strict=True))
-    return OperationsView(endpoints, deliveries, versions, versions_limit, rules, by_service, urls)
+    return OperationsView(
+        endpoints, deliveries, versions, versions_limit, rules, by_service, urls, disabled
+    )
 
 
 def _limit(asked: str | None, page_size: int) -> int:
