@@ -222,6 +222,16 @@ async def test_a_referent_sees_only_their_departments_endpoints_and_cannot_repla
     assert await axe_violations(page) == []
 
 
+async def test_a_key_without_ops_read_is_told_so(system: System, page: Page) -> None:
+    await sign_in(page, system.console_url, system.keys["website"])
+    await expect(page.get_by_role("link", name="Operations")).to_have_count(0)
+    response = await page.goto(f"{system.console_url}/operations")
+    assert response is not None
+    assert response.status == 403
+    await expect(page.get_by_text("yours does not")).to_be_visible()
+    assert await axe_violations(page) == []
+
+
 async def test_an_api_that_is_down_blanks_only_its_parts_of_the_operations_page(
     system: System, page: Page
 ) -> None:

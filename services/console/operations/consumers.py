@@ -4,7 +4,7 @@ topic since its process started, and whether a failure stopped it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -56,6 +56,9 @@ def merged(by_service: dict[str, list[Consumer]]) -> list[Consumer]:
     for service, found in by_service.items():
         for consumer in found:
             same = (consumer.name, *sorted(consumer.groups), "|", *sorted(consumer.topics))
-            row = rows.setdefault((*same, consumer.lag, consumer.dead_letters), consumer)
-            row.services.append(service)
+            key = (*same, consumer.lag, consumer.dead_letters)
+            if key in rows:
+                rows[key].services.append(service)
+            else:
+                rows[key] = replace(consumer, services=[service])
     return sorted(rows.values(), key=lambda c: (c.services[0], c.name))
