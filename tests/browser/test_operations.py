@@ -255,5 +255,7 @@ async def test_an_api_that_is_down_blanks_only_its_parts_of_the_operations_page(
 
         await page.get_by_role("link", name="Français").click()
         await expect(page.get_by_role("heading", name="Exploitation", level=1)).to_be_visible()
-        await expect(page.get_by_text("Les règles d'alerte : affichage impossible")).to_be_visible()
+        await expect(
+            page.get_by_text("Les règles d'alerte\u00a0: affichage impossible")
+        ).to_be_visible()
         await screenshot(page, "ops-08-french")
