@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from cxloop.embedded import free_port
@@ -164,6 +164,16 @@ async def test_a_bad_journey_map_shows_its_errors_beside_the_lines_they_name(
     await screenshot(page, "ops-03-map-invalid")
     assert await axe_violations(page) == []
 
+    # the same map as a file, after the pasted text is cleared: the file is what is read
+    await form.get_by_label("Document (JSON or YAML)").fill("")
+    bad_file = {"name": "map.yaml", "mimeType": "application/yaml", "buffer": bad.encode()}
+    await form.get_by_label("Or a file").set_input_files(files=[bad_file])
+    await form.get_by_role("button", name="Validate and publish the map").click()
+    await expect(
+        form.locator(".doc-errors li").filter(has_text="touchpoints.1.weight")
+    ).to_be_visible()
+    await expect(form.get_by_label("Document (JSON or YAML)")).to_have_value(bad)
+
     async with system.client("actions") as actions:
         versions = (await actions.get("/v1/journey-map/versions")).json()
     current = versions[0]["version"]
@@ -259,3 +269,18 @@ async def test_an_api_that_is_down_blanks_only_its_parts_of_the_operations_page(
             page.get_by_text("Les règles d'alerte\u00a0: affichage impossible")
         ).to_be_visible()
         await screenshot(page, "ops-08-french")
+
+
+async def test_a_file_is_uploaded_without_javascript(system: System, browser: Browser) -> None:
+    context = await browser.new_context(java_script_enabled=False, locale="en-GB")
+    page = await context.new_page()
+    await sign_in(page, system.console_url, system.keys["ops"])
+    await page.goto(f"{system.console_url}/operations")
+    form = page.locator("#form-alert-rules")
+    rules = b"defaults:\n  moment_of_pain:\n    transfers_at_least: 0\n"
+    file = {"name": "rules.yaml", "mimeType": "application/yaml", "buffer": rules}
+    await form.get_by_label("Or a file").set_input_files(files=[file])
+    await form.get_by_role("button", name="Validate and save the rules").click()
+    error = form.locator(".doc-errors li").filter(has_text="moment_of_pain.transfers_at_least")
+    await expect(error).to_contain_text("line 3")
+    await context.close()
