@@ -221,6 +221,7 @@ async def test_a_referent_sees_only_their_departments_endpoints_and_cannot_repla
     await expect(page.locator(".url").filter(has_text=FAILING).first).to_be_visible()
     await expect(page.get_by_role("button", name="Replay")).to_have_count(0)
     await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{system.console_url}/sign-in")
 
     await sign_in(page, system.console_url, system.keys["sarah"])
     await page.goto(f"{system.console_url}/operations")
