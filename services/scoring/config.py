@@ -28,7 +28,7 @@ class ScoringSettings(ServiceSettings):
     # Emerging irritants: a term of the last EMERGING_RECENT_DAYS against the
     # EMERGING_BASELINE_DAYS before, in at least EMERGING_MIN_COUNT recent verbatims of a
     # touchpoint, with a log-likelihood G² of at least EMERGING_MIN_G2 (10.83: p < 0.001).
-    emerging_recent_days: int = Field(default=7, ge=1)
-    emerging_baseline_days: int = Field(default=90, ge=1)
+    emerging_recent_days: int = Field(default=7, ge=1, le=365)
+    emerging_baseline_days: int = Field(default=90, ge=1, le=3650)
     emerging_min_count: int = Field(default=5, ge=1)
     emerging_min_g2: float = Field(default=10.83, ge=0)
