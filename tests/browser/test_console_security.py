@@ -53,6 +53,9 @@ async def test_a_form_without_its_csrf_token_is_refused(
         assert refused.status == 403
         assert "Form refused" in await refused.text()
     assert await comments_of(system, task["id"]) == 0
+    reloaded = await page.goto(url)  # a refused form's address, reloaded: the task again
+    assert reloaded is not None
+    assert reloaded.url.endswith(f"/tasks/{task['id']}")
 
     signing_out = await page.request.post(f"{system.console_url}/sign-out", max_redirects=0)
     assert signing_out.status == 403

@@ -7,6 +7,7 @@ success the task page again (303), on a refusal the page with the message beside
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -41,6 +42,12 @@ async def my_tasks(request: Request, person: Person) -> Response:
 @router.get("/tasks/{task_id}")
 async def task_page(request: Request, person: Person, task_id: str) -> Response:
     return await _task(request, person, task_id)
+
+
+@router.get("/tasks/{task_id}/{form}")
+async def task_form_address(task_id: str, form: str) -> Response:
+    """A refused form's page stays at the form's address: reloading it shows the task."""
+    return redirect(f"/tasks/{quote(task_id, safe='')}")
 
 
 @router.post("/tasks/{task_id}/{form}")
