@@ -8,7 +8,7 @@ from typing import Literal
 from services.scoring.voice.language import identify
 from services.scoring.voice.lexicon import EMOTIONS, lexicon
 from services.scoring.voice.rules import NOTHING_TO_SAY
-from services.scoring.voice.sentiment import Hit, Reading, read, score
+from services.scoring.voice.sentiment import Hit, Reading, read, read_irony, score
 from services.scoring.voice.text import Token, fold, normalise, tokens
 from services.scoring.voice.topics import Taxonomy, TopicMatch
 
@@ -17,7 +17,8 @@ SentimentClass = Literal["negative", "neutral", "positive"]
 POSITIVE_FROM = 0.2
 NEGATIVE_FROM = -0.2
 EMOTION_FROM = 0.4  # confidence from which an emotion is reported
-IRRITANT = -0.4  # the valence of a root cause reported without a complaint word
+IRRITANT = -0.4  # the least complaint of a clause that reports a root cause
+UNSAID = -0.5  # what a contrast implies after praise when the words after it judge nothing
 _EMPTY = Taxonomy(())
 _NOT_APPLICABLE = frozenset(("", "n/a", "na", "n.a", "nc", "nsp", "-", "/"))
 
@@ -48,19 +49,34 @@ def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = 
     reading = read(toks, lexicon(lang), lang)
     found = (taxonomy or _EMPTY).match(toks, reading, lang)
     _count_irritants(reading, found)
+    _read_contrast(reading)
+    read_irony(toks, reading)
     value = round(score(reading), 3)
     return Analysis(lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading))
 
 
 def _count_irritants(reading: Reading, found: list[TopicMatch]) -> None:
-    """A root cause is an irritant by definition: one reported in a clause that has no
-    complaint word ("Twenty minutes of hold music") is itself the complaint."""
+    """A root cause is an irritant by definition: a clause that reports one complains at
+    least as much as IRRITANT (weighed by its place around a contrast), whatever its words
+    ("Twenty minutes of hold music", "The app closes by itself")."""
     for topic in found:
         if topic.kind != "root_cause":
             continue
         for clause in topic.clauses:
-            if not any(h.valence < 0 for h in reading.hits if h.clause == clause):
-                reading.hits.append(Hit(-1, clause, IRRITANT, (), topic.id))
+            least = IRRITANT * reading.contrast_weight(clause)
+            said = sum(h.valence for h in reading.hits if h.clause == clause and h.valence < 0)
+            if said > least:
+                reading.hits.append(Hit(-1, clause, least - said, (), topic.id))
+
+
+def _read_contrast(reading: Reading) -> None:
+    """Praise, then a contrast followed by words that judge nothing ("Bon conseiller, mais
+    trois quarts d'heure pour l'avoir"): the contrast itself says the rest disappoints."""
+    after = reading.contrast_clause
+    if after is None or any(h.clause >= after for h in reading.hits):
+        return
+    if reading.words_in_clause.get(after, 0) >= 2 and sum(h.valence for h in reading.hits) > 0:
+        reading.hits.append(Hit(-1, after, UNSAID * reading.contrast_weight(after), (), "but"))
 
 
 def classify(value: float) -> SentimentClass:

@@ -123,8 +123,8 @@ CONTRAST = {
 IRONY = _words(
     "genial super bravo parfait top merci felicitations chapeau magnifique formidable "
     "excellent great perfect brilliant wonderful fantastic lovely thanks nice awesome "
-    "amazing superb cool bien sympa"
-)
+    "amazing superb cool bien sympa impressive"
+) | frozenset(("well done", "good job", "great job", "thanks a lot", "merci beaucoup", "bien joue"))
 
 # Common function words: they tell the language apart.
 FUNCTION_WORDS = {

@@ -2,8 +2,10 @@
 
 One pass over the tokens: phrases first (longest), then words, each scaled by a preceding
 intensifier or diminisher, turned by a negation whose scope ends with the clause, and
-weighted by its place around a contrast ("mais", "but": what follows weighs more). A
-second pass reads the simplest irony: a lone praise word in a verbatim that complains.
+weighted by its place around a contrast ("mais", "but": what follows weighs more) and by
+its clause (``clauses``: a concession or a wish weighs less). Once the irritants are counted,
+``read_irony`` reads the simplest irony: a lone praise word in a verbatim that complains,
+or a praise word in quotation marks.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from services.scoring.voice.clauses import balance, clause_weight, unmet_expectation
 from services.scoring.voice.lexicon import Entry, Lexicon
 from services.scoring.voice.rules import (
     CONTRAST,
@@ -29,6 +32,8 @@ _BEFORE_CONTRAST, _AFTER_CONTRAST = 0.6, 1.3
 # A negated positive keeps three quarters of its force, a negated negative a little more
 # than half: "pas satisfait" is clearly negative, "pas mauvais" only mildly positive.
 _NEGATED_POSITIVE, _NEGATED_NEGATIVE = 0.75, 0.6
+_IRONIC = -0.6  # a sarcastic praise word
+_BALANCED = 0.5  # what is left of a verdict that says "ni bien ni mal"
 
 
 @dataclass(slots=True)
@@ -50,9 +55,17 @@ class Reading:
     words_in_clause: dict[int, int] = field(default_factory=dict)
     exclamations: int = 0
     shouting: int = 0
+    contrast_clause: int | None = None  # the clause the last contrast word opens
+    balanced: bool = False  # "ni bien ni mal": the verdict halves
 
     def clause_valence(self, clause: int) -> float:
         return sum(h.valence for h in self.hits if h.clause == clause)
+
+    def contrast_weight(self, clause: int) -> float:
+        """How much a clause counts around the contrast: before it less, after it more."""
+        if self.contrast_clause is None:
+            return 1.0
+        return _BEFORE_CONTRAST if clause < self.contrast_clause else _AFTER_CONTRAST
 
 
 @dataclass
@@ -63,11 +76,12 @@ class _State:
     boost: float = 1.0
     boost_left: int = 0
     contrast_at: int | None = None
+    weight: float = 1.0  # the clause's weight: lower in a concession or a wish
 
     def end_clause(self) -> None:
         self.clause += 1
         self.negation_left = self.boost_left = 0
-        self.negation_boost = self.boost = 1.0
+        self.negation_boost = self.boost = self.weight = 1.0
 
 
 def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
@@ -77,11 +91,13 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
     contrast = CONTRAST.get(language) or CONTRAST["fr"] | CONTRAST["en"]
     intensifiers = INTENSIFIERS.get(language) or INTENSIFIERS["fr"] | INTENSIFIERS["en"]
     skippable = frozenset(intensifiers)
+    balanced = balance(tokens, lexicon)
+    reading.balanced = bool(balanced)
     i = 0
     while i < len(tokens):
         token = tokens[i]
         reading.clause_of.append(state.clause)
-        if not token.root:
+        if not token.root or i in balanced:
             _mark(token, state, reading)
             i += 1
             continue
@@ -92,10 +108,15 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
         if word in contrast and i > 0:
             state.end_clause()
             state.contrast_at = len(reading.hits)
-            reading.clause_of[-1] = state.clause
+            reading.contrast_clause = reading.clause_of[-1] = state.clause
             i += 1
             continue
-        length, entry = _phrase(tokens, i, lexicon, skippable)
+        weight = clause_weight(tokens, i)
+        if weight is not None:
+            state.weight = min(state.weight, weight)
+        length, entry = unmet_expectation(tokens, i)
+        if entry is None:
+            length, entry = _phrase(tokens, i, lexicon, skippable)
         if entry is None:
             first = reading.words_in_clause[state.clause] == 1
             if _negation(tokens, i, word, negators, state) or _no_more(
@@ -115,6 +136,9 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
         if word in NEGATION_BOOSTERS and state.negation_left > 0:
             state.negation_boost = 1.3
         for k in range(1, length):
+            weight = clause_weight(tokens, i + k)  # "j'espère que": the cue inside a phrase
+            if weight is not None:
+                state.weight = min(state.weight, weight)
             reading.clause_of.append(state.clause)
             if state.negation_left > 0:
                 reading.negated.add(i + k)
@@ -122,11 +146,12 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
         state.boost_left = max(0, state.boost_left - length)
         i += length
     _weigh_contrast(reading, state.contrast_at)
-    _read_irony(tokens, reading)
     return reading
 
 
 def _mark(token: Token, state: _State, reading: Reading) -> None:
+    if token.root:
+        return  # a word of a balance ("ni bien ni mal"): no opinion, no mark
     if token.text.startswith("!"):
         reading.exclamations += len(token.text)
     if token.text in _BREAKS or token.text[0] in "!?":
@@ -244,7 +269,7 @@ def _typo(token: Token, lexicon: Lexicon, language: str) -> Entry | None:
 
 
 def _hit(i: int, token: Token, entry: Entry, state: _State) -> Hit:
-    valence = entry.valence
+    valence = entry.valence * state.weight
     if state.boost_left > 0:
         valence *= state.boost
     if token.upper:
@@ -257,6 +282,8 @@ def _hit(i: int, token: Token, entry: Entry, state: _State) -> Hit:
         # not satisfied is a disappointment; not worried is no emotion at all
         emotions = ("disappointment",) if set(emotions) & POSITIVE else ()
     state.boost_left = 0
+    if token.quoted and valence > 0:  # « rapide », 'fast': praise in quotation marks mocks
+        return Hit(i, state.clause, _IRONIC, ("anger",), entry.term, negated, ironic=True)
     return Hit(i, state.clause, max(-1.0, min(1.0, valence)), emotions, entry.term, negated)
 
 
@@ -267,18 +294,18 @@ def _weigh_contrast(reading: Reading, contrast_at: int | None) -> None:
         hit.valence *= _BEFORE_CONTRAST if k < contrast_at else _AFTER_CONTRAST
 
 
-def _read_irony(tokens: list[Token], reading: Reading) -> None:
-    """Praise that stands alone in its clause ("Génial...", "Bravo !") after or before a
-    complaint is sarcasm: it counts as anger, not as joy."""
+def read_irony(tokens: list[Token], reading: Reading) -> None:
+    """Praise that stands alone in its clause ("Génial...", "Bravo !", "Well done.") after
+    or before a complaint, irritants included, is sarcasm: it counts as anger, not as joy."""
     complaint = sum(h.valence for h in reading.hits if h.valence < 0)
     praise = sum(h.valence for h in reading.hits if h.valence > 0 and fold(h.term) not in IRONY)
     if complaint > -0.45 or praise >= 0.3:  # other praise: the lone word is meant
         return
     for k, hit in enumerate(reading.hits):
-        alone = reading.words_in_clause.get(hit.clause, 0) <= 2
+        words = reading.words_in_clause.get(hit.clause, 0) - len(hit.term.split()) + 1
         praise = hit.valence > 0 and not hit.negated and fold(hit.term) in IRONY
-        if praise and alone and not _concession(tokens, hit.position):
-            reading.hits[k] = replace(hit, valence=-0.6, emotions=("anger",), ironic=True)
+        if praise and words <= 2 and not _concession(tokens, hit.position):
+            reading.hits[k] = replace(hit, valence=_IRONIC, emotions=("anger",), ironic=True)
 
 
 def _concession(tokens: list[Token], position: int) -> bool:
@@ -290,7 +317,7 @@ def _concession(tokens: list[Token], position: int) -> bool:
 def score(reading: Reading) -> float:
     """The verbatim's sentiment in [-1, 1]: the hits' sum, emphasised by exclamation
     marks, squashed smoothly (one mild word stays mild, many strong ones approach ±1)."""
-    total = sum(h.valence for h in reading.hits)
+    total = sum(h.valence for h in reading.hits) * (_BALANCED if reading.balanced else 1.0)
     if total:
         total += math.copysign(0.1 * min(reading.exclamations, 3), total)
     return total / math.sqrt(total * total + 1.0)

@@ -73,6 +73,12 @@ _MIN_ROOT = 4
 # Written without accents these French words are read two ways; one root for both keeps
 # "rien a dire" the phrase "rien à dire".
 _AMBIGUOUS = {"a": "a", "à": "a"}
+_OPENING, _CLOSING = frozenset('"«“'), frozenset('"»”')
+# Units written short after a number ("2h d'attente", "45 min"), read as the full word.
+UNITS = {
+    "fr": {"h": "heures", "min": "minutes", "mn": "minutes", "j": "jours", "sem": "semaines"},
+    "en": {"h": "hours", "hr": "hours", "hrs": "hours", "min": "minutes", "mins": "minutes"},
+}
 # Every number has this root, so lexicon phrases can say "depuis 3 jours" for any count.
 NUMBER = "#"
 NUMBER_WORDS = frozenset(
@@ -124,6 +130,7 @@ class Token:
     text: str  # lower-cased, accents kept
     root: str  # the matching key ("" for punctuation and numbers)
     upper: bool  # written in capitals (emphasis), for words of three letters or more
+    quoted: bool = False  # a single word in quotation marks: « rapide », 'fast'
 
 
 def normalise(text: str) -> str:
@@ -137,18 +144,35 @@ def normalise(text: str) -> str:
 def tokens(text: str, language: str) -> list[Token]:
     """The words and meaningful marks of ``text`` (already normalised), at most MAX_TOKENS."""
     found: list[Token] = []
+    units = UNITS.get(language, UNITS["fr"])
     for match in _TOKEN.finditer(text):
         raw = match.group()
         lower = raw[:MAX_WORD].lower()  # no word is longer: a longer run is noise
         if lower[0].isdigit() or lower in NUMBER_WORDS:
             found.append(Token(lower, NUMBER, False))
+        elif lower in units and found and found[-1].root == NUMBER:  # "2h", "45 min"
+            found.append(Token(lower, root(units[lower], language), False))
         elif lower[0].isalpha():
-            found.append(Token(lower, root(lower, language), raw.isupper() and len(raw) > 2))
+            upper = raw.isupper() and len(raw) > 2
+            quoted = _quoted(text, match.start(), match.end())
+            found.append(Token(lower, root(lower, language), upper, quoted))
         else:
             found.append(Token(lower, lower if _is_symbol(lower) else "", False))
         if len(found) >= MAX_TOKENS:
             break
     return found
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``text[start:end]`` stands alone between quotation marks."""
+    before = text[max(0, start - 2) : start].rstrip(" \u00a0\u202f")[-1:]
+    after = text[end : end + 2].lstrip(" \u00a0\u202f")[:1]
+    if before in _OPENING and after in _CLOSING:
+        return True
+    edge_before = start < 2 or not text[start - 2].isalnum()
+    edge_after = end + 1 >= len(text) or not text[end + 1].isalnum()
+    apostrophes = start > 0 and text[start - 1] == "'" == text[end : end + 1]
+    return apostrophes and edge_before and edge_after
 
 
 def _unfold_not(match: re.Match[str]) -> str:

@@ -1,0 +1,108 @@
+"""Cues that change how much a clause's opinion words count, or what they mean.
+
+- A concession ("alors que", "même si", "even though", "whereas") opens a clause that
+  weighs less: "Carte refusée alors que tout va bien côté banque" complains.
+- A wish or an indirect question ("j'espère que", "I hope", "savoir si", "know whether")
+  opens a clause that judges nothing yet: its words barely count.
+- An unmet expectation ("je m'attendais à mieux", "expected better", "was hoping for
+  more") is a disappointment, whatever the comparative's own praise.
+- A balance ("ni bien ni mal", "neither good nor bad") weighs a praise against a complaint:
+  both are silenced and the verbatim's verdict halves.
+"""
+
+from __future__ import annotations
+
+from services.scoring.voice.lexicon import Entry, Lexicon
+from services.scoring.voice.text import Token, fold
+
+CONCESSION_WEIGHT = 0.5
+WISH_WEIGHT = 0.25
+# first word → the words that make it a concession when they follow it
+_CONCESSIONS = {
+    "alors": ("que", "qu"),
+    "bien": ("que", "qu"),
+    "meme": ("si", "s"),
+    "even": ("though", "if"),
+}
+_WHEREAS = frozenset(("whereas", "quoique"))
+_WISHES = frozenset(("espere", "esperons", "hope", "wish"))
+_ASKING = frozenset(("savoir", "demander", "demande", "know", "ask", "asking", "wonder", "wondering"))
+_WHETHER = frozenset(("si", "s", "if", "whether"))
+_EXPECTING = frozenset(
+    (
+        "esperais",
+        "esperait",
+        "esperions",
+        "attendais",
+        "attendait",
+        "attendions",
+        "expected",
+        "expecting",
+        "hoped",
+        "hoping",
+        "anticipated",
+    )
+)
+_COMPARATIVES = frozenset(
+    ("mieux", "meilleur", "meilleure", "meilleurs", "meilleures", "plus", "better", "more")
+)
+_SUBJECTS = frozenset(("j", "je", "m", "on", "nous", "i", "we", "was", "were", "had", "am", "are"))
+_REACH = 4  # words between the expectation and its comparative
+UNMET = Entry("expected better", -0.5, ("disappointment",), fixed=True)
+_BALANCE = {"ni": ("ni",), "neither": ("nor",)}
+
+
+def _word(token: Token) -> str:
+    return fold(token.text).rstrip("'") if token.root else ""
+
+
+def clause_weight(tokens: list[Token], i: int) -> float | None:
+    """The weight of the rest of the clause if token ``i`` opens a concession, a wish or an
+    indirect question; None otherwise."""
+    word = _word(tokens[i])
+    following = _word(tokens[i + 1]) if i + 1 < len(tokens) else ""
+    if word in _WHEREAS or following in _CONCESSIONS.get(word, ()):
+        return CONCESSION_WEIGHT
+    if word in _WISHES:
+        return WISH_WEIGHT
+    previous = _word(tokens[i - 1]) if i > 0 else ""
+    if word in _WHETHER and previous in _ASKING:
+        return WISH_WEIGHT
+    return None
+
+
+def unmet_expectation(tokens: list[Token], i: int) -> tuple[int, Entry | None]:
+    """(the tokens it spans, its entry) if an expectation verb at ``i`` (or after a subject
+    or auxiliary there: "je m'attendais", "was hoping") is followed, within its clause, by a
+    comparative: "j'espérais une meilleure qualité"; (1, None) otherwise."""
+    verb = i
+    while verb < min(i + 2, len(tokens) - 1) and _word(tokens[verb]) in _SUBJECTS:
+        verb += 1
+    if _word(tokens[verb]) not in _EXPECTING:
+        return 1, None
+    for j in range(verb + 1, min(verb + 1 + _REACH, len(tokens))):
+        if not tokens[j].root:
+            return 1, None
+        if _word(tokens[j]) in _COMPARATIVES:
+            return j - i + 1, UNMET
+    return 1, None
+
+
+def balance(tokens: list[Token], lexicon: Lexicon) -> set[int]:
+    """The positions of a "ni A ni B" / "neither A nor B" whose A and B are opinion words of
+    opposite signs (empty if there is none): a balanced judgement, read as no judgement."""
+    for i, token in enumerate(tokens):
+        second = _BALANCE.get(_word(token))
+        if second is None:
+            continue
+        for j in range(i + 2, min(i + 5, len(tokens))):
+            if _word(tokens[j]) in second and j + 1 < len(tokens):
+                span = set(range(i, j + 2))
+                signs = {
+                    entry.valence > 0
+                    for k in span
+                    if (entry := lexicon.words.get(tokens[k].root)) is not None and entry.valence
+                }
+                if signs == {True, False}:
+                    return span
+    return set()
