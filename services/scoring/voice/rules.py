@@ -117,9 +117,14 @@ CONTRAST = {
     "fr": _words("mais cependant toutefois neanmoins pourtant sauf hormis"),
     "en": _words("but however although though except nevertheless yet unfortunately"),
 }
+CONTRAST_PAIRS = frozenset((("par", "contre"), ("en", "revanche"), ("that", "said")))
+# A conjunction followed by a new subject starts a new clause for negation: "je ne
+# comprends pas et ça m'inquiète", "it isn't fixed and I am worried".
+COORDINATION = _words("et and")
+SUBJECTS = _words("je j tu il elle on nous vous ils elles ca cela c i you he she we they it")
 
-# Praise words that turn sarcastic when they stand alone ("Génial...", "Bravo !") in a
-# verbatim that otherwise complains.
+# Praise words and phrases that turn sarcastic when they stand alone ("Génial...",
+# "Bravo !", "Well done.") in a verbatim that otherwise complains.
 IRONY = _words(
     "genial super bravo parfait top merci felicitations chapeau magnifique formidable "
     "excellent great perfect brilliant wonderful fantastic lovely thanks nice awesome "

@@ -17,12 +17,15 @@ from services.scoring.voice.clauses import balance, clause_weight, unmet_expecta
 from services.scoring.voice.lexicon import Entry, Lexicon
 from services.scoring.voice.rules import (
     CONTRAST,
+    CONTRAST_PAIRS,
+    COORDINATION,
     INTENSIFIERS,
     IRONY,
     NE_PARTICLES,
     NEGATION_BOOSTERS,
     NEGATION_SCOPE,
     NEGATORS,
+    SUBJECTS,
 )
 from services.scoring.voice.text import Token, fold, is_known
 
@@ -77,11 +80,20 @@ class _State:
     boost_left: int = 0
     contrast_at: int | None = None
     weight: float = 1.0  # the clause's weight: lower in a concession or a wish
+    cue: float | None = None  # the weight a cue word sets from the next word on
 
     def end_clause(self) -> None:
         self.clause += 1
         self.negation_left = self.boost_left = 0
         self.negation_boost = self.boost = self.weight = 1.0
+        self.cue = None
+
+    def take_cue(self, tokens: list[Token], i: int) -> None:
+        """Applies the cue found before ``i``, and keeps the one ``i`` holds, if any:
+        the cue words themselves ("alors que", "even though") keep their weight."""
+        if self.cue is not None:
+            self.weight, self.cue = min(self.weight, self.cue), None
+        self.cue = clause_weight(tokens, i)
 
 
 def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
@@ -105,15 +117,15 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
         reading.words_in_clause[state.clause] = reading.words_in_clause.get(state.clause, 0) + 1
         if state.negation_left > 0:
             reading.negated.add(i)
-        if word in contrast and i > 0:
+        if (word in contrast or _contrast_pair(tokens, i, word)) and i > 0:
             state.end_clause()
             state.contrast_at = len(reading.hits)
             reading.contrast_clause = reading.clause_of[-1] = state.clause
             i += 1
             continue
-        weight = clause_weight(tokens, i)
-        if weight is not None:
-            state.weight = min(state.weight, weight)
+        state.take_cue(tokens, i)
+        if word in COORDINATION and _new_subject(tokens, i):
+            state.negation_left = 0  # "je ne comprends pas et ça m'inquiète"
         length, entry = unmet_expectation(tokens, i)
         if entry is None:
             length, entry = _phrase(tokens, i, lexicon, skippable)
@@ -136,9 +148,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
         if word in NEGATION_BOOSTERS and state.negation_left > 0:
             state.negation_boost = 1.3
         for k in range(1, length):
-            weight = clause_weight(tokens, i + k)  # "j'espère que": the cue inside a phrase
-            if weight is not None:
-                state.weight = min(state.weight, weight)
+            state.cue = clause_weight(tokens, i + k) or state.cue  # "j'espère" + "que"
             reading.clause_of.append(state.clause)
             if state.negation_left > 0:
                 reading.negated.add(i + k)
@@ -147,6 +157,15 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
         i += length
     _weigh_contrast(reading, state.contrast_at)
     return reading
+
+
+def _contrast_pair(tokens: list[Token], i: int, word: str) -> bool:
+    """A contrast written in two words: "par contre", "en revanche", "that said"."""
+    return i > 0 and (fold(tokens[i - 1].text), word) in CONTRAST_PAIRS
+
+
+def _new_subject(tokens: list[Token], i: int) -> bool:
+    return i + 1 < len(tokens) and fold(tokens[i + 1].text).rstrip("'") in SUBJECTS
 
 
 def _mark(token: Token, state: _State, reading: Reading) -> None:

@@ -79,6 +79,39 @@ UNITS = {
     "fr": {"h": "heures", "min": "minutes", "mn": "minutes", "j": "jours", "sem": "semaines"},
     "en": {"h": "hours", "hr": "hours", "hrs": "hours", "min": "minutes", "mins": "minutes"},
 }
+# Words as customers type them in a hurry, read as the word they stand for.
+SHORTHAND = {
+    "fr": {
+        "tjrs": "toujours",
+        "tjs": "toujours",
+        "pa": "pas",
+        "pr": "pour",
+        "ds": "dans",
+        "bcp": "beaucoup",
+        "pb": "problème",
+        "pbm": "problème",
+        "pbs": "problèmes",
+        "koi": "quoi",
+        "pk": "pourquoi",
+        "pq": "pourquoi",
+        "qd": "quand",
+        "rdv": "rendez-vous",
+        "tel": "téléphone",
+        "msg": "message",
+    },
+    "en": {
+        "u": "you",
+        "ur": "your",
+        "pls": "please",
+        "plz": "please",
+        "thx": "thanks",
+        "ty": "thanks",
+        "msg": "message",
+        "ppl": "people",
+        "probs": "problems",
+        "prob": "problem",
+    },
+}
 # Every number has this root, so lexicon phrases can say "depuis 3 jours" for any count.
 NUMBER = "#"
 NUMBER_WORDS = frozenset(
@@ -145,9 +178,11 @@ def tokens(text: str, language: str) -> list[Token]:
     """The words and meaningful marks of ``text`` (already normalised), at most MAX_TOKENS."""
     found: list[Token] = []
     units = UNITS.get(language, UNITS["fr"])
+    shorthand = SHORTHAND.get(language, {})
     for match in _TOKEN.finditer(text):
         raw = match.group()
         lower = raw[:MAX_WORD].lower()  # no word is longer: a longer run is noise
+        lower = shorthand.get(lower, lower)
         if lower[0].isdigit() or lower in NUMBER_WORDS:
             found.append(Token(lower, NUMBER, False))
         elif lower in units and found and found[-1].root == NUMBER:  # "2h", "45 min"
