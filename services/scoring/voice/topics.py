@@ -1,9 +1,11 @@
 """Irritant topics: the committee's taxonomy, compiled to roots, matched in a verbatim.
 
 A keyword matches when its content words appear in order, at most two other content
-words apart in all ("livraison très en retard" matches "livraison en retard"). A match
-inside a negation ("aucun retard", "no wait at all") is no irritant and is dropped,
-unless the keyword holds the negation itself ("jamais reçu").
+words apart in all ("livraison très en retard" matches "livraison en retard"). A few adverbs
+("encore", "yet", "ever", "even") are skipped on both sides: "pas encore remboursé" matches
+"pas remboursé". A match inside a negation ("aucun retard", "no wait at
+all") is no irritant and is dropped, unless the keyword holds the negation itself
+("jamais reçu").
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ TopicKind = Literal["root_cause", "touchpoint"]
 _GAP = 2
 NEGATION_WORDS = NEGATORS["fr"] | NEGATORS["en"] | NE_PARTICLES | {"ne", "n"}
 _NEGATION_WORDS = NEGATION_WORDS
+_FILLERS = frozenset(("encore", "yet", "ever", "even"))
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class Taxonomy:
                             self._compile(topic, language, spelling)
 
     def _compile(self, topic: Topic, language: str, phrase: str) -> None:
-        words = content(tokens(normalise(phrase), language), language)
+        words = _matchable(tokens(normalise(phrase), language), language)
         negations = [fold(t.text).rstrip("'") in _NEGATION_WORDS for t in words]
         if words and not all(negations):
             roots = tuple(t.root for t in words)
@@ -83,6 +86,7 @@ class Taxonomy:
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
         positions = [i for i, t in enumerate(toks) if t.root and not _skipped(t, language)]
+        positions = [i for i in positions if fold(toks[i].text) not in _FILLERS]
         found: dict[str, tuple[Topic, list[str], set[int]]] = {}
         languages = ("fr", "en") if language == "und" else (language,)
         for n, i in enumerate(positions):
@@ -114,6 +118,10 @@ def content(toks: list[Token], language: str) -> list[Token]:
     """The tokens that matter for matching: all words but articles, prepositions and
     conjunctions (``rules.KEYWORD_SKIP``)."""
     return [t for t in toks if t.root and not _skipped(t, language)]
+
+
+def _matchable(toks: list[Token], language: str) -> list[Token]:
+    return [t for t in content(toks, language) if fold(t.text) not in _FILLERS]
 
 
 def _skipped(token: Token, language: str) -> bool:
