@@ -26,7 +26,9 @@ _CONCESSIONS = {
 }
 _WHEREAS = frozenset(("whereas", "quoique"))
 _WISHES = frozenset(("espere", "esperons", "hope", "wish"))
-_ASKING = frozenset(("savoir", "demander", "demande", "know", "ask", "asking", "wonder", "wondering"))
+_ASKING = frozenset(
+    ("savoir", "demander", "demande", "know", "ask", "asking", "wonder", "wondering")
+)
 _WHETHER = frozenset(("si", "s", "if", "whether"))
 _EXPECTING = frozenset(
     (

@@ -103,6 +103,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
     contrast = CONTRAST.get(language) or CONTRAST["fr"] | CONTRAST["en"]
     intensifiers = INTENSIFIERS.get(language) or INTENSIFIERS["fr"] | INTENSIFIERS["en"]
     skippable = frozenset(intensifiers)
+    closing = negators | NE_PARTICLES  # a phrase ending on one negates what follows
     balanced = balance(tokens, lexicon)
     reading.balanced = bool(balanced)
     i = 0
@@ -117,7 +118,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
         reading.words_in_clause[state.clause] = reading.words_in_clause.get(state.clause, 0) + 1
         if state.negation_left > 0:
             reading.negated.add(i)
-        if (word in contrast or _contrast_pair(tokens, i, word)) and i > 0:
+        if (word in contrast or _contrast_pair(tokens, i, word)) and _opens(tokens, i, negators):
             state.end_clause()
             state.contrast_at = len(reading.hits)
             reading.contrast_clause = reading.clause_of[-1] = state.clause
@@ -145,6 +146,8 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
             entry = lexicon.words.get(token.root) or _typo(token, lexicon, language)
         if entry is not None:
             reading.hits.append(_hit(i, token, entry, state))
+            if length > 1 and fold(tokens[i + length - 1].text) in closing:
+                state.negation_left = NEGATION_SCOPE + length  # "toujours pas | content"
         if word in NEGATION_BOOSTERS and state.negation_left > 0:
             state.negation_boost = 1.3
         for k in range(1, length):
@@ -162,6 +165,12 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
 def _contrast_pair(tokens: list[Token], i: int, word: str) -> bool:
     """A contrast written in two words: "par contre", "en revanche", "that said"."""
     return i > 0 and (fold(tokens[i - 1].text), word) in CONTRAST_PAIRS
+
+
+def _opens(tokens: list[Token], i: int, negators: frozenset[str]) -> bool:
+    """Whether a contrast word opens a clause: not first, and not after a negator ("not
+    yet")."""
+    return i > 0 and fold(tokens[i - 1].text) not in negators
 
 
 def _new_subject(tokens: list[Token], i: int) -> bool:

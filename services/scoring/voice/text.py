@@ -178,7 +178,7 @@ def tokens(text: str, language: str) -> list[Token]:
     """The words and meaningful marks of ``text`` (already normalised), at most MAX_TOKENS."""
     found: list[Token] = []
     units = UNITS.get(language, UNITS["fr"])
-    shorthand = SHORTHAND.get(language, {})
+    shorthand = SHORTHAND.get(language) or SHORTHAND["fr"] | SHORTHAND["en"]
     for match in _TOKEN.finditer(text):
         raw = match.group()
         lower = raw[:MAX_WORD].lower()  # no word is longer: a longer run is noise
