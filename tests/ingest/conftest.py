@@ -10,7 +10,9 @@ from services.ingest.config import IngestSettings
 from tests.conftest import Infra, Keys, serve, settings_for
 
 
-@pytest.fixture(scope="session")
+# package, not session: an app left running would stay in its consumer groups and take
+# partitions (and so customers) from the next packages' own apps
+@pytest.fixture(scope="package")
 async def ingest_url(infra: Infra, keys: Keys) -> AsyncIterator[str]:
     async with serve(create_app(settings_for(infra, keys, IngestSettings))) as url:
         yield url

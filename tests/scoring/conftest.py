@@ -113,7 +113,9 @@ async def publish_map(publisher: EventPublisher, version: int, document: dict[st
     )
 
 
-@pytest.fixture(scope="session")
+# package, not session: an app left running would stay in its consumer groups and take
+# partitions (and so customers) from the next packages' own apps
+@pytest.fixture(scope="package")
 async def scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
     async with running_scoring(infra, keys) as running:
         yield running
