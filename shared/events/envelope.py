@@ -1,19 +1,21 @@
-"""CloudEvents 1.0 in Kafka binary content mode.
+"""CloudEvents 1.0 in Kafka binary content mode, read and written directly.
 
-Attributes travel as ``ce_*`` headers, the payload as JSON in the value, and the key is the
-customer id (the ``partitionkey`` extension), so one customer's events keep their order.
+Attributes travel as ``ce_*`` headers (``datacontenttype`` as ``content-type``), the payload as
+JSON in the value, and the key is the customer id (the ``partitionkey`` extension), so one
+customer's events keep their order. A record written here is byte for byte the one the
+CloudEvents SDK's ``to_binary`` writes for the same attributes, and each side reads the
+other's (``tests/shared/test_envelope_interop.py``); docs/events.md explains why the SDK is
+no longer on the path.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
-from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
-from cloudevents.core.exceptions import BaseCloudEventException
-from cloudevents.core.formats.json import JSONFormat
-from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
 from shared.events.actions import SurveyInvitationRequested, TaskChanged
@@ -29,18 +31,21 @@ from shared.events.schemas import (
 from shared.journey import JourneyMapPublished
 
 CONTENT_TYPE = "application/json"
-
-
-class _PayloadAsBytes(JSONFormat):
-    """The JSON format, except that a record's payload is handed over as it came: the
-    event's schema parses and validates it in one pass (``model_validate_json``) instead of
-    a ``json.loads`` into dicts that the schema then walks again."""
-
-    def read_data(self, body: bytes, datacontenttype: str | None) -> bytes | None:
-        return body or None
-
-
-_FORMAT = _PayloadAsBytes()
+SPECVERSION = "1.0"
+# The SDK's test of a JSON media type (application/json, text/json, application/x+json; …).
+_JSON_CONTENT_TYPE = re.compile(r"^(application|text)/([a-zA-Z0-9\-\.]+\+)?json(;.*)?$")
+# An attribute name: lower-case letters and digits (CloudEvents 1.0, "Attribute Naming").
+_ATTRIBUTE_NAME = re.compile(r"^[a-z0-9]+$")
+_REQUIRED = ("id", "source", "type", "specversion")
+# Optional attributes that, when present, must not be empty.
+_NOT_EMPTY = ("subject", "dataschema", "datacontenttype")
+# The headers cxloop writes, and the attribute each carries: read without lower-casing.
+_KNOWN_HEADERS = {
+    **{f"ce_{name}": name for name in (*_REQUIRED, *_NOT_EMPTY, "time", "partitionkey")},
+    "content-type": "datacontenttype",
+}
+_CONTENT_TYPE_HEADER = CONTENT_TYPE.encode()
+_SPECVERSION_HEADER = SPECVERSION.encode()
 
 EVENT_MODELS: dict[str, type[Event]] = {
     model.ce_type: model
@@ -64,7 +69,17 @@ class InvalidEnvelope(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Envelope:
+class KafkaMessage:
+    """A record to produce: the SDK's ``KafkaMessage`` shape (the key as the SDK maps it)."""
+
+    headers: dict[str, bytes]
+    key: str
+    value: bytes
+
+
+class Envelope(NamedTuple):
+    """A decoded record (a tuple: built once per record consumed, cheaper than a dataclass)."""
+
     id: str
     type: str
     source: str
@@ -74,55 +89,123 @@ class Envelope:
 
 
 def encode(event: Event, source: str) -> KafkaMessage:
-    attributes: dict[str, Any] = {
-        "id": event.event_id,
-        "source": source,
-        "type": event.ce_type,
-        "subject": event.customer_id,
-        "time": event.occurred,
-        "datacontenttype": CONTENT_TYPE,
-        "partitionkey": event.customer_id,
+    """The record of ``event``: headers in the SDK's order, the payload without null fields."""
+    key = event.customer_id.encode()
+    headers = {
+        "ce_id": event.event_id.encode(),
+        "ce_source": source.encode(),
+        "ce_type": event.ce_type.encode(),
+        "ce_subject": key,
+        "ce_time": _timestamp(event.occurred).encode(),
+        "content-type": _CONTENT_TYPE_HEADER,
+        "ce_partitionkey": key,
+        "ce_specversion": _SPECVERSION_HEADER,
     }
-    return to_binary(
-        CloudEvent(attributes, event.model_dump_json(exclude_none=True).encode()), _FORMAT
-    )
+    # pydantic's serialiser straight to bytes: model_dump_json is this, decoded to str.
+    value = type(event).__pydantic_serializer__.to_json(event, exclude_none=True)
+    return KafkaMessage(headers, event.customer_id, value)
 
 
-def decode(headers: list[tuple[str, bytes]], key: bytes | None, value: bytes | None) -> Envelope:
+def decode(
+    headers: Iterable[tuple[str, bytes]], key: bytes | None, value: bytes | None
+) -> Envelope:
     """Parse one Kafka record.
 
-    :raises InvalidEnvelope: missing or invalid attributes, unknown type, or a payload that
-        does not match the type's schema.
+    :raises InvalidEnvelope: no key; a required attribute missing or empty; a header given
+        twice; specversion other than 1.0; a time that is not an RFC 3339 timestamp with
+        its offset; an unknown type; a payload that is not JSON or does not match the
+        type's schema; a key other than the payload's customer id.
     """
     if key is None:
         raise InvalidEnvelope("message has no key (customer id)")
-    try:
-        message = KafkaMessage(headers=dict(headers), key=key, value=value or b"")
-        event = from_binary(message, _FORMAT, CloudEvent)
-    except (BaseCloudEventException, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidEnvelope(f"not a CloudEvent: {exc}") from exc
-    model = EVENT_MODELS.get(event.get_type())
+    attributes = _attributes(headers)
+    _check_attributes(attributes)
+    time = _time(attributes.get("time"))
+    model = EVENT_MODELS.get(attributes["type"])
     if model is None:
-        raise InvalidEnvelope(f"unknown event type {event.get_type()!r}")
-    data = event.get_data()
-    if not isinstance(data, bytes) or not data.lstrip().startswith(b"{"):
-        raise InvalidEnvelope("payload is not a JSON object")
-    content_type = event.get_datacontenttype()
-    if content_type is not None and not JSONFormat.JSON_CONTENT_TYPE_PATTERN.match(content_type):
+        raise InvalidEnvelope(f"unknown event type {attributes['type']!r}")
+    content_type = attributes.get("datacontenttype")
+    if content_type not in (None, CONTENT_TYPE) and not _JSON_CONTENT_TYPE.match(content_type):
         raise InvalidEnvelope(f"payload is {content_type}, not JSON")
+    if not value or (value[:1] != b"{" and not value.lstrip().startswith(b"{")):
+        raise InvalidEnvelope("payload is not a JSON object")
+    payload = _payload(model, value)
+    if payload.customer_id != key.decode("utf-8", "replace"):
+        raise InvalidEnvelope("message key differs from the payload's customer_id")
+    return Envelope(
+        id=attributes["id"],
+        type=attributes["type"],
+        source=attributes["source"],
+        time=time,
+        key=payload.customer_id,
+        data=payload,
+    )
+
+
+def _timestamp(moment: datetime) -> str:
+    # As the SDK writes it: ISO 8601, a UTC offset written Z, microseconds only when set.
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _attributes(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    """The attributes the ``ce_*`` and ``content-type`` headers carry; other headers are
+    not the envelope's. Header names compare in any case, as the SDK reads them."""
+    attributes: dict[str, str] = {}
+    for name, raw in headers:
+        attribute = _KNOWN_HEADERS.get(name) or _attribute_of(name)
+        if attribute is None:
+            continue
+        if attribute in attributes:
+            raise InvalidEnvelope(f"not a CloudEvent: header {name!r} given twice")
+        try:
+            attributes[attribute] = raw.decode()
+        except (AttributeError, UnicodeDecodeError) as exc:
+            raise InvalidEnvelope(f"not a CloudEvent: header {name!r} is not UTF-8") from exc
+    return attributes
+
+
+def _attribute_of(header: str) -> str | None:
+    name = header.lower()
+    if name == "content-type":
+        return "datacontenttype"
+    if not name.startswith("ce_"):
+        return None
+    attribute = name[3:]
+    if not _ATTRIBUTE_NAME.match(attribute) or attribute == "data":
+        raise InvalidEnvelope(f"not a CloudEvent: {header!r} names no valid attribute")
+    return attribute
+
+
+def _check_attributes(attributes: dict[str, str]) -> None:
+    for name in _REQUIRED:
+        if not attributes.get(name):
+            raise InvalidEnvelope(f"not a CloudEvent: ce_{name} is missing or empty")
+    if attributes["specversion"] != SPECVERSION:
+        raise InvalidEnvelope(
+            f"not a CloudEvent {SPECVERSION}: specversion {attributes['specversion']!r}"
+        )
+    for name in _NOT_EMPTY:
+        if attributes.get(name) == "":
+            raise InvalidEnvelope(f"not a CloudEvent: {name} is empty")
+
+
+def _time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
     try:
-        payload = model.model_validate_json(data)
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidEnvelope(f"not a CloudEvent: time {text!r} is not RFC 3339") from exc
+    if moment.tzinfo is None:
+        raise InvalidEnvelope(f"not a CloudEvent: time {text!r} has no UTC offset")
+    return moment
+
+
+def _payload(model: type[Event], value: bytes) -> Event:
+    try:
+        return model.model_validate_json(value)
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
             raise InvalidEnvelope(f"payload is not a JSON object: {exc}") from exc
         raise InvalidEnvelope(f"payload does not match {model.ce_type}: {exc}") from exc
-    if payload.customer_id != key.decode("utf-8", "replace"):
-        raise InvalidEnvelope("message key differs from the payload's customer_id")
-    return Envelope(
-        id=event.get_id(),
-        type=event.get_type(),
-        source=event.get_source(),
-        time=event.get_time(),
-        key=payload.customer_id,
-        data=payload,
-    )

@@ -264,7 +264,7 @@ class ConsumerRunner:
                 if record.value is None:
                     continue  # a compaction tombstone (an erased customer's profile)
                 try:
-                    envelope = decode(list(record.headers or ()), record.key, record.value)
+                    envelope = decode(record.headers or (), record.key, record.value)
                 except InvalidEnvelope as exc:
                     await self._dead_letter(record, str(exc), "undecodable")
                     continue
