@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import BrokerResponseError, KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 
 from shared.config import ServiceSettings
-from shared.events.envelope import encode
+from shared.events.envelope import KafkaMessage, encode
 from shared.events.schemas import Event
 from shared.kafka.readiness import TopicGate
 from shared.metrics import EVENTS_PRODUCED, child
+
+# What became of one event handed to the producer: the future of its batch, the error that
+# kept it from the producer, or nothing yet (the deadline came first).
+Delivery = asyncio.Future[Any] | BaseException | None
+_PARTITIONER = DefaultPartitioner()
 
 
 class BrokerUnavailable(RuntimeError):
@@ -44,7 +50,8 @@ class EventPublisher:
     """Publishes events and waits for the broker's acknowledgement of each.
 
     ``publish_many`` returns one outcome per event, in order: ``None`` when the broker
-    acknowledged it, or the error that kept it from being acknowledged. With a ``gate``,
+    acknowledged it, or the error that kept it from being acknowledged. Either way every
+    event is handed to the producer before any acknowledgement is awaited. With a ``gate``,
     nothing is sent while it is closed (every outcome is then ``BrokerUnavailable``), and a
     failed publication closes it until its next check.
     """
@@ -88,47 +95,114 @@ class EventPublisher:
                 self._gate.close(f"a publication failed: {type(exc).__name__}: {exc}")
             raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
-    async def publish_many(self, events: Sequence[Event]) -> list[BaseException | None]:
+    async def publish_many(
+        self, events: Sequence[Event], *, as_batches: bool = False
+    ) -> list[BaseException | None]:
+        """``as_batches``: hand the events over as one batch per partition (aiokafka's batch
+        API: one enqueueing and one future per batch, not per record), for a caller that
+        publishes large sets with few others at once, such as a consumer runner. A batch
+        waits until the partition has no other batch pending, so many concurrent callers
+        (HTTP requests) publish per record instead: the producer then gathers their records
+        into one batch per partition."""
         if self._gate is not None and not self._gate.open:
             refused = [BrokerUnavailable(f"topics not ready: {self._gate.reason}") for _ in events]
             _count(events, refused)
             return list(refused)
-        outcomes = await self._publish(events)
+        outcomes = await self._publish(events, as_batches)
         if self._gate is not None and (failure := next((o for o in outcomes if o), None)):
             self._gate.close(f"a publication failed: {failure}")
         return outcomes
 
-    async def _publish(self, events: Sequence[Event]) -> list[BaseException | None]:
-        sent: list[asyncio.Future[Any] | BaseException] = []
+    async def _publish(
+        self, events: Sequence[Event], as_batches: bool
+    ) -> list[BaseException | None]:
+        sent: list[Delivery] = [None] * len(events)
         try:
             async with asyncio.timeout(self._timeout):
-                for event in events:
-                    sent.append(await self._enqueue(event))
-                pending = [d for d in sent if isinstance(d, asyncio.Future)]
+                if as_batches:
+                    await self._enqueue_batches(events, sent)
+                else:
+                    await self._enqueue_records(events, sent)
+                pending = {d for d in sent if isinstance(d, asyncio.Future)}
                 if pending:
                     await asyncio.wait(pending)
         except TimeoutError:
             pass
-        outcomes = [self._outcome(sent[i] if i < len(sent) else None) for i in range(len(events))]
+        outcomes = [self._outcome(delivery) for delivery in sent]
         _count(events, outcomes)
         return outcomes
 
-    async def _enqueue(self, event: Event) -> asyncio.Future[Any] | BaseException:
-        """Hand the event to the producer's buffer; the future resolves on acknowledgement."""
-        message = encode(event, self._source)
+    async def _enqueue_records(self, events: Sequence[Event], sent: list[Delivery]) -> None:
+        """Hand the events to the producer's buffer one by one; ``sent[i]`` becomes event i's
+        future, resolved on the broker's acknowledgement, or the error that kept it out."""
+        for index, event in enumerate(events):
+            message = encode(event, self._source)
+            try:
+                sent[index] = await self._producer.send(
+                    event.topic.name,
+                    value=message.value,
+                    key=message.key.encode(),
+                    headers=list(message.headers.items()),
+                )
+            except KafkaError as exc:
+                sent[index] = BrokerUnavailable(f"{type(exc).__name__}: {exc}")
+
+    async def _enqueue_batches(self, events: Sequence[Event], sent: list[Delivery]) -> None:
+        """Hand the events to the producer, one batch per partition, each partition's in the
+        order given. ``sent[i]`` becomes the future of event i's batch, resolved on the
+        broker's acknowledgement, or the error that kept it from the producer."""
+        for (topic, partition), group in (await self._by_partition(events, sent)).items():
+            for batch, indexes in self._batches(group):
+                delivery: Delivery
+                try:
+                    delivery = await self._producer.send_batch(batch, topic, partition=partition)
+                except KafkaError as exc:
+                    delivery = BrokerUnavailable(f"{type(exc).__name__}: {exc}")
+                for index in indexes:
+                    sent[index] = delivery
+
+    async def _by_partition(
+        self, events: Sequence[Event], sent: list[Delivery]
+    ) -> dict[tuple[str, int], list[tuple[int, KafkaMessage]]]:
+        """The events' records grouped by the partition that ``send`` would choose (the
+        producer's default partitioner: murmur2 of the key, so one customer's events stay
+        in one partition whoever publishes them); an event whose topic has no known
+        partitions gets its error in ``sent``."""
+        groups: dict[tuple[str, int], list[tuple[int, KafkaMessage]]] = {}
+        partitions: dict[str, list[int] | BaseException] = {}
+        for index, event in enumerate(events):
+            topic = event.topic.name
+            if topic not in partitions:
+                partitions[topic] = await self._partitions(topic)
+            known = partitions[topic]
+            if isinstance(known, BaseException):
+                sent[index] = known
+                continue
+            message = encode(event, self._source)
+            partition = _PARTITIONER(message.key.encode(), known, known)
+            groups.setdefault((topic, partition), []).append((index, message))
+        return groups
+
+    async def _partitions(self, topic: str) -> list[int] | BaseException:
         try:
-            delivery: asyncio.Future[Any] = await self._producer.send(
-                event.topic.name,
-                value=message.value,
-                key=event.customer_id.encode(),
-                headers=list(message.headers.items()),
-            )
+            return sorted(await self._producer.partitions_for(topic))
         except KafkaError as exc:
             return BrokerUnavailable(f"{type(exc).__name__}: {exc}")
-        return delivery
+
+    def _batches(self, group: list[tuple[int, KafkaMessage]]) -> Iterator[tuple[Any, list[int]]]:
+        """``group``'s records in as few batches as they fit (``max_batch_size`` each), with
+        the indexes of their events."""
+        batch, indexes = self._producer.create_batch(), list[int]()
+        for index, message in group:
+            if not _append(batch, message):
+                yield batch, indexes
+                batch, indexes = self._producer.create_batch(), []
+                _append(batch, message)  # a batch always takes its first record
+            indexes.append(index)
+        yield batch, indexes
 
     @staticmethod
-    def _outcome(sent: asyncio.Future[Any] | BaseException | None) -> BaseException | None:
+    def _outcome(sent: Delivery) -> BaseException | None:
         if sent is None:
             return BrokerUnavailable("not handed to the broker before the deadline")
         if isinstance(sent, BaseException):
@@ -141,6 +215,15 @@ class EventPublisher:
         if error is None:
             return None
         return BrokerUnavailable(f"{type(error).__name__}: {error}")
+
+
+def _append(batch: Any, message: KafkaMessage) -> bool:
+    """Add ``message`` to ``batch``; False when the batch is full."""
+    headers = list(message.headers.items())
+    added = batch.append(
+        key=message.key.encode(), value=message.value, timestamp=None, headers=headers
+    )
+    return added is not None
 
 
 def _count(events: Sequence[Event], outcomes: Sequence[BaseException | None]) -> None:

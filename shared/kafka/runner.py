@@ -304,7 +304,7 @@ class ConsumerRunner:
     async def _publish_with_retries(self, events: Sequence[Event]) -> None:
         failures = 0
         while events:
-            outcomes = await self._publisher.publish_many(events)
+            outcomes = await self._publisher.publish_many(events, as_batches=True)
             failed = [
                 (event, error) for event, error in zip(events, outcomes, strict=True) if error
             ]
