@@ -33,6 +33,9 @@ class Bench:
     # one key for every service, as a person's key is (the console passes it on to each API)
     api_key: str = field(default_factory=lambda: "bench_" + secrets.token_urlsafe(32))
     measured: dict[str, float] = field(default_factory=dict)
+    # each scoring start's consumer-group prefix (bench/scoring.py): the embedded broker
+    # keeps a stopped process's members in their groups a while and refuses other commits
+    scoring_starts: int = 0
     _services: dict[str, Service] = field(default_factory=dict)
     _settings: dict[str, dict[str, str]] = field(default_factory=dict)
     _stops: dict[str, AsyncExitStack] = field(default_factory=dict)

@@ -9,8 +9,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.errors import CommitFailedError
-
 from bench.consumers import MomentCounter, lagging, skip_to_end
 from bench.context import (
     RAW_UPSERT_RATE,
@@ -38,7 +36,6 @@ RATIO_GOAL = 0.25
 POLL_SECONDS = 0.1
 STALL_SECONDS = 30.0
 COMMIT_WAIT_SECONDS = 10.0
-GROUP_LEAVE_SECONDS = 45.0
 
 
 @dataclass(frozen=True)
@@ -69,11 +66,28 @@ def e2e_customer(run_id: str, index: int) -> str:
 
 async def scoring_service(bench: Bench) -> Service:
     """The scoring service; when no earlier section started it: the journey map published,
-    the group moved past what the ingest sections put on the topics, then started."""
-    if not bench.running("scoring"):
-        await publish_journey_map(bench.settings)
-        await skip_to_end(bench.settings, SCORING_GROUP, INPUT_TOPICS)
-    return await bench.service("scoring")
+    then started on a new group moved past what the ingest sections put on the topics."""
+    if bench.running("scoring"):
+        return await bench.service("scoring", _group_settings(bench))
+    await publish_journey_map(bench.settings)
+    await skip_to_end(bench.settings, await _new_group(bench), INPUT_TOPICS)
+    return await bench.service("scoring", _group_settings(bench))
+
+
+async def _new_group(bench: Bench) -> str:
+    """A consumer group no scoring of this run used, for the next start: the embedded broker
+    keeps a stopped process's members in its group for a while and refuses, meanwhile, the
+    commit that moves the group past earlier records."""
+    bench.scoring_starts += 1
+    return _group_prefix(bench) + SCORING_GROUP
+
+
+def _group_prefix(bench: Bench) -> str:
+    return f"bench-{bench.run_id}-{bench.scoring_starts}-"
+
+
+def _group_settings(bench: Bench) -> dict[str, str]:
+    return {"KAFKA_GROUP_PREFIX": _group_prefix(bench)}
 
 
 async def until_processed(
@@ -151,7 +165,6 @@ async def scoring_with_verbatims(bench: Bench) -> list[Row]:
     """The end-to-end run again, on new customers, where :data:`VERBATIM_SHARE` of the
     survey responses carry words that scoring analyses; beside the plain run's rate."""
     await bench.stop("scoring")  # the backlog must be there before it starts
-    await _until_left(bench)
     customers = [f"{e2e_customer(bench.run_id, i)}-v" for i in range(E2E_CUSTOMERS)]
     pick = lambda rng: rng.choice(customers)  # noqa: E731
     workload = SignalWorkload(bench.run_id, "e2e-words", pick, VERBATIM_SHARE)
@@ -167,20 +180,6 @@ async def scoring_with_verbatims(bench: Bench) -> list[Row]:
     return [Row(measure, f"{value} ({drop:+.1%} drop)", goal, verdict)]
 
 
-async def _until_left(bench: Bench) -> None:
-    """Wait for the stopped scoring's members to leave its group: until then the broker
-    refuses another member's commit."""
-    deadline = time.perf_counter() + GROUP_LEAVE_SECONDS
-    while True:
-        try:
-            await skip_to_end(bench.settings, SCORING_GROUP, INPUT_TOPICS)
-            return
-        except CommitFailedError:
-            if time.perf_counter() > deadline:
-                raise
-            await asyncio.sleep(1.0)
-
-
 async def _backlog_through_scoring(bench: Bench, workload: SignalWorkload) -> tuple[Progress, bool]:
     """Put :data:`E2E_EVENTS` of ``workload`` on the topics, then start scoring and time it
     through them; whether the offsets were committed.
@@ -190,11 +189,12 @@ async def _backlog_through_scoring(bench: Bench, workload: SignalWorkload) -> tu
     if bench.running("scoring"):
         raise RuntimeError("scoring is already running: the backlog must be there before")
     await publish_journey_map(bench.settings)
-    skipped = await skip_to_end(bench.settings, SCORING_GROUP, INPUT_TOPICS)
+    group = await _new_group(bench)
+    skipped = await skip_to_end(bench.settings, group, INPUT_TOPICS)
     ends = await produce_workload(bench, workload, E2E_EVENTS)
     print(
         f"  {E2E_EVENTS:,} events ({workload.valued:,} with a valence) over "
-        f"{E2E_CUSTOMERS:,} customers on the topics; group {SCORING_GROUP!r} moved past "
+        f"{E2E_CUSTOMERS:,} customers on the topics; group {group!r} moved past "
         f"the earlier sections' records ({skipped:,} read beyond the reported end offsets)"
     )
     async with (
@@ -202,13 +202,13 @@ async def _backlog_through_scoring(bench: Bench, workload: SignalWorkload) -> tu
         MomentCounter(bench.settings, workload.prefix) as moments,
     ):
         started = time.perf_counter()
-        scoring = await bench.service("scoring")
+        scoring = await bench.service("scoring", _group_settings(bench))
         print(
             f"  scoring ready in {time.perf_counter() - started:.1f} s, "
             f"RSS {rss(scoring.pid) / MB:,.0f} MB"
         )
         progress = await until_processed(bench, connection, scoring, workload, E2E_EVENTS, moments)
-        short = await lagging(bench.settings, SCORING_GROUP, ends, COMMIT_WAIT_SECONDS)
+        short = await lagging(bench.settings, group, ends, COMMIT_WAIT_SECONDS)
         unmapped = await connection.fetchval(
             "SELECT count(*) FROM scoring.signal WHERE event_id LIKE $1 "
             "AND touchpoint IS NOT NULL AND NOT known_touchpoint",

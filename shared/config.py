@@ -64,6 +64,10 @@ class ServiceSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(default=50, ge=1)
     # A consumer that vanishes (kill -9) keeps its partitions this long before a rebalance.
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    # Put before every consumer group's name ("staging-" makes "staging-scoring"): two
+    # deployments sharing one Kafka cluster keep their groups apart, and a new prefix makes
+    # new groups, which start from the earliest records still on the topics.
+    kafka_group_prefix: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9._-]*$")
     # The dead-letter limit of every consumer (as Arroyo's DlqLimit): when more than this
     # share of the last DEAD_LETTER_LIMIT_WINDOW records it read would go to cx.deadletter
     # (an upstream schema bug, a consumer that refuses a new kind of event), the consumer

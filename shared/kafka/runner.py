@@ -191,7 +191,7 @@ class ConsumerRunner:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
             client_id=f"{self._settings.service_name}-{self.label}",
-            group_id=self.spec.group,
+            group_id=self._settings.kafka_group_prefix + self.spec.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
