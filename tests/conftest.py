@@ -126,6 +126,52 @@ async def fresh_database(
         await admin.dispose()
 
 
+def consumer_groups() -> dict[str, list[str]]:
+    """Every consumer group the services declare, with its topics, read from their
+    registries (the handlers' dependencies are stand-ins: nothing here runs them)."""
+    from unittest.mock import Mock
+
+    from services.actions.config import ActionsSettings
+    from services.actions.consumers import consumer_specs as actions_specs
+    from services.alerts.config import AlertsSettings
+    from services.alerts.consumers import consumer_specs as alerts_specs
+    from services.scoring.config import ScoringSettings
+    from services.scoring.consumers import consumer_specs as scoring_specs
+
+    specs = [
+        *scoring_specs(ScoringSettings(), Mock()),
+        *alerts_specs(AlertsSettings(), Mock(), Mock()),
+        *actions_specs(ActionsSettings(), Mock(), Mock()),
+    ]
+    return {spec.group: [topic.name for topic in spec.topics] for spec in specs}
+
+
+async def groups_at_the_end(infra: Infra) -> str:
+    """A consumer-group prefix (``KAFKA_GROUP_PREFIX``) whose groups start at the current
+    end of their topics: apps started with it see only what is published from now on, not
+    the records every earlier test left on the topics."""
+    prefix = unique("g") + "-"
+    for group, topics in consumer_groups().items():
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=infra.bootstrap_servers,
+            group_id=prefix + group,
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in topics
+                for p in consumer.partitions_for_topic(topic) or ()
+            ]
+            consumer.assign(partitions)
+            await consumer.seek_to_end(*partitions)
+            await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
+        finally:
+            await consumer.stop()
+    return prefix
+
+
 @pytest.fixture
 def private_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
     """A broker of the test's own, for tests that stop and restart it."""

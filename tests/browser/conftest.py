@@ -37,7 +37,7 @@ from shared.config import ApiKey, hash_api_key
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.conftest import Receiver
 from tests.alerts.rules_fixtures import newest_map_version
-from tests.conftest import Infra, Keys, fresh_database, serve, settings_for
+from tests.conftest import Infra, Keys, fresh_database, groups_at_the_end, serve, settings_for
 from tests.scoring.conftest import JOURNEY_MAP, publish_map
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,6 +116,9 @@ async def system(
             "api_keys": api_keys,
             "kafka_session_timeout_ms": 3000,
             "database_url": database_url,
+            # groups of its own, from the topics' current end: the earlier tests' records
+            # are no backlog for this system, nor its members those of earlier systems
+            "kafka_group_prefix": await groups_at_the_end(infra),
         }
         alerts = {"webhook_allow_private_networks": True, **alerts_settings, **common}
         yield await stack.enter_async_context(_system(infra, keys, clear, common, alerts))
