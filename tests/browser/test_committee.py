@@ -92,7 +92,9 @@ async def test_the_committee_sees_the_backlog_and_makes_the_quick_win(
         page.get_by_role("heading", name="Journey map: intended against lived")
     ).to_be_visible()
     await expect(page.locator(".cell").filter(has_text="Support call")).to_contain_text("target")
-    await expect(page.locator("#pareto-d")).to_contain_text("Late delivery")
+    # every root cause is listed (the failed calls' tasks may make "unassigned" the largest)
+    pareto = page.locator("section[aria-labelledby=pareto-title]")
+    await expect(pareto.get_by_role("cell", name="Late delivery")).to_be_visible()
     await screenshot(page, "10-committee")
     assert await axe_violations(page) == []
 

@@ -29,7 +29,7 @@ from services.scoring.config import ScoringSettings
 from shared.config import ApiKey, hash_api_key
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.rules_fixtures import newest_map_version
-from tests.conftest import Infra, Keys, serve, settings_for
+from tests.conftest import Infra, Keys, groups_at_the_end, serve, settings_for
 from tests.scoring.conftest import JOURNEY_MAP, publish_map
 
 
@@ -75,7 +75,12 @@ async def pipeline(infra: Infra, keys: Keys) -> AsyncIterator[Pipeline]:
         ApiKey(name="dpo", sha256=hash_api_key(officer), scopes=frozenset({"privacy:write"})),
         ApiKey(name="auditor", sha256=hash_api_key(reader), scopes=frozenset({"privacy:read"})),
     )
-    common: dict[str, Any] = {"api_keys": api_keys, "kafka_session_timeout_ms": 3000}
+    common: dict[str, Any] = {
+        "api_keys": api_keys,
+        "kafka_session_timeout_ms": 3000,
+        # the earlier packages' records are no backlog for this pipeline
+        "kafka_group_prefix": await groups_at_the_end(infra),
+    }
     scoring = create_scoring(settings_for(infra, keys, ScoringSettings, **common))
     alerts = create_alerts(
         settings_for(infra, keys, AlertsSettings, webhook_allow_private_networks=True, **common)

@@ -21,7 +21,7 @@ from services.scoring.config import ScoringSettings
 from services.scoring.models import signal
 from shared.journey import JourneyMap, JourneyMapPublished
 from shared.kafka.producer import EventPublisher, create_producer
-from tests.conftest import Infra, Keys, Running, client_for, settings_for
+from tests.conftest import Infra, Keys, Running, client_for, groups_at_the_end, settings_for
 
 JOURNEY_MAP = {
     "name": "test retailer",
@@ -123,12 +123,17 @@ async def scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
 
 @asynccontextmanager
 async def running_scoring(infra: Infra, keys: Keys) -> AsyncIterator[Scoring]:
-    """A scoring app served on the session's map, for as long as the block lasts. Scoring
-    apps share one consumer group: two alive at once split the partitions (and so the
-    customers) between their databases, so a module with a scoring of its own must not run
-    beside this one."""
+    """A scoring app served on the session's map, for as long as the block lasts, on
+    consumer groups of its own that start at the topics' current end: it reads what is
+    published once it runs, and no other app takes its partitions."""
     settings = settings_for(
-        infra, keys, ScoringSettings, kafka_session_timeout_ms=3000, consumer_batch=200
+        infra,
+        keys,
+        ScoringSettings,
+        kafka_session_timeout_ms=3000,
+        consumer_batch=200,
+        # from the topics' current end: the earlier packages' records are no backlog for it
+        kafka_group_prefix=await groups_at_the_end(infra),
     )
     producer = create_producer(settings)
     await producer.start()
