@@ -94,7 +94,7 @@ async def test_the_committee_sees_the_backlog_and_makes_the_quick_win(
     await expect(page.locator(".cell").filter(has_text="Support call")).to_contain_text("target")
     # every root cause is listed (the failed calls' tasks may make "unassigned" the largest)
     pareto = page.locator("section[aria-labelledby=pareto-title]")
-    await expect(pareto.get_by_role("cell", name="Late delivery")).to_be_visible()
+    await expect(pareto.get_by_role("rowheader", name="Late delivery")).to_be_visible()
     await screenshot(page, "10-committee")
     assert await axe_violations(page) == []
 
