@@ -43,6 +43,7 @@ class Pipeline:
     publisher: EventPublisher
     keys: dict[str, str]  # privacy officer, privacy reader, ops
     bootstrap: str
+    group_prefix: str  # the apps' consumer groups are this + the services' group names
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -110,6 +111,7 @@ async def pipeline(infra: Infra, keys: Keys) -> AsyncIterator[Pipeline]:
                 publisher,
                 {"officer": officer, "reader": reader, "ops": keys.reader},
                 infra.bootstrap_servers,
+                common["kafka_group_prefix"],
             )
     finally:
         await producer.stop()

@@ -97,7 +97,9 @@ async def _group_caught_up(
     ]
     end = await ends.end_offsets(parts)
     member = AIOKafkaConsumer(
-        bootstrap_servers=pipeline.bootstrap, group_id=group, enable_auto_commit=False
+        bootstrap_servers=pipeline.bootstrap,
+        group_id=pipeline.group_prefix + group,
+        enable_auto_commit=False,
     )
     await member.start()
     try:
