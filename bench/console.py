@@ -34,8 +34,8 @@ from bench.signals import JOURNEY_MAP
 CUSTOMERS = 1_000_000
 TASKS = 100_000
 USERS = 10
-WARMUP = 50  # page views per person before the timed ones
-VIEWS = 60  # timed page views per person and page
+WARMUP = 10  # page views per person before the timed ones
+VIEWS = 20  # timed page views per person and page
 P95_GOAL_MS = 300.0
 COMMITTEE_DAYS = 90  # the committee page's default period
 TIMEOUT_SECONDS = 10.0
