@@ -48,7 +48,8 @@ def test_the_demo_shows_the_loop_working_and_ctrl_c_stops_it(tmp_path: Path) -> 
         demo = "\n".join(line for line in shown.splitlines() if " demo " in line[:20])
         assert "the four services are ready" in demo
         assert "subscribed at http://127.0.0.1:" in demo
-        assert re.search(r"→ \S+ +alert\.raised: negative_moment_of_truth", demo), demo
+        # which rules the demo's sample of alerts shows first depends on the traffic's timing
+        assert re.search(r"→ \S+ +alert\.raised: [a-z_]+ at ", demo), demo
         assert re.search(r"→ \S+ +survey\.invitation: invite", demo), demo
         assert re.search(r"LXI \d+\.\d", demo), demo
         assert "signatures refused: 0" in demo

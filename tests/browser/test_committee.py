@@ -60,7 +60,8 @@ async def backlog_item(system: System, touchpoint: str, root_cause: str | None) 
             items = [i for i in page["items"] if i["root_cause"] == root_cause]
             return items[0] if items else None
 
-        item: dict[str, Any] = await until(found, timeout=120)
+        # the spike needs every failed call scored and counted: generous on a busy machine
+        item: dict[str, Any] = await until(found, timeout=240)
     return item
 
 
