@@ -159,11 +159,11 @@ async def groups_at_the_end(infra: Infra) -> str:
         )
         await consumer.start()
         try:
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in topics
-                for p in consumer.partitions_for_topic(topic) or ()
-            ]
+            await consumer.topics()  # the cluster's metadata, so every topic's partitions
+            found = {topic: consumer.partitions_for_topic(topic) for topic in topics}
+            if not all(found.values()):
+                raise RuntimeError(f"{group}: topics without partitions in {found}")
+            partitions = [TopicPartition(t, p) for t, parts in found.items() for p in parts or ()]
             consumer.assign(partitions)
             await consumer.seek_to_end(*partitions)
             await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
