@@ -3,6 +3,7 @@ out to a receiver that checks every signature; then Ctrl-C leaves nothing runnin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -63,5 +64,11 @@ def test_the_demo_shows_the_loop_working_and_ctrl_c_stops_it(tmp_path: Path) -> 
         assert not list(tmp_path.glob("postgres/postmaster.pid"))
     finally:
         if process.poll() is None:
+            # the services, broker and database run in sessions of their own: a failed
+            # assertion must not leave them running beside the rest of the suite
+            leftovers = psutil.Process(process.pid).children(recursive=True)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+            for child in leftovers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
