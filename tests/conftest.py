@@ -151,25 +151,34 @@ async def groups_at_the_end(infra: Infra) -> str:
     end of their topics: apps started with it see only what is published from now on, not
     the records every earlier test left on the topics."""
     prefix = unique("g") + "-"
-    for group, topics in consumer_groups().items():
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=infra.bootstrap_servers,
-            group_id=prefix + group,
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        try:
-            await consumer.topics()  # the cluster's metadata, so every topic's partitions
-            found = {topic: consumer.partitions_for_topic(topic) for topic in topics}
-            if not all(found.values()):
-                raise RuntimeError(f"{group}: topics without partitions in {found}")
-            partitions = [TopicPartition(t, p) for t, parts in found.items() for p in parts or ()]
-            consumer.assign(partitions)
-            await consumer.seek_to_end(*partitions)
-            await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
-        finally:
-            await consumer.stop()
+    groups = consumer_groups()
+    await asyncio.gather(*(_at_the_end(infra, prefix + g, ts) for g, ts in groups.items()))
     return prefix
+
+
+async def _at_the_end(infra: Infra, group: str, topics: list[str]) -> None:
+    """Commit, for ``group``, the offset after the last record of each of ``topics``: read
+    up to it, as the embedded broker reports the start of the last batch as the end."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=infra.bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()  # the cluster's metadata, so every topic's partitions
+        found = {topic: consumer.partitions_for_topic(topic) for topic in topics}
+        if not all(found.values()):
+            raise RuntimeError(f"{group}: topics without partitions in {found}")
+        partitions = [TopicPartition(t, p) for t, parts in found.items() for p in parts or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        while await consumer.getmany(timeout_ms=300, max_records=10_000):
+            pass
+        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
+    finally:
+        await consumer.stop()
 
 
 @pytest.fixture
