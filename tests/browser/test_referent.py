@@ -52,7 +52,7 @@ async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str
             found = (await actions.get("/v1/tasks", params={"customer": customer})).json()
             return found["items"][0] if found["items"] else None
 
-        opened: dict[str, Any] = await until(task, timeout=60)
+        opened: dict[str, Any] = await until(task, timeout=120)  # consumers may still be joining
     return opened
 
 
