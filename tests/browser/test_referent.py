@@ -52,8 +52,23 @@ async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str
             found = (await actions.get("/v1/tasks", params={"customer": customer})).json()
             return found["items"][0] if found["items"] else None
 
-        opened: dict[str, Any] = await until(task, timeout=120)  # consumers may still be joining
+        try:
+            opened: dict[str, Any] = await until(task, timeout=120)  # groups may still be joining
+        except TimeoutError:
+            raise AssertionError(
+                f"no task for {customer}: {await hops(system, customer)}"
+            ) from None
     return opened
+
+
+async def hops(system: System, customer: str) -> str:
+    """How far the customer's detractor went: scoring's signals, alerts' alerts."""
+    async with system.client("scoring") as scoring, system.client("alerts") as alerts:
+        experience = await scoring.get(f"/v1/customers/{customer}/experience")
+        raised = await alerts.get("/v1/alerts", params={"customer_id": customer})
+    return (
+        f"experience {experience.status_code} {experience.text[:300]}; alerts {raised.text[:300]}"
+    )
 
 
 @pytest.fixture(scope="module")
