@@ -6,7 +6,10 @@ Each person signs in through the sign-in form (a session of their own), then ope
 one after another (a closed loop: a person waits for a page before the next). The tasks are
 written straight into ``actions.task`` (with their "opened" change, already published), for
 the customers scoring holds: first those with signals (a timeline to chart), then seeded
-ones. Tasks carry no alert ids, so the task page makes no alerts call here.
+ones. Tasks carry no alert ids, so the task page makes no alerts call here. An active task
+already past its due time is stored as escalated as far as it goes, as weeks of sweeps would
+have left it: otherwise actions would spend the whole run escalating tens of thousands of
+tasks (and publishing their changes) beside the pages being measured.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from bench.openloop import percentile
 from bench.report import Row, Verdict, judge, short_count
 from bench.scoring import scoring_service
 from bench.signals import JOURNEY_MAP
+from services.actions.tasks.config import TaskSettings
 
 CUSTOMERS = 1_000_000
 TASKS = 100_000
@@ -40,6 +44,7 @@ P95_GOAL_MS = 300.0
 COMMITTEE_DAYS = 90  # the committee page's default period
 TIMEOUT_SECONDS = 10.0
 STATUSES = ("open", "acknowledged", "in_progress", "resolved", "closed")
+MAX_ESCALATIONS = TaskSettings().task_max_escalations
 CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 
 Fetch = Callable[[aiohttp.ClientSession, str], Awaitable[None]]
@@ -174,17 +179,19 @@ def _tasks(prefix: str, customers: Sequence[str]) -> list[tuple[Any, ...]]:
         opened = now - timedelta(hours=draw.uniform(0, 24 * 60))
         due = opened + timedelta(hours=48)
         priority = draw.choice(("low", "medium", "high", "critical"))
+        status = STATUSES[index % len(STATUSES)]
+        escalated = MAX_ESCALATIONS if status in STATUSES[:3] and due <= now else 0
         tasks.append(
             (
                 f"{prefix}{index:07d}",
                 customer,
                 touchpoint,
                 owner,
-                STATUSES[index % len(STATUSES)],
+                status,
                 priority,
                 draw.random(),
                 draw.randint(1, 5),
-                0,
+                escalated,
                 1,
                 [],
                 opened,
@@ -281,26 +288,23 @@ def _list_calls(actions: Service) -> Calls:
 
 
 def _committee_calls(actions: Service, scoring: Service) -> Calls:
-    """What the committee page asks for its default period (the last 90 days)."""
+    """What the committee page asks for its default period (the last 90 days): the map,
+    scoring's reports in one call, then actions' backlog and reports."""
     today = datetime.now(UTC).date()
     start = today - timedelta(days=COMMITTEE_DAYS - 1)
     days = f"from={start}&to={today}"
     since = datetime.combine(start, datetime.min.time(), UTC)
     until = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
     instants = f"from={quote(since.isoformat())}&to={quote(until.isoformat())}"
+    # the backlog narrowed to the map's touchpoints, its impact window ending now
+    tps = "&".join(f"touchpoint={tp['id']}" for tp in JOURNEY_MAP["touchpoints"])
+    backlog = f"{tps}&as_of={quote(datetime.now(UTC).isoformat())}"
     views = USERS * VIEWS // 2
-    journeys = [journey["id"] for journey in JOURNEY_MAP.get("journeys", [])]
     reads = [
-        (scoring, f"/v1/reports/four-dimensions?{days}"),
-        *(
-            (scoring, f"/v1/journeys/{j}/stats?group_by=touchpoint&granularity=week&{days}")
-            for j in journeys
-        ),
-        (scoring, f"/v1/reports/moment-ratio?{days}"),
-        (scoring, f"/v1/reports/c2es?{days}"),
-        (scoring, f"/v1/reports/verbatims?{days}"),
-        (actions, "/v1/backlog?limit=50"),
-        (actions, "/v1/backlog/quick-wins"),
+        (actions, "/v1/journey-map"),
+        (scoring, f"/v1/reports/committee?granularity=week&{days}"),
+        (actions, f"/v1/backlog?limit=100&{backlog}"),
+        (actions, f"/v1/backlog/quick-wins?{backlog}"),
         (actions, f"/v1/reports/root-causes?{instants}"),
         (actions, f"/v1/reports/closed-loop?{instants}"),
         (actions, f"/v1/reports/survey-funnel?{instants}"),

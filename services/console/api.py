@@ -57,8 +57,14 @@ class Api:
             "actions": str(settings.console_actions_url).rstrip("/"),
         }
         timeout = httpx.Timeout(settings.console_api_timeout_seconds, connect=2.0)
-        # idle connections are dropped before the servers' keep-alive (uvicorn: 5 s) ends
-        limits = httpx.Limits(keepalive_expiry=2.0)
+        # idle connections are dropped before the servers' keep-alive (uvicorn: 5 s) ends;
+        # all of those allowed are kept between calls rather than opened again each time
+        connections = settings.console_api_connections
+        limits = httpx.Limits(
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            keepalive_expiry=2.0,
+        )
         # no proxy from the environment: the APIs are reached directly
         self._client = httpx.AsyncClient(
             timeout=timeout, limits=limits, transport=transport, trust_env=False

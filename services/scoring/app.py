@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.scoring.committee.endpoints import router as committee_router
 from services.scoring.config import ScoringSettings
 from services.scoring.consumers import consumer_specs
 from services.scoring.experience.endpoints import router as experience_router
@@ -54,7 +55,13 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         title="cxloop scoring",
         description="Per-customer lived experience (LXI) and touchpoint statistics.",
         lifespan=lifespan,
-        routers=(experience_router, stats_router, journey_applied.router, voice_router),
+        routers=(
+            experience_router,
+            stats_router,
+            journey_applied.router,
+            voice_router,
+            committee_router,
+        ),
     )
 
 

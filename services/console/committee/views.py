@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from services.console.api import Api, Part
+from services.console.api import Api, ApiError, Part
 from services.console.sessions import Session
 
 DEFAULT_DAYS = 90
@@ -101,29 +101,72 @@ class CommitteeView:
 async def committee_view(
     api: Api, person: Session, filters: Filters, cursor: str | None = None
 ) -> CommitteeView:
+    """Every part at once: scoring's reports (one call) and actions' reports are asked
+    while the map is read, then the backlog, which is narrowed to the map's touchpoints."""
+    key, persona, instants = person.key, filters.persona, filters.instants()
+    mapped, (scoring, pareto, closed_loop, funnel) = await asyncio.gather(
+        _mapped_parts(api, person, filters, cursor),
+        api.parts(
+            api.get(
+                "scoring",
+                "/v1/reports/committee",
+                key,
+                persona=persona,
+                granularity=filters.granularity,
+                **filters.days(),
+            ),
+            api.get("actions", "/v1/reports/root-causes", key, **instants),
+            api.get("actions", "/v1/reports/closed-loop", key, **instants),
+            api.get("actions", "/v1/reports/survey-funnel", key, persona=persona, **instants),
+        ),
+    )
+    journey_map, touchpoints, (backlog, quick_wins) = mapped
+    dimensions, trends, ratio, c2es, verbatims = scoring_parts(scoring)
+    view = CommitteeView(
+        filters, journey_map, touchpoints, dimensions, trends, ratio, c2es,
+        backlog, quick_wins, pareto, closed_loop, funnel, verbatims,
+    )  # fmt: skip
+    if person.department is not None:
+        keep_department(view, {tp["id"] for tp in touchpoints})
+    return view
+
+
+async def _mapped_parts(
+    api: Api, person: Session, filters: Filters, cursor: str | None
+) -> tuple[Part, list[dict[str, Any]], list[Part]]:
+    """The map, the touchpoints the key may see, then the backlog's page and its quick
+    wins at those touchpoints."""
     journey_map = await api.part(api.get("actions", "/v1/journey-map", person.key))
     touchpoints = visible_touchpoints(journey_map, person)
     ids = [tp["id"] for tp in touchpoints]
-    key, days, persona = person.key, filters.days(), filters.persona
-    as_of = filters.as_of(datetime.now(UTC))
     # the backlog API takes at most 100 touchpoints: a larger map is not narrowed down
-    backlog_query = {"touchpoint": ids if 0 < len(ids) <= MAX_TOUCHPOINTS else None, "as_of": as_of}
+    narrowed = ids if 0 < len(ids) <= MAX_TOUCHPOINTS else None
+    query = {"touchpoint": narrowed, "as_of": filters.as_of(datetime.now(UTC))}
     parts = await api.parts(
-        api.get("scoring", "/v1/reports/four-dimensions", key, persona=persona, **days),
-        _journey_stats(api, person, journey_map, filters),
-        api.get("scoring", "/v1/reports/moment-ratio", key, **days),
-        api.get("scoring", "/v1/reports/c2es", key, persona=persona, **days),
-        api.get("actions", "/v1/backlog", key, limit=BACKLOG_PAGE, cursor=cursor, **backlog_query),
-        api.get("actions", "/v1/backlog/quick-wins", key, **backlog_query),
-        api.get("actions", "/v1/reports/root-causes", key, **filters.instants()),
-        api.get("actions", "/v1/reports/closed-loop", key, **filters.instants()),
-        api.get("actions", "/v1/reports/survey-funnel", key, persona=persona, **filters.instants()),
-        api.get("scoring", "/v1/reports/verbatims", key, persona=persona, **days),
+        api.get("actions", "/v1/backlog", person.key, limit=BACKLOG_PAGE, cursor=cursor, **query),
+        api.get("actions", "/v1/backlog/quick-wins", person.key, **query),
     )
-    view = CommitteeView(filters, journey_map, touchpoints, *parts)
-    if person.department is not None:
-        keep_department(view, set(ids))
-    return view
+    return journey_map, touchpoints, parts
+
+
+def scoring_parts(report: Part) -> list[Part]:
+    """Scoring's committee report as the page's parts: the four dimensions, the trends'
+    rows, the ratio, C2ES and the verbatims; each has the report's problem when it failed,
+    and the four dimensions are ``not_found`` before scoring has a journey map."""
+    if not report.ok:
+        return [Part(problem=report.problem) for _ in range(5)]
+    data = report.data
+    dimensions = data["four_dimensions"]
+    return [
+        Part(dimensions) if dimensions is not None else Part(problem=_NO_MAP),
+        Part(data["trends"]),
+        Part(data["moment_ratio"]),
+        Part(data["c2es"]),
+        Part(data["verbatims"]),
+    ]
+
+
+_NO_MAP = ApiError("scoring", "not_found", 404, "no journey map has been published yet")
 
 
 def visible_touchpoints(journey_map: Part, person: Session) -> list[dict[str, Any]]:
@@ -134,38 +177,6 @@ def visible_touchpoints(journey_map: Part, person: Session) -> list[dict[str, An
     if person.department is None:
         return found
     return [tp for tp in found if tp.get("owner") == person.department]
-
-
-async def _journey_stats(
-    api: Api, person: Session, journey_map: Part, filters: Filters
-) -> list[dict[str, Any]]:
-    """Every journey's stats per touchpoint and period (a touchpoint in two journeys once).
-
-    :raises ApiError: the map could not be read (its problem), or scoring failed.
-    """
-    if not journey_map.ok:
-        assert journey_map.problem is not None
-        raise journey_map.problem
-    journeys = [j["id"] for j in journey_map.data["map"].get("journeys", [])]
-    pages = await asyncio.gather(
-        *(
-            api.get(
-                "scoring",
-                f"/v1/journeys/{journey}/stats",
-                person.key,
-                group_by="touchpoint",
-                granularity=filters.granularity,
-                persona=filters.persona,
-                **filters.days(),
-            )
-            for journey in journeys
-        )
-    )
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for page in pages:
-        for row in page["rows"]:
-            rows.setdefault((row["touchpoint"], row["period"]), row)
-    return list(rows.values())
 
 
 def keep_department(view: CommitteeView, touchpoints: set[str]) -> None:

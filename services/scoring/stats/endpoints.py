@@ -75,7 +75,7 @@ def touchpoint_query(
     channel: ChannelFilter = None,
     persona: PersonaFilter = None,
 ) -> StatsQuery:
-    return _stats_query(span, granularity, group_by, channel, persona)
+    return stats_query(span, granularity, group_by, channel, persona)
 
 
 def journey_query(
@@ -85,10 +85,10 @@ def journey_query(
     channel: ChannelFilter = None,
     persona: PersonaFilter = None,
 ) -> StatsQuery:
-    return _stats_query(span, granularity, group_by, channel, persona)
+    return stats_query(span, granularity, group_by, channel, persona)
 
 
-def _stats_query(
+def stats_query(
     span: DateSpan,
     granularity: Granularity,
     group_by: str,

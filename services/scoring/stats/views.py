@@ -62,6 +62,17 @@ async def journey_stats(
     return JourneyStats(journey=journey_id, touchpoints=touchpoints, rows=rows)
 
 
+async def map_touchpoint_stats(
+    session: AsyncSession, journey_map: JourneyMap | None, query: StatsQuery
+) -> list[StatsRow]:
+    """The rows per touchpoint of the map (and period), whatever its journeys; none before
+    any journey map."""
+    if journey_map is None:
+        return []
+    ids = [t.id for t in journey_map.touchpoints]
+    return await _stats_rows(StatsReads(session), query, ids)
+
+
 async def _stats_rows(
     reads: StatsReads, query: StatsQuery, touchpoints: Collection[str]
 ) -> list[StatsRow]:
