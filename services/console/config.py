@@ -20,7 +20,7 @@ class ConsoleSettings(ServiceSettings):
     # Connections open to the four APIs together; further calls wait for one (within the
     # timeout). The HTTP pool looks over every open connection for each call, so hundreds
     # of them cost the console more CPU than the services gain from serving all at once.
-    console_api_connections: int = Field(default=32, ge=1, le=1000)
+    console_api_connections: int = Field(default=12, ge=1, le=1000)
     # A session unused this long is forgotten: its person signs in again.
     console_session_idle_minutes: float = Field(default=30, gt=0)
     # Behind HTTPS (a TLS proxy in front), cookies are sent over HTTPS only.
