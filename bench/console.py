@@ -30,6 +30,7 @@ from bench.context import Bench
 from bench.database import Seeded, connect
 from bench.infra import Service
 from bench.openloop import percentile
+from bench.processes import CpuMeter, service_groups
 from bench.report import Row, Verdict, judge, short_count
 from bench.scoring import scoring_service
 from bench.signals import JOURNEY_MAP
@@ -75,10 +76,12 @@ async def console_pages(bench: Bench) -> list[Row]:
         "my tasks": _list_calls(actions),
         "committee page": _committee_calls(actions, scoring),
     }
+    pids = {"console": console.pid, "actions": actions.pid, "scoring": scoring.pid}
     for name, paths in pages.items():
-        page_p95 = await _page_p95(bench, console, paths)
+        meter = CpuMeter(service_groups(pids, bench.database.data_dir))
+        page_p95, cpu = await _page_p95(bench, console, paths, meter)
         api_p95 = {call: await _api_p95(service, urls) for call, (service, urls) in calls[name]}
-        rows += _rows(name, page_p95, api_p95)
+        rows += _rows(name, page_p95, api_p95, cpu)
     return rows
 
 
@@ -228,20 +231,27 @@ async def _signed_in(console: Service, key: str) -> aiohttp.ClientSession:
     return session
 
 
-async def _page_p95(bench: Bench, console: Service, paths: Sequence[str]) -> float:
+async def _page_p95(
+    bench: Bench, console: Service, paths: Sequence[str], meter: CpuMeter
+) -> tuple[float, dict[str, float]]:
     """p95 in ms of :data:`USERS` people each viewing :data:`VIEWS` pages drawn from
-    ``paths`` (after :data:`WARMUP`)."""
+    ``paths`` (after :data:`WARMUP`), and the CPU ms per timed view of each process."""
     people = [await _signed_in(console, bench.api_key) for _ in range(USERS)]
     draw = random.Random(11)
     try:
         for views in (WARMUP, VIEWS):
+            meter.start()
+            started = time.perf_counter()
             latencies = await asyncio.gather(
                 *(_views(person, [draw.choice(paths) for _ in range(views)]) for person in people)
             )
+        cores, seconds = meter.stop(), time.perf_counter() - started
     finally:
         for person in people:
             await person.close()
-    return percentile([latency for own in latencies for latency in own], 95) * 1000
+    flat = [latency for own in latencies for latency in own]
+    cpu = {name: used * seconds / len(flat) * 1000 for name, used in cores.items()}
+    return percentile(flat, 95) * 1000, cpu
 
 
 async def _views(session: aiohttp.ClientSession, paths: Sequence[str]) -> list[float]:
@@ -320,9 +330,12 @@ async def _api_p95(service: Service, urls: Sequence[str]) -> float:
     return percentile([latency for own in latencies for latency in own], 95) * 1000
 
 
-def _rows(page: str, page_p95: float, api_p95: dict[str, float]) -> list[Row]:
+def _rows(
+    page: str, page_p95: float, api_p95: dict[str, float], cpu: dict[str, float]
+) -> list[Row]:
     where = f"{short_count(CUSTOMERS)} customers, {short_count(TASKS)} tasks, {USERS} users"
     calls = ", ".join(f"{call} {p95:.1f} ms" for call, p95 in api_p95.items())
+    used = ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items() if name != "bench")
     return [
         Row(
             f"console {page} p95 ({where})",
@@ -331,4 +344,5 @@ def _rows(page: str, page_p95: float, api_p95: dict[str, float]) -> list[Row]:
             judge(page_p95 < P95_GOAL_MS),
         ),
         Row(f"console {page}: its API calls' p95, alone", calls, "—", Verdict.INFO),
+        Row(f"console {page}: CPU ms per view", used, "—", Verdict.INFO),
     ]
