@@ -168,5 +168,21 @@ def to_read(version: JourneyMapVersion) -> JourneyMapVersionRead:
         checksum=version.checksum,
         created_at=version.created_at,
         created_by=version.created_by,
-        map=JourneyMap.model_validate(version.document),
+        map=_validated(version),
     )
+
+
+# A stored version never changes, so each is validated once per process: a map of a few
+# dozen touchpoints takes about 2 ms to validate, and the console reads it for every page.
+_VALIDATED: dict[tuple[int, str], JourneyMap] = {}
+_VALIDATED_MAX = 8
+
+
+def _validated(version: JourneyMapVersion) -> JourneyMap:
+    key = (version.version, version.checksum)
+    found = _VALIDATED.get(key)
+    if found is None:
+        if len(_VALIDATED) >= _VALIDATED_MAX:
+            _VALIDATED.clear()
+        found = _VALIDATED[key] = JourneyMap.model_validate(version.document)
+    return found
