@@ -18,7 +18,12 @@ from services.console.committee.figures import (
     pareto,
     worst_gap,
 )
-from services.console.committee.views import CommitteeView, filters_of, keep_department
+from services.console.committee.views import (
+    CommitteeView,
+    filters_of,
+    keep_department,
+    scoring_parts,
+)
 
 TODAY = date(2026, 12, 5)
 
@@ -189,3 +194,23 @@ def test_a_departments_view_keeps_its_touchpoints_rows_only() -> None:
     assert (view.funnel.data["rows"], view.funnel.data["personas"]) == (rows("delivery"), [])
     assert view.verbatims.data == {"touchpoints": [], "emotions": rows("delivery")}
     assert not view.quick_wins.ok
+
+
+def test_scorings_committee_report_splits_into_the_pages_parts() -> None:
+    report = {
+        "four_dimensions": {"touchpoints": []},
+        "trends": [{"touchpoint": "delivery", "period": "2026-11-02"}],
+        "moment_ratio": {"rows": [], "target": 3.0},
+        "c2es": {"touchpoints": []},
+        "verbatims": {"touchpoints": [], "emotions": []},
+    }
+
+    dimensions, trends, ratio, c2es, verbatims = scoring_parts(Part(report))
+    no_map = scoring_parts(Part({**report, "four_dimensions": None}))
+    down = scoring_parts(Part(problem=ApiError("scoring", "down")))
+
+    assert [p.data for p in (dimensions, trends, ratio, c2es, verbatims)] == list(report.values())
+    assert no_map[0].problem is not None
+    assert no_map[0].problem.kind == "not_found"
+    assert all(p.ok for p in no_map[1:])
+    assert [p.problem.kind if p.problem else None for p in down] == ["down"] * 5
