@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from types import TracebackType
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.config import ServiceSettings
 from shared.events.topics import MOMENTS
@@ -79,6 +80,32 @@ async def lagging(
             await asyncio.sleep(0.2)
     finally:
         await consumer.stop()
+
+
+async def group_settled(settings: ServiceSettings, group: str, members: int, wait: float) -> None:
+    """Until ``group`` is stable with ``members`` members, each then holding its share of
+    the partitions (the embedded broker describes a group's members, not their shares).
+
+    :raises TimeoutError: not so after ``wait`` seconds.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        async with asyncio.timeout(wait):
+            while (await _group_state(admin, group)) != ("Stable", members):
+                await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+
+
+async def _group_state(admin: AIOKafkaAdminClient, group: str) -> tuple[str, int]:
+    """The group's state and how many members it has."""
+    for response in await admin.describe_consumer_groups([group]):
+        for described in response.groups:
+            # (error_code, group, state, protocol_type, protocol, members, ...)
+            if described[1] == group:
+                return described[2], len(described[5])
+    return "Unknown", 0
 
 
 async def end_positions(

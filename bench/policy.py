@@ -16,6 +16,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 import aiohttp
 
 from bench.context import Bench
+from bench.flame import Flame, flame_graph, flame_row
 from bench.heap import frozen_heap
 from bench.infra import Service
 from bench.processes import CpuMeter, MachineCpu, cpu_groups
@@ -148,6 +150,7 @@ class Run:
     rate: float
     cpu: dict[str, float]
     machine: float
+    flame: Flame | None = None
 
 
 async def policy_decisions(bench: Bench) -> list[Row]:
@@ -161,6 +164,7 @@ async def policy_decisions(bench: Bench) -> list[Row]:
         CLIENTS,
         decision_bodies(bench.run_id, "warmup", WARMUP),
         decision_bodies(bench.run_id, "timed", DECISIONS),
+        profile=True,
     )
     batched = await _timed(
         bench,
@@ -170,8 +174,10 @@ async def policy_decisions(bench: Bench) -> list[Row]:
         batch_bodies(bench.run_id, "batch-warmup", BATCH_WARMUP),
         batch_bodies(bench.run_id, "batch-timed", BATCH_DECISIONS),
     )
+    flame = [flame_row(single.flame)] if single.flame else []
     return [
         *_rows("decide", f"{CLIENTS} clients, distinct customers", single),
+        *flame,
         *_rows("decide-batch", f"{BATCH_CLIENTS} clients × {BATCH_SIZE}-decision batches", batched),
     ]
 
@@ -183,16 +189,22 @@ async def _timed(
     clients: int,
     warmup: Sequence[bytes],
     bodies: Sequence[bytes],
+    *,
+    profile: bool = False,
 ) -> Run:
+    """``bodies`` posted by ``clients`` after ``warmup``; with ``profile``, a flame graph of
+    actions meanwhile."""
     await post_all(actions, path, warmup, clients)
     meter = CpuMeter(cpu_groups(actions.pid, bench.database.data_dir, "actions"))
     machine = MachineCpu()
     load = os.getloadavg()[0]
+    profiled = flame_graph(actions.pid, "actions", bench.out_dir) if profile else nullcontext()
     with frozen_heap():
-        meter.start()
-        machine.start()
-        outcome, elapsed = await post_all(actions, path, bodies, clients)
-        cpu, busy = meter.stop(), machine.stop()
+        async with profiled as flame:
+            meter.start()
+            machine.start()
+            outcome, elapsed = await post_all(actions, path, bodies, clients)
+            cpu, busy = meter.stop(), machine.stop()
     rate = sum(outcome.reasons.values()) / elapsed
     mix = ", ".join(f"{reason} {n:,}" for reason, n in outcome.reasons.most_common())
     print(
@@ -202,7 +214,7 @@ async def _timed(
     )
     for error, count in Counter(outcome.errors).most_common(5):
         print(f"  error x{count}: {error}")
-    return Run(outcome, rate, cpu, busy)
+    return Run(outcome, rate, cpu, busy, flame)
 
 
 def _rows(endpoint: str, load: str, run: Run) -> list[Row]:

@@ -27,6 +27,7 @@ from bench.scoring import scoring_end_to_end, scoring_with_verbatims
 from bench.scoring_floor import scoring_floor
 from bench.scoring_memory import scoring_memory
 from bench.scoring_reads import customer_reads
+from bench.scoring_scaling import scoring_scaling
 from bench.survey_page import survey_page
 from bench.upsert import raw_upsert
 from bench.verbatims import verbatim_analysis
@@ -51,6 +52,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("hosted survey page", survey_page, 300),
     Section("raw batched upsert", raw_upsert, 30),
     Section("scoring end-to-end", scoring_end_to_end, 120),
+    Section("scoring end-to-end, 2 processes", scoring_scaling, 120),
     Section("scoring end-to-end with verbatims", scoring_with_verbatims, 120),
     Section("scoring floor", scoring_floor, 90),
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),

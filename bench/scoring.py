@@ -5,11 +5,14 @@ other scoring sections share to start it, feed it and wait for it (memory in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from bench.consumers import MomentCounter, lagging, skip_to_end
+from bench.consumers import MomentCounter, group_settled, lagging, skip_to_end
 from bench.context import (
     RAW_UPSERT_RATE,
     SCORING_DB_CPU_PER_EVENT,
@@ -18,10 +21,12 @@ from bench.context import (
     Bench,
 )
 from bench.database import COUNT_SIGNALS_LIKE, connect, like_prefix
+from bench.flame import Flame, flame_graph, flame_row
 from bench.infra import Service
-from bench.processes import MB, CpuMeter, cpu_groups, rss
+from bench.processes import MB, CpuMeter, rss, service_groups
 from bench.report import Row, Verdict, cpu_count, judge
 from bench.signals import SignalWorkload, kafka_records, produce, publish_journey_map
+from services.scoring.config import ScoringSettings
 from shared.events.topics import CUSTOMERS, INTERACTIONS, SURVEY_RESPONSES
 from shared.kafka.producer import create_producer
 
@@ -36,6 +41,8 @@ RATIO_GOAL = 0.25
 POLL_SECONDS = 0.1
 STALL_SECONDS = 30.0
 COMMIT_WAIT_SECONDS = 10.0
+SCALING_PROCESSES = 2  # scoring processes of the group in the scaling run
+SETTLE_SECONDS = 60.0  # for every member of the group to hold partitions
 
 
 @dataclass(frozen=True)
@@ -93,17 +100,21 @@ def _group_settings(bench: Bench) -> dict[str, str]:
 async def until_processed(
     bench: Bench,
     connection: Any,
-    scoring: Service,
+    scorings: Mapping[str, Service],
     workload: SignalWorkload,
     events: int,
     moments: MomentCounter,
+    settled: asyncio.Future[None] | None = None,
 ) -> Progress:
     """Poll until the workload's ``events`` signal rows are stored and every valued one's
-    moment is on ``cx.moments``.
+    moment is on ``cx.moments``; timed from the first signal row seen once ``settled`` is
+    done (every member of the group holding its partitions).
 
     :raises RuntimeError: nothing moved for :data:`STALL_SECONDS`.
+    :raises TimeoutError: the group did not settle.
     """
-    meter = CpuMeter(cpu_groups(scoring.pid, bench.database.data_dir))
+    pids = {label: scoring.pid for label, scoring in scorings.items()}
+    meter = CpuMeter(service_groups(pids, bench.database.data_dir))
     first: tuple[float, int] | None = None
     done_at: float | None = None
     peak = 0
@@ -113,8 +124,8 @@ async def until_processed(
     while True:
         count = int(await connection.fetchval(COUNT_SIGNALS_LIKE, pattern))
         now = time.perf_counter()
-        peak = max(peak, rss(scoring.pid))
-        if first is None and count > 0:
+        peak = max(peak, *(rss(pid) for pid in pids.values()))
+        if first is None and count > 0 and _done(settled):
             first = (now, count)
             meter.start()
         if done_at is None and count >= events:
@@ -131,6 +142,14 @@ async def until_processed(
                 f"{workload.valued:,} moments; see bench/out/scoring.log"
             )
         await asyncio.sleep(POLL_SECONDS)
+
+
+def _done(settled: asyncio.Future[None] | None) -> bool:
+    """Whether ``settled`` is done (None is); its error raised."""
+    if settled is None or not settled.done():
+        return settled is None
+    settled.result()
+    return True
 
 
 async def produce_workload(
@@ -151,14 +170,16 @@ async def produce_workload(
 async def scoring_end_to_end(bench: Bench) -> list[Row]:
     customers = [e2e_customer(bench.run_id, i) for i in range(E2E_CUSTOMERS)]
     workload = SignalWorkload(bench.run_id, "e2e", lambda rng: rng.choice(customers))
-    progress, complete = await _backlog_through_scoring(bench, workload)
+    run = await backlog_through_scoring(bench, workload, profile=True)
+    progress = run.progress
     bench.measured[SCORING_RATE] = progress.rate
     if "postgres" in progress.cpu:
         timed = progress.events - progress.first_count
         bench.measured[SCORING_DB_CPU_PER_EVENT] = (
             progress.cpu["postgres"] * progress.elapsed / timed
         )
-    return _e2e_rows(progress, bench.measured.get(RAW_UPSERT_RATE), complete=complete)
+    rows = _e2e_rows(progress, bench.measured.get(RAW_UPSERT_RATE), complete=run.complete)
+    return rows + ([flame_row(run.flame)] if run.flame else [])
 
 
 async def scoring_with_verbatims(bench: Bench) -> list[Row]:
@@ -168,7 +189,8 @@ async def scoring_with_verbatims(bench: Bench) -> list[Row]:
     customers = [f"{e2e_customer(bench.run_id, i)}-v" for i in range(E2E_CUSTOMERS)]
     pick = lambda rng: rng.choice(customers)  # noqa: E731
     workload = SignalWorkload(bench.run_id, "e2e-words", pick, VERBATIM_SHARE)
-    progress, complete = await _backlog_through_scoring(bench, workload)
+    run = await backlog_through_scoring(bench, workload)
+    progress, complete = run.progress, run.complete
     plain = bench.measured.get(SCORING_RATE)
     measure = f"scoring end-to-end events/s, {VERBATIM_SHARE:.0%} of survey responses with words"
     value = f"{progress.rate:,.0f} events/s" + ("" if complete else ", offsets not committed")
@@ -180,13 +202,31 @@ async def scoring_with_verbatims(bench: Bench) -> list[Row]:
     return [Row(measure, f"{value} ({drop:+.1%} drop)", goal, verdict)]
 
 
-async def _backlog_through_scoring(bench: Bench, workload: SignalWorkload) -> tuple[Progress, bool]:
-    """Put :data:`E2E_EVENTS` of ``workload`` on the topics, then start scoring and time it
-    through them; whether the offsets were committed.
+@dataclass(frozen=True)
+class Backlog:
+    """A backlog through scoring: how it went, whether the offsets were committed, the
+    flame graph of the (first) scoring process when one was asked for."""
+
+    progress: Progress
+    complete: bool
+    flame: Flame | None = None
+
+
+def scoring_labels(processes: int) -> list[str]:
+    """How the bench knows each scoring process: "scoring", then "scoring-2", ..."""
+    return ["scoring", *(f"scoring-{n}" for n in range(2, processes + 1))]
+
+
+async def backlog_through_scoring(
+    bench: Bench, workload: SignalWorkload, processes: int = 1, *, profile: bool = False
+) -> Backlog:
+    """Put :data:`E2E_EVENTS` of ``workload`` on the topics, then start ``processes``
+    scoring processes in one new group and time them through the backlog once each of the
+    group's members holds partitions; with ``profile``, a flame graph of the first.
 
     :raises RuntimeError: scoring is already running (the backlog must be there before).
     """
-    if bench.running("scoring"):
+    if any(bench.running(label) for label in scoring_labels(processes)):
         raise RuntimeError("scoring is already running: the backlog must be there before")
     await publish_journey_map(bench.settings)
     group = await _new_group(bench)
@@ -201,20 +241,25 @@ async def _backlog_through_scoring(bench: Bench, workload: SignalWorkload) -> tu
         connect(bench.database) as connection,
         MomentCounter(bench.settings, workload.prefix) as moments,
     ):
-        started = time.perf_counter()
-        scoring = await bench.service("scoring", _group_settings(bench))
-        print(
-            f"  scoring ready in {time.perf_counter() - started:.1f} s, "
-            f"RSS {rss(scoring.pid) / MB:,.0f} MB"
+        scorings = await _start_scoring(bench, processes)
+        members = processes * ScoringSettings().consumer_instances
+        settled = asyncio.ensure_future(
+            group_settled(bench.settings, group, members, SETTLE_SECONDS)
         )
-        progress = await until_processed(bench, connection, scoring, workload, E2E_EVENTS, moments)
+        try:
+            async with _profiled(bench, scorings["scoring"], profile) as flame:
+                progress = await until_processed(
+                    bench, connection, scorings, workload, E2E_EVENTS, moments, settled
+                )
+        finally:
+            settled.cancel()
         short = await lagging(bench.settings, group, ends, COMMIT_WAIT_SECONDS)
         unmapped = await connection.fetchval(
             "SELECT count(*) FROM scoring.signal WHERE event_id LIKE $1 "
             "AND touchpoint IS NOT NULL AND NOT known_touchpoint",
             like_prefix(workload.prefix),
         )
-    after = rss(scoring.pid)
+    after = rss(scorings["scoring"].pid)
     bench.measured[SCORING_RSS_AFTER_RUN] = after
     print(f"  {progress.describe()}")
     print(
@@ -223,7 +268,29 @@ async def _backlog_through_scoring(bench: Bench, workload: SignalWorkload) -> tu
         f"{unmapped:,} signals scored before the journey map arrived; "
         f"RSS {after / MB:,.0f} MB (peak {progress.peak_rss / MB:,.0f} MB)"
     )
-    return progress, not short
+    return Backlog(progress, not short, flame)
+
+
+async def _start_scoring(bench: Bench, processes: int) -> dict[str, Service]:
+    """``processes`` scoring processes on the current group, started at once, ready."""
+    started = time.perf_counter()
+    labels = scoring_labels(processes)
+    settings = _group_settings(bench)
+    running = await asyncio.gather(
+        *(bench.service("scoring", settings, label=label) for label in labels)
+    )
+    scorings = dict(zip(labels, running, strict=True))
+    sizes = ", ".join(f"{rss(s.pid) / MB:,.0f}" for s in running)
+    print(f"  {processes} scoring ready in {time.perf_counter() - started:.1f} s, RSS {sizes} MB")
+    return scorings
+
+
+def _profiled(
+    bench: Bench, scoring: Service, profile: bool
+) -> AbstractAsyncContextManager[Flame | None]:
+    if not profile:
+        return contextlib.nullcontext()
+    return flame_graph(scoring.pid, "scoring", bench.out_dir)
 
 
 def _e2e_rows(progress: Progress, raw: float | None, complete: bool) -> list[Row]:

@@ -66,7 +66,7 @@ async def scoring_memory(bench: Bench) -> list[Row]:
             async with MomentCounter(bench.settings, workload.prefix) as moments:
                 await produce_workload(bench, workload, PUSH_EVENTS)
                 progress = await until_processed(
-                    bench, connection, scoring, workload, PUSH_EVENTS, moments
+                    bench, connection, {"scoring": scoring}, workload, PUSH_EVENTS, moments
                 )
             step = MemoryStep(
                 int(await connection.fetchval(COUNT_CUSTOMERS)), rss(scoring.pid), progress
