@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -268,6 +268,29 @@ class Event(BaseModel):
     @property
     def occurred(self) -> datetime:
         raise NotImplementedError
+
+    @classmethod
+    def trusted(cls, values: dict[str, Any]) -> Self:
+        """The event of ``values``, each computed here or read back from what was (not
+        validated again): what ``model_construct`` builds, without its walk over the fields,
+        most of its cost. ``values`` is the event's to keep.
+
+        :raises ValueError: ``values`` does not name exactly the event's fields.
+        """
+        if values.keys() != cls.__pydantic_fields__.keys():
+            fields = cls.__pydantic_fields__.keys()
+            wrong = sorted(fields - values.keys()) + sorted(values.keys() - fields)
+            raise ValueError(f"{cls.__name__} needs every field and no other: {wrong}")
+        event = cls.__new__(cls)
+        # as model_construct ends (events have no private attributes and no post-init)
+        _set_attribute(event, "__dict__", values)
+        _set_attribute(event, "__pydantic_fields_set__", set(values))
+        _set_attribute(event, "__pydantic_extra__", None)
+        _set_attribute(event, "__pydantic_private__", None)
+        return event
+
+
+_set_attribute = object.__setattr__  # past the models' frozen __setattr__
 
 
 class InteractionRecorded(InteractionFields, Event):

@@ -8,18 +8,17 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import BrokerResponseError, KafkaError
-from aiokafka.partitioner import DefaultPartitioner
 
 from shared.config import ServiceSettings
 from shared.events.envelope import KafkaMessage, encode
 from shared.events.schemas import Event
+from shared.kafka.partitioner import key_partitioner, partition_of
 from shared.kafka.readiness import TopicGate
 from shared.metrics import EVENTS_PRODUCED, child
 
 # What became of one event handed to the producer: the future of its batch, the error that
 # kept it from the producer, or nothing yet (the deadline came first).
 Delivery = asyncio.Future[Any] | BaseException | None
-_PARTITIONER = DefaultPartitioner()
 
 
 class BrokerUnavailable(RuntimeError):
@@ -41,6 +40,7 @@ def create_producer(settings: ServiceSettings, **overrides: Any) -> AIOKafkaProd
         "retry_backoff_ms": 100,
         "max_batch_size": 256 * 1024,
         "compression_type": None,
+        "partitioner": key_partitioner,
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)
@@ -165,9 +165,9 @@ class EventPublisher:
         self, events: Sequence[Event], sent: list[Delivery]
     ) -> dict[tuple[str, int], list[tuple[int, KafkaMessage]]]:
         """The events' records grouped by the partition that ``send`` would choose (the
-        producer's default partitioner: murmur2 of the key, so one customer's events stay
-        in one partition whoever publishes them); an event whose topic has no known
-        partitions gets its error in ``sent``."""
+        producer's partitioner, the Java client's default: murmur2 of the key, so one
+        customer's events stay in one partition whoever publishes them); an event whose
+        topic has no known partitions gets its error in ``sent``."""
         groups: dict[tuple[str, int], list[tuple[int, KafkaMessage]]] = {}
         partitions: dict[str, list[int] | BaseException] = {}
         for index, event in enumerate(events):
@@ -179,7 +179,7 @@ class EventPublisher:
                 sent[index] = known
                 continue
             message = encode(event, self._source)
-            partition = _PARTITIONER(message.key.encode(), known, known)
+            partition = partition_of(message.key.encode(), known)
             groups.setdefault((topic, partition), []).append((index, message))
         return groups
 

@@ -1,0 +1,40 @@
+"""Our partitioner puts every key where aiokafka's default (the Java client's) puts it:
+one customer's events share a partition whichever client publishes them."""
+
+from __future__ import annotations
+
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import murmur2 as aiokafka_murmur2
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.kafka.partitioner import key_partitioner, murmur2, partition_of
+
+DEFAULT = DefaultPartitioner()
+
+
+@given(st.binary(max_size=300))
+def test_murmur2_is_aiokafkas(data: bytes) -> None:
+    assert murmur2(data) == aiokafka_murmur2(data)
+
+
+@given(st.text(min_size=1, max_size=128), st.integers(min_value=1, max_value=64))
+def test_a_key_lands_where_aiokafka_puts_it(customer: str, count: int) -> None:
+    key, partitions = customer.encode(), list(range(count))
+    assert partition_of(key, partitions) == DEFAULT(key, partitions, partitions)
+    assert key_partitioner(key, partitions, []) == DEFAULT(key, partitions, partitions)
+
+
+def test_known_hashes_of_the_java_client() -> None:
+    # org.apache.kafka.common.utils.Utils.murmur2 on these bytes (kafka's UtilsTest)
+    assert murmur2(b"21") == (-973932308) & 0xFFFFFFFF
+    assert murmur2(b"foobar") == (-790332482) & 0xFFFFFFFF
+    assert murmur2(b"a-little-bit-long-string") == (-985981536) & 0xFFFFFFFF
+    assert murmur2(b"a-little-bit-longer-string") == (-1486304829) & 0xFFFFFFFF
+    assert murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8") == (-58897971) & 0xFFFFFFFF
+    assert murmur2(b"abc") == 479470107
+
+
+def test_a_record_without_key_goes_to_an_available_partition() -> None:
+    assert {key_partitioner(None, [0, 1, 2, 3], [2]) for _ in range(20)} == {2}
+    assert key_partitioner(None, [0, 1, 2], []) in {0, 1, 2}
