@@ -20,6 +20,7 @@ INGEST_SINGLE_P99_MS = "ingest_single_p99_ms"
 RAW_UPSERT_RATE = "raw_upsert_rate"
 SCORING_RATE = "scoring_rate"
 SCORING_DB_CPU_PER_EVENT = "scoring_db_cpu_per_event"  # PostgreSQL's CPU seconds per event
+SCORING_CPU_PER_EVENT = "scoring_cpu_per_event"  # the scoring process's, one process
 SCORING_RSS_AFTER_RUN = "scoring_rss_after_run"
 
 

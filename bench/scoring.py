@@ -15,6 +15,7 @@ from typing import Any
 from bench.consumers import MomentCounter, group_settled, lagging, skip_to_end
 from bench.context import (
     RAW_UPSERT_RATE,
+    SCORING_CPU_PER_EVENT,
     SCORING_DB_CPU_PER_EVENT,
     SCORING_RATE,
     SCORING_RSS_AFTER_RUN,
@@ -23,7 +24,7 @@ from bench.context import (
 from bench.database import COUNT_SIGNALS_LIKE, connect, like_prefix
 from bench.flame import Flame, flame_graph, flame_row
 from bench.infra import Service
-from bench.processes import MB, CpuMeter, rss, service_groups
+from bench.processes import MB, CpuMeter, MachineCpu, rss, service_groups
 from bench.report import Row, Verdict, cpu_count, judge
 from bench.signals import SignalWorkload, kafka_records, produce, publish_journey_map
 from services.scoring.config import ScoringSettings
@@ -54,17 +55,29 @@ class Progress:
     elapsed: float  # from the first sighting to the last signal row and moment
     peak_rss: int
     cpu: dict[str, float]  # cores used meanwhile, by process group
+    machine: float = 0.0  # cores busy on the whole machine meanwhile, whoever used them
 
     @property
     def rate(self) -> float:
         return (self.events - self.first_count) / self.elapsed
 
+    def per_event(self, *groups: str) -> float:
+        """CPU seconds per timed event of the process groups whose names start with one of
+        ``groups`` ("scoring" counts every scoring process)."""
+        cores = sum(c for name, c in self.cpu.items() if name.startswith(groups))
+        return cores / self.rate
+
     def describe(self) -> str:
-        cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in self.cpu.items())
         return (
             f"{self.events:,} events: {self.rate:,.0f}/s over {self.elapsed:.2f} s "
-            f"(timed from the first {self.first_count:,} committed); CPU cores: {cpu}"
+            f"(timed from the first {self.first_count:,} committed); CPU cores: {self.usage()}"
         )
+
+    def usage(self) -> str:
+        """Cores used by process group, and by the whole machine (others included)."""
+        cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in self.cpu.items())
+        others = max(self.machine - sum(self.cpu.values()), 0.0)
+        return f"{cpu}; whole machine {self.machine:.2f} (others {others:.2f})"
 
 
 def e2e_customer(run_id: str, index: int) -> str:
@@ -115,6 +128,7 @@ async def until_processed(
     """
     pids = {label: scoring.pid for label, scoring in scorings.items()}
     meter = CpuMeter(service_groups(pids, bench.database.data_dir))
+    machine = MachineCpu()
     first: tuple[float, int] | None = None
     done_at: float | None = None
     peak = 0
@@ -128,12 +142,13 @@ async def until_processed(
         if first is None and count > 0 and _done(settled):
             first = (now, count)
             meter.start()
+            machine.start()
         if done_at is None and count >= events:
             done_at = now
         if first is not None and done_at is not None and moments.count >= workload.valued:
-            cpu = meter.stop()
+            cpu, busy = meter.stop(), machine.stop()
             elapsed = max(done_at, moments.last_at) - first[0]
-            return Progress(events, first[1], elapsed, peak, cpu)
+            return Progress(events, first[1], elapsed, peak, cpu, busy)
         if (count, moments.count) != last:
             last, last_change = (count, moments.count), now
         elif now - last_change > STALL_SECONDS:
@@ -173,11 +188,9 @@ async def scoring_end_to_end(bench: Bench) -> list[Row]:
     run = await backlog_through_scoring(bench, workload, profile=True)
     progress = run.progress
     bench.measured[SCORING_RATE] = progress.rate
+    bench.measured[SCORING_CPU_PER_EVENT] = progress.per_event("scoring")
     if "postgres" in progress.cpu:
-        timed = progress.events - progress.first_count
-        bench.measured[SCORING_DB_CPU_PER_EVENT] = (
-            progress.cpu["postgres"] * progress.elapsed / timed
-        )
+        bench.measured[SCORING_DB_CPU_PER_EVENT] = progress.per_event("postgres")
     rows = _e2e_rows(progress, bench.measured.get(RAW_UPSERT_RATE), complete=run.complete)
     return rows + ([flame_row(run.flame)] if run.flame else [])
 
@@ -297,9 +310,11 @@ def _e2e_rows(progress: Progress, raw: float | None, complete: bool) -> list[Row
     rate = progress.rate
     measure = "scoring end-to-end events/s (consumed, state committed, moments emitted)"
     value = f"{rate:,.0f} events/s (1 process)" + ("" if complete else ", offsets not committed")
-    cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in progress.cpu.items())
     usage = Row(
-        f"CPU cores used during scoring end-to-end (of {cpu_count()})", cpu, "—", Verdict.INFO
+        f"CPU cores used during scoring end-to-end (of {cpu_count()}); scoring CPU per event",
+        f"{progress.usage()}; {progress.per_event('scoring') * 1e6:,.0f} µs",
+        "—",
+        Verdict.INFO,
     )
     title = f"ratio scoring / raw upsert (goal ≥ {RATIO_GOAL})"
     if raw is None:

@@ -4,12 +4,13 @@ upsert rate of the same bench run."""
 
 from __future__ import annotations
 
-from bench.context import RAW_UPSERT_RATE, SCORING_RATE, Bench
+from bench.context import RAW_UPSERT_RATE, SCORING_CPU_PER_EVENT, SCORING_RATE, Bench
 from bench.report import Row, Verdict, cpu_count, judge
 from bench.scoring import (
     E2E_CUSTOMERS,
     RATIO_GOAL,
     SCALING_PROCESSES,
+    Progress,
     backlog_through_scoring,
     e2e_customer,
     scoring_labels,
@@ -34,13 +35,7 @@ async def scoring_scaling(bench: Bench) -> list[Row]:
     measure = f"scoring end-to-end events/s, {SCALING_PROCESSES} processes in the group"
     value = f"{rate:,.0f} events/s" + (f" (×{rate / one:.2f} of 1 process)" if one else "")
     value += "" if run.complete else ", offsets not committed"
-    cpu = ", ".join(f"{name} {cores:.2f}" for name, cores in run.progress.cpu.items())
-    usage = Row(
-        f"CPU cores used, {SCALING_PROCESSES} scoring processes (of {cpu_count()})",
-        cpu,
-        "—",
-        Verdict.INFO,
-    )
+    usage = _usage(run.progress, bench.measured.get(SCORING_CPU_PER_EVENT))
     if raw is None:
         return [Row(measure, value, "no raw figure", Verdict.ERROR), usage]
     ratio = rate / raw
@@ -55,3 +50,17 @@ async def scoring_scaling(bench: Bench) -> list[Row]:
         ),
         usage,
     ]
+
+
+def _usage(progress: Progress, one: float | None) -> Row:
+    """Cores by process, and the scoring processes' CPU per event beside one process's."""
+    per_event = f"{progress.per_event('scoring') * 1e6:,.0f} µs"
+    if one is not None:
+        per_event += f" (1 process: {one * 1e6:,.0f} µs)"
+    return Row(
+        f"CPU cores used, {SCALING_PROCESSES} scoring processes (of {cpu_count()}); "
+        "scoring CPU per event",
+        f"{progress.usage()}; {per_event}",
+        "—",
+        Verdict.INFO,
+    )
