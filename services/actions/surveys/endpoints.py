@@ -5,8 +5,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.actions.policy.endpoints import NO_MAP, Decider, DecisionTransaction
-from services.actions.surveys import service, views
+from services.actions.policy.endpoints import NO_MAP, Decider, DecisionTransaction, ReadConnection
+from services.actions.surveys import views
 from services.actions.surveys.funnel import survey_funnel
 from services.actions.surveys.funnel_repository import FunnelFilter, Period
 from services.actions.surveys.schemas import (
@@ -18,7 +18,7 @@ from services.actions.surveys.schemas import (
 )
 from shared.auth import SURVEYS_ANSWER, Principal, require
 from shared.events.schemas import Channel
-from shared.http import ReadSession, WriteSession
+from shared.http import ReadSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["survey invitations"], responses=PROBLEM_RESPONSES)
@@ -43,14 +43,14 @@ async def create_invitation(
 
 @router.post("/invitations/lookup", responses=UNKNOWN)
 async def lookup_invitation(
-    body: InvitationLookupCreate, _: SurveyPage, session: WriteSession, request: Request
+    body: InvitationLookupCreate, _: SurveyPage, connection: ReadConnection, request: Request
 ) -> InvitationLookup:
     """The invitation of a token and its survey, for the hosted page; `mark_opened` marks
     a `sent` invitation `opened`. Expired and answered invitations answer 200 with their
     status."""
     journey = request.app.state.journey.current
     now = datetime.now(UTC)
-    return await service.lookup(session, journey, body.token, body.mark_opened, now)
+    return await views.look_up(connection, journey, body.token, body.mark_opened, now)
 
 
 @router.get("/reports/survey-funnel", tags=["reports"])

@@ -6,7 +6,7 @@ Nothing here commits: the request or the consumer batch does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,18 +96,22 @@ def _row(decision: Decision, secret: str, now: datetime, expires_at: datetime) -
     }
 
 
-def status(row: Any, now: datetime) -> InvitationStatus:
-    if row.answered_at is not None:
+def status(row: Mapping[str, Any], now: datetime) -> InvitationStatus:
+    if row["answered_at"] is not None:
         return InvitationStatus.ANSWERED
-    if now >= row.expires_at:
+    if now >= row["expires_at"]:
         return InvitationStatus.EXPIRED
-    if row.opened_at is not None:
+    if row["opened_at"] is not None:
         return InvitationStatus.OPENED
     return InvitationStatus.SENT
 
 
 async def lookup(
-    session: AsyncSession, journey: JourneyMap | None, token: str, mark_opened: bool, now: datetime
+    store: InvitationStore,
+    journey: JourneyMap | None,
+    token: str,
+    mark_opened: bool,
+    now: datetime,
 ) -> InvitationLookup:
     """The invitation of ``token`` with its survey; opened now if ``mark_opened`` and
     still ``sent``.
@@ -115,19 +119,13 @@ async def lookup(
     :raises ProblemError: 404 for a token no invitation has (never issued, forged, or its
         customer erased), or whose survey the journey map no longer holds.
     """
-    repo = InvitationRepository(session)
-    digest = tokens.token_sha256(token)
-    if mark_opened:
-        await repo.mark_opened(digest, now)
-    row = await repo.by_token(digest)
+    row = await store.by_token(tokens.token_sha256(token), now if mark_opened else None)
     if row is None:
         raise ProblemError(404, "Unknown invitation", "no invitation has this token")
-    survey = journey.survey(row.touchpoint) if journey else None
+    survey = journey.survey(row["touchpoint"]) if journey else None
     if survey is None:
         raise ProblemError(404, "Unknown invitation", "its survey is no longer in the journey map")
-    return InvitationLookup.model_validate(
-        {**row._mapping, "status": status(row, now), "survey": survey}
-    )
+    return InvitationLookup.model_validate({**row, "status": status(row, now), "survey": survey})
 
 
 async def mark_answered(session: AsyncSession, answered: dict[str, datetime]) -> int:

@@ -13,7 +13,12 @@ from services.actions.policy.evaluation import Decision, DecisionRequest
 from services.actions.surveys import service
 from services.actions.surveys.config import SurveySettings
 from services.actions.surveys.repository import InvitationStore
-from services.actions.surveys.schemas import InvitationCreate, InvitationDecision, InvitationLink
+from services.actions.surveys.schemas import (
+    InvitationCreate,
+    InvitationDecision,
+    InvitationLink,
+    InvitationLookup,
+)
 from shared.journey import RELATIONSHIP, JourneyMap
 from shared.problems import ProblemError, field_error
 
@@ -51,6 +56,16 @@ async def invite(
         next_allowed_at=decision.verdict.next_allowed_at,
         invitation=links.get(request.decision_id),
     )
+
+
+async def look_up(
+    connection: Any, journey: JourneyMap | None, token: str, mark_opened: bool, now: datetime
+) -> InvitationLookup:
+    """:func:`service.lookup` on ``connection`` (asyncpg, outside any transaction): its one
+    statement commits by itself, before the answer, without the ORM session's bookkeeping
+    (about as much CPU as the rest of the lookup)."""
+    store = InvitationStore(DecisionRepository.on_connection(connection).fetch)
+    return await service.lookup(store, journey, token, mark_opened, now)
 
 
 async def issue_links(

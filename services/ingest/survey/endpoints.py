@@ -45,7 +45,8 @@ HTML_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_pages(request: Request) -> SurveyPages:
+async def get_pages(request: Request) -> SurveyPages:
+    """Async so that FastAPI calls it in the event loop, not through a worker thread."""
     pages: SurveyPages = request.app.state.survey_pages
     return pages
 

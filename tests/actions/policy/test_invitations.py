@@ -187,6 +187,9 @@ async def test_an_answer_marks_the_invitation_answered_once(policy: Policy) -> N
     await until(answered)
     row = await policy.row(select(survey_invitation.c.answered_at), customer)
     assert row.answered_at == first
+    # opening the link of an answered invitation leaves it answered, never opened
+    assert (await lookup(policy, token, mark_opened=True)).json()["status"] == "answered"
+    assert (await policy.row(select(survey_invitation.c.opened_at), customer)).opened_at is None
 
 
 async def test_an_expired_invitation_stays_expired(policy: Policy) -> None:
