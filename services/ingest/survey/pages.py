@@ -4,14 +4,27 @@ module (``templates/``, ``locale/<lang>/LC_MESSAGES/messages.po``) and are rende
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
+
+from markupsafe import escape
+from pydantic import TypeAdapter
 
 from shared import pages
 from shared.pages import LANGUAGES, Page, accepted_languages, choose
+from shared.surveys import ResolvedQuestion
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 LOCALE = HERE / "locale"
+FORM = "survey.html"
+# A blank form is rendered once with these in place of the link's own two fields, which
+# are put in for each link: characters of the Private Use Area, which no text of ours has
+# and autoescaping keeps as they are.
+SLOTS = {"action": "\ue000action\ue000", "form_token": "\ue000form_token\ue000"}
+CACHED_PAGES = 256  # surveys × languages of a few map versions, a few MB at most
+QUESTIONS: TypeAdapter[list[ResolvedQuestion]] = TypeAdapter(list[ResolvedQuestion])
 
 __all__ = [
     "HERE",
@@ -26,7 +39,46 @@ __all__ = [
 
 
 class Renderer(pages.Renderer):
-    """The survey's templates in French and English."""
+    """The survey's templates in French and English.
+
+    Rendering is most of the page's own CPU, so what depends on no link is rendered once:
+    a page without values (a notice, the thank-you page) per template and language; a blank
+    form (no answer kept, no error, no notice) per questions and language, keyed by the
+    questions themselves (their JSON), so a changed survey is never shown from an older
+    one. Nothing about an invitation's state is kept: each request still looks it up.
+    """
 
     def __init__(self) -> None:
         super().__init__(TEMPLATES, LOCALE)
+        self._rendered: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
+
+    def render(self, page: Page) -> str:
+        if not page.context:
+            return self._once((page.template, page.language, b""), page)
+        if _is_blank_form(page):
+            key = (page.template, page.language, QUESTIONS.dump_json(page.context["questions"]))
+            html = self._once(key, replace(page, context={**page.context, **SLOTS}))
+            for name, slot in SLOTS.items():
+                html = html.replace(slot, escape(page.context[name]))
+            return html
+        return super().render(page)
+
+    def _once(self, key: tuple[str, str, bytes], page: Page) -> str:
+        """``page`` rendered, or what it rendered to before under ``key``."""
+        html = self._rendered.get(key)
+        if html is None:
+            html = self._rendered[key] = super().render(page)
+            if len(self._rendered) > CACHED_PAGES:
+                self._rendered.popitem(last=False)
+        return html
+
+
+def _is_blank_form(page: Page) -> bool:
+    context = page.context
+    return (
+        page.template == FORM
+        and not context["values"]
+        and not context["errors"]
+        and context["notice"] is None
+        and context.keys() == {"questions", "values", "errors", "notice", *SLOTS}
+    )

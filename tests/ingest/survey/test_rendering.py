@@ -1,0 +1,73 @@
+"""The survey pages rendered once are the pages rendering them each time would give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.ingest.survey.forms import FieldProblem
+from services.ingest.survey.pages import LOCALE, TEMPLATES, Page, Renderer
+from shared import pages
+from shared.surveys import QuestionKind, QuestionWording, SurveyQuestion, resolve_survey
+
+QUESTIONS = [
+    SurveyQuestion(id="nps", kind=QuestionKind.NPS),
+    SurveyQuestion(id="gap", kind=QuestionKind.EXPECTATION, required=False),
+    SurveyQuestion(id="words", kind=QuestionKind.VERBATIM),
+    SurveyQuestion(id="call", kind=QuestionKind.CALLBACK_CONSENT),
+]
+SURVEY = resolve_survey(QUESTIONS, ["fr", "en"])
+PLAIN = pages.Renderer(TEMPLATES, LOCALE)
+
+
+def form(token: str, **changes: Any) -> dict[str, Any]:
+    blank = {"values": {}, "errors": {}, "notice": None, "questions": SURVEY.questions}
+    return blank | {"action": f"/s/{token}", "form_token": f"1765000000.{token[::-1]}"} | changes
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_blank_form_rendered_once_is_filled_in_for_each_link(language: str) -> None:
+    renderer = Renderer()
+    for token in ("a" * 22, "B-_" * 8, "a" * 22):
+        page = Page("survey.html", language, context=form(token))
+        html = renderer.render(page)
+        assert html == PLAIN.render(page)
+        assert f'action="/s/{token}"' in html
+        assert token[::-1] in html
+
+
+def test_a_form_with_answers_or_errors_is_rendered_with_them() -> None:
+    renderer = Renderer()
+    renderer.render(Page("survey.html", "fr", context=form("a" * 22)))
+    kept = form(
+        "a" * 22,
+        values={"words": "Très bien"},
+        errors={"nps": FieldProblem("required", {"low": 0, "high": 10})},
+    )
+    page = Page("survey.html", "fr", 422, kept)
+    html = renderer.render(page)
+    assert html == PLAIN.render(page)
+    assert "Très bien" in html
+    assert 'id="nps-error"' in html
+
+
+def test_a_changed_survey_is_never_shown_from_the_older_one() -> None:
+    renderer = Renderer()
+    renderer.render(Page("survey.html", "en", context=form("a" * 22)))
+    wording = {
+        "fr": QuestionWording(label="Vraiment ?"),
+        "en": QuestionWording(label="How likely, really?"),
+    }
+    nps = SurveyQuestion(id="nps", kind=QuestionKind.NPS, wording=wording)
+    reworded = resolve_survey([nps, *QUESTIONS[1:]], ["fr", "en"])
+    page = Page("survey.html", "en", context=form("a" * 22, questions=reworded.questions))
+    assert "How likely, really?" in renderer.render(page)
+
+
+@pytest.mark.parametrize("template", ["thanks.html", "unknown.html", "expired.html"])
+def test_pages_without_values_are_the_same_in_each_language(template: str) -> None:
+    renderer = Renderer()
+    for language in ("fr", "en", "fr"):
+        page = Page(template, language, 200)
+        assert renderer.render(page) == PLAIN.render(page)
