@@ -4,7 +4,9 @@ up again, checked, published with acks=all, thanked), each at :data:`RATE` reque
 
 Every request is for its own invitation, asked from actions beforehand through the contact
 policy; the POSTs send the forms the GETs received. The figures sit beside ingest's
-single-event p99 of the same run (a JSON event, no lookup, no page).
+single-event p99 of the same run (a JSON event, no lookup, no page), with the CPU each
+request cost the page's ingest, actions and PostgreSQL: on a shared machine that figure
+moves less than the latencies do.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -22,6 +26,7 @@ from bench.context import INGEST_SINGLE_P99_MS, Bench
 from bench.heap import frozen_heap
 from bench.infra import Service
 from bench.openloop import OpenLoopResult, open_loop
+from bench.processes import CpuMeter, service_groups
 from bench.report import Row, Verdict, judge
 from bench.signals import publish_journey_map
 
@@ -36,6 +41,12 @@ FORM_TOKEN = re.compile(rb'name="form_token" value="([^"]+)"')
 ANSWER = {"nps": "9", "verbatim": "Très bon accueil, merci."}
 
 Get = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Phase:
+    result: OpenLoopResult
+    cpu_ms: Mapping[str, float]  # CPU milliseconds per completed request, by process
 
 
 async def survey_page(bench: Bench) -> list[Row]:
@@ -56,6 +67,7 @@ async def survey_page(bench: Bench) -> list[Row]:
     tokens = await invite(actions, bench.run_id, count)
     print(f"  {count:,} invitations asked from actions in {time.perf_counter() - started:.1f} s")
     warm, timed = tokens[: RATE * WARMUP_SECONDS], tokens[RATE * WARMUP_SECONDS :]
+    groups = service_groups({"ingest": page.pid, "actions": actions.pid}, bench.database.data_dir)
     forms: dict[str, str] = {}
     async with aiohttp.ClientSession(
         base_url=page.base_url,
@@ -64,14 +76,14 @@ async def survey_page(bench: Bench) -> list[Row]:
     ) as session:
         await open_loop(_getter(session, forms), warm, RATE, drain_timeout=10.0)
         with frozen_heap():
-            got = await open_loop(_getter(session, forms), timed, RATE, drain_timeout=10.0)
+            got = await _timed(groups, open_loop(_getter(session, forms), timed, RATE, 10.0))
         _print("GET", got, len(timed))
         answers = [(token, forms[token]) for token in timed if token in forms]
         if not answers:
             raise RuntimeError("no GET returned a form: nothing to POST")
         await asyncio.sleep(1)  # let the GETs' lookups settle before the POSTs start
         with frozen_heap():
-            posted = await open_loop(_poster(session), answers, RATE, drain_timeout=10.0)
+            posted = await _timed(groups, open_loop(_poster(session), answers, RATE, 10.0))
     _print("POST", posted, len(answers))
     single = bench.measured.get(INGEST_SINGLE_P99_MS)
     return [*_rows("GET", got, len(timed), single), *_rows("POST", posted, len(timed), single)]
@@ -103,6 +115,17 @@ async def invite(actions: Service, run_id: str, count: int) -> list[str]:
 
         await asyncio.gather(*(ask() for _ in range(INVITING_CLIENTS)))
     return tokens
+
+
+async def _timed(groups: Mapping[str, Any], run: Awaitable[OpenLoopResult]) -> Phase:
+    """``run``'s result, with the CPU each process spent per request meanwhile."""
+    meter = CpuMeter(groups)
+    meter.start()
+    started = time.perf_counter()
+    result = await run
+    cores, elapsed = meter.stop(), time.perf_counter() - started
+    done = max(result.completed, 1)
+    return Phase(result, {name: used * elapsed / done * 1e3 for name, used in cores.items()})
 
 
 def _daytime_in_paris() -> datetime:
@@ -151,17 +174,24 @@ def _poster(
     return post
 
 
-def _print(method: str, result: OpenLoopResult, sent: int) -> None:
+def _print(method: str, phase: Phase, sent: int) -> None:
+    result = phase.result
     print(
         f"  {method}: {result.completed:,} of {sent:,} in {result.elapsed:.2f} s "
         f"({result.achieved_rate:,.0f}/s), {len(result.errors)} errors, "
-        f"max {max(result.latencies, default=0) * 1000:.1f} ms"
+        f"max {max(result.latencies, default=0) * 1000:.1f} ms; CPU ms per request: "
+        f"{_cpu(phase)}"
     )
     for error in sorted(set(result.errors))[:3]:
         print(f"  {method} error: {error}")
 
 
-def _rows(method: str, result: OpenLoopResult, sent: int, single: float | None) -> list[Row]:
+def _cpu(phase: Phase) -> str:
+    return ", ".join(f"{name} {ms:.2f}" for name, ms in phase.cpu_ms.items() if name != "bench")
+
+
+def _rows(method: str, phase: Phase, sent: int, single: float | None) -> list[Row]:
+    result = phase.result
     p50, p99 = result.percentile(50) * 1000, result.percentile(99) * 1000
     load = f"@ {RATE} req/s open loop"
     clean = not result.errors and result.completed == sent
@@ -173,5 +203,8 @@ def _rows(method: str, result: OpenLoopResult, sent: int, single: float | None) 
             f"{p99:.1f} ms ({len(result.errors)} errors of {sent:,})",
             f"< {P99_GOAL_MS:.0f} ms, no errors ({beside})",
             judge(p99 < P99_GOAL_MS and clean),
+        ),
+        Row(
+            f"hosted page {method} /s/{{token}} CPU ms per request", _cpu(phase), "—", Verdict.INFO
         ),
     ]
