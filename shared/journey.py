@@ -478,6 +478,8 @@ class JourneyMapPublished(Event):
     ce_type: ClassVar[str] = "cxloop.journey-map.published"
     topic: ClassVar[topics.Topic] = topics.JOURNEY_MAP
     KEY: ClassVar[str] = "journey-map"
+    # a map's null is the committee's choice: `quiet_hours: null` turns quiet hours off
+    omits_nulls: ClassVar[bool] = False
 
     customer_id: Identifier = "journey-map"  # the message key; not a customer
     version: int = Field(ge=1)

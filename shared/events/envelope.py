@@ -102,7 +102,7 @@ def encode(event: Event, source: str) -> KafkaMessage:
         "ce_specversion": _SPECVERSION_HEADER,
     }
     # pydantic's serialiser straight to bytes: model_dump_json is this, decoded to str.
-    value = type(event).__pydantic_serializer__.to_json(event, exclude_none=True)
+    value = type(event).__pydantic_serializer__.to_json(event, exclude_none=event.omits_nulls)
     return KafkaMessage(headers, event.customer_id, value)
 
 

@@ -261,6 +261,9 @@ class Event(BaseModel):
 
     ce_type: ClassVar[str]
     topic: ClassVar[topics.Topic]
+    # Unset fields are left out of the payload, except where null means something else
+    # than the field's default.
+    omits_nulls: ClassVar[bool] = True
 
     event_id: Identifier
     customer_id: Identifier

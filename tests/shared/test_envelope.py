@@ -7,6 +7,7 @@ import pytest
 
 from shared.events.envelope import EVENT_MODELS, InvalidEnvelope, decode, encode
 from shared.events.schemas import Event, InteractionRecorded, SurveyAnswered
+from tests.shared.event_samples import journey_map
 
 
 def survey() -> SurveyAnswered:
@@ -38,6 +39,20 @@ def test_round_trip_keeps_attributes_key_and_payload() -> None:
 
 def test_payload_omits_absent_answers() -> None:
     assert b"csat" not in encode(survey(), "/x").value
+
+
+def test_a_map_without_quiet_hours_keeps_them_off_on_the_topic() -> None:
+    published = journey_map()
+    policy = published.map.contact_policy.model_copy(update={"quiet_hours": None})
+    published = published.model_copy(
+        update={"map": published.map.model_copy(update={"contact_policy": policy})}
+    )
+    message = encode(published, "/cxloop/actions")
+
+    envelope = decode(list(message.headers.items()), message.key.encode(), message.value)
+
+    assert envelope.data == published
+    assert envelope.data.map.contact_policy.quiet_hours is None
 
 
 @pytest.mark.parametrize(
