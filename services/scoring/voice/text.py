@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import simplemma
 
+from services.scoring.voice.spelling import american
+
 # Beyond these, a verbatim is cut: the analysis cost stays bounded for any input.
 MAX_CHARS = 5000
 MAX_TOKENS = 600
@@ -74,6 +76,10 @@ _MIN_ROOT = 4
 # "rien a dire" the phrase "rien à dire".
 _AMBIGUOUS = {"a": "a", "à": "a"}
 _OPENING, _CLOSING = frozenset('"«“'), frozenset('"»”')
+_QUOTES = _OPENING | _CLOSING | {"'"}
+# Words the lemmatiser reads as another that they do not mean: "two days later" and "the
+# latest update" are no lateness.
+OWN_ROOT = {"en": frozenset(("later", "latest"))}
 # Units written short after a number ("2h d'attente", "45 min"), read as the full word.
 UNITS = {
     "fr": {"h": "heures", "min": "minutes", "mn": "minutes", "j": "jours", "sem": "semaines"},
@@ -171,6 +177,8 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
     text = _IRREGULAR_NOT.sub(_unfold_not, text.translate(_APOSTROPHES))
     text = _BARE_NOT.sub(_unfold_bare, _NOT.sub(" not", text))
+    if text.isprintable():  # most texts: no character to look at one by one
+        return text
     return "".join(c if c.isprintable() or c == "\n" else " " for c in text)
 
 
@@ -179,6 +187,7 @@ def tokens(text: str, language: str) -> list[Token]:
     found: list[Token] = []
     units = UNITS.get(language, UNITS["fr"])
     shorthand = SHORTHAND.get(language) or SHORTHAND["fr"] | SHORTHAND["en"]
+    marks = not _QUOTES.isdisjoint(text)  # without any, no word is quoted
     for match in _TOKEN.finditer(text):
         raw = match.group()
         lower = raw[:MAX_WORD].lower()  # no word is longer: a longer run is noise
@@ -189,7 +198,7 @@ def tokens(text: str, language: str) -> list[Token]:
             found.append(Token(lower, root(units[lower], language), False))
         elif lower[0].isalpha():
             upper = raw.isupper() and len(raw) > 2
-            quoted = _quoted(text, match.start(), match.end())
+            quoted = marks and _quoted(text, match.start(), match.end())
             found.append(Token(lower, root(lower, language), upper, quoted))
         else:
             found.append(Token(lower, lower if _is_symbol(lower) else "", False))
@@ -244,15 +253,20 @@ def root(word: str, language: str) -> str:
         return ""
     if word in _AMBIGUOUS:
         return _AMBIGUOUS[word]
+    if word in OWN_ROOT.get(language, ()):
+        return word
     lemma = lemma_of(word, language)
     if lemma != word:  # "reçue" → "reçu" → "recevoir": one lemma for the whole family
         lemma = lemma_of(lemma, language)
     folded = fold(lemma)
+    if language == "en":  # "cancelled" and "canceled", "colour" and "color": one root
+        folded = american(folded)
     if lemma == word and not is_known(word, language):
         folded = strip_suffix(folded, INFLECTIONS, language)
     return strip_suffix(folded, SUFFIXES, language)
 
 
+@lru_cache(maxsize=131072)
 def lemma_of(word: str, language: str) -> str:
     languages = ("fr", "en") if language == "und" else (language,)
     for lang in languages:

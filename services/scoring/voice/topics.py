@@ -22,7 +22,12 @@ TopicKind = Literal["root_cause", "touchpoint"]
 _GAP = 2
 NEGATION_WORDS = NEGATORS["fr"] | NEGATORS["en"] | NE_PARTICLES | {"ne", "n"}
 _NEGATION_WORDS = NEGATION_WORDS
-_FILLERS = frozenset(("encore", "yet", "ever", "even"))
+# Adverbs of time and degree that change nothing about which irritant is named: skipped
+# on both sides, so "not very clear" meets "not clear" and "pas encore remboursé" meets
+# "pas remboursé".
+_FILLERS = frozenset(
+    ("encore", "yet", "ever", "even", "very", "really", "quite", "particularly", "tres", "vraiment")
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,14 @@ class Taxonomy:
                         # also as written without accents, which may lemmatise elsewhere
                         for spelling in dict.fromkeys((phrase, fold(phrase))):
                             self._compile(topic, language, spelling)
+        # asked for every stored verbatim (its uncovered terms): gathered once
+        self._roots = frozenset(
+            r
+            for index in self._by_first.values()
+            for ks in index.values()
+            for k in ks
+            for r in k.roots
+        )
 
     def _compile(self, topic: Topic, language: str, phrase: str) -> None:
         words = _matchable(tokens(normalise(phrase), language), language)
@@ -75,13 +88,7 @@ class Taxonomy:
 
     def roots(self) -> frozenset[str]:
         """Every root its keywords are made of, in either language."""
-        return frozenset(
-            r
-            for index in self._by_first.values()
-            for ks in index.values()
-            for k in ks
-            for r in k.roots
-        )
+        return self._roots
 
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
