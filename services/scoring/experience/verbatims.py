@@ -57,7 +57,7 @@ def analysed(event: SurveyAnswered, persona: str | None, taxonomy: Taxonomy) -> 
         "sentiment_class": found.sentiment_class,
         "emotions": found.emotions,
         "topics": [{"id": t.id, "kind": t.kind, "sentiment": t.sentiment} for t in found.topics],
-        "terms": terms_of(event.verbatim, found.language),
+        "terms": terms_of(event.verbatim, found.language, found.words),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from services.scoring.voice.language import identify
@@ -31,6 +31,9 @@ class Analysis:
     emotions: dict[str, float]  # emotion → confidence in (0, 1], strongest first
     topics: tuple[TopicMatch, ...]
     mixed: bool  # clear praise and clear complaint in the same verbatim
+    # the words read, in ``language`` (empty when the text was not tokenised): whoever
+    # needs them again (``terms.terms_of``) does not tokenise the text a second time
+    words: tuple[Token, ...] = field(default=(), repr=False, compare=False)
 
 
 def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = None) -> Analysis:
@@ -45,14 +48,16 @@ def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = 
     lang = identify(clean, language)
     toks = tokens(clean, lang)
     if _nothing_to_say(toks):
-        return Analysis(lang, 0.0, "neutral", {}, (), False)
+        return Analysis(lang, 0.0, "neutral", {}, (), False, tuple(toks))
     reading = read(toks, lexicon(lang), lang)
     found = (taxonomy or _EMPTY).match(toks, reading, lang)
     _read_contrast(reading)
     _count_irritants(reading, found)
     read_irony(toks, reading)
     value = round(score(reading), 3)
-    return Analysis(lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading))
+    return Analysis(
+        lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading), tuple(toks)
+    )
 
 
 def _count_irritants(reading: Reading, found: list[TopicMatch]) -> None:

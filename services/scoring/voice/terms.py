@@ -7,24 +7,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from services.scoring.voice.text import fold, lemma_of, normalise, root, tokens
+from services.scoring.voice.text import Token, fold, lemma_of, normalise, root, tokens
 from services.scoring.voice.topics import NEGATION_WORDS, Taxonomy, content
 
 MAX_TERMS = 60  # per verbatim: a long text is cut (its first terms count)
 _MIN_LETTERS = 3
 
 
-def terms_of(text: str, language: str) -> list[str]:
+def terms_of(text: str, language: str, words: Sequence[Token] = ()) -> list[str]:
     """Unigrams and bigrams of lemmas, in order of first appearance, without negations,
-    articles, prepositions and words under three letters; "und" is read as French."""
+    articles, prepositions and words under three letters; "und" is read as French.
+    ``words``: the text already tokenised in ``language`` (``Analysis.words``), if it was."""
     lang = language if language in ("fr", "en") else "fr"
-    words = [
+    toks = list(words) if words and lang == language else tokens(normalise(text), lang)
+    lemmas = [
         lemma_of(t.text, lang)
-        for t in content(tokens(normalise(text), lang), lang)
+        for t in content(toks, lang)
         if len(t.text) >= _MIN_LETTERS and fold(t.text).rstrip("'") not in NEGATION_WORDS
     ]
-    pairs = (f"{a} {b}" for a, b in pairwise(words))
-    return list(dict.fromkeys([*words, *pairs]))[:MAX_TERMS]
+    pairs = (f"{a} {b}" for a, b in pairwise(lemmas))
+    return list(dict.fromkeys([*lemmas, *pairs]))[:MAX_TERMS]
 
 
 def covered(term: str, taxonomy: Taxonomy) -> bool:
