@@ -234,13 +234,9 @@ def _is_symbol(mark: str) -> bool:
     return mark[0] >= "\u2600" or mark == "<3" or (len(mark) > 1 and mark[0] in ":;")
 
 
+@lru_cache(maxsize=65536)  # called for most words of every text: one call, no wrapper
 def fold(word: str) -> str:
     """The word without accents: "déçue" → "decue"."""
-    return _fold(word)
-
-
-@lru_cache(maxsize=65536)
-def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe")
 
