@@ -42,6 +42,7 @@ class _Keyword:
     topic: Topic
     roots: tuple[str, ...]
     negative: bool  # holds a negation itself
+    needs: frozenset[str]  # its roots as a set: a text that lacks one cannot match it
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Taxonomy:
             roots = tuple(t.root for t in words)
             negative = any(negations)
             index = self._by_first[language].setdefault(roots[0], [])
-            keyword = _Keyword(topic, roots, negative)
+            keyword = _Keyword(topic, roots, negative, frozenset(roots))
             if keyword not in index:
                 index.append(keyword)
 
@@ -94,11 +95,14 @@ class Taxonomy:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
         positions = [i for i, t in enumerate(toks) if t.root and not _skipped(t, language)]
         positions = [i for i in positions if fold(toks[i].text) not in _FILLERS]
+        present = {toks[i].root for i in positions}
         found: dict[str, tuple[Topic, list[str], set[int]]] = {}
         languages = ("fr", "en") if language == "und" else (language,)
         for n, i in enumerate(positions):
             for lang in languages:
                 for keyword in self._by_first[lang].get(toks[i].root, ()):
+                    if not keyword.needs <= present:  # most keywords: no walk needed
+                        continue
                     gap = 0 if keyword.negative else _GAP
                     end = _span(toks, positions, n, keyword.roots, gap, reading.clause_of)
                     if end is None or (i in reading.negated and not keyword.negative):
