@@ -12,6 +12,8 @@ module evaluates each signal and gathers what the batch writes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +28,13 @@ from services.scoring.experience.customer import CustomerState
 from services.scoring.experience.moments import POLARITY_CODE, moment_from_row, moment_id
 from services.scoring.experience.repository import ExperienceRepository
 from services.scoring.experience.rows import LatestRow, RevaluedRow, SignalRow
-from services.scoring.experience.verbatims import VerbatimRow, analysed, as_carried
+from services.scoring.experience.verbatims import (
+    VerbatimRow,
+    Words,
+    analysed,
+    as_carried,
+    read_verbatims,
+)
 from services.scoring.voice.taxonomy import PublishedTaxonomy
 from services.scoring.voice.topics import Taxonomy
 from shared.events.schemas import (
@@ -58,6 +66,7 @@ class Batch:
     counters: DailyCounters = field(default_factory=DailyCounters)
     moments: list[Event] = field(default_factory=list)
     verbatims: dict[str, VerbatimRow] = field(default_factory=dict)  # by signal event id
+    words: dict[str, Words] = field(default_factory=dict)  # the new verbatims read, by id
     taxonomy: Taxonomy = field(default_factory=lambda: Taxonomy(()))
 
 
@@ -76,12 +85,13 @@ class ExperienceService:
         seen = await repo.signals([s.event_id for s in signals])
         fresh = [s for s in signals if s.event_id not in seen]
         profiles = [c.event for c in batch if isinstance(c.event, CustomerProfileUpdated)]
-        state = await self._load(repo, fresh, profiles)
+        journey_map = self.journey.current
+        taxonomy = self._taxonomy.of(journey_map)
+        state = await self._load_reading(repo, fresh, profiles, taxonomy)
         for profile in profiles:
             state.customers[profile.customer_id].apply_profile(profile)
-        journey_map = self.journey.current
         touchpoints = journey_map.touchpoint_index() if journey_map else {}
-        state.taxonomy = self._taxonomy.of(journey_map)
+        state.taxonomy = taxonomy
         for event in fresh:
             self._evaluate(state, event, touchpoints)
         await repo.save(
@@ -99,6 +109,27 @@ class ExperienceService:
             *(_moment(row, at, words.get(row["event_id"]), state.taxonomy) for row, at in again),
             *state.moments,
         ]
+
+    async def _load_reading(
+        self,
+        repo: ExperienceRepository,
+        fresh: list[Signal],
+        profiles: list[CustomerProfileUpdated],
+        taxonomy: Taxonomy,
+    ) -> Batch:
+        """``_load``, with the new verbatims read while its queries are in flight: the
+        analysis is CPU, the reads wait on PostgreSQL."""
+        loading = asyncio.ensure_future(self._load(repo, fresh, profiles))
+        try:
+            words = await read_verbatims(fresh, taxonomy)
+        except BaseException:
+            loading.cancel()
+            with contextlib.suppress(BaseException):
+                await loading
+            raise
+        state = await loading
+        state.words = words
+        return state
 
     async def _load(
         self,
@@ -164,7 +195,7 @@ class ExperienceService:
             valence = formulas.survey_valence(event)
             if event.verbatim:
                 words = batch.verbatims[event.event_id] = analysed(
-                    event, person.persona, batch.taxonomy
+                    event, person.persona, batch.words[event.event_id]
                 )
                 valence = formulas.response_valence(valence, words["sentiment"])
             weight *= settings.survey_weight
