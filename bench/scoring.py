@@ -21,7 +21,7 @@ from bench.context import (
     SCORING_RSS_AFTER_RUN,
     Bench,
 )
-from bench.database import COUNT_SIGNALS_LIKE, connect, like_prefix
+from bench.database import COUNT_SIGNALS_LIKE, connect, like_prefix, settle
 from bench.flame import Flame, flame_graph, flame_row
 from bench.infra import Service
 from bench.processes import MB, CpuMeter, MachineCpu, rss, service_groups
@@ -254,6 +254,7 @@ async def backlog_through_scoring(
         connect(bench.database) as connection,
         MomentCounter(bench.settings, workload.prefix) as moments,
     ):
+        print(f"  database settled in {await settle(connection):.1f} s (vacuum, checkpoint)")
         scorings = await _start_scoring(bench, processes)
         members = processes * ScoringSettings().consumer_instances
         settled = asyncio.ensure_future(
