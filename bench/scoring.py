@@ -21,7 +21,7 @@ from bench.context import (
     SCORING_RSS_AFTER_RUN,
     Bench,
 )
-from bench.database import COUNT_SIGNALS_LIKE, connect, like_prefix, settle
+from bench.database import COUNT_SIGNALS_LIKE, connect, like_prefix, prefix_range, settle
 from bench.flame import Flame, flame_graph, flame_row
 from bench.infra import Service
 from bench.processes import MB, CpuMeter, MachineCpu, rss, service_groups
@@ -134,9 +134,9 @@ async def until_processed(
     peak = 0
     last = (-1, -1)
     last_change = time.perf_counter()
-    pattern = like_prefix(workload.prefix)
+    pattern = like_prefix(workload.prefix), *prefix_range(workload.prefix)
     while True:
-        count = int(await connection.fetchval(COUNT_SIGNALS_LIKE, pattern))
+        count = int(await connection.fetchval(COUNT_SIGNALS_LIKE, *pattern))
         now = time.perf_counter()
         peak = max(peak, *(rss(pid) for pid in pids.values()))
         if first is None and count > 0 and _done(settled):
