@@ -75,6 +75,8 @@ policy_decision = Table(
     Column("invitation", JSONB),
     Index("policy_decision_customer", "customer_id", "at", "id"),
     Index("policy_decision_surveyed", "customer_id", "at", postgresql_where=text("allowed")),
+    # The survey funnel's period: the ledger keeps growing, a report reads weeks of it.
+    Index("policy_decision_time", "at"),
     # The relationship campaign's decisions, which say who was asked in the period.
     Index(
         "policy_decision_relationship",
