@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bench.actions import actions_service
 from bench.alerts import alerts_service
 from bench.context import Bench
 from bench.database import Seeded, connect
@@ -86,7 +87,7 @@ async def console_pages(bench: Bench) -> list[Row]:
 
 
 async def _services(bench: Bench) -> tuple[Service, Service, Service]:
-    return await bench.service("actions"), await scoring_service(bench), await alerts_service(bench)
+    return await actions_service(bench), await scoring_service(bench), await alerts_service(bench)
 
 
 async def _store_map(actions: Service) -> None:

@@ -37,6 +37,7 @@ class Bench:
     # each scoring start's consumer-group prefix (bench/scoring.py): the embedded broker
     # keeps a stopped process's members in their groups a while and refuses other commits
     scoring_starts: int = 0
+    actions_starts: int = 0  # the same for actions (bench/actions.py)
     _services: dict[str, Service] = field(default_factory=dict)
     _settings: dict[str, dict[str, str]] = field(default_factory=dict)
     _stops: dict[str, AsyncExitStack] = field(default_factory=dict)

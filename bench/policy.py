@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.actions import actions_service
 from bench.context import Bench
 from bench.flame import Flame, flame_graph, flame_row
 from bench.heap import frozen_heap
@@ -155,7 +156,7 @@ class Run:
 
 async def policy_decisions(bench: Bench) -> list[Row]:
     await publish_journey_map(bench.settings)
-    actions = await bench.service("actions")
+    actions = await actions_service(bench)
     await _wait_for_map(actions)
     single = await _timed(
         bench,

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from bench.actions import actions_service
 from bench.context import INGEST_SINGLE_P99_MS, Bench
 from bench.heap import frozen_heap
 from bench.infra import Service
@@ -51,7 +52,7 @@ class Phase:
 
 async def survey_page(bench: Bench) -> list[Row]:
     await publish_journey_map(bench.settings)
-    actions = await bench.service("actions")
+    actions = await actions_service(bench)
     page = await bench.service(
         "ingest",
         {
@@ -85,6 +86,9 @@ async def survey_page(bench: Bench) -> list[Row]:
         with frozen_heap():
             posted = await _timed(groups, open_loop(_poster(session), answers, RATE, 10.0))
     _print("POST", posted, len(answers))
+    # left running, actions would consume the next sections' moments beside what they time
+    await bench.stop("ingest-survey-page")
+    await bench.stop("actions")
     single = bench.measured.get(INGEST_SINGLE_P99_MS)
     return [*_rows("GET", got, len(timed), single), *_rows("POST", posted, len(timed), single)]
 
