@@ -62,12 +62,20 @@ async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str
 
 
 async def hops(system: System, customer: str) -> str:
-    """How far the customer's detractor went: scoring's signals, alerts' alerts."""
+    """How far the customer's detractor went: scoring's signals, alerts' alerts, and the
+    consumers' lag (the metrics of this process, so every app's consumers)."""
     async with system.client("scoring") as scoring, system.client("alerts") as alerts:
         experience = await scoring.get(f"/v1/customers/{customer}/experience")
         raised = await alerts.get("/v1/alerts", params={"customer_id": customer})
+        metrics = (await alerts.get("/metrics")).text.splitlines()
+    lag = [
+        line
+        for line in metrics
+        if line.startswith("cxloop_consumer_lag{") and not line.endswith(" 0.0")
+    ]
     return (
-        f"experience {experience.status_code} {experience.text[:300]}; alerts {raised.text[:300]}"
+        f"experience {experience.status_code} {experience.text[:300]}; "
+        f"alerts {raised.text[:300]}; consumers lagging {lag}"
     )
 
 
