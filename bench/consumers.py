@@ -17,12 +17,16 @@ from shared.events.topics import MOMENTS
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    """Each partition of ``topics``, from the cluster's metadata.
+
+    :raises RuntimeError: a topic has no partitions (not created yet): its group would
+        start from the beginning, not at the end.
+    """
     await consumer.topics()  # the metadata of every topic
-    return [
-        TopicPartition(topic, partition)
-        for topic in topics
-        for partition in sorted(consumer.partitions_for_topic(topic) or ())
-    ]
+    found = {topic: sorted(consumer.partitions_for_topic(topic) or ()) for topic in topics}
+    if not all(found.values()):
+        raise RuntimeError(f"topics without partitions in {found}")
+    return [TopicPartition(topic, p) for topic, partitions in found.items() for p in partitions]
 
 
 async def _read_to_end(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> int:

@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from bench.consumers import skip_to_end
 from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.config import ApiKey, ServiceSettings, hash_api_key
 from shared.db.migrations import upgrade
@@ -151,34 +152,10 @@ async def groups_at_the_end(infra: Infra) -> str:
     end of their topics: apps started with it see only what is published from now on, not
     the records every earlier test left on the topics."""
     prefix = unique("g") + "-"
+    settings = ServiceSettings(kafka_bootstrap_servers=infra.bootstrap_servers)
     groups = consumer_groups()
-    await asyncio.gather(*(_at_the_end(infra, prefix + g, ts) for g, ts in groups.items()))
+    await asyncio.gather(*(skip_to_end(settings, prefix + g, ts) for g, ts in groups.items()))
     return prefix
-
-
-async def _at_the_end(infra: Infra, group: str, topics: list[str]) -> None:
-    """Commit, for ``group``, the offset after the last record of each of ``topics``: read
-    up to it, as the embedded broker reports the start of the last batch as the end."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=infra.bootstrap_servers,
-        group_id=group,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    try:
-        await consumer.topics()  # the cluster's metadata, so every topic's partitions
-        found = {topic: consumer.partitions_for_topic(topic) for topic in topics}
-        if not all(found.values()):
-            raise RuntimeError(f"{group}: topics without partitions in {found}")
-        partitions = [TopicPartition(t, p) for t, parts in found.items() for p in parts or ()]
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
-        while await consumer.getmany(timeout_ms=300, max_records=10_000):
-            pass
-        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
-    finally:
-        await consumer.stop()
 
 
 @pytest.fixture
