@@ -37,6 +37,9 @@ async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str
                 transfers=0,
             )
             assert (await ingest.post("/v1/interactions", json=good)).status_code == 202
+        # interactions and answers travel on topics of their own, in no order between them:
+        # the answer read first finds no LXI before it, so no drop to alert on
+        await until(lambda: _signals(system, customer, 2), timeout=120)
         bad = create_survey_response(
             customer_id=customer,
             touchpoint=touchpoint,
@@ -59,6 +62,12 @@ async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str
                 f"no task for {customer}: {await hops(system, customer)}"
             ) from None
     return opened
+
+
+async def _signals(system: System, customer: str, count: int) -> bool:
+    async with system.client("scoring") as scoring:
+        experience = await scoring.get(f"/v1/customers/{customer}/experience")
+    return experience.status_code == 200 and experience.json()["signals"] >= count
 
 
 async def hops(system: System, customer: str) -> str:
