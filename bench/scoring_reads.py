@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import aiohttp
@@ -13,8 +14,12 @@ from bench.context import (
     Bench,
 )
 from bench.database import COUNT_CUSTOMERS, Seeded, connect
+from bench.flame import Flame, flame_graph, flame_row
+from bench.heap import frozen_heap
+from bench.infra import Service
 from bench.openloop import OpenLoopResult
-from bench.report import Row, Verdict, judge, short_count
+from bench.processes import CpuMeter, MachineCpu, cpu_groups
+from bench.report import Row, Verdict, cpu_count, judge, short_count
 from bench.scoring import (
     scoring_service,
 )
@@ -24,7 +29,8 @@ READS = 2_000
 READ_WARMUP = 200
 READ_CLIENTS = 8
 READ_TIMEOUT_SECONDS = 5.0
-READ_P95_GOAL_MS = 50.0
+READ_P95_GOAL_MS = 10.0
+READ_CPU_GOAL_MS = 1.0  # of the scoring process, per read
 
 
 async def _read_all(
@@ -75,21 +81,55 @@ async def customer_reads(bench: Bench) -> list[Row]:
             await connection.fetchval("SELECT count(DISTINCT customer_id) FROM scoring.signal")
         )
     customers = [row["customer_id"] for row in rows]
-    async with scoring.session(connections=READ_CLIENTS) as session:
-        await _read(session, customers[:READ_WARMUP])
-        result = await _read(session, customers[READ_WARMUP:])
+    run = await _timed(bench, scoring, customers)
+    result = run.result
     print(
         f"  {len(result.latencies):,} of {len(customers) - READ_WARMUP:,} reads in "
         f"{result.elapsed:.2f} s ({result.achieved_rate:,.0f}/s), {len(result.errors)} errors, "
         f"max {max(result.latencies, default=0) * 1000:.1f} ms; {stored:,} customers stored, "
-        f"{with_signals:,} with signals"
+        f"{with_signals:,} with signals; machine busy {run.machine:.2f} of {cpu_count()} cores"
     )
     for error in sorted(set(result.errors))[:5]:
         print(f"  read error: {error}")
-    return _read_rows(result, stored, len(customers) - READ_WARMUP)
+    return [
+        *_read_rows(run, stored, len(customers) - READ_WARMUP),
+        *([flame_row(run.flame)] if run.flame else []),
+    ]
 
 
-def _read_rows(result: OpenLoopResult, stored: int, sent: int) -> list[Row]:
+@dataclass(frozen=True)
+class ReadRun:
+    """The timed reads, the CPU cores each process group used meanwhile, how busy the
+    whole machine was (whoever used it), and the scoring process's flame graph."""
+
+    result: OpenLoopResult
+    cpu: dict[str, float]
+    machine: float
+    flame: Flame | None
+
+    def cpu_ms_per_read(self, group: str) -> float:
+        """CPU milliseconds of ``group`` per answered read: cores / (reads/s)."""
+        reads = len(self.result.latencies) + len(self.result.errors)
+        return self.cpu[group] * self.result.elapsed / reads * 1000 if reads else 0.0
+
+
+async def _timed(bench: Bench, scoring: Service, customers: Sequence[str]) -> ReadRun:
+    """The reads after :data:`READ_WARMUP` untimed ones, profiled and metered."""
+    meter = CpuMeter(cpu_groups(scoring.pid, bench.database.data_dir))
+    machine = MachineCpu()
+    async with scoring.session(connections=READ_CLIENTS) as session:
+        await _read(session, customers[:READ_WARMUP])
+        with frozen_heap():
+            async with flame_graph(scoring.pid, "scoring-reads", bench.out_dir) as flame:
+                meter.start()
+                machine.start()
+                result = await _read(session, customers[READ_WARMUP:])
+                cpu, busy = meter.stop(), machine.stop()
+    return ReadRun(result, cpu, busy, flame)
+
+
+def _read_rows(run: ReadRun, stored: int, sent: int) -> list[Row]:
+    result = run.result
     p50, p95 = result.percentile(50) * 1000, result.percentile(95) * 1000
     where = (
         f"GET /v1/customers/{{id}}/experience, {short_count(READ_CUSTOMERS)} customers, "
@@ -103,5 +143,11 @@ def _read_rows(result: OpenLoopResult, stored: int, sent: int) -> list[Row]:
             f"{p95:.1f} ms ({len(result.errors)} errors)",
             f"< {READ_P95_GOAL_MS:.0f} ms at ≥ {short_count(READ_CUSTOMERS)}, no errors",
             judge(p95 < READ_P95_GOAL_MS and clean),
+        ),
+        Row(
+            "customer read: CPU ms per read",
+            ", ".join(f"{name} {run.cpu_ms_per_read(name):.2f}" for name in run.cpu),
+            f"scoring ≤ {READ_CPU_GOAL_MS:.1f} ms",
+            judge(run.cpu_ms_per_read("scoring") <= READ_CPU_GOAL_MS and clean),
         ),
     ]
