@@ -207,7 +207,15 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def read_connection(request: Request) -> AsyncIterator[Any]:
+    """An asyncpg connection of the service's read pool (``shared.db.pool``), outside any
+    transaction: each statement sees a snapshot of its own."""
+    async with request.app.state.read_pool.acquire() as connection:
+        yield connection
+
+
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
+ReadConnection = Annotated[Any, Depends(read_connection)]
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 health_router = APIRouter(tags=["health"])

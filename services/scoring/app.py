@@ -17,6 +17,7 @@ from services.scoring.stats.endpoints import router as stats_router
 from services.scoring.voice.endpoints import router as voice_router
 from services.scoring.voice.lexicon import warm
 from shared import journey_applied
+from shared.db.pool import read_pool
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -32,7 +33,9 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         async with (
             followed_journey_map(settings) as journey,
             open_resources(app, settings, database=True) as resources,
+            read_pool(settings) as pool,
         ):
+            app.state.read_pool = pool  # the customer experience read's (shared.db.pool)
             app.state.journey = journey
             warm()  # the lexicons and dictionaries, before the first request needs them
             app.state.sessions = resources.sessions

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.auth import Principal, require
-from shared.http import ReadSession
+from shared.http import ReadConnection, ReadSession
 
 Session = ReadSession
+Connection = ReadConnection
 Reader = Annotated[Principal, Depends(require("ops:read"))]

@@ -1,13 +1,15 @@
 """Every query of the experience state: the consumer's reads and array writes on the driver,
-signals by COPY (``ExperienceRepository``); the API's reads (``ExperienceReads``)."""
+signals by COPY (``ExperienceRepository``); the API's reads (``ExperienceReads``), the
+customer's experience in one statement (``read_experience``)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, bindparam, func, literal, select, tuple_, update
+from sqlalchemy import Row, bindparam, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.experience.arrays import ArrayStatement
@@ -199,28 +201,6 @@ class ExperienceReads:
         rows = (await self.session.execute(query)).mappings()
         return {row["event_id"]: VerbatimRead.model_validate(dict(row)) for row in rows}
 
-    async def latest_by_touchpoint(self, customer_id: str) -> list[Row[Any]]:
-        query = (
-            select(touchpoint_latest)
-            .where(touchpoint_latest.c.customer_id == customer_id)
-            .order_by(touchpoint_latest.c.occurred_at.desc())
-        )
-        return list(await self.session.execute(query))
-
-    async def heaviest(
-        self, customer_id: str, t_ref: datetime, half_life_s: float, limit: int
-    ) -> list[Row[Any]]:
-        """The signals with the largest weight left at ``t_ref``, with that weight."""
-        age = func.extract("epoch", literal(t_ref) - signal.c.occurred_at)
-        effective = (signal.c.weight * func.power(2.0, -age / half_life_s)).label("effective")
-        query = (
-            select(signal, effective)
-            .where(signal.c.customer_id == customer_id, signal.c.valence.is_not(None))
-            .order_by(effective.desc(), signal.c.event_id)
-            .limit(limit)
-        )
-        return list(await self.session.execute(query))
-
     async def signals_after(
         self, customer_id: str, after: tuple[datetime, str] | None, limit: int
     ) -> list[Row[Any]]:
@@ -233,3 +213,102 @@ class ExperienceReads:
             query = query.where(position > tuple_(literal(after[0]), literal(after[1])))
         query = query.order_by(signal.c.occurred_at, signal.c.event_id).limit(limit)
         return list(await self.session.execute(query))
+
+
+class VerbatimColumns(NamedTuple):
+    text: str
+    language: str
+    sentiment: float
+    sentiment_class: str
+    emotions: str  # JSON
+    topics: str  # JSON
+
+
+class HeavySignal(NamedTuple):
+    """A valued signal with the weight it keeps at the customer's reference time."""
+
+    event_id: str
+    source: str
+    touchpoint: str | None
+    occurred_at: datetime
+    valence: float
+    weight: float
+    effective: float
+    verbatim: VerbatimColumns | None
+
+
+class LatestValence(NamedTuple):
+    touchpoint: str
+    valence: float
+    occurred_at: datetime
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExperienceRecord:
+    state: Any  # the customer's row: s, w, t_ref, counts, last NPS, profile
+    heaviest: list[HeavySignal]  # heaviest first; none without sums (t_ref None or w 0)
+    latest: list[LatestValence]  # latest first
+
+
+async def read_experience(
+    driver: Any, customer_id: str, half_life_s: float, top: int
+) -> ExperienceRecord | None:
+    """The customer's state, their ``top`` heaviest valued signals at the state's reference
+    time with their verbatims, and their latest valence per touchpoint; None for a customer
+    with no state.
+
+    One statement on an asyncpg connection: one round trip, one snapshot, prepared once per
+    connection by the driver.
+    """
+    row = await driver.fetchrow(_EXPERIENCE, customer_id, half_life_s, top)
+    if row is None:
+        return None
+    return ExperienceRecord(
+        row,
+        [_heavy(signal) for signal in row["heaviest"]],
+        [LatestValence._make(latest) for latest in row["latest"]],
+    )
+
+
+def _heavy(columns: tuple[Any, ...]) -> HeavySignal:
+    words = columns[-1]
+    return HeavySignal._make((*columns[:-1], VerbatimColumns._make(words) if words else None))
+
+
+# The effective weight is formulas.decay's, computed by PostgreSQL so that only the top
+# rows travel: w·2^(−age/H), the age in seconds (numeric) divided by H (a double), as the
+# earlier SQLAlchemy expression had it, so the figures are the same to the bit. Each
+# ARRAY(SELECT ROW(...)) comes back as a list of tuples in the named tuples' order; a
+# signal's verbatim as a nested tuple, or None.
+_EXPERIENCE = f"""
+SELECT c.s, c.w, c.t_ref, c.signals, c.positives, c.negatives, c.last_nps, c.persona,
+       c.value_tier,
+       ARRAY(
+           SELECT ROW(h.event_id, h.source, h.touchpoint, h.occurred_at, h.valence, h.weight,
+                      h.effective,
+                      (SELECT ROW(v.text, v.language, v.sentiment, v.sentiment_class,
+                                  v.emotions, v.topics)
+                       FROM {verbatim.fullname} AS v WHERE v.event_id = h.event_id))
+           FROM (
+               SELECT event_id, source, touchpoint, occurred_at, valence, weight,
+                      weight * power(2.0::float8,
+                          -extract(epoch FROM c.t_ref - occurred_at) / $2::float8
+                      ) AS effective
+               FROM {signal.fullname}
+               WHERE customer_id = c.customer_id AND valence IS NOT NULL
+                 AND c.t_ref IS NOT NULL AND c.w > 0
+               ORDER BY effective DESC, event_id
+               LIMIT $3
+           ) AS h
+           ORDER BY h.effective DESC, h.event_id
+       ) AS heaviest,
+       ARRAY(
+           SELECT ROW(touchpoint, valence, occurred_at, event_id)
+           FROM {touchpoint_latest.fullname}
+           WHERE customer_id = c.customer_id
+           ORDER BY occurred_at DESC
+       ) AS latest
+FROM {customer.fullname} AS c
+WHERE c.customer_id = $1
+"""  # noqa: S608 (table names from the metadata, values as parameters)

@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.config import ScoringSettings
 from services.scoring.experience import formulas
-from services.scoring.experience.repository import ExperienceReads
+from services.scoring.experience.repository import (
+    ExperienceReads,
+    HeavySignal,
+    VerbatimColumns,
+    read_experience,
+)
 from services.scoring.experience.schemas import (
     Contribution,
     Experience,
@@ -28,49 +33,37 @@ POLARITY_NAME = {-1: "negative", 0: "neutral", 1: "positive"}
 
 
 async def experience_of(
-    session: AsyncSession, settings: ScoringSettings, customer_id: str, top: int = 10
+    connection: Any, settings: ScoringSettings, customer_id: str, top: int = 10
 ) -> Experience:
-    """:raises ProblemError: 404 for a customer with no state."""
-    reads = ExperienceReads(session)
-    row = await reads.customer(customer_id)
-    if row is None:
-        raise ProblemError(404, "Not found", f"no experience recorded for {customer_id!r}")
+    """The customer's experience read in one statement on ``connection`` (asyncpg).
+
+    :raises ProblemError: 404 for a customer with no state.
+    """
     half_life_s = settings.half_life_days * 86400
-    sums = formulas.DecayedSums(row.s, row.w, row.t_ref)
-    contributions = []
-    if sums.t is not None and sums.w > 0:
-        heaviest = await reads.heaviest(customer_id, sums.t, half_life_s, top)
-        now = max(datetime.now(UTC), sums.t)
-        words = await reads.verbatims([s.event_id for s in heaviest])
-        contributions = [_contribution(s, sums, now, words.get(s.event_id)) for s in heaviest]
-    latest = await reads.latest_by_touchpoint(customer_id)
+    found = await read_experience(connection, customer_id, half_life_s, top)
+    if found is None:
+        raise ProblemError(404, "Not found", f"no experience recorded for {customer_id!r}")
+    row = found.state
+    sums = formulas.DecayedSums(row["s"], row["w"], row["t_ref"])
+    now = datetime.now(UTC) if sums.t is None else max(datetime.now(UTC), sums.t)
+    last_nps = row["last_nps"]
     return Experience(
         customer_id=customer_id,
         lxi=sums.lxi,
-        signals=row.signals,
-        positives=row.positives,
-        negatives=row.negatives,
-        positive_negative_ratio=row.positives / row.negatives if row.negatives else None,
-        last_nps=row.last_nps,
-        last_nps_class=formulas.nps_class(row.last_nps) if row.last_nps is not None else None,
-        persona=row.persona,
-        value_tier=row.value_tier,
-        touchpoints=[
-            TouchpointValence(
-                touchpoint=r.touchpoint,
-                valence=r.valence,
-                occurred_at=r.occurred_at,
-                event_id=r.event_id,
-            )
-            for r in latest
-        ],
-        contributions=contributions,
+        signals=row["signals"],
+        positives=row["positives"],
+        negatives=row["negatives"],
+        positive_negative_ratio=row["positives"] / row["negatives"] if row["negatives"] else None,
+        last_nps=last_nps,
+        last_nps_class=formulas.nps_class(last_nps) if last_nps is not None else None,
+        persona=row["persona"],
+        value_tier=row["value_tier"],
+        touchpoints=[TouchpointValence(**latest._asdict()) for latest in found.latest],
+        contributions=[_contribution(s, sums, now) for s in found.heaviest],
     )
 
 
-def _contribution(
-    signal: Any, sums: formulas.DecayedSums, now: datetime, words: VerbatimRead | None
-) -> Contribution:
+def _contribution(signal: HeavySignal, sums: formulas.DecayedSums, now: datetime) -> Contribution:
     return Contribution(
         event_id=signal.event_id,
         source=signal.source,
@@ -82,7 +75,20 @@ def _contribution(
         effective_weight=signal.effective,
         share=signal.effective / sums.w,
         points=50.0 * signal.effective * signal.valence / sums.w,
-        verbatim=words,
+        verbatim=_verbatim(signal.verbatim),
+    )
+
+
+def _verbatim(words: VerbatimColumns | None) -> VerbatimRead | None:
+    if words is None:
+        return None
+    return VerbatimRead(
+        text=words.text,
+        language=words.language,
+        sentiment=words.sentiment,
+        sentiment_class=words.sentiment_class,
+        emotions=json.loads(words.emotions),
+        topics=json.loads(words.topics),
     )
 
 
