@@ -207,15 +207,18 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def read_connection(request: Request) -> AsyncIterator[Any]:
-    """An asyncpg connection of the service's read pool (``shared.db.pool``), outside any
-    transaction: each statement sees a snapshot of its own."""
-    async with request.app.state.read_pool.acquire() as connection:
-        yield connection
+async def read_pool(request: Request) -> Any:
+    """The service's pool of plain asyncpg connections (``shared.db.pool``).
+
+    The view acquires a connection for its statement: a dependency that yields one costs
+    FastAPI an exit stack and a shielded cancel scope per request, which measured about as
+    much CPU as the statement itself.
+    """
+    return request.app.state.read_pool
 
 
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
-ReadConnection = Annotated[Any, Depends(read_connection)]
+ReadPool = Annotated[Any, Depends(read_pool)]
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 health_router = APIRouter(tags=["health"])

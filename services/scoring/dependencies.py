@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.auth import Principal, require
-from shared.http import ReadConnection, ReadSession
+from shared.http import ReadPool, ReadSession
 
 Session = ReadSession
-Connection = ReadConnection
+Pool = ReadPool
 Reader = Annotated[Principal, Depends(require("ops:read"))]

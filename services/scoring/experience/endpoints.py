@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from services.scoring.dependencies import Connection, Reader, Session
+from services.scoring.dependencies import Pool, Reader, Session
 from services.scoring.experience.schemas import Experience, Timeline
 from services.scoring.experience.views import experience_of, timeline_of
 from shared.problems import PROBLEM_RESPONSES, problem_doc
@@ -18,11 +18,11 @@ NO_EXPERIENCE: dict[int | str, dict[str, Any]] = {
 
 @router.get("/customers/{customer_id}/experience", responses=NO_EXPERIENCE)
 async def get_experience(
-    customer_id: CustomerId, _: Reader, connection: Connection, request: Request
+    customer_id: CustomerId, _: Reader, pool: Pool, request: Request
 ) -> Experience:
     """The customer's LXI, positive/negative counts, last NPS class, latest valence per
     touchpoint, and the signals that weigh most in today's score."""
-    return await experience_of(connection, request.app.state.settings, customer_id)
+    return await experience_of(pool, request.app.state.settings, customer_id)
 
 
 @router.get(

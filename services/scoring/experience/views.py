@@ -33,14 +33,16 @@ POLARITY_NAME = {-1: "negative", 0: "neutral", 1: "positive"}
 
 
 async def experience_of(
-    connection: Any, settings: ScoringSettings, customer_id: str, top: int = 10
+    pool: Any, settings: ScoringSettings, customer_id: str, top: int = 10
 ) -> Experience:
-    """The customer's experience read in one statement on ``connection`` (asyncpg).
+    """The customer's experience, read in one statement on a connection of ``pool``
+    (``shared.db.pool``).
 
     :raises ProblemError: 404 for a customer with no state.
     """
     half_life_s = settings.half_life_days * 86400
-    found = await read_experience(connection, customer_id, half_life_s, top)
+    async with pool.acquire() as connection:
+        found = await read_experience(connection, customer_id, half_life_s, top)
     if found is None:
         raise ProblemError(404, "Not found", f"no experience recorded for {customer_id!r}")
     row = found.state
