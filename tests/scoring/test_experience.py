@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from services.scoring.privacy.erasure import erase_customer
 from shared.events.schemas import CustomerProfileUpdated, Event
 from tests.conftest import consume, read_all, unique
 from tests.scoring.conftest import JOURNEY_MAP, Scoring, publish_map, until
@@ -265,6 +266,44 @@ async def test_unknown_touchpoint_is_kept_with_weight_one(scoring: Scoring) -> N
     assert (data["known_touchpoint"], data["weight"], data["valence"]) == (False, 0.5, -1.0)
     body = await scoring.get(f"/v1/customers/{customer}/experience")
     assert body["lxi"] == 0.0
+
+
+async def test_the_ten_heaviest_signals_explain_the_score(scoring: Scoring) -> None:
+    """12 checkout successes 10 days apart (v = 0.25, w = 2·0.5 = 1): at T, the last one's
+    date, the i-th keeps 2^(−(110 − 10i)/90) of its weight; the ten newest weigh most."""
+    customer = unique("cust")
+    events = [create_interaction(customer, T0 + days(10 * i)) for i in range(12)]
+    await score(scoring, events)
+
+    body = await scoring.get(f"/v1/customers/{customer}/experience")
+
+    heaviest = body["contributions"]
+    assert [c["event_id"] for c in heaviest] == [e.event_id for e in reversed(events[2:])]
+    for i, contribution in zip(range(11, 1, -1), heaviest, strict=True):
+        assert contribution["weight"] == 1.0
+        assert contribution["effective_weight"] == pytest.approx(2 ** (-(110 - 10 * i) / 90))
+        assert contribution["verbatim"] is None
+    assert body["lxi"] == pytest.approx(50 * 1.25)
+    assert body["touchpoints"] == [
+        {
+            "touchpoint": "checkout",
+            "valence": 0.25,
+            "occurred_at": events[-1].occurred_at.isoformat().replace("+00:00", "Z"),
+            "event_id": events[-1].event_id,
+        }
+    ]
+
+
+async def test_an_erased_customer_is_no_longer_read(scoring: Scoring) -> None:
+    customer = unique("cust")
+    await score(scoring, [create_survey(customer, T0, nps=9)])
+    assert (await scoring.get(f"/v1/customers/{customer}/experience"))["last_nps"] == 9
+
+    async with scoring.sessions() as session, session.begin():
+        await erase_customer(session, customer, "erased:test")
+    response = await scoring.client.get(f"/v1/customers/{customer}/experience")
+
+    assert response.status_code == 404
 
 
 async def test_unknown_customer_is_404(scoring: Scoring) -> None:
