@@ -88,7 +88,8 @@ async def customer_reads(bench: Bench) -> list[Row]:
         f"  {len(result.latencies):,} of {len(customers) - READ_WARMUP:,} reads in "
         f"{result.elapsed:.2f} s ({result.achieved_rate:,.0f}/s), {len(result.errors)} errors, "
         f"max {max(result.latencies, default=0) * 1000:.1f} ms; {stored:,} customers stored, "
-        f"{with_signals:,} with signals; machine busy {run.machine:.2f} of {cpu_count()} cores"
+        f"{with_signals:,} with signals; machine busy {run.machine:.2f} of {cpu_count()} cores "
+        f"(others {max(run.machine - sum(run.cpu.values()), 0):.2f})"
     )
     for error in sorted(set(result.errors))[:5]:
         print(f"  read error: {error}")
