@@ -33,7 +33,10 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         async with (
             followed_journey_map(settings) as journey,
             open_resources(app, settings, database=True) as resources,
-            read_pool(settings) as pool,
+            # The experience read finds one customer by key: its plan does not depend on the
+            # values, so the generic plan made once per connection serves; re-planned each
+            # time (the engine's force_custom_plan) it cost PostgreSQL twice the CPU.
+            read_pool(settings, plan_cache_mode="auto") as pool,
         ):
             app.state.read_pool = pool  # the customer experience read's (shared.db.pool)
             app.state.journey = journey

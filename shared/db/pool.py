@@ -23,9 +23,11 @@ from shared.config import ServiceSettings
 
 
 @asynccontextmanager
-async def read_pool(settings: ServiceSettings) -> AsyncIterator[Any]:
+async def read_pool(
+    settings: ServiceSettings, plan_cache_mode: str | None = None
+) -> AsyncIterator[Any]:
     """An ``asyncpg.Pool`` of at most ``db_pool_size`` connections, opened on first use
-    (like the engine's), with the engine's ``plan_cache_mode``; closed on exit.
+    (like the engine's), with ``plan_cache_mode`` (by default the engine's); closed on exit.
 
     Only for statements that leave no session state behind (no ``SET``, ``LISTEN``,
     advisory lock or cursor): a connection goes back to the pool without a reset query.
@@ -38,7 +40,7 @@ async def read_pool(settings: ServiceSettings) -> AsyncIterator[Any]:
         libpq_url(settings.database_url.get_secret_value()),
         min_size=0,
         max_size=settings.db_pool_size,
-        server_settings={"plan_cache_mode": settings.db_plan_cache_mode},
+        server_settings={"plan_cache_mode": plan_cache_mode or settings.db_plan_cache_mode},
         reset=_nothing_to_reset,
     )
     try:
