@@ -207,7 +207,7 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def read_pool(request: Request) -> Any:
+async def app_read_pool(request: Request) -> Any:
     """The service's pool of plain asyncpg connections (``shared.db.pool``).
 
     The view acquires a connection for its statement: a dependency that yields one costs
@@ -218,7 +218,7 @@ async def read_pool(request: Request) -> Any:
 
 
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
-ReadPool = Annotated[Any, Depends(read_pool)]
+ReadPool = Annotated[Any, Depends(app_read_pool)]
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 health_router = APIRouter(tags=["health"])
