@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -23,11 +24,14 @@ router = APIRouter(prefix="/v1", tags=["contact policy"], responses=PROBLEM_RESP
 BODY_LIMITS = {"/v1/contact-policy/decide-batch": MAX_BATCH * 512}
 
 
+@asynccontextmanager
 async def decision_transaction(request: Request) -> AsyncIterator[Any]:
-    """An asyncpg connection from the service's pool in a transaction, committed before
-    the response is sent (hence scope="function"), rolled back on error.
+    """An asyncpg connection from the service's pool in a transaction, committed on exit
+    (before the response is sent), rolled back on error.
 
-    Decisions skip the ORM session: its bookkeeping cost as much CPU as the decision.
+    Decisions skip the ORM session: its bookkeeping cost as much CPU as the decision. An
+    endpoint enters it itself rather than through a dependency: FastAPI's machinery for a
+    dependency that yields cost as much as a round trip to PostgreSQL.
     """
     async with request.app.state.policy_engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
@@ -41,7 +45,6 @@ async def read_connection(request: Request) -> AsyncIterator[Any]:
         yield (await connection.get_raw_connection()).driver_connection
 
 
-DecisionTransaction = Annotated[Any, Depends(decision_transaction, scope="function")]
 ReadConnection = Annotated[Any, Depends(read_connection)]
 Decider = Annotated[Principal, Depends(require_any("policy:write", "ops:write"))]
 Viewer = Annotated[Principal, Depends(require_any("policy:read", "ops:read"))]
@@ -51,21 +54,20 @@ NO_MAP: dict[int | str, dict[str, Any]] = {503: problem_doc("No journey map rece
 
 
 @router.post("/contact-policy/decide", responses=NO_MAP)
-async def decide(
-    body: DecisionCreate, principal: Decider, connection: DecisionTransaction, request: Request
-) -> DecisionRead:
+async def decide(body: DecisionCreate, principal: Decider, request: Request) -> DecisionRead:
     """Decide, record the decision in the ledger and, when allowed, count it as a
     solicitation. Two concurrent requests for one customer never both get `allowed`.
     With `invite` (and a touchpoint with a hosted survey), an allowed decision records an
     invitation and answers its link."""
     journey = request.app.state.journey.current
     settings = request.app.state.settings
-    return await views.decide(connection, journey, body, principal.name, True, settings)
+    async with decision_transaction(request) as connection:
+        return await views.decide(connection, journey, body, principal.name, True, settings)
 
 
 @router.post("/contact-policy/decide-batch", responses=NO_MAP)
 async def decide_batch(
-    body: DecisionBatchCreate, principal: Decider, connection: DecisionTransaction, request: Request
+    body: DecisionBatchCreate, principal: Decider, request: Request
 ) -> DecisionBatchRead:
     """Up to 500 decisions, taken in order in one transaction (a decision sees the ones
     before it: two for one customer are never both `allowed` within the interval) and
@@ -73,7 +75,8 @@ async def decide_batch(
     journey map refuses the whole batch (422 naming `decisions.<i>.touchpoint`)."""
     journey = request.app.state.journey.current
     settings = request.app.state.settings
-    return await views.decide_batch(connection, journey, body, principal.name, settings)
+    async with decision_transaction(request) as connection:
+        return await views.decide_batch(connection, journey, body, principal.name, settings)
 
 
 @router.post("/contact-policy/simulate", responses=NO_MAP)

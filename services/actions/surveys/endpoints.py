@@ -5,7 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.actions.policy.endpoints import NO_MAP, Decider, DecisionTransaction, ReadConnection
+from services.actions.policy.endpoints import (
+    NO_MAP,
+    Decider,
+    ReadConnection,
+    decision_transaction,
+)
 from services.actions.surveys import views
 from services.actions.surveys.funnel import survey_funnel
 from services.actions.surveys.funnel_repository import FunnelFilter, Period
@@ -31,14 +36,15 @@ UNKNOWN: dict[int | str, dict[str, Any]] = {
 
 @router.post("/invitations", responses=NO_MAP)
 async def create_invitation(
-    body: InvitationCreate, principal: Decider, connection: DecisionTransaction, request: Request
+    body: InvitationCreate, principal: Decider, request: Request
 ) -> InvitationDecision:
     """Invite a customer to a touchpoint's hosted survey (or the relationship survey)
     through the contact policy: the link when it allows, its reason when it refuses.
     Nothing is published: send the link yourself."""
     journey = request.app.state.journey.current
     settings = request.app.state.settings
-    return await views.invite(connection, journey, body, principal.name, settings)
+    async with decision_transaction(request) as connection:
+        return await views.invite(connection, journey, body, principal.name, settings)
 
 
 @router.post("/invitations/lookup", responses=UNKNOWN)
