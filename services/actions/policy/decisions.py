@@ -92,6 +92,16 @@ class DecisionRepository:
         rows = await self._fetch(statements.QUOTAS, *_quota_arrays(keys))
         return {(persona, period, start): used for persona, period, start, used in rows}
 
+    async def record_if_unchanged(
+        self, decision: Mapping[str, Any], customer_version: str | None
+    ) -> bool:
+        """Append one decision to the ledger, outside any transaction, if its customer's row
+        is still at ``customer_version`` (as :meth:`customers` read it); whether it did.
+        The same statement creates or rewrites the row, so that a decision waiting behind
+        this one reads again (see ``statements.RECORD_IF_UNCHANGED``)."""
+        values = [decision[name] for name in statements.DECISION_COLUMNS]
+        return bool(await self._fetch(statements.RECORD_IF_UNCHANGED, *values, customer_version))
+
     async def decisions(self, decision_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The decisions recorded under these ids, as :data:`statements.DECISION_COLUMNS`
         (the invitation as JSON text)."""

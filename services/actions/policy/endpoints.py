@@ -25,24 +25,31 @@ BODY_LIMITS = {"/v1/contact-policy/decide-batch": MAX_BATCH * 512}
 
 
 @asynccontextmanager
-async def decision_transaction(request: Request) -> AsyncIterator[Any]:
-    """An asyncpg connection from the service's pool in a transaction, committed on exit
-    (before the response is sent), rolled back on error.
+async def policy_connection(request: Request) -> AsyncIterator[Any]:
+    """An asyncpg connection from the service's pool, outside any transaction.
 
-    Decisions skip the ORM session: its bookkeeping cost as much CPU as the decision. An
-    endpoint enters it itself rather than through a dependency: FastAPI's machinery for a
-    dependency that yields cost as much as a round trip to PostgreSQL.
+    Decisions skip the ORM session: its bookkeeping cost as much CPU as the decision.
     """
     async with request.app.state.policy_engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        async with driver.transaction():
-            yield driver
+        yield (await connection.get_raw_connection()).driver_connection
+
+
+@asynccontextmanager
+async def decision_transaction(request: Request) -> AsyncIterator[Any]:
+    """A :func:`policy_connection` in a transaction, committed on exit (before the
+    response is sent), rolled back on error.
+
+    Endpoints enter these themselves rather than through dependencies: FastAPI's machinery
+    for a dependency that yields cost as much as a round trip to PostgreSQL.
+    """
+    async with policy_connection(request) as connection, connection.transaction():
+        yield connection
 
 
 async def read_connection(request: Request) -> AsyncIterator[Any]:
-    """An asyncpg connection from the service's pool, outside any transaction."""
-    async with request.app.state.policy_engine.connect() as connection:
-        yield (await connection.get_raw_connection()).driver_connection
+    """:func:`policy_connection` as a dependency, for the endpoints that only read."""
+    async with policy_connection(request) as connection:
+        yield connection
 
 
 ReadConnection = Annotated[Any, Depends(read_connection)]
@@ -61,8 +68,8 @@ async def decide(body: DecisionCreate, principal: Decider, request: Request) -> 
     invitation and answers its link."""
     journey = request.app.state.journey.current
     settings = request.app.state.settings
-    async with decision_transaction(request) as connection:
-        return await views.decide(connection, journey, body, principal.name, True, settings)
+    async with policy_connection(request) as connection:
+        return await views.decide(connection, journey, body, principal.name, settings)
 
 
 @router.post("/contact-policy/decide-batch", responses=NO_MAP)
@@ -84,9 +91,7 @@ async def simulate(
     body: DecisionCreate, _: Viewer, connection: ReadConnection, request: Request
 ) -> DecisionRead:
     """The answer `decide` would give now, recording and counting nothing."""
-    journey = request.app.state.journey.current
-    settings = request.app.state.settings
-    return await views.decide(connection, journey, body, "simulation", False, settings)
+    return await views.simulate(connection, request.app.state.journey.current, body)
 
 
 @router.get(

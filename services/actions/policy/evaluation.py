@@ -64,6 +64,7 @@ class CustomerView:
     locale: str | None = None
     timezone: str | None = None
     survey_opt_out: bool = False
+    version: str | None = None  # of the customer's row as read (None: there was no row)
 
 
 @dataclass(frozen=True)

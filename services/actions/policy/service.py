@@ -53,6 +53,31 @@ async def decide(
     return [known.get(r.decision_id) or decided[r.decision_id] for r in requests]
 
 
+async def decide_unlocked(
+    repo: DecisionRepository, journey: JourneyMap, request: DecisionRequest
+) -> Decision | None:
+    """Decide one request asked over the API and record it in two statements, outside any
+    transaction: read what the rules need, unlocked, then append the decision in one
+    statement that writes nothing unless the customer's row is still the one read.
+
+    None, and nothing written, when that cannot settle it: something changed the customer
+    in between (a decision recorded, a profile applied), or the rules would allow it and
+    it counts against a persona quota (whose counter must be locked). :func:`decide` takes
+    it then, locking: two decisions for one customer are never both allowed either way.
+    """
+    state = await _load(repo, journey, [request], lock=False)
+    survey = _survey(journey, request.touchpoint)
+    customer = state.customer(request.customer_id)
+    if (
+        state.quotas(customer.persona, request.at)
+        and state.evaluate(request, survey, with_quotas=False).allowed
+    ):
+        return None
+    decision = state.decide(request, survey)
+    recorded = await repo.record_if_unchanged(decision_row(decision), customer.version)
+    return decision if recorded else None
+
+
 async def _known(
     repo: DecisionRepository, requests: Sequence[DecisionRequest]
 ) -> dict[str, Decision]:
@@ -105,7 +130,9 @@ async def _load(
         customer_ids, after, before
     ):
         if kind == "customer":
-            customers[customer_id] = CustomerView(customer_id, persona, locale, zone, bool(opt_out))
+            customers[customer_id] = CustomerView(
+                customer_id, persona, locale, zone, bool(opt_out), version=key
+            )
         elif kind == "survey":
             surveyed[customer_id].append((at, key))
         else:

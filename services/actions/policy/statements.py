@@ -4,8 +4,8 @@ customers and read what the rules need, one to write the ledger and the quota us
 Ids and times travel as array parameters (``unnest``), so a statement and its plan are
 the same whatever the number of decisions. The rows read share one shape, ``(kind,
 customer_id, key, at, persona, locale, timezone, survey_opt_out)``: kind ``customer`` (the
-profile), ``survey`` (an allowed decision: key the touchpoint) or ``task`` (an open task:
-key the task id).
+profile: key the version of the customer's row, its ``xmin``), ``survey`` (an allowed
+decision: key the touchpoint) or ``task`` (an open task: key the task id).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ DECISION = f"{policy_decision.schema}.{policy_decision.name}"
 TASK = f"{policy_task.schema}.{policy_task.name}"
 QUOTA_USAGE = f"{policy_quota_usage.schema}.{policy_quota_usage.name}"
 
-_PROFILE = "customer_id, persona, locale, timezone, survey_opt_out"
+_PROFILE = "customer_id, persona, locale, timezone, survey_opt_out, xmin::text AS version"
 
 # $1 the customer ids, $2 and $3 the times between which solicitations count.
 _HISTORY = f"""
@@ -41,7 +41,7 @@ def _profiles_then_history(profiles: str) -> str:
     statements may only be named in ``WITH``)."""
     return f"""
 WITH profile AS ({profiles})
-SELECT 'customer' AS kind, customer_id, NULL::varchar AS key, NULL::timestamptz AS at,
+SELECT 'customer' AS kind, customer_id, version AS key, NULL::timestamptz AS at,
        persona, locale, timezone, survey_opt_out
 FROM profile
 UNION ALL {_HISTORY}"""  # noqa: S608
@@ -123,6 +123,33 @@ WITH usage AS (
 INSERT INTO {DECISION} ({", ".join(DECISION_COLUMNS)})
 SELECT {", ".join(c if c != "invitation" else "invitation::jsonb" for c in DECISION_COLUMNS)}
 FROM unnest({_DECISION_ARRAYS}) AS d ({", ".join(DECISION_COLUMNS)})
+"""  # noqa: S608
+
+_DECISION_VALUES = ", ".join(
+    f"${i}::{t}" if c != "invitation" else f"${i}::jsonb"
+    for i, (c, t) in enumerate(zip(DECISION_COLUMNS, _DECISION_TYPES, strict=True), 1)
+)
+_VERSION = len(DECISION_COLUMNS) + 1  # the parameter after the decision's columns
+
+# Append one decision to the ledger, outside any transaction, if the customer's row is
+# still the version READ returned ($15; NULL: there was no row): create the row, or rewrite
+# it (waiting for any transaction holding it, then comparing the version it left), in the
+# same statement. A decision recorded, a profile applied or the row erased since the read
+# leaves nothing written and no row returned.
+RECORD_IF_UNCHANGED = f"""
+WITH created AS (
+    INSERT INTO {CUSTOMER} (customer_id) SELECT $2::varchar WHERE ${_VERSION}::text IS NULL
+    ON CONFLICT (customer_id) DO NOTHING
+    RETURNING customer_id
+), rewritten AS (
+    UPDATE {CUSTOMER} SET customer_id = customer_id
+    WHERE customer_id = $2::varchar AND xmin::text = ${_VERSION}::text
+    RETURNING customer_id
+)
+INSERT INTO {DECISION} ({", ".join(DECISION_COLUMNS)})
+SELECT {_DECISION_VALUES}
+WHERE EXISTS (SELECT FROM created) OR EXISTS (SELECT FROM rewritten)
+RETURNING id
 """  # noqa: S608
 
 _QUOTA_KEYS = "unnest($1::varchar[], $2::varchar[], $3::timestamptz[])"

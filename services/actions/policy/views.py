@@ -24,6 +24,7 @@ from services.actions.policy.schemas import (
     SolicitationRead,
 )
 from services.actions.surveys.config import SurveySettings
+from services.actions.surveys.schemas import InvitationLink
 from services.actions.surveys.views import issue_links
 from shared.cursor import decode_cursor, encode_cursor
 from shared.journey import JourneyMap
@@ -35,11 +36,11 @@ async def decide(
     journey: JourneyMap | None,
     body: DecisionCreate,
     decided_by: str,
-    record: bool,
     settings: SurveySettings,
 ) -> DecisionRead:
-    """Decide on ``connection`` (asyncpg; in a transaction to ``record``); record the
-    invitation a recorded decision asks for (``invite``).
+    """Decide and record on ``connection`` (asyncpg, outside any transaction): in two
+    statements that need no transaction when they settle it (:func:`service.decide_unlocked`),
+    else in a transaction of its own, which also records the invitation ``invite`` asks for.
 
     :raises ProblemError: 503 before the journey map is known, 422 for a touchpoint that
         is not in it.
@@ -47,11 +48,30 @@ async def decide(
     known = _map_holding(journey, [body], lambda _: [])
     [request] = _requests([body], decided_by)
     repo = DecisionRepository.on_connection(connection)
-    [decision] = await service.decide(repo, known, [request], record=record)
-    links = await issue_links(repo, known, settings, [decision]) if record and body.invite else {}
+    decision = None if body.invite else await service.decide_unlocked(repo, known, request)
+    links: dict[str, InvitationLink] = {}
+    if decision is None:
+        async with connection.transaction():
+            [decision] = await service.decide(repo, known, [request])
+            links = await issue_links(repo, known, settings, [decision]) if body.invite else {}
     return DecisionRead(
-        **_fields(decision, recorded=record), invitation=links.get(request.decision_id)
+        **_fields(decision, recorded=True), invitation=links.get(request.decision_id)
     )
+
+
+async def simulate(
+    connection: Any, journey: JourneyMap | None, body: DecisionCreate
+) -> DecisionRead:
+    """The answer :func:`decide` would give now, on ``connection`` (asyncpg, outside any
+    transaction), nothing locked or written.
+
+    :raises ProblemError: as :func:`decide`.
+    """
+    known = _map_holding(journey, [body], lambda _: [])
+    [request] = _requests([body], "simulation")
+    repo = DecisionRepository.on_connection(connection)
+    [decision] = await service.decide(repo, known, [request], record=False)
+    return DecisionRead(**_fields(decision, recorded=False))
 
 
 async def decide_batch(
