@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
+
+from bench.report import Row, Verdict
 
 MB = 1024 * 1024
 
@@ -105,3 +108,15 @@ class MachineCpu:
         total = sum(now) - sum(then)
         busy = sum(getattr(now, f, 0.0) - getattr(then, f, 0.0) for f in self._BUSY)
         return busy / total * (psutil.cpu_count() or 1) if total > 0 else 0.0
+
+
+def cpu_row(what: str, cpu: dict[str, float], rate: float) -> Row:
+    """The cores each process group used during a timed run, and its CPU per event."""
+    cores = ", ".join(f"{name} {used:.2f}" for name, used in cpu.items())
+    per_event = ", ".join(f"{name} {used / rate * 1e6:,.1f}" for name, used in cpu.items())
+    return Row(
+        f"CPU cores used during {what} (of {os.cpu_count()}); CPU µs per event",
+        f"{cores}; {per_event}",
+        "—",
+        Verdict.INFO,
+    )

@@ -47,7 +47,7 @@ class Section:
 # Later sections compare with a raw limit measured by an earlier one (see Bench.measured).
 SECTIONS: tuple[Section, ...] = (
     Section("raw produce", raw_produce, 45),
-    Section("ingest batch", ingest_batch, 60),
+    Section("ingest batch", ingest_batch, 90),
     Section("ingest single-event latency", ingest_latency, 40),
     Section("hosted survey page", survey_page, 300),
     Section("raw batched upsert", raw_upsert, 30),
