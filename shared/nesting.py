@@ -16,10 +16,13 @@ import yaml
 MAX_DEPTH = 64
 TOO_DEEP = f"the document nests deeper than {MAX_DEPTH} levels"
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A JSON string, its escapes included; written as "unrolled loop" (each character can be
+# matched one way only), about three times faster in ``re`` than ``"(?:[^"\\]|\\.)*"``.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = b"[]{}"
 _NOT_BRACKETS = bytes(set(range(256)) - set(_BRACKETS))
-_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_ONE_KIND = bytes.maketrans(b"{}", b"[]")  # an object nests as an array does
+_STEP = {ord("["): 1, ord("]"): -1}
 
 
 class TooDeep(ValueError):
@@ -33,7 +36,23 @@ def json_too_deep(body: bytes) -> bool:
     brackets = body.translate(None, _NOT_BRACKETS)
     if brackets.count(b"[") + brackets.count(b"{") <= MAX_DEPTH:
         return False
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    brackets = _JSON_STRING.sub(b"", body).translate(_ONE_KIND, _NOT_BRACKETS)
+    return _deeper_than_max(brackets)
+
+
+def _deeper_than_max(brackets: bytes) -> bool:
+    """Whether a text of ``[`` and ``]`` nests deeper than :data:`MAX_DEPTH`.
+
+    Each pass takes the innermost pairs (``[]``) away, so a balanced text of depth d is
+    empty after exactly d passes: a few passes in C for a body of thousands of shallow
+    objects, instead of a step per bracket. Otherwise (deeper, or unbalanced) the brackets
+    are counted one by one.
+    """
+    left = brackets
+    for _ in range(MAX_DEPTH):
+        left = left.replace(b"[]", b"")
+        if not left:
+            return False
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH
 
 
