@@ -44,8 +44,8 @@ _KNOWN_HEADERS = {
     **{f"ce_{name}": name for name in (*_REQUIRED, *_NOT_EMPTY, "time", "partitionkey")},
     "content-type": "datacontenttype",
 }
-_CONTENT_TYPE_HEADER = CONTENT_TYPE.encode()
-_SPECVERSION_HEADER = SPECVERSION.encode()
+_CONTENT_TYPE_PAIR = ("content-type", CONTENT_TYPE.encode())
+_SPECVERSION_PAIR = ("ce_specversion", SPECVERSION.encode())
 
 EVENT_MODELS: dict[str, type[Event]] = {
     model.ce_type: model
@@ -77,6 +77,15 @@ class KafkaMessage:
     value: bytes
 
 
+class Record(NamedTuple):
+    """A record to produce as aiokafka takes it: the key and value as bytes, the headers
+    as (name, value) pairs. A tuple: built once per event published."""
+
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
 class Envelope(NamedTuple):
     """A decoded record (a tuple: built once per record consumed, cheaper than a dataclass)."""
 
@@ -90,20 +99,27 @@ class Envelope(NamedTuple):
 
 def encode(event: Event, source: str) -> KafkaMessage:
     """The record of ``event``: headers in the SDK's order, the payload without null fields."""
+    encoded = record(event, source.encode())
+    return KafkaMessage(dict(encoded.headers), event.customer_id, encoded.value)
+
+
+def record(event: Event, source: bytes) -> Record:
+    """The record of ``event`` as :func:`encode` writes it, in the form the producer takes:
+    what a publisher calls once per event, ``source`` encoded once for all of them."""
     key = event.customer_id.encode()
-    headers = {
-        "ce_id": event.event_id.encode(),
-        "ce_source": source.encode(),
-        "ce_type": event.ce_type.encode(),
-        "ce_subject": key,
-        "ce_time": _timestamp(event.occurred).encode(),
-        "content-type": _CONTENT_TYPE_HEADER,
-        "ce_partitionkey": key,
-        "ce_specversion": _SPECVERSION_HEADER,
-    }
+    headers = [
+        ("ce_id", event.event_id.encode()),
+        ("ce_source", source),
+        ("ce_type", event.ce_type.encode()),
+        ("ce_subject", key),
+        ("ce_time", _timestamp(event.occurred).encode()),
+        _CONTENT_TYPE_PAIR,
+        ("ce_partitionkey", key),
+        _SPECVERSION_PAIR,
+    ]
     # pydantic's serialiser straight to bytes: model_dump_json is this, decoded to str.
     value = type(event).__pydantic_serializer__.to_json(event, exclude_none=event.omits_nulls)
-    return KafkaMessage(headers, event.customer_id, value)
+    return Record(key, value, headers)
 
 
 def decode(

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import BrokerResponseError, KafkaError
 
 from shared.config import ServiceSettings
-from shared.events.envelope import KafkaMessage, encode
+from shared.events.envelope import Record, record
 from shared.events.schemas import Event
 from shared.kafka.partitioner import key_partitioner, partition_of
 from shared.kafka.readiness import TopicGate
@@ -64,7 +64,7 @@ class EventPublisher:
         gate: TopicGate | None = None,
     ) -> None:
         self._producer = producer
-        self._source = source
+        self._source = source.encode()
         self._timeout = timeout
         self._gate = gate
 
@@ -136,39 +136,47 @@ class EventPublisher:
         """Hand the events to the producer's buffer one by one; ``sent[i]`` becomes event i's
         future, resolved on the broker's acknowledgement, or the error that kept it out."""
         for index, event in enumerate(events):
-            message = encode(event, self._source)
+            key, value, headers = record(event, self._source)
             try:
                 sent[index] = await self._producer.send(
-                    event.topic.name,
-                    value=message.value,
-                    key=message.key.encode(),
-                    headers=list(message.headers.items()),
+                    event.topic.name, value=value, key=key, headers=headers
                 )
             except KafkaError as exc:
                 sent[index] = BrokerUnavailable(f"{type(exc).__name__}: {exc}")
 
     async def _enqueue_batches(self, events: Sequence[Event], sent: list[Delivery]) -> None:
         """Hand the events to the producer, one batch per partition, each partition's in the
-        order given. ``sent[i]`` becomes the future of event i's batch, resolved on the
+        order given, the partitions side by side (each may wait for the batch before it to
+        be drained). ``sent[i]`` becomes the future of event i's batch, resolved on the
         broker's acknowledgement, or the error that kept it from the producer."""
-        for (topic, partition), group in (await self._by_partition(events, sent)).items():
-            for batch, indexes in self._batches(group):
-                delivery: Delivery
-                try:
-                    delivery = await self._producer.send_batch(batch, topic, partition=partition)
-                except KafkaError as exc:
-                    delivery = BrokerUnavailable(f"{type(exc).__name__}: {exc}")
-                for index in indexes:
-                    sent[index] = delivery
+        groups = await self._by_partition(events, sent)
+        await asyncio.gather(
+            *(
+                self._enqueue_partition(topic, partition, group, sent)
+                for (topic, partition), group in groups.items()
+            )
+        )
+
+    async def _enqueue_partition(
+        self, topic: str, partition: int, group: list[tuple[int, Record]], sent: list[Delivery]
+    ) -> None:
+        for batch, indexes in self._batches(group):
+            delivery: Delivery
+            try:
+                delivery = await self._producer.send_batch(batch, topic, partition=partition)
+            except KafkaError as exc:
+                delivery = BrokerUnavailable(f"{type(exc).__name__}: {exc}")
+            for index in indexes:
+                sent[index] = delivery
 
     async def _by_partition(
         self, events: Sequence[Event], sent: list[Delivery]
-    ) -> dict[tuple[str, int], list[tuple[int, KafkaMessage]]]:
+    ) -> dict[tuple[str, int], list[tuple[int, Record]]]:
         """The events' records grouped by the partition that ``send`` would choose (the
         producer's partitioner, the Java client's default: murmur2 of the key, so one
         customer's events stay in one partition whoever publishes them); an event whose
         topic has no known partitions gets its error in ``sent``."""
-        groups: dict[tuple[str, int], list[tuple[int, KafkaMessage]]] = {}
+        groups: dict[tuple[str, int], list[tuple[int, Record]]] = {}
         partitions: dict[str, list[int] | BaseException] = {}
         for index, event in enumerate(events):
             topic = event.topic.name
@@ -178,8 +186,8 @@ class EventPublisher:
             if isinstance(known, BaseException):
                 sent[index] = known
                 continue
-            message = encode(event, self._source)
-            partition = partition_of(message.key.encode(), known)
+            message = record(event, self._source)
+            partition = partition_of(message.key, known)
             groups.setdefault((topic, partition), []).append((index, message))
         return groups
 
@@ -189,7 +197,7 @@ class EventPublisher:
         except KafkaError as exc:
             return BrokerUnavailable(f"{type(exc).__name__}: {exc}")
 
-    def _batches(self, group: list[tuple[int, KafkaMessage]]) -> Iterator[tuple[Any, list[int]]]:
+    def _batches(self, group: list[tuple[int, Record]]) -> Iterator[tuple[Any, list[int]]]:
         """``group``'s records in as few batches as they fit (``max_batch_size`` each), with
         the indexes of their events."""
         batch, indexes = self._producer.create_batch(), list[int]()
@@ -217,11 +225,10 @@ class EventPublisher:
         return BrokerUnavailable(f"{type(error).__name__}: {error}")
 
 
-def _append(batch: Any, message: KafkaMessage) -> bool:
+def _append(batch: Any, message: Record) -> bool:
     """Add ``message`` to ``batch``; False when the batch is full."""
-    headers = list(message.headers.items())
     added = batch.append(
-        key=message.key.encode(), value=message.value, timestamp=None, headers=headers
+        key=message.key, value=message.value, timestamp=None, headers=message.headers
     )
     return added is not None
 
