@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.events.schemas import CustomerFields, InteractionFields, SurveyResponseFields
 from shared.problems import FieldError
@@ -32,6 +32,19 @@ class BatchSurveyResponse(SurveyResponseFields):
 
 class BatchCustomer(CustomerFields):
     type: Literal["customer"]
+
+
+MAX_BATCH_ITEMS = 1000
+
+
+class BatchBody(BaseModel):
+    items: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_ITEMS,
+        description="Each item is an InteractionCreate, SurveyResponseCreate or CustomerUpsert "
+        "with `type` set to `interaction`, `survey_response` or `customer`. Items are "
+        "validated one by one: an invalid item does not keep the others out.",
+    )
 
 
 class Accepted(BaseModel):
