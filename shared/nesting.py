@@ -21,6 +21,7 @@ TOO_DEEP = f"the document nests deeper than {MAX_DEPTH} levels"
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = b"[]{}"
 _NOT_BRACKETS = bytes(set(range(256)) - set(_BRACKETS))
+_NOT_BRACKETS_OR_QUOTES = bytes(set(range(256)) - set(_BRACKETS) - {ord('"')})
 _ONE_KIND = bytes.maketrans(b"{}", b"[]")  # an object nests as an array does
 _STEP = {ord("["): 1, ord("]"): -1}
 
@@ -36,8 +37,18 @@ def json_too_deep(body: bytes) -> bool:
     brackets = body.translate(None, _NOT_BRACKETS)
     if brackets.count(b"[") + brackets.count(b"{") <= MAX_DEPTH:
         return False
-    brackets = _JSON_STRING.sub(b"", body).translate(_ONE_KIND, _NOT_BRACKETS)
-    return _deeper_than_max(brackets)
+    return _deeper_than_max(_outside_strings(body).translate(_ONE_KIND, _NOT_BRACKETS))
+
+
+def _outside_strings(body: bytes) -> bytes:
+    """``body`` without its strings (brackets there do not nest)."""
+    if b"\\" in body:
+        return _JSON_STRING.sub(b"", body)
+    # Without escapes a string runs from a quote to the next: every other piece between
+    # quotes is a string's content. Quotes and brackets only are kept first, so there are
+    # few bytes to split.
+    pieces = body.translate(None, _NOT_BRACKETS_OR_QUOTES).split(b'"')
+    return b"".join(pieces[::2])
 
 
 def _deeper_than_max(brackets: bytes) -> bool:
