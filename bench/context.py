@@ -15,7 +15,8 @@ from shared.config import ServiceSettings
 
 # Keys of Bench.measured, for the sections that compare with another's figure.
 RAW_PRODUCE_RATE = "raw_produce_rate"
-INGEST_BATCH_RATE = "ingest_batch_rate"
+INGEST_BATCH_RATE = "ingest_batch_rate"  # one ingest process
+INGEST_CPU_PER_EVENT = "ingest_cpu_per_event"  # its CPU seconds per accepted event
 INGEST_SINGLE_P99_MS = "ingest_single_p99_ms"
 RAW_UPSERT_RATE = "raw_upsert_rate"
 SCORING_RATE = "scoring_rate"

@@ -5,15 +5,23 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
 
-from bench.context import INGEST_BATCH_RATE, INGEST_SINGLE_P99_MS, RAW_PRODUCE_RATE, Bench
-from bench.flame import flame_graph, flame_row
+from bench.context import (
+    INGEST_BATCH_RATE,
+    INGEST_CPU_PER_EVENT,
+    INGEST_SINGLE_P99_MS,
+    RAW_PRODUCE_RATE,
+    Bench,
+)
+from bench.flame import Flame, flame_graph, flame_row
 from bench.heap import frozen_heap
+from bench.infra import Service
 from bench.openloop import OpenLoopResult, open_loop
 from bench.processes import CpuMeter, cpu_row, service_groups
 from bench.report import Row, Verdict, judge
@@ -59,13 +67,17 @@ async def _post_batches(
 
 
 async def post_batches(
-    client: httpx.AsyncClient, bodies: Sequence[bytes], clients: int
+    clients: Sequence[httpx.AsyncClient], bodies: Sequence[bytes], posters: int
 ) -> tuple[BatchOutcome, float]:
-    """``clients`` concurrent posters share ``bodies``; return what they got and the seconds."""
+    """``posters`` concurrent posters share ``bodies``, spread evenly over ``clients`` (one
+    per ingest process, as a load balancer would spread them); return what they got and
+    the seconds."""
     outcome = BatchOutcome()
     shared = iter(bodies)
     started = time.perf_counter()
-    await asyncio.gather(*(_post_batches(client, shared, outcome) for _ in range(clients)))
+    await asyncio.gather(
+        *(_post_batches(clients[i % len(clients)], shared, outcome) for i in range(posters))
+    )
     return outcome, time.perf_counter() - started
 
 
@@ -74,41 +86,94 @@ def report_errors(what: str, errors: Sequence[str], shown: int = 5) -> None:
         print(f"  {what} error x{count}: {error}")
 
 
-async def ingest_batch(bench: Bench) -> list[Row]:
-    ingest = await bench.service("ingest")
-    workload = Workload(bench.run_id, "batch")
+@dataclass
+class BatchRun:
+    """The timed batches through one or more ingest processes, and the CPU they took."""
+
+    outcome: BatchOutcome
+    elapsed: float
+    cpu: dict[str, float]  # cores by process group: each ingest, the broker, the bench
+    body_bytes: int
+
+    @property
+    def rate(self) -> float:
+        return self.outcome.accepted / self.elapsed
+
+    def per_event(self, group: str) -> float:
+        """CPU seconds per accepted event of the groups whose names start with ``group``."""
+        return sum(c for name, c in self.cpu.items() if name.startswith(group)) / self.rate
+
+    def describe(self) -> str:
+        outcome = self.outcome
+        return (
+            f"{BATCH_COUNT} batches of {BATCH_SIZE} ({self.body_bytes:,} bytes) in "
+            f"{self.elapsed:.2f} s: {outcome.accepted:,} accepted, {outcome.not_accepted} not, "
+            f"{len(outcome.errors)} errors"
+        )
+
+
+async def timed_batches(bench: Bench, ingests: Mapping[str, Service], stream: str) -> BatchRun:
+    """:data:`BATCH_COUNT` batches from :data:`BATCH_CLIENTS` clients spread over
+    ``ingests`` (by label), after a warm-up, with the CPU of each process meanwhile."""
+    workload = Workload(bench.run_id, stream)
     warmup = [batch_body(workload, BATCH_SIZE) for _ in range(BATCH_CLIENTS)]
     bodies = [batch_body(workload, BATCH_SIZE) for _ in range(BATCH_COUNT)]
-    profiled = [batch_body(workload, BATCH_SIZE) for _ in range(PROFILED_BATCHES)]
-    meter = CpuMeter(service_groups({"ingest": ingest.pid}, bench.database.data_dir, broker=True))
-    async with ingest.client(timeout=30.0, connections=BATCH_CLIENTS) as client:
-        await post_batches(client, warmup, BATCH_CLIENTS)
+    pids = {label: ingest.pid for label, ingest in ingests.items()}
+    meter = CpuMeter(service_groups(pids, bench.database.data_dir, broker=True))
+    connections = -(-BATCH_CLIENTS // len(ingests))
+    async with AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(ingest.client(timeout=30.0, connections=connections))
+            for ingest in ingests.values()
+        ]
+        await post_batches(clients, warmup, BATCH_CLIENTS)
         with frozen_heap():
             meter.start()
-            outcome, elapsed = await post_batches(client, bodies, BATCH_CLIENTS)
+            outcome, elapsed = await post_batches(clients, bodies, BATCH_CLIENTS)
             cpu = meter.stop()
-        async with flame_graph(ingest.pid, "ingest", bench.out_dir) as flame:
-            await post_batches(client, profiled, BATCH_CLIENTS)
-    rate = outcome.accepted / elapsed
-    bench.measured[INGEST_BATCH_RATE] = rate
-    print(
-        f"  {len(bodies)} batches of {BATCH_SIZE} ({len(bodies[0]):,} bytes) in {elapsed:.2f} s: "
-        f"{outcome.accepted:,} accepted, {outcome.not_accepted} not, {len(outcome.errors)} errors"
-    )
-    report_errors("batch", outcome.errors)
-    rows = _batch_rows(rate, outcome, bench.measured.get(RAW_PRODUCE_RATE))
     cpu.pop("postgres", None)  # idle: ingest has no database
-    return [*rows, cpu_row("ingest /v1/batch", cpu, rate), flame_row(flame)]
+    run = BatchRun(outcome, elapsed, cpu, len(bodies[0]))
+    print(f"  {run.describe()}")
+    report_errors("batch", outcome.errors)
+    return run
 
 
-def _batch_rows(rate: float, outcome: BatchOutcome, raw: float | None) -> list[Row]:
+async def profiled_batches(bench: Bench, ingest: Service) -> Flame:
+    """:data:`PROFILED_BATCHES` more batches while py-spy records ``ingest``."""
+    workload = Workload(bench.run_id, "batch-profiled")
+    bodies = [batch_body(workload, BATCH_SIZE) for _ in range(PROFILED_BATCHES)]
+    async with (
+        ingest.client(timeout=30.0, connections=BATCH_CLIENTS) as client,
+        flame_graph(ingest.pid, "ingest", bench.out_dir) as flame,
+    ):
+        await post_batches([client], bodies, BATCH_CLIENTS)
+    return flame
+
+
+async def ingest_batch(bench: Bench) -> list[Row]:
+    ingest = await bench.service("ingest")
+    run = await timed_batches(bench, {"ingest": ingest}, "batch")
+    flame = await profiled_batches(bench, ingest)
+    bench.measured[INGEST_BATCH_RATE] = run.rate
+    bench.measured[INGEST_CPU_PER_EVENT] = run.per_event("ingest")
+    measure = f"ingest /v1/batch accepted events/s ({BATCH_CLIENTS} clients, 1 process)"
+    rows = batch_rows(measure, "ingest / raw", run, bench.measured.get(RAW_PRODUCE_RATE))
+    return [*rows, cpu_row("ingest /v1/batch, 1 process", run.cpu, run.rate), flame_row(flame)]
+
+
+def batch_rows(
+    measure: str, ratio_name: str, run: BatchRun, raw: float | None, note: str = ""
+) -> list[Row]:
+    """The rate of ``run`` (with ``note``) beside the raw produce rate, and their ratio,
+    judged."""
+    outcome, rate = run.outcome, run.rate
     clean = not outcome.errors and outcome.not_accepted == 0
-    errors = f"{len(outcome.errors)} errors, {outcome.not_accepted} items not accepted"
-    measure = f"ingest /v1/batch accepted events/s ({BATCH_CLIENTS} clients)"
+    errors = f"{len(outcome.errors)} errors, {outcome.not_accepted} items not accepted{note}"
+    title = f"ratio {ratio_name} (goal ≥ {BATCH_RATIO_GOAL})"
     if raw is None:
         return [
             Row(measure, f"{rate:,.0f} events/s ({errors})", "no raw figure", Verdict.ERROR),
-            Row(f"ratio ingest / raw (goal ≥ {BATCH_RATIO_GOAL})", "n/a", "—", Verdict.ERROR),
+            Row(title, "n/a", "—", Verdict.ERROR),
         ]
     ratio = rate / raw
     goal = f"raw {raw:,.0f} msg/s; ≥ {BATCH_RATIO_GOAL * raw:,.0f}, no errors"
@@ -119,12 +184,7 @@ def _batch_rows(rate: float, outcome: BatchOutcome, raw: float | None) -> list[R
             goal,
             judge(ratio >= BATCH_RATIO_GOAL and clean),
         ),
-        Row(
-            f"ratio ingest / raw (goal ≥ {BATCH_RATIO_GOAL})",
-            f"{ratio:.2f}",
-            f"≥ {BATCH_RATIO_GOAL}",
-            judge(ratio >= BATCH_RATIO_GOAL),
-        ),
+        Row(title, f"{ratio:.2f}", f"≥ {BATCH_RATIO_GOAL}", judge(ratio >= BATCH_RATIO_GOAL)),
     ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -11,7 +10,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
-from bench.report import Row, Verdict
+from bench.report import Row, Verdict, cpu_count
 
 MB = 1024 * 1024
 
@@ -115,7 +114,7 @@ def cpu_row(what: str, cpu: dict[str, float], rate: float) -> Row:
     cores = ", ".join(f"{name} {used:.2f}" for name, used in cpu.items())
     per_event = ", ".join(f"{name} {used / rate * 1e6:,.1f}" for name, used in cpu.items())
     return Row(
-        f"CPU cores used during {what} (of {os.cpu_count()}); CPU µs per event",
+        f"CPU cores used during {what} (of {cpu_count()}); CPU µs per event",
         f"{cores}; {per_event}",
         "—",
         Verdict.INFO,

@@ -20,6 +20,7 @@ from bench.context import Bench
 from bench.database import connect
 from bench.infra import Postgres, kafka, postgres
 from bench.ingest import ingest_batch, ingest_latency
+from bench.ingest_scaling import ingest_scaling
 from bench.policy import policy_decisions
 from bench.produce import raw_produce
 from bench.report import Row, Verdict, markdown_table, write_results
@@ -48,6 +49,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("raw produce", raw_produce, 45),
     Section("ingest batch", ingest_batch, 90),
+    Section("ingest batch, 2 processes", ingest_scaling, 60),
     Section("ingest single-event latency", ingest_latency, 40),
     Section("hosted survey page", survey_page, 300),
     Section("raw batched upsert", raw_upsert, 30),
