@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -16,6 +16,8 @@ from shared.kafka.partitioner import key_partitioner, partition_of
 from shared.kafka.readiness import TopicGate
 from shared.metrics import EVENTS_PRODUCED, child
 
+# A batch being filled for one partition, and the indexes of the events in it.
+_Filled = tuple[Any, list[int]]
 # What became of one event handed to the producer: the future of its batch, the error that
 # kept it from the producer, or nothing yet (the deadline came first).
 Delivery = asyncio.Future[Any] | BaseException | None
@@ -128,7 +130,9 @@ class EventPublisher:
                     await asyncio.wait(pending)
         except TimeoutError:
             pass
-        outcomes = [self._outcome(delivery) for delivery in sent]
+        # once per delivery: the events of one batch share its future
+        outcome = {delivery: self._outcome(delivery) for delivery in set(sent)}
+        outcomes = [outcome[delivery] for delivery in sent]
         _count(events, outcomes)
         return outcomes
 
@@ -149,18 +153,18 @@ class EventPublisher:
         order given, the partitions side by side (each may wait for the batch before it to
         be drained). ``sent[i]`` becomes the future of event i's batch, resolved on the
         broker's acknowledgement, or the error that kept it from the producer."""
-        groups = await self._by_partition(events, sent)
+        filled = await self._fill_batches(events, sent)
         await asyncio.gather(
             *(
-                self._enqueue_partition(topic, partition, group, sent)
-                for (topic, partition), group in groups.items()
+                self._enqueue_partition(topic, partition, batches, sent)
+                for (topic, partition), batches in filled.items()
             )
         )
 
     async def _enqueue_partition(
-        self, topic: str, partition: int, group: list[tuple[int, Record]], sent: list[Delivery]
+        self, topic: str, partition: int, batches: list[_Filled], sent: list[Delivery]
     ) -> None:
-        for batch, indexes in self._batches(group):
+        for batch, indexes in batches:
             delivery: Delivery
             try:
                 delivery = await self._producer.send_batch(batch, topic, partition=partition)
@@ -169,14 +173,16 @@ class EventPublisher:
             for index in indexes:
                 sent[index] = delivery
 
-    async def _by_partition(
+    async def _fill_batches(
         self, events: Sequence[Event], sent: list[Delivery]
-    ) -> dict[tuple[str, int], list[tuple[int, Record]]]:
-        """The events' records grouped by the partition that ``send`` would choose (the
-        producer's partitioner, the Java client's default: murmur2 of the key, so one
-        customer's events stay in one partition whoever publishes them); an event whose
-        topic has no known partitions gets its error in ``sent``."""
-        groups: dict[tuple[str, int], list[tuple[int, Record]]] = {}
+    ) -> dict[tuple[str, int], list[_Filled]]:
+        """The events' records, each appended as soon as it is encoded (so it is not kept
+        besides) to a batch of the partition that ``send`` would choose (the producer's
+        partitioner, the Java client's default: murmur2 of the key, so one customer's events
+        stay in one partition whoever publishes them), in as few batches as they fit
+        (``max_batch_size`` each), with the indexes of their events. An event whose topic
+        has no known partitions gets its error in ``sent``."""
+        filled: dict[tuple[str, int], list[_Filled]] = {}
         partitions: dict[str, list[int] | BaseException] = {}
         for index, event in enumerate(events):
             topic = event.topic.name
@@ -187,27 +193,18 @@ class EventPublisher:
                 sent[index] = known
                 continue
             message = record(event, self._source)
-            partition = partition_of(message.key, known)
-            groups.setdefault((topic, partition), []).append((index, message))
-        return groups
+            batches = filled.setdefault((topic, partition_of(message.key, known)), [])
+            if not batches or not _append(batches[-1][0], message):
+                batches.append((self._producer.create_batch(), []))
+                _append(batches[-1][0], message)  # a batch always takes its first record
+            batches[-1][1].append(index)
+        return filled
 
     async def _partitions(self, topic: str) -> list[int] | BaseException:
         try:
             return sorted(await self._producer.partitions_for(topic))
         except KafkaError as exc:
             return BrokerUnavailable(f"{type(exc).__name__}: {exc}")
-
-    def _batches(self, group: list[tuple[int, Record]]) -> Iterator[tuple[Any, list[int]]]:
-        """``group``'s records in as few batches as they fit (``max_batch_size`` each), with
-        the indexes of their events."""
-        batch, indexes = self._producer.create_batch(), list[int]()
-        for index, message in group:
-            if not _append(batch, message):
-                yield batch, indexes
-                batch, indexes = self._producer.create_batch(), []
-                _append(batch, message)  # a batch always takes its first record
-            indexes.append(index)
-        yield batch, indexes
 
     @staticmethod
     def _outcome(sent: Delivery) -> BaseException | None:

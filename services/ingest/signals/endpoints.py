@@ -30,7 +30,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_service(request: Request) -> IngestService:
+async def get_service(request: Request) -> IngestService:  # async: no worker thread
     service: IngestService = request.app.state.ingest
     return service
 
