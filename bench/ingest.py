@@ -33,7 +33,7 @@ BATCH_COUNT = 100
 BATCH_RATIO_GOAL = 0.5
 # Batches posted again after the timed run while py-spy samples ingest: the timed run is
 # not slowed by the sampler, which shares the machine's cores.
-PROFILED_BATCHES = 20
+PROFILED_BATCHES = 40
 
 EVENT_RATE = 500
 EVENT_SECONDS = 10

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
+from aiokafka.structs import ConsumerRecord
 
+from services.ingest.signals.service import AS_BATCHES_FROM
+from shared.events.envelope import decode
 from tests.conftest import Infra, read_all, unique
 from tests.ingest.factories import create_customer, create_interaction, create_survey_response
 
@@ -92,6 +96,56 @@ async def test_batch_of_a_thousand_is_accepted(client: httpx.AsyncClient) -> Non
 
     assert response.status_code == 202
     assert response.json()["accepted"] == 1000
+
+
+async def test_a_large_mixed_batch_lands_as_single_events_do(
+    client: httpx.AsyncClient, infra: Infra
+) -> None:
+    """Large enough for the producer's batch API: every item on its topic, keyed by its
+    customer, with its CloudEvents headers, verbatims redacted, each customer's items in the
+    order given; one invalid item rejected alone."""
+    customers = [unique("big-batch") for _ in range(8)]
+    items: list[dict[str, Any]] = [
+        {"type": "interaction", **create_interaction(customer_id=customers[i % 8], attributes={})}
+        if i % 3
+        else {
+            "type": "survey_response",
+            **create_survey_response(customer_id=customers[i % 8], verbatim="mail me: a@b.fr"),
+        }
+        for i in range(AS_BATCHES_FROM + 20)
+    ]
+    items[7]["channel"] = "fax"
+    items.append({"type": "customer", **create_customer(customer_id=customers[0])})
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert result["accepted_indexes"] == [i for i in range(len(items)) if i != 7]
+    published = [
+        record
+        for topic in ("cx.interactions", "cx.survey-responses", "cx.customers")
+        for record in await read_all(infra.bootstrap_servers, topic)
+        if record.key is not None and record.key.decode() in customers
+    ]
+    events = [decode(r.headers, r.key, r.value) for r in sorted(published, key=_place)]
+    assert len(events) == len(items) - 1
+    for customer in customers:  # in the order given, topic by topic (its partition's order)
+        for kind, ce_type in KINDS.items():
+            landed = [e.id for e in events if e.key == customer and e.type == ce_type]
+            sent = [
+                i["event_id"] for i in items if i["customer_id"] == customer and i["type"] == kind
+            ]
+            assert landed == [event_id for event_id in sent if event_id != items[7]["event_id"]]
+    verbatims = {getattr(e.data, "verbatim", None) for e in events} - {None}
+    assert verbatims == {"mail me: [email]"}
+
+
+KINDS = {"interaction": "cxloop.interaction.recorded", "survey_response": "cxloop.survey.answered"}
+
+
+def _place(record: ConsumerRecord[bytes, bytes]) -> tuple[str, int, int]:
+    return record.topic, record.partition, record.offset
 
 
 async def test_batch_over_a_thousand_items_is_refused(client: httpx.AsyncClient) -> None:

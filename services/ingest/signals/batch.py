@@ -91,7 +91,8 @@ def _items(body: bytes, content_type: str | None) -> list[Any]:
         except (ValueError, RecursionError) as exc:  # not UTF-8 (nor UTF-16 or 32)
             raise HTTPException(400, "There was an error parsing the body") from exc
     try:
-        return BatchBody.model_validate(document).items
+        # from_attributes: FastAPI's mode, and so its message for a body that is no object
+        return BatchBody.model_validate(document, from_attributes=True).items
     except ValidationError as exc:
         errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
         raise RequestValidationError(errors) from exc
