@@ -93,6 +93,11 @@ class ServiceSettings(BaseSettings):
     # of the garbage collector's reach (gc.freeze): otherwise every full collection walks
     # them all, 60-90 ms on a small machine, and shows up as tail latency.
     freeze_startup_heap: bool = True
+    # The collector's youngest generation is collected every this many container objects
+    # allocated and still alive (gc.set_threshold's first value); None keeps Python's 700.
+    # A request that holds thousands of objects (a 1,000-item batch) otherwise sets off a
+    # dozen collections, each walking what the requests in flight hold.
+    gc_young_threshold: int | None = Field(default=None, ge=100)
 
     # JSON list of {"name", "sha256", "scopes", "department"?}; see `cxloop keys`.
     api_keys: Annotated[tuple[ApiKey, ...], NoDecode] = ()

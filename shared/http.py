@@ -163,6 +163,8 @@ def create_service_app(
 ) -> FastAPI:
     if settings.freeze_startup_heap:
         lifespan = _frozen_after(lifespan)
+    if settings.gc_young_threshold is not None:
+        lifespan = _young_threshold(lifespan, settings.gc_young_threshold)
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.keyring = KeyRing(settings.api_keys)
@@ -193,6 +195,26 @@ def _frozen_after(
             yield
 
     return frozen
+
+
+def _young_threshold(
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None,
+    threshold: int,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the app runs, collect the youngest generation every ``threshold`` objects
+    (see ``ServiceSettings.gc_young_threshold``); the thresholds before are put back after."""
+
+    @asynccontextmanager
+    async def tuned(app: FastAPI) -> AsyncIterator[None]:
+        before = gc.get_threshold()
+        gc.set_threshold(threshold, *before[1:])
+        try:
+            async with lifespan(app) if lifespan else nullcontext():
+                yield
+        finally:
+            gc.set_threshold(*before)
+
+    return tuned
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:

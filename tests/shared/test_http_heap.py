@@ -41,3 +41,27 @@ async def test_the_freeze_can_be_turned_off() -> None:
         async with httpx.AsyncClient(base_url=url) as client:
             assert (await client.get("/healthz")).status_code == 200
         assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("unfrozen")
+async def test_the_young_generation_threshold_holds_while_the_service_runs() -> None:
+    before = gc.get_threshold()
+    settings = ServiceSettings(gc_young_threshold=12_345)
+    app = create_service_app(settings, title="heap", description="heap")
+    assert gc.get_threshold() == before
+
+    async with serve(app) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            assert (await client.get("/healthz")).status_code == 200
+        assert gc.get_threshold() == (12_345, *before[1:])
+
+    assert gc.get_threshold() == before
+
+
+@pytest.mark.usefixtures("unfrozen")
+async def test_without_a_threshold_python_keeps_its_own() -> None:
+    before = gc.get_threshold()
+    app = create_service_app(ServiceSettings(), title="heap", description="heap")
+
+    async with serve(app):
+        assert gc.get_threshold() == before
