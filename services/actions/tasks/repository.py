@@ -260,7 +260,10 @@ class TaskReads:
         self, where: list[ColumnElement[bool]], now: datetime, recovery_days: float
     ) -> Row[Any]:
         """One row of closed-loop figures over the tasks matching ``where``."""
-        return (await self.session.execute(closed_loop_query(where, now, recovery_days))).one()
+        found: Row[Any] = (
+            await self.session.execute(closed_loop_query(where, now, recovery_days))
+        ).one()
+        return found
 
 
 def closed_loop_query(
