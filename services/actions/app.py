@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.actions.backlog import endpoints as backlog_endpoints
+from services.actions.committee import endpoints as committee_endpoints
 from services.actions.config import ActionsSettings
 from services.actions.consumers import consumer_specs
 from services.actions.journey.endpoints import router as journey_map_router
@@ -76,6 +77,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             tasks_endpoints.router,
             backlog_endpoints.router,
             survey_endpoints.router,
+            committee_endpoints.router,
             privacy_endpoints.router,
             key_router,
         ),

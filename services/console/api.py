@@ -69,6 +69,10 @@ class Api:
         self._client = httpx.AsyncClient(
             timeout=timeout, limits=limits, transport=transport, trust_env=False
         )
+        # Calls beyond the connections wait here rather than in httpcore's pool, which
+        # looks over every waiting request each time a connection frees.
+        self._slots = asyncio.Semaphore(connections)
+        self._pool_timeout = settings.console_api_timeout_seconds
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -110,6 +114,7 @@ class Api:
     async def _send(
         self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]
     ) -> httpx.Response:
+        await self._slot()
         try:
             return await self._client.request(method, url, headers=headers, **kwargs)
         except (httpx.ReadError, httpx.RemoteProtocolError):
@@ -118,6 +123,19 @@ class Api:
             if method != "GET":
                 raise
             return await self._client.request(method, url, headers=headers, **kwargs)
+        finally:
+            self._slots.release()
+
+    async def _slot(self) -> None:
+        """Wait for one of the connections, as long as the pool would have.
+
+        :raises httpx.PoolTimeout: none was free in time.
+        """
+        try:
+            async with asyncio.timeout(self._pool_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("no connection to the APIs was free in time") from None
 
     async def get(self, service: Service, path: str, key: str, **params: Any) -> Any:
         clean = {name: value for name, value in params.items() if value not in (None, "")}

@@ -13,8 +13,9 @@ from babel.dates import format_datetime
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from services.console.fragments import FragmentRenderer
 from services.console.sessions import COOKIE, Session, SessionStore
-from shared.pages import LANGUAGES, Page, Renderer, accepted_languages, choose, security_headers
+from shared.pages import LANGUAGES, Page, accepted_languages, choose, security_headers
 
 HERE = Path(__file__).parent
 LANGUAGE_COOKIE = "cxconsole_lang"
@@ -32,7 +33,7 @@ class FormRefused(Exception):
     """A form without its CSRF token, or too large: answered 403 with a page that says so."""
 
 
-def renderer(time_zone: str) -> Renderer:
+def renderer(time_zone: str) -> FragmentRenderer:
     zone = ZoneInfo(time_zone)
 
     def when(value: str | datetime | None, lang: str) -> str:
@@ -45,7 +46,7 @@ def renderer(time_zone: str) -> Renderer:
         return format_datetime(value.astimezone(zone), "d MMM y", locale=lang)
 
     filters = {"when": when, "day": day}
-    return Renderer(HERE / "templates", HERE / "locale", filters=filters)
+    return FragmentRenderer(HERE / "templates", HERE / "locale", filters=filters)
 
 
 def language(request: Request) -> str:

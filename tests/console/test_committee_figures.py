@@ -20,6 +20,7 @@ from services.console.committee.figures import (
 )
 from services.console.committee.views import (
     CommitteeView,
+    actions_parts,
     filters_of,
     keep_department,
     scoring_parts,
@@ -214,3 +215,31 @@ def test_scorings_committee_report_splits_into_the_pages_parts() -> None:
     assert no_map[0].problem.kind == "not_found"
     assert all(p.ok for p in no_map[1:])
     assert [p.problem.kind if p.problem else None for p in down] == ["down"] * 5
+
+
+def test_actions_committee_report_splits_into_the_pages_parts() -> None:
+    report = {
+        "root_causes": {"root_causes": []},
+        "closed_loop": {"tasks": 3},
+        "survey_funnel": {"rows": [], "personas": []},
+        "refused": [],
+    }
+    referent = {**report, "root_causes": None, "survey_funnel": None}
+    referent["refused"] = ["root_causes", "survey_funnel"]
+
+    pareto, loop, funnel = actions_parts(Part(report))
+    theirs = actions_parts(Part(referent))
+    down = actions_parts(Part(problem=ApiError("actions", "down")))
+
+    assert [p.data for p in (pareto, loop, funnel)] == [
+        report["root_causes"],
+        report["closed_loop"],
+        report["survey_funnel"],
+    ]
+    assert [p.problem.kind if p.problem else None for p in theirs] == [
+        "forbidden",
+        None,
+        "forbidden",
+    ]
+    assert theirs[1].data == {"tasks": 3}
+    assert [p.problem.kind if p.problem else None for p in down] == ["down"] * 3

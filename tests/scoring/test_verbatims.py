@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.scoring.models import verbatim
+from services.scoring.voice.repository import VerbatimReads, window
 from shared.events.schemas import TRUNCATION_MARK, VERBATIM_EVENT_CHARS
 from tests.conftest import consume, unique
 from tests.scoring.conftest import Scoring
@@ -155,3 +156,42 @@ async def test_the_verbatim_report_by_theme_period_and_persona(scoring: Scoring)
     (emotions,) = body["emotions"]
     assert (emotions["persona"], emotions["verbatims"]) == (persona, 4)
     assert emotions["emotions"]["disappointment"] >= 1
+
+
+# How the emotions were first counted: one grouping-sets pass with DISTINCT verbatims.
+_DIRECT_EMOTIONS = text(
+    """
+    SELECT v.touchpoint, coalesce(v.persona, '') AS persona, e.key AS emotion,
+           GROUPING(e.key) = 1 AS total, count(DISTINCT v.event_id) AS n
+    FROM scoring.verbatim v LEFT JOIN LATERAL jsonb_each(v.emotions) e ON true
+    WHERE v.occurred_at >= :since AND v.occurred_at < :until AND v.touchpoint IS NOT NULL
+      AND (CAST(:touchpoint AS text) IS NULL OR v.touchpoint = :touchpoint)
+      AND (CAST(:persona AS text) IS NULL OR v.persona = :persona)
+    GROUP BY GROUPING SETS ((1, 2), (1, 2, 3))
+    ORDER BY 1, 2, 4 DESC, 5 DESC, 3
+    """
+)
+
+
+async def test_the_emotion_counts_equal_a_count_of_distinct_verbatims(scoring: Scoring) -> None:
+    place, persona = unique("tp"), unique("p").lower()
+    people = [unique("cust") for _ in range(4)]
+    await scoring.send([create_profile(c, persona=persona) for c in people[:2]])
+    at = datetime(2032, 6, 10, tzinfo=UTC)
+    words = ["Late again, very disappointed and angry", "Thank you, perfect", "ok", "Late."]
+    await score(
+        scoring,
+        [
+            create_survey(who, at + days(n), touchpoint=place, verbatim=said)
+            for n, (who, said) in enumerate(zip(people, words, strict=True))
+        ],
+    )
+    since, until = datetime(2032, 6, 1, tzinfo=UTC), datetime(2032, 7, 1, tzinfo=UTC)
+
+    async with scoring.sessions() as session:
+        for touchpoint, chosen in ((place, None), (place, persona), (None, None)):
+            params = window(since, since, until, touchpoint, chosen)
+            found = [tuple(row) for row in await VerbatimReads(session).emotions(params)]
+            direct = [tuple(row) for row in await session.execute(_DIRECT_EMOTIONS, params)]
+            assert found == direct
+            assert found

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console.api import Api, ApiError
-from services.console.committee import charts, figures, views
-from services.console.web import Person, form_of, redirect, render
+from services.console.committee import figures, parts, views
+from services.console.fragments import FragmentRenderer
+from services.console.web import Person, form_of, language, redirect, render
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("from", "to", "persona")
@@ -65,7 +66,16 @@ async def _page(
     api: Api = request.app.state.api
     filters = views.filters_of(query, datetime.now(UTC).date())
     view = await views.committee_view(api, person, filters, query.get("cursor"))
-    return render(request, "committee.html", status, **_context(view, query, refused, values))
+    context = _context(view, query, refused, values)
+    renderer: FragmentRenderer = request.app.state.renderer
+    lang = language(request)
+    context["map_html"] = renderer.fragment(
+        parts.MAP, lang, parts.map_inputs(view), parts.map_context
+    )
+    context["trends_html"] = renderer.fragment(
+        parts.TRENDS, lang, parts.trends_inputs(view), parts.trends_context
+    )
+    return render(request, "committee.html", status, **context)
 
 
 def _context(
@@ -82,11 +92,6 @@ def _context(
         "query": {name: query[name] for name in FILTERS if query.get(name)},
         "names": {tp["id"]: tp["name"] for tp in view.touchpoints},
         "personas": _listed(view, "personas"),
-        "journeys": _listed(view, "journeys"),
-        "cells": _cells(view),
-        "trends": charts.trends(view.touchpoints, view.trends.data, f.start, f.end)
-        if view.trends.ok
-        else [],
         "ratios": _ratios(view),
         "matrix": figures.impact_matrix(backlog, view.quick_wins.data) if view.backlog.ok else None,
         "pareto": figures.pareto(view.pareto.data["root_causes"]) if view.pareto.ok else None,
@@ -102,16 +107,6 @@ def _listed(view: views.CommitteeView, name: str) -> list[dict[str, Any]]:
         return []
     found: list[dict[str, Any]] = view.journey_map.data["map"].get(name, [])
     return found
-
-
-def _cells(view: views.CommitteeView) -> dict[str, dict[str, Any]]:
-    """Per touchpoint: its four dimensions and the widest gap to colour its cell."""
-    if not view.dimensions.ok:
-        return {}
-    return {
-        row["touchpoint"]: {"row": row, "gap": figures.worst_gap(row["gaps"])}
-        for row in view.dimensions.data["touchpoints"]
-    }
 
 
 def _ratios(view: views.CommitteeView) -> list[figures.Ratio]:

@@ -101,10 +101,11 @@ class CommitteeView:
 async def committee_view(
     api: Api, person: Session, filters: Filters, cursor: str | None = None
 ) -> CommitteeView:
-    """Every part at once: scoring's reports (one call) and actions' reports are asked
-    while the map is read, then the backlog, which is narrowed to the map's touchpoints."""
-    key, persona, instants = person.key, filters.persona, filters.instants()
-    mapped, (scoring, pareto, closed_loop, funnel) = await asyncio.gather(
+    """Every part at once: scoring's reports and actions' reports (one call each) are
+    asked while the map is read, then the backlog, which is narrowed to the map's
+    touchpoints."""
+    key, persona = person.key, filters.persona
+    mapped, (scoring, actions) = await asyncio.gather(
         _mapped_parts(api, person, filters, cursor),
         api.parts(
             api.get(
@@ -115,13 +116,12 @@ async def committee_view(
                 granularity=filters.granularity,
                 **filters.days(),
             ),
-            api.get("actions", "/v1/reports/root-causes", key, **instants),
-            api.get("actions", "/v1/reports/closed-loop", key, **instants),
-            api.get("actions", "/v1/reports/survey-funnel", key, persona=persona, **instants),
+            api.get("actions", "/v1/reports/committee", key, persona=persona, **filters.instants()),
         ),
     )
     journey_map, touchpoints, (backlog, quick_wins) = mapped
     dimensions, trends, ratio, c2es, verbatims = scoring_parts(scoring)
+    pareto, closed_loop, funnel = actions_parts(actions)
     view = CommitteeView(
         filters, journey_map, touchpoints, dimensions, trends, ratio, c2es,
         backlog, quick_wins, pareto, closed_loop, funnel, verbatims,
@@ -167,6 +167,22 @@ def scoring_parts(report: Part) -> list[Part]:
 
 
 _NO_MAP = ApiError("scoring", "not_found", 404, "no journey map has been published yet")
+_ACTIONS_PARTS = ("root_causes", "closed_loop", "survey_funnel")
+
+
+def actions_parts(report: Part) -> list[Part]:
+    """Actions' committee report as the page's parts: the Pareto, the closed loop and the
+    funnel; each has the report's problem when it failed, and ``forbidden`` when the key
+    may not read it (as its own endpoint would have answered)."""
+    if not report.ok:
+        return [Part(problem=report.problem) for _ in _ACTIONS_PARTS]
+    refused = set(report.data["refused"])
+    return [
+        Part(problem=ApiError("actions", "forbidden", 403))
+        if name in refused
+        else Part(report.data[name])
+        for name in _ACTIONS_PARTS
+    ]
 
 
 def visible_touchpoints(journey_map: Part, person: Session) -> list[dict[str, Any]]:

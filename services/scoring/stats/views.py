@@ -114,14 +114,19 @@ async def four_dimensions(
     """
     if journey_map is None:
         raise ProblemError(404, "Not found", "no journey map has been published yet")
-    touchpoints = journey_map.touchpoints
-    ids = [t.id for t in touchpoints]
+    ids = [t.id for t in journey_map.touchpoints]
     found = await StatsReads(session).counters(span, ids, by=("touchpoint",), persona=persona)
+    return dimensions_of(journey_map, span, found)
+
+
+def dimensions_of(journey_map: JourneyMap, span: DateSpan, found: list[Row[Any]]) -> FourDimensions:
+    """The four dimensions from the counters summed per touchpoint (``found``: any
+    touchpoints, those of the map are used)."""
     sums = {row.touchpoint: _sums(row) for row in found}
     return FourDimensions(
         from_=span.start,
         to=span.end,
-        touchpoints=[_dimensions(t, sums.get(t.id, EMPTY)) for t in touchpoints],
+        touchpoints=[_dimensions(t, sums.get(t.id, EMPTY)) for t in journey_map.touchpoints],
     )
 
 
@@ -168,6 +173,11 @@ def _dimensions(touchpoint: Touchpoint, sums: Counters) -> TouchpointDimensions:
 async def c2es_report(session: AsyncSession, span: DateSpan, persona: str | None) -> C2esReport:
     """Touchpoints with customer/employee ease pairs, the widest divergence first."""
     found = await StatsReads(session).counters(span, by=("touchpoint",), persona=persona)
+    return c2es_of(span, found)
+
+
+def c2es_of(span: DateSpan, found: list[Row[Any]]) -> C2esReport:
+    """C2ES from the counters summed per touchpoint (``found``: every touchpoint)."""
     pairs = [_ease_pair(row.touchpoint, _sums(row)) for row in found if row.c2es_n]
     pairs.sort(key=lambda pair: (-abs(pair.divergence), pair.touchpoint))
     return C2esReport(from_=span.start, to=span.end, touchpoints=pairs)

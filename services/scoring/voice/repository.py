@@ -38,16 +38,24 @@ _EXAMPLES = text(
     ) ranked WHERE n <= :examples ORDER BY touchpoint, id, n
     """
 )
-# Verbatims and each emotion's count per touchpoint and persona in the current period.
+# Verbatims and each emotion's count per touchpoint and persona in the current period. A
+# verbatim is one row (its event id is the key) and its emotions are distinct keys, so plain
+# counts are exact: no DISTINCT, hence no sort, in either part.
 _EMOTIONS = text(
     """
-    SELECT v.touchpoint, coalesce(v.persona, '') AS persona, e.key AS emotion,
-           GROUPING(e.key) = 1 AS total, count(DISTINCT v.event_id) AS n
-    FROM scoring.verbatim v LEFT JOIN LATERAL jsonb_each(v.emotions) e ON true
-    WHERE v.occurred_at >= :since AND v.occurred_at < :until AND v.touchpoint IS NOT NULL
-      AND (CAST(:touchpoint AS text) IS NULL OR v.touchpoint = :touchpoint)
-      AND (CAST(:persona AS text) IS NULL OR v.persona = :persona)
-    GROUP BY GROUPING SETS ((1, 2), (1, 2, 3))
+    WITH v AS (
+        SELECT v.touchpoint, coalesce(v.persona, '') AS persona, v.emotions
+        FROM scoring.verbatim v
+        WHERE v.occurred_at >= :since AND v.occurred_at < :until AND v.touchpoint IS NOT NULL
+          AND (CAST(:touchpoint AS text) IS NULL OR v.touchpoint = :touchpoint)
+          AND (CAST(:persona AS text) IS NULL OR v.persona = :persona)
+    )
+    SELECT touchpoint, persona, NULL AS emotion, true AS total, count(*) AS n
+    FROM v GROUP BY 1, 2
+    UNION ALL
+    SELECT v.touchpoint, v.persona, e.key, false, count(*)
+    FROM v LEFT JOIN LATERAL jsonb_each(v.emotions) e ON true
+    GROUP BY 1, 2, 3
     ORDER BY 1, 2, 4 DESC, 5 DESC, 3
     """
 )

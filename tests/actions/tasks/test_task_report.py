@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from services.actions.tasks.models import Task
+from services.actions.tasks.repository import closed_loop_query
 from tests.actions.tasks.conftest import (
     FakeClock,
     Tasks,
@@ -125,3 +127,24 @@ async def test_a_referents_report_covers_its_department(tasks: Tasks, clock: Fak
         headers={"Authorization": f"Bearer {tasks.keys.logistics}"},
     )
     assert response.status_code == 403
+
+
+async def test_the_report_is_read_from_its_covering_index_alone(tasks: Tasks) -> None:
+    """Every column the report reads is in ``task_closed_loop``: with the table scan ruled
+    out, PostgreSQL answers from that index alone, never from the tasks' rows."""
+    where = [
+        Task.department == "customer-service",
+        Task.touchpoint == tasks.tp.call,
+        Task.opened_at >= R0,
+        Task.opened_at < R0 + days(1),
+    ]
+    query = closed_loop_query(where, R0 + days(40), 30.0)
+    async with tasks.sessions() as session:
+        connection = await session.connection()
+        compiled = query.compile(dialect=connection.dialect)
+        values = [compiled.params[name] for name in compiled.positiontup or ()]
+        driver = (await connection.get_raw_connection()).driver_connection
+        await driver.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(row[0] for row in await driver.fetch(f"EXPLAIN {compiled}", *values))
+
+    assert "Index Only Scan using task_closed_loop on task" in plan, plan
