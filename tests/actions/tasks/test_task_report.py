@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Column, text
+from sqlalchemy.sql import visitors
 
 from services.actions.tasks.models import Task
 from services.actions.tasks.repository import closed_loop_query
@@ -129,9 +131,10 @@ async def test_a_referents_report_covers_its_department(tasks: Tasks, clock: Fak
     assert response.status_code == 403
 
 
-async def test_the_report_is_read_from_its_covering_index_alone(tasks: Tasks) -> None:
-    """Every column the report reads is in ``task_closed_loop``: with the table scan ruled
-    out, PostgreSQL answers from that index alone, never from the tasks' rows."""
+async def test_the_report_reads_only_columns_of_its_covering_index(tasks: Tasks) -> None:
+    """Every column the report reads is in ``task_closed_loop``, as migrated: PostgreSQL can
+    answer from that index alone. (Which plan it picks depends on the table's statistics, so
+    the columns are what is checked, not a plan.)"""
     where = [
         Task.department == "customer-service",
         Task.touchpoint == tasks.tp.call,
@@ -139,12 +142,19 @@ async def test_the_report_is_read_from_its_covering_index_alone(tasks: Tasks) ->
         Task.opened_at < R0 + days(1),
     ]
     query = closed_loop_query(where, R0 + days(40), 30.0)
+    read = {
+        element.name
+        for element in visitors.iterate(query)
+        if isinstance(element, Column) and element.table is Task.__table__
+    }
     async with tasks.sessions() as session:
-        connection = await session.connection()
-        compiled = query.compile(dialect=connection.dialect)
-        values = [compiled.params[name] for name in compiled.positiontup or ()]
-        driver = (await connection.get_raw_connection()).driver_connection
-        await driver.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
-        plan = "\n".join(row[0] for row in await driver.fetch(f"EXPLAIN {compiled}", *values))
+        definition = await session.scalar(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'task_closed_loop'")
+        )
 
-    assert "Index Only Scan using task_closed_loop on task" in plan, plan
+    assert definition is not None
+    keys, _, included = definition.partition(" INCLUDE ")
+    assert keys.endswith("(opened_at)")
+    covered = {"opened_at", *included.strip("()").split(", ")}
+    assert read <= covered, read - covered
+    assert {"department", "touchpoint", "opened_at", "resolved_at"} <= read
