@@ -345,7 +345,7 @@ def _list_calls(actions: Service) -> Calls:
 
 def _committee_calls(actions: Service, scoring: Service) -> Calls:
     """What the committee page asks for its default period (the last 90 days): the map,
-    scoring's reports and actions' reports in one call each, then actions' backlog."""
+    scoring's reports and actions' reports with the backlog, one call each."""
     today = datetime.now(UTC).date()
     start = today - timedelta(days=COMMITTEE_DAYS - 1)
     days = f"from={start}&to={today}"
@@ -363,9 +363,11 @@ def _committee_calls(actions: Service, scoring: Service) -> Calls:
             scoring,
             f"/v1/reports/committee?granularity=week&{days}",
         ),
-        ("GET /v1/backlog", actions, f"/v1/backlog?limit=100&{backlog}"),
-        ("GET /v1/backlog/quick-wins", actions, f"/v1/backlog/quick-wins?{backlog}"),
-        ("GET /v1/reports/committee (actions)", actions, f"/v1/reports/committee?{instants}"),
+        (
+            "GET /v1/reports/committee (actions)",
+            actions,
+            f"/v1/reports/committee?limit=100&{backlog}&{instants}",
+        ),
     ]
     return [(name, (service, [path] * views)) for name, service, path in reads]
 
