@@ -231,8 +231,8 @@ def _handled(
     draw: random.Random, status: str, opened: datetime, now: datetime
 ) -> tuple[datetime | None, datetime | None, datetime | None]:
     """When a task in ``status`` was acknowledged, resolved and closed, in that order and
-    before now: acknowledged within hours (median about 4), resolved within days (median
-    about 1.5, so about two thirds within the 48 h SLA), closed a day or two later."""
+    before now: acknowledged within hours (median about 4), resolved about a day after that
+    (median; about two thirds within the 48 h SLA), closed half a day to 2.5 days later."""
     rank = STATUSES.index(status)
     times: list[datetime | None] = [None, None, None]
     start = opened
