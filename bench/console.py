@@ -6,10 +6,13 @@ Each person signs in through the sign-in form (a session of their own), then ope
 one after another (a closed loop: a person waits for a page before the next). The tasks are
 written straight into ``actions.task`` (with their "opened" change, already published), for
 the customers scoring holds: first those with signals (a timeline to chart), then seeded
-ones. Tasks carry no alert ids, so the task page makes no alerts call here. An active task
-already past its due time is stored as escalated as far as it goes, as weeks of sweeps would
-have left it: otherwise actions would spend the whole run escalating tens of thousands of
-tasks (and publishing their changes) beside the pages being measured.
+ones. A task past "open" was acknowledged hours after opening, one resolved a day or two
+later (about two thirds within the SLA, four in five recontacting the customer), as the
+closed-loop report would find them. Tasks carry no alert ids, so the task page makes no
+alerts call here. An active task already past its due time is stored as escalated as far as
+it goes, as weeks of sweeps would have left it: otherwise actions would spend the whole run
+escalating tens of thousands of tasks (and publishing their changes) beside the pages being
+measured.
 """
 
 from __future__ import annotations
@@ -164,6 +167,11 @@ TASK_COLUMNS = (
     "customer_recontacted",
     "persona",
     "value_tier",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "recontacted_at",
+    "recontact_channel",
 )
 CHANGE_COLUMNS = (
     "task_id",
@@ -190,6 +198,8 @@ def _tasks(prefix: str, customers: Sequence[str]) -> list[tuple[Any, ...]]:
         priority = draw.choice(("low", "medium", "high", "critical"))
         status = STATUSES[index % len(STATUSES)]
         escalated = MAX_ESCALATIONS if status in STATUSES[:3] and due <= now else 0
+        times = _handled(draw, status, opened, now)
+        recontact = _recontact(draw, times[0], times[1])
         tasks.append(
             (
                 f"{prefix}{index:07d}",
@@ -207,12 +217,42 @@ def _tasks(prefix: str, customers: Sequence[str]) -> list[tuple[Any, ...]]:
                 due,
                 due,
                 1,
-                False,
+                recontact[0] is not None,
                 draw.choice(("busy-parent", "student", None)),
                 draw.choice(("gold", "silver", None)),
+                *times,
+                *recontact,
             )
         )
     return tasks
+
+
+def _handled(
+    draw: random.Random, status: str, opened: datetime, now: datetime
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """When a task in ``status`` was acknowledged, resolved and closed, in that order and
+    before now: acknowledged within hours (median about 4), resolved about a day after that
+    (median; about two thirds within the 48 h SLA), closed half a day to 2.5 days later."""
+    rank = STATUSES.index(status)
+    times: list[datetime | None] = [None, None, None]
+    start = opened
+    for step, hours in enumerate(
+        (draw.lognormvariate(1.4, 1.0), draw.lognormvariate(3.3, 0.9), draw.uniform(12, 60))
+    ):
+        if rank >= (1, 3, 4)[step]:
+            # at most halfway to now, for a task opened too recently
+            start = times[step] = min(start + timedelta(hours=hours), start + (now - start) / 2)
+    return times[0], times[1], times[2]
+
+
+def _recontact(
+    draw: random.Random, acknowledged: datetime | None, resolved: datetime | None
+) -> tuple[datetime | None, str | None]:
+    """Four resolved tasks in five recontacted the customer, between acknowledging and
+    resolving, by phone or email."""
+    if resolved is None or acknowledged is None or draw.random() >= 0.8:
+        return None, None
+    return acknowledged + (resolved - acknowledged) * draw.random(), draw.choice(("phone", "email"))
 
 
 def _opened(task: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -305,7 +345,7 @@ def _list_calls(actions: Service) -> Calls:
 
 def _committee_calls(actions: Service, scoring: Service) -> Calls:
     """What the committee page asks for its default period (the last 90 days): the map,
-    scoring's reports and actions' reports in one call each, then actions' backlog."""
+    scoring's reports and actions' reports with the backlog, one call each."""
     today = datetime.now(UTC).date()
     start = today - timedelta(days=COMMITTEE_DAYS - 1)
     days = f"from={start}&to={today}"
@@ -323,9 +363,11 @@ def _committee_calls(actions: Service, scoring: Service) -> Calls:
             scoring,
             f"/v1/reports/committee?granularity=week&{days}",
         ),
-        ("GET /v1/backlog", actions, f"/v1/backlog?limit=100&{backlog}"),
-        ("GET /v1/backlog/quick-wins", actions, f"/v1/backlog/quick-wins?{backlog}"),
-        ("GET /v1/reports/committee (actions)", actions, f"/v1/reports/committee?{instants}"),
+        (
+            "GET /v1/reports/committee (actions)",
+            actions,
+            f"/v1/reports/committee?limit=100&{backlog}&{instants}",
+        ),
     ]
     return [(name, (service, [path] * views)) for name, service, path in reads]
 

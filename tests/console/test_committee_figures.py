@@ -222,24 +222,31 @@ def test_actions_committee_report_splits_into_the_pages_parts() -> None:
         "root_causes": {"root_causes": []},
         "closed_loop": {"tasks": 3},
         "survey_funnel": {"rows": [], "personas": []},
+        "backlog": {"items": [], "next_cursor": None},
+        "quick_wins": {"items": [], "open_items": 0},
         "refused": [],
     }
     referent = {**report, "root_causes": None, "survey_funnel": None}
-    referent["refused"] = ["root_causes", "survey_funnel"]
+    referent.update(backlog=None, quick_wins=None)
+    referent["refused"] = ["root_causes", "survey_funnel", "backlog", "quick_wins"]
 
-    pareto, loop, funnel = actions_parts(Part(report))
+    pareto, loop, funnel, backlog, wins = actions_parts(Part(report))
     theirs = actions_parts(Part(referent))
     down = actions_parts(Part(problem=ApiError("actions", "down")))
 
-    assert [p.data for p in (pareto, loop, funnel)] == [
+    assert [p.data for p in (pareto, loop, funnel, backlog, wins)] == [
         report["root_causes"],
         report["closed_loop"],
         report["survey_funnel"],
+        report["backlog"],
+        report["quick_wins"],
     ]
     assert [p.problem.kind if p.problem else None for p in theirs] == [
         "forbidden",
         None,
         "forbidden",
+        "forbidden",
+        "forbidden",
     ]
     assert theirs[1].data == {"tasks": 3}
-    assert [p.problem.kind if p.problem else None for p in down] == ["down"] * 3
+    assert [p.problem.kind if p.problem else None for p in down] == ["down"] * 5

@@ -298,7 +298,9 @@ def closed_loop_query(
 
 
 def _hours(end: Any, start: Any) -> Any:
-    return func.extract("epoch", end - start) / 3600.0
+    # date_part gives a float; extract gives a numeric, whose arithmetic per task was half
+    # of the report's CPU once there are tens of thousands of times to sort
+    return func.date_part("epoch", end - start) / 3600.0
 
 
 def _filtered(query: Select[Any], filters: TaskFilter, now: datetime) -> Select[Any]:

@@ -101,27 +101,26 @@ class CommitteeView:
 async def committee_view(
     api: Api, person: Session, filters: Filters, cursor: str | None = None
 ) -> CommitteeView:
-    """Every part at once: scoring's reports and actions' reports (one call each) are
-    asked while the map is read, then the backlog, which is narrowed to the map's
+    """Every part at once: scoring's reports (one call) are asked while the map is read,
+    then actions' reports with the backlog (one call), which is narrowed to the map's
     touchpoints."""
-    key, persona = person.key, filters.persona
-    mapped, (scoring, actions) = await asyncio.gather(
+    persona = filters.persona
+    mapped, scoring = await asyncio.gather(
         _mapped_parts(api, person, filters, cursor),
-        api.parts(
+        api.part(
             api.get(
                 "scoring",
                 "/v1/reports/committee",
-                key,
+                person.key,
                 persona=persona,
                 granularity=filters.granularity,
                 **filters.days(),
-            ),
-            api.get("actions", "/v1/reports/committee", key, persona=persona, **filters.instants()),
+            )
         ),
     )
-    journey_map, touchpoints, (backlog, quick_wins) = mapped
+    journey_map, touchpoints, actions = mapped
     dimensions, trends, ratio, c2es, verbatims = scoring_parts(scoring)
-    pareto, closed_loop, funnel = actions_parts(actions)
+    pareto, closed_loop, funnel, backlog, quick_wins = actions_parts(actions)
     view = CommitteeView(
         filters, journey_map, touchpoints, dimensions, trends, ratio, c2es,
         backlog, quick_wins, pareto, closed_loop, funnel, verbatims,
@@ -133,20 +132,29 @@ async def committee_view(
 
 async def _mapped_parts(
     api: Api, person: Session, filters: Filters, cursor: str | None
-) -> tuple[Part, list[dict[str, Any]], list[Part]]:
-    """The map, the touchpoints the key may see, then the backlog's page and its quick
-    wins at those touchpoints."""
+) -> tuple[Part, list[dict[str, Any]], Part]:
+    """The map, the touchpoints the key may see, then actions' committee report: its
+    reports over the period, and the backlog's page and its quick wins at those
+    touchpoints."""
     journey_map = await api.part(api.get("actions", "/v1/journey-map", person.key))
     touchpoints = visible_touchpoints(journey_map, person)
     ids = [tp["id"] for tp in touchpoints]
     # the backlog API takes at most 100 touchpoints: a larger map is not narrowed down
     narrowed = ids if 0 < len(ids) <= MAX_TOUCHPOINTS else None
-    query = {"touchpoint": narrowed, "as_of": filters.as_of(datetime.now(UTC))}
-    parts = await api.parts(
-        api.get("actions", "/v1/backlog", person.key, limit=BACKLOG_PAGE, cursor=cursor, **query),
-        api.get("actions", "/v1/backlog/quick-wins", person.key, **query),
+    report = await api.part(
+        api.get(
+            "actions",
+            "/v1/reports/committee",
+            person.key,
+            persona=filters.persona,
+            touchpoint=narrowed,
+            as_of=filters.as_of(datetime.now(UTC)),
+            limit=BACKLOG_PAGE,
+            cursor=cursor,
+            **filters.instants(),
+        )
     )
-    return journey_map, touchpoints, parts
+    return journey_map, touchpoints, report
 
 
 def scoring_parts(report: Part) -> list[Part]:
@@ -167,13 +175,14 @@ def scoring_parts(report: Part) -> list[Part]:
 
 
 _NO_MAP = ApiError("scoring", "not_found", 404, "no journey map has been published yet")
-_ACTIONS_PARTS = ("root_causes", "closed_loop", "survey_funnel")
+_ACTIONS_PARTS = ("root_causes", "closed_loop", "survey_funnel", "backlog", "quick_wins")
 
 
 def actions_parts(report: Part) -> list[Part]:
-    """Actions' committee report as the page's parts: the Pareto, the closed loop and the
-    funnel; each has the report's problem when it failed, and ``forbidden`` when the key
-    may not read it (as its own endpoint would have answered)."""
+    """Actions' committee report as the page's parts: the Pareto, the closed loop, the
+    funnel, the backlog's page and its quick wins; each has the report's problem when it
+    failed, and ``forbidden`` when the key may not read it (as its own endpoint would have
+    answered)."""
     if not report.ok:
         return [Part(problem=report.problem) for _ in _ACTIONS_PARTS]
     refused = set(report.data["refused"])

@@ -1,5 +1,6 @@
 """``GET /v1/reports/committee`` on actions: the committee page's Pareto, closed loop and
-survey funnel in one call, each exactly what its own endpoint answers the same key."""
+survey funnel in one call, each exactly what its own endpoint answers the same key (the
+backlog's parts: tests/actions/backlog/test_committee_report.py)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ async def test_a_referent_gets_only_the_parts_its_key_may_read(tasks: Tasks) -> 
         "/v1/reports/root-causes", params=period, headers={"Authorization": f"Bearer {key}"}
     )
 
-    assert body["refused"] == ["root_causes", "survey_funnel"]
+    assert body["refused"] == ["root_causes", "survey_funnel", "backlog", "quick_wins"]
     assert (body["root_causes"], body["survey_funnel"]) == (None, None)
     assert pareto.status_code == 403
     assert body["closed_loop"] == own

@@ -1,0 +1,63 @@
+"""The backlog's parts of ``GET /v1/reports/committee`` on actions: a page of the backlog
+and its quick wins, each exactly what its own endpoint answers the same key and query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.actions.backlog.conftest import QUALITY_KEY, VIEWER_KEY, Backlog
+from tests.actions.backlog.factories import AS_OF
+from tests.actions.backlog.test_committee import items_with_impacts
+
+REPORT = "/v1/reports/committee"
+
+
+async def get(backlog: Backlog, path: str, key: str | None, **params: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else None
+    return await backlog.client.get(path, params=params, headers=headers)
+
+
+async def test_the_backlog_parts_are_what_their_own_endpoints_answer(backlog: Backlog) -> None:
+    items = await items_with_impacts(backlog, 30, 24, 18, 12, 6, 3)
+    for impact, effort in {30: 1, 24: 2, 12: 1, 6: 3}.items():
+        await backlog.patch(items[impact]["id"], effort=effort)
+    query = {"touchpoint": [i["touchpoint"] for i in items.values()], "as_of": AS_OF.isoformat()}
+
+    first = (await get(backlog, REPORT, None, limit=4, **query)).json()
+    following = (await get(backlog, REPORT, None, cursor=first["backlog"]["next_cursor"])).json()
+
+    assert first["refused"] == []
+    assert first["backlog"] == await backlog.get("/v1/backlog", limit=4, **query)
+    assert len(first["backlog"]["items"]) == 4
+    assert first["backlog"]["next_cursor"]
+    assert first["quick_wins"] == await backlog.get("/v1/backlog/quick-wins", **query)
+    assert [int(i["impact"]["value"]) for i in first["quick_wins"]["items"]] == [30, 24]
+    cursor = first["backlog"]["next_cursor"]
+    assert following["backlog"] == await backlog.get("/v1/backlog", cursor=cursor)
+    assert len(following["backlog"]["items"]) == 2
+
+
+async def test_each_key_gets_the_backlog_its_endpoint_gives_it(backlog: Backlog) -> None:
+    items = await items_with_impacts(backlog, 9, 3)
+    query = {"touchpoint": [i["touchpoint"] for i in items.values()], "as_of": AS_OF.isoformat()}
+
+    viewer = (await get(backlog, REPORT, VIEWER_KEY, **query)).json()  # backlog:read only
+    quality = (await get(backlog, REPORT, QUALITY_KEY, **query)).json()  # bound to quality
+
+    assert viewer["refused"] == ["closed_loop", "survey_funnel"]
+    own = await get(backlog, "/v1/backlog", VIEWER_KEY, **query)
+    assert viewer["backlog"] == own.json()
+    assert len(own.json()["items"]) == 2
+    for part, path in {"backlog": "/v1/backlog", "quick_wins": "/v1/backlog/quick-wins"}.items():
+        expected = (await get(backlog, path, QUALITY_KEY, **query)).json()
+        assert quality[part] == expected, part
+    assert quality["backlog"]["items"] == []  # the items are logistics'
+
+
+async def test_a_cursor_the_backlog_did_not_give_is_refused(backlog: Backlog) -> None:
+    response = await get(backlog, REPORT, None, cursor="not-a-cursor")
+
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
