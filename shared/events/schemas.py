@@ -7,6 +7,7 @@ so an older consumer keeps working when a newer producer adds one.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
@@ -15,6 +16,7 @@ from zoneinfo import available_timezones
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -44,6 +46,20 @@ OUT_OF_RANGE = f"must be on or after {EARLIEST:%Y-%m-%d} and before {LATEST:%Y-%
 NAIVE = "needs a UTC offset, such as Z or +02:00 (RFC 3339)"
 
 
+NOT_A_NUMBER = (
+    "must be written as an RFC 3339 date-time, such as 2026-03-01T09:30:00Z, not a number"
+)
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _written(value: Any) -> Any:
+    # pydantic would read a number, or a string of one, as seconds since the epoch: a
+    # client's mistake (a count, a field swapped) would become a date in 1970
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError(NOT_A_NUMBER)
+    return value
+
+
 def _as_utc(value: datetime) -> datetime:
     if value.utcoffset() is None:
         raise ValueError(NAIVE)
@@ -63,7 +79,7 @@ def _in_range(value: date) -> date:
 
 
 # An instant with its offset, normalised to UTC, within cxloop's range.
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+UtcDatetime = Annotated[datetime, BeforeValidator(_written), AfterValidator(_as_utc)]
 # A calendar day within cxloop's range.
 Day = Annotated[date, AfterValidator(_in_range)]
 _SCALARS = (str, int, float, bool, type(None))

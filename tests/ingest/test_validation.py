@@ -128,10 +128,13 @@ async def test_events_from_the_future_are_refused(client: httpx.AsyncClient) -> 
         ("9999-12-31T23:00:00-12:00", "before 2200-01-01"),
         ("0001-01-01T01:00:00+14:00", "on or after 1970-01-01"),
         ("1969-12-31T23:59:59Z", "on or after 1970-01-01"),
+        (1764928800, "not a number"),
+        ("249", "not a number"),
+        (" 1.7e9 ", "not a number"),
     ],
 )
 async def test_a_date_off_the_calendar_or_without_offset_is_422(
-    client: httpx.AsyncClient, value: str, message: str
+    client: httpx.AsyncClient, value: str | int, message: str
 ) -> None:
     response = await client.post("/v1/interactions", json=create_interaction(occurred_at=value))
 
