@@ -15,6 +15,7 @@ from tests.conftest import consume, unique
 from tests.scoring.conftest import Scoring
 from tests.scoring.factories import T0, create_profile, create_survey, days
 from tests.scoring.test_experience import score
+from tests.scoring.test_stats import profiled
 
 
 async def moment_of(scoring: Scoring, event_id: str) -> dict:
@@ -113,7 +114,8 @@ async def test_the_verbatim_report_by_theme_period_and_persona(scoring: Scoring)
     detractors 1 of the 2 with an NPS, trend 3/1 − 1 = 2; one names rude-staff."""
     place, persona = unique("tp"), unique("p").lower()
     people = [unique("cust") for _ in range(5)]
-    await scoring.send([create_profile(c, persona=persona) for c in people])
+    # profiles and answers travel on topics of their own: an answer read first has no persona
+    await profiled(scoring, persona, people)
     april = datetime(2032, 4, 10, tzinfo=UTC)
     events = [
         create_survey(
