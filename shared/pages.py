@@ -79,6 +79,8 @@ def environment(
     page does not translate itself (a wording from the journey map) for its language."""
     env = Environment(
         loader=FileSystemLoader(templates),
+        # templates are files of the release: no modification time is checked per render
+        auto_reload=False,
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
