@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import httpx
 import structlog
+from httpx_aiohttp import AiohttpTransport
 
 from services.console.config import ConsoleSettings
 
@@ -65,12 +66,12 @@ class Api:
             max_keepalive_connections=connections,
             keepalive_expiry=2.0,
         )
-        # no proxy from the environment: the APIs are reached directly
-        self._client = httpx.AsyncClient(
-            timeout=timeout, limits=limits, transport=transport, trust_env=False
-        )
-        # Calls beyond the connections wait here rather than in httpcore's pool, which
-        # looks over every waiting request each time a connection frees.
+        # httpx's API over aiohttp's connections: a third of the client CPU per call of
+        # httpx's own pool, which looks over every connection twice per call (see
+        # docs/console.md); no proxy from the environment: the APIs are reached directly
+        transport = transport or AiohttpTransport(limits=limits, trust_env=False)
+        self._client = httpx.AsyncClient(timeout=timeout, transport=transport, trust_env=False)
+        # Calls beyond the connections wait here, in order, for as long as a pool would.
         self._slots = asyncio.Semaphore(connections)
         self._pool_timeout = settings.console_api_timeout_seconds
 
