@@ -90,16 +90,22 @@ async def put_journey_map(
     return service.to_read(saved.version)
 
 
-@router.get("", responses={**PROBLEM_RESPONSES, 404: problem_doc("No such version")})
+@router.get(
+    "",
+    response_model=JourneyMapVersionRead,
+    responses={**PROBLEM_RESPONSES, 404: problem_doc("No such version")},
+)
 async def get_journey_map(
     _: Reader,
     session: ReadSession,
     version: Annotated[
         int | None, Query(ge=1, le=MAX_VERSION, description="default: the current one")
     ] = None,
-) -> JourneyMapVersionRead:
+) -> Response:
     """The current journey map, or an earlier version."""
-    return await service.get_version(session, version)
+    # each version's body is encoded once (service.get_version), not once per read
+    body = await service.get_version(session, version)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/versions", responses=PROBLEM_RESPONSES)

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from services.actions.models import JourneyMapVersion
 
 LOCK_KEY = zlib.crc32(b"actions.journey_map_version")
+_HEAD = (
+    JourneyMapVersion.version,
+    JourneyMapVersion.checksum,
+    JourneyMapVersion.created_at,
+    JourneyMapVersion.created_by,
+)
 
 
 class JourneyMapRepository:
@@ -29,6 +36,16 @@ class JourneyMapRepository:
     async def current(self) -> JourneyMapVersion | None:
         stmt = select(JourneyMapVersion).order_by(JourneyMapVersion.version.desc()).limit(1)
         return await self._session.scalar(stmt)
+
+    async def head(self, version: int | None = None) -> Row[Any] | None:
+        """Version ``version`` (by default the current one) without its document: its
+        version, checksum, created_at and created_by."""
+        stmt = select(*_HEAD)
+        if version is None:
+            stmt = stmt.order_by(JourneyMapVersion.version.desc()).limit(1)
+        else:
+            stmt = stmt.where(JourneyMapVersion.version == version)
+        return (await self._session.execute(stmt)).first()
 
     async def get(self, version: int) -> JourneyMapVersion | None:
         return await self._session.get(JourneyMapVersion, version)

@@ -144,17 +144,38 @@ def published_event(version: JourneyMapVersion) -> JourneyMapPublished:
     )
 
 
-async def get_version(session: AsyncSession, number: int | None = None) -> JourneyMapVersionRead:
-    """The current version, or version ``number``.
+async def get_version(session: AsyncSession, number: int | None = None) -> bytes:
+    """The current version, or version ``number``, as the JSON of a
+    :class:`JourneyMapVersionRead`.
+
+    A stored version never changes: its body is encoded once per process, and kept under
+    everything it is made of (its number, checksum, creation time and author; the checksum
+    stands for the document). Each read still asks the database which version is current
+    and what it holds, so a new version, or another database, is never answered from an
+    earlier one.
 
     :raises ProblemError: 404 when there is no such version.
     """
     repository = JourneyMapRepository(session)
-    version = await (repository.current() if number is None else repository.get(number))
-    if version is None:
-        detail = "no journey map is stored yet" if number is None else f"no version {number}"
-        raise ProblemError(404, "Not found", detail)
-    return to_read(version)
+    head = await repository.head(number)
+    body = _ENCODED.get(tuple(head)) if head is not None else None
+    if body is None:
+        version = await repository.get(head.version) if head is not None else None
+        if version is None:
+            detail = "no journey map is stored yet" if number is None else f"no version {number}"
+            raise ProblemError(404, "Not found", detail)
+        body = _remember(version)
+    return body
+
+
+def _remember(version: JourneyMapVersion) -> bytes:
+    """The version's body, kept under the values it is made of."""
+    key = (version.version, version.checksum, version.created_at, version.created_by)
+    if len(_ENCODED) >= _VALIDATED_MAX:
+        _ENCODED.clear()
+    # as FastAPI encodes a JourneyMapVersionRead it is given (by alias)
+    body = _ENCODED[key] = to_read(version).model_dump_json(by_alias=True).encode()
+    return body
 
 
 async def list_versions(session: AsyncSession, limit: int) -> list[JourneyMapVersionSummary]:
@@ -176,6 +197,7 @@ def to_read(version: JourneyMapVersion) -> JourneyMapVersionRead:
 # dozen touchpoints takes about 2 ms to validate, and the console reads it for every page.
 _VALIDATED: dict[tuple[int, str], JourneyMap] = {}
 _VALIDATED_MAX = 8
+_ENCODED: dict[tuple[Any, ...], bytes] = {}  # get_version's bodies
 
 
 def _validated(version: JourneyMapVersion) -> JourneyMap:
