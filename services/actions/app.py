@@ -23,6 +23,7 @@ from services.actions.tasks import runtime as tasks_runtime
 from services.actions.tasks.sla import Clock, utcnow
 from shared import journey_applied
 from shared.auth import key_router
+from shared.db.pool import read_pool
 from shared.http import create_service_app
 from shared.kafka.journey_watch import followed_journey_map
 from shared.logging import configure_logging
@@ -42,7 +43,9 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             ) as resources,
             tasks_runtime.started(app, settings, resources, journey, clock) as task_relay,
             privacy_runtime.started(app, settings, resources),
+            read_pool(settings) as pool,
         ):
+            app.state.read_pool = pool  # the task list's (tasks/listing.py)
             assert resources.sessions is not None
             app.state.journey = journey
             app.state.sessions = resources.sessions

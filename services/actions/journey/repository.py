@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +37,7 @@ class JourneyMapRepository:
         stmt = select(JourneyMapVersion).order_by(JourneyMapVersion.version.desc()).limit(1)
         return await self._session.scalar(stmt)
 
-    async def head(self, version: int | None = None) -> Row[Any] | None:
+    async def head(self, version: int | None = None) -> Row[int, str, datetime, str] | None:
         """Version ``version`` (by default the current one) without its document: its
         version, checksum, created_at and created_by."""
         stmt = select(*_HEAD)

@@ -16,11 +16,9 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    literal,
     not_,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -33,7 +31,6 @@ from services.actions.tasks.models import (
     TaskMoment,
     customer_latest_lxi,
 )
-from services.actions.tasks.schemas import TaskFilter
 from shared.events.actions import ACTIVE_STATUSES
 from shared.events.schemas import Verbatim
 
@@ -202,29 +199,11 @@ class TaskRepository:
 
 
 DETAIL_LIMIT = 500  # moments, comments and changes listed with one task
-_EQUAL = {
-    "department": Task.department,
-    "touchpoint": Task.touchpoint,
-    "persona": Task.persona,
-    "customer": Task.customer_id,
-}
 
 
 class TaskReads:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def page(
-        self, filters: TaskFilter, now: datetime, after: tuple[datetime, str] | None, limit: int
-    ) -> list[Task]:
-        """Tasks matching ``filters``, newest opened first by (opened_at, id), strictly
-        after ``after``."""
-        query = _filtered(select(Task), filters, now)
-        if after is not None:
-            position = tuple_(Task.opened_at, Task.id)
-            query = query.where(position < tuple_(literal(after[0]), literal(after[1])))
-        query = query.order_by(Task.opened_at.desc(), Task.id.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
 
     async def get(self, task_id: str) -> Task | None:
         return await self.session.get(Task, task_id)
@@ -301,21 +280,3 @@ def _hours(end: Any, start: Any) -> Any:
     # date_part gives a float; extract gives a numeric, whose arithmetic per task was half
     # of the report's CPU once there are tens of thousands of times to sort
     return func.date_part("epoch", end - start) / 3600.0
-
-
-def _filtered(query: Select[Any], filters: TaskFilter, now: datetime) -> Select[Any]:
-    for name, column in _EQUAL.items():
-        value = getattr(filters, name)
-        if value is not None:
-            query = query.where(column == value)
-    if filters.status is not None:
-        query = query.where(Task.status == filters.status.value)
-    if filters.priority is not None:
-        query = query.where(Task.priority == filters.priority.value)
-    if filters.active is not None:
-        active = Task.status.in_(_ACTIVE)
-        query = query.where(active if filters.active else not_(active))
-    if filters.overdue is not None:
-        overdue = and_(Task.status.in_(_ACTIVE), Task.due_at <= now)
-        query = query.where(overdue if filters.overdue else not_(overdue))
-    return query

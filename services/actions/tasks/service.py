@@ -23,7 +23,7 @@ from services.actions.tasks.schemas import CommentCreate, CommentRead, TaskRead,
 from services.actions.tasks.sla import Clock, due_after
 from services.actions.tasks.suggestion import verdict
 from shared.auth import Principal
-from shared.events.actions import TaskChange, TaskStatus
+from shared.events.actions import ACTIVE_STATUSES, TaskChange, TaskStatus
 from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.problems import ProblemError, field_error
@@ -104,6 +104,15 @@ def to_read(task: Task, now: datetime) -> TaskRead:
     read = TaskRead.model_validate(task)
     active = read.status in (TaskStatus.OPEN, TaskStatus.ACKNOWLEDGED, TaskStatus.IN_PROGRESS)
     return read.model_copy(update={"overdue": active and task.due_at <= now})
+
+
+_ACTIVE_VALUES = frozenset(status.value for status in ACTIVE_STATUSES)
+
+
+def listed(row: dict[str, Any], now: datetime) -> TaskRead:
+    """A task read as columns (``listing.page``), as :func:`to_read` gives it."""
+    active = row["status"] in _ACTIVE_VALUES
+    return TaskRead.model_validate({**row, "overdue": active and row["due_at"] <= now})
 
 
 def _check_references(journey: JourneyMap | None, task: Task, body: TaskUpdate) -> None:

@@ -4,9 +4,11 @@ report. A key bound to a department sees that department's tasks only."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.tasks import listing
 from services.actions.tasks.access import visible, within_department
 from services.actions.tasks.models import Task
 from services.actions.tasks.repository import TaskReads
@@ -21,22 +23,25 @@ from services.actions.tasks.schemas import (
     TaskMomentRead,
     TaskPage,
 )
-from services.actions.tasks.service import TaskContext, to_read
+from services.actions.tasks.service import TaskContext, listed, to_read
 from shared.auth import Principal
 from shared.cursor import decode_cursor, encode_cursor
 
 
 async def list_tasks(
-    session: AsyncSession, ctx: TaskContext, principal: Principal, filters: TaskFilter
+    pool: Any, ctx: TaskContext, principal: Principal, filters: TaskFilter
 ) -> TaskPage:
-    """:raises ProblemError: 403 when a department-bound key asks for another department,
-    400 for a cursor not returned by this endpoint."""
+    """Read on a connection of ``pool`` (``shared.db.pool``; see ``listing``).
+
+    :raises ProblemError: 403 when a department-bound key asks for another department,
+        400 for a cursor not returned by this endpoint."""
     department = within_department(filters.department, principal)
     filters = filters.model_copy(update={"department": department})
     after = decode_cursor(filters.cursor) if filters.cursor else None
     now = ctx.clock()
-    rows = await TaskReads(session).page(filters, now, after, filters.limit + 1)
-    items = [to_read(task, now) for task in rows[: filters.limit]]
+    async with pool.acquire() as connection:
+        rows = await listing.page(connection, filters, now, after, filters.limit + 1)
+    items = [listed(row, now) for row in rows[: filters.limit]]
     last = items[-1] if len(rows) > filters.limit else None
     cursor = encode_cursor(last.opened_at, last.id) if last else None
     return TaskPage(items=items, next_cursor=cursor)

@@ -113,6 +113,22 @@ async def test_filters_and_pages(tasks: Tasks, clock: FakeClock) -> None:
     assert second["next_cursor"] is None
 
 
+async def test_a_listed_task_is_the_task_as_read_alone(tasks: Tasks, clock: FakeClock) -> None:
+    """The list reads its rows on a plain connection, the task read through the ORM: both
+    give every field of the task the same (the overdue flag too)."""
+    customer = unique("cust")
+    alert = create_alert(customer, tasks.tp.delivery, at=T0, persona="student", priority=25)
+    await tasks.feed([alert, create_alert(customer, tasks.tp.call, at=T0, **SERVICE)])
+    clock.set(T0 + hours(5))  # the delivery task is past its due time (T0 + 4 h)
+
+    listed = (await tasks.client.get("/v1/tasks", params={"customer": customer})).json()
+    assert {t["overdue"] for t in listed["items"]} == {True, False}
+    for item in listed["items"]:
+        alone = (await tasks.client.get(f"/v1/tasks/{item['id']}")).json()
+        assert item == {name: alone[name] for name in item}
+        assert set(alone) - set(item) == {"moments", "comments", "changes"}
+
+
 @pytest.mark.parametrize("cursor", ["nope", "eyJhdCI6ICIyMDMxLTA2LTAyIn0="])
 async def test_a_cursor_not_given_by_the_endpoint_is_400(
     tasks: Tasks, clock: FakeClock, cursor: str
