@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import format_datetime, parse_pattern
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -35,12 +36,16 @@ class FormRefused(Exception):
 
 def renderer(time_zone: str) -> FragmentRenderer:
     zone = ZoneInfo(time_zone)
+    # format_datetime's work that does not depend on the time, done once (a table of tasks
+    # formats fifty times a page)
+    minute = parse_pattern("d MMM y, HH:mm")
+    locales = {lang: Locale.parse(lang) for lang in LANGUAGES}
 
     def when(value: str | datetime | None, lang: str) -> str:
         if value is None:
             return "—"
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return format_datetime(moment.astimezone(zone), "d MMM y, HH:mm", locale=lang)
+        return minute.apply(moment.astimezone(zone), locales[lang])
 
     def day(value: datetime, lang: str) -> str:
         return format_datetime(value.astimezone(zone), "d MMM y", locale=lang)
@@ -57,7 +62,8 @@ def language(request: Request) -> str:
     return choose(wanted, LANGUAGES, settings.console_default_language)
 
 
-def signed_in(request: Request) -> Session:
+async def signed_in(request: Request) -> Session:
+    # async, as every dependency here: FastAPI runs a plain function in a worker thread
     store: SessionStore = request.app.state.sessions
     session = store.find(request.cookies.get(COOKIE))
     if session is None:

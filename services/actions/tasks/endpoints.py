@@ -25,7 +25,8 @@ router = APIRouter(prefix="/v1", tags=["tasks"], responses=PROBLEM_RESPONSES)
 TaskId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def task_context(request: Request) -> TaskContext:
+async def task_context(request: Request) -> TaskContext:
+    # async: FastAPI would run a plain function in a worker thread, for every request
     context: TaskContext = request.app.state.tasks
     return context
 

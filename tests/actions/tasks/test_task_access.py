@@ -119,6 +119,10 @@ async def test_a_listed_task_is_the_task_as_read_alone(tasks: Tasks, clock: Fake
     customer = unique("cust")
     alert = create_alert(customer, tasks.tp.delivery, at=T0, persona="student", priority=25)
     await tasks.feed([alert, create_alert(customer, tasks.tp.call, at=T0, **SERVICE)])
+    async with tasks.sessions() as session, session.begin():  # the sweep leaves it overdue
+        await session.execute(
+            update(Task).where(Task.customer_id == customer).values(escalation_level=3)
+        )
     clock.set(T0 + hours(5))  # the delivery task is past its due time (T0 + 4 h)
 
     listed = (await tasks.client.get("/v1/tasks", params={"customer": customer})).json()
