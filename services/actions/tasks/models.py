@@ -52,6 +52,10 @@ class Task(Base):
         ),
         Index("task_newest", "opened_at", "id"),
         Index("task_due", "due_at", postgresql_where=ACTIVE),
+        # the referents' lists: active tasks newest opened first, overdue or not. The due
+        # time is tested in the index, so the newest tasks on the other side of it (most
+        # of a page's rows before an overdue one) are skipped without reading the table
+        Index("task_active_newest", "opened_at", "id", "due_at", postgresql_where=ACTIVE),
         Index("task_customer", "customer_id"),
         # every column the closed-loop report reads: it counts a period's tasks from the
         # index alone (an index-only scan), not from the wide rows
