@@ -126,6 +126,10 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     await page.goto(f"{system.console_url}/tasks/{mine['id']}")
     await expect(page.get_by_role("heading", name="Why this task was opened")).to_be_visible()
     await expect(page.get_by_text("NPS 2 / 10").first).to_be_visible()
+    # the customer's words as they wrote them (the alert carries them analysed)
+    await expect(page.locator("blockquote.verbatim").first).to_have_text(
+        "Parcel arrived two days late."
+    )
     await expect(page.locator("svg[role=img] desc")).to_contain_text("3 signals")
     await screenshot(page, "02-task")
     assert await axe_violations(page) == []
