@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, expect
@@ -152,8 +153,14 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
 
     await page.get_by_label("What was done").fill("New parcel sent by express, refund offered.")
     await resolve.get_by_label("Root cause").select_option("late-delivery")
-    await page.get_by_label("When (Europe/Paris)").fill("2026-12-05T10:30")
     await page.get_by_label("Channel").select_option("phone")
+    when = page.get_by_label("When (Europe/Paris)")
+    await when.fill(_in_paris(datetime.now(UTC) - timedelta(days=1)))  # before it was opened
+    await resolve.get_by_role("button", name="Resolve the task").click()
+    await expect(page.locator("#resolve-recontacted_at-error")).to_contain_text("before the task")
+    await expect(when).to_have_attribute("aria-invalid", "true")
+    recontacted = datetime.now(UTC)
+    await when.fill(_in_paris(recontacted))
     await resolve.get_by_role("button", name="Resolve the task").click()
     await expect(page.get_by_text("Task resolved.")).to_be_visible()
     await screenshot(page, "04-task-resolved")
@@ -164,7 +171,8 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     assert task["root_cause"] == "late-delivery"
     assert task["customer_recontacted"] is True
     assert task["recontact_channel"] == "phone"
-    assert task["recontacted_at"].startswith("2026-12-05T09:30:00")  # 10:30 in Paris
+    at = datetime.fromisoformat(task["recontacted_at"])
+    assert at == recontacted.replace(second=0, microsecond=0)  # given in Paris time
     by_lea = [c["change"] for c in task["changes"] if c["actor"] == "lea-bernard"]
     assert by_lea == ["acknowledged", "in_progress", "commented", "resolved"]
 
@@ -185,3 +193,8 @@ async def test_another_departments_task_is_not_reachable_by_url(
     await expect(page.get_by_text(tasks["service"]["customer_id"])).to_have_count(0)
     await screenshot(page, "05-other-department")
     assert await axe_violations(page) == []
+
+
+def _in_paris(at: datetime) -> str:
+    """``at`` as a datetime-local field takes it in Europe/Paris."""
+    return at.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")

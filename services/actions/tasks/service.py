@@ -46,7 +46,7 @@ async def update_task(
 ) -> TaskRead:
     """:raises ProblemError: 404 (unknown, or another department's), 409 (a transition
     the lifecycle refuses, or a reopen while another task is open for the pair), 422 (an
-    unknown root cause or referent)."""
+    unknown root cause or referent, a recontact before the task was opened)."""
     repo = TaskRepository(session)
     task = visible(await repo.get(task_id, lock=True), principal, task_id)
     journey = ctx.journey.current
@@ -116,7 +116,8 @@ def listed(row: dict[str, Any], now: datetime) -> TaskRead:
 
 
 def _check_references(journey: JourneyMap | None, task: Task, body: TaskUpdate) -> None:
-    """:raises ProblemError: 422 naming each field that is not in the journey map."""
+    """:raises ProblemError: 422 naming each field that is not in the journey map, and a
+    recontact dated before the task was opened."""
     errors = []
     if body.root_cause is not None:
         known = {cause.id for cause in journey.root_causes} if journey else set()
@@ -129,6 +130,11 @@ def _check_references(journey: JourneyMap | None, task: Task, body: TaskUpdate) 
         if body.referent not in known:
             message = f"{body.referent!r} is not a referent of {task.department}"
             errors.append(field_error(("referent",), message))
+    recontact = body.customer_recontacted
+    # forms give minutes: a recontact in the minute the task was opened is after it
+    if recontact is not None and recontact.at < task.opened_at.replace(second=0, microsecond=0):
+        message = f"the recontact is before the task was opened ({task.opened_at.isoformat()})"
+        errors.append(field_error(("customer_recontacted", "at"), message))
     if errors:
         raise ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
 

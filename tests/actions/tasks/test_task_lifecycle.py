@@ -167,6 +167,10 @@ async def test_a_patch_that_changes_nothing_records_nothing(tasks: Tasks, clock:
             "customer_recontacted.channel",
         ),
         ({"customer_recontacted": {"at": "2031-06-02T11:00:00"}}, "customer_recontacted.at"),
+        (
+            {"customer_recontacted": {"at": "2031-06-02T07:59:00Z", "channel": "phone"}},
+            "customer_recontacted.at",
+        ),
         ({"status": "done"}, "status"),
         ({"priority": "low"}, "priority"),
     ],
