@@ -45,12 +45,12 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             privacy_runtime.started(app, settings, resources),
             read_pool(settings) as pool,
         ):
-            app.state.read_pool = pool  # the task list's (tasks/listing.py)
+            # plain asyncpg connections, no SQLAlchemy around them: the task list's
+            # (tasks/listing.py) and the contact policy's endpoints'
+            app.state.read_pool = pool
             assert resources.sessions is not None
             app.state.journey = journey
             app.state.sessions = resources.sessions
-            # the policy endpoints take their connections from the engine
-            app.state.policy_engine = resources.engine
             relay = journey_map_relay(
                 resources.sessions, resources.publisher, settings.republish_retry_seconds
             )

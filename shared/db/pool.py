@@ -1,4 +1,5 @@
-"""A pool of plain asyncpg connections for hot reads of one statement each.
+"""A pool of plain asyncpg connections for hot statements: reads of one statement each,
+and the contact policy's decisions (one or two statements, or a short transaction).
 
 A read through the ORM session pays, besides its own statements, five round trips (the
 engine's pre-ping: ``BEGIN``, ``;``, ``ROLLBACK`` on the asyncpg dialect; the session's
@@ -30,7 +31,8 @@ async def read_pool(
     (like the engine's), with ``plan_cache_mode`` (by default the engine's); closed on exit.
 
     Only for statements that leave no session state behind (no ``SET``, ``LISTEN``,
-    advisory lock or cursor): a connection goes back to the pool without a reset query.
+    advisory lock or cursor): a connection goes back to the pool without a reset query
+    (a transaction left open is rolled back by asyncpg first).
 
     :raises RuntimeError: ``DATABASE_URL`` is not set.
     """

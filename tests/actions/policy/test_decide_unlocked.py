@@ -26,8 +26,7 @@ DAY = timedelta(days=1)
 async def pooled(policy: Policy) -> AsyncIterator[tuple[Any, list[str]]]:
     """An asyncpg connection of the service's pool, outside any transaction, and the
     statements sent on it from now on."""
-    async with policy.running.app.state.policy_engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
+    async with policy.running.app.state.read_pool.acquire() as driver:
         sent: list[str] = []
 
         def log(query: Any) -> None:
