@@ -30,7 +30,8 @@ def postgres_processes(data_dir: Path) -> list[Any]:
         return []
 
 
-def _cpu_seconds(processes: list[Any]) -> dict[int, float]:
+def _cpu_seconds(processes: list[Any], reaped: bool) -> dict[int, float]:
+    """Each process's CPU seconds; with ``reaped``, its children's that have exited too."""
     seconds = {}
     for process in processes:
         try:
@@ -38,12 +39,17 @@ def _cpu_seconds(processes: list[Any]) -> dict[int, float]:
         except psutil.Error:
             continue  # gone meanwhile
         seconds[process.pid] = float(times.user + times.system)
+        if reaped:
+            seconds[process.pid] += float(times.children_user + times.children_system)
     return seconds
 
 
 class CpuMeter:
     """CPU used by named groups of processes between :meth:`start` and :meth:`stop`, in
-    cores (1.0: one core busy all along). A process born in between counts whole."""
+    cores (1.0: one core busy all along). A process born in between counts whole.
+
+    PostgreSQL's backends that exit in between (a pool's overflow connections, closed as
+    they come back) count through the postmaster, which reaps them."""
 
     def __init__(self, groups: Mapping[str, Callable[[], list[Any]]]) -> None:
         self._groups = groups
@@ -52,14 +58,16 @@ class CpuMeter:
 
     def start(self) -> None:
         self._at = time.perf_counter()
-        self._started = {name: _cpu_seconds(list_()) for name, list_ in self._groups.items()}
+        self._started = {
+            name: _cpu_seconds(list_(), name == "postgres") for name, list_ in self._groups.items()
+        }
 
     def stop(self) -> dict[str, float]:
         elapsed = time.perf_counter() - self._at
         used = {}
         for name, list_ in self._groups.items():
             before = self._started.get(name, {})
-            now = _cpu_seconds(list_())
+            now = _cpu_seconds(list_(), name == "postgres")
             used[name] = sum(s - before.get(pid, 0.0) for pid, s in now.items()) / elapsed
         return used
 
