@@ -58,18 +58,33 @@ def _json(body: Any) -> bytes:
 JSON = {"content-type": "application/json"}
 CASES: list[tuple[str, bytes, dict[str, str], str | None]] = [
     ("valid", _json(VALID), JSON, KEY),
-    ("valid with every field", _json({**VALID, "at": "2026-03-01T10:00:00+01:00", "invite": True}), JSON, KEY),
+    (
+        "valid with every field",
+        _json({**VALID, "at": "2026-03-01T10:00:00+01:00", "invite": True}),
+        JSON,
+        KEY,
+    ),
     ("charset", _json(VALID), {"content-type": "application/json; charset=utf-8"}, KEY),
     ("+json", _json(VALID), {"content-type": "application/merge-patch+json"}, KEY),
     ("invite as a string", _json({**VALID, "invite": "true"}), JSON, KEY),
     ("invite as a number", _json({**VALID, "invite": 1}), JSON, KEY),
-    ("duplicate keys", b'{"customer_id": "a", "customer_id": "b", "touchpoint": "checkout", "channel": "web"}', JSON, KEY),
+    (
+        "duplicate keys",
+        b'{"customer_id": "a", "customer_id": "b", "touchpoint": "checkout", "channel": "web"}',
+        JSON,
+        KEY,
+    ),
     ("no key", _json(VALID), JSON, None),
     ("unknown key", _json(VALID), JSON, "nope"),
     ("key without the scope", _json(VALID), JSON, READER),
     ("malformed JSON without a key", b'{"customer_id": ', JSON, None),
     ("malformed JSON", b'{"customer_id": ', JSON, KEY),
-    ("NaN", b'{"customer_id": "a", "touchpoint": "checkout", "channel": "web", "x": NaN}', JSON, KEY),
+    (
+        "NaN",
+        b'{"customer_id": "a", "touchpoint": "checkout", "channel": "web", "x": NaN}',
+        JSON,
+        KEY,
+    ),
     ("missing field", _json({"customer_id": "c"}), JSON, KEY),
     ("missing field without a key", _json({"customer_id": "c"}), JSON, None),
     ("extra field", _json({**VALID, "extra": 1}), JSON, KEY),
@@ -78,7 +93,12 @@ CASES: list[tuple[str, bytes, dict[str, str], str | None]] = [
     ("at as a string of a number", _json({**VALID, "at": "1700000000"}), JSON, KEY),
     ("at without a zone", _json({**VALID, "at": "2026-03-01T10:00:00"}), JSON, KEY),
     ("unprintable id", _json({**VALID, "customer_id": "a b"}), JSON, KEY),
-    ("lone surrogate", b'{"customer_id": "\\ud800", "touchpoint": "checkout", "channel": "web"}', JSON, KEY),
+    (
+        "lone surrogate",
+        b'{"customer_id": "\\ud800", "touchpoint": "checkout", "channel": "web"}',
+        JSON,
+        KEY,
+    ),
     ("null", b"null", JSON, KEY),
     ("array", b"[]", JSON, KEY),
     ("empty body", b"", JSON, KEY),
@@ -88,7 +108,9 @@ CASES: list[tuple[str, bytes, dict[str, str], str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "headers", "key"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("body", "headers", "key"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 async def test_the_same_answer_as_fastapis_handler(
     body: bytes, headers: dict[str, str], key: str | None
 ) -> None:
