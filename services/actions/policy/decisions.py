@@ -102,6 +102,29 @@ class DecisionRepository:
         values = [decision[name] for name in statements.DECISION_COLUMNS]
         return bool(await self._fetch(statements.RECORD_IF_UNCHANGED, *values, customer_version))
 
+    async def record_counted_if_unchanged(
+        self,
+        decision: Mapping[str, Any],
+        customer_version: str,
+        maxima: Mapping[QuotaKey, int],
+    ) -> bool:
+        """:meth:`record_if_unchanged` for an allowed decision that counts against the
+        quota counters of ``maxima`` (each key with its maximum): appended, and one added
+        to each counter, only if the customer's row is still at ``customer_version`` and
+        every counter exists and is below its maximum once locked; whether it was (see
+        ``statements.RECORD_COUNTED_IF_UNCHANGED``)."""
+        values = [decision[name] for name in statements.DECISION_COLUMNS]
+        keys = sorted(maxima)
+        limits = [maxima[key] for key in keys]
+        rows = await self._fetch(
+            statements.RECORD_COUNTED_IF_UNCHANGED,
+            *values,
+            customer_version,
+            *_quota_arrays(keys),
+            limits,
+        )
+        return bool(rows)
+
     async def decisions(self, decision_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The decisions recorded under these ids, as :data:`statements.DECISION_COLUMNS`
         (the invitation as JSON text)."""

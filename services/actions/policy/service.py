@@ -56,25 +56,34 @@ async def decide(
 async def decide_unlocked(
     repo: DecisionRepository, journey: JourneyMap, request: DecisionRequest
 ) -> Decision | None:
-    """Decide one request asked over the API and record it in two statements, outside any
-    transaction: read what the rules need, unlocked, then append the decision in one
-    statement that writes nothing unless the customer's row is still the one read.
+    """Decide one request asked over the API and record it outside any transaction: read
+    what the rules need, unlocked, then append the decision in one statement that writes
+    nothing unless the customer's row is still the one read. A decision the other rules
+    allow under persona quotas reads the counters too (unlocked: a refusal for a full
+    quota stands, counters never go down within a period), and its statement also locks
+    them and counts it only if each is still below its maximum.
 
     None, and nothing written, when that cannot settle it: something changed the customer
-    in between (a decision recorded, a profile applied), or the rules would allow it and
-    it counts against a persona quota (whose counter must be locked). :func:`decide` takes
-    it then, locking: two decisions for one customer are never both allowed either way.
+    in between (a decision recorded, a profile applied), or a counter is missing or filled
+    up meanwhile. :func:`decide` takes it then, locking: two decisions for one customer
+    are never both allowed, nor a quota overrun, either way.
     """
     state = await _load(repo, journey, [request], lock=False)
     survey = _survey(journey, request.touchpoint)
     customer = state.customer(request.customer_id)
-    if (
-        state.quotas(customer.persona, request.at)
-        and state.evaluate(request, survey, with_quotas=False).allowed
-    ):
-        return None
+    quotas = state.quotas(customer.persona, request.at)
+    if quotas and state.evaluate(request, survey, with_quotas=False).allowed:
+        if customer.version is None:
+            return None
+        state.usage = await repo.quotas(sorted(q.key for q in quotas))
     decision = state.decide(request, survey)
-    recorded = await repo.record_if_unchanged(decision_row(decision), customer.version)
+    row = decision_row(decision)
+    if decision.verdict.allowed and quotas:
+        assert customer.version is not None  # a persona comes from the customer's row
+        maxima = {q.key: q.rule.max_invitations for q in quotas}
+        recorded = await repo.record_counted_if_unchanged(row, customer.version, maxima)
+    else:
+        recorded = await repo.record_if_unchanged(row, customer.version)
     return decision if recorded else None
 
 

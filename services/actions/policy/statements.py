@@ -173,3 +173,42 @@ DECISIONS = f"""
 SELECT {", ".join(c if c != "invitation" else "invitation::text" for c in DECISION_COLUMNS)}
 FROM {DECISION} WHERE id = ANY($1::varchar[])
 """  # noqa: S608
+
+_QUOTA_ARGS = _VERSION + 1  # the quota arrays follow the version: persona, period, start, max
+
+# RECORD_IF_UNCHANGED for a decision allowed under persona quotas, in one statement: when
+# the customer's row is still the version read, lock their counters (in the order of the
+# arrays, sorted by the caller: after the customer's row, as the locking path does) and
+# read them as the last transaction holding them left them; if every one is below its
+# maximum, add one to each and append the decision. Otherwise nothing is counted or
+# appended (the customer's row may have been rewritten, which only makes a decision
+# waiting behind this one read again), and no row comes back: a counter missing (the
+# period's first decision), full, or the row changed leaves it to the locking path.
+RECORD_COUNTED_IF_UNCHANGED = f"""
+WITH rewritten AS (
+    UPDATE {CUSTOMER} SET customer_id = customer_id
+    WHERE customer_id = $2::varchar AND xmin::text = ${_VERSION}::text
+    RETURNING customer_id
+), held AS (
+    SELECT q.persona, q.period, q.period_start, q.used, k.max_invitations
+    FROM {QUOTA_USAGE} AS q
+    JOIN unnest(${_QUOTA_ARGS}::varchar[], ${_QUOTA_ARGS + 1}::varchar[],
+                ${_QUOTA_ARGS + 2}::timestamptz[], ${_QUOTA_ARGS + 3}::int[])
+         AS k (persona, period, period_start, max_invitations)
+      ON q.persona = k.persona AND q.period = k.period AND q.period_start = k.period_start
+    WHERE EXISTS (SELECT FROM rewritten)
+    ORDER BY q.persona, q.period, q.period_start
+    FOR UPDATE OF q
+), counted AS (
+    UPDATE {QUOTA_USAGE} AS q SET used = q.used + 1
+    FROM held AS h
+    WHERE q.persona = h.persona AND q.period = h.period AND q.period_start = h.period_start
+      AND (SELECT count(*) FROM held WHERE used < max_invitations)
+          = cardinality(${_QUOTA_ARGS}::varchar[])
+    RETURNING q.persona
+)
+INSERT INTO {DECISION} ({", ".join(DECISION_COLUMNS)})
+SELECT {_DECISION_VALUES}
+WHERE (SELECT count(*) FROM counted) = cardinality(${_QUOTA_ARGS}::varchar[])
+RETURNING id
+"""  # noqa: S608
