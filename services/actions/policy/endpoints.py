@@ -30,8 +30,8 @@ BODY_LIMITS = {"/v1/contact-policy/decide-batch": MAX_BATCH * 512}
 
 @asynccontextmanager
 async def policy_connection(request: Request) -> AsyncIterator[Any]:
-    """An asyncpg connection from the contact policy's pool of plain asyncpg connections
-    (``shared.db.pool``), outside any transaction.
+    """An asyncpg connection from the service's pool of plain asyncpg connections
+    (``shared.db.pool``, the task list's too), outside any transaction.
 
     Decisions skip the ORM session (its bookkeeping cost as much CPU as the decision) and
     the engine's pool (a checkout through SQLAlchemy's greenlets cost ~2.5 times asyncpg's).
