@@ -10,6 +10,7 @@ no longer on the path.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -167,6 +168,14 @@ def _timestamp(moment: datetime) -> str:
 def _attributes(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
     """The attributes the ``ce_*`` and ``content-type`` headers carry; other headers are
     not the envelope's. Header names compare in any case, as the SDK reads them."""
+    if type(headers) is list or type(headers) is tuple:
+        # What a consumer reads is what cxloop writes: known names, each once, UTF-8 values.
+        # Anything else (an unknown name, a repeat, another case, bytes that do not decode)
+        # takes the header-by-header path below, which says what is wrong.
+        with contextlib.suppress(KeyError, AttributeError, UnicodeDecodeError):
+            known = {_KNOWN_HEADERS[name]: raw.decode() for name, raw in headers}
+            if len(known) == len(headers):
+                return known
     attributes: dict[str, str] = {}
     for name, raw in headers:
         attribute = _KNOWN_HEADERS.get(name) or _attribute_of(name)

@@ -76,6 +76,33 @@ def test_malformed_messages_are_refused_with_a_reason(mutate, reason) -> None:  
         decode(list(headers.items()), key, value)
 
 
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        (lambda h: [*h, ("ce_id", b"again")], "'ce_id' given twice"),
+        (lambda h: [*h, ("CE_ID", b"again")], "'CE_ID' given twice"),
+        (lambda h: [(n, b"\xff" if n == "ce_source" else v) for n, v in h], "not UTF-8"),
+        (lambda h: [(n, None if n == "ce_source" else v) for n, v in h], "not UTF-8"),
+        (lambda h: [*h, ("ce_Bad-Name", b"x")], "names no valid attribute"),
+    ],
+)
+def test_headers_cxloop_does_not_write_are_refused_with_a_reason(headers, reason) -> None:  # type: ignore[no-untyped-def]
+    message = encode(survey(), "/x")
+
+    with pytest.raises(InvalidEnvelope, match=reason):
+        decode(headers(list(message.headers.items())), b"c-1", message.value)
+
+
+@pytest.mark.parametrize("form", [list, tuple, iter], ids=["list", "tuple", "iterator"])
+def test_headers_are_read_in_any_case_beside_others_in_any_container(form) -> None:  # type: ignore[no-untyped-def]
+    message = encode(survey(), "/x")
+    headers = [(n.upper(), v) for n, v in message.headers.items()] + [("traceparent", b"00-1")]
+
+    envelope = decode(form(headers), b"c-1", message.value)
+
+    assert (envelope.id, envelope.source, envelope.type) == ("s-1", "/x", "cxloop.survey.answered")
+
+
 def test_events_ignore_fields_they_do_not_know() -> None:
     message = encode(survey(), "/x")
     value = message.value.replace(b"{", b'{"added_later": 1,', 1)

@@ -166,19 +166,19 @@ _C2ES_PARTNERS = (
     "AND ces IS NOT NULL)"  # the link index holds only the rows that have one
 )
 _CREATE_CUSTOMERS = ArrayStatement.insert(customer, "ON CONFLICT DO NOTHING", ["customer_id"])
-_UPSERT_CUSTOMERS = ArrayStatement.insert(
+_UPSERT_CUSTOMERS = ArrayStatement.insert_records(
     customer,
     "ON CONFLICT (customer_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _CUSTOMER_COLUMNS[1:]),
 )
-_UPSERT_LATEST = ArrayStatement.insert(
+_UPSERT_LATEST = ArrayStatement.insert_records(
     touchpoint_latest,
     "ON CONFLICT (customer_id, touchpoint) DO UPDATE SET event_id = excluded.event_id, "
     "occurred_at = excluded.occurred_at, valence = excluded.valence "
     "WHERE (excluded.occurred_at, excluded.event_id) "
     ">= (touchpoint_latest.occurred_at, touchpoint_latest.event_id)",
 )
-_ADD_DAY_COUNTERS = ArrayStatement.insert(
+_ADD_DAY_COUNTERS = ArrayStatement.insert_records(
     touchpoint_day,
     "ON CONFLICT (touchpoint, day, channel, persona) DO UPDATE SET "
     + ", ".join(f"{name} = touchpoint_day.{name} + excluded.{name}" for name in COUNTERS),

@@ -1,0 +1,50 @@
+"""The experience's writes that send rows as an array of the table's row type: each row is a
+tuple in the metadata's column order, which must be the database's after the migrations."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from services.scoring.experience import repository
+from services.scoring.experience.arrays import ArrayStatement
+from services.scoring.models import customer, touchpoint_day, touchpoint_latest
+from tests.conftest import Infra
+
+_COLUMNS = """
+SELECT attname FROM pg_attribute
+WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+ORDER BY attnum
+"""
+
+
+@pytest.mark.parametrize("table", [customer, touchpoint_latest, touchpoint_day], ids=str)
+async def test_the_row_type_has_the_metadata_columns_in_order(infra: Infra, table: object) -> None:
+    connection = await asyncpg.connect(infra.database_url)
+    try:
+        stored = [row["attname"] for row in await connection.fetch(_COLUMNS, table.fullname)]  # type: ignore[attr-defined]
+    finally:
+        await connection.close()
+    assert stored == [c.name for c in table.columns]  # type: ignore[attr-defined]
+
+
+def test_the_experience_writes_whole_rows_as_records() -> None:
+    statements = [
+        repository._UPSERT_CUSTOMERS,
+        repository._UPSERT_LATEST,
+        repository._ADD_DAY_COUNTERS,
+    ]
+    for statement, table in zip(
+        statements, [customer, touchpoint_latest, touchpoint_day], strict=True
+    ):
+        assert statement.as_records
+        assert statement.columns == tuple(c.name for c in table.columns)
+        assert f"unnest($1::{table.fullname}[])" in statement.sql
+
+
+def test_records_are_tuples_in_column_order_and_need_every_column() -> None:
+    statement = ArrayStatement.insert_records(touchpoint_latest)
+    row = {"valence": 0.5, "customer_id": "c", "touchpoint": "t", "event_id": "e", "occurred_at": 1}
+    assert statement.arrays([row]) == [[("c", "t", "e", 1, 0.5)]]
+    with pytest.raises(KeyError):
+        statement.arrays([{"customer_id": "c"}])
