@@ -14,6 +14,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -35,9 +36,9 @@ from shared.metrics import BATCH_SECONDS, CONSUMER_LAG, EVENTS_CONSUMED, child
 log = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Consumed:
-    """A decoded record with its position, as handlers receive it."""
+class Consumed(NamedTuple):
+    """A decoded record with its position, as handlers receive it (a tuple: one is built
+    per record consumed, in half the time of a frozen dataclass)."""
 
     record: ConsumerRecord[bytes, bytes]
     envelope: Envelope
