@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from sqlalchemy import Table
 
 from services.scoring.experience import repository
 from services.scoring.experience.arrays import ArrayStatement
@@ -19,13 +20,13 @@ ORDER BY attnum
 
 
 @pytest.mark.parametrize("table", [customer, touchpoint_latest, touchpoint_day], ids=str)
-async def test_the_row_type_has_the_metadata_columns_in_order(infra: Infra, table: object) -> None:
+async def test_the_row_type_has_the_metadata_columns_in_order(infra: Infra, table: Table) -> None:
     connection = await asyncpg.connect(infra.database_url)
     try:
-        stored = [row["attname"] for row in await connection.fetch(_COLUMNS, table.fullname)]  # type: ignore[attr-defined]
+        stored = [row["attname"] for row in await connection.fetch(_COLUMNS, table.fullname)]
     finally:
         await connection.close()
-    assert stored == [c.name for c in table.columns]  # type: ignore[attr-defined]
+    assert stored == [c.name for c in table.columns]
 
 
 def test_the_experience_writes_whole_rows_as_records() -> None:
