@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.actions.tasks import listing
+from services.actions.tasks import listing, percentile
 from services.actions.tasks.access import visible, within_department
 from services.actions.tasks.models import Task
 from services.actions.tasks.repository import TaskReads
@@ -75,7 +76,7 @@ async def closed_loop(
     :raises ProblemError: 403 when a department-bound key asks for another department.
     """
     department = within_department(department, principal)
-    where = []
+    where: list[ColumnElement[bool]] = []
     if department is not None:
         where.append(Task.department == department)
     if touchpoint is not None:
@@ -85,7 +86,9 @@ async def closed_loop(
     if until is not None:
         where.append(Task.opened_at < until)
     days = ctx.settings.task_recovery_days
-    row = await TaskReads(session).closed_loop(where, ctx.clock(), days)
+    reads = TaskReads(session)
+    row = await reads.closed_loop(where, ctx.clock(), days)
+    hours = await percentiles(reads, where, {"ack": row.acknowledged, "resolve": row.resolved})
     return ClosedLoopReport(
         department=department,
         touchpoint=touchpoint,
@@ -93,10 +96,10 @@ async def closed_loop(
         to=until,
         tasks=row.tasks,
         time_to_acknowledge=Durations(
-            count=row.acknowledged, p50_hours=row.ack_p50, p90_hours=row.ack_p90
+            count=row.acknowledged, p50_hours=hours["ack:0.5"], p90_hours=hours["ack:0.9"]
         ),
         time_to_resolve=Durations(
-            count=row.resolved, p50_hours=row.resolve_p50, p90_hours=row.resolve_p90
+            count=row.resolved, p50_hours=hours["resolve:0.5"], p90_hours=hours["resolve:0.9"]
         ),
         resolved=row.resolved,
         resolved_within_sla=row.within_sla,
@@ -110,6 +113,30 @@ async def closed_loop(
             mean_lxi_change=row.recovery,
         ),
     )
+
+
+FRACTIONS = (0.5, 0.9)
+
+
+async def percentiles(
+    reads: TaskReads, where: list[ColumnElement[bool]], counts: dict[str, int]
+) -> dict[str, float | None]:
+    """``percentile_cont`` of each measure's hours at each of :data:`FRACTIONS` (keyed
+    ``"ack:0.5"``), exactly, from the values at its rank; None for a measure without any."""
+    ranks = {
+        f"{measure}:{fraction}": percentile.rank(fraction, count)
+        for measure, count in counts.items()
+        if count
+        for fraction in FRACTIONS
+    }
+    found = await reads.at_ranks(where, list(ranks.items()))
+    return {
+        f"{measure}:{fraction}": percentile.interpolated(ranks[key], *found[key])
+        if (key := f"{measure}:{fraction}") in ranks
+        else None
+        for measure in counts
+        for fraction in FRACTIONS
+    }
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, text
+from sqlalchemy import Column, func, select, text
 from sqlalchemy.sql import visitors
 
 from services.actions.tasks.models import Task
-from services.actions.tasks.repository import closed_loop_query
+from services.actions.tasks.repository import TaskReads, closed_loop_query
+from services.actions.tasks.views import percentiles
 from tests.actions.tasks.conftest import (
     FakeClock,
     Tasks,
@@ -158,3 +159,29 @@ async def test_the_report_reads_only_columns_of_its_covering_index(tasks: Tasks)
     covered = {"opened_at", *included.strip("()").split(", ")}
     assert read <= covered, read - covered
     assert {"department", "touchpoint", "opened_at", "resolved_at"} <= read
+
+
+async def test_the_percentiles_read_at_their_rank_are_percentile_conts(tasks: Tasks) -> None:
+    """Over every task the tests stored, and over one touchpoint's: each percentile equals
+    PostgreSQL's ``percentile_cont`` over the same tasks, to the last bit."""
+    for where in ([], [Task.touchpoint == tasks.tp.call]):
+        async with tasks.sessions() as session:
+            reads = TaskReads(session)
+            counts = await reads.closed_loop(where, R0 + days(40), 30.0)
+            found = await percentiles(
+                reads, where, {"ack": counts.acknowledged, "resolve": counts.resolved}
+            )
+            expected = (
+                await session.execute(
+                    select(
+                        *(
+                            func.percentile_cont(fraction).within_group(hours)
+                            for hours in (Task.ack_hours, Task.resolve_hours)
+                            for fraction in (0.5, 0.9)
+                        )
+                    ).where(*where)
+                )
+            ).one()
+        keys = ("ack:0.5", "ack:0.9", "resolve:0.5", "resolve:0.9")
+        assert min(counts.acknowledged, counts.resolved) > 2
+        assert tuple(found[key] for key in keys) == tuple(expected)
