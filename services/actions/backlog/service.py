@@ -75,13 +75,17 @@ async def list_items(
     reads = BacklogReads(session)
     statuses = None if filters.status is None else {filters.status.value}
     rows = await reads.items(statuses, filters.touchpoint, department)
-    items = arithmetic.ordered(await _evaluated(reads, settings, journey_map, rows, as_of))
-    page = items[offset : offset + filters.limit]
-    more = offset + filters.limit < len(items)
+    items = await _evaluated(reads, settings, journey_map, rows, as_of)
+    return _page(items, as_of, offset, filters.limit)
+
+
+def _page(items: list[Item], as_of: datetime, offset: int, limit: int) -> BacklogPage:
+    ranked = arithmetic.ordered(items)
+    more = offset + limit < len(ranked)
     return BacklogPage(
         as_of=as_of,
-        items=[_read(item) for item in page],
-        next_cursor=_encode_cursor(as_of, offset + filters.limit) if more else None,
+        items=[_read(item) for item in ranked[offset : offset + limit]],
+        next_cursor=_encode_cursor(as_of, offset + limit) if more else None,
     )
 
 
@@ -102,16 +106,53 @@ async def quick_wins(
     reads = BacklogReads(session)
     rows = await reads.open_items(filters.touchpoint, department)
     items = await _evaluated(reads, settings, journey_map, rows, as_of)
+    return _wins(items, as_of, settings)
+
+
+def _wins(open_items: list[Item], as_of: datetime, settings: BacklogSettings) -> QuickWins:
     share, effort = settings.backlog_quick_win_top_share, settings.backlog_quick_win_max_effort
-    wins = arithmetic.quick_wins(items, effort, share)
+    wins = arithmetic.quick_wins(open_items, effort, share)
     return QuickWins(
         as_of=as_of,
         max_effort=effort,
         top_share=share,
-        open_items=len(items),
-        impact_cutoff=arithmetic.impact_cutoff(items, share),
+        open_items=len(open_items),
+        impact_cutoff=arithmetic.impact_cutoff(open_items, share),
         items=[_read(item) for item in wins],
     )
+
+
+async def page_and_quick_wins(
+    session: AsyncSession,
+    settings: BacklogSettings,
+    journey_map: JourneyMap | None,
+    filters: tuple[BacklogFilter, QuickWinFilter],
+    principal: Principal,
+) -> tuple[BacklogPage, QuickWins]:
+    """What ``list_items`` and ``quick_wins`` answer for these filters. When both read
+    the same items at the same instant (a first page of every status), the items are read
+    and their impacts computed once, the quick wins taken among the open ones.
+
+    :raises ProblemError: as ``list_items`` and ``quick_wins``.
+    """
+    page, wins = filters
+    same = (page.touchpoint, page.department, page.as_of) == (
+        wins.touchpoint,
+        wins.department,
+        wins.as_of,
+    )
+    if page.cursor or page.status is not None or not same:
+        return (
+            await list_items(session, settings, journey_map, page, principal),
+            await quick_wins(session, settings, journey_map, wins, principal),
+        )
+    department = access.within_department(page.department, principal)
+    as_of = page.as_of or datetime.now(UTC)
+    reads = BacklogReads(session)
+    rows = await reads.items(None, page.touchpoint, department)
+    items = await _evaluated(reads, settings, journey_map, rows, as_of)
+    still_open = [item for item in items if ItemStatus(item.row.status) in OPEN_STATUSES]
+    return _page(items, as_of, 0, page.limit), _wins(still_open, as_of, settings)
 
 
 async def get_item(

@@ -124,7 +124,8 @@ async def _backlog(
     query: BacklogQuery,
     allowed: set[str],
 ) -> tuple[BacklogPage | None, QuickWins | None]:
-    """The backlog's page and its quick wins, both at the same ``as_of``."""
+    """The backlog's page and its quick wins, both at the same ``as_of`` (the items'
+    impacts computed once for both when the page is the first)."""
     if "backlog" not in allowed:  # the two parts have the same scopes
         return None, None
     as_of = query.as_of or datetime.now(UTC)
@@ -132,7 +133,6 @@ async def _backlog(
         touchpoint=query.touchpoints, as_of=as_of, cursor=query.cursor, limit=query.limit
     )
     wins = QuickWinFilter(touchpoint=query.touchpoints, as_of=as_of)
-    return (
-        await backlog.list_items(session, settings, journey_map, page, principal),
-        await backlog.quick_wins(session, settings, journey_map, wins, principal),
+    return await backlog.page_and_quick_wins(
+        session, settings, journey_map, (page, wins), principal
     )

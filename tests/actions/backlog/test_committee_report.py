@@ -62,3 +62,23 @@ async def test_a_cursor_the_backlog_did_not_give_is_refused(backlog: Backlog) ->
 
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_quick_wins_read_once_with_the_page_leave_closed_items_out(
+    backlog: Backlog,
+) -> None:
+    """The first page and the quick wins share one read of the items: a closed item is on
+    the page, not among the quick wins, as each endpoint answers alone."""
+    items = await items_with_impacts(backlog, 40, 20, 10)
+    for impact in (40, 20):
+        await backlog.patch(items[impact]["id"], effort=1)
+    await backlog.patch(items[40]["id"], status="dismissed")
+    query = {"touchpoint": [i["touchpoint"] for i in items.values()], "as_of": AS_OF.isoformat()}
+
+    report = (await get(backlog, REPORT, None, **query)).json()
+
+    assert report["backlog"] == await backlog.get("/v1/backlog", **query)
+    assert report["quick_wins"] == await backlog.get("/v1/backlog/quick-wins", **query)
+    assert items[40]["id"] in [item["id"] for item in report["backlog"]["items"]]
+    assert [item["id"] for item in report["quick_wins"]["items"]] == [items[20]["id"]]
+    assert report["quick_wins"]["open_items"] == 2
