@@ -3,11 +3,22 @@ the counters do not hold (C2ES per employee); sums are done by PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import TIMESTAMP, Date, Row, cast, func, literal_column, select
+from sqlalchemy import (
+    TIMESTAMP,
+    Date,
+    Row,
+    Select,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.models import COUNTERS, signal, touchpoint_day
@@ -35,18 +46,13 @@ class StatsReads:
     ) -> list[Row[Any]]:
         """Every counter summed per ``period`` (when ``unit`` is given) and ``by`` columns,
         in that order; groups without any day row are absent."""
-        keys = [_period(unit)] if unit is not None else []
-        keys += [touchpoint_day.c[name] for name in by]
-        sums = [func.sum(touchpoint_day.c[name]).label(name) for name in COUNTERS]
-        query = select(*keys, *sums).where(_day.between(span.start, span.end))
+        given = (touchpoints is not None, channel is not None, persona is not None)
+        query = _counters_query(unit, tuple(by), *given)
+        values: dict[str, Any] = {"start": span.start, "end": span.end}
+        values |= {"channel": channel, "persona": persona}
         if touchpoints is not None:
-            query = query.where(touchpoint_day.c.touchpoint.in_(touchpoints))
-        if channel is not None:
-            query = query.where(touchpoint_day.c.channel == channel)
-        if persona is not None:
-            query = query.where(touchpoint_day.c.persona == persona)
-        query = query.group_by(*keys).order_by(*keys).having(func.count() > 0)
-        return list(await self.session.execute(query))
+            values["touchpoints"] = list(touchpoints)
+        return list(await self.session.execute(query, values))
 
     async def unknown_touchpoints(self, span: DateSpan, known: Collection[str]) -> list[Row[Any]]:
         """Touchpoints with day rows in ``span`` that are neither in ``known`` nor the
@@ -104,6 +110,33 @@ class StatsReads:
         if persona is not None:
             query = query.where(_interaction.c.persona == persona)
         return list(await self.session.execute(query))
+
+
+@functools.cache
+def _counters_query(
+    unit: str | None,
+    by: tuple[str, ...],
+    some_touchpoints: bool,
+    some_channel: bool,
+    some_persona: bool,
+) -> Select[Any]:
+    """The statement of ``counters`` for one shape of arguments, built once: its values are
+    bound when it runs, and SQLAlchemy keeps its cache key with the object, so a report
+    neither rebuilds its two dozen sums nor walks them again. A few shapes in all: the
+    filters only say whether each is given, ``unit`` and ``by`` come from the code."""
+    keys = [_period(unit)] if unit is not None else []
+    keys += [touchpoint_day.c[name] for name in by]
+    sums = [func.sum(touchpoint_day.c[name]).label(name) for name in COUNTERS]
+    query = select(*keys, *sums).where(_day.between(bindparam("start"), bindparam("end")))
+    if some_touchpoints:
+        query = query.where(
+            touchpoint_day.c.touchpoint.in_(bindparam("touchpoints", expanding=True))
+        )
+    if some_channel:
+        query = query.where(touchpoint_day.c.channel == bindparam("channel"))
+    if some_persona:
+        query = query.where(touchpoint_day.c.persona == bindparam("persona"))
+    return query.group_by(*keys).order_by(*keys).having(func.count() > 0)
 
 
 def _period(unit: str) -> Any:
