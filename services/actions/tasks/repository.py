@@ -9,18 +9,11 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
-    ColumnElement,
-    Row,
-    Select,
     Table,
-    and_,
     bindparam,
     func,
-    literal,
-    not_,
     select,
     text,
-    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -33,7 +26,6 @@ from services.actions.tasks.models import (
     TaskMoment,
     customer_latest_lxi,
 )
-from services.actions.tasks.percentile import Rank
 from shared.events.actions import ACTIVE_STATUSES
 from shared.events.schemas import Verbatim
 
@@ -237,78 +229,3 @@ class TaskReads:
             .limit(DETAIL_LIMIT)
         )
         return list((await self.session.scalars(query)).all())
-
-    async def closed_loop(
-        self, where: list[ColumnElement[bool]], now: datetime, recovery_days: float
-    ) -> Row[Any]:
-        """One row of closed-loop counts over the tasks matching ``where``."""
-        # The index is read from memory. At the default cost of its pages (4: a disk seek
-        # each), PostgreSQL prefers to read the whole table for a long period, which takes
-        # about twice the CPU; 1.1 is the usual cost of a page in memory or on SSD. Without
-        # percentiles the counts can be split among parallel workers: that spends more CPU
-        # in all (starting them, merging) for a report read by many people at once.
-        await self.session.execute(text(_REPORT_SETTINGS))
-        found: Row[Any] = (
-            await self.session.execute(closed_loop_query(where, now, recovery_days))
-        ).one()
-        return found
-
-    async def at_ranks(
-        self, where: list[ColumnElement[bool]], wanted: Sequence[tuple[str, Rank]]
-    ) -> dict[str, tuple[float, float]]:
-        """Per name, the lowest and highest of the hours read at its rank (see
-        ``percentile.Rank``) among the tasks matching ``where``, in one round trip."""
-        if not wanted:
-            return {}
-        parts = [_at_rank(name, at, where) for name, at in wanted]
-        rows = await self.session.execute(union_all(*parts))
-        return {row.name: (row.low, row.high) for row in rows}
-
-
-_REPORT_SETTINGS = (
-    "SELECT set_config('random_page_cost', '1.1', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true)"
-)
-HOURS = {"ack": Task.ack_hours, "resolve": Task.resolve_hours}
-
-
-def closed_loop_query(
-    where: list[ColumnElement[bool]], now: datetime, recovery_days: float
-) -> Select[Any]:
-    """The closed-loop counts in one pass over the tasks matching ``where``; it reads only
-    columns of the ``task_closed_loop`` index, so a period's tasks are read from the index
-    alone. The percentiles are read by ``at_ranks``, once these counts are known."""
-    resolved = Task.resolved_at.is_not(None)
-    passed = Task.resolved_at <= now - timedelta(days=recovery_days)
-    measured = and_(passed, Task.lxi_at_opening.is_not(None), Task.recovery_lxi.is_not(None))
-    return select(
-        func.count().label("tasks"),
-        func.count(Task.ack_hours).label("acknowledged"),
-        func.count(Task.resolved_at).label("resolved"),
-        func.count().filter(Task.resolved_at <= Task.sla_due_at).label("within_sla"),
-        func.count().filter(and_(resolved, Task.customer_recontacted)).label("recontacted"),
-        func.count().filter(measured).label("recovery_tasks"),
-        func.count().filter(and_(resolved, not_(passed))).label("recovery_pending"),
-        func.avg(Task.recovery_lxi - Task.lxi_at_opening).filter(measured).label("recovery"),
-    ).where(*where)
-
-
-def _at_rank(name: str, at: Rank, where: list[ColumnElement[bool]]) -> Select[str, Any, Any]:
-    """The one or two hours at ``at`` of ``name``'s measure, from the nearer end of its
-    index (``task_ack_hours``, ``task_resolve_hours``: the measure, then the columns
-    ``where`` may test), passing ``at.skipped`` values, not sorting the period."""
-    hours = HOURS[name.split(":", 1)[0]]
-    order = hours.desc() if at.from_top else hours.asc()
-    read = (
-        select(hours.label("hours"))
-        .where(hours.is_not(None), *where)
-        .order_by(order)
-        .offset(at.skipped)
-        .limit(at.read)
-        .subquery()
-    )
-    return select(
-        literal(name).label("name"),
-        func.min(read.c.hours).label("low"),
-        func.max(read.c.hours).label("high"),
-    )

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.tasks import listing, percentile
 from services.actions.tasks.access import visible, within_department
+from services.actions.tasks.loop_repository import ClosedLoopReads, LoopScope
 from services.actions.tasks.models import Task
 from services.actions.tasks.repository import TaskReads
 from services.actions.tasks.schemas import (
@@ -76,19 +76,11 @@ async def closed_loop(
     :raises ProblemError: 403 when a department-bound key asks for another department.
     """
     department = within_department(department, principal)
-    where: list[ColumnElement[bool]] = []
-    if department is not None:
-        where.append(Task.department == department)
-    if touchpoint is not None:
-        where.append(Task.touchpoint == touchpoint)
-    if since is not None:
-        where.append(Task.opened_at >= since)
-    if until is not None:
-        where.append(Task.opened_at < until)
+    scope = LoopScope(department, touchpoint, since, until)
     days = ctx.settings.task_recovery_days
-    reads = TaskReads(session)
-    row = await reads.closed_loop(where, ctx.clock(), days)
-    hours = await percentiles(reads, where, {"ack": row.acknowledged, "resolve": row.resolved})
+    reads = ClosedLoopReads(session)
+    row = await reads.counts(scope, ctx.clock(), days)
+    hours = await percentiles(reads, scope, {"ack": row.acknowledged, "resolve": row.resolved})
     return ClosedLoopReport(
         department=department,
         touchpoint=touchpoint,
@@ -119,7 +111,7 @@ FRACTIONS = (0.5, 0.9)
 
 
 async def percentiles(
-    reads: TaskReads, where: list[ColumnElement[bool]], counts: dict[str, int]
+    reads: ClosedLoopReads, scope: LoopScope, counts: dict[str, int]
 ) -> dict[str, float | None]:
     """``percentile_cont`` of each measure's hours at each of :data:`FRACTIONS` (keyed
     ``"ack:0.5"``), exactly, from the values at its rank; None for a measure without any."""
@@ -129,7 +121,7 @@ async def percentiles(
         if count
         for fraction in FRACTIONS
     }
-    found = await reads.at_ranks(where, list(ranks.items()))
+    found = await reads.at_ranks(scope, list(ranks.items()))
     return {
         f"{measure}:{fraction}": percentile.interpolated(ranks[key], *found[key])
         if (key := f"{measure}:{fraction}") in ranks

@@ -9,8 +9,13 @@ import pytest
 from sqlalchemy import Column, func, select, text
 from sqlalchemy.sql import visitors
 
+from services.actions.tasks.loop_repository import (
+    ClosedLoopReads,
+    LoopScope,
+    closed_loop_query,
+    ranks_query,
+)
 from services.actions.tasks.models import Task
-from services.actions.tasks.repository import TaskReads, closed_loop_query
 from services.actions.tasks.views import percentiles
 from tests.actions.tasks.conftest import (
     FakeClock,
@@ -136,13 +141,7 @@ async def test_the_report_reads_only_columns_of_its_covering_index(tasks: Tasks)
     """Every column the report reads is in ``task_closed_loop``, as migrated: PostgreSQL can
     answer from that index alone. (Which plan it picks depends on the table's statistics, so
     the columns are what is checked, not a plan.)"""
-    where = [
-        Task.department == "customer-service",
-        Task.touchpoint == tasks.tp.call,
-        Task.opened_at >= R0,
-        Task.opened_at < R0 + days(1),
-    ]
-    query = closed_loop_query(where, R0 + days(40), 30.0)
+    query = closed_loop_query(("department", "touchpoint", "since", "until"))
     read = {
         element.name
         for element in visitors.iterate(query)
@@ -164,13 +163,14 @@ async def test_the_report_reads_only_columns_of_its_covering_index(tasks: Tasks)
 async def test_the_percentiles_read_at_their_rank_are_percentile_conts(tasks: Tasks) -> None:
     """Over every task the tests stored, and over one touchpoint's: each percentile equals
     PostgreSQL's ``percentile_cont`` over the same tasks, to the last bit."""
-    for where in ([], [Task.touchpoint == tasks.tp.call]):
+    for scope in (LoopScope(), LoopScope(touchpoint=tasks.tp.call)):
         async with tasks.sessions() as session:
-            reads = TaskReads(session)
-            counts = await reads.closed_loop(where, R0 + days(40), 30.0)
+            reads = ClosedLoopReads(session)
+            counts = await reads.counts(scope, R0 + days(40), 30.0)
             found = await percentiles(
-                reads, where, {"ack": counts.acknowledged, "resolve": counts.resolved}
+                reads, scope, {"ack": counts.acknowledged, "resolve": counts.resolved}
             )
+            where = [Task.touchpoint == scope.touchpoint] if scope.touchpoint else []
             expected = (
                 await session.execute(
                     select(
@@ -185,3 +185,15 @@ async def test_the_percentiles_read_at_their_rank_are_percentile_conts(tasks: Ta
         keys = ("ack:0.5", "ack:0.9", "resolve:0.5", "resolve:0.9")
         assert min(counts.acknowledged, counts.resolved) > 2
         assert tuple(found[key] for key in keys) == tuple(expected)
+
+
+def test_each_percentile_is_read_from_the_columns_of_its_index() -> None:
+    """The percentiles' queries test only columns ``task_ack_hours`` and
+    ``task_resolve_hours`` hold (the measure, then opening, department, touchpoint)."""
+    query = ranks_query(("department", "touchpoint", "since", "until"), (("ack:0.9", True, 2),))
+    read = {
+        element.name
+        for element in visitors.iterate(query)
+        if isinstance(element, Column) and element.table is Task.__table__
+    }
+    assert read == {"ack_hours", "opened_at", "department", "touchpoint"}

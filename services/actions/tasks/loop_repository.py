@@ -1,0 +1,149 @@
+"""The closed-loop report's queries: the counts over a scope of tasks, then the hours at
+the ranks of their percentiles. Each statement is built once per shape of scope (which of
+its filters are given), its values bound when it runs: SQLAlchemy keeps a statement's cache
+key with the object, so a report does not build and walk its expressions again."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    not_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.actions.tasks.models import Task
+from services.actions.tasks.percentile import Rank
+
+HOURS = {"ack": Task.ack_hours, "resolve": Task.resolve_hours}
+# The index is read from memory. At the default cost of its pages (4: a disk seek each),
+# PostgreSQL prefers to read the whole table for a long period, which takes about twice the
+# CPU; 1.1 is the usual cost of a page in memory or on SSD. Without percentiles the counts
+# can be split among parallel workers: that spends more CPU in all (starting them, merging)
+# for a report read by many people at once.
+_REPORT_SETTINGS = text(
+    "SELECT set_config('random_page_cost', '1.1', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
+)
+
+
+@dataclass(frozen=True)
+class LoopScope:
+    """The tasks a report covers: opened in [``since``, ``until``), of ``department`` and
+    ``touchpoint``; each filter only when given."""
+
+    department: str | None = None
+    touchpoint: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def shape(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self) if getattr(self, f.name) is not None)
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.shape}
+
+
+_TESTS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "department": lambda: Task.department == bindparam("department"),
+    "touchpoint": lambda: Task.touchpoint == bindparam("touchpoint"),
+    "since": lambda: Task.opened_at >= bindparam("since"),
+    "until": lambda: Task.opened_at < bindparam("until"),
+}
+
+
+class ClosedLoopReads:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def counts(self, scope: LoopScope, now: datetime, recovery_days: float) -> Row[Any]:
+        """One row of closed-loop counts over the tasks of ``scope``."""
+        await self.session.execute(_REPORT_SETTINGS)
+        cutoff = now - timedelta(days=recovery_days)
+        query = closed_loop_query(scope.shape)
+        found: Row[Any] = (
+            await self.session.execute(query, {**scope.values(), "cutoff": cutoff})
+        ).one()
+        return found
+
+    async def at_ranks(
+        self, scope: LoopScope, wanted: Sequence[tuple[str, Rank]]
+    ) -> dict[str, tuple[float, float]]:
+        """Per name (``"<measure>:<anything>"``, a measure of :data:`HOURS`), the lowest
+        and highest of the hours read at its rank (see ``percentile.Rank``) among the tasks
+        of ``scope``, in one round trip."""
+        if not wanted:
+            return {}
+        parts = tuple((name, at.from_top, at.read) for name, at in wanted)
+        skips = {f"skip_{index}": at.skipped for index, (_, at) in enumerate(wanted)}
+        query = ranks_query(scope.shape, parts)
+        rows = await self.session.execute(query, {**scope.values(), **skips})
+        return {row.name: (row.low, row.high) for row in rows}
+
+
+@functools.cache
+def closed_loop_query(shape: tuple[str, ...]) -> Select[Any]:
+    """The closed-loop counts in one pass over the tasks of a scope of this ``shape``
+    (bound: its values, and ``cutoff``, the latest resolution whose recovery period has
+    passed); it reads only columns of the ``task_closed_loop`` index, so a period's tasks
+    are read from the index alone. The percentiles are read by ``at_ranks`` once these
+    counts are known."""
+    resolved = Task.resolved_at.is_not(None)
+    passed = Task.resolved_at <= bindparam("cutoff", type_=Task.resolved_at.type)
+    measured = and_(passed, Task.lxi_at_opening.is_not(None), Task.recovery_lxi.is_not(None))
+    return select(
+        func.count().label("tasks"),
+        func.count(Task.ack_hours).label("acknowledged"),
+        func.count(Task.resolved_at).label("resolved"),
+        func.count().filter(Task.resolved_at <= Task.sla_due_at).label("within_sla"),
+        func.count().filter(and_(resolved, Task.customer_recontacted)).label("recontacted"),
+        func.count().filter(measured).label("recovery_tasks"),
+        func.count().filter(and_(resolved, not_(passed))).label("recovery_pending"),
+        func.avg(Task.recovery_lxi - Task.lxi_at_opening).filter(measured).label("recovery"),
+    ).where(*(_TESTS[name]() for name in shape))
+
+
+@functools.cache
+def ranks_query(
+    shape: tuple[str, ...], parts: tuple[tuple[str, bool, int], ...]
+) -> CompoundSelect[Any]:
+    """Per part (name, from the top, how many read), the one or two hours at its rank
+    (bound: ``skip_<index>``, the values passed from that end) of its measure, from the
+    nearer end of its index (``task_ack_hours``, ``task_resolve_hours``: the measure, then
+    the columns a scope tests), not sorting the period."""
+    where = [_TESTS[name]() for name in shape]
+    selects = []
+    for index, (name, from_top, count) in enumerate(parts):
+        hours = HOURS[name.split(":", 1)[0]]
+        read = (
+            select(hours.label("hours"))
+            .where(hours.is_not(None), *where)
+            .order_by(hours.desc() if from_top else hours.asc())
+            .offset(bindparam(f"skip_{index}"))
+            .limit(count)
+            .subquery()
+        )
+        selects.append(
+            select(
+                literal(name).label("name"),
+                func.min(read.c.hours).label("low"),
+                func.max(read.c.hours).label("high"),
+            )
+        )
+    return union_all(*selects)
