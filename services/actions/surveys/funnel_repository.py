@@ -3,10 +3,12 @@ recorded for them, each counted per touchpoint, channel, persona and period."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy.models import policy_decision
@@ -27,19 +29,27 @@ class FunnelFilter:
         self.since, self.until = since, until
         self.touchpoint, self.channel, self.persona = touchpoint, channel, persona
 
-    def where(self) -> ColumnElement[bool]:
-        d = policy_decision.c
-        conditions: list[ColumnElement[bool]] = []
-        if self.since is not None:
-            conditions.append(d.at >= self.since)
-        if self.until is not None:
-            conditions.append(d.at < self.until)
-        for column, value in ((d.touchpoint, self.touchpoint), (d.channel, self.channel)):
-            if value is not None:
-                conditions.append(column == value)
-        if self.persona is not None:
-            conditions.append(d.persona == self.persona)
-        return and_(True, *conditions)
+    @property
+    def shape(self) -> tuple[str, ...]:
+        """The filters given, by name."""
+        return tuple(name for name in _TESTS if getattr(self, name) is not None)
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.shape}
+
+
+_d = policy_decision.c
+_TESTS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "since": lambda: _d.at >= bindparam("since"),
+    "until": lambda: _d.at < bindparam("until"),
+    "touchpoint": lambda: _d.touchpoint == bindparam("touchpoint"),
+    "channel": lambda: _d.channel == bindparam("channel"),
+    "persona": lambda: _d.persona == bindparam("persona"),
+}
+
+
+def _where(shape: tuple[str, ...]) -> ColumnElement[bool]:
+    return and_(True, *(_TESTS[name]() for name in shape))
 
 
 def _period(period: Period) -> Any:
@@ -53,29 +63,41 @@ class FunnelRepository:
 
     async def decisions(self, filters: FunnelFilter, period: Period) -> list[tuple[Any, ...]]:
         """``(touchpoint, channel, persona, period, allowed, reason, count)`` rows."""
-        d = policy_decision.c
-        keys = (d.touchpoint, d.channel, d.persona, _period(period), d.allowed, d.reason)
-        query = select(*keys, func.count().label("count")).where(filters.where())
-        return [tuple(row) for row in await self.session.execute(query.group_by(*keys))]
+        query = _decisions_query(filters.shape, period)
+        return [tuple(row) for row in await self.session.execute(query, filters.values())]
 
     async def invitations(self, filters: FunnelFilter, period: Period) -> list[tuple[Any, ...]]:
         """``(touchpoint, channel, persona, period, invited, opened, answered,
         median_seconds)`` rows, by the decision each invitation answers."""
-        d, i = policy_decision.c, survey_invitation.c
-        keys = (d.touchpoint, d.channel, d.persona, _period(period))
-        waited = extract("epoch", i.answered_at - i.created_at)
-        query = (
-            select(
-                *keys,
-                func.count().label("invited"),
-                func.count()
-                .filter(or_(i.opened_at.is_not(None), i.answered_at.is_not(None)))
-                .label("opened"),
-                func.count(i.answered_at).label("answered"),
-                func.percentile_cont(0.5).within_group(waited).label("median_seconds"),
-            )
-            .select_from(survey_invitation.join(policy_decision, d.id == i.decision_id))
-            .where(filters.where())
-            .group_by(*keys)
+        query = _invitations_query(filters.shape, period)
+        return [tuple(row) for row in await self.session.execute(query, filters.values())]
+
+
+# Each statement built once per shape of filter and period, its values bound when it runs:
+# SQLAlchemy keeps a statement's cache key with the object, so it is not walked again.
+@functools.cache
+def _decisions_query(shape: tuple[str, ...], period: Period) -> Select[Any]:
+    d = policy_decision.c
+    keys = (d.touchpoint, d.channel, d.persona, _period(period), d.allowed, d.reason)
+    return select(*keys, func.count().label("count")).where(_where(shape)).group_by(*keys)
+
+
+@functools.cache
+def _invitations_query(shape: tuple[str, ...], period: Period) -> Select[Any]:
+    d, i = policy_decision.c, survey_invitation.c
+    keys = (d.touchpoint, d.channel, d.persona, _period(period))
+    waited = extract("epoch", i.answered_at - i.created_at)
+    return (
+        select(
+            *keys,
+            func.count().label("invited"),
+            func.count()
+            .filter(or_(i.opened_at.is_not(None), i.answered_at.is_not(None)))
+            .label("opened"),
+            func.count(i.answered_at).label("answered"),
+            func.percentile_cont(0.5).within_group(waited).label("median_seconds"),
         )
-        return [tuple(row) for row in await self.session.execute(query)]
+        .select_from(survey_invitation.join(policy_decision, d.id == i.decision_id))
+        .where(_where(shape))
+        .group_by(*keys)
+    )
