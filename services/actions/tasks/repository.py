@@ -1,5 +1,6 @@
 """Every query of the tasks: the consumers', the escalation sweep's, the relay's and the
-commands' (``TaskRepository``); the API's reads and the closed-loop report (``TaskReads``)."""
+commands' (``TaskRepository``); the API's reads (``TaskReads``). The closed-loop report's are
+in ``loop_repository.py``."""
 
 from __future__ import annotations
 
