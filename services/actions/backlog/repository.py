@@ -3,12 +3,23 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -177,14 +188,14 @@ class BacklogReads:
         touchpoints: Collection[str] = (),
         department: str | None = None,
     ) -> list[Row[Any]]:
-        query = select(backlog_item)
-        if statuses is not None:
-            query = query.where(backlog_item.c.status.in_(list(statuses)))
-        if touchpoints:
-            query = query.where(backlog_item.c.touchpoint.in_(list(touchpoints)))
-        if department is not None:
-            query = query.where(backlog_item.c.department == department)
-        return list(await self.session.execute(query))
+        given = {
+            "statuses": None if statuses is None else list(statuses),
+            "touchpoints": list(touchpoints) or None,
+            "department": department,
+        }
+        shape = tuple(name for name, value in given.items() if value is not None)
+        values = {name: given[name] for name in shape}
+        return list(await self.session.execute(_items_query(shape), values))
 
     async def open_items(
         self, touchpoints: Collection[str], department: str | None
@@ -267,17 +278,43 @@ class BacklogReads:
         department: str | None,
     ) -> list[Row[Any]]:
         """Per (root cause, value tier): tasks opened in [from, to) and their occurrences."""
-        task = backlog_task.c
-        query = _task_totals(task.root_cause, task.value_tier)
-        if opened_from is not None:
-            query = query.where(task.opened_at >= opened_from)
-        if opened_to is not None:
-            query = query.where(task.opened_at < opened_to)
-        if touchpoint is not None:
-            query = query.where(task.touchpoint == touchpoint)
-        if department is not None:
-            query = query.where(task.department == department)
-        return list(await self.session.execute(query))
+        given = {
+            "opened_from": opened_from,
+            "opened_to": opened_to,
+            "touchpoint": touchpoint,
+            "department": department,
+        }
+        shape = tuple(name for name, value in given.items() if value is not None)
+        values = {name: given[name] for name in shape}
+        return list(await self.session.execute(_cause_counts_query(shape), values))
+
+
+# The committee's reads, each statement built once per shape (which filters are given),
+# its values bound when it runs: SQLAlchemy keeps a statement's cache key with the object,
+# so it is not built and walked again on every report.
+_ITEM_TESTS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "statuses": lambda: backlog_item.c.status.in_(bindparam("statuses", expanding=True)),
+    "touchpoints": lambda: backlog_item.c.touchpoint.in_(bindparam("touchpoints", expanding=True)),
+    "department": lambda: backlog_item.c.department == bindparam("department"),
+}
+_CAUSE_TESTS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "opened_from": lambda: backlog_task.c.opened_at >= bindparam("opened_from"),
+    "opened_to": lambda: backlog_task.c.opened_at < bindparam("opened_to"),
+    "touchpoint": lambda: backlog_task.c.touchpoint == bindparam("touchpoint"),
+    "department": lambda: backlog_task.c.department == bindparam("department"),
+}
+
+
+@functools.cache
+def _items_query(shape: tuple[str, ...]) -> Select[Any]:
+    return select(backlog_item).where(*(_ITEM_TESTS[name]() for name in shape))
+
+
+@functools.cache
+def _cause_counts_query(shape: tuple[str, ...]) -> Select[Any]:
+    task = backlog_task.c
+    query = _task_totals(task.root_cause, task.value_tier)
+    return query.where(*(_CAUSE_TESTS[name]() for name in shape))
 
 
 def _task_totals(*keys: Any) -> Select[Any]:
