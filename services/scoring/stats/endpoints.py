@@ -38,13 +38,15 @@ DEFAULT_WINDOW = timedelta(days=90)
 MAX_PERIODS = 400
 
 
-def date_span(
+async def date_span(
     start: Annotated[
         Day | None, Query(alias="from", description="First day (UTC); default: `to` − 90 days")
     ] = None,
     end: Annotated[Day | None, Query(alias="to", description="Last day, included")] = None,
 ) -> DateSpan:
-    """:raises ProblemError: 422 when ``from`` is after ``to``."""
+    """:raises ProblemError: 422 when ``from`` is after ``to``. (A coroutine, though it
+    waits for nothing: FastAPI would run a plain function in a worker thread, a hand-off
+    that cost more CPU than the dependency.)"""
     end = end or datetime.now(UTC).date()
     start = start or end - min(DEFAULT_WINDOW, end - date.min)
     if start > end:
