@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from services.actions.backlog.schemas import AS_OF
 from services.actions.committee.report import BacklogQuery, CommitteeReport, committee_report
+from services.actions.tasks.endpoints import Context
 from shared.auth import Principal, require_any
 from shared.events.schemas import UtcDatetime
 from shared.http import ReadSession
@@ -23,6 +24,7 @@ Reader = Annotated[Principal, Depends(require_any("ops:read", "backlog:read", "t
 async def get_committee_report(
     principal: Reader,
     session: ReadSession,
+    ctx: Context,
     request: Request,
     since: Annotated[UtcDatetime | None, Query(alias="from", description="at or after")] = None,
     until: Annotated[UtcDatetime | None, Query(alias="to", description="before")] = None,
@@ -40,18 +42,9 @@ async def get_committee_report(
     the committee's page, and the backlog's page with its quick wins, in one call, each as
     its own endpoint answers this key and query; a part the key may not read is null and
     named in ``refused``. A cursor the backlog did not return answers 400, as there."""
-    # the tasks' context read here, not through the tasks' plain-function dependency,
-    # which FastAPI would run in a worker thread (a hand-off dearer than the read)
     state = request.app.state
     period: tuple[datetime | None, datetime | None] = (since, until)
     query = BacklogQuery(touchpoint, as_of, limit, cursor)
     return await committee_report(
-        session,
-        state.tasks,
-        state.settings,
-        state.journey.current,
-        principal,
-        period,
-        persona,
-        query,
+        session, ctx, state.settings, state.journey.current, principal, period, persona, query
     )
