@@ -3,14 +3,14 @@ form reading and its response (the security headers, the ``Content-Language``)."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, parse_pattern
+from babel.dates import format_date, format_datetime, parse_pattern
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -50,7 +50,12 @@ def renderer(time_zone: str) -> FragmentRenderer:
     def day(value: datetime, lang: str) -> str:
         return format_datetime(value.astimezone(zone), "d MMM y", locale=lang)
 
-    filters = {"when": when, "day": day}
+    def calendar_day(value: date | str, lang: str) -> str:
+        """A calendar day (a period's bound, no time zone) as a person reads it."""
+        moment = date.fromisoformat(value) if isinstance(value, str) else value
+        return format_date(moment, "d MMM y", locale=lang)
+
+    filters = {"when": when, "day": day, "date": calendar_day}
     return FragmentRenderer(HERE / "templates", HERE / "locale", filters=filters)
 
 

@@ -74,7 +74,12 @@ def test_the_same_inputs_are_rendered_once_and_as_a_fresh_rendering_would() -> N
     assert calls[0] == 1
     assert again == first == trends_html(renderer("Europe/Paris"), view(rows))
     assert "Call centre" in first
-    assert "latest 35 (period of 2026-11-30)" in first
+    # the text alternative gives dates as a person reads them, not as ISO strings
+    assert "latest 35 (period of 30 Nov 2026)" in first
+    assert "from 7 Sep 2026 to 5 Dec 2026" in first
+    french = trends_html(fragments, view(rows), "fr")
+    assert "du 7 sept. 2026 au 5 déc. 2026" in french
+    assert "2026-" not in french
 
 
 def test_other_inputs_are_never_shown_from_an_earlier_rendering() -> None:
