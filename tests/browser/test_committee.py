@@ -6,6 +6,7 @@ item with the most impact becomes the quick win, and a status is set."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -86,7 +87,7 @@ async def test_the_committee_sees_the_backlog_and_makes_the_quick_win(
     spike_row, late_row = page.locator(f"#item-{spike['id']}"), page.locator(f"#item-{late['id']}")
     await expect(spike_row).to_contain_text("Support call")
     await expect(spike_row).to_contain_text("systemic spike")
-    await expect(late_row).to_contain_text("root cause late-delivery")
+    await expect(late_row).to_contain_text("root cause Late delivery")  # its name, not its id
     wins = page.locator(".wins")
     await expect(wins).to_contain_text("No quick win yet")
     await expect(
@@ -170,5 +171,10 @@ async def test_a_referent_sees_their_departments_part_of_the_committee(
 
     await page.goto(f"{system.console_url}/language/fr?next=/committee")
     await expect(page.get_by_role("heading", name="Comité")).to_be_visible()
-    await expect(page.locator(f"#item-{items['late']['id']}")).to_contain_text("cause racine")
+    await expect(page.locator(f"#item-{items['late']['id']}")).to_contain_text(
+        "cause racine Late delivery"
+    )
+    # the period as a person reads it, not as ISO strings
+    await expect(page.locator("p.period")).not_to_have_text(re.compile(r"\d{4}-\d\d-\d\d"))
+    await expect(page.locator("p.period")).to_have_text(re.compile(r"^Du \d+ \S+ \d{4} au "))
     await screenshot(page, "13-committee-referent-fr")

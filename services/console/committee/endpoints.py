@@ -91,6 +91,7 @@ def _context(
         "f": f,
         "query": {name: query[name] for name in FILTERS if query.get(name)},
         "names": {tp["id"]: tp["name"] for tp in view.touchpoints},
+        "causes": {rc["id"]: rc["name"] for rc in _listed(view, "root_causes")},
         "personas": _listed(view, "personas"),
         "ratios": _ratios(view),
         "matrix": figures.impact_matrix(backlog, view.quick_wins.data) if view.backlog.ok else None,
