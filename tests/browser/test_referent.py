@@ -6,6 +6,7 @@ webhook reaches the department's receiver."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -120,12 +121,20 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     await expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
     await expect(page.get_by_text(mine["customer_id"])).to_be_visible()
     await expect(page.get_by_text(theirs["customer_id"])).to_have_count(0)
+    # the touchpoint by its name; a countdown past two days in days and hours
+    await expect(page.get_by_role("link", name="Delivery", exact=True).first).to_be_visible()
+    await expect(page.get_by_text(re.compile(r"^due in \d+ d \d+ h$")).first).to_be_visible()
     await screenshot(page, "01-my-tasks")
     assert await axe_violations(page) == []
 
     await page.get_by_role("link", name="delivery").first.click()
     await page.goto(f"{system.console_url}/tasks/{mine['id']}")
     await expect(page.get_by_role("heading", name="Why this task was opened")).to_be_visible()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Delivery for customer {mine['customer_id']}"
+    )
+    timeline = page.locator("section[aria-labelledby=timeline-title] tbody tr").first
+    await expect(timeline).to_contain_text("Delivery")
     await expect(page.get_by_text("NPS 2 / 10").first).to_be_visible()
     # the customer's words as they wrote them (the alert carries them analysed)
     await expect(page.locator("blockquote.verbatim").first).to_have_text(

@@ -27,6 +27,7 @@ async def my_tasks(request: Request, person: Person) -> Response:
     query = dict(request.query_params)
     query.setdefault("limit", str(request.app.state.settings.console_page_size))
     found = await views.task_list(api, person, query)
+    touchpoints = views.listed(found.journey_map, "touchpoints")
     return render(
         request,
         "tasks.html",
@@ -34,7 +35,8 @@ async def my_tasks(request: Request, person: Person) -> Response:
         query=query,
         statuses=views.ACTIVE,
         priorities=views.PRIORITIES,
-        touchpoints=views.listed(found.journey_map, "touchpoints"),
+        touchpoints=touchpoints,
+        names={tp["id"]: tp["name"] for tp in touchpoints},
         personas=views.listed(found.journey_map, "personas"),
     )
 
@@ -86,6 +88,7 @@ async def _task(
         "view": view,
         "t": view.task,
         "causes": views.listed(view.journey_map, "root_causes"),
+        "names": {tp["id"]: tp["name"] for tp in views.listed(view.journey_map, "touchpoints")},
         "channels": CHANNELS,
         "form": refused.form if refused else None,
         "errors": refused.errors if refused else {},

@@ -41,11 +41,16 @@ class TaskView:
 
 
 def sla(task: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """How long until the task is due (or since it was), in hours and minutes."""
+    """How long until the task is due (or since it was): in hours and minutes, and in days
+    and hours from two days on (``days`` is None below that)."""
     now = now or datetime.now(UTC)
     seconds = (datetime.fromisoformat(task["due_at"]) - now).total_seconds()
     minutes = int(abs(seconds) // 60)
-    return {"overdue": seconds < 0, "hours": minutes // 60, "minutes": minutes % 60}
+    hours = minutes // 60
+    # "384 h" makes a person count: past two days, days and hours read at a glance
+    days = hours // 24 if hours >= 48 else None
+    shown = hours % 24 if days is not None else hours
+    return {"overdue": seconds < 0, "days": days, "hours": shown, "minutes": minutes % 60}
 
 
 async def task_list(api: Api, person: Session, query: dict[str, str]) -> TaskList:
