@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, parse_pattern
+from babel.numbers import parse_pattern as parse_number_pattern
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -55,8 +56,23 @@ def renderer(time_zone: str) -> FragmentRenderer:
         moment = date.fromisoformat(value) if isinstance(value, str) else value
         return format_date(moment, "d MMM y", locale=lang)
 
-    filters = {"when": when, "day": day, "date": calendar_day}
+    numbers = {
+        (digits, signed): parse_number_pattern(_number_pattern(digits, signed))
+        for digits in range(3)
+        for signed in (False, True)
+    }
+
+    def num(value: float, lang: str, digits: int = 1, signed: bool = False) -> str:
+        """A figure as the page's language writes it (4,2 in French, 4.2 in English)."""
+        return str(numbers[digits, signed].apply(value, locales[lang]))
+
+    filters = {"when": when, "day": day, "date": calendar_day, "num": num}
     return FragmentRenderer(HERE / "templates", HERE / "locale", filters=filters)
+
+
+def _number_pattern(digits: int, signed: bool) -> str:
+    plain = "#,##0" + ("." + "0" * digits if digits else "")
+    return f"+{plain};-{plain}" if signed else plain
 
 
 def language(request: Request) -> str:

@@ -80,6 +80,9 @@ def test_the_same_inputs_are_rendered_once_and_as_a_fresh_rendering_would() -> N
     french = trends_html(fragments, view(rows), "fr")
     assert "du 7 sept. 2026 au 5 déc. 2026" in french
     assert "2026-" not in french
+    # figures as each language writes them
+    assert "latest 4.2 (period" in first
+    assert "dernière valeur 4,2 (période" in french
 
 
 def test_other_inputs_are_never_shown_from_an_earlier_rendering() -> None:
