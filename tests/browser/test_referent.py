@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from tests.browser.conftest import System, axe_violations, screenshot, sign_in, until
@@ -202,6 +202,27 @@ async def test_another_departments_task_is_not_reachable_by_url(
     await expect(page.get_by_text(tasks["service"]["customer_id"])).to_have_count(0)
     await screenshot(page, "05-other-department")
     assert await axe_violations(page) == []
+
+
+async def test_every_page_fits_a_phone_in_french(
+    system: System, tasks: dict[str, dict[str, Any]], browser: Browser
+) -> None:
+    """No page scrolls sideways at 390 px: a wide table scrolls in its own box."""
+    context = await browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    try:
+        await page.goto(f"{system.console_url}/sign-in")
+        await page.get_by_label("Clé d'API").fill(system.keys["lea"])
+        await page.get_by_role("button", name="Connexion").click()
+        await page.wait_for_url(f"{system.console_url}/tasks")
+        for path in ("/tasks", f"/tasks/{tasks['logistics']['id']}", "/committee", "/operations"):
+            await page.goto(system.console_url + path)
+            await expect(page.locator("main h1")).to_be_visible()
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+        await screenshot(page, "06-task-phone-fr")
+    finally:
+        await context.close()
 
 
 def _in_paris(at: datetime) -> str:
