@@ -83,6 +83,9 @@ def test_the_same_inputs_are_rendered_once_and_as_a_fresh_rendering_would() -> N
     # figures as each language writes them
     assert "latest 4.2 (period" in first
     assert "dernière valeur 4,2 (période" in french
+    # one period is one, in both languages
+    assert "1 period from" in trends_html(fragments, view(rows[:1]))
+    assert "1 période du" in trends_html(fragments, view(rows[:1]), "fr")
 
 
 def test_other_inputs_are_never_shown_from_an_earlier_rendering() -> None:
