@@ -1,12 +1,21 @@
-"""A task's SLA countdown as a person reads it at a glance."""
+"""A task's SLA countdown and its counts as a person reads them at a glance."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
+
+import services.console
 from services.console.tasks.views import sla
+from services.console.web import renderer
+from shared.pages import Page, environment
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+CONSOLE = Path(services.console.__file__).parent
 
 
 def due(delta: timedelta) -> dict[str, str]:
@@ -25,3 +34,43 @@ def test_from_two_days_on_in_days_and_hours_not_hundreds_of_hours() -> None:
     }  # fmt: skip
     assert sla(due(timedelta(hours=71, minutes=54)), NOW)["days"] == 2
     assert sla(due(timedelta(hours=71, minutes=54)), NOW)["hours"] == 23
+
+
+def experience(language: str, positives: int, negatives: int) -> str:
+    """The task page's experience card, as its text reads."""
+    data = {"lxi": 50.0, "positives": positives, "negatives": negatives, "last_nps": None}
+    view = SimpleNamespace(
+        experience=SimpleNamespace(ok=True, data=data),
+        timeline=SimpleNamespace(ok=True),
+        chart=None,
+    )
+    page = Page("partials/_experience.html", language, context={"view": view})
+    return " ".join(re.sub(r"<[^>]+>", " ", renderer("Europe/Paris").render(page)).split())
+
+
+@pytest.mark.parametrize(
+    ("language", "counts", "said"),
+    [
+        ("en", (1, 0), "1 positive moment and 0 negative moments"),
+        ("en", (2, 1), "2 positive moments and 1 negative moment"),
+        ("fr", (0, 1), "0 moment positif et 1 moment négatif"),
+        ("fr", (3, 2), "3 moments positifs et 2 moments négatifs"),
+    ],
+)
+def test_moments_are_counted_in_the_language_s_plural(
+    language: str, counts: tuple[int, int], said: str
+) -> None:
+    assert said in experience(language, *counts)
+
+
+def test_answers_are_counted_in_the_language_s_plural() -> None:
+    template = (CONSOLE / "templates" / "committee" / "_map.html").read_text()
+    source = '{{ ngettext("%(mean)s / 5 (%(num)s answer)", "%(mean)s / 5 (%(num)s answers)", '
+    assert source in template  # as the map's cell says it
+    for language, n, said in [
+        ("fr", 1, "(1 réponse)"),
+        ("fr", 12, "(12 réponses)"),
+        ("en", 1, "(1 answer)"),
+    ]:
+        env = environment(CONSOLE / "templates", CONSOLE / "locale", language, {})
+        assert env.from_string(source + 'n, mean="4,2") }}').render(n=n) == f"4,2 / 5 {said}"
