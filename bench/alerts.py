@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 from aiokafka import TopicPartition
@@ -22,6 +23,7 @@ from bench.alert_workload import ALERT_RULE, AlertWorkload, Post
 from bench.consumers import end_positions, first_timestamps, skip_to_end
 from bench.context import Bench
 from bench.database import connect
+from bench.flame import Flame, flame_graph, flame_row
 from bench.infra import Service
 from bench.ingest import post_event, report_errors
 from bench.openloop import OpenLoopResult, open_loop, percentile
@@ -78,6 +80,7 @@ class Measured:
     background: OpenLoopResult
     background_sent: int
     cpu: dict[str, float]
+    flame: Flame
 
 
 async def alerts_service(bench: Bench) -> Service:
@@ -173,26 +176,31 @@ async def _measure(
     workload: AlertWorkload,
     meter: CpuMeter,
     machine: MachineCpu,
+    alerts_pid: int,
+    out_dir: Path,
 ) -> Measured:
     """Background traffic from :data:`BACKGROUND_LEAD_SECONDS` before the first alert to as
-    long after the last; then wait up to :data:`ARRIVAL_SECONDS` for the missing webhooks."""
+    long after the last, the alerts process recorded by py-spy meanwhile; then wait up to
+    :data:`ARRIVAL_SECONDS` for the missing webhooks."""
     alerts = [workload.detractor() for _ in range(ALERT_COUNT)]
     seconds = ALERT_COUNT / ALERT_RATE + 2 * BACKGROUND_LEAD_SECONDS
     batches = round(BACKGROUND_RATE / BACKGROUND_BATCH * seconds)
     ordinary = [workload.ordinary_batch(BACKGROUND_BATCH) for _ in range(batches)]
     timeline = Timeline()
-    meter.start()
-    machine.start()
-    background = asyncio.create_task(
-        open_loop(
-            _batch_poster(session), ordinary, BACKGROUND_RATE / BACKGROUND_BATCH, DRAIN_SECONDS
+    async with flame_graph(alerts_pid, "alerts", out_dir) as flame:
+        meter.start()
+        machine.start()
+        background = asyncio.create_task(
+            open_loop(
+                _batch_poster(session), ordinary, BACKGROUND_RATE / BACKGROUND_BATCH, DRAIN_SECONDS
+            )
         )
-    )
-    await asyncio.sleep(BACKGROUND_LEAD_SECONDS)
-    posted = await open_loop(_alert_poster(session, timeline), alerts, ALERT_RATE, DRAIN_SECONDS)
-    loaded = await background
-    ours = meter.stop()
-    busy = machine.stop()
+        await asyncio.sleep(BACKGROUND_LEAD_SECONDS)
+        poster = _alert_poster(session, timeline)
+        posted = await open_loop(poster, alerts, ALERT_RATE, DRAIN_SECONDS)
+        loaded = await background
+        ours = meter.stop()
+        busy = machine.stop()
     cpu = {**ours, "other processes": max(0.0, busy - sum(ours.values())), "whole machine": busy}
     customers = [p.customer_id for p in alerts]
     deadline = max(timeline.sent.values(), default=0.0) + ARRIVAL_SECONDS
@@ -202,7 +210,9 @@ async def _measure(
         for c in customers
         if (arrived := receiver.arrived(c, ALERT_RULE)) is not None
     ]
-    return Measured(customers, timeline, latencies, missing, posted, loaded, len(ordinary), cpu)
+    return Measured(
+        customers, timeline, latencies, missing, posted, loaded, len(ordinary), cpu, flame
+    )
 
 
 async def alert_latency(bench: Bench) -> list[Row]:
@@ -217,7 +227,9 @@ async def alert_latency(bench: Bench) -> list[Row]:
         receiver.trust(secret)
         await _warm_up(session, receiver, workload)
         since = await end_positions(bench.settings, [MOMENTS.name, ALERTS.name])
-        measured = await _measure(session, receiver, workload, meter, MachineCpu())
+        measured = await _measure(
+            session, receiver, workload, meter, MachineCpu(), alerts.pid, bench.out_dir
+        )
         hops = await _hops(bench, measured, receiver, since, endpoint_id)
     _print(measured, receiver, hops)
     return _rows(measured, receiver, hops)
@@ -372,4 +384,5 @@ def _rows(measured: Measured, receiver: WebhookReceiver, hops: dict[str, list[fl
             "—",
             Verdict.INFO,
         ),
+        flame_row(measured.flame),
     ]
