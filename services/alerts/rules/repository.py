@@ -9,10 +9,14 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
     Row,
     Select,
+    String,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     func,
@@ -66,6 +70,13 @@ _TERM_DAYS = text(
 )
 
 
+def _any(column: ColumnElement[str], values: Collection[str]) -> ColumnElement[bool]:
+    """``column = ANY(:values)``: one array parameter, so the statement's text is the same
+    whatever the number of values and is compiled, prepared and planned once, where ``IN``
+    renders a parameter per value and a new statement for each count."""
+    return column == any_(literal(list(values), ARRAY(String)))
+
+
 class RulesRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -100,12 +111,12 @@ class RulesRepository:
             .where(
                 alert.c.status == AlertStatus.OPEN.value,
                 or_(
-                    alert.c.customer_id.in_(customers),
-                    and_(committee, alert.c.dedupe_key.in_(committee_keys)),
+                    _any(alert.c.customer_id, customers),
+                    and_(committee, _any(alert.c.dedupe_key, committee_keys)),
                     and_(
                         committee,
                         alert.c.rule == "emerging_irritant",
-                        alert.c.touchpoint.in_(irritant_touchpoints),
+                        _any(alert.c.touchpoint, irritant_touchpoints),
                     ),
                 ),
             )
@@ -124,7 +135,7 @@ class RulesRepository:
 
     async def lxi_steps(self, customers: Collection[str], since: datetime) -> list[Row[Any]]:
         query = select(customer_lxi).where(
-            customer_lxi.c.customer_id.in_(customers), customer_lxi.c.at >= since
+            _any(customer_lxi.c.customer_id, customers), customer_lxi.c.at >= since
         )
         return list(await self.session.execute(query))
 
@@ -132,7 +143,7 @@ class RulesRepository:
         self, touchpoints: Collection[str], since: datetime, until: datetime
     ) -> list[Row[Any]]:
         query = select(spike_bucket).where(
-            spike_bucket.c.touchpoint.in_(touchpoints),
+            _any(spike_bucket.c.touchpoint, touchpoints),
             spike_bucket.c.minute.between(since, until),
         )
         return list(await self.session.execute(query))
@@ -141,7 +152,7 @@ class RulesRepository:
         self, touchpoints: Collection[str], since: date, until: date
     ) -> list[Row[Any]]:
         query = select(irritant_day).where(
-            irritant_day.c.touchpoint.in_(touchpoints), irritant_day.c.day.between(since, until)
+            _any(irritant_day.c.touchpoint, touchpoints), irritant_day.c.day.between(since, until)
         )
         return list(await self.session.execute(query))
 
@@ -181,7 +192,7 @@ class RulesRepository:
             return []
         query = (
             select(alert_change.c.event)
-            .where(alert_change.c.moment_id.in_(moment_ids))
+            .where(_any(alert_change.c.moment_id, moment_ids))
             .order_by(alert_change.c.changed_at, alert_change.c.alert_id, alert_change.c.number)
         )
         return list(await self.session.execute(query))
