@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from sqlalchemy import ARRAY, Column, DateTime, MetaData, String, Table, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +28,17 @@ async def claim_new(session: AsyncSession, table: Table, event_ids: Iterable[str
     """Record ``event_ids`` as processed and return those not seen before.
 
     Concurrent claims of one id serialise on its primary key: exactly one transaction gets it.
+    The ids travel as one array, so the statement is the same for every batch size: compiled
+    and prepared once, not a multi-row VALUES built anew for each count.
     """
-    rows = [{"event_id": event_id} for event_id in dict.fromkeys(event_ids)]
-    if not rows:
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
         return set()
-    stmt = insert(table).values(rows).on_conflict_do_nothing().returning(table.c.event_id)
+    unnested = select(func.unnest(literal(ids, ARRAY(String))))
+    stmt = (
+        insert(table)
+        .from_select([table.c.event_id], unnested)
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
     return set((await session.execute(stmt)).scalars())
