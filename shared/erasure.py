@@ -34,15 +34,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    any_,
     func,
-    literal,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db.arrays import equals_any
 from shared.events.privacy import CustomerErased, CustomerErasureRequested
 from shared.events.schemas import Event
 from shared.kafka.runner import Consumed, ConsumerSpec, Handler
@@ -107,22 +106,18 @@ class ErasureRepository:
         table = self._table
         query = (
             select(table.c.customer_id, func.max(table.c.erased_at))
-            .where(table.c.customer_id == any_(_text_array(customer_ids)))
+            .where(equals_any(table.c.customer_id, customer_ids))
             .group_by(table.c.customer_id)
         )
         return {row[0]: row[1] for row in await self._session.execute(query)}
 
     async def recorded(self, erasure_ids: Collection[str]) -> dict[str, Any]:
         table = self._table
-        query = select(table).where(table.c.erasure_id == any_(_text_array(erasure_ids)))
+        query = select(table).where(equals_any(table.c.erasure_id, erasure_ids))
         return {row.erasure_id: dict(row._mapping) for row in await self._session.execute(query)}
 
     async def record(self, row: dict[str, Any]) -> None:
         await self._session.execute(insert(self._table).values(row))
-
-
-def _text_array(values: Collection[str]) -> Any:
-    return literal(list(values), ARRAY(String))
 
 
 def received_at(consumed: Consumed) -> datetime:

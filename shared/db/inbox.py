@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ARRAY, Column, DateTime, MetaData, String, Table, func, literal, select
+from sqlalchemy import Column, DateTime, MetaData, String, Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db.arrays import text_array
 
 
 def processed_event_table(metadata: MetaData, schema: str) -> Table:
@@ -34,7 +36,7 @@ async def claim_new(session: AsyncSession, table: Table, event_ids: Iterable[str
     ids = list(dict.fromkeys(event_ids))
     if not ids:
         return set()
-    unnested = select(func.unnest(literal(ids, ARRAY(String))))
+    unnested = select(func.unnest(text_array(ids)))
     stmt = (
         insert(table)
         .from_select([table.c.event_id], unnested)

@@ -9,16 +9,13 @@ from typing import Any
 
 from sqlalchemy import (
     Row,
-    String,
     and_,
-    any_,
-    bindparam,
     func,
     or_,
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy.models import (
@@ -26,11 +23,7 @@ from services.actions.policy.models import (
     policy_decision,
     policy_task,
 )
-
-
-def _ids(values: Collection[str]) -> Any:
-    """One array parameter, however many ids (a long ``IN`` list costs planning time)."""
-    return any_(bindparam("ids", list(values), type_=ARRAY(String)))
+from shared.db.arrays import equals_any
 
 
 class PolicyRepository:
@@ -104,5 +97,5 @@ class PolicyRepository:
     async def task_changes(self, task_ids: Collection[str]) -> dict[str, int]:
         """The newest change number held per task."""
         c = policy_task.c
-        query = select(c.task_id, c.change_number).where(c.task_id == _ids(task_ids))
+        query = select(c.task_id, c.change_number).where(equals_any(c.task_id, task_ids))
         return {row.task_id: row.change_number for row in await self.session.execute(query)}

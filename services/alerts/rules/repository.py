@@ -9,14 +9,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
     Row,
     Select,
-    String,
     Table,
     and_,
-    any_,
     bindparam,
     case,
     func,
@@ -42,6 +38,7 @@ from services.alerts.rules.models import (
     spike_bucket,
 )
 from services.alerts.rules.schemas import AlertFilter
+from shared.db.arrays import equals_any
 from shared.db.copy import copy_rows
 
 RULES_LOCK = zlib.crc32(b"alerts.alert_rules_version")
@@ -68,13 +65,6 @@ _TERM_DAYS = text(
     WHERE d.day BETWEEN :since AND :until
     """
 )
-
-
-def _any(column: ColumnElement[str], values: Collection[str]) -> ColumnElement[bool]:
-    """``column = ANY(:values)``: one array parameter, so the statement's text is the same
-    whatever the number of values and is compiled, prepared and planned once, where ``IN``
-    renders a parameter per value and a new statement for each count."""
-    return column == any_(literal(list(values), ARRAY(String)))
 
 
 class RulesRepository:
@@ -111,12 +101,12 @@ class RulesRepository:
             .where(
                 alert.c.status == AlertStatus.OPEN.value,
                 or_(
-                    _any(alert.c.customer_id, customers),
-                    and_(committee, _any(alert.c.dedupe_key, committee_keys)),
+                    equals_any(alert.c.customer_id, customers),
+                    and_(committee, equals_any(alert.c.dedupe_key, committee_keys)),
                     and_(
                         committee,
                         alert.c.rule == "emerging_irritant",
-                        _any(alert.c.touchpoint, irritant_touchpoints),
+                        equals_any(alert.c.touchpoint, irritant_touchpoints),
                     ),
                 ),
             )
@@ -135,7 +125,7 @@ class RulesRepository:
 
     async def lxi_steps(self, customers: Collection[str], since: datetime) -> list[Row[Any]]:
         query = select(customer_lxi).where(
-            _any(customer_lxi.c.customer_id, customers), customer_lxi.c.at >= since
+            equals_any(customer_lxi.c.customer_id, customers), customer_lxi.c.at >= since
         )
         return list(await self.session.execute(query))
 
@@ -143,7 +133,7 @@ class RulesRepository:
         self, touchpoints: Collection[str], since: datetime, until: datetime
     ) -> list[Row[Any]]:
         query = select(spike_bucket).where(
-            _any(spike_bucket.c.touchpoint, touchpoints),
+            equals_any(spike_bucket.c.touchpoint, touchpoints),
             spike_bucket.c.minute.between(since, until),
         )
         return list(await self.session.execute(query))
@@ -152,7 +142,8 @@ class RulesRepository:
         self, touchpoints: Collection[str], since: date, until: date
     ) -> list[Row[Any]]:
         query = select(irritant_day).where(
-            _any(irritant_day.c.touchpoint, touchpoints), irritant_day.c.day.between(since, until)
+            equals_any(irritant_day.c.touchpoint, touchpoints),
+            irritant_day.c.day.between(since, until),
         )
         return list(await self.session.execute(query))
 
@@ -192,7 +183,7 @@ class RulesRepository:
             return []
         query = (
             select(alert_change.c.event)
-            .where(_any(alert_change.c.moment_id, moment_ids))
+            .where(equals_any(alert_change.c.moment_id, moment_ids))
             .order_by(alert_change.c.changed_at, alert_change.c.alert_id, alert_change.c.number)
         )
         return list(await self.session.execute(query))
