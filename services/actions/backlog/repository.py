@@ -32,6 +32,7 @@ from services.actions.backlog.models import (
     backlog_task,
     backlog_term_day,
 )
+from shared.db.shapes import given
 
 SYSTEM = "system"
 
@@ -188,13 +189,13 @@ class BacklogReads:
         touchpoints: Collection[str] = (),
         department: str | None = None,
     ) -> list[Row[Any]]:
-        given = {
-            "statuses": None if statuses is None else list(statuses),
-            "touchpoints": list(touchpoints) or None,
-            "department": department,
-        }
-        shape = tuple(name for name, value in given.items() if value is not None)
-        values = {name: given[name] for name in shape}
+        shape, values = given(
+            {
+                "statuses": None if statuses is None else list(statuses),
+                "touchpoints": list(touchpoints) or None,
+                "department": department,
+            }
+        )
         return list(await self.session.execute(_items_query(shape), values))
 
     async def open_items(
@@ -278,20 +279,18 @@ class BacklogReads:
         department: str | None,
     ) -> list[Row[Any]]:
         """Per (root cause, value tier): tasks opened in [from, to) and their occurrences."""
-        given = {
-            "opened_from": opened_from,
-            "opened_to": opened_to,
-            "touchpoint": touchpoint,
-            "department": department,
-        }
-        shape = tuple(name for name, value in given.items() if value is not None)
-        values = {name: given[name] for name in shape}
+        shape, values = given(
+            {
+                "opened_from": opened_from,
+                "opened_to": opened_to,
+                "touchpoint": touchpoint,
+                "department": department,
+            }
+        )
         return list(await self.session.execute(_cause_counts_query(shape), values))
 
 
-# The committee's reads, each statement built once per shape (which filters are given),
-# its values bound when it runs: SQLAlchemy keeps a statement's cache key with the object,
-# so it is not built and walked again on every report.
+# The committee's reads, each statement built once per shape (shared.db.shapes).
 _ITEM_TESTS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "statuses": lambda: backlog_item.c.status.in_(bindparam("statuses", expanding=True)),
     "touchpoints": lambda: backlog_item.c.touchpoint.in_(bindparam("touchpoints", expanding=True)),

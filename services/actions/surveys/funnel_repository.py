@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy.models import policy_decision
 from services.actions.surveys.models import survey_invitation
+from shared.db.shapes import given
 
 Period = Literal["day", "week", "month"]
 
@@ -29,13 +30,9 @@ class FunnelFilter:
         self.since, self.until = since, until
         self.touchpoint, self.channel, self.persona = touchpoint, channel, persona
 
-    @property
-    def shape(self) -> tuple[str, ...]:
-        """The filters given, by name."""
-        return tuple(name for name in _TESTS if getattr(self, name) is not None)
-
-    def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.shape}
+    def shaped(self) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """The filters given, and their values (``shared.db.shapes.given``)."""
+        return given({name: getattr(self, name) for name in _TESTS})
 
 
 _d = policy_decision.c
@@ -63,18 +60,23 @@ class FunnelRepository:
 
     async def decisions(self, filters: FunnelFilter, period: Period) -> list[tuple[Any, ...]]:
         """``(touchpoint, channel, persona, period, allowed, reason, count)`` rows."""
-        query = _decisions_query(filters.shape, period)
-        return [tuple(row) for row in await self.session.execute(query, filters.values())]
+        shape, values = filters.shaped()
+        return [
+            tuple(row)
+            for row in await self.session.execute(_decisions_query(shape, period), values)
+        ]
 
     async def invitations(self, filters: FunnelFilter, period: Period) -> list[tuple[Any, ...]]:
         """``(touchpoint, channel, persona, period, invited, opened, answered,
         median_seconds)`` rows, by the decision each invitation answers."""
-        query = _invitations_query(filters.shape, period)
-        return [tuple(row) for row in await self.session.execute(query, filters.values())]
+        shape, values = filters.shaped()
+        return [
+            tuple(row)
+            for row in await self.session.execute(_invitations_query(shape, period), values)
+        ]
 
 
-# Each statement built once per shape of filter and period, its values bound when it runs:
-# SQLAlchemy keeps a statement's cache key with the object, so it is not walked again.
+# Each statement built once per shape of filter (shared.db.shapes) and period.
 @functools.cache
 def _decisions_query(shape: tuple[str, ...], period: Period) -> Select[Any]:
     d = policy_decision.c

@@ -1,13 +1,12 @@
 """The closed-loop report's queries: the counts over a scope of tasks, then the hours at
 the ranks of their percentiles. Each statement is built once per shape of scope (which of
-its filters are given), its values bound when it runs: SQLAlchemy keeps a statement's cache
-key with the object, so a report does not build and walk its expressions again."""
+its filters are given; see ``shared.db.shapes``), its values bound when it runs."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.tasks.models import Task
 from services.actions.tasks.percentile import Rank
+from shared.db.shapes import given
 
 HOURS = {"ack": Task.ack_hours, "resolve": Task.resolve_hours}
 # The index is read from memory. At the default cost of its pages (4: a disk seek each),
@@ -52,12 +52,9 @@ class LoopScope:
     since: datetime | None = None
     until: datetime | None = None
 
-    @property
-    def shape(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self) if getattr(self, f.name) is not None)
-
-    def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.shape}
+    def shaped(self) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """The filters given, and their values (``shared.db.shapes.given``)."""
+        return given(asdict(self))
 
 
 _TESTS: dict[str, Callable[[], ColumnElement[bool]]] = {
@@ -76,10 +73,9 @@ class ClosedLoopReads:
         """One row of closed-loop counts over the tasks of ``scope``."""
         await self.session.execute(_REPORT_SETTINGS)
         cutoff = now - timedelta(days=recovery_days)
-        query = closed_loop_query(scope.shape)
-        found: Row[Any] = (
-            await self.session.execute(query, {**scope.values(), "cutoff": cutoff})
-        ).one()
+        shape, values = scope.shaped()
+        query = closed_loop_query(shape)
+        found: Row[Any] = (await self.session.execute(query, {**values, "cutoff": cutoff})).one()
         return found
 
     async def at_ranks(
@@ -92,8 +88,8 @@ class ClosedLoopReads:
             return {}
         parts = tuple((name, at.from_top, at.read) for name, at in wanted)
         skips = {f"skip_{index}": at.skipped for index, (_, at) in enumerate(wanted)}
-        query = ranks_query(scope.shape, parts)
-        rows = await self.session.execute(query, {**scope.values(), **skips})
+        shape, values = scope.shaped()
+        rows = await self.session.execute(ranks_query(shape, parts), {**values, **skips})
         return {row.name: (row.low, row.high) for row in rows}
 
 
