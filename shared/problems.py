@@ -1,14 +1,16 @@
 """RFC 9457 problem details for every error a service returns.
 
 Validation problems list each offending value as ``errors: [{location, field, pointer?,
-message}]``, one convention for every endpoint:
+message, code?}]``, one convention for every endpoint:
 
 - ``location`` is where the value was sent: ``body``, ``query``, ``path`` or ``header``
   (OpenAPI's ``in``);
 - ``field`` is its dotted path *within* that location: ``items.3.nps`` in the body, ``from``
   for the query parameter ``?from=``;
 - ``pointer`` is a JSON pointer into the request body (``#/items/3/nps``), for body values
-  only: a parameter has no place in the body.
+  only: a parameter has no place in the body;
+- ``code``, where a service gives one, names the kind of error (``recontact_in_future``) so
+  that a client can word it in its own language.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ class FieldError(BaseModel):
         default=None, description="JSON pointer into the request body, for body values only."
     )
     message: str
+    code: str | None = Field(
+        default=None,
+        description="A stable name for this kind of error where the service gives one "
+        "(`recontact_in_future`), for clients that word it themselves; `message` is English.",
+    )
 
 
 class Problem(BaseModel):
@@ -53,13 +60,14 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def field_error(path: Sequence[str | int], message: str) -> FieldError:
+def field_error(path: Sequence[str | int], message: str, code: str | None = None) -> FieldError:
     """An invalid value of the request body at ``path`` (``("items", 3, "nps")``)."""
     parts = [str(part) for part in path]
     return FieldError(
         field=".".join(parts) or "(body)",
         pointer="#" + "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts),
         message=message.removeprefix("Value error, "),
+        code=code,
     )
 
 

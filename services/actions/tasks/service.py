@@ -7,7 +7,7 @@ only flushes; the request's unit of work commits, then the relay publishes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -26,9 +26,11 @@ from shared.auth import Principal
 from shared.events.actions import ACTIVE_STATUSES, TaskChange, TaskStatus
 from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
-from shared.problems import ProblemError, field_error
+from shared.problems import FieldError, ProblemError, field_error
 
 _PLAIN_FIELDS = ("referent", "root_cause", "resolution")
+# how far a referent's device clock may run ahead of ours
+RECONTACT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,13 @@ async def update_task(
 ) -> TaskRead:
     """:raises ProblemError: 404 (unknown, or another department's), 409 (a transition
     the lifecycle refuses, or a reopen while another task is open for the pair), 422 (an
-    unknown root cause or referent, a recontact before the task was opened)."""
+    unknown root cause or referent, a recontact before the task was opened or in the
+    future)."""
     repo = TaskRepository(session)
     task = visible(await repo.get(task_id, lock=True), principal, task_id)
     journey = ctx.journey.current
-    _check_references(journey, task, body)
     now = ctx.clock()
+    _check_references(journey, task, body, now)
     before = task.status
     fields = _set_fields(task, body)
     change = TaskChange.UPDATED if fields else None
@@ -115,9 +118,11 @@ def listed(row: dict[str, Any], now: datetime) -> TaskRead:
     return TaskRead.model_validate({**row, "overdue": active and row["due_at"] <= now})
 
 
-def _check_references(journey: JourneyMap | None, task: Task, body: TaskUpdate) -> None:
+def _check_references(
+    journey: JourneyMap | None, task: Task, body: TaskUpdate, now: datetime
+) -> None:
     """:raises ProblemError: 422 naming each field that is not in the journey map, and a
-    recontact dated before the task was opened."""
+    recontact dated before the task was opened or later than now."""
     errors = []
     if body.root_cause is not None:
         known = {cause.id for cause in journey.root_causes} if journey else set()
@@ -130,13 +135,22 @@ def _check_references(journey: JourneyMap | None, task: Task, body: TaskUpdate) 
         if body.referent not in known:
             message = f"{body.referent!r} is not a referent of {task.department}"
             errors.append(field_error(("referent",), message))
-    recontact = body.customer_recontacted
-    # forms give minutes: a recontact in the minute the task was opened is after it
-    if recontact is not None and recontact.at < task.opened_at.replace(second=0, microsecond=0):
-        message = f"the recontact is before the task was opened ({task.opened_at.isoformat()})"
-        errors.append(field_error(("customer_recontacted", "at"), message))
+    if body.customer_recontacted is not None:
+        errors.extend(_recontact_errors(body.customer_recontacted.at, task.opened_at, now))
     if errors:
         raise ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
+
+
+def _recontact_errors(at: datetime, opened_at: datetime, now: datetime) -> list[FieldError]:
+    """A recontact is recorded once it has happened, after the task was opened."""
+    # forms give minutes: a recontact in the minute the task was opened is after it
+    if at < opened_at.replace(second=0, microsecond=0):
+        message = f"the recontact is before the task was opened ({opened_at.isoformat()})"
+        return [field_error(("customer_recontacted", "at"), message, "recontact_before_opening")]
+    if at > now + RECONTACT_CLOCK_SKEW:
+        message = f"the recontact is in the future (now is {now.isoformat()})"
+        return [field_error(("customer_recontacted", "at"), message, "recontact_in_future")]
+    return []
 
 
 def _set_fields(task: Task, body: TaskUpdate) -> dict[str, Any]:

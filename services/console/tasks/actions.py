@@ -22,6 +22,8 @@ FIELDS = {
     "customer_recontacted.channel": "recontact_channel",
     "body": "comment",
 }
+# the API's error codes that the form words itself, in the page's language
+WORDED_CODES = frozenset({"recontact_before_opening", "recontact_in_future"})
 
 
 @dataclass
@@ -95,7 +97,8 @@ def _messages(exc: ApiError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors:
         name = FIELDS.get(error.get("field", ""), "action")
-        errors.setdefault(name, error.get("message", ""))
+        code = error.get("code")
+        errors.setdefault(name, code if code in WORDED_CODES else error.get("message", ""))
     if not errors:
         errors["action"] = exc.detail or "refused"
     return errors

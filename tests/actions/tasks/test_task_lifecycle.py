@@ -99,7 +99,7 @@ async def test_the_audit_trail_and_the_events_follow_every_change(
     assert response.status_code == 200, response.text
     comment = await tasks.client.post(f"/v1/tasks/{task_id}/comments", json={"body": "called"})
     assert comment.status_code == 201
-    recontact = {"at": "2031-06-02T11:00:00+00:00", "channel": "phone"}
+    recontact = {"at": "2031-06-02T09:30:00+00:00", "channel": "phone"}
     await tasks.patch(task_id, customer_recontacted=recontact)
     clock.set(T0 + hours(5))
     await moved(tasks, task_id, ["resolved", "closed", "open"])
@@ -127,7 +127,7 @@ async def test_the_audit_trail_and_the_events_follow_every_change(
     assert detail["changes"][4]["fields"] == {
         "customer_recontacted": {
             "from": None,
-            "to": {"at": "2031-06-02T11:00:00+00:00", "channel": "phone"},
+            "to": {"at": "2031-06-02T09:30:00+00:00", "channel": "phone"},
         }
     }
     assert detail["changes"][1]["changed_at"] == "2031-06-02T09:00:00Z"
@@ -169,6 +169,10 @@ async def test_a_patch_that_changes_nothing_records_nothing(tasks: Tasks, clock:
         ({"customer_recontacted": {"at": "2031-06-02T11:00:00"}}, "customer_recontacted.at"),
         (
             {"customer_recontacted": {"at": "2031-06-02T07:59:00Z", "channel": "phone"}},
+            "customer_recontacted.at",
+        ),
+        (  # the clock says 08:00: a recontact at 08:06 has not happened yet
+            {"customer_recontacted": {"at": "2031-06-02T08:06:00Z", "channel": "phone"}},
             "customer_recontacted.at",
         ),
         ({"status": "done"}, "status"),
@@ -213,6 +217,18 @@ async def test_no_reopening_while_a_newer_task_is_open_for_the_pair(
 
     assert response.status_code == 409
     assert newer["id"] in response.json()["detail"]
+
+
+async def test_a_recontact_a_few_minutes_ahead_of_our_clock_is_kept(
+    tasks: Tasks, clock: FakeClock
+) -> None:
+    task = await open_task(tasks)  # at 08:00, the clock's time
+    recontact = {"at": "2031-06-02T08:05:00Z", "channel": "phone"}  # a device 5 min ahead
+
+    response = await tasks.patch(task["id"], customer_recontacted=recontact)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["recontacted_at"] == "2031-06-02T08:05:00Z"
 
 
 async def test_unknown_tasks_are_404(tasks: Tasks, clock: FakeClock) -> None:
