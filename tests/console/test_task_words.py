@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,49 @@ def test_answers_are_counted_in_the_language_s_plural() -> None:
     ]:
         env = environment(CONSOLE / "templates", CONSOLE / "locale", language, {})
         assert env.from_string(source + 'n, mean="4,2") }}').render(n=n) == f"4,2 / 5 {said}"
+
+
+def committee_part(template: str, language: str, **context: Any) -> str:
+    """A committee page's part, as its text reads."""
+    page = Page(template, language, context=context)
+    return " ".join(re.sub(r"<[^>]+>", " ", renderer("Europe/Paris").render(page)).split())
+
+
+def test_the_closed_loop_counts_read_in_the_language_s_plural() -> None:
+    durations = {"p50_hours": None, "p90_hours": None}
+    loop = {
+        "tasks": 3,
+        "time_to_acknowledge": {**durations, "count": 1},
+        "time_to_resolve": {**durations, "count": 0},
+        "resolved": 1, "resolved_within_sla": 1, "resolved_within_sla_rate": 1.0,
+        "recontacted": 0, "recontacted_rate": 0.0,
+        "recovery": {"days": 30, "tasks": 2, "pending": 1, "mean_lxi_change": None},
+    }  # fmt: skip
+    view = SimpleNamespace(closed_loop=SimpleNamespace(ok=True, data=loop))
+
+    french = committee_part("committee/_loop.html", "fr", view=view)
+    english = committee_part("committee/_loop.html", "en", view=view)
+
+    assert "(1 tâche)" in french
+    assert "(0 tâche)" in french
+    assert "1 sur 1 résolue" in french
+    assert "(2 tâches, 1 encore à mesurer)" in french
+    assert "(1 task)" in english
+    assert "(0 tasks)" in english
+    assert "(2 tasks," in english
+
+
+def test_the_funnel_counts_read_in_the_language_s_plural() -> None:
+    funnel = {"decided": 1, "suppressed_total": 0, "invited": 12345, "opened": 2, "answered": 1}
+    funnel["response_rate"] = 1 / 12345
+    view = SimpleNamespace(funnel=SimpleNamespace(ok=True, data={"personas": []}))
+
+    french = committee_part("committee/_funnel.html", "fr", view=view, funnel=funnel)
+    english = committee_part("committee/_funnel.html", "en", view=view, funnel=funnel)
+
+    assert "1 décision de contact" in french
+    assert "0 refusée par" in french
+    assert "12 345 invitations envoyées" in french.replace("\u202f", " ").replace("\xa0", " ")
+    assert "1 contact decision " in english
+    assert "2 links opened" in english
+    assert "12,345 invitations sent" in english
