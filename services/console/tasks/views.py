@@ -11,6 +11,7 @@ from typing import Any
 
 from services.console.api import Api, Part
 from services.console.sessions import Session
+from services.console.tasks import reasons
 from services.console.tasks.chart import Chart, lxi_chart
 
 ACTIVE = ("open", "acknowledged", "in_progress")
@@ -106,7 +107,7 @@ async def _timeline(api: Api, person: Session, customer: str) -> list[dict[str, 
 
 async def _alerts(api: Api, person: Session, alert_ids: list[str]) -> list[dict[str, Any]]:
     calls = [api.get("alerts", f"/v1/alerts/{alert_id}", person.key) for alert_id in alert_ids]
-    return list(reversed(await asyncio.gather(*calls)))
+    return [reasons.prepare(alert) for alert in reversed(await asyncio.gather(*calls))]
 
 
 def listed(journey_map: Part, name: str) -> list[dict[str, Any]]:
