@@ -223,3 +223,72 @@ def test_an_alert_stored_before_the_codes_shows_the_api_s_texts() -> None:
 def test_odd_reasons_are_shown_as_text_not_as_an_error() -> None:
     odd = alert(moment_reasons=["a plain string", {"text": "no code"}, {"code": "only_a_code"}])
     assert "Raisons\u00a0: a plain string\u00a0; no code\u00a0; only_a_code" in why("fr", odd)
+
+
+def page_part(template: str, language: str, **context: Any) -> str:
+    text = unescape(
+        re.sub(r"<[^>]+>", " ", RENDERER.render(Page(template, language, context=context)))
+    )
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def task(**fields: Any) -> dict[str, Any]:
+    found = {
+        "department": "logistics",
+        "referent": "lea",
+        "persona": "busy-parent",
+        "value_tier": None,
+        "opened_at": "2026-12-06T05:00:00+00:00",
+        "due_at": "2026-12-09T05:00:00+00:00",
+        "escalation_level": 0,
+        "occurrences": 1,
+        "lxi_at_opening": 31.7,
+        "root_cause": None,
+        "resolution": None,
+        "customer_recontacted": False,
+        "changes": [
+            {
+                "changed_at": "2026-12-06T05:00:00+00:00",
+                "actor": "system",
+                "change": "opened",
+                "fields": [],
+            },
+            {
+                "changed_at": "2026-12-06T06:00:00+00:00",
+                "actor": "lea-bernard",
+                "change": "acknowledged",
+                "fields": ["status"],
+            },
+        ],
+        "comments": [],
+    }
+    return {**found, **fields}
+
+
+NAMED = {
+    "touchpoints": NAMES,
+    "departments": {"logistics": "Logistique"},
+    "referents": {"lea": "Léa Bernard"},
+    "personas": {"busy-parent": "Parent pressé"},
+}
+
+
+def test_the_task_s_department_referent_and_persona_by_their_names_in_the_map() -> None:
+    card = page_part("partials/_task_summary.html", "fr", t=task(), named=NAMED, causes=[])
+    assert "Direction Logistique" in card
+    assert "Référent Léa Bernard" in card
+    assert "Persona Parent pressé" in card
+
+
+def test_ids_the_map_does_not_name_are_shown_as_they_are() -> None:
+    unnamed = {name: {} for name in NAMED}
+    card = page_part("partials/_task_summary.html", "fr", t=task(), named=unnamed, causes=[])
+    assert "Direction logistics" in card
+    assert "Référent lea" in card
+
+
+def test_the_system_s_changes_are_signed_in_the_page_s_language() -> None:
+    trail = page_part("partials/_audit.html", "fr", t=task())
+    assert "système · ouverte" in trail
+    assert "lea-bernard · prise en compte" in trail
+    assert "system" not in trail

@@ -110,6 +110,22 @@ async def _alerts(api: Api, person: Session, alert_ids: list[str]) -> list[dict[
     return [reasons.prepare(alert) for alert in reversed(await asyncio.gather(*calls))]
 
 
+def names(journey_map: Part) -> dict[str, dict[str, str]]:
+    """The map's names of what a task shows by id (touchpoints, departments, referents,
+    personas), each by id: empty when the map is unread, so the page shows the ids."""
+    departments = listed(journey_map, "departments")
+    return {
+        "touchpoints": _by_id(listed(journey_map, "touchpoints")),
+        "departments": _by_id(departments),
+        "referents": _by_id([r for d in departments for r in d.get("referents", [])]),
+        "personas": _by_id(listed(journey_map, "personas")),
+    }
+
+
+def _by_id(entries: list[dict[str, Any]]) -> dict[str, str]:
+    return {entry["id"]: entry["name"] for entry in entries}
+
+
 def listed(journey_map: Part, name: str) -> list[dict[str, Any]]:
     """The map's ``name`` list (root_causes, touchpoints, personas), empty when unread."""
     if not journey_map.ok:
