@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,7 +136,17 @@ def alert(
     return {**found, **fields}
 
 
+def documented_codes() -> set[str]:
+    """The codes of docs/alerts.md's table of reasons (its second column)."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "alerts.md").read_text()
+    table = docs.split("### Reasons, coded", 1)[1].split("\n\n## ", 1)[0]
+    rows = [line.split("|") for line in table.splitlines() if line.startswith("| ")]
+    return {m for row in rows[1:] for m in re.findall(r"^ `([a-z_]+)`", row[2])}
+
+
 def test_every_code_the_rules_give_is_worded() -> None:
+    assert len(documented_codes()) == 14
+    assert set(WORDED) == documented_codes()
     assert {reason["code"] for reason, _, _ in CODES} == set(WORDED)
 
 
