@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.console.tasks.reasons import WORDED, prepare
+from services.console.reasons import WORDED, disabled, prepare
 from services.console.web import renderer
 from shared.pages import Page
 
@@ -303,3 +303,54 @@ def test_the_system_s_changes_are_signed_in_the_page_s_language() -> None:
     assert "système · ouverte" in trail
     assert "lea-bernard · prise en compte" in trail
     assert "system" not in trail
+
+
+def health(language: str, **endpoint: Any) -> str:
+    """The operations page's health cell of one disabled endpoint, as it reads."""
+    found = {"id": "e1", "url": "https://hooks.example.com/cx", "owner_email": None}
+    found |= {"department": "logistics", "event_types": ["alert.raised"], "enabled": False}
+    found |= {"failing_since": None, **endpoint}
+    view = {"endpoints": {"ok": True, "data": [disabled(found)]}}
+    return page_part(
+        "partials/_op_webhooks.html", language, view=view, writer=False, refused=None, csrf=""
+    )
+
+
+@pytest.mark.parametrize(
+    ("coded", "english", "french"),
+    [
+        (
+            {"code": "gone", "status_code": 410},
+            "gone: the endpoint answered HTTP 410",
+            "supprimé\u00a0: le point de terminaison a répondu HTTP 410",
+        ),
+        (
+            {"code": "failing", "failing_since": "2026-12-05T08:00:00+00:00"},
+            "failing since 5 Dec 2026, 09:00",
+            "en échec depuis le 5 déc. 2026, 09:00",
+        ),
+        ({"code": "disabled_by", "by": "ops"}, "disabled by ops", "désactivé par ops"),
+    ],
+)
+def test_why_an_endpoint_is_disabled_is_worded_from_its_code(
+    coded: dict[str, Any], english: str, french: str
+) -> None:
+    endpoint = {"disabled_reason": "the API's words", "coded_disabled_reason": coded}
+    assert english in health("en", **endpoint)
+    assert french in health("fr", **endpoint)
+    assert "the API's words" not in health("fr", **endpoint)
+
+
+@pytest.mark.parametrize(
+    "coded",
+    [
+        None,  # disabled before the codes
+        {"code": "a_newer_reason"},
+        {"code": "failing", "failing_since": "yesterday"},
+        {"code": "gone"},
+        "gone",
+    ],
+)
+def test_a_disabling_the_console_cannot_word_shows_the_api_s_text(coded: Any) -> None:
+    page = health("fr", disabled_reason="the API's words", coded_disabled_reason=coded)
+    assert "désactivé the API's words" in page

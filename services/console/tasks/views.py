@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from services.console import reasons
 from services.console.api import Api, Part
 from services.console.sessions import Session
-from services.console.tasks import reasons
 from services.console.tasks.chart import Chart, lxi_chart
 
 ACTIVE = ("open", "acknowledged", "in_progress")

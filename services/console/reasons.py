@@ -1,17 +1,20 @@
-"""The alerts API's reasons, made ready for the task page to word in its language.
+"""The alerts API's coded reasons, made ready for a page to word in its language: an alert's
+and its moments' (the task page), a webhook endpoint's disabling (the operations page).
 
 The API gives each reason a stable ``code``, the figures that code names and an English
-``text`` (docs/alerts.md). The page words a reason from its code only when the console knows
+``text`` (docs/alerts.md). A page words a reason from its code only when the console knows
 the code and the reason carries every figure the wording needs; any other reason (a newer
-rule's code, a figure missing, an alert stored before the codes) is shown as the API's text,
+rule's code, a figure missing, one stored before the codes) is shown as the API's text,
 never as a blank and never as an error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-NUMBER, TEXT = "number", "text"
+NUMBER, TEXT, MOMENT = "number", "text", "moment"  # MOMENT: an ISO 8601 date and time
 # Each code the console words, and the figures its wording reads.
 WORDED: dict[str, dict[str, str]] = {
     "negative_valence": {"valence": NUMBER},
@@ -45,6 +48,14 @@ WORDED: dict[str, dict[str, str]] = {
 }
 
 
+# Why a webhook endpoint is disabled (the endpoint's coded_disabled_reason).
+DISABLED: dict[str, dict[str, str]] = {
+    "gone": {"status_code": NUMBER},
+    "failing": {"failing_since": MOMENT},
+    "disabled_by": {"by": TEXT},
+}
+
+
 def shown(coded: Any, texts: list[str]) -> list[dict[str, Any]]:
     """The reasons to show: ``coded`` (the API's coded reasons) when it is a list, else one
     per English text of ``texts``. Each has ``worded`` (whether the page words it from its
@@ -54,23 +65,43 @@ def shown(coded: Any, texts: list[str]) -> list[dict[str, Any]]:
     return [_shown(reason) for reason in coded]
 
 
-def _shown(reason: Any) -> dict[str, Any]:
+def _shown(reason: Any, worded: Mapping[str, dict[str, str]] = WORDED) -> dict[str, Any]:
     if not isinstance(reason, dict):
         return {"worded": False, "text": str(reason)}
     text = reason.get("text") or reason.get("code") or ""
-    return {**reason, "worded": _wordable(reason), "text": str(text)}
+    return {**reason, "worded": _wordable(reason, worded), "text": str(text)}
 
 
-def _wordable(reason: dict[str, Any]) -> bool:
+def _wordable(reason: dict[str, Any], worded: Mapping[str, dict[str, str]]) -> bool:
     code = reason.get("code")
-    figures = WORDED.get(code) if isinstance(code, str) else None
+    figures = worded.get(code) if isinstance(code, str) else None
     return figures is not None and all(_fits(reason.get(n), kind) for n, kind in figures.items())
 
 
 def _fits(value: Any, kind: str) -> bool:
     if kind == TEXT:
         return isinstance(value, str)
+    if kind == MOMENT:
+        return isinstance(value, str) and _moment(value)
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _moment(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def disabled(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """``endpoint`` (the alerts API's) with why it is disabled, ready to word
+    (``disabled_shown``: ``worded`` and ``text``, as each reason above)."""
+    coded = endpoint.get("coded_disabled_reason")
+    text = endpoint.get("disabled_reason") or ""
+    found = _shown({**coded, "text": text}, DISABLED) if isinstance(coded, dict) else None
+    endpoint["disabled_shown"] = found or {"worded": False, "text": text}
+    return endpoint
 
 
 def prepare(alert: dict[str, Any]) -> dict[str, Any]:
