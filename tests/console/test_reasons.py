@@ -354,3 +354,21 @@ def test_why_an_endpoint_is_disabled_is_worded_from_its_code(
 def test_a_disabling_the_console_cannot_word_shows_the_api_s_text(coded: Any) -> None:
     page = health("fr", disabled_reason="the API's words", coded_disabled_reason=coded)
     assert "désactivé the API's words" in page
+
+
+@pytest.mark.parametrize(
+    ("why", "french"),
+    [
+        ("stalled", "arrêté (bloqué, relancé après une pause)"),
+        (
+            "dead_letter_limit",
+            "(trop de lettres mortes, arrêté jusqu'au redémarrage de son processus)",
+        ),
+        ("a_newer_reason", "arrêté (a_newer_reason)"),
+    ],
+)
+def test_why_a_consumer_is_stopped_in_the_page_s_language(why: str, french: str) -> None:
+    consumer = {"name": "alert-rules", "stopped": [why], "groups": ["g"], "topics": ["t"]}
+    consumer |= {"services": ["alerts"], "partitions": 1, "lag": 0, "dead_letters": 0}
+    view = {"consumers": {"alerts": {"ok": True}}, "consumer_rows": [consumer]}
+    assert french in page_part("partials/_op_consumers.html", "fr", view=view)
