@@ -261,6 +261,7 @@ async def test_the_task_page_reads_in_french(
             assert english not in said
         summary = page.locator("section[aria-labelledby=summary-title]")
         await expect(summary).to_contain_text("Logistics")  # the department by its name
+        await expect(page.locator(".who .dept")).to_have_text("Logistics")
         await expect(page.locator("ol.audit")).to_contain_text("système")
         await screenshot(page, "07-task-fr")
         await why.screenshot(path=str(OUTPUT / "07-task-fr-why.png"))
