@@ -26,10 +26,16 @@ class Session:
     department: str | None
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     last_seen: float = 0.0
+    department_name: str | None = None  # the map's name for it, as read at sign-in
     flash: str | None = None  # one message for the next page (after a redirect)
 
     def csrf_ok(self, presented: str | None) -> bool:
         return bool(presented) and hmac.compare_digest(self.csrf, presented or "")
+
+    @property
+    def department_label(self) -> str | None:
+        """The department as a page names it: its name in the map, else its id."""
+        return self.department_name or self.department
 
     def can(self, scope: str) -> bool:
         area = scope.split(":", 1)[0]
@@ -44,9 +50,17 @@ class SessionStore:
         self._idle = idle_seconds
         self._clock = clock
 
-    def open(self, key: str, name: str, scopes: frozenset[str], department: str | None) -> Session:
+    def open(
+        self,
+        key: str,
+        name: str,
+        scopes: frozenset[str],
+        department: str | None,
+        department_name: str | None = None,
+    ) -> Session:
         self._forget_idle()
         session = Session(secrets.token_urlsafe(32), key, name, scopes, department)
+        session.department_name = department_name
         session.last_seen = self._clock()
         self._sessions[session.id] = session
         return session

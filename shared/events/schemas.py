@@ -463,6 +463,27 @@ class AlertChange(StrEnum):
     RECOVERED = "recovered"  # a systemic spike or an emerging irritant that fell back
 
 
+class AlertReason(BaseModel):
+    """Why a rule fired: a stable code, the figures it names beside it, the same in words."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    code: str = Field(
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="stable; each code's figures are fields beside it (docs/alerts.md)",
+    )
+    text: str = Field(
+        max_length=1000,
+        description="the reason in English words: what a reader that does not know the code "
+        "(an older reader, a newer rule) shows",
+    )
+
+
+def alert_reason(code: str, text: str, **figures: int | float | str) -> AlertReason:
+    return AlertReason.model_validate({"code": code, "text": text, **figures})
+
+
 class AlertChanged(Event):
     """An alert raised or changed by the alerts service (published on ``cx.alerts``).
 
@@ -485,6 +506,12 @@ class AlertChanged(Event):
     occurrences: int = Field(ge=1)
     moment_ids: list[Identifier] = Field(default_factory=list, max_length=50)
     summary: str = Field(max_length=1000)
+    summary_reasons: list[AlertReason] = Field(
+        default_factory=list,
+        max_length=20,
+        description="the reasons ``summary`` states, each with its code and figures (none from "
+        "a producer older than the codes)",
+    )
     persona: str | None = None
     value_tier: str | None = None
     lxi: float | None = None

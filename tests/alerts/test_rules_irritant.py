@@ -157,6 +157,17 @@ async def test_a_rising_term_raises_once_then_recovers_when_it_falls_back(loop: 
         f"Emerging irritant at {place}: “promo code” in 6 of 6 verbatims over 7 d, "
         "0 of 20 over the 90 d before (G² 28.1)"
     )
+    counts = {"recent": 6, "recent_total": 6, "base": 0, "base_total": 20}
+    (reason,) = alert["summary_reasons"]
+    assert reason == {
+        "code": "term_rising",
+        "text": alert["summary"].split(": ", 1)[1],
+        "term": "promo code",
+        **counts,
+        "recent_days": 7,
+        "baseline_days": 90,
+        "g2": pytest.approx(28.1, abs=0.05),
+    }
 
     later = day + timedelta(days=7, hours=1)
     await loop.feed([said(place, BASELINE, later)])
@@ -166,6 +177,13 @@ async def test_a_rising_term_raises_once_then_recovers_when_it_falls_back(loop: 
     assert alert["summary"].startswith(
         f"Emerging irritant at {place} recovered: “promo code” in 0 of 1 verbatims over 7 d, "
         "6 of 26 over the 90 d before"
+    )
+    (reason,) = alert["summary_reasons"]
+    assert (reason["code"], reason["term"], reason["recent"], reason["base"]) == (
+        "term_rising",
+        "promo code",
+        0,
+        6,
     )
     changes = [(e["change"], e["term"]) for e in await loop.published(place)]
     assert changes == [

@@ -16,7 +16,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from services.alerts.webhooks.signing import new_secret
-from shared.events.schemas import AlertChange, AlertChanged, AlertRule
+from shared.events.schemas import AlertChange, AlertChanged, AlertRule, alert_reason
 from tests.alerts.conftest import Alerts, Received, Receiver
 from tests.conftest import unique
 
@@ -150,6 +150,29 @@ async def test_an_alert_arrives_signed_per_standard_webhooks(
     )
     assert delivery["next_attempt_at"] is None
     assert delivery["last_latency_ms"] >= 0
+
+
+async def test_an_alert_s_reasons_arrive_coded_beside_its_summary(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    department, path = unique("dept"), f"/{unique('hook')}"
+    endpoint = await create_endpoint(alerts, receiver.url(path), department)
+    reasons = [
+        alert_reason("nps_detractor", "NPS 2 (detractor)", nps=2),
+        alert_reason("csat_dissatisfied", "CSAT 1", csat=1),
+    ]
+    summary = "Negative moment of truth at delivery: NPS 2 (detractor); CSAT 1"
+    alert = create_alert(department, summary=summary, summary_reasons=reasons)
+
+    await alerts.send([alert])
+    (request,) = await receiver.wait_for(path, 1)
+
+    data = verified(endpoint["secret"], request)["data"]
+    assert data["summary"] == summary  # as before the codes
+    assert data["summary_reasons"] == [
+        {"code": "nps_detractor", "text": "NPS 2 (detractor)", "nps": 2},
+        {"code": "csat_dissatisfied", "text": "CSAT 1", "csat": 1},
+    ]
 
 
 async def test_a_redelivered_event_is_sent_once(alerts: Alerts, receiver: Receiver) -> None:

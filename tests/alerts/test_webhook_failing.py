@@ -4,6 +4,7 @@ owner and its department's other endpoints are told."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -54,6 +55,10 @@ async def test_a_persistently_failing_endpoint_is_disabled_and_its_owner_told(
     read = (await alerts.client.get(url)).json()
     assert read["disabled_reason"].startswith("failing since ")
     assert read["failing_since"] is not None
+    coded = read["coded_disabled_reason"]
+    assert (coded["code"], coded["text"]) == ("failing", read["disabled_reason"])
+    since = datetime.fromisoformat(coded["failing_since"])
+    assert since == datetime.fromisoformat(read["failing_since"])
     attempts = len(receiver.at(path))
     assert 2 <= attempts < 10
     (delivery,) = await deliveries_of(alerts, endpoint["id"])

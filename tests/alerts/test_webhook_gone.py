@@ -53,6 +53,11 @@ async def test_410_disables_the_endpoint_and_cancels_its_pending_deliveries(
 
     read = (await alerts.client.get(url)).json()
     assert read["disabled_reason"] == "gone: the endpoint answered 410"
+    assert read["coded_disabled_reason"] == {
+        "code": "gone",
+        "text": read["disabled_reason"],
+        "status_code": 410,
+    }
     by_status = {d["status"]: d for d in await deliveries_of(alerts, endpoint["id"])}
     assert by_status.keys() == {"failed", "cancelled"}
     assert by_status["failed"]["last_status_code"] == 410
@@ -68,6 +73,7 @@ async def test_410_disables_the_endpoint_and_cancels_its_pending_deliveries(
     enabled = await alerts.client.patch(url, json={"enabled": True})
     replayed = await alerts.client.post(f"{url}/replay", params={"since": since})
     assert (enabled.json()["enabled"], enabled.json()["disabled_reason"]) == (True, None)
+    assert enabled.json()["coded_disabled_reason"] is None
     assert replayed.json() == {"replayed": 2}
     await receiver.wait_for(path, 4)
     await until(lambda: _all_succeeded(alerts, endpoint["id"]))
@@ -90,6 +96,11 @@ async def test_disabling_by_hand_cancels_the_pending_deliveries(
         False,
         "disabled by ops",
     )
+    assert disabled.json()["coded_disabled_reason"] == {
+        "code": "disabled_by",
+        "text": "disabled by ops",
+        "by": "ops",
+    }
     (cancelled,) = await deliveries_of(alerts, endpoint["id"])
     assert (cancelled["id"], cancelled["status"]) == (waiting["id"], "cancelled")
     assert cancelled["next_attempt_at"] is None

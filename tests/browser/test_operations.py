@@ -88,6 +88,8 @@ async def test_an_operator_replays_a_failed_delivery_once_the_receiver_is_health
     await expect(failing_row).to_contain_text("since")
     gone_row = endpoints.get_by_role("row").filter(has_text=GONE)
     await expect(gone_row.get_by_text("disabled", exact=True)).to_be_visible()
+    # worded by the console from the API's code (the API's own words have no "HTTP")
+    await expect(gone_row).to_contain_text("gone: the endpoint answered HTTP 410")
     await expect(gone_row.get_by_role("button", name="Enable")).to_be_visible()
 
     row = page.locator(f"#delivery-{delivery['id']}")

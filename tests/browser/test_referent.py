@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from standardwebhooks.webhooks import Webhook
 
-from tests.browser.conftest import System, axe_violations, screenshot, sign_in, until
+from tests.browser.conftest import OUTPUT, System, axe_violations, screenshot, sign_in, until
 from tests.conftest import unique
 from tests.ingest.factories import create_interaction, create_survey_response
 
@@ -215,12 +215,18 @@ async def test_every_page_fits_a_phone_in_french(
         await page.get_by_label("Clé d'API").fill(system.keys["lea"])
         await page.get_by_role("button", name="Connexion").click()
         await page.wait_for_url(f"{system.console_url}/tasks")
-        for path in ("/tasks", f"/tasks/{tasks['logistics']['id']}", "/committee", "/operations"):
+        pages = {
+            "tasks": "/tasks",
+            "task": f"/tasks/{tasks['logistics']['id']}",
+            "committee": "/committee",
+            "operations": "/operations",
+        }
+        for name, path in pages.items():
             await page.goto(system.console_url + path)
             await expect(page.locator("main h1")).to_be_visible()
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
-        await screenshot(page, "06-task-phone-fr")
+            await screenshot(page, f"06-{name}-phone-fr")
     finally:
         await context.close()
 
@@ -228,3 +234,37 @@ async def test_every_page_fits_a_phone_in_french(
 def _in_paris(at: datetime) -> str:
     """``at`` as a datetime-local field takes it in Europe/Paris."""
     return at.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+
+
+async def test_the_task_page_reads_in_french(
+    system: System, tasks: dict[str, dict[str, Any]], browser: Browser
+) -> None:
+    """The alert's summary and reasons in French words and figures, the touchpoint by name."""
+    context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(f"{system.console_url}/sign-in")
+        await page.get_by_label("Clé d'API").fill(system.keys["lea"])
+        await page.get_by_role("button", name="Connexion").click()
+        await page.wait_for_url(f"{system.console_url}/tasks")
+        await page.goto(f"{system.console_url}/tasks/{tasks['logistics']['id']}")
+        why = page.locator("section[aria-labelledby=why-title]")
+        await expect(why.locator("p.summary").first).to_be_visible()
+        said = (await why.inner_text()).replace("\xa0", " ")
+        assert "Moment de vérité négatif au point de contact Delivery : " in said
+        for reason in ("NPS 2 / 10 (détracteur)", "CSAT 1 / 5 (insatisfait)", "LXI passé sous 40"):
+            assert reason in said
+        assert "CES 2 / 7 (effort élevé)" in said
+        assert "LXI en baisse de " in said
+        assert re.search(r"Raisons : valence -\d,\d\d \(de −1 à 1\) ; NPS 2 / 10", said), said
+        for english in ("detractor", "Negative moment of truth", "LXI fell", "Experience drop"):
+            assert english not in said
+        summary = page.locator("section[aria-labelledby=summary-title]")
+        await expect(summary).to_contain_text("Logistics")  # the department by its name
+        await expect(page.locator(".who .dept")).to_have_text("Logistics")
+        await expect(page.locator("ol.audit")).to_contain_text("système")
+        await screenshot(page, "07-task-fr")
+        await why.screenshot(path=str(OUTPUT / "07-task-fr-why.png"))
+        assert await axe_violations(page) == []
+    finally:
+        await context.close()

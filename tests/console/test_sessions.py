@@ -39,3 +39,13 @@ def test_tokens_are_the_sessions_own_and_the_key_is_not_in_its_repr() -> None:
     store.close(one.id)
     assert store.find(one.id) is None
     assert store.find(two.id) is two
+
+
+def test_the_department_is_named_as_the_map_names_it_else_by_its_id() -> None:
+    store = SessionStore(idle_seconds=60)
+    named = store.open("k1", "lea", frozenset(), "logistics", "Logistique")
+    unnamed = store.open("k2", "sam", frozenset(), "service")
+    everywhere = store.open("k3", "ops", frozenset(), None)
+    assert (named.department, named.department_label) == ("logistics", "Logistique")
+    assert unnamed.department_label == "service"
+    assert everywhere.department_label is None

@@ -43,6 +43,7 @@ from shared.emerging import TermCounts
 from shared.events.schemas import (
     AlertChange,
     AlertChanged,
+    AlertReason,
     AlertRule,
     MomentEvaluated,
     Polarity,
@@ -68,13 +69,17 @@ class Finding:
     rule: AlertRule
     dedupe_key: str
     severity: int
-    reasons: list[str]
+    reasons: list[AlertReason]
     committee: bool = False
     term: str | None = None
 
     def summary(self, touchpoint: str | None) -> str:
         where = f" at {touchpoint}" if touchpoint else ""
-        return f"{TITLES[self.rule]}{where}: {'; '.join(self.reasons)}"[:MAX_SUMMARY]
+        return f"{TITLES[self.rule]}{where}: {_texts(self.reasons)}"[:MAX_SUMMARY]
+
+
+def _texts(reasons: list[AlertReason]) -> str:
+    return "; ".join(r.text for r in reasons)
 
 
 class Evaluator:
@@ -140,8 +145,7 @@ class Evaluator:
         elif above and alert is not None and negative and minute > minute_of(alert.last_at):
             self._occurrence(alert, moment, _spike_finding(touchpoint, above, rule))
         elif alert and moment.occurred_at >= alert.last_at and triggers.recovered(counts, rule):
-            with_volume = "; ".join(c.describe() for c in counts if c.total)
-            self._recover(alert, moment, with_volume)
+            self._recover(alert, moment, [c.describe() for c in counts if c.total])
 
     def _irritants(
         self, moment: MomentEvaluated, touchpoint: str, rule: EmergingIrritantRule
@@ -160,7 +164,7 @@ class Evaluator:
                 if term in terms and minute_of(moment.occurred_at) > minute_of(alert.last_at):
                     self._occurrence(alert, moment, finding)
             elif moment.occurred_at >= alert.last_at:
-                self._recover(alert, moment, finding.reasons[0])
+                self._recover(alert, moment, finding.reasons)
         self._raise_irritants(moment, touchpoint, rule, day)
 
     def _raise_irritants(
@@ -233,6 +237,7 @@ class Evaluator:
             last_at=moment.occurred_at,
             changes=0,
             summary=finding.summary(touchpoint),
+            summary_reasons=finding.reasons,
             persona=None,
             value_tier=None,
             lxi=None,
@@ -248,14 +253,16 @@ class Evaluator:
         alert.severity = max(alert.severity, finding.severity)
         alert.last_at = max(alert.last_at, moment.occurred_at)
         alert.summary = finding.summary(alert.touchpoint)
+        alert.summary_reasons = finding.reasons
         self._about_customer(alert, moment)
         self._change(alert, moment, AlertChange.OCCURRENCE, finding.reasons)
 
-    def _recover(self, alert: Alert, moment: MomentEvaluated, why: str) -> None:
+    def _recover(self, alert: Alert, moment: MomentEvaluated, why: list[AlertReason]) -> None:
         alert.status = AlertStatus.RECOVERED.value
         alert.last_at = moment.occurred_at
         title = TITLES[AlertRule(alert.rule)]
-        alert.summary = f"{title} at {alert.touchpoint} recovered: {why}"[:MAX_SUMMARY]
+        alert.summary = f"{title} at {alert.touchpoint} recovered: {_texts(why)}"[:MAX_SUMMARY]
+        alert.summary_reasons = why
         self._change(alert, moment, AlertChange.RECOVERED, None)
 
     def _about_customer(self, alert: Alert, moment: MomentEvaluated) -> None:
@@ -266,7 +273,11 @@ class Evaluator:
         alert.priority = self.book.priority(alert.severity, alert.touchpoint, alert.value_tier)
 
     def _change(
-        self, alert: Alert, moment: MomentEvaluated, change: AlertChange, reasons: list[str] | None
+        self,
+        alert: Alert,
+        moment: MomentEvaluated,
+        change: AlertChange,
+        reasons: list[AlertReason] | None,
     ) -> None:
         """Record a change; ``reasons`` None: the moment is not one of the alert's causes."""
         alert.changes += 1
@@ -288,8 +299,7 @@ class Evaluator:
 
 
 def _spike_finding(touchpoint: str, above: list[WindowCount], rule: SystemicSpikeRule) -> Finding:
-    reasons = [c.describe() for c in above]
-    reasons.append(f"target {rule.target_negative_rate:.0%}")
+    reasons = [*(c.describe() for c in above), triggers.target(rule)]
     severity = triggers.SPIKE_SEVERITY
     return Finding(AlertRule.SYSTEMIC_SPIKE, f"spike:{touchpoint}", severity, reasons, True)
 
@@ -307,7 +317,11 @@ def _irritant_finding(
     return Finding(AlertRule.EMERGING_IRRITANT, key, severity, reasons, True, term)
 
 
-def _alert_moment(alert: Alert, moment: MomentEvaluated, reasons: list[str]) -> dict[str, Any]:
+def _alert_moment(
+    alert: Alert, moment: MomentEvaluated, reasons: list[AlertReason]
+) -> dict[str, Any]:
+    """The moment as the rules saw it; ``details.reasons`` in words, ``details.coded_reasons``
+    the same with their codes and figures."""
     details = moment.model_dump(
         mode="json",
         include={
@@ -339,7 +353,11 @@ def _alert_moment(alert: Alert, moment: MomentEvaluated, reasons: list[str]) -> 
         "touchpoint": moment.touchpoint,
         "valence": moment.valence,
         "occurred_at": moment.occurred_at,
-        "details": {**details, "reasons": reasons},
+        "details": {
+            **details,
+            "reasons": [r.text for r in reasons],
+            "coded_reasons": [r.model_dump(mode="json") for r in reasons],
+        },
     }
 
 
@@ -369,6 +387,7 @@ def _event(
         occurrences=alert.occurrences,
         moment_ids=moment_ids,
         summary=alert.summary,
+        summary_reasons=alert.summary_reasons,
         persona=alert.persona,
         value_tier=alert.value_tier,
         lxi=alert.lxi,

@@ -52,6 +52,9 @@ alert = Table(
     Column("last_at", DateTime(timezone=True), nullable=False),
     Column("changes", Integer, nullable=False),  # the number of the latest change
     Column("summary", Text, nullable=False),
+    # the reasons the summary states, with their codes and figures (AlertReason); null on
+    # an alert stored before the codes
+    Column("summary_reasons", JSONB),
     Column("persona", String(64)),
     Column("value_tier", String(64)),
     Column("lxi", Float),

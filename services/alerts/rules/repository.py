@@ -51,6 +51,7 @@ _MUTABLE = (
     "last_at",
     "changes",
     "summary",
+    "summary_reasons",
     "persona",
     "value_tier",
     "lxi",

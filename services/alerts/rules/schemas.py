@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from services.alerts.rules.models import AlertStatus
 from services.alerts.rules.rulebook import RuleSet
-from shared.events.schemas import AlertChange, AlertRule, Verbatim
+from shared.events.schemas import AlertChange, AlertReason, AlertRule, Verbatim
+
+# an alert stored before the codes has none: its summary's text is all there is
+SummaryReasons = Annotated[
+    list[AlertReason],
+    BeforeValidator(lambda value: value or []),
+    Field(
+        default_factory=list,
+        description="the reasons ``summary`` states, each with its ``code``, the figures the "
+        "code names and its ``text``; empty on an alert stored before the codes",
+    ),
+]
 
 
 class AlertFilter(BaseModel):
@@ -45,7 +56,8 @@ class AlertRead(BaseModel):
     occurrences: int
     first_at: datetime = Field(description="when it was raised (the moment's time)")
     last_at: datetime = Field(description="its latest change (the moment's time)")
-    summary: str
+    summary: str = Field(description="in English words: the rule, the touchpoint, the reasons")
+    summary_reasons: SummaryReasons
     persona: str | None
     value_tier: str | None
     lxi: float | None = Field(description="the customer's LXI after the latest moment")
@@ -66,7 +78,11 @@ class AlertMomentRead(BaseModel):
     touchpoint: str | None
     occurred_at: datetime
     valence: float
-    details: dict[str, Any] = Field(description="what the rules saw, and why they fired")
+    details: dict[str, Any] = Field(
+        description="what the rules saw, and why they fired: ``reasons`` in English words, "
+        "``coded_reasons`` the same as objects with their ``code``, figures and ``text`` "
+        "(absent on a moment stored before the codes)"
+    )
 
 
 class AlertChangeRead(BaseModel):
@@ -78,6 +94,7 @@ class AlertChangeRead(BaseModel):
     priority: float
     occurrences: int
     summary: str
+    summary_reasons: SummaryReasons
 
 
 class AlertDetail(AlertRead):

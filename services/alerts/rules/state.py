@@ -13,7 +13,7 @@ from services.alerts.rules.models import AlertStatus
 from services.alerts.rules.rulebook import EmergingIrritantRule
 from services.alerts.rules.triggers import LxiStep
 from shared.emerging import TermCounts
-from shared.events.schemas import AlertChanged
+from shared.events.schemas import AlertChanged, AlertReason
 
 AlertKey = tuple[str | None, str]  # (customer id or None for a committee alert, dedupe key)
 
@@ -40,15 +40,21 @@ class Alert:
     value_tier: str | None
     lxi: float | None
     term: str | None = None  # an emerging irritant's term
+    # the reasons the summary states, coded (none on an alert stored before the codes)
+    summary_reasons: list[AlertReason] = field(default_factory=list)
     stored: bool = True  # False: raised by this batch
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Alert:
-        values = row._mapping
+        values = dict(row._mapping)
+        coded = values["summary_reasons"] or []
+        values["summary_reasons"] = [AlertReason.model_validate(r) for r in coded]
         return cls(**{f.name: values[f.name] for f in fields(cls) if f.name != "stored"})
 
     def as_row(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stored"}
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stored"}
+        row["summary_reasons"] = [r.model_dump(mode="json") for r in self.summary_reasons]
+        return row
 
     @property
     def key(self) -> AlertKey:

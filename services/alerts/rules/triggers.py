@@ -1,6 +1,7 @@
 """What each rule sees in one moment: pure functions, no state.
 
-Each returns the reasons it fires, in words (empty: it does not). Severities:
+Each returns the reasons it fires (empty: it does not), each a stable code with the figures
+it names and the same in English words (``AlertReason``; the codes: docs/alerts.md). Severities:
 negative moment of truth 4, or 5 when the valence is -0.8 or lower; moment of pain 3, or 4
 at a touchpoint the journey map flags as a moment of pain; experience drop 3, or 4 when the
 LXI crosses below the floor; systemic spike 5; emerging irritant 3.
@@ -20,7 +21,7 @@ from services.alerts.rules.rulebook import (
     SystemicSpikeRule,
 )
 from shared.emerging import TermCounts
-from shared.events.schemas import MomentEvaluated, Outcome
+from shared.events.schemas import AlertReason, MomentEvaluated, Outcome, alert_reason
 
 SEVERE_VALENCE = -0.8
 SPIKE_SEVERITY = 5
@@ -29,33 +30,39 @@ IRRITANT_SEVERITY = 3  # an early sign for the committee, not yet a measured har
 POINTS_TOLERANCE = 1e-9
 
 
-def negative_moment_of_truth(moment: MomentEvaluated, rule: NegativeMomentOfTruthRule) -> list[str]:
+def negative_moment_of_truth(
+    moment: MomentEvaluated, rule: NegativeMomentOfTruthRule
+) -> list[AlertReason]:
     if not (rule.enabled and moment.moment_of_truth):
         return []
     reasons = []
     if moment.valence <= rule.valence_at_most:
-        reasons.append(f"valence {moment.valence:.2f}")
-    if _at_most(moment.nps, rule.nps_at_most):
-        reasons.append(f"NPS {moment.nps} (detractor)")
-    if _at_most(moment.csat, rule.csat_at_most):
-        reasons.append(f"CSAT {moment.csat}")
-    if _at_most(moment.ces, rule.ces_at_most):
-        reasons.append(f"CES {moment.ces}")
+        valence = moment.valence
+        reasons.append(alert_reason("negative_valence", f"valence {valence:.2f}", valence=valence))
+    if moment.nps is not None and _at_most(moment.nps, rule.nps_at_most):
+        reasons.append(
+            alert_reason("nps_detractor", f"NPS {moment.nps} (detractor)", nps=moment.nps)
+        )
+    if moment.csat is not None and _at_most(moment.csat, rule.csat_at_most):
+        reasons.append(alert_reason("csat_dissatisfied", f"CSAT {moment.csat}", csat=moment.csat))
+    if moment.ces is not None and _at_most(moment.ces, rule.ces_at_most):
+        reasons.append(alert_reason("ces_high_effort", f"CES {moment.ces}", ces=moment.ces))
     if rule.failure and moment.outcome == Outcome.FAILURE:
-        reasons.append("failed interaction")
+        reasons.append(alert_reason("failed_interaction", "failed interaction"))
     return reasons
 
 
-def relationship_detractor(moment: MomentEvaluated, rule: NegativeMomentOfTruthRule) -> list[str]:
+def relationship_detractor(
+    moment: MomentEvaluated, rule: NegativeMomentOfTruthRule
+) -> list[AlertReason]:
     """A relationship survey (no touchpoint) answered by a detractor: the relationship as a
     whole is the moment of truth; the map's relationship owner takes it."""
     if not (rule.enabled and moment.touchpoint is None and moment.source == "survey"):
         return []
-    return (
-        [f"relationship NPS {moment.nps} (detractor)"]
-        if _at_most(moment.nps, rule.nps_at_most)
-        else []
-    )
+    if moment.nps is None or not _at_most(moment.nps, rule.nps_at_most):
+        return []
+    text = f"relationship NPS {moment.nps} (detractor)"
+    return [alert_reason("relationship_nps_detractor", text, nps=moment.nps)]
 
 
 def _at_most(value: int | None, limit: int | None) -> bool:
@@ -66,17 +73,18 @@ def negative_severity(moment: MomentEvaluated) -> int:
     return 5 if moment.valence <= SEVERE_VALENCE else 4
 
 
-def moment_of_pain(moment: MomentEvaluated, rule: MomentOfPainRule) -> list[str]:
+def moment_of_pain(moment: MomentEvaluated, rule: MomentOfPainRule) -> list[AlertReason]:
     if not rule.enabled:
         return []
     reasons = []
     if rule.wait_over_threshold and moment.wait_over_threshold:
-        reasons.append("wait over threshold")
+        reasons.append(alert_reason("wait_over_threshold", "wait over threshold"))
     if rule.repeat_contact and moment.repeat_contact:
-        reasons.append("repeat contact")
-    limit = rule.transfers_at_least
-    if limit is not None and moment.transfers is not None and moment.transfers >= limit:
-        reasons.append(f"{moment.transfers} transfers")
+        reasons.append(alert_reason("repeat_contact", "repeat contact"))
+    limit, transfers = rule.transfers_at_least, moment.transfers
+    if limit is not None and transfers is not None and transfers >= limit:
+        text = f"{transfers} transfers"
+        reasons.append(alert_reason("many_transfers", text, transfers=transfers, at_least=limit))
     return reasons
 
 
@@ -106,7 +114,7 @@ def highest_before(steps: Iterable[LxiStep], at: datetime, window: timedelta) ->
 
 def experience_drop(
     moment: MomentEvaluated, rule: ExperienceDropRule, steps: Iterable[LxiStep]
-) -> list[str]:
+) -> list[AlertReason]:
     """``steps``: the customer's earlier steps (not this moment's)."""
     if not rule.enabled:
         return []
@@ -117,15 +125,31 @@ def experience_drop(
         steps.append(LxiStep(moment.occurred_at, None, moment.lxi_before))
     highest = highest_before(steps, moment.occurred_at, window)
     if highest is not None and highest - moment.lxi_after >= rule.points - POINTS_TOLERANCE:
-        reasons.append(
-            f"LXI fell {highest - moment.lxi_after:.1f} points within {rule.window_days:g} days "
-            f"({highest:.1f} → {moment.lxi_after:.1f})"
-        )
+        reasons.append(_fell(highest, moment.lxi_after, rule.window_days))
     if crossed_floor(moment, rule):
-        reasons.append(
-            f"LXI crossed below {rule.floor:g} ({moment.lxi_before:.2f} → {moment.lxi_after:.2f})"
-        )
+        # crossed_floor says both are known
+        assert rule.floor is not None
+        assert moment.lxi_before is not None
+        reasons.append(_below_floor(rule.floor, moment.lxi_before, moment.lxi_after))
     return reasons
+
+
+def _fell(highest: float, after: float, days: float) -> AlertReason:
+    text = (
+        f"LXI fell {highest - after:.1f} points within {days:g} days ({highest:.1f} → {after:.1f})"
+    )
+    figures = {
+        "points": highest - after,
+        "window_days": days,
+        "highest": highest,
+        "lxi_after": after,
+    }
+    return alert_reason("lxi_fell", text, **figures)
+
+
+def _below_floor(floor: float, before: float, after: float) -> AlertReason:
+    text = f"LXI crossed below {floor:g} ({before:.2f} → {after:.2f})"
+    return alert_reason("lxi_below_floor", text, floor=floor, lxi_before=before, lxi_after=after)
 
 
 def crossed_floor(moment: MomentEvaluated, rule: ExperienceDropRule) -> bool:
@@ -150,9 +174,17 @@ class WindowCount:
     def above(self, rule: SystemicSpikeRule) -> bool:
         return self.total >= rule.min_volume and self.rate > rule.target_negative_rate
 
-    def describe(self) -> str:
+    def describe(self) -> AlertReason:
         share = f"{self.negatives} of {self.total}"
-        return f"{self.rate:.0%} negative over {_duration(self.seconds)} ({share})"
+        text = f"{self.rate:.0%} negative over {_duration(self.seconds)} ({share})"
+        figures = {"rate": self.rate, "window_seconds": self.seconds}
+        figures |= {"negatives": self.negatives, "total": self.total}
+        return alert_reason("negative_rate", text, **figures)
+
+
+def target(rule: SystemicSpikeRule) -> AlertReason:
+    rate = rule.target_negative_rate
+    return alert_reason("negative_rate_target", f"target {rate:.0%}", target=rate)
 
 
 def spiking(counts: Iterable[WindowCount], rule: SystemicSpikeRule) -> list[WindowCount]:
@@ -171,12 +203,17 @@ def emerging(counts: TermCounts, rule: EmergingIrritantRule) -> bool:
     return rule.enabled and counts.emerging(rule.min_count, rule.min_g2)
 
 
-def describe_term(term: str, counts: TermCounts, rule: EmergingIrritantRule) -> str:
-    return (
+def describe_term(term: str, counts: TermCounts, rule: EmergingIrritantRule) -> AlertReason:
+    text = (
         f"“{term}” in {counts.recent} of {counts.recent_total} verbatims over "
         f"{rule.recent_days} d, {counts.base} of {counts.base_total} over the "
         f"{rule.baseline_days} d before (G² {counts.g2:.1f})"
     )
+    figures: dict[str, int | float | str] = {"term": term, "recent": counts.recent}
+    figures |= {"recent_total": counts.recent_total}
+    figures |= {"recent_days": rule.recent_days, "base": counts.base}
+    figures |= {"base_total": counts.base_total, "baseline_days": rule.baseline_days}
+    return alert_reason("term_rising", text, **figures, g2=counts.g2)
 
 
 def to_raise(candidates: Sequence[tuple[str, TermCounts]], told: Iterable[str]) -> list[str]:

@@ -75,6 +75,7 @@ def _change_read(row: Any) -> AlertChangeRead:
         priority=event["priority"],
         occurrences=event["occurrences"],
         summary=event["summary"],
+        summary_reasons=event.get("summary_reasons"),
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,13 +93,19 @@ class EndpointRepository:
         return await self._session.scalar(stmt)
 
     async def disable(
-        self, endpoint_id: uuid.UUID, reason: str, now: datetime
+        self, endpoint_id: uuid.UUID, reason: dict[str, Any], now: datetime
     ) -> WebhookEndpoint | None:
-        """Disable it; return it, or None when it was disabled already (or is gone)."""
+        """Disable it for ``reason`` (``disabled_because``); return it, or None when it was
+        disabled already (or is gone)."""
         stmt = (
             update(WebhookEndpoint)
             .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.enabled)
-            .values(enabled=False, disabled_reason=reason, updated_at=now)
+            .values(
+                enabled=False,
+                disabled_reason=reason["text"],
+                coded_disabled_reason=reason,
+                updated_at=now,
+            )
             .returning(WebhookEndpoint)
             .execution_options(synchronize_session=False)
         )

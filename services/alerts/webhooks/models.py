@@ -40,6 +40,12 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"  # its endpoint was disabled before it got through
 
 
+def disabled_because(code: str, text: str, **figures: Any) -> dict[str, Any]:
+    """Why an endpoint is disabled: ``gone`` (``status_code``), ``failing`` (``failing_since``)
+    or ``disabled_by`` (``by``, the key's name), with ``text``, the same in English words."""
+    return {"code": code, "text": text, **figures}
+
+
 class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoint"
 
@@ -54,6 +60,8 @@ class WebhookEndpoint(Base):
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enabled: Mapped[bool] = mapped_column(server_default=text("true"))
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # the same with its code and figures (see disabled_because); null when disabled before
+    coded_disabled_reason: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # Start of the current run of failed attempts; cleared by a success.
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -22,7 +22,12 @@ from services.alerts.config import AlertsSettings
 from services.alerts.webhooks.delivery_repository import DeliveryRepository
 from services.alerts.webhooks.endpoint_repository import EndpointRepository
 from services.alerts.webhooks.fanout import Message, delivery_row, message_id
-from services.alerts.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookEndpoint
+from services.alerts.webhooks.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookEndpoint,
+    disabled_because,
+)
 from services.alerts.webhooks.schemas import DISABLED_TYPE
 from services.alerts.webhooks.timing import retry_delay
 
@@ -99,7 +104,7 @@ async def record(
         await endpoints.mark_healthy(claimed.endpoint_id)
         return Recorded(Settled.SUCCEEDED, notifications_due=False)
     if outcome.status_code == GONE:
-        reason = "gone: the endpoint answered 410"
+        reason = disabled_because("gone", "gone: the endpoint answered 410", status_code=GONE)
         notified = await disable(session, claimed.endpoint_id, reason, outcome.attempted_at)
         return Recorded(Settled.GONE, notified)
     failing_since = await endpoints.mark_failing(claimed.endpoint_id, outcome.attempted_at)
@@ -109,7 +114,8 @@ async def record(
     ):
         last = values.get("status") == DeliveryStatus.FAILED.value
         return Recorded(Settled.DEAD_LETTERED if last else Settled.RETRYING, False)
-    reason = f"failing since {failing_since.isoformat()}"
+    since = failing_since.isoformat()
+    reason = disabled_because("failing", f"failing since {since}", failing_since=since)
     notified = await disable(session, claimed.endpoint_id, reason, outcome.attempted_at)
     return Recorded(Settled.DISABLED, notified)
 
@@ -142,7 +148,7 @@ def _values(claimed: Claimed, outcome: Outcome, settings: AlertsSettings) -> dic
 
 
 async def disable(
-    session: AsyncSession, endpoint_id: uuid.UUID, reason: str, now: datetime
+    session: AsyncSession, endpoint_id: uuid.UUID, reason: dict[str, Any], now: datetime
 ) -> bool:
     """Disable a failing endpoint, cancel its pending deliveries and tell its owner.
 
@@ -157,10 +163,10 @@ async def disable(
         endpoint_id=str(endpoint.id),
         owner_email=endpoint.owner_email,
         department=endpoint.department,
-        reason=reason,
+        reason=reason["text"],
         cancelled_deliveries=cancelled,
     )
-    return await _notify_peers(session, endpoint, reason, now) > 0
+    return await _notify_peers(session, endpoint, reason["text"], now) > 0
 
 
 async def _notify_peers(

@@ -106,7 +106,13 @@ class EndpointRead(BaseModel):
     department: str | None
     owner_email: str | None
     enabled: bool
-    disabled_reason: str | None
+    disabled_reason: str | None = Field(description="why it is disabled, in English words")
+    coded_disabled_reason: dict[str, Any] | None = Field(
+        default=None,
+        description="the same as an object: its ``code`` (gone, failing or disabled_by), its "
+        "figures (``status_code``, ``failing_since``, ``by``) and its ``text``; null when "
+        "enabled, or disabled before the codes",
+    )
     failing_since: datetime | None
     previous_secret_expires_at: datetime | None = Field(
         description="Until then the previous secret signs beside the current one."

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.alerts.config import AlertsSettings
 from services.alerts.webhooks.delivery_repository import DeliveryRepository
 from services.alerts.webhooks.endpoint_repository import EndpointRepository
-from services.alerts.webhooks.models import WebhookEndpoint
+from services.alerts.webhooks.models import WebhookEndpoint, disabled_because
 from services.alerts.webhooks.schemas import (
     EndpointCreate,
     EndpointRead,
@@ -91,10 +91,13 @@ async def update_endpoint(
     for name, value in changes.items():
         setattr(endpoint, name, value)
     if enabled is False and endpoint.enabled:
-        endpoint.enabled, endpoint.disabled_reason = False, f"disabled by {principal.name}"
+        reason = disabled_because("disabled_by", f"disabled by {principal.name}", by=principal.name)
+        endpoint.enabled, endpoint.disabled_reason = False, reason["text"]
+        endpoint.coded_disabled_reason = reason
         await DeliveryRepository(session).cancel_pending(endpoint.id)
     elif enabled is True:
         endpoint.enabled, endpoint.disabled_reason, endpoint.failing_since = True, None, None
+        endpoint.coded_disabled_reason = None
     endpoint.updated_at = utcnow()
     await session.flush()
     return EndpointRead.model_validate(endpoint)

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from services.console import reasons
 from services.console.api import Api, Part, Service
 from services.console.operations.consumers import Consumer, consumers, merged
 from services.console.sessions import Session
@@ -58,6 +59,8 @@ async def operations_view(
         _rules(api, key),
         *(_consumers(api, service, key) for service in SERVICES),
     )
+    for endpoint in endpoints.data or []:
+        reasons.disabled(endpoint)
     urls = {e["id"]: e["url"] for e in endpoints.data or []}
     disabled = {e["id"] for e in endpoints.data or [] if not e["enabled"]}
     by_service = dict(zip(SERVICES, metrics, strict=True))

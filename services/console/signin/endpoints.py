@@ -55,11 +55,26 @@ async def sign_in(request: Request) -> Response:
         code = "key_unknown" if exc.kind == "unauthorized" else "api_down"
         return _refused(request, code, 401 if code == "key_unknown" else 503)
     store: SessionStore = request.app.state.sessions
-    session = store.open(key, who["name"], frozenset(who["scopes"]), who["department"])
+    department = who["department"]
+    named = await _department_name(api, key, department)
+    session = store.open(key, who["name"], frozenset(who["scopes"]), department, named)
     response = redirect("/tasks")
     _set_cookie(request, response, COOKIE, session.id, path="/")
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     return response
+
+
+async def _department_name(api: Api, key: str, department: str | None) -> str | None:
+    """The department's name in the journey map; None without a department, or when the
+    map does not name it or cannot be read (the pages show the id then)."""
+    if department is None:
+        return None
+    try:
+        found = await api.get("actions", "/v1/journey-map", key)
+    except ApiError:
+        return None
+    named = {d["id"]: d["name"] for d in found["map"].get("departments", [])}
+    return named.get(department)
 
 
 @router.post("/sign-out")

@@ -84,11 +84,13 @@ async def _task(
     except ApiError as exc:
         code = 503 if exc.kind == "down" else 404
         return render(request, "task_missing.html", code, task_id=task_id, problem=exc.kind)
+    named = views.names(view.journey_map)
     context: dict[str, Any] = {
         "view": view,
         "t": view.task,
         "causes": views.listed(view.journey_map, "root_causes"),
-        "names": {tp["id"]: tp["name"] for tp in views.listed(view.journey_map, "touchpoints")},
+        "names": named["touchpoints"],
+        "named": named,
         "channels": CHANNELS,
         "form": refused.form if refused else None,
         "errors": refused.errors if refused else {},

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from services.console import reasons
 from services.console.api import Api, Part
 from services.console.sessions import Session
 from services.console.tasks.chart import Chart, lxi_chart
@@ -106,7 +107,23 @@ async def _timeline(api: Api, person: Session, customer: str) -> list[dict[str, 
 
 async def _alerts(api: Api, person: Session, alert_ids: list[str]) -> list[dict[str, Any]]:
     calls = [api.get("alerts", f"/v1/alerts/{alert_id}", person.key) for alert_id in alert_ids]
-    return list(reversed(await asyncio.gather(*calls)))
+    return [reasons.prepare(alert) for alert in reversed(await asyncio.gather(*calls))]
+
+
+def names(journey_map: Part) -> dict[str, dict[str, str]]:
+    """The map's names of what a task shows by id (touchpoints, departments, referents,
+    personas), each by id: empty when the map is unread, so the page shows the ids."""
+    departments = listed(journey_map, "departments")
+    return {
+        "touchpoints": _by_id(listed(journey_map, "touchpoints")),
+        "departments": _by_id(departments),
+        "referents": _by_id([r for d in departments for r in d.get("referents", [])]),
+        "personas": _by_id(listed(journey_map, "personas")),
+    }
+
+
+def _by_id(entries: list[dict[str, Any]]) -> dict[str, str]:
+    return {entry["id"]: entry["name"] for entry in entries}
 
 
 def listed(journey_map: Part, name: str) -> list[dict[str, Any]]:
