@@ -44,10 +44,14 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             tasks_runtime.started(app, settings, resources, journey, clock) as task_relay,
             privacy_runtime.started(app, settings, resources),
             read_pool(settings) as pool,
+            read_pool(settings, plan_cache_mode="auto") as policy_pool,
         ):
             # plain asyncpg connections, no SQLAlchemy around them: the task list's
-            # (tasks/listing.py) and the contact policy's endpoints'
+            # (tasks/listing.py), whose filters want custom plans, and the contact
+            # policy's endpoints', whose statements plan the same whatever the values
+            # (policy/statements.py)
             app.state.read_pool = pool
+            app.state.policy_pool = policy_pool
             assert resources.sessions is not None
             app.state.journey = journey
             app.state.sessions = resources.sessions
