@@ -47,9 +47,9 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             read_pool(settings, plan_cache_mode="auto") as policy_pool,
         ):
             # plain asyncpg connections, no SQLAlchemy around them: the task list's
-            # (tasks/listing.py), whose filters want custom plans, and the contact
-            # policy's endpoints', whose statements plan the same whatever the values
-            # (policy/statements.py)
+            # (tasks/listing.py) and the contact policy's batches, reads and invitations,
+            # planned for their values; single decisions (policy/endpoints.py), whose
+            # statements plan the same whatever the values, on a pool of their own
             app.state.read_pool = pool
             app.state.policy_pool = policy_pool
             assert resources.sessions is not None
