@@ -32,7 +32,8 @@ from bench.processes import CpuMeter, MachineCpu, cpu_groups
 from bench.report import Row, Verdict, cpu_count, judge
 from bench.signals import JOURNEY_MAP, publish_journey_map
 
-GOAL = 2_000  # decisions/s
+GOAL = 1_500  # decisions/s, one per request (issue 15: 32 clients, distinct customers)
+BATCH_GOAL = 2_000  # decisions/s in 100-decision batches
 CLIENTS = 32
 WARMUP = 1_000
 DECISIONS = 6_000
@@ -177,9 +178,14 @@ async def policy_decisions(bench: Bench) -> list[Row]:
     )
     flame = [flame_row(single.flame)] if single.flame else []
     return [
-        *_rows("decide", f"{CLIENTS} clients, distinct customers", single),
+        *_rows("decide", f"{CLIENTS} clients, distinct customers", single, GOAL),
         *flame,
-        *_rows("decide-batch", f"{BATCH_CLIENTS} clients × {BATCH_SIZE}-decision batches", batched),
+        *_rows(
+            "decide-batch",
+            f"{BATCH_CLIENTS} clients × {BATCH_SIZE}-decision batches",
+            batched,
+            BATCH_GOAL,
+        ),
     ]
 
 
@@ -218,7 +224,7 @@ async def _timed(
     return Run(outcome, rate, cpu, busy, flame)
 
 
-def _rows(endpoint: str, load: str, run: Run) -> list[Row]:
+def _rows(endpoint: str, load: str, run: Run, goal: int) -> list[Row]:
     outcome, rate = run.outcome, run.rate
     total = sum(outcome.reasons.values())
     allowed = outcome.reasons["allowed"] / total if total else 0.0
@@ -232,12 +238,12 @@ def _rows(endpoint: str, load: str, run: Run) -> list[Row]:
         ", ".join(f"{name} {cores:.2f}" for name, cores in run.cpu.items())
         + f"; whole machine {run.machine:.2f} (others {max(run.machine - ours, 0):.2f})"
     )
-    ok = rate >= GOAL and not outcome.errors
+    ok = rate >= goal and not outcome.errors
     return [
         Row(
             f"contact policy {endpoint}, decisions/s ({load})",
             value,
-            f"≥ {GOAL:,}/s, no errors",
+            f"≥ {goal:,}/s, no errors",
             judge(ok),
         ),
         Row(f"{endpoint}: CPU ms per decision", per_decision, "—", Verdict.INFO),

@@ -14,6 +14,7 @@ from services.actions.consumers import consumer_specs
 from services.actions.journey.endpoints import router as journey_map_router
 from services.actions.journey.outbox import journey_map_relay
 from services.actions.policy import endpoints as policy_endpoints
+from services.actions.policy.coalescing import DecisionCoalescer
 from services.actions.privacy import endpoints as privacy_endpoints
 from services.actions.privacy import runtime as privacy_runtime
 from services.actions.surveys import endpoints as survey_endpoints
@@ -44,10 +45,16 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             tasks_runtime.started(app, settings, resources, journey, clock) as task_relay,
             privacy_runtime.started(app, settings, resources),
             read_pool(settings) as pool,
+            read_pool(settings, plan_cache_mode="auto") as policy_pool,
         ):
             # plain asyncpg connections, no SQLAlchemy around them: the task list's
-            # (tasks/listing.py) and the contact policy's endpoints'
+            # (tasks/listing.py) and the contact policy's, planned for their values; a
+            # decision taken alone on a pool of its own, whose statements plan the same
+            # whatever the values (policy/coalescing.py)
             app.state.read_pool = pool
+            app.state.decisions = DecisionCoalescer(
+                policy_pool.acquire, pool.acquire, settings.policy_decision_batches
+            )
             assert resources.sessions is not None
             app.state.journey = journey
             app.state.sessions = resources.sessions

@@ -7,6 +7,8 @@ holds no customer id, and the privacy consumers are the erasure itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.actions.backlog.handlers import BacklogHandlers
 from services.actions.config import ActionsSettings
 from services.actions.models import customer_erasure
@@ -30,15 +32,24 @@ from shared.events.topics import (
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import ConsumerSpec
 
+# On the closed loop's path (an alert opens a task; an interaction at a moment of truth
+# asks for an invitation): they keep the service's KAFKA_FETCH_MAX_WAIT_MS.
+HOT = frozenset({"tasks", "invitations"})
+
 
 def consumer_specs(
     settings: ActionsSettings, journey: JourneyMapHolder, task_relay: OutboxRelay
 ) -> list[ConsumerSpec]:
-    """The consumers to run; ``task_relay`` publishes the task changes they commit."""
-    return [
+    """The consumers to run; ``task_relay`` publishes the task changes they commit. All
+    but those of :data:`HOT` fetch with ``background_fetch_max_wait_ms``."""
+    specs = [
         *skipping_erased_in(customer_erasure, _customer_consumers(settings, journey, task_relay)),
         *_backlog_consumers(settings, journey),
         *_privacy_consumers(settings),
+    ]
+    background = settings.background_fetch_max_wait_ms
+    return [
+        spec if spec.name in HOT else replace(spec, fetch_max_wait_ms=background) for spec in specs
     ]
 
 

@@ -94,6 +94,10 @@ class ConsumerSpec:
     # Consumers of this spec in one process, sharing the group's partitions: while one
     # waits on the database, another decodes or computes.
     instances: int = 1
+    # How long the broker may hold an empty fetch of this consumer; None: the service's
+    # KAFKA_FETCH_MAX_WAIT_MS. Longer, an idle consumer fetches less often (each fetch costs
+    # its process and the embedded broker CPU) and waits longer for a record there.
+    fetch_max_wait_ms: int | None = None
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -196,7 +200,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
-            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
+            fetch_max_wait_ms=self.spec.fetch_max_wait_ms or self._settings.kafka_fetch_max_wait_ms,
             session_timeout_ms=self._settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 5, 500),
         )

@@ -16,5 +16,8 @@ class PolicySettings(SurveySettings):
     # The channel of a recovery survey (sent after the customer's task is resolved).
     policy_recovery_channel: Channel = Channel.EMAIL
     policy_consumer_batch: int = Field(default=500, ge=1)
+    # Single decisions (``decide``) asked while this many batches of them are in flight
+    # wait and go together in the next one (policy/coalescing.py).
+    policy_decision_batches: int = Field(default=2, ge=1)
     # Before the first batch, how long the consumers wait for the journey map to arrive.
     policy_map_wait_seconds: float = Field(default=10, ge=0)

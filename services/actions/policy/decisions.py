@@ -80,7 +80,9 @@ class DecisionRepository:
     ) -> list[tuple[Any, ...]]:
         """The same rows as :meth:`lock_customers`, nothing locked (a customer never seen
         has none)."""
-        return await self._fetch(statements.READ, list(customer_ids), after, before)
+        if len(customer_ids) == 1:
+            return await self._fetch(statements.READ, customer_ids[0], after, before)
+        return await self._fetch(statements.READ_MANY, list(customer_ids), after, before)
 
     async def lock_quotas(self, keys: Sequence[QuotaKey]) -> dict[QuotaKey, int]:
         """Create the quota counters if missing and lock them until commit, in the order

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -30,11 +31,14 @@ BODY_LIMITS = {"/v1/contact-policy/decide-batch": MAX_BATCH * 512}
 
 @asynccontextmanager
 async def policy_connection(request: Request) -> AsyncIterator[Any]:
-    """An asyncpg connection from the service's pool of plain asyncpg connections
+    """An asyncpg connection from the service's read pool of plain asyncpg connections
     (``shared.db.pool``, the task list's too), outside any transaction.
 
     Decisions skip the ORM session (its bookkeeping cost as much CPU as the decision) and
     the engine's pool (a checkout through SQLAlchemy's greenlets cost ~2.5 times asyncpg's).
+    Its connections plan each statement for its values (``DB_PLAN_CACHE_MODE``): a batch's
+    arrays hold up to 500 customers, and the generic plans of its statements cost
+    PostgreSQL ten times the CPU per decision in the bench (0.37 ms against 0.04).
     """
     async with request.app.state.read_pool.acquire() as connection:
         yield connection
@@ -74,8 +78,10 @@ async def decide(body: DecisionCreate, principal: Decider, request: Request) -> 
     invitation and answers its link."""
     journey = request.app.state.journey.current
     settings = request.app.state.settings
-    async with policy_connection(request) as connection:
-        return await views.decide(connection, journey, body, principal.name, settings)
+    coalescer = request.app.state.decisions
+    return await views.decide(
+        coalescer, partial(decision_transaction, request), journey, body, principal.name, settings
+    )
 
 
 @router.post("/contact-policy/decide-batch", responses=NO_MAP)

@@ -24,32 +24,47 @@ QUOTA_USAGE = f"{policy_quota_usage.schema}.{policy_quota_usage.name}"
 
 _PROFILE = "customer_id, persona, locale, timezone, survey_opt_out, xmin::text AS version"
 
-# $1 the customer ids, $2 and $3 the times between which solicitations count.
-_HISTORY = f"""
+# $1 the customer ids (an array, or one id with ``_ONE``), $2 and $3 the times between
+# which solicitations count.
+_ANY, _ONE = "= ANY($1::varchar[])", "= $1::varchar"
+
+
+def _history(match: str) -> str:
+    return f"""
 SELECT 'survey', d.customer_id, d.touchpoint, d.at, NULL, NULL, NULL, NULL
 FROM {DECISION} AS d
-WHERE d.customer_id = ANY($1::varchar[]) AND d.allowed AND d.at > $2 AND d.at < $3
+WHERE d.customer_id {match} AND d.allowed AND d.at > $2 AND d.at < $3
 UNION ALL
 SELECT 'task', t.customer_id, t.task_id, NULL, NULL, NULL, NULL, NULL
 FROM {TASK} AS t
-WHERE t.customer_id = ANY($1::varchar[]) AND t.active
+WHERE t.customer_id {match} AND t.active
 """  # noqa: S608 (table names from the models, never from input)
 
 
-def _profiles_then_history(profiles: str) -> str:
+def _profiles_then_history(profiles: str, match: str = _ANY) -> str:
     """The rows read, the profiles from the statement ``profiles`` (data-modifying
-    statements may only be named in ``WITH``)."""
+    statements may only be named in ``WITH``), the history of the customers ``match``
+    selects."""
     return f"""
 WITH profile AS ({profiles})
 SELECT 'customer' AS kind, customer_id, version AS key, NULL::timestamptz AS at,
        persona, locale, timezone, survey_opt_out
 FROM profile
-UNION ALL {_HISTORY}"""  # noqa: S608
+UNION ALL {_history(match)}"""  # noqa: S608
 
 
-# The simulation's read: nothing locked.
+# The read of one customer ($1 an id), nothing locked: a decision's first statement, and
+# the simulation's. PostgreSQL keeps one generic plan for it on the policy pool's
+# connections (``plan_cache_mode=auto``); READ_MANY, whose array of ids it costs at ten,
+# it plans anew each time, which cost it more CPU than running the statement.
 READ = _profiles_then_history(
-    f"SELECT {_PROFILE} FROM {CUSTOMER} WHERE customer_id = ANY($1::varchar[])"  # noqa: S608
+    f"SELECT {_PROFILE} FROM {CUSTOMER} WHERE customer_id {_ONE}",  # noqa: S608
+    _ONE,
+)
+
+# READ for several customers ($1 their ids).
+READ_MANY = _profiles_then_history(
+    f"SELECT {_PROFILE} FROM {CUSTOMER} WHERE customer_id {_ANY}"  # noqa: S608
 )
 
 # Create the customers' rows if missing and lock them, in the order of $1 (sorted by the

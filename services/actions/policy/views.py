@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy import service
+from services.actions.policy.coalescing import DecisionCoalescer
 from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import Decision, DecisionRequest
 from services.actions.policy.repository import PolicyRepository
@@ -24,7 +26,6 @@ from services.actions.policy.schemas import (
     SolicitationRead,
 )
 from services.actions.surveys.config import SurveySettings
-from services.actions.surveys.schemas import InvitationLink
 from services.actions.surveys.views import issue_links
 from shared.cursor import decode_cursor, encode_cursor
 from shared.journey import JourneyMap
@@ -32,28 +33,29 @@ from shared.problems import ProblemError, field_error
 
 
 async def decide(
-    connection: Any,
+    coalescer: DecisionCoalescer,
+    transaction: Callable[[], AbstractAsyncContextManager[Any]],
     journey: JourneyMap | None,
     body: DecisionCreate,
     decided_by: str,
     settings: SurveySettings,
 ) -> DecisionRead:
-    """Decide and record on ``connection`` (asyncpg, outside any transaction): in two
-    statements that need no transaction when they settle it (:func:`service.decide_unlocked`),
-    else in a transaction of its own, which also records the invitation ``invite`` asks for.
+    """Decide and record: with the decisions asked meanwhile (``coalescer``), or, when
+    ``invite`` asks for an invitation, in a ``transaction()`` of its own (an asyncpg
+    connection) that records it too.
 
     :raises ProblemError: 503 before the journey map is known, 422 for a touchpoint that
         is not in it.
     """
     known = _map_holding(journey, [body], lambda _: [])
     [request] = _requests([body], decided_by)
-    repo = DecisionRepository.on_connection(connection)
-    decision = None if body.invite else await service.decide_unlocked(repo, known, request)
-    links: dict[str, InvitationLink] = {}
-    if decision is None:
-        async with connection.transaction():
-            [decision] = await service.decide(repo, known, [request])
-            links = await issue_links(repo, known, settings, [decision]) if body.invite else {}
+    if not body.invite:
+        decision = await coalescer.decide(known, request)
+        return DecisionRead(**_fields(decision, recorded=True))
+    async with transaction() as connection:
+        repo = DecisionRepository.on_connection(connection)
+        [decision] = await service.decide(repo, known, [request])
+        links = await issue_links(repo, known, settings, [decision])
     return DecisionRead(
         **_fields(decision, recorded=True), invitation=links.get(request.decision_id)
     )
