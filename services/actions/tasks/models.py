@@ -91,6 +91,19 @@ class Task(Base):
             )
             for hours in ("ack_hours", "resolve_hours")
         ),
+        # the tasks resolved on one day, for the recovery's cutoff (see loop_days.py)
+        Index(
+            "task_resolved",
+            "resolved_at",
+            postgresql_include=[
+                "opened_at",
+                "department",
+                "touchpoint",
+                "lxi_at_opening",
+                "recovery_lxi",
+            ],
+            postgresql_where=text("resolved_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,5 +1,6 @@
 """the closed-loop report's counts kept per day of opening (and of resolution), department
-and touchpoint, by a trigger on the tasks in the same transaction as each change
+and touchpoint, by a trigger on the tasks in the same transaction as each change; the
+resolved tasks by time of resolution, for the day the recovery period's cutoff falls in
 
 Revision ID: 0014_task_loop_day
 Revises: 0013_task_closed_loop_hours
@@ -28,6 +29,8 @@ COUNTED = (
     "lxi_at_opening",
     "recovery_lxi",
 )
+# What the recovery counts of the tasks resolved on one day read besides resolved_at.
+RESOLVED = ["opened_at", "department", "touchpoint", "lxi_at_opening", "recovery_lxi"]
 
 # One task's key and counts (``t``: a row of actions.task), as the report's plain count
 # tests them. The LXI change goes through text, the shortest decimal that reads back as
@@ -127,6 +130,14 @@ def upgrade() -> None:
         ),
         schema=SCHEMA,
     )
+    op.create_index(
+        "task_resolved",
+        "task",
+        ["resolved_at"],
+        schema=SCHEMA,
+        postgresql_include=RESOLVED,
+        postgresql_where=sa.text("resolved_at IS NOT NULL"),
+    )
     # the tasks' counts as they stand, under a lock that holds their changes until commit
     op.execute("LOCK TABLE actions.task IN SHARE ROW EXCLUSIVE MODE")
     op.execute("SET LOCAL extra_float_digits = 1")  # as the trigger's function has it
@@ -139,4 +150,5 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER task_loop_day_insert_delete ON actions.task")
     op.execute("DROP FUNCTION actions.task_loop_day_keep()")
     op.execute("DROP FUNCTION actions.task_loop_day_add(actions.task, integer)")
+    op.drop_index("task_resolved", "task", schema=SCHEMA)
     op.drop_table("task_loop_day", schema=SCHEMA)
