@@ -224,3 +224,25 @@ async def _recounted(session: AsyncSession, touchpoints: list[str]) -> dict[Any,
         .group_by(opened, department, Task.touchpoint, resolved)
     )
     return {tuple(row[:4]): tuple(row[4:]) for row in await session.execute(query)}
+
+
+async def test_a_change_that_counts_nothing_locks_no_row(tasks: Tasks) -> None:
+    """The recovery follower writes the LXI of unresolved tasks in batches: their rows stay
+    free for the referents' changes of the same day and touchpoint."""
+    draw, touchpoint = random.Random(5), unique("tp")
+    task = _task(draw, unique("tsk"), [None], [touchpoint])
+    task.resolved_at, task.recovery_lxi = None, 50.0
+    async with tasks.sessions() as session:
+        session.add(task)
+        await session.commit()
+    try:
+        async with tasks.sessions() as writer, tasks.sessions() as other:
+            await writer.execute(update(Task).where(Task.id == task.id).values(recovery_lxi=61.0))
+            row = select(TaskLoopDay).where(TaskLoopDay.touchpoint == touchpoint)
+            locked = await other.execute(row.with_for_update(nowait=True))
+            assert len(locked.all()) == 1
+            await writer.rollback()
+    finally:
+        async with tasks.sessions() as session:
+            await session.execute(delete(Task).where(Task.id == task.id))
+            await session.commit()

@@ -66,13 +66,29 @@ $$
 
 
 # A task that moves from one row to another (resolved, reopened) locks the two in the
-# rows' order, whatever the direction, so two such changes never wait on each other.
+# rows' order, whatever the direction, so two such changes never wait on each other. An
+# update that changes none of a task's counts (an unresolved task's recovery LXI, which the
+# recovery follower writes in batches) locks no row at all.
 def _key(t: str) -> str:
     """A task's row of counts, as a row value that orders them."""
     return (
         f"ROW(({t}.opened_at AT TIME ZONE 'UTC')::date, coalesce({t}.department, ''), "
         f"{t}.touchpoint::text, coalesce(({t}.resolved_at AT TIME ZONE 'UTC')::date, "
         "'infinity'::date))"
+    )
+
+
+def _counted(t: str) -> str:
+    """Everything of a task its row counts: the row, then each count's test."""
+    measured = (
+        f"{t}.resolved_at IS NOT NULL AND {t}.lxi_at_opening IS NOT NULL "
+        f"AND {t}.recovery_lxi IS NOT NULL"
+    )
+    return (
+        f"ROW({_key(t)}, {t}.acknowledged_at IS NOT NULL, "
+        f"coalesce({t}.resolved_at <= {t}.sla_due_at, false), "
+        f"{t}.resolved_at IS NOT NULL AND coalesce({t}.customer_recontacted, false), "
+        f"CASE WHEN {measured} THEN {t}.recovery_lxi - {t}.lxi_at_opening END)"
     )
 
 
@@ -83,6 +99,8 @@ BEGIN
         PERFORM actions.task_loop_day_add(NEW, 1);
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM actions.task_loop_day_add(OLD, -1);
+    ELSIF {_counted("NEW")} IS NOT DISTINCT FROM {_counted("OLD")} THEN
+        NULL;
     ELSIF {_key("NEW")} < {_key("OLD")} THEN
         PERFORM actions.task_loop_day_add(NEW, 1);
         PERFORM actions.task_loop_day_add(OLD, -1);
