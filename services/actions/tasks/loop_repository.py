@@ -1,22 +1,25 @@
-"""The closed-loop report's queries: the counts over a scope of tasks, then the hours at
-the ranks of their percentiles. Each statement is built once per shape of scope (which of
+"""The closed-loop report's queries: the counts over a scope of tasks (whole days from the
+counts kept per day, see ``loop_days``; the rest from the tasks), then the hours at the
+ranks of their percentiles. Each statement is built once per shape of scope (which of
 its filters are given; see ``shared.db.shapes``), its values bound when it runs."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Row,
+    Numeric,
     Select,
+    Text,
     and_,
     bindparam,
+    cast,
     func,
     literal,
     not_,
@@ -26,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.tasks.loop_days import LoopCounts, days_query, midnight, split
 from services.actions.tasks.models import Task
 from services.actions.tasks.percentile import Rank
 from shared.db.shapes import given
@@ -35,10 +39,13 @@ HOURS = {"ack": Task.ack_hours, "resolve": Task.resolve_hours}
 # PostgreSQL prefers to read the whole table for a long period, which takes about twice the
 # CPU; 1.1 is the usual cost of a page in memory or on SSD. Without percentiles the counts
 # can be split among parallel workers: that spends more CPU in all (starting them, merging)
-# for a report read by many people at once.
+# for a report read by many people at once. The LXI changes are summed exactly as numeric
+# from their shortest text that reads back as the same float (extra_float_digits ≥ 1), as
+# the day rows' trigger sums them.
 _REPORT_SETTINGS = text(
     "SELECT set_config('random_page_cost', '1.1', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true)"
+    " set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('extra_float_digits', '1', true)"
 )
 
 
@@ -69,14 +76,55 @@ class ClosedLoopReads:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def counts(self, scope: LoopScope, now: datetime, recovery_days: float) -> Row[Any]:
-        """One row of closed-loop counts over the tasks of ``scope``."""
+    async def counts(self, scope: LoopScope, now: datetime, recovery_days: float) -> LoopCounts:
+        """The closed-loop counts over the tasks of ``scope``: its whole UTC days from the
+        day rows, the rest of its period from the tasks; the recovery's as of ``now``."""
         await self.session.execute(_REPORT_SETTINGS)
         cutoff = now - timedelta(days=recovery_days)
+        period = split(scope.since, scope.until)
+        total = LoopCounts()
+        for since, until in period.edges:
+            total += await self._tasks(replace(scope, since=since, until=until), cutoff)
+        if period.days is not None:
+            total += await self._days(scope, period.days, cutoff)
+        return total
+
+    async def _tasks(self, scope: LoopScope, cutoff: datetime) -> LoopCounts:
         shape, values = scope.shaped()
         query = closed_loop_query(shape)
-        found: Row[Any] = (await self.session.execute(query, {**values, "cutoff": cutoff})).one()
-        return found
+        return LoopCounts.of(
+            (await self.session.execute(query, {**values, "cutoff": cutoff})).one()
+        )
+
+    async def _days(self, scope: LoopScope, days: tuple[Any, Any], cutoff: datetime) -> LoopCounts:
+        """The whole days ``[first, end)`` of ``scope`` from their rows; the tasks resolved
+        on the cutoff's day, on either side of it, one by one."""
+        cutoff_day = cutoff.astimezone(UTC).date()
+        filters = {"department": scope.department, "touchpoint": scope.touchpoint}
+        shape, values = given({**filters, "first": days[0], "end": days[1]})
+        row = (
+            await self.session.execute(days_query(shape), {**values, "cutoff_day": cutoff_day})
+        ).one()
+        counts = LoopCounts.of(row)
+        if row.cutoff_first is None:
+            return counts
+        opened = (midnight(row.cutoff_first), midnight(row.cutoff_last) + timedelta(days=1))
+        on_cutoff_day = replace(scope, since=opened[0], until=opened[1])
+        resolved = (midnight(cutoff_day), midnight(cutoff_day) + timedelta(days=1))
+        return counts + await self._resolved_on(on_cutoff_day, resolved, cutoff)
+
+    async def _resolved_on(
+        self, scope: LoopScope, resolved: tuple[datetime, datetime], cutoff: datetime
+    ) -> LoopCounts:
+        """The recovery counts of the tasks of ``scope`` resolved in ``resolved``."""
+        shape, values = scope.shaped()
+        bounds = {"resolved_from": resolved[0], "resolved_to": resolved[1], "cutoff": cutoff}
+        row = (await self.session.execute(resolved_on_query(shape), {**values, **bounds})).one()
+        return LoopCounts(
+            recovery_tasks=row.recovery_tasks,
+            recovery_pending=row.recovery_pending,
+            recovery_sum=row.recovery_sum or LoopCounts.recovery_sum,
+        )
 
     async def at_ranks(
         self, scope: LoopScope, wanted: Sequence[tuple[str, Rank]]
@@ -101,9 +149,8 @@ def closed_loop_query(shape: tuple[str, ...]) -> Select[Any]:
     are read from the index alone. The percentiles are read by ``at_ranks`` once these
     counts are known."""
     resolved = Task.resolved_at.is_not(None)
-    passed = Task.resolved_at <= bindparam("cutoff", type_=Task.resolved_at.type)
-    measured = and_(passed, Task.lxi_at_opening.is_not(None), Task.recovery_lxi.is_not(None))
-    return select(
+    passed, measured = _recovery()
+    columns: list[Any] = [
         func.count().label("tasks"),
         func.count(Task.ack_hours).label("acknowledged"),
         func.count(Task.resolved_at).label("resolved"),
@@ -111,8 +158,37 @@ def closed_loop_query(shape: tuple[str, ...]) -> Select[Any]:
         func.count().filter(and_(resolved, Task.customer_recontacted)).label("recontacted"),
         func.count().filter(measured).label("recovery_tasks"),
         func.count().filter(and_(resolved, not_(passed))).label("recovery_pending"),
-        func.avg(Task.recovery_lxi - Task.lxi_at_opening).filter(measured).label("recovery"),
-    ).where(*(_TESTS[name]() for name in shape))
+        func.sum(_lxi_change()).filter(measured).label("recovery_sum"),
+    ]
+    return select(*columns).where(*(_TESTS[name]() for name in shape))
+
+
+@functools.cache
+def resolved_on_query(shape: tuple[str, ...]) -> Select[Any]:
+    """The recovery counts of the tasks of a scope of this ``shape`` resolved in
+    [``resolved_from``, ``resolved_to``) (bound, with ``cutoff``)."""
+    passed, measured = _recovery()
+    columns: list[Any] = [
+        func.count().filter(measured).label("recovery_tasks"),
+        func.count().filter(not_(passed)).label("recovery_pending"),
+        func.sum(_lxi_change()).filter(measured).label("recovery_sum"),
+    ]
+    return select(*columns).where(
+        *(_TESTS[name]() for name in shape),
+        Task.resolved_at >= bindparam("resolved_from", type_=Task.resolved_at.type),
+        Task.resolved_at < bindparam("resolved_to", type_=Task.resolved_at.type),
+    )
+
+
+def _recovery() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Resolved no later than ``cutoff``; and that with both LXIs known."""
+    passed = Task.resolved_at <= bindparam("cutoff", type_=Task.resolved_at.type)
+    return passed, and_(passed, Task.lxi_at_opening.is_not(None), Task.recovery_lxi.is_not(None))
+
+
+def _lxi_change() -> ColumnElement[Any]:
+    """A task's LXI change as an exact numeric (see ``_REPORT_SETTINGS``)."""
+    return cast(cast(Task.recovery_lxi - Task.lxi_at_opening, Text), Numeric)
 
 
 @functools.cache

@@ -7,7 +7,8 @@ broker has it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -17,12 +18,14 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Computed,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Table,
@@ -88,6 +91,19 @@ class Task(Base):
             )
             for hours in ("ack_hours", "resolve_hours")
         ),
+        # the tasks resolved on one day, for the recovery's cutoff (see loop_days.py)
+        Index(
+            "task_resolved",
+            "resolved_at",
+            postgresql_include=[
+                "opened_at",
+                "department",
+                "touchpoint",
+                "lxi_at_opening",
+                "recovery_lxi",
+            ],
+            postgresql_where=text("resolved_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -133,6 +149,28 @@ class Task(Base):
     source_received_at: Mapped[datetime | None] = _at()
     created_at: Mapped[datetime] = _at(server_default=func.now())
     updated_at: Mapped[datetime] = _at(server_default=func.now(), onupdate=func.now())
+
+
+class TaskLoopDay(Base):
+    """The closed-loop report's counts of the tasks opened on a UTC day, of a department
+    ('' for none) and touchpoint, resolved on a UTC day ('infinity' while not resolved).
+
+    Kept by triggers on ``task`` (migration ``0014_task_loop_day``) in the transaction of
+    every change: the report adds whole days up instead of counting their tasks."""
+
+    __tablename__ = "task_loop_day"
+
+    opened_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resolved_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    tasks: Mapped[int] = mapped_column(BigInteger)
+    acknowledged: Mapped[int] = mapped_column(BigInteger)
+    within_sla: Mapped[int] = mapped_column(BigInteger)
+    recontacted: Mapped[int] = mapped_column(BigInteger)  # resolved, customer recontacted
+    recovered: Mapped[int] = mapped_column(BigInteger)  # resolved, with both LXIs
+    # Σ (recovery_lxi − lxi_at_opening) of the recovered, exactly (see the migration)
+    lxi_change: Mapped[Decimal] = mapped_column(Numeric)
 
 
 class TaskChange(Base):
