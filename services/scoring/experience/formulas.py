@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import fmean
+from math import fsum
 
 from shared.events.schemas import InteractionFields, Outcome, Polarity, SurveyResponseFields
 
@@ -44,7 +44,8 @@ def survey_valence(answers: SurveyResponseFields) -> float | None:
         parts.append((answers.ces - 4) / 3)
     if answers.expected is not None and answers.perceived is not None:
         parts.append(clip((answers.perceived - answers.expected) / 2))
-    return fmean(parts) if parts else None
+    # statistics.fmean's own computation, without its generality: once per survey
+    return fsum(parts) / len(parts) if parts else None
 
 
 def response_valence(answers: float | None, sentiment: float) -> float:

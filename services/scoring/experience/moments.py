@@ -11,6 +11,8 @@ from shared.events.schemas import MomentEvaluated, Outcome, Polarity, Verbatim
 # how a polarity is stored in a signal row
 POLARITY_CODE = {Polarity.NEGATIVE: -1, Polarity.NEUTRAL: 0, Polarity.POSITIVE: 1}
 _POLARITY = {code: polarity for polarity, code in POLARITY_CODE.items()}
+# a stored outcome to its member: a lookup, where Outcome(value) goes through EnumMeta
+_OUTCOME = {outcome.value: outcome for outcome in Outcome}
 
 
 def moment_id(source_event_id: str) -> str:
@@ -51,7 +53,7 @@ def moment_from_row(
             "nps": row["nps"],
             "csat": row["csat"],
             "ces": row["ces"],
-            "outcome": Outcome(outcome) if outcome else None,
+            "outcome": _OUTCOME[outcome] if outcome else None,
             "wait_over_threshold": row["wait_over"],
             "repeat_contact": row["repeat_contact"],
             "transfers": row["transfers"],

@@ -219,12 +219,14 @@ class ExperienceService:
         return POLARITY_CODE[found]
 
     def _is_repeat(self, batch: Batch, event: InteractionRecorded) -> bool:
-        key = (event.occurred_at, event.event_id)
-        return any(
-            (c["occurred_at"], c["event_id"]) < key
-            and event.occurred_at - c["occurred_at"] <= self.window
-            for c in batch.contacts[(event.customer_id, event.touchpoint)]
-        )
+        at, event_id, window = event.occurred_at, event.event_id, self.window
+        # a loop, not any() over a generator of tuples: once per interaction
+        for contact in batch.contacts[(event.customer_id, event.touchpoint)]:
+            then = contact["occurred_at"]
+            earlier = then < at or (then == at and contact["event_id"] < event_id)
+            if earlier and at - then <= window:
+                return True
+        return False
 
     def _mark_later_repeats(self, batch: Batch, person: CustomerState, row: SignalRow) -> None:
         """A contact arriving late makes the later contacts within the window repeats."""
