@@ -141,25 +141,36 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    if _unstorable_text(exc):
+    if _caused_by(exc, _UNSTORABLE):
         detail = "a text contains a character that cannot be stored (such as NUL, \\u0000)"
         return problem_response(request, ProblemError(422, "Request is invalid", detail))
+    if _caused_by(exc, _ROLLED_BACK):
+        log.warning(
+            "transaction rolled back by the database", path=request.url.path, error=repr(exc)
+        )
+        detail = "the request met a concurrent change and nothing of it was kept: send it again"
+        problem = ProblemError(503, "Try again", detail, headers={"Retry-After": "1"})
+        return problem_response(request, problem)
     log.exception("unhandled error", path=request.url.path)
     return problem_response(request, ProblemError(500, "Internal error"))
 
 
+# PostgreSQL refused a text or JSON value sent by the client (a NUL character): the
+# client's mistake, whichever parameter carried it, and nothing was stored.
 _UNSTORABLE = (
     asyncpg.exceptions.CharacterNotInRepertoireError,
     asyncpg.exceptions.UntranslatableCharacterError,
 )
+# PostgreSQL rolled the transaction back to break a deadlock or a serialization conflict
+# (SQLSTATE class 40): nothing was kept, and the same request sent again can succeed.
+_ROLLED_BACK = (asyncpg.exceptions.TransactionRollbackError,)
 
 
-def _unstorable_text(exc: BaseException) -> bool:
-    """PostgreSQL refused a text or JSON value sent by the client (a NUL character): the
-    client's mistake, whichever parameter carried it, and nothing was stored."""
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """``exc`` is, wraps (SQLAlchemy's ``orig``) or was raised from one of ``kinds``."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, _UNSTORABLE) or isinstance(getattr(seen, "orig", None), _UNSTORABLE):
+        if isinstance(seen, kinds) or isinstance(getattr(seen, "orig", None), kinds):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
