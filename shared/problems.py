@@ -44,6 +44,7 @@ class FieldError(BaseModel):
     message: str
     code: str | None = Field(
         default=None,
+        exclude_if=lambda code: code is None,  # absent, not null, where there is none
         description="A stable name for this kind of error where the service gives one "
         "(`recontact_in_future`), for clients that word it themselves; `message` is English.",
     )

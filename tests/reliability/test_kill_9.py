@@ -62,7 +62,7 @@ async def crashed(
 
     await reaches(engine, SIGNALS, EVENTS, timeout=180)
     await reaches(engine, MOMENTS, EVENTS, timeout=120)
-    await until(lambda: tasks_settled(engine), timeout=60, what="every task opened")
+    await until(lambda: tasks_settled(engine), timeout=120, what="every task opened")
     return crashes
 
 
