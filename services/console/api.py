@@ -16,6 +16,7 @@ from typing import Any, Literal
 import httpx
 import structlog
 from httpx_aiohttp import AiohttpTransport
+from pydantic_core import from_json
 
 from services.console.config import ConsoleSettings
 
@@ -86,7 +87,9 @@ class Api:
             detail and field errors.
         """
         response = await self._checked(service, method, path, key, kwargs)
-        return response.json() if response.content else None
+        # pydantic's parser: the same values as ``json.loads`` in under half its CPU (the
+        # committee's reports are tens of kB per page)
+        return from_json(response.content) if response.content else None
 
     async def text(self, service: Service, path: str, key: str) -> str:
         """The body of a 2xx answer to a GET, as text (``/metrics``).

@@ -4,7 +4,8 @@ the same ones.
 
 A fragment is a pure function of its template, its language and its inputs (plain JSON:
 the APIs' data as the person's key read it, or the reason it is missing). The memo is keyed
-by all three, the inputs by their JSON, and by nothing else: whoever asks with the same
+by all three, the inputs by their JSON (as built: the same inputs in another order are
+only another key), and by nothing else: whoever asks with the same
 inputs gets the same HTML, and any change in them (a new figure, another department's rows,
 another period) is another key. Nothing is kept about who asked, and nothing is served that
 the inputs of this request would not give.
@@ -12,13 +13,13 @@ the inputs of this request would not give.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from pydantic_core import to_json
 
 from shared.pages import Page, Renderer
 
@@ -32,7 +33,7 @@ class FragmentRenderer(Renderer):
 
     def __init__(self, templates: Path, locale_dir: Path, **kwargs: Any) -> None:
         super().__init__(templates, locale_dir, **kwargs)
-        self._kept: OrderedDict[tuple[str, str, str], Markup] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, str, bytes], Markup] = OrderedDict()
 
     def fragment(
         self, template: str, language: str, inputs: Mapping[str, Any], context: Context
@@ -40,7 +41,8 @@ class FragmentRenderer(Renderer):
         """``template`` rendered in ``language`` with ``context(inputs)`` as its only values;
         ``inputs`` must be JSON-serialisable (dates as ISO text) and hold everything the
         fragment depends on, ``context`` must be pure."""
-        key = (template, language, json.dumps(inputs, sort_keys=True, separators=(",", ":")))
+        # pydantic's serialiser: a third of json.dumps's CPU on the trends' rows
+        key = (template, language, to_json(inputs))
         found = self._kept.get(key)
         if found is not None:
             self._kept.move_to_end(key)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, parse_pattern
+from babel.dates import parse_pattern
 from babel.numbers import parse_pattern as parse_number_pattern
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -39,7 +39,7 @@ def renderer(time_zone: str) -> FragmentRenderer:
     zone = ZoneInfo(time_zone)
     # format_datetime's work that does not depend on the time, done once (a table of tasks
     # formats fifty times a page)
-    minute = parse_pattern("d MMM y, HH:mm")
+    minute, whole_day = parse_pattern("d MMM y, HH:mm"), parse_pattern("d MMM y")
     locales = {lang: Locale.parse(lang) for lang in LANGUAGES}
 
     def when(value: str | datetime | None, lang: str) -> str:
@@ -49,12 +49,12 @@ def renderer(time_zone: str) -> FragmentRenderer:
         return minute.apply(moment.astimezone(zone), locales[lang])
 
     def day(value: datetime, lang: str) -> str:
-        return format_datetime(value.astimezone(zone), "d MMM y", locale=lang)
+        return whole_day.apply(value.astimezone(zone), locales[lang])
 
     def calendar_day(value: date | str, lang: str) -> str:
         """A calendar day (a period's bound, no time zone) as a person reads it."""
         moment = date.fromisoformat(value) if isinstance(value, str) else value
-        return format_date(moment, "d MMM y", locale=lang)
+        return whole_day.apply(moment, locales[lang])
 
     numbers = {
         (digits, signed): parse_number_pattern(_number_pattern(digits, signed))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -61,7 +61,9 @@ class LoopScope:
 
     def shaped(self) -> tuple[tuple[str, ...], dict[str, Any]]:
         """The filters given, and their values (``shared.db.shapes.given``)."""
-        return given(asdict(self))
+        # its own fields, not asdict's deep copies of each value (a committee report asks
+        # this a dozen times)
+        return given({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 _TESTS: dict[str, Callable[[], ColumnElement[bool]]] = {
