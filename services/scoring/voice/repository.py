@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # whole days, so each part sums the day rows of its periods: its cost grows with the days,
 # touchpoints and themes, not with the verbatims. Rows that erasures brought to zero stay
 # and are left out by HAVING.
+#
 # A theme is a topic of a verbatim's analysis; the period is "current" from :since, else
 # "previous". Detractors are counted among the verbatims that came with an NPS. The mean
 # sentiment is the exact sum over the count, then the float nearest to it.
