@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -29,18 +30,14 @@ _THEMES = text(
     ORDER BY 1, 5 DESC, 2
     """
 )
-# The newest three verbatims of each theme in the current period: per theme of the day
-# rows, an index read of its newest (verbatim_theme_time, backwards) stopped at three.
+# The newest three verbatims of each of the themes given (the current period's, from the
+# themes' read): per theme, an index read of its newest (verbatim_theme_time, backwards)
+# stopped at three, then their texts by event id.
 _EXAMPLES = text(
     """
-    WITH themes AS (
-        SELECT DISTINCT touchpoint, theme FROM scoring.verbatim_theme_day
-        WHERE day >= :since_day AND day < :until_day AND volume > 0
-      AND (CAST(:touchpoint AS text) IS NULL OR touchpoint = :touchpoint)
-      AND (CAST(:persona AS text) IS NULL OR persona = :persona)
-    )
     SELECT t.touchpoint, t.theme AS id, v.text
-    FROM themes t CROSS JOIN LATERAL (
+    FROM unnest(CAST(:touchpoints AS text[]), CAST(:themes AS text[])) AS t (touchpoint, theme)
+    CROSS JOIN LATERAL (
         SELECT x.event_id, x.occurred_at FROM scoring.verbatim_theme x
         WHERE x.touchpoint = t.touchpoint AND x.theme = t.theme
           AND x.occurred_at >= :since AND x.occurred_at < :until
@@ -88,8 +85,17 @@ class VerbatimReads:
         """Per touchpoint, theme and period (``current``), from ``before`` to ``until``."""
         return list(await self.session.execute(_THEMES, _days(window)))
 
-    async def examples(self, window: dict[str, Any], count: int) -> list[Row[Any]]:
-        params = {**_days(window), "examples": count}
+    async def examples(
+        self, window: dict[str, Any], count: int, themes: Collection[tuple[str, str]]
+    ) -> list[Row[Any]]:
+        """The newest ``count`` verbatims of each of ``themes`` (touchpoint, theme id) in
+        the current period, newest first."""
+        params = {
+            **window,
+            "examples": count,
+            "touchpoints": [touchpoint for touchpoint, _ in themes],
+            "themes": [theme for _, theme in themes],
+        }
         return list(await self.session.execute(_EXAMPLES, params))
 
     async def emotions(self, window: dict[str, Any]) -> list[Row[Any]]:
