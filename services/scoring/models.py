@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     SmallInteger,
     String,
     Table,
@@ -115,6 +116,60 @@ verbatim = Table(
     Column("terms", ARRAY(Text), nullable=False),
     Index("verbatim_customer", "customer_id"),
     Index("verbatim_time", "occurred_at"),
+)
+
+# The verbatim report's counts per UTC day, touchpoint and persona ('': none), kept by
+# statement triggers on ``verbatim`` (migration 0007) in the same transaction as each insert
+# or delete, so an erased or purged verbatim leaves them too. Only verbatims with a touchpoint.
+verbatim_day = Table(
+    "verbatim_day",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("touchpoint", String(64), primary_key=True),
+    Column("persona", String(64), primary_key=True),
+    Column("verbatims", Integer, nullable=False),
+    Column("plain", Integer, nullable=False),  # the verbatims that show no emotion
+)
+verbatim_emotion_day = Table(
+    "verbatim_emotion_day",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("touchpoint", String(64), primary_key=True),
+    Column("persona", String(64), primary_key=True),
+    Column("emotion", Text, primary_key=True),
+    Column("verbatims", Integer, nullable=False),
+)
+verbatim_theme_day = Table(
+    "verbatim_theme_day",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("touchpoint", String(64), primary_key=True),
+    Column("persona", String(64), primary_key=True),
+    Column("theme", Text, primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("volume", Integer, nullable=False),
+    Column("sentiment", Numeric, nullable=False),  # the exact sum of the verbatims'
+    Column("detractors", Integer, nullable=False),
+    Column("with_nps", Integer, nullable=False),
+)
+# One row per topic of a verbatim with a touchpoint, for the newest examples of a theme.
+verbatim_theme = Table(
+    "verbatim_theme",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("touchpoint", String(64), nullable=False),
+    Column("theme", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("persona", String(64)),
+    Index(
+        "verbatim_theme_time",
+        "touchpoint",
+        "theme",
+        "occurred_at",
+        "event_id",
+        postgresql_include=["persona"],
+    ),
 )
 
 touchpoint_latest = Table(

@@ -66,7 +66,9 @@ async def verbatim_report(
     since = datetime.combine(start, time.min, UTC)
     params = window(since - length, since, since + length, touchpoint, persona)
     reads = VerbatimReads(session)
-    themes = _themes(await reads.themes(params), await reads.examples(params, EXAMPLES))
+    rows = await reads.themes(params)
+    current = dict.fromkeys((row.touchpoint, row.id) for row in rows if row.current)
+    themes = _themes(rows, await reads.examples(params, EXAMPLES, list(current)))
     return VerbatimReport(
         from_=start,
         to=end,
