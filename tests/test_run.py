@@ -153,11 +153,23 @@ class Output:
     def wait_for(self, marker: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
         while marker not in self.text():
-            assert time.monotonic() < deadline, self.text()[-3000:]
-            assert self.process.poll() is None, self.text()[-3000:]
+            assert time.monotonic() < deadline, self.told()
+            assert self.process.poll() is None, self.told()
             time.sleep(0.2)
         time.sleep(0.5)
         return self.text()
+
+    def told(self) -> str:
+        """What to show when a wait fails: the supervisor's and the demo's own lines (which
+        program ended or died, and why), then the end of the output."""
+        own = [
+            line
+            for line in self.text().splitlines()
+            if not line.lstrip("0123456789: ").startswith(
+                ("ingest", "scoring", "alerts", "actions", "console")
+            )
+        ]
+        return "\n".join(own[-40:]) + "\n--- the output's end:\n" + self.text()[-3000:]
 
     def wait_for_exit(self, timeout: float) -> int:
         try:
