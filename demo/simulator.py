@@ -35,9 +35,12 @@ class Demo:
             name: args.base_port + i
             for i, name in enumerate(("ingest", "scoring", "alerts", "actions"))
         }
+        # idle connections are dropped before the services' keep-alive (uvicorn: 5 s) ends:
+        # one reused as the service closes it fails the call sent on it
+        limits = httpx.Limits(keepalive_expiry=2.0)
         self.http = {
             name: httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30
+                base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30, limits=limits
             )
             for name, port in ports.items()
         }
