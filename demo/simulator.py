@@ -171,7 +171,11 @@ class Demo:
                 },
             ]
             for step in steps:
-                response = await actions.patch(f"/v1/tasks/{task['id']}", json=step)
+                try:
+                    response = await actions.patch(f"/v1/tasks/{task['id']}", json=step)
+                except httpx.TransportError as exc:  # as a person would, try again later
+                    say("referent", f"{who}: actions did not answer ({exc!r}); next round")
+                    return
                 if response.status_code != 200:
                     break
             else:

@@ -169,7 +169,7 @@ class Output:
                 ("ingest", "scoring", "alerts", "actions", "console")
             )
         ]
-        return "\n".join(own[-40:]) + "\n--- the output's end:\n" + self.text()[-3000:]
+        return "\n".join(own[-120:]) + "\n--- the output's end:\n" + self.text()[-3000:]
 
     def wait_for_exit(self, timeout: float) -> int:
         try:
