@@ -211,10 +211,7 @@ async def test_every_page_fits_a_phone_in_french(
     context = await browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
     page = await context.new_page()
     try:
-        await page.goto(f"{system.console_url}/sign-in")
-        await page.get_by_label("Clé d'API").fill(system.keys["lea"])
-        await page.get_by_role("button", name="Connexion").click()
-        await page.wait_for_url(f"{system.console_url}/tasks")
+        await _signed_in_in_french(page, system)
         pages = {
             "tasks": "/tasks",
             "task": f"/tasks/{tasks['logistics']['id']}",
@@ -231,6 +228,14 @@ async def test_every_page_fits_a_phone_in_french(
         await context.close()
 
 
+async def _signed_in_in_french(page: Page, system: System) -> None:
+    """Lea (logistics) signed in through the French sign-in page, on her task list."""
+    await page.goto(f"{system.console_url}/sign-in")
+    await page.get_by_label("Clé d'API").fill(system.keys["lea"])
+    await page.get_by_role("button", name="Connexion").click()
+    await page.wait_for_url(f"{system.console_url}/tasks")
+
+
 def _in_paris(at: datetime) -> str:
     """``at`` as a datetime-local field takes it in Europe/Paris."""
     return at.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
@@ -243,10 +248,7 @@ async def test_the_task_page_reads_in_french(
     context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     try:
-        await page.goto(f"{system.console_url}/sign-in")
-        await page.get_by_label("Clé d'API").fill(system.keys["lea"])
-        await page.get_by_role("button", name="Connexion").click()
-        await page.wait_for_url(f"{system.console_url}/tasks")
+        await _signed_in_in_french(page, system)
         await page.goto(f"{system.console_url}/tasks/{tasks['logistics']['id']}")
         why = page.locator("section[aria-labelledby=why-title]")
         await expect(why.locator("p.summary").first).to_be_visible()
