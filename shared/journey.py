@@ -27,6 +27,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from shared.events import topics
 from shared.events.schemas import Channel, Event, Identifier, Slug, TimeZoneName, UtcDatetime
+from shared.problems import coded_error
 from shared.surveys import (
     LANGUAGES,
     Language,
@@ -76,7 +77,7 @@ def _local_time(value: Any) -> Any:
         return value
     if isinstance(value, str) and re.fullmatch(_LOCAL_TIME, value):
         return value
-    raise ValueError(_LOCAL_TIME_RULE)
+    raise PydanticCustomError("local_time_format", _LOCAL_TIME_RULE)
 
 
 # A wall-clock time in a department's or customer's time zone, written HH:MM[:SS]. JSON
@@ -104,7 +105,7 @@ class BusinessHours(_Doc):
     @model_validator(mode="after")
     def _start_before_end(self) -> BusinessHours:
         if self.start >= self.end:
-            raise ValueError("start must be before end")
+            raise PydanticCustomError("start_not_before_end", "start must be before end")
         return self
 
 
@@ -181,7 +182,10 @@ class Keywords(_Doc):
             words = [" ".join(k.lower().split()) for k in getattr(self, language)]
             repeated = sorted({w for w in words if words.count(w) > 1})
             if repeated:
-                raise ValueError(f"{language}: repeated keyword {repeated[0]!r}")
+                message = f"{language}: repeated keyword {repeated[0]!r}"
+                raise coded_error(
+                    "repeated_keyword", message, language=language, keyword=repeated[0]
+                )
         return self
 
 
@@ -259,9 +263,11 @@ class TaskPolicy(_Doc):
     def _complete(self) -> TaskPolicy:
         missing = [level.value for level in PriorityLevel if level not in self.sla_hours]
         if missing:
-            raise ValueError(f"sla_hours needs every level; missing {', '.join(missing)}")
+            message = f"sla_hours needs every level; missing {', '.join(missing)}"
+            raise coded_error("sla_hours_incomplete", message, missing=", ".join(missing))
         if any(not 0 < hours <= MAX_SLA_HOURS for hours in self.sla_hours.values()):
-            raise ValueError(f"sla_hours must be positive and at most {MAX_SLA_HOURS} (a year)")
+            message = f"sla_hours must be positive and at most {MAX_SLA_HOURS} (a year)"
+            raise coded_error("sla_hours_out_of_range", message, le=MAX_SLA_HOURS)
         return self
 
     def level(self, score: float) -> PriorityLevel:
@@ -347,14 +353,19 @@ class JourneyMap(_Doc):
         for name, items in lists.items():
             counts = Counter(item.id for item in items)
             errors += [
-                _error((name, i, "id"), f"duplicate id {item.id!r}")
+                _error((name, i, "id"), f"duplicate id {item.id!r}", "duplicate_id", id=item.id)
                 for i, item in enumerate(items)
                 if counts[item.id] > 1
             ]
         for j, journey in enumerate(self.journeys):
             counts = Counter(stage.id for stage in journey.stages)
             errors += [
-                _error(("journeys", j, "stages", s, "id"), f"duplicate stage {stage.id!r}")
+                _error(
+                    ("journeys", j, "stages", s, "id"),
+                    f"duplicate stage {stage.id!r}",
+                    "duplicate_stage",
+                    id=stage.id,
+                )
                 for s, stage in enumerate(journey.stages)
                 if counts[stage.id] > 1
             ]
@@ -364,28 +375,39 @@ class JourneyMap(_Doc):
         touchpoints = {t.id for t in self.touchpoints}
         departments = {d.id for d in self.departments}
         errors = [
-            _error(("journeys", j, "stages", s, "touchpoints", k), f"unknown touchpoint {tp!r}")
+            _error(
+                ("journeys", j, "stages", s, "touchpoints", k),
+                f"unknown touchpoint {tp!r}",
+                "unknown_touchpoint",
+                id=tp,
+            )
             for j, journey in enumerate(self.journeys)
             for s, stage in enumerate(journey.stages)
             for k, tp in enumerate(stage.touchpoints)
             if tp not in touchpoints
         ]
         for i, touchpoint in enumerate(self.touchpoints):
-            if touchpoint.owner is not None and touchpoint.owner not in departments:
+            owner = touchpoint.owner
+            if owner is not None and owner not in departments:
+                message = f"unknown department {touchpoint.owner!r}"
                 errors.append(
-                    _error(("touchpoints", i, "owner"), f"unknown department {touchpoint.owner!r}")
+                    _error(("touchpoints", i, "owner"), message, "unknown_department", id=owner)
                 )
             elif touchpoint.owner is None and touchpoint.moment_of_truth:
                 errors.append(
                     _error(
                         ("touchpoints", i, "owner"),
                         "a moment of truth needs an owning department",
+                        "owner_required",
                     )
                 )
         personas = {p.id for p in self.personas}
         errors += [
             _error(
-                ("contact_policy", "persona_quotas", i, "persona"), f"unknown persona {q.persona!r}"
+                ("contact_policy", "persona_quotas", i, "persona"),
+                f"unknown persona {q.persona!r}",
+                "unknown_persona",
+                id=q.persona,
             )
             for i, q in enumerate(self.contact_policy.persona_quotas)
             if q.persona not in personas
@@ -395,12 +417,17 @@ class JourneyMap(_Doc):
     def _survey_errors(self) -> list[InitErrorDetails]:
         errors: list[InitErrorDetails] = []
         if len(set(self.languages)) != len(self.languages):
-            errors.append(_error(("languages",), "each language once"))
+            errors.append(_error(("languages",), "each language once", "repeated_language"))
         if self.default_language not in self.languages:
-            errors.append(_error(("default_language",), "must be one of languages"))
+            errors.append(
+                _error(("default_language",), "must be one of languages", "not_a_map_language")
+            )
         for i, touchpoint in enumerate(self.touchpoints):
             if touchpoint.id == RELATIONSHIP:
-                errors.append(_error(("touchpoints", i, "id"), f"{RELATIONSHIP!r} is reserved"))
+                message = f"{RELATIONSHIP!r} is reserved"
+                errors.append(
+                    _error(("touchpoints", i, "id"), message, "reserved_id", id=RELATIONSHIP)
+                )
             prefix = ("touchpoints", i, "survey", "questions")
             errors += [
                 _error((*prefix, *loc), message)
@@ -416,12 +443,18 @@ class JourneyMap(_Doc):
             for loc, message in survey_errors(program.questions, self.languages)
         ]
         if program.owner not in {d.id for d in self.departments}:
+            message = f"unknown department {program.owner!r}"
             errors.append(
-                _error(("relationship", "owner"), f"unknown department {program.owner!r}")
+                _error(("relationship", "owner"), message, "unknown_department", id=program.owner)
             )
         personas = {p.id for p in self.personas}
         errors += [
-            _error(("relationship", "personas", i), f"unknown persona {persona!r}")
+            _error(
+                ("relationship", "personas", i),
+                f"unknown persona {persona!r}",
+                "unknown_persona",
+                id=persona,
+            )
             for i, persona in enumerate(program.personas)
             if persona not in personas
         ]
@@ -464,12 +497,12 @@ class JourneyMap(_Doc):
         return None
 
 
-def _error(location: tuple[str | int, ...], message: str) -> InitErrorDetails:
-    return {
-        "type": PydanticCustomError("journey_map", message),
-        "loc": location,
-        "input": None,
-    }
+def _error(
+    location: tuple[str | int, ...], message: str, code: str = "journey_map", **params: Any
+) -> InitErrorDetails:
+    """A map-wide rule broken at ``location``; ``journey_map`` for the rules without a
+    code of their own (a survey's questions)."""
+    return {"type": coded_error(code, message, **params), "loc": location, "input": None}
 
 
 class JourneyMapPublished(Event):

@@ -10,13 +10,19 @@ message, code?}]``, one convention for every endpoint:
 - ``pointer`` is a JSON pointer into the request body (``#/items/3/nps``), for body values
   only: a parameter has no place in the body;
 - ``code``, where a service gives one, names the kind of error (``recontact_in_future``) so
-  that a client can word it in its own language.
+  that a client can word it in its own language: every error found by pydantic has one, its
+  error type (``missing``, ``string_too_long``, or a model's own ``unknown_touchpoint``);
+- ``params``, where the code has any, the values its wording needs (``{"max_length": 200}``):
+  pydantic's error context, scalars only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+from math import isfinite
 from typing import Any, Literal, cast
 
 import asyncpg
@@ -25,6 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -32,6 +39,7 @@ log = structlog.get_logger(__name__)
 
 
 Location = Literal["body", "query", "path", "header", "cookie"]
+Param = str | int | float | bool
 _LOCATIONS: frozenset[str] = frozenset({"body", "query", "path", "header", "cookie"})
 
 
@@ -48,6 +56,11 @@ class FieldError(BaseModel):
         description="A stable name for this kind of error where the service gives one "
         "(`recontact_in_future`), for clients that word it themselves; `message` is English.",
     )
+    params: dict[str, Param] | None = Field(
+        default=None,
+        exclude_if=lambda params: not params,  # absent where the code names no value
+        description='The values the code\'s wording needs (`{"max_length": 200}`).',
+    )
 
 
 class Problem(BaseModel):
@@ -61,7 +74,12 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-def field_error(path: Sequence[str | int], message: str, code: str | None = None) -> FieldError:
+def field_error(
+    path: Sequence[str | int],
+    message: str,
+    code: str | None = None,
+    params: Mapping[str, Param] | None = None,
+) -> FieldError:
     """An invalid value of the request body at ``path`` (``("items", 3, "nps")``)."""
     parts = [str(part) for part in path]
     return FieldError(
@@ -69,28 +87,77 @@ def field_error(path: Sequence[str | int], message: str, code: str | None = None
         pointer="#" + "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts),
         message=message.removeprefix("Value error, "),
         code=code,
+        params=dict(params or {}),
     )
 
 
-def parameter_error(name: str, message: str, location: Location = "query") -> FieldError:
+def parameter_error(
+    name: str,
+    message: str,
+    location: Location = "query",
+    code: str | None = None,
+    params: Mapping[str, Param] | None = None,
+) -> FieldError:
     """An invalid request parameter (``?from=``, a path segment, a header)."""
-    return FieldError(location=location, field=name, message=message.removeprefix("Value error, "))
+    message = message.removeprefix("Value error, ")
+    return FieldError(
+        location=location, field=name, message=message, code=code, params=dict(params or {})
+    )
 
 
-def located_error(loc: Sequence[str | int], message: str) -> FieldError:
+def located_error(
+    loc: Sequence[str | int],
+    message: str,
+    code: str | None = None,
+    params: Mapping[str, Param] | None = None,
+) -> FieldError:
     """An error at a FastAPI validation location (``("query", "from")``, ``("body", "items",
     3)``)."""
     where, *rest = loc or ("body",)
     if where == "body" or where not in _LOCATIONS:
-        return field_error(rest if where == "body" else loc, message)
-    return parameter_error(".".join(map(str, rest)), message, cast(Location, where))
+        return field_error(rest if where == "body" else loc, message, code, params)
+    name = ".".join(map(str, rest))
+    return parameter_error(name, message, cast(Location, where), code, params)
 
 
 def field_errors(
     pydantic_errors: Iterable[Any], prefix: Sequence[str | int] = ()
 ) -> list[FieldError]:
     """Translate pydantic's error list for a body value, placing each under ``prefix``."""
-    return [field_error((*prefix, *err["loc"]), err["msg"]) for err in pydantic_errors]
+    return [field_error((*prefix, *err["loc"]), err["msg"], *coded(err)) for err in pydantic_errors]
+
+
+def coded(pydantic_error: Any) -> tuple[str | None, dict[str, Param]]:
+    """The code (pydantic's error type) and params (its context) of one of pydantic's errors.
+
+    A context value that is not a scalar is written as text, or left out when it is the
+    exception a validator raised (``value_error``'s ``error``: the message says it already).
+    """
+    params: dict[str, Param] = {}
+    for name, value in (pydantic_error.get("ctx") or {}).items():
+        if not isinstance(value, BaseException):
+            params[str(name)] = _scalar(value)
+    return pydantic_error.get("type"), params
+
+
+def _scalar(value: Any) -> Param:
+    if isinstance(value, bool | int | str) or (isinstance(value, float) and isfinite(value)):
+        return value
+    if isinstance(value, Decimal) and value.is_finite():
+        return float(value)
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)  # JSON has no infinity nor NaN; an Enum, a pattern: their text
+
+
+def coded_error(code: str, message: str, **params: Any) -> PydanticCustomError:
+    """A validation error with a stable ``code`` (its pydantic type) and the ``params`` a
+    client words it with, whose English text is ``message`` as written.
+
+    pydantic writes a param into the message where the message holds its name in braces
+    (``{id}``); ids are slugs, without braces, so only a keyword that holds one could be
+    written over."""
+    return PydanticCustomError(code, message, params or None)
 
 
 @dataclass
@@ -127,7 +194,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [located_error(err["loc"], err["msg"]) for err in exc.errors()]
+    errors = [located_error(err["loc"], err["msg"], *coded(err)) for err in exc.errors()]
     problem = ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
     return problem_response(request, problem)
 

@@ -256,5 +256,26 @@ async def test_an_invalid_document_is_refused(
     assert field in [e["field"] for e in response.json()["errors"]]
 
 
+@pytest.mark.parametrize(
+    ("windows", "code", "params"),
+    [
+        ([90], "window_out_of_range", {"ge": 60, "le": 2592000}),
+        ([600, 600], "repeated_window", None),
+        ([], "too_short", {"field_type": "Tuple", "min_length": 1, "actual_length": 0}),
+    ],
+)
+async def test_a_refused_window_has_its_code(
+    rules: Rules, windows: list[int], code: str, params: dict[str, Any] | None
+) -> None:
+    document = {"defaults": {"systemic_spike": {"windows": windows}}}
+
+    response = await rules.client.put("/v1/alert-rules", json=document)
+
+    (error,) = response.json()["errors"]
+    assert (error["code"], error.get("params")) == (code, params)
+    if code == "window_out_of_range":  # the English message as it always was
+        assert error["message"] == "windows are whole minutes, from 60 to 2592000 seconds"
+
+
 def test_the_settings_defaults_are_the_documented_ones() -> None:
     assert settings_rules(RulesSettings()) == RuleSet()

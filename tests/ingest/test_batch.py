@@ -42,6 +42,8 @@ async def test_batch_accepts_valid_items_and_reports_invalid_ones(
             "field": "items.1.nps",
             "pointer": "#/items/1/nps",
             "message": "Input should be less than or equal to 10",
+            "code": "less_than_equal",
+            "params": {"le": 10},
         }
     ]
     assert rejected[4][0]["field"] == "items.4.type"

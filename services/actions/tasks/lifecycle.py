@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from shared.events.actions import TaskChange, TaskStatus
-from shared.problems import ProblemError, field_error
+from shared.problems import Param, ProblemError, field_error
 
 NEXT: dict[TaskStatus, tuple[TaskStatus, ...]] = {
     TaskStatus.OPEN: (TaskStatus.ACKNOWLEDGED,),
@@ -33,11 +33,12 @@ def change_of(current: TaskStatus, target: TaskStatus) -> TaskChange:
     if target not in allowed:
         names = ", ".join(status.value for status in allowed)
         detail = f"a task {current.value} can go to {names} only, not {target.value}"
+        params: dict[str, Param] = {"from": current.value, "to": target.value}
         raise ProblemError(
             409,
             "Transition not allowed",
             detail,
-            errors=[field_error(("status",), detail)],
+            errors=[field_error(("status",), detail, "transition_not_allowed", params)],
             type=TRANSITION_PROBLEM,
         )
     if target is TaskStatus.OPEN:

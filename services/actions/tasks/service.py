@@ -128,13 +128,16 @@ def _check_references(
         known = {cause.id for cause in journey.root_causes} if journey else set()
         if body.root_cause not in known:
             message = f"unknown root cause {body.root_cause!r}; known: {', '.join(sorted(known))}"
-            errors.append(field_error(("root_cause",), message))
+            errors.append(
+                field_error(("root_cause",), message, "unknown_root_cause", {"id": body.root_cause})
+            )
     if body.referent is not None:
         department = journey.department(task.department) if journey and task.department else None
         known = {referent.id for referent in department.referents} if department else set()
         if body.referent not in known:
             message = f"{body.referent!r} is not a referent of {task.department}"
-            errors.append(field_error(("referent",), message))
+            params = {"id": body.referent, "department": task.department or ""}
+            errors.append(field_error(("referent",), message, "unknown_referent", params))
     if body.customer_recontacted is not None:
         errors.extend(_recontact_errors(body.customer_recontacted.at, task.opened_at, now))
     if errors:

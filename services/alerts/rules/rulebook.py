@@ -17,8 +17,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from services.alerts.rules.config import MINUTE, RulesSettings
 from shared.events.schemas import Slug
 from shared.journey import JourneyMap
+from shared.problems import coded_error
 
 MAX_TOUCHPOINT_ENTRIES = 1000
+MAX_WINDOW = 30 * 86400
 
 
 class _Rule(BaseModel):
@@ -57,10 +59,11 @@ class ExperienceDropRule(_Rule):
 
 
 def _check_windows(value: tuple[int, ...]) -> tuple[int, ...]:
-    if any(w < MINUTE or w % MINUTE or w > 30 * 86400 for w in value):
-        raise ValueError("windows are whole minutes, from 60 to 2592000 seconds")
+    if any(w < MINUTE or w % MINUTE or w > MAX_WINDOW for w in value):
+        message = f"windows are whole minutes, from {MINUTE} to {MAX_WINDOW} seconds"
+        raise coded_error("window_out_of_range", message, ge=MINUTE, le=MAX_WINDOW)
     if len(set(value)) != len(value):
-        raise ValueError("windows must differ")
+        raise coded_error("repeated_window", "windows must differ")
     return value
 
 

@@ -1,0 +1,73 @@
+"""A refused task change names each error's kind (``code``) and the values its wording
+needs (``params``); ``message`` stays the API's English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.actions.tasks.conftest import FakeClock, Tasks
+from tests.actions.tasks.test_task_lifecycle import open_task
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code", "params"),
+    [
+        ({"resolution": "x" * 5001}, "resolution", "string_too_long", {"max_length": 5000}),
+        ({"priority": "low"}, "priority", "extra_forbidden", None),
+        ({"root_cause": "bad-weather"}, "root_cause", "unknown_root_cause", {"id": "bad-weather"}),
+        (
+            {"referent": "lea-bernard"},
+            "referent",
+            "unknown_referent",
+            {"id": "lea-bernard", "department": "customer-service"},
+        ),
+        (  # a ValueError of the event schemas: its English message is all there is
+            {"customer_recontacted": {"at": "2031-06-02T11:00:00"}},
+            "customer_recontacted.at",
+            "value_error",
+            None,
+        ),
+    ],
+)
+async def test_an_invalid_field_has_its_code_and_params(
+    tasks: Tasks,
+    clock: FakeClock,
+    body: dict[str, Any],
+    field: str,
+    code: str,
+    params: dict[str, Any] | None,
+) -> None:
+    task = await open_task(tasks)
+
+    response = await tasks.patch(task["id"], **body)
+
+    assert response.status_code == 422, response.text
+    (error,) = [e for e in response.json()["errors"] if e["field"] == field]
+    assert (error["code"], error.get("params")) == (code, params)
+    assert error["message"]  # the English text, as before
+
+
+async def test_a_status_not_among_the_statuses_names_those_expected(
+    tasks: Tasks, clock: FakeClock
+) -> None:
+    task = await open_task(tasks)
+
+    response = await tasks.patch(task["id"], status="done")
+
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("status", "enum")
+    assert error["params"]["expected"].startswith("'open', 'acknowledged'")
+    assert error["message"].startswith("Input should be 'open', 'acknowledged'")
+
+
+async def test_a_step_not_allowed_names_both_statuses(tasks: Tasks, clock: FakeClock) -> None:
+    task = await open_task(tasks)
+
+    response = await tasks.patch(task["id"], status="resolved", resolution="done")
+
+    assert response.status_code == 409, response.text
+    (error,) = response.json()["errors"]
+    assert error["code"] == "transition_not_allowed"
+    assert error["params"] == {"from": "open", "to": "resolved"}
