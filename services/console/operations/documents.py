@@ -3,11 +3,13 @@ JSON or YAML: read safely, and each API's field error placed on the line it name
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from services.console import refusals
 from shared.nesting import TooDeep, yaml_depth
 
 MAX_BYTES = 1_000_000  # the journey map API's own limit
@@ -26,12 +28,16 @@ class Unreadable(ValueError):
 
 @dataclass(frozen=True)
 class Located:
-    """An API's field error, with the line of the document it points at (1-based)."""
+    """An API's field error, with the line of the document it points at (1-based); its
+    ``code`` and ``params`` where the page words it (:func:`refusals.shown`), else ``code``
+    is ``None`` and the page shows ``message``."""
 
     field: str
     message: str
     line: int | None
     text: str  # that line, as typed
+    code: str | None = None
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def read(text: str) -> Any:
@@ -64,10 +70,11 @@ def locate(text: str, errors: list[dict[str, Any]]) -> list[Located]:
     lines = text.splitlines()
     found = []
     for error in errors:
-        field = str(error.get("field") or "")
-        line = _line_of(root, field.split(".") if field else [])
+        path = str(error.get("field") or "")
+        line = _line_of(root, path.split(".") if path else [])
         shown = lines[line - 1].rstrip() if line and line <= len(lines) else ""
-        found.append(Located(field, str(error.get("message") or ""), line, shown))
+        said = refusals.shown(error)
+        found.append(Located(path, said["message"], line, shown, said["code"], said["params"]))
     return found
 
 

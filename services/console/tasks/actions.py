@@ -3,11 +3,12 @@ body, and the API's refusals come back as messages beside the fields they name."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.console import refusals
 from services.console.api import Api, ApiError
 from services.console.sessions import Session
 
@@ -22,17 +23,17 @@ FIELDS = {
     "customer_recontacted.channel": "recontact_channel",
     "body": "comment",
 }
-# the API's error codes that the form words itself, in the page's language
-WORDED_CODES = frozenset({"recontact_before_opening", "recontact_in_future"})
 
 
 @dataclass
 class Refused(Exception):
     """The action was not done: a message per form field (``action`` for the whole form),
-    each either an API's own detail or a code the template translates."""
+    each either an API's own detail or a code the template translates; ``said``, per field
+    the API refused, its error ready to word (:func:`refusals.shown`)."""
 
     form: str
     errors: dict[str, str]
+    said: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 async def act(api: Api, person: Session, task_id: str, form: str, fields: dict[str, str]) -> str:
@@ -89,16 +90,19 @@ async def _send(
     except ApiError as exc:
         if exc.kind not in ("refused", "forbidden"):
             raise
-        raise Refused(form, _messages(exc)) from None
+        raise Refused(form, _messages(exc), _said(exc)) from None
     return f"done_{form}"
 
 
 def _messages(exc: ApiError) -> dict[str, str]:
-    errors: dict[str, str] = {}
+    """Per form field, the first error the API gave it: its code where the page words it,
+    else the API's message."""
+    errors = {name: said["code"] or said["message"] for name, said in _said(exc).items()}
+    return errors or {"action": exc.detail or "refused"}
+
+
+def _said(exc: ApiError) -> dict[str, dict[str, Any]]:
+    said: dict[str, dict[str, Any]] = {}
     for error in exc.errors:
-        name = FIELDS.get(error.get("field", ""), "action")
-        code = error.get("code")
-        errors.setdefault(name, code if code in WORDED_CODES else error.get("message", ""))
-    if not errors:
-        errors["action"] = exc.detail or "refused"
-    return errors
+        said.setdefault(FIELDS.get(error.get("field", ""), "action"), refusals.shown(error))
+    return said

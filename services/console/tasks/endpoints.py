@@ -94,6 +94,7 @@ async def _task(
         "channels": CHANNELS,
         "form": refused.form if refused else None,
         "errors": refused.errors if refused else {},
+        "said": refused.said if refused else {},
         "values": values or {},
     }
     return render(request, "task.html", status, **context)
