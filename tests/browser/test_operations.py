@@ -287,3 +287,48 @@ async def test_a_file_is_uploaded_without_javascript(system: System, browser: Br
     error = form.locator(".doc-errors li").filter(has_text="moment_of_pain.transfers_at_least")
     await expect(error).to_contain_text("line 3")
     await context.close()
+
+
+async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
+    system: System, browser: Browser
+) -> None:
+    """A French-speaking operator reads each refusal in French, on the line it names: the
+    API's codes worded by the console, none of the API's English left."""
+    context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{system.console_url}/sign-in")
+    await page.get_by_label("Clé d'API").fill(system.keys["ops"])
+    await page.get_by_role("button", name="Connexion").click()
+    await page.goto(f"{system.console_url}/operations")
+    form = page.locator("#form-journey-map")
+    document = form.get_by_label("Document (JSON ou YAML)")
+    dumped = yaml.safe_dump(BROWSER_MAP, sort_keys=False)
+    bad = dumped.replace("  weight: 1.5\n", "  weight: -2\n  colour: bleu\n")
+    await document.fill(bad)
+    await form.get_by_role("button", name="Valider et publier la carte").click()
+
+    errors = form.locator(".doc-errors li")
+    weight = errors.filter(has_text="touchpoints.1.weight")
+    await expect(weight).to_contain_text(f"ligne {bad.splitlines().index('  weight: -2') + 1}")
+    await expect(weight.locator("pre.line")).to_contain_text("weight: -2")
+    await expect(weight.locator(".field-error")).to_have_text("Doit être supérieur à 0.")
+    colour = errors.filter(has_text="touchpoints.1.colour")
+    await expect(colour).to_contain_text(f"ligne {bad.splitlines().index('  colour: bleu') + 1}")
+    await expect(colour.locator(".field-error")).to_contain_text("n'est pas attendu ici")
+    await screenshot(page, "ops-09-map-invalid-french")
+    assert await axe_violations(page) == []
+
+    # the map's own rules: a stage naming a touchpoint the map does not have
+    unknown = dumped.replace("    - support-call\n", "    - support-call\n    - teleportation\n")
+    await document.fill(unknown)
+    await form.get_by_role("button", name="Valider et publier la carte").click()
+    stage = errors.filter(has_text="journeys.0.stages.2.touchpoints.1")
+    await expect(stage.locator("pre.line")).to_contain_text("- teleportation")
+    await expect(stage.locator(".field-error")).to_have_text(
+        "Aucun point de contact de la carte n'a l'identifiant « teleportation »."
+    )
+    shown = await form.locator(".doc-errors").inner_text()
+    assert "Refusé par l'API" not in shown
+    assert "unknown touchpoint" not in shown
+    await screenshot(page, "ops-10-map-unknown-touchpoint-french")
+    await context.close()
