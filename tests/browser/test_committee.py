@@ -146,6 +146,10 @@ async def test_a_refused_change_is_shown_beside_the_item(
     await row.get_by_label("Effort").evaluate("s => { s.options[1].value = '9'; s.value = '9'; }")
     await row.get_by_role("button", name="Save").click()
     await expect(page.locator(f"#effort-{items['late']['id']}-error")).to_be_visible()
+    # worded from the API's code and params, not its English sentence
+    await expect(page.locator(f"#effort-{items['late']['id']}-error")).to_have_text(
+        "Must be 5 or less."
+    )
     await expect(row.get_by_label("Effort")).to_have_attribute("aria-invalid", "true")
     assert await axe_violations(page) == []
 

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.console import refusals
 from services.console.api import Api, ApiError
 from services.console.committee import figures, parts, views
 from services.console.fragments import FragmentRenderer
@@ -36,7 +37,7 @@ async def edit_item(request: Request, person: Person, item_id: str) -> Response:
     try:
         await views.update_item(request.app.state.api, person, item_id, fields)
     except ApiError as exc:
-        refused = {"item": item_id, "kind": exc.kind, "errors": _messages(exc)}
+        refused = {"item": item_id, "kind": exc.kind, "errors": _messages(exc), "said": _said(exc)}
         status = {"down": 503, "not_found": 404, "forbidden": 403}.get(exc.kind, 422)
         return await _page(request, person, query, status, refused, fields)
     person.flash = "done_backlog"
@@ -53,6 +54,13 @@ def _messages(exc: ApiError) -> dict[str, str]:
     if not errors:
         errors["item"] = exc.detail or exc.kind
     return errors
+
+
+def _said(exc: ApiError) -> dict[str, dict[str, Any]]:
+    """The API's refusal per form field, ready to word in the page's language."""
+    return {
+        e["field"]: refusals.shown(e) for e in exc.errors if e.get("field") in ("effort", "status")
+    }
 
 
 async def _page(
