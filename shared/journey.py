@@ -34,8 +34,8 @@ from shared.surveys import (
     RelationshipProgram,
     ResolvedSurvey,
     SurveyQuestion,
+    coded_survey_errors,
     resolve_survey,
-    survey_errors,
 )
 
 Weight = Annotated[float, Field(gt=0, le=100)]
@@ -429,9 +429,10 @@ class JourneyMap(_Doc):
                     _error(("touchpoints", i, "id"), message, "reserved_id", id=RELATIONSHIP)
                 )
             prefix = ("touchpoints", i, "survey", "questions")
+            found = coded_survey_errors(touchpoint.survey.questions, self.languages)
             errors += [
-                _error((*prefix, *loc), message)
-                for loc, message in survey_errors(touchpoint.survey.questions, self.languages)
+                _error((*prefix, *loc), message, code, **params)
+                for loc, message, code, params in found
             ]
         if self.relationship is not None:
             errors += self._relationship_errors(self.relationship)
@@ -439,8 +440,8 @@ class JourneyMap(_Doc):
 
     def _relationship_errors(self, program: RelationshipProgram) -> list[InitErrorDetails]:
         errors = [
-            _error(("relationship", "questions", *loc), message)
-            for loc, message in survey_errors(program.questions, self.languages)
+            _error(("relationship", "questions", *loc), message, code, **params)
+            for loc, message, code, params in coded_survey_errors(program.questions, self.languages)
         ]
         if program.owner not in {d.id for d in self.departments}:
             message = f"unknown department {program.owner!r}"
@@ -498,10 +499,9 @@ class JourneyMap(_Doc):
 
 
 def _error(
-    location: tuple[str | int, ...], message: str, code: str = "journey_map", **params: Any
+    location: tuple[str | int, ...], message: str, code: str, **params: Any
 ) -> InitErrorDetails:
-    """A map-wide rule broken at ``location``; ``journey_map`` for the rules without a
-    code of their own (a survey's questions)."""
+    """A map-wide rule broken at ``location``."""
     return {"type": coded_error(code, message, **params), "loc": location, "input": None}
 
 

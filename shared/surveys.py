@@ -142,18 +142,35 @@ def survey_errors(
     """What is wrong with ``questions`` for ``languages``, each located under the list:
     a duplicate id, a kind asked twice (one answer field per kind), an override missing a
     declared language."""
+    return [(loc, message) for loc, message, _, _ in coded_survey_errors(questions, languages)]
+
+
+def coded_survey_errors(
+    questions: Sequence[SurveyQuestion], languages: Iterable[str]
+) -> list[tuple[Location, str, str, dict[str, str]]]:
+    """:func:`survey_errors`, each with its code and the params its wording needs
+    (``duplicate_question`` with ``id``, ``repeated_question_kind`` with ``kind``,
+    ``missing_translation`` with ``language``)."""
     languages = list(languages)
     ids = Counter(q.id for q in questions)
     kinds = Counter(q.kind for q in questions)
-    errors: list[tuple[Location, str]] = []
+    errors: list[tuple[Location, str, str, dict[str, str]]] = []
     for i, question in enumerate(questions):
         if ids[question.id] > 1:
-            errors.append(((i, "id"), f"duplicate question id {question.id!r}"))
+            message = f"duplicate question id {question.id!r}"
+            errors.append(((i, "id"), message, "duplicate_question", {"id": question.id}))
         if kinds[question.kind] > 1:
-            errors.append(((i, "kind"), f"{question.kind.value} is asked more than once"))
+            message = f"{question.kind.value} is asked more than once"
+            kind = question.kind.value
+            errors.append(((i, "kind"), message, "repeated_question_kind", {"kind": kind}))
         if question.wording:
             errors += [
-                ((i, "wording", lang), f"missing the {lang!r} translation")
+                (
+                    (i, "wording", lang),
+                    f"missing the {lang!r} translation",
+                    "missing_translation",
+                    {"language": lang},
+                )
                 for lang in languages
                 if lang not in question.wording
             ]

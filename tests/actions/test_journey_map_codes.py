@@ -98,3 +98,38 @@ async def test_a_yaml_map_s_errors_have_their_codes_too(client: httpx.AsyncClien
     assert errors["personas.0.name"]["code"] == "string_too_long"
     assert errors["personas.0.name"]["params"] == {"max_length": 200}
     assert errors["personas.0.name"]["message"] == "String should have at most 200 characters"
+
+
+async def test_a_survey_s_questions_have_their_codes(client: httpx.AsyncClient) -> None:
+    document = create_journey_map()
+    wording = {"fr": {"label": "Le paiement a-t-il été simple ?"}}
+    document["touchpoints"][2]["survey"] = {
+        "questions": [
+            {"id": "ces", "kind": "ces", "wording": wording},
+            {"id": "ces", "kind": "ces"},
+        ]
+    }
+
+    errors = by_field(await client.put("/v1/journey-map", json=document))
+
+    prefix = "touchpoints.2.survey.questions"
+    coded = {field: (e["message"], e["code"], e["params"]) for field, e in errors.items()}
+    assert coded == {
+        f"{prefix}.0.id": ("duplicate question id 'ces'", "duplicate_question", {"id": "ces"}),
+        f"{prefix}.1.id": ("duplicate question id 'ces'", "duplicate_question", {"id": "ces"}),
+        f"{prefix}.0.kind": (
+            "ces is asked more than once",
+            "repeated_question_kind",
+            {"kind": "ces"},
+        ),
+        f"{prefix}.1.kind": (
+            "ces is asked more than once",
+            "repeated_question_kind",
+            {"kind": "ces"},
+        ),
+        f"{prefix}.0.wording.en": (
+            "missing the 'en' translation",
+            "missing_translation",
+            {"language": "en"},
+        ),
+    }

@@ -145,6 +145,7 @@ SAMPLES: dict[str, Any] = {
     "language": "fr",
     "keyword": "livraison",
     "missing": "low",
+    "kind": "nps",
 }
 
 
