@@ -1,0 +1,79 @@
+"""The plans of a batch's lookups by id: index probes, never a pass over ``scoring.signal``,
+even when the table's statistics date from when it was empty (a new deployment, a database
+vacuumed before a burst), which made the planner read the whole table for every batch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from services.scoring.experience import repository
+from tests.conftest import Infra, fresh_database
+
+ROWS = 50_000
+BATCH = 500
+
+# Interactions, one in five with an employee's ease; every tenth row a survey that answers
+# the interaction before it.
+_FILL = """
+INSERT INTO scoring.signal (event_id, customer_id, source, touchpoint, known_touchpoint,
+                            occurred_at, weight, polarity, moment_of_truth, moment_of_pain,
+                            employee_ease, interaction_event_id, ces)
+SELECT 'event-' || i, 'customer-' || (i % 10000),
+       CASE WHEN i % 10 = 0 THEN 'survey' ELSE 'interaction' END, 'checkout', true,
+       now() - i * interval '1 minute', 1, 0, false, false,
+       CASE WHEN i % 5 = 1 THEN 4 END,
+       CASE WHEN i % 10 = 0 THEN 'event-' || (i - 1) END,
+       CASE WHEN i % 10 = 0 THEN 5 END
+FROM generate_series(1, $1::int) AS i
+"""
+
+
+@pytest.fixture(scope="module")
+async def young_table(infra: Infra) -> AsyncIterator[Any]:
+    """A connection to a database whose signal table was vacuumed empty, then filled."""
+    async with fresh_database(infra, "plans", ["scoring"]) as url:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute("VACUUM (ANALYZE) scoring.signal")
+            await connection.execute(_FILL, ROWS)
+            await connection.execute("SET plan_cache_mode = force_custom_plan")
+            yield connection
+        finally:
+            await connection.close()
+
+
+def _scans(plan: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
+    yield plan["Node Type"], plan.get("Relation Name")
+    for child in plan.get("Plans", ()):
+        yield from _scans(child)
+
+
+async def _plan(connection: Any, sql: str, *arguments: Any) -> list[tuple[str, str | None]]:
+    explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *arguments)
+    return list(_scans(json.loads(explained)[0]["Plan"]))
+
+
+async def test_signals_seen_are_probed_by_id(young_table: Any) -> None:
+    ids = [f"event-{i}" for i in range(ROWS - BATCH + 1, ROWS + BATCH + 1)]
+    scans = await _plan(young_table, repository._SIGNALS_BY_ID, ids)
+    assert ("Seq Scan", "signal") not in scans
+    assert ("Index Scan", "signal") in scans
+    rows = await young_table.fetch(repository._SIGNALS_BY_ID, ids)
+    assert sorted(row["event_id"] for row in rows) == sorted(ids[:BATCH])
+
+
+async def test_ease_partners_are_probed_by_id(young_table: Any) -> None:
+    answered = [f"event-{i}" for i in range(1, 3 * BATCH) if i % 10]  # interactions
+    interactions = [f"event-{i}" for i in range(ROWS - BATCH, ROWS) if i % 10]
+    sql = repository._C2ES_PARTNERS
+    scans = await _plan(young_table, sql, answered, interactions)
+    assert ("Seq Scan", "signal") not in scans
+    rows = await young_table.fetch(sql, answered, interactions)
+    with_ease = {f"event-{i}" for i in range(1, 3 * BATCH) if i % 5 == 1}
+    answering = {f"event-{i}" for i in range(ROWS - BATCH + 1, ROWS + 1) if i % 10 == 0}
+    assert sorted(row["event_id"] for row in rows) == sorted(with_ease | answering)
