@@ -32,6 +32,8 @@ processed_event = processed_event_table(metadata, SCHEMA)
 # The customers erased, and when: their tombstones (see shared/erasure.py).
 customer_erasure = erasure_table(metadata, SCHEMA)
 
+# customer, touchpoint_latest and touchpoint_day are rewritten by every batch: their pages
+# are filled to 80 % (fillfactor, migration 0008) so that a row's next version fits beside it.
 customer = Table(
     "customer",
     metadata,

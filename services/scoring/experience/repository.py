@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, bindparam, literal, select, tuple_, update
+from sqlalchemy import Row, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.experience.arrays import ArrayStatement
@@ -114,16 +114,7 @@ class ExperienceRepository:
         if verbatims:
             await copy_rows(self.session, verbatim, verbatims)
         if revalued:
-            await self.session.execute(
-                update(signal)
-                .where(signal.c.event_id == _bind("b_event_id"))
-                .values(
-                    valence=_bind("b_valence"),
-                    polarity=_bind("b_polarity"),
-                    repeat_contact=True,
-                ),
-                [{f"b_{k}": v for k, v in row.items()} for row in revalued],
-            )
+            await self._revalue(revalued)
         if customers:
             await self._write(_UPSERT_CUSTOMERS, customers)
         latest = list(latest)
@@ -136,9 +127,12 @@ class ExperienceRepository:
         driver = await raw_connection(self.session)
         await driver.execute(statement.sql, *statement.arrays(rows))
 
-
-def _bind(name: str) -> Any:
-    return bindparam(name)
+    async def _revalue(self, rows: Sequence[RevaluedRow]) -> None:
+        """Make these stored signals repeat contacts, with their new valence and polarity."""
+        driver = await raw_connection(self.session)
+        ids = [row["event_id"] for row in rows]
+        valences = [row["valence"] for row in rows]
+        await driver.execute(_REVALUE, ids, valences, [row["polarity"] for row in rows])
 
 
 _CUSTOMER_COLUMNS = [c.name for c in customer.columns]
@@ -182,6 +176,14 @@ _C2ES_PARTNERS = " UNION ALL ".join(
             "interaction_event_id = k.id AND interaction_event_id IS NOT NULL AND ces IS NOT NULL",
         ),
     )
+)
+# One statement for the batch's rewritten rows, not one per row: a few dozen ids probed
+# through the primary key (a join with their array, planned once).
+_REVALUE = (
+    f"UPDATE {signal.fullname} AS s "  # noqa: S608
+    "SET valence = r.valence, polarity = r.polarity, repeat_contact = true "
+    "FROM unnest($1::text[], $2::float8[], $3::smallint[]) AS r (event_id, valence, polarity) "
+    "WHERE s.event_id = r.event_id"
 )
 _CREATE_CUSTOMERS = ArrayStatement.insert(customer, "ON CONFLICT DO NOTHING", ["customer_id"])
 _UPSERT_CUSTOMERS = ArrayStatement.insert_records(
