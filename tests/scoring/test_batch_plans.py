@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -105,3 +106,20 @@ async def test_rewritten_tables_leave_room_for_hot_updates(infra: Infra, table: 
     finally:
         await connection.close()
     assert options == ["fillfactor=80"]
+
+
+async def test_contacts_are_read_one_range_per_pair(young_table: Any) -> None:
+    # customer-7 holds every 10,000th row from 7 on: events 7, 10007, ... one a week apart
+    now = datetime.now(UTC)
+    windows = {
+        ("customer-7", "checkout"): (now - timedelta(days=21.5), now - timedelta(days=6)),
+        ("customer-9", "delivery"): (now - timedelta(days=30), now),  # no such contact
+    }
+    customers, touchpoints = zip(*windows, strict=True)
+    since, until = zip(*windows.values(), strict=True)
+    arguments = list(customers), list(touchpoints), list(since), list(until)
+    scans = await _plan(young_table, repository._CONTACTS, *arguments)
+    assert ("Seq Scan", "signal") not in scans
+    rows = await young_table.fetch(repository._CONTACTS, *arguments)
+    # minutes ago: 10007 (~7 days), 20007 (~14), 30007 (~21); surveys are not contacts
+    assert [row["event_id"] for row in rows] == ["event-30007", "event-20007", "event-10007"]

@@ -58,21 +58,23 @@ class ExperienceRepository:
         return {row["customer_id"]: cast(CustomerRow, row) for row in rows}
 
     async def contacts(
-        self, pairs: Collection[tuple[str, str]], since: datetime, until: datetime
+        self, windows: Mapping[tuple[str, str], tuple[datetime, datetime]]
     ) -> list[SignalRow]:
-        """Interactions of these (customer, touchpoint) pairs between ``since`` and ``until``.
+        """Interactions of each (customer, touchpoint) pair between the two times of its
+        window, in the order of the pairs, each pair's by occurrence time and event id.
 
-        Filtered by customer and touchpoint arrays, then by pair, as a condition on the rows
-        those arrays find: whatever the table's statistics say, the worst plan is one pass
-        over the table, where a join with an unnested pair list could become a nested loop
-        over every row for every pair. Only the pairs' rows are sent and decoded.
+        One index range scan per pair (the customer's signals in the window), whatever the
+        table's statistics say; only the pairs' rows in their own windows are sent and
+        decoded, where one window for the whole batch (its earliest to its latest signal,
+        widened) returned every interaction of its customers in a month of history.
         """
-        if not pairs:
+        if not windows:
             return []
-        customers = list({customer_id for customer_id, _ in pairs})
-        touchpoints = list({touchpoint for _, touchpoint in pairs})
-        keys = [f"{customer_id} {touchpoint}" for customer_id, touchpoint in pairs]
-        rows = await self._fetch(_CONTACTS, customers, touchpoints, since, until, keys)
+        customers = [customer_id for customer_id, _ in windows]
+        touchpoints = [touchpoint for _, touchpoint in windows]
+        since = [first for first, _ in windows.values()]
+        until = [last for _, last in windows.values()]
+        rows = await self._fetch(_CONTACTS, customers, touchpoints, since, until)
         return [cast(SignalRow, dict(row)) for row in rows]
 
     async def c2es_partners(
@@ -159,11 +161,12 @@ _LOCK_CUSTOMERS = (
     "WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE"
 )
 _CONTACTS = (
-    f"SELECT {_SIGNAL_COLUMNS} FROM {signal.fullname} "  # noqa: S608
-    "WHERE customer_id = ANY($1::text[]) AND touchpoint = ANY($2::text[]) "
-    "AND source = 'interaction' AND occurred_at BETWEEN $3 AND $4 "
-    # a pair as one text: identifiers are visible ASCII, so the space cannot be in either
-    "AND customer_id || ' ' || touchpoint = ANY($5::text[])"
+    "SELECT s.* FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) "  # noqa: S608
+    "AS k (customer_id, touchpoint, since, until) CROSS JOIN LATERAL ("
+    f"SELECT {_SIGNAL_COLUMNS} FROM {signal.fullname} "
+    "WHERE customer_id = k.customer_id AND occurred_at BETWEEN k.since AND k.until "
+    "AND touchpoint = k.touchpoint AND source = 'interaction' "
+    "ORDER BY occurred_at, event_id OFFSET 0) AS s"
 )
 # An interaction and a survey never meet each other's condition (only an interaction has an
 # employee's ease, only a survey a link), so no row is in both halves.

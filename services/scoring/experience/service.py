@@ -142,12 +142,8 @@ class ExperienceService:
         customers = {cid: CustomerState.from_row(row) for cid, row in rows.items()}
         interactions = [e for e in fresh if isinstance(e, InteractionRecorded)]
         contacts: dict[Pair, list[SignalRow]] = defaultdict(list)
-        if interactions:
-            times = [e.occurred_at for e in interactions]
-            pairs = {(e.customer_id, e.touchpoint) for e in interactions}
-            since, until = min(times) - self.window, max(times) + self.window
-            for row in await repo.contacts(pairs, since, until):
-                contacts[_pair_of(row)].append(row)
+        for row in await repo.contacts(_windows(interactions, self.window)):
+            contacts[_pair_of(row)].append(row)
         survey_links = [
             e.interaction_event_id
             for e in fresh
@@ -306,6 +302,19 @@ def _new_row(
         "persona": person.persona,
         "value_tier": person.value_tier,
     }
+
+
+def _windows(
+    interactions: Iterable[InteractionRecorded], window: timedelta
+) -> dict[Pair, tuple[datetime, datetime]]:
+    """Where the contacts that matter to each pair's interactions lie: from ``window``
+    before its earliest interaction of the batch to ``window`` after its latest."""
+    spans: dict[Pair, tuple[datetime, datetime]] = {}
+    for event in interactions:
+        pair, at = (event.customer_id, event.touchpoint), event.occurred_at
+        first, last = spans.get(pair, (at, at))
+        spans[pair] = (min(first, at), max(last, at))
+    return {pair: (first - window, last + window) for pair, (first, last) in spans.items()}
 
 
 def _pair_of(contact: SignalRow) -> Pair:
