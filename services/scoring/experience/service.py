@@ -144,12 +144,15 @@ class ExperienceService:
         contacts: dict[Pair, list[SignalRow]] = defaultdict(list)
         for row in await repo.contacts(_windows(interactions, self.window)):
             contacts[_pair_of(row)].append(row)
+        # only the halves that can make a pair: a survey with a customer's ease (CES), an
+        # interaction with the employee's
         survey_links = [
             e.interaction_event_id
             for e in fresh
-            if isinstance(e, SurveyAnswered) and e.interaction_event_id
+            if isinstance(e, SurveyAnswered) and e.interaction_event_id and e.ces is not None
         ]
-        partners = await repo.c2es_partners([e.event_id for e in interactions], survey_links)
+        eased = [e.event_id for e in interactions if e.employee_ease is not None]
+        partners = await repo.c2es_partners(eased, survey_links)
         return Batch(customers, contacts, _linked(partners))
 
     def _evaluate(self, batch: Batch, event: Signal, touchpoints: Mapping[str, Touchpoint]) -> None:
