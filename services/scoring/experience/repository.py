@@ -180,8 +180,8 @@ _C2ES_PARTNERS = " UNION ALL ".join(
         ),
     )
 )
-# One statement for the batch's rewritten rows, not one per row: a few dozen ids probed
-# through the primary key (a join with their array, planned once).
+# One statement for the batch's rewritten rows (a few dozen, joined with their arrays
+# through the primary key), where one per row was planned and run for each.
 _REVALUE = (
     f"UPDATE {signal.fullname} AS s "  # noqa: S608
     "SET valence = r.valence, polarity = r.polarity, repeat_contact = true "
