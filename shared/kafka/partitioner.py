@@ -12,23 +12,26 @@ from collections.abc import Sequence
 _SEED = 0x9747B28C
 _M = 0x5BD1E995  # murmur2's mixing constant
 _MASK = 0xFFFFFFFF
-_WORDS = struct.Struct("<I")
+# The key's 4-byte words at once, little-endian as the reference implementation reads them:
+# one unpacking per key rather than one per word (customer ids are up to 128 bytes).
+_WORDS = [struct.Struct(f"<{count}I") for count in range(33)]
 
 
 def murmur2(data: bytes) -> int:
     """MurmurHash2 of ``data`` as the Java client computes it (an unsigned 32-bit value)."""
     length = len(data)
     h = _SEED ^ length
-    body = length & ~3
-    # four bytes at a time, little-endian, as the reference implementation reads them
-    for (k,) in _WORDS.iter_unpack(data[:body]):
-        k = (k * _M) & _MASK
-        k ^= k >> 24
-        h = ((h * _M) & _MASK) ^ ((k * _M) & _MASK)
+    count = length >> 2
+    words = _WORDS[count] if count < len(_WORDS) else struct.Struct(f"<{count}I")
+    for k in words.unpack_from(data):
+        k = k * _M & _MASK
+        # h·m xor k·m, reduced once: the low 32 bits of a product depend only on the
+        # low 32 bits of its factors
+        h = (h * _M ^ (k ^ k >> 24) * _M) & _MASK
     if length & 3:  # the last one to three bytes, the first of them lowest
-        h = ((h ^ int.from_bytes(data[body:], "little")) * _M) & _MASK
+        h = ((h ^ int.from_bytes(data[count << 2 :], "little")) * _M) & _MASK
     h ^= h >> 13
-    h = (h * _M) & _MASK
+    h = h * _M & _MASK
     return h ^ (h >> 15)
 
 

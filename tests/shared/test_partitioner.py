@@ -3,6 +3,8 @@ one customer's events share a partition whichever client publishes them."""
 
 from __future__ import annotations
 
+import random
+
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from hypothesis import given
@@ -38,3 +40,17 @@ def test_known_hashes_of_the_java_client() -> None:
 def test_a_record_without_key_goes_to_an_available_partition() -> None:
     assert {key_partitioner(None, [0, 1, 2, 3], [2]) for _ in range(20)} == {2}
     assert key_partitioner(None, [0, 1, 2], []) in {0, 1, 2}
+
+
+def test_many_random_keys_hash_as_aiokafka_hashes_them() -> None:
+    # customer ids as clients send them (ASCII, accented, other scripts), of every length
+    # up to past the longest identifier, and raw bytes
+    rng = random.Random(15)
+    alphabet = "abcXYZ09-_:.@éèçßøΩЖ中文🙂"
+    for _ in range(5_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 160)))
+        raw = rng.randbytes(rng.randrange(0, 300))
+        for key in (text.encode(), raw):
+            assert murmur2(key) == aiokafka_murmur2(key), key
+            partitions = list(range(rng.randrange(1, 64)))
+            assert partition_of(key, partitions) == DEFAULT(key, partitions, partitions)
