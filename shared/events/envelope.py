@@ -10,7 +10,6 @@ no longer on the path.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ _JSON_CONTENT_TYPE = re.compile(r"^(application|text)/([a-zA-Z0-9\-\.]+\+)?json(
 # An attribute name: lower-case letters and digits (CloudEvents 1.0, "Attribute Naming").
 _ATTRIBUTE_NAME = re.compile(r"^[a-z0-9]+$")
 _REQUIRED = ("id", "source", "type", "specversion")
+_REQUIRED_SET = frozenset(_REQUIRED)
 # Optional attributes that, when present, must not be empty.
 _NOT_EMPTY = ("subject", "dataschema", "datacontenttype")
 # The headers cxloop writes, and the attribute each carries: read without lower-casing.
@@ -149,13 +149,14 @@ def decode(
     payload = _payload(model, value)
     if payload.customer_id != key.decode("utf-8", "replace"):
         raise InvalidEnvelope("message key differs from the payload's customer_id")
+    # id, type, source, time, key, data (by position: built once per record consumed)
     return Envelope(
-        id=attributes["id"],
-        type=attributes["type"],
-        source=attributes["source"],
-        time=time,
-        key=payload.customer_id,
-        data=payload,
+        attributes["id"],
+        attributes["type"],
+        attributes["source"],
+        time,
+        payload.customer_id,
+        payload,
     )
 
 
@@ -172,8 +173,11 @@ def _attributes(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
         # What a consumer reads is what cxloop writes: known names, each once, UTF-8 values.
         # Anything else (an unknown name, a repeat, another case, bytes that do not decode)
         # takes the header-by-header path below, which says what is wrong.
-        with contextlib.suppress(KeyError, AttributeError, UnicodeDecodeError):
+        try:
             known = {_KNOWN_HEADERS[name]: raw.decode() for name, raw in headers}
+        except (KeyError, AttributeError, UnicodeDecodeError):
+            pass
+        else:
             if len(known) == len(headers):
                 return known
     attributes: dict[str, str] = {}
@@ -203,6 +207,12 @@ def _attribute_of(header: str) -> str | None:
 
 
 def _check_attributes(attributes: dict[str, str]) -> None:
+    if (
+        attributes.get("specversion") == SPECVERSION
+        and "" not in attributes.values()
+        and attributes.keys() >= _REQUIRED_SET
+    ):
+        return  # what every check below would pass, in one test
     for name in _REQUIRED:
         if not attributes.get(name):
             raise InvalidEnvelope(f"not a CloudEvent: ce_{name} is missing or empty")
@@ -229,7 +239,8 @@ def _time(text: str | None) -> datetime | None:
 
 def _payload(model: type[Event], value: bytes) -> Event:
     try:
-        return model.model_validate_json(value)
+        # model_validate_json without its wrapper's argument checks (called once per record)
+        return model.__pydantic_validator__.validate_json(value)  # type: ignore[no-any-return]
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
             raise InvalidEnvelope(f"payload is not a JSON object: {exc}") from exc
