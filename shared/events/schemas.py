@@ -16,11 +16,12 @@ from zoneinfo import available_timezones
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -84,8 +85,31 @@ def _in_range(value: date) -> date:
     return value
 
 
+# The form pydantic's serialiser writes an instant in UTC, cxloop's own events included
+# (ASCII digits: \d would take other scripts' digits too).
+_UTC_FORM = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z"
+).fullmatch
+
+
+def _utc_instant(value: Any, parse: ValidatorFunctionWrapHandler) -> datetime:
+    """``value`` checked by ``_written``, parsed by pydantic, then checked by ``_as_utc``,
+    each raising what it raises. A string in ``_UTC_FORM`` that ``fromisoformat`` reads within
+    the range is read in this one call instead: the same instant in UTC (the one call from
+    pydantic's core instead of two saves ~0.3 µs per date-time, two per signal consumed)."""
+    if type(value) is str and _UTC_FORM(value):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            pass  # not a calendar date or time: the steps below say so as they always have
+        else:
+            if EARLIEST <= instant < LATEST:
+                return instant
+    return _as_utc(parse(_written(value)))
+
+
 # An instant with its offset, normalised to UTC, within cxloop's range.
-UtcDatetime = Annotated[datetime, BeforeValidator(_written), AfterValidator(_as_utc)]
+UtcDatetime = Annotated[datetime, WrapValidator(_utc_instant)]
 # A calendar day within cxloop's range.
 Day = Annotated[date, AfterValidator(_in_range)]
 _SCALARS = (str, int, float, bool, type(None))

@@ -1,0 +1,102 @@
+"""``UtcDatetime`` reads a date-time in UTC as pydantic's serialiser writes it in one step;
+it must accept and refuse exactly what the two steps around pydantic's parser did
+(``_written`` before, ``_as_utc`` after), with the same values and the same errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationError
+
+from shared.events.schemas import UtcDatetime, _as_utc, _written
+
+TWO_STEPS = TypeAdapter(Annotated[datetime, BeforeValidator(_written), AfterValidator(_as_utc)])
+ONE_STEP = TypeAdapter(UtcDatetime)
+
+
+def _outcome(adapter: TypeAdapter[datetime], value: Any, json: bool) -> object:
+    try:
+        if json:
+            parsed = adapter.validate_json(value)
+        else:
+            parsed = adapter.validate_python(value)
+    except ValidationError as exc:
+        # each error as it reads (a ValueError in its context equals only itself), and the
+        # message but its title (a field's type here, the model in an event)
+        return ("refused", exc.json(include_url=False), str(exc).split("\n", 1)[1])
+    return ("accepted", parsed, parsed.tzinfo, parsed.isoformat())
+
+
+def _same(value: Any) -> None:
+    assert _outcome(ONE_STEP, value, json=False) == _outcome(TWO_STEPS, value, json=False)
+    if isinstance(value, str):
+        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        assert _outcome(ONE_STEP, text, json=True) == _outcome(TWO_STEPS, text, json=True)
+
+
+EDGES = [
+    "2026-03-01T09:30:00Z",
+    "2026-03-01T09:30:00.5Z",
+    "2026-03-01T09:30:00.123456Z",
+    "2026-03-01T09:30:00.1234567Z",  # seven digits: pydantic's parser decides
+    "1970-01-01T00:00:00Z",
+    "1969-12-31T23:59:59.999999Z",
+    "2199-12-31T23:59:59.999999Z",
+    "2200-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "0000-01-01T00:00:00Z",
+    "0001-01-01T00:00:00Z",
+    "2026-02-29T00:00:00Z",
+    "2024-02-29T00:00:00Z",
+    "2026-13-01T00:00:00Z",
+    "2026-01-32T00:00:00Z",
+    "2026-01-01T24:00:00Z",
+    "2026-01-01T23:60:00Z",
+    "2026-01-01T23:59:60Z",
+    "2026-01-01t00:00:00z",
+    "2026-01-01 00:00:00Z",
+    "2026-01-01T00:00:00+00:00",
+    "2026-01-01T00:00:00-00:00",
+    "2026-01-01T00:00:00+02:00",
+    "2026-01-01T00:00:00",
+    "2026-01-01",
+    "２０２６-01-01T00:00:00Z",
+    "2026-01-01T00:00:00Z\n",
+    " 2026-01-01T00:00:00Z",
+    "2026-01-01T00:00:00.Z",
+    "1700000000",
+    "1700000000.5",
+    "",
+    1700000000,
+    1.5,
+    None,
+    True,
+    datetime(2026, 1, 1, tzinfo=UTC),
+    datetime(2026, 1, 1),
+    datetime(1969, 12, 31, 23, tzinfo=timezone(timedelta(hours=-2))),
+]
+
+
+@pytest.mark.parametrize("value", EDGES, ids=repr)
+def test_edges_are_read_as_before(value: Any) -> None:
+    _same(value)
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2300, 1, 1)),
+    st.integers(min_value=0, max_value=7),
+)
+def test_instants_written_in_utc_are_read_as_before(moment: datetime, digits: int) -> None:
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += "." + f"{moment.microsecond:06d}{moment.microsecond % 10}"[:digits]
+    _same(text + "Z")
+
+
+@given(st.text(alphabet="0123456789-:T.Z+ tz", max_size=32))
+def test_strings_of_the_form_s_characters_are_read_as_before(text: str) -> None:
+    _same(text)
