@@ -310,13 +310,14 @@ class ConsumerRunner:
         failures = 0
         while events:
             outcomes = await self._publisher.publish_many(events, as_batches=True)
+            if not any(outcomes):
+                return
             failed = [
                 (event, error) for event, error in zip(events, outcomes, strict=True) if error
             ]
             events = [event for event, _ in failed]
-            if failed:
-                failures += 1
-                await self._back_off(failures, failed[0][1])
+            failures += 1
+            await self._back_off(failures, failed[0][1])
 
     async def _back_off(self, failures: int, exc: BaseException | None) -> None:
         if failures > self.spec.max_retries:
