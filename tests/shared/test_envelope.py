@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import typing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from shared.events.envelope import EVENT_MODELS, InvalidEnvelope, decode, encode
+from shared.events.envelope import EVENT_MODELS, InvalidEnvelope, _timestamp, decode, encode
 from shared.events.schemas import Event, InteractionRecorded, SurveyAnswered
 from tests.shared.event_samples import journey_map
 
@@ -152,3 +154,14 @@ def test_every_event_type_is_decodable() -> None:
     import shared.journey  # noqa: F401
 
     assert _event_types(Event) == set(EVENT_MODELS)
+
+
+@given(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(seconds=-30))]),
+)
+def test_the_time_header_is_isoformat_with_z_for_utc(moment: datetime, zone: timezone) -> None:
+    # as the SDK writes ce_time, whichever way the envelope computes it
+    text = moment.replace(tzinfo=zone).isoformat()
+    expected = text[:-6] + "Z" if text.endswith("+00:00") else text
+    assert _timestamp(moment.replace(tzinfo=zone)) == expected.encode()

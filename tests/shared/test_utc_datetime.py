@@ -20,10 +20,7 @@ ONE_STEP = TypeAdapter(UtcDatetime)
 
 def _outcome(adapter: TypeAdapter[datetime], value: Any, json: bool) -> object:
     try:
-        if json:
-            parsed = adapter.validate_json(value)
-        else:
-            parsed = adapter.validate_python(value)
+        parsed = adapter.validate_json(value) if json else adapter.validate_python(value)
     except ValidationError as exc:
         # each error as it reads (a ValueError in its context equals only itself), and the
         # message but its title (a field's type here, the model in an event)
