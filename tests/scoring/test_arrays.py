@@ -3,12 +3,15 @@ tuple in the metadata's column order, which must be the database's after the mig
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import asyncpg
 import pytest
 from sqlalchemy import Table
 
-from services.scoring.experience import repository
+from services.scoring.experience import formulas, repository
 from services.scoring.experience.arrays import ArrayStatement
+from services.scoring.experience.customer import CustomerState
 from services.scoring.models import customer, touchpoint_day, touchpoint_latest
 from tests.conftest import Infra
 
@@ -49,3 +52,35 @@ def test_records_are_tuples_in_column_order_and_need_every_column() -> None:
     assert statement.arrays([row]) == [[("c", "t", "e", 1, 0.5)]]
     with pytest.raises(KeyError):
         statement.arrays([{"customer_id": "c"}])
+
+
+def test_a_customer_state_is_recorded_in_the_customer_tables_column_order() -> None:
+    at = datetime(2026, 12, 6, tzinfo=UTC)
+    state = CustomerState(
+        customer_id="c",
+        sums=formulas.DecayedSums(1.5, 2.5, at - timedelta(days=1)),
+        signals=3,
+        positives=2,
+        negatives=1,
+        last_nps=9,
+        last_nps_at=at - timedelta(days=2),
+        persona="family",
+        value_tier="gold",
+        profile_at=at - timedelta(days=3),
+    )
+    recorded = dict(zip([c.name for c in customer.columns], state.record(at), strict=True))
+    assert recorded == {
+        "customer_id": "c",
+        "s": 1.5,
+        "w": 2.5,
+        "t_ref": at - timedelta(days=1),
+        "signals": 3,
+        "positives": 2,
+        "negatives": 1,
+        "last_nps": 9,
+        "last_nps_at": at - timedelta(days=2),
+        "persona": "family",
+        "value_tier": "gold",
+        "profile_at": at - timedelta(days=3),
+        "updated_at": at,
+    }

@@ -4,7 +4,8 @@ profile."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 from services.scoring.experience import formulas
 from services.scoring.experience.rows import CustomerRow
@@ -39,22 +40,25 @@ class CustomerState:
             profile_at=row["profile_at"],
         )
 
-    def as_row(self) -> CustomerRow:
-        return {
-            "customer_id": self.customer_id,
-            "s": self.sums.s,
-            "w": self.sums.w,
-            "t_ref": self.sums.t,
-            "signals": self.signals,
-            "positives": self.positives,
-            "negatives": self.negatives,
-            "last_nps": self.last_nps,
-            "last_nps_at": self.last_nps_at,
-            "persona": self.persona,
-            "value_tier": self.value_tier,
-            "profile_at": self.profile_at,
-            "updated_at": datetime.now(UTC),
-        }
+    def record(self, updated_at: datetime) -> tuple[Any, ...]:
+        """The customer's row as the upsert sends it: a tuple in ``scoring.customer``'s
+        column order (``ArrayStatement.insert_records``), stamped ``updated_at``."""
+        sums = self.sums
+        return (
+            self.customer_id,
+            sums.s,
+            sums.w,
+            sums.t,
+            self.signals,
+            self.positives,
+            self.negatives,
+            self.last_nps,
+            self.last_nps_at,
+            self.persona,
+            self.value_tier,
+            self.profile_at,
+            updated_at,
+        )
 
     def count(self, polarity: int, by: int = 1) -> None:
         self.positives += by if polarity > 0 else 0

@@ -102,7 +102,7 @@ class ExperienceRepository:
 
     async def save(
         self,
-        customers: Sequence[CustomerRow],
+        customers: Sequence[tuple[Any, ...]],
         signals: Sequence[SignalRow],
         revalued: Sequence[RevaluedRow],
         latest: Iterable[LatestRow],
@@ -110,7 +110,8 @@ class ExperienceRepository:
         verbatims: Sequence[VerbatimRow] = (),
     ) -> None:
         """Write a batch's rows: signals and verbatims by COPY, the rest one statement per
-        table with each column sent as an array."""
+        table with the rows sent as one array. ``customers`` are the tuples the upsert sends,
+        in the table's column order (``CustomerState.record``)."""
         if signals:
             await copy_rows(self.session, signal, signals)
         if verbatims:
@@ -118,7 +119,8 @@ class ExperienceRepository:
         if revalued:
             await self._revalue(revalued)
         if customers:
-            await self._write(_UPSERT_CUSTOMERS, customers)
+            driver = await raw_connection(self.session)
+            await driver.execute(_UPSERT_CUSTOMERS.sql, customers)
         latest = list(latest)
         if latest:
             await self._write(_UPSERT_LATEST, latest)

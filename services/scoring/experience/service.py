@@ -17,7 +17,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,8 +94,10 @@ class ExperienceService:
         state.taxonomy = taxonomy
         for event in fresh:
             self._evaluate(state, event, touchpoints)
+        # one stamp for the batch, which commits as one transaction
+        updated_at = datetime.now(UTC)
         await repo.save(
-            [c.as_row() for c in state.customers.values()],
+            [c.record(updated_at) for c in state.customers.values()],
             state.signals,
             list(state.revalued.values()),
             state.latest.values(),
