@@ -84,3 +84,5 @@ def test_a_customer_state_is_recorded_in_the_customer_tables_column_order() -> N
         "profile_at": at - timedelta(days=3),
         "updated_at": at,
     }
+    read_back = CustomerState.from_record(state.record(at + timedelta(days=1)))
+    assert read_back == state

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.experience.arrays import ArrayStatement
 from services.scoring.experience.rows import (
-    CustomerRow,
     DayRow,
     LatestRow,
     RevaluedRow,
@@ -47,15 +46,16 @@ class ExperienceRepository:
         rows = await self._fetch(_SIGNALS_BY_ID, list(set(event_ids)))
         return {row["event_id"]: cast(SignalRow, dict(row)) for row in rows}
 
-    async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, CustomerRow]:
-        """Lock the customers' rows for this transaction, creating the missing ones."""
+    async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, Sequence[Any]]:
+        """Lock the customers' rows for this transaction, creating the missing ones; each
+        row has the table's columns in its order."""
         if not customer_ids:
             return {}
         ordered = sorted(customer_ids)
         await self._write(_CREATE_CUSTOMERS, [{"customer_id": cid} for cid in ordered])
         rows = await self._fetch(_LOCK_CUSTOMERS, ordered)
-        # the driver's records, read by column name like the dicts they would be copied to
-        return {row["customer_id"]: cast(CustomerRow, row) for row in rows}
+        # the driver's records as they are: read by position (CustomerState.from_record)
+        return {row[0]: row for row in rows}
 
     async def contacts(
         self, windows: Mapping[tuple[str, str], tuple[datetime, datetime]]

@@ -46,24 +46,6 @@ class RevaluedRow(TypedDict):
     polarity: int
 
 
-class CustomerRow(TypedDict):
-    """A row of ``customer``: the decayed sums and counts of one customer."""
-
-    customer_id: str
-    s: float
-    w: float
-    t_ref: datetime | None
-    signals: int
-    positives: int
-    negatives: int
-    last_nps: int | None
-    last_nps_at: datetime | None
-    persona: str | None
-    value_tier: str | None
-    profile_at: datetime | None
-    updated_at: datetime
-
-
 class LatestRow(TypedDict):
     """A row of ``touchpoint_latest``: a customer's newest signal at a touchpoint."""
 

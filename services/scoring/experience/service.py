@@ -141,7 +141,7 @@ class ExperienceService:
     ) -> Batch:
         ids = {e.customer_id for e in fresh} | {p.customer_id for p in profiles}
         rows = await repo.lock_customers(ids)
-        customers = {cid: CustomerState.from_row(row) for cid, row in rows.items()}
+        customers = {cid: CustomerState.from_record(row) for cid, row in rows.items()}
         interactions = [e for e in fresh if isinstance(e, InteractionRecorded)]
         contacts: dict[Pair, list[SignalRow]] = defaultdict(list)
         for row in await repo.contacts(_windows(interactions, self.window)):
