@@ -48,11 +48,11 @@ SETTLE_SECONDS = 60.0  # for every member of the group to hold partitions
 
 @dataclass(frozen=True)
 class Progress:
-    """How a backlog went through scoring, timed from its first committed signal row."""
+    """How a backlog went through scoring, timed from its first moment seen."""
 
     events: int
-    first_count: int  # signal rows already there at the first sighting
-    elapsed: float  # from the first sighting to the last signal row and moment
+    first_count: int  # events already scored (their moments seen) at the first sighting
+    elapsed: float  # from the first sighting to the last moment
     peak_rss: int
     cpu: dict[str, float]  # cores used meanwhile, by process group
     machine: float = 0.0  # cores busy on the whole machine meanwhile, whoever used them
@@ -70,7 +70,7 @@ class Progress:
     def describe(self) -> str:
         return (
             f"{self.events:,} events: {self.rate:,.0f}/s over {self.elapsed:.2f} s "
-            f"(timed from the first {self.first_count:,} committed); CPU cores: {self.usage()}"
+            f"(timed from the first {self.first_count:,} scored); CPU cores: {self.usage()}"
         )
 
     def usage(self) -> str:
@@ -119,42 +119,44 @@ async def until_processed(
     moments: MomentCounter,
     settled: asyncio.Future[None] | None = None,
 ) -> Progress:
-    """Poll until the workload's ``events`` signal rows are stored and every valued one's
-    moment is on ``cx.moments``; timed from the first signal row seen once ``settled`` is
-    done (every member of the group holding its partitions).
+    """Poll until every one of the workload's ``events`` has its moment on ``cx.moments``
+    and its signal row stored; timed from the first moment seen once ``settled`` is done
+    (every member of the group holding its partitions).
 
+    Progress is read from the moments (scoring publishes a batch's moments once its state
+    is committed), so the database measured is not also scanned by the bench while scoring
+    runs: its rows are counted only once every moment is there.
+
+    :raises ValueError: some of the workload's events have no moment to time them by.
     :raises RuntimeError: nothing moved for :data:`STALL_SECONDS`.
     :raises TimeoutError: the group did not settle.
     """
+    if workload.valued != events:
+        raise ValueError(f"{events:,} events, {workload.valued:,} with a moment: not timed")
     pids = {label: scoring.pid for label, scoring in scorings.items()}
     meter = CpuMeter(service_groups(pids, bench.database.data_dir))
     machine = MachineCpu()
     first: tuple[float, int] | None = None
-    done_at: float | None = None
-    peak = 0
-    last = (-1, -1)
-    last_change = time.perf_counter()
+    peak, count, last, last_change = 0, 0, -1, time.perf_counter()
     pattern = like_prefix(workload.prefix), *prefix_range(workload.prefix)
     while True:
-        count = int(await connection.fetchval(COUNT_SIGNALS_LIKE, *pattern))
-        now = time.perf_counter()
+        seen, now = moments.count, time.perf_counter()
         peak = max(peak, *(rss(pid) for pid in pids.values()))
-        if first is None and count > 0 and _done(settled):
-            first = (now, count)
+        if first is None and seen > 0 and _done(settled):
+            first = (now, seen)
             meter.start()
             machine.start()
-        if done_at is None and count >= events:
-            done_at = now
-        if first is not None and done_at is not None and moments.count >= workload.valued:
+        if seen >= events:
+            count = int(await connection.fetchval(COUNT_SIGNALS_LIKE, *pattern))
+        if first is not None and count >= events:
             cpu, busy = meter.stop(), machine.stop()
-            elapsed = max(done_at, moments.last_at) - first[0]
-            return Progress(events, first[1], elapsed, peak, cpu, busy)
-        if (count, moments.count) != last:
-            last, last_change = (count, moments.count), now
+            return Progress(events, first[1], moments.last_at - first[0], peak, cpu, busy)
+        if seen + count != last:
+            last, last_change = seen + count, now
         elif now - last_change > STALL_SECONDS:
             raise RuntimeError(
-                f"scoring stalled at {count:,} of {events:,} signals and {moments.count:,} of "
-                f"{workload.valued:,} moments; see bench/out/scoring.log"
+                f"scoring stalled at {seen:,} of {events:,} moments ({count:,} signal rows "
+                "counted once they are all there); see bench/out/scoring.log"
             )
         await asyncio.sleep(POLL_SECONDS)
 
