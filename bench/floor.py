@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.config import ScoringSettings
 from services.scoring.experience.moments import moment_from_row
 from services.scoring.experience.rows import SignalRow
+from shared.collector import freeze_startup_heap, young_threshold
 from shared.db.session import create_engine, create_sessionmaker
 from shared.events.schemas import Event, InteractionRecorded, SurveyAnswered
 from shared.events.topics import Topic
@@ -89,10 +89,15 @@ def _row(event: InteractionRecorded | SurveyAnswered) -> SignalRow:
 
 async def measure(topic: str, group: str, events: int) -> dict[str, float]:
     settings = ScoringSettings(service_name="bench-floor")
-    # the collector as scoring's app runs it (shared/http.py): its young threshold, and
-    # what start-up left alive frozen out of its reach
-    if settings.gc_young_threshold is not None:
-        gc.set_threshold(settings.gc_young_threshold, *gc.get_threshold()[1:])
+    # the collector as scoring's app runs it: its young threshold, and what start-up left
+    # alive frozen out of its reach
+    with young_threshold(settings.gc_young_threshold):
+        return await _measure(settings, topic, group, events)
+
+
+async def _measure(
+    settings: ScoringSettings, topic: str, group: str, events: int
+) -> dict[str, float]:
     engine = create_engine(settings)
     producer = create_producer(settings)
     await producer.start()
@@ -112,8 +117,7 @@ async def measure(topic: str, group: str, events: int) -> dict[str, float]:
     ]
     tasks = [asyncio.create_task(r.run()) for r in runners]
     if settings.freeze_startup_heap:
-        gc.collect()
-        gc.freeze()
+        freeze_startup_heap()
     try:
         while sum(r.processed for r in runners) < events:
             if any(t.done() for t in tasks):

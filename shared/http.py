@@ -4,7 +4,6 @@ Prometheus metrics."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import KeyRing, require
+from shared.collector import freeze_startup_heap, young_threshold
 from shared.config import ServiceSettings
 from shared.db.session import unit_of_work
 from shared.metrics import REQUEST_SECONDS, child
@@ -190,8 +190,7 @@ def _frozen_after(
     @asynccontextmanager
     async def frozen(app: FastAPI) -> AsyncIterator[None]:
         async with lifespan(app) if lifespan else nullcontext():
-            gc.collect()
-            gc.freeze()
+            freeze_startup_heap()
             yield
 
     return frozen
@@ -206,13 +205,9 @@ def _young_threshold(
 
     @asynccontextmanager
     async def tuned(app: FastAPI) -> AsyncIterator[None]:
-        before = gc.get_threshold()
-        gc.set_threshold(threshold, *before[1:])
-        try:
+        with young_threshold(threshold):
             async with lifespan(app) if lifespan else nullcontext():
                 yield
-        finally:
-            gc.set_threshold(*before)
 
     return tuned
 
