@@ -23,7 +23,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+from pydantic_core import InitErrorDetails, ValidationError
 
 from shared.events import topics
 from shared.events.schemas import Channel, Event, Identifier, Slug, TimeZoneName, UtcDatetime
@@ -77,7 +77,7 @@ def _local_time(value: Any) -> Any:
         return value
     if isinstance(value, str) and re.fullmatch(_LOCAL_TIME, value):
         return value
-    raise PydanticCustomError("local_time_format", _LOCAL_TIME_RULE)
+    raise coded_error("local_time_format", _LOCAL_TIME_RULE)
 
 
 # A wall-clock time in a department's or customer's time zone, written HH:MM[:SS]. JSON
@@ -105,7 +105,7 @@ class BusinessHours(_Doc):
     @model_validator(mode="after")
     def _start_before_end(self) -> BusinessHours:
         if self.start >= self.end:
-            raise PydanticCustomError("start_not_before_end", "start must be before end")
+            raise coded_error("start_not_before_end", "start must be before end")
         return self
 
 
