@@ -55,7 +55,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("raw batched upsert", raw_upsert, 30),
     Section("scoring end-to-end", scoring_end_to_end, 120),
     Section("scoring end-to-end, 2 processes", scoring_scaling, 120),
-    Section("scoring end-to-end with verbatims", scoring_with_verbatims, 120),
+    Section("scoring end-to-end with verbatims", scoring_with_verbatims, 200),
     Section("scoring floor", scoring_floor, 90),
     Section("scoring memory at 100k and 1M customers", scoring_memory, 90),
     Section("customer read latency at 1M customers", customer_reads, 45),
