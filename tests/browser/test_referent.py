@@ -223,6 +223,20 @@ async def test_every_page_fits_a_phone_in_french(
             await expect(page.locator("main h1")).to_be_visible()
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+            if name == "committee":
+                # the map's stages stack: a touchpoint's cell takes the card's width, so its
+                # name and figures wrap between words, not inside them
+                cells = page.locator("table.journey-map .cell")
+                assert await cells.count() > 0
+                for box in [await cell.bounding_box() for cell in await cells.all()]:
+                    assert box is not None and box["width"] >= 280, box
+                stage = page.locator("table.journey-map .stage-name").first
+                await expect(stage).to_be_visible()
+                # the trends' sparks go two a line, each under its measure's name
+                for spark in await page.locator("table.trends svg.spark").all():
+                    box = await spark.bounding_box()
+                    assert box is not None and box["width"] >= 140, box
+                await expect(page.locator("table.trends .metric-name").first).to_be_visible()
             await screenshot(page, f"06-{name}-phone-fr")
     finally:
         await context.close()
