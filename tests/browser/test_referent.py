@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from tests.browser.conftest import OUTPUT, System, axe_violations, screenshot, sign_in, until
@@ -224,22 +224,29 @@ async def test_every_page_fits_a_phone_in_french(
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
             if name == "committee":
-                # the map's stages stack: a touchpoint's cell takes the card's width, so its
-                # name and figures wrap between words, not inside them
-                cells = page.locator("table.journey-map .cell")
-                assert await cells.count() > 0
-                for box in [await cell.bounding_box() for cell in await cells.all()]:
-                    assert box is not None and box["width"] >= 280, box
-                stage = page.locator("table.journey-map .stage-name").first
-                await expect(stage).to_be_visible()
-                # the trends' sparks go two a line, each under its measure's name
-                for spark in await page.locator("table.trends svg.spark").all():
-                    box = await spark.bounding_box()
-                    assert box is not None and box["width"] >= 140, box
-                await expect(page.locator("table.trends .metric-name").first).to_be_visible()
+                await _committee_stacks_on_a_phone(page)
             await screenshot(page, f"06-{name}-phone-fr")
     finally:
         await context.close()
+
+
+async def _committee_stacks_on_a_phone(page: Page) -> None:
+    """The map's stages stack: a touchpoint's cell takes the card's width, so its name and
+    figures wrap between words, not inside them; the trends go two sparks a line, each under
+    its measure's name."""
+    cells = await _widths(page.locator("table.journey-map .cell"))
+    assert cells
+    assert min(cells) >= 280, cells
+    await expect(page.locator("table.journey-map .stage-name").first).to_be_visible()
+    sparks = await _widths(page.locator("table.trends svg.spark"))
+    assert sparks
+    assert min(sparks) >= 140, sparks
+    await expect(page.locator("table.trends .metric-name").first).to_be_visible()
+
+
+async def _widths(found: Locator) -> list[float]:
+    boxes = [await element.bounding_box() for element in await found.all()]
+    return [box["width"] for box in boxes if box is not None]
 
 
 async def _signed_in_in_french(page: Page, system: System) -> None:
