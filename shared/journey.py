@@ -7,26 +7,21 @@ validates a whole document; every cross-reference error names its field.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime, time
-from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, ValidationError
 
 from shared.events import topics
 from shared.events.schemas import Channel, Event, Identifier, Slug, TimeZoneName, UtcDatetime
+from shared.journey_policies import BusinessHours, ContactPolicy, MapPart, TaskPolicy
 from shared.problems import coded_error
 from shared.surveys import (
     LANGUAGES,
@@ -45,71 +40,13 @@ RELATIONSHIP = "relationship"
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
-class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Referent(_Doc):
+class Referent(MapPart):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     email: Email | None = None
 
 
-class Weekday(StrEnum):
-    MON = "mon"
-    TUE = "tue"
-    WED = "wed"
-    THU = "thu"
-    FRI = "fri"
-    SAT = "sat"
-    SUN = "sun"
-
-
-_LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
-_LOCAL_TIME_RULE = 'a local time, HH:MM or HH:MM:SS, without offset (in YAML, quoted: "08:00")'
-
-
-def _local_time(value: Any) -> Any:
-    """Only the written form the schema describes: pydantic would also take an offset
-    (then compared with naive times: a crash) or a number of seconds (YAML reads an
-    unquoted 18:00 as the base-60 integer 1080, which would become 00:18)."""
-    if isinstance(value, time) and value.tzinfo is None:
-        return value
-    if isinstance(value, str) and re.fullmatch(_LOCAL_TIME, value):
-        return value
-    raise coded_error("local_time_format", _LOCAL_TIME_RULE)
-
-
-# A wall-clock time in a department's or customer's time zone, written HH:MM[:SS]. JSON
-# Schema's "time" format is RFC 3339's, which requires an offset: it would not describe
-# what is sent, nor what is answered.
-LocalTime = Annotated[
-    time,
-    BeforeValidator(_local_time),
-    WithJsonSchema(
-        {"type": "string", "pattern": _LOCAL_TIME, "description": _LOCAL_TIME_RULE.capitalize()}
-    ),
-]
-
-
-class BusinessHours(_Doc):
-    """Opening hours in the department's time zone; SLA clocks can run only inside them."""
-
-    start: LocalTime = time(9, 0)
-    end: LocalTime = time(18, 0)
-    days: list[Weekday] = Field(
-        default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
-        min_length=1,
-    )
-
-    @model_validator(mode="after")
-    def _start_before_end(self) -> BusinessHours:
-        if self.start >= self.end:
-            raise coded_error("start_not_before_end", "start must be before end")
-        return self
-
-
-class Department(_Doc):
+class Department(MapPart):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     timezone: TimeZoneName = "UTC"
@@ -120,18 +57,18 @@ class Department(_Doc):
     )
 
 
-class Persona(_Doc):
+class Persona(MapPart):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
 
 
-class ValueTier(_Doc):
+class ValueTier(MapPart):
     id: Slug
     weight: Weight = 1.0
 
 
-class Targets(_Doc):
+class Targets(MapPart):
     """The *intended* experience at a touchpoint."""
 
     nps: float | None = Field(
@@ -149,7 +86,7 @@ class Targets(_Doc):
     )
 
 
-class TouchpointSurvey(_Doc):
+class TouchpointSurvey(MapPart):
     """How often a touchpoint may survey a customer (the contact policy's per-touchpoint part)
     and what its hosted survey asks (no questions: no hosted survey at this touchpoint)."""
 
@@ -169,7 +106,7 @@ Keyword = Annotated[
 ]
 
 
-class Keywords(_Doc):
+class Keywords(MapPart):
     """Words and phrases per language that name a topic in a customer's verbatim; the
     verbatim analyser matches them on lemmas ("livraison" also finds "livré", "livreur")."""
 
@@ -189,7 +126,7 @@ class Keywords(_Doc):
         return self
 
 
-class Touchpoint(_Doc):
+class Touchpoint(MapPart):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     channels: list[Channel] = Field(min_length=1)
@@ -205,19 +142,19 @@ class Touchpoint(_Doc):
     )
 
 
-class Stage(_Doc):
+class Stage(MapPart):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     touchpoints: list[Slug] = Field(default_factory=list)
 
 
-class Journey(_Doc):
+class Journey(MapPart):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     stages: list[Stage] = Field(min_length=1)
 
 
-class RootCause(_Doc):
+class RootCause(MapPart):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
     keywords: Keywords | None = Field(
@@ -226,93 +163,7 @@ class RootCause(_Doc):
     )
 
 
-class PriorityLevel(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-class PriorityThresholds(_Doc):
-    medium: float = Field(default=3.0, ge=0)
-    high: float = Field(default=8.0, ge=0)
-    critical: float = Field(default=20.0, ge=0)
-
-
-MAX_SLA_HOURS = 366 * 24
-
-
-class TaskPolicy(_Doc):
-    """How alert priorities become task priorities, and the time each has to be resolved.
-
-    A task's level is the highest whose threshold its priority score reaches (the score is
-    severity × value-tier weight × touchpoint weight); below every threshold it is low.
-    """
-
-    thresholds: PriorityThresholds = Field(default_factory=lambda: PriorityThresholds())
-    sla_hours: dict[PriorityLevel, float] = Field(
-        default_factory=lambda: {
-            PriorityLevel.CRITICAL: 4.0,
-            PriorityLevel.HIGH: 24.0,
-            PriorityLevel.MEDIUM: 72.0,
-            PriorityLevel.LOW: 168.0,
-        }
-    )
-
-    @model_validator(mode="after")
-    def _complete(self) -> TaskPolicy:
-        missing = [level.value for level in PriorityLevel if level not in self.sla_hours]
-        if missing:
-            message = f"sla_hours needs every level; missing {', '.join(missing)}"
-            raise coded_error("sla_hours_incomplete", message, missing=", ".join(missing))
-        if any(not 0 < hours <= MAX_SLA_HOURS for hours in self.sla_hours.values()):
-            message = f"sla_hours must be positive and at most {MAX_SLA_HOURS} (a year)"
-            raise coded_error("sla_hours_out_of_range", message, le=MAX_SLA_HOURS)
-        return self
-
-    def level(self, score: float) -> PriorityLevel:
-        if score >= self.thresholds.critical:
-            return PriorityLevel.CRITICAL
-        if score >= self.thresholds.high:
-            return PriorityLevel.HIGH
-        if score >= self.thresholds.medium:
-            return PriorityLevel.MEDIUM
-        return PriorityLevel.LOW
-
-    def raised(self, level: PriorityLevel) -> PriorityLevel:
-        """One level up (escalation); critical stays critical."""
-        order = list(PriorityLevel)
-        return order[min(order.index(level) + 1, len(order) - 1)]
-
-
-class QuietHours(_Doc):
-    """No survey between ``start`` and ``end`` in the customer's time zone (may span midnight)."""
-
-    start: LocalTime = time(21, 0)
-    end: LocalTime = time(8, 0)
-
-
-class PersonaQuota(_Doc):
-    persona: Slug
-    period: Literal["day", "week", "month"] = "month"
-    max_invitations: int = Field(ge=0)
-
-
-class ContactPolicy(_Doc):
-    """Rules against over-solicitation; the per-touchpoint part is each touchpoint's ``survey``."""
-
-    survey_interval_days: float = Field(
-        default=30, ge=0, le=365, description="At most one survey per customer in this many days."
-    )
-    quiet_hours: QuietHours | None = Field(default_factory=QuietHours)
-    default_timezone: TimeZoneName = "UTC"
-    persona_quotas: list[PersonaQuota] = Field(default_factory=list)
-    recovery_survey: bool = Field(
-        default=False, description="Invite the customer again once their task is resolved."
-    )
-
-
-class JourneyMap(_Doc):
+class JourneyMap(MapPart):
     name: str = Field(min_length=1, max_length=200)
     journeys: list[Journey] = Field(default_factory=list)
     touchpoints: list[Touchpoint] = Field(default_factory=list)

@@ -17,7 +17,8 @@ from services.actions.policy import rules
 from services.actions.policy.rules import Reason, Verdict
 from shared.events.actions import InvitationReason, SurveyInvitationRequested
 from shared.events.schemas import Channel
-from shared.journey import RELATIONSHIP, ContactPolicy, PersonaQuota, TouchpointSurvey
+from shared.journey import RELATIONSHIP, TouchpointSurvey
+from shared.journey_policies import ContactPolicy, PersonaQuota
 
 QuotaKey = tuple[str, str, datetime]  # persona, period, period start (UTC)
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from shared.journey import PersonaQuota, QuietHours
+from shared.journey_policies import PersonaQuota, QuietHours
 
 
 class Reason(StrEnum):

@@ -21,7 +21,8 @@ from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.sla import Clock, due_after
 from shared.background import repeating
 from shared.events.actions import TaskChange
-from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
+from shared.journey import JourneyMap
+from shared.journey_policies import PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
 
 log = structlog.get_logger(__name__)

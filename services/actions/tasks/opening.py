@@ -30,7 +30,8 @@ from services.actions.tasks.sla import due_after
 from services.actions.tasks.suggestion import suggested_root_cause
 from shared.events.actions import TaskChange, TaskStatus
 from shared.events.schemas import AlertChange, AlertChanged, AlertRule, Event, Verbatim
-from shared.journey import RELATIONSHIP, JourneyMap, PriorityLevel, TaskPolicy
+from shared.journey import RELATIONSHIP, JourneyMap
+from shared.journey_policies import PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed, only_new
 

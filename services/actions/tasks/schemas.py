@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.actions import TaskChange, TaskStatus
 from shared.events.schemas import Channel, Slug, UtcDatetime, Verbatim
-from shared.journey import PriorityLevel
+from shared.journey_policies import PriorityLevel
 
 
 class Recontact(BaseModel):

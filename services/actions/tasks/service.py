@@ -24,7 +24,8 @@ from services.actions.tasks.sla import Clock, due_after
 from services.actions.tasks.suggestion import verdict
 from shared.auth import Principal
 from shared.events.actions import ACTIVE_STATUSES, TaskChange, TaskStatus
-from shared.journey import JourneyMap, PriorityLevel, TaskPolicy
+from shared.journey import JourneyMap
+from shared.journey_policies import PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.problems import FieldError, ProblemError, field_error
 

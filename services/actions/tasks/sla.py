@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.journey import BusinessHours, Department, Weekday
+from shared.journey import Department
+from shared.journey_policies import BusinessHours, Weekday
 
 Clock = Callable[[], datetime]
 # A department open one hour a week still gets a due time within this many days.

@@ -8,7 +8,7 @@ import pytest
 
 from services.actions.policy import rules
 from services.actions.policy.rules import PASS, Reason, Verdict
-from shared.journey import PersonaQuota, QuietHours
+from shared.journey_policies import PersonaQuota, QuietHours
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a Tuesday
 NIGHT = QuietHours(start=time(21, 0), end=time(8, 0))

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from services.actions.tasks.sla import add_business_hours, due_after
-from shared.journey import BusinessHours, Department, Weekday
+from shared.journey import Department
+from shared.journey_policies import BusinessHours, Weekday
 from tests.actions.tasks.conftest import FakeClock, Tasks, create_alert
 from tests.conftest import unique
 
