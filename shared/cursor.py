@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from shared.events.schemas import UtcDatetime
+from shared.events.values import UtcDatetime
 from shared.problems import ProblemError
 
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(UtcDatetime)

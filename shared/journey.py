@@ -20,7 +20,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, ValidationError
 
 from shared.events import topics
-from shared.events.schemas import Channel, Event, Identifier, Slug, TimeZoneName, UtcDatetime
+from shared.events.schemas import Channel, Event
+from shared.events.values import Identifier, Slug, TimeZoneName, UtcDatetime
 from shared.journey_policies import BusinessHours, ContactPolicy, MapPart, TaskPolicy
 from shared.problems import coded_error
 from shared.surveys import (

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
-from shared.events.schemas import Slug, TimeZoneName
+from shared.events.values import Slug, TimeZoneName
 from shared.problems import coded_error
 
 

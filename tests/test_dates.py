@@ -28,7 +28,7 @@ from services.ingest.app import create_app as create_ingest
 from services.ingest.config import IngestSettings
 from services.scoring.app import create_app as create_scoring
 from services.scoring.config import ScoringSettings
-from shared.events.schemas import EARLIEST, LATEST
+from shared.events.values import EARLIEST, LATEST
 from tests.actions.factories import create_journey_map
 from tests.conftest import Infra, Keys, serve, settings_for, unique
 from tests.ingest.factories import create_customer, create_interaction, create_survey_response

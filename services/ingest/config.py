@@ -7,7 +7,7 @@ import phonenumbers
 from pydantic import Field, SecretStr, field_validator
 
 from shared.config import ServiceSettings
-from shared.events.schemas import EARLIEST, UtcDatetime
+from shared.events.values import EARLIEST, UtcDatetime
 
 
 class IngestSettings(ServiceSettings):

@@ -10,15 +10,8 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.events import topics
-from shared.events.schemas import (
-    Channel,
-    Event,
-    Identifier,
-    Slug,
-    UtcDatetime,
-    Verbatim,
-    source_received_at_field,
-)
+from shared.events.schemas import Channel, Event, Verbatim, source_received_at_field
+from shared.events.values import Identifier, Slug, UtcDatetime
 
 
 class TaskStatus(StrEnum):

@@ -20,9 +20,9 @@ from pydantic import ValidationError
 from pydantic_core import to_json
 
 from shared.events.actions import SurveyInvitationRequested, TaskChanged
+from shared.events.alerts import AlertChanged
 from shared.events.privacy import CustomerErased, CustomerErasureRequested
 from shared.events.schemas import (
-    AlertChanged,
     CustomerProfileUpdated,
     Event,
     InteractionRecorded,

@@ -13,7 +13,8 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.events import topics
-from shared.events.schemas import Event, UtcDatetime
+from shared.events.schemas import Event
+from shared.events.values import UtcDatetime
 
 
 class CustomerErasureRequested(Event):

@@ -16,7 +16,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from services.alerts.webhooks.signing import new_secret
-from shared.events.schemas import AlertChange, AlertChanged, AlertRule, alert_reason
+from shared.events.alerts import AlertChange, AlertChanged, AlertRule, alert_reason
 from tests.alerts.conftest import Alerts, Received, Receiver
 from tests.conftest import unique
 

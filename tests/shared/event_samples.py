@@ -16,11 +16,9 @@ from shared.events.actions import (
     TaskChanged,
     TaskStatus,
 )
+from shared.events.alerts import AlertChange, AlertChanged, AlertRule
 from shared.events.privacy import CustomerErased, CustomerErasureRequested
 from shared.events.schemas import (
-    AlertChange,
-    AlertChanged,
-    AlertRule,
     Channel,
     CustomerProfileUpdated,
     Event,

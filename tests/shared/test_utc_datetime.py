@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationError
 
-from shared.events.schemas import UtcDatetime, _as_utc, _written
+from shared.events.values import UtcDatetime, _as_utc, _written
 
 TWO_STEPS = TypeAdapter(Annotated[datetime, BeforeValidator(_written), AfterValidator(_as_utc)])
 ONE_STEP = TypeAdapter(UtcDatetime)

@@ -18,7 +18,7 @@ from services.actions.backlog.schemas import (
     RootCauseReport,
 )
 from shared.auth import Principal, require_any
-from shared.events.schemas import UtcDatetime
+from shared.events.values import UtcDatetime
 from shared.http import ReadSession, WriteSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 

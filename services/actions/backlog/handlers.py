@@ -20,14 +20,8 @@ from services.actions.backlog.config import BacklogSettings
 from services.actions.backlog.models import OPEN_STATUSES, ItemStatus, backlog_processed_event
 from services.actions.backlog.repository import BacklogRepository
 from shared.events.actions import TaskChanged
-from shared.events.schemas import (
-    AlertChange,
-    AlertChanged,
-    AlertRule,
-    Event,
-    MomentEvaluated,
-    Polarity,
-)
+from shared.events.alerts import AlertChange, AlertChanged, AlertRule
+from shared.events.schemas import Event, MomentEvaluated, Polarity
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed, InvalidEvent, only_new
 

@@ -16,7 +16,7 @@ from pydantic import (
 
 from services.actions.backlog.impact import ImpactSource
 from services.actions.backlog.models import ItemStatus
-from shared.events.schemas import Slug, UtcDatetime
+from shared.events.values import Slug, UtcDatetime
 
 AS_OF = "End of the impact window (default: now); the window is the 90 UTC days ending that day."
 

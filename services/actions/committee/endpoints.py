@@ -9,7 +9,7 @@ from services.actions.backlog.schemas import AS_OF
 from services.actions.committee.report import BacklogQuery, CommitteeReport, committee_report
 from services.actions.tasks.endpoints import Context
 from shared.auth import Principal, require_any
-from shared.events.schemas import UtcDatetime
+from shared.events.values import UtcDatetime
 from shared.http import ReadSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.actions.policy.rules import Reason
 from services.actions.surveys.schemas import InvitationLink
-from shared.events.schemas import Channel, Identifier, Slug, UtcDatetime
+from shared.events.schemas import Channel
+from shared.events.values import Identifier, Slug, UtcDatetime
 
 
 class DecisionCreate(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from services.actions.privacy import requests
 from services.actions.privacy.schemas import ErasureRead, ErasureStatus
 from shared.auth import Principal, require, require_any
-from shared.events.schemas import Identifier
+from shared.events.values import Identifier
 from shared.http import ReadSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 

@@ -8,7 +8,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.actions.policy.rules import Reason
-from shared.events.schemas import Channel, Identifier, Slug, UtcDatetime
+from shared.events.schemas import Channel
+from shared.events.values import Identifier, Slug, UtcDatetime
 from shared.surveys import ResolvedSurvey
 
 

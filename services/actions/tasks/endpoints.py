@@ -17,7 +17,7 @@ from services.actions.tasks.schemas import (
     TaskUpdate,
 )
 from services.actions.tasks.service import TaskContext
-from shared.events.schemas import UtcDatetime
+from shared.events.values import UtcDatetime
 from shared.http import ReadPool, ReadSession, WriteSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 

@@ -29,7 +29,8 @@ from services.actions.tasks.repository import TaskRepository
 from services.actions.tasks.sla import due_after
 from services.actions.tasks.suggestion import suggested_root_cause
 from shared.events.actions import TaskChange, TaskStatus
-from shared.events.schemas import AlertChange, AlertChanged, AlertRule, Event, Verbatim
+from shared.events.alerts import AlertChange, AlertChanged, AlertRule
+from shared.events.schemas import Event, Verbatim
 from shared.journey import RELATIONSHIP, JourneyMap
 from shared.journey_policies import PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder

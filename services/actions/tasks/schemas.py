@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.actions import TaskChange, TaskStatus
-from shared.events.schemas import Channel, Slug, UtcDatetime, Verbatim
+from shared.events.schemas import Channel, Verbatim
+from shared.events.values import Slug, UtcDatetime
 from shared.journey_policies import PriorityLevel
 
 

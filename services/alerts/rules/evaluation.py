@@ -40,15 +40,8 @@ from services.alerts.rules.rulebook import (
 from services.alerts.rules.state import Alert, BatchState, minute_of
 from services.alerts.rules.triggers import LxiStep, WindowCount
 from shared.emerging import TermCounts
-from shared.events.schemas import (
-    AlertChange,
-    AlertChanged,
-    AlertReason,
-    AlertRule,
-    MomentEvaluated,
-    Polarity,
-    Verbatim,
-)
+from shared.events.alerts import AlertChange, AlertChanged, AlertReason, AlertRule
+from shared.events.schemas import MomentEvaluated, Polarity, Verbatim
 
 CUSTOMER, COMMITTEE = "customer", "committee"
 DROP_KEY = "experience_drop"

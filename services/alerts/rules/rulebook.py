@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.alerts.rules.config import MINUTE, RulesSettings
-from shared.events.schemas import Slug
+from shared.events.values import Slug
 from shared.journey import JourneyMap
 from shared.problems import coded_error
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from services.alerts.rules.models import AlertStatus
 from services.alerts.rules.rulebook import RuleSet
-from shared.events.schemas import AlertChange, AlertReason, AlertRule, Verbatim
+from shared.events.alerts import AlertChange, AlertReason, AlertRule
+from shared.events.schemas import Verbatim
 
 # an alert stored before the codes has none: its summary's text is all there is
 SummaryReasons = Annotated[

@@ -24,7 +24,8 @@ from services.alerts.rules.repository import RulesRepository
 from services.alerts.rules.rulebook import RuleBook
 from services.alerts.rules.state import Alert, BatchState, TermDays, minute_of
 from services.alerts.rules.triggers import LxiStep
-from shared.events.schemas import AlertChanged, Event, MomentEvaluated
+from shared.events.alerts import AlertChanged
+from shared.events.schemas import Event, MomentEvaluated
 from shared.journey import JourneyMap
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed, only_new

@@ -13,7 +13,7 @@ from services.alerts.rules.models import AlertStatus
 from services.alerts.rules.rulebook import EmergingIrritantRule
 from services.alerts.rules.triggers import LxiStep
 from shared.emerging import TermCounts
-from shared.events.schemas import AlertChanged, AlertReason
+from shared.events.alerts import AlertChanged, AlertReason
 
 AlertKey = tuple[str | None, str]  # (customer id or None for a committee alert, dedupe key)
 

@@ -21,7 +21,8 @@ from services.alerts.rules.rulebook import (
     SystemicSpikeRule,
 )
 from shared.emerging import TermCounts
-from shared.events.schemas import AlertReason, MomentEvaluated, Outcome, alert_reason
+from shared.events.alerts import AlertReason, alert_reason
+from shared.events.schemas import MomentEvaluated, Outcome
 
 SEVERE_VALENCE = -0.8
 SPIKE_SEVERITY = 5

@@ -21,7 +21,7 @@ from services.alerts.webhooks.schemas import (
 )
 from shared.auth import Principal, require
 from shared.db.session import unit_of_work
-from shared.events.schemas import UtcDatetime
+from shared.events.values import UtcDatetime
 from shared.http import ReadSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 

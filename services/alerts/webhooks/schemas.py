@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from shared.events.schemas import Slug
+from shared.events.values import Slug
 
 # What an endpoint may subscribe to. Alerts come from cx.alerts, tasks and invitations from
 # cx.task-events; "webhook.disabled" tells a department that one of its endpoints was disabled.

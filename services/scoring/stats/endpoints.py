@@ -29,7 +29,8 @@ from services.scoring.stats.views import (
     touchpoint_stats,
     unknown_touchpoints,
 )
-from shared.events.schemas import Channel, Day
+from shared.events.schemas import Channel
+from shared.events.values import Day
 from shared.problems import PROBLEM_RESPONSES, ProblemError, parameter_error, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.events.actions import TaskChange, TaskChanged, TaskStatus
-from shared.events.schemas import AlertChange, AlertChanged, AlertRule, MomentEvaluated, Polarity
+from shared.events.alerts import AlertChange, AlertChanged, AlertRule
+from shared.events.schemas import MomentEvaluated, Polarity
 from tests.conftest import unique
 
 # A fixed reading time near now (impact windows slide with the wall clock otherwise): noon

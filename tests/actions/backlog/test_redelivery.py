@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.events.actions import TaskChange
-from shared.events.schemas import AlertChange
+from shared.events.alerts import AlertChange
 from tests.actions.backlog.conftest import Backlog
 from tests.actions.backlog.factories import (
     AS_OF,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.events.schemas import AlertChange
+from shared.events.alerts import AlertChange
 from tests.actions.backlog.conftest import Backlog
 from tests.actions.backlog.factories import AS_OF, create_spike, create_task, iso
 from tests.conftest import unique

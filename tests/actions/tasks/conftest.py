@@ -26,7 +26,8 @@ from services.actions.app import create_app
 from services.actions.config import ActionsSettings
 from services.actions.tasks.models import customer_latest_lxi, task_inbox
 from shared.events.actions import TaskChanged
-from shared.events.schemas import AlertChange, AlertChanged, AlertRule, MomentEvaluated, Polarity
+from shared.events.alerts import AlertChange, AlertChanged, AlertRule
+from shared.events.schemas import MomentEvaluated, Polarity
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.rules_fixtures import newest_map_version
 from tests.conftest import Infra, Keys, Running, client_for, consume, read_all, settings_for, unique

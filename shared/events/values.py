@@ -1,0 +1,142 @@
+"""The value types of cxloop's events and requests: identifiers, instants and days within
+cxloop's range, flat attributes, time zones. Each says what it refuses and why."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from zoneinfo import available_timezones
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+
+# Visible ASCII: safe as a Kafka key, a header value and a URL path segment once quoted.
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+LanguageTag = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
+
+MAX_ATTRIBUTES = 32
+MAX_ATTRIBUTE_KEY = 64
+MAX_ATTRIBUTE_TEXT = 256
+
+
+# Every date cxloop accepts lies in [EARLIEST, LATEST): no customer signal predates the Unix
+# epoch and nothing is planned past 2200. Inside it, converting to UTC and adding days or
+# years never overflows, and every value fits PostgreSQL: an extreme date is a 422, not a 500.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = f"must be on or after {EARLIEST:%Y-%m-%d} and before {LATEST:%Y-%m-%d} (UTC)"
+NAIVE = "needs a UTC offset, such as Z or +02:00 (RFC 3339)"
+
+
+NOT_A_NUMBER = (
+    "must be written as an RFC 3339 date-time, such as 2026-03-01T09:30:00Z, not a number"
+)
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _written(value: Any) -> Any:
+    # pydantic would read a number, or a string of one, as seconds since the epoch: a
+    # client's mistake (a count, a field swapped) would become a date in 1970
+    if isinstance(value, str):
+        # a date-time always has a colon and a number never: the regular expression (1.4 µs,
+        # twice per signal consumed) only for what may be a number
+        if ":" in value or not _NUMBER.fullmatch(value):
+            return value
+        raise ValueError(NOT_A_NUMBER)
+    if isinstance(value, int | float):
+        raise ValueError(NOT_A_NUMBER)
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.utcoffset() is None:
+        raise ValueError(NAIVE)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(OUT_OF_RANGE) from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(OUT_OF_RANGE)
+    return value
+
+
+def _in_range(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(OUT_OF_RANGE)
+    return value
+
+
+# The form pydantic's serialiser writes an instant in UTC, cxloop's own events included
+# (ASCII digits: \d would take other scripts' digits too).
+_UTC_FORM = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z"
+).fullmatch
+
+
+def _utc_instant(value: Any, parse: ValidatorFunctionWrapHandler) -> datetime:
+    """``value`` checked by ``_written``, parsed by pydantic, then checked by ``_as_utc``,
+    each raising what it raises. A string in ``_UTC_FORM`` that ``fromisoformat`` reads within
+    the range is read in this one call instead: the same instant in UTC (the one call from
+    pydantic's core instead of two saves ~0.3 µs per date-time, two per signal consumed)."""
+    if type(value) is str and _UTC_FORM(value):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            pass  # not a calendar date or time: the steps below say so as they always have
+        else:
+            if EARLIEST <= instant < LATEST:
+                return instant
+    return _as_utc(parse(_written(value)))
+
+
+# An instant with its offset, normalised to UTC, within cxloop's range.
+UtcDatetime = Annotated[datetime, WrapValidator(_utc_instant)]
+# A calendar day within cxloop's range.
+Day = Annotated[date, AfterValidator(_in_range)]
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_attributes(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > MAX_ATTRIBUTES:
+        raise ValueError(f"at most {MAX_ATTRIBUTES} attributes")
+    for key, item in value.items():
+        if not 0 < len(key) <= MAX_ATTRIBUTE_KEY:
+            raise ValueError(f"attribute names must be 1 to {MAX_ATTRIBUTE_KEY} characters")
+        if not isinstance(item, _SCALARS):
+            raise ValueError(f"{key!r} must be a string, number, boolean or null")
+        if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_TEXT:
+            raise ValueError(f"{key!r} is longer than {MAX_ATTRIBUTE_TEXT} characters")
+    return value
+
+
+Attributes = Annotated[
+    dict[str, Any],
+    AfterValidator(_check_attributes),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_ATTRIBUTES,
+            "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+            "description": f"Flat context: scalars only, strings up to {MAX_ATTRIBUTE_TEXT} chars.",
+        }
+    ),
+]
+
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+def _check_timezone(value: str) -> str:
+    if value not in _TIMEZONES:
+        raise ValueError("must be an IANA time zone such as Europe/Paris")
+    return value
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_timezone)]
