@@ -58,7 +58,10 @@ class Task(Base):
             "task_active_pair", "customer_id", "touchpoint", unique=True, postgresql_where=ACTIVE
         ),
         Index("task_newest", "opened_at", "id"),
-        Index("task_due", "due_at", postgresql_where=ACTIVE),
+        # the escalation sweep's overdue tasks below the last level: the level is tested in
+        # the index, so the tasks already escalated as far as they go (which pile up past
+        # their due time) are skipped there, not read from the table at every sweep
+        Index("task_due", "due_at", "escalation_level", postgresql_where=ACTIVE),
         # the referents' lists: active tasks newest opened first, overdue or not. The due
         # time is tested in the index, so the newest tasks on the other side of it (most
         # of a page's rows before an overdue one) are skipped without reading the table

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
+    Select,
     Table,
     bindparam,
     func,
@@ -163,17 +164,7 @@ class TaskRepository:
     async def overdue(self, now: datetime, limit: int, max_escalations: int) -> list[Task]:
         """Active tasks past their due time, locked; rows another transaction holds are
         skipped, so two sweeps never escalate the same task at once."""
-        query = (
-            select(Task)
-            .where(
-                Task.status.in_(_ACTIVE),
-                Task.due_at <= now,
-                Task.escalation_level < max_escalations,
-            )
-            .order_by(Task.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        query = overdue_query(now, limit, max_escalations)
         return list((await self.session.scalars(query)).all())
 
     async def unpublished(self, limit: int) -> list[TaskChange]:
@@ -192,6 +183,22 @@ class TaskRepository:
         for change in changes:
             change.published_at = func.now()
         await self.session.flush()
+
+
+def overdue_query(now: datetime, limit: int, max_escalations: int) -> Select[Task]:
+    """The escalation sweep's batch: the first ``limit`` active tasks due by ``now`` below
+    the last level, locked, skipping those another transaction holds."""
+    return (
+        select(Task)
+        .where(
+            Task.status.in_(_ACTIVE),
+            Task.due_at <= now,
+            Task.escalation_level < max_escalations,
+        )
+        .order_by(Task.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
 
 
 DETAIL_LIMIT = 500  # moments, comments and changes listed with one task
