@@ -13,7 +13,7 @@ import aiohttp
 from bench.context import (
     Bench,
 )
-from bench.database import COUNT_CUSTOMERS, Seeded, connect
+from bench.database import COUNT_CUSTOMERS, Seeded, connect, settle
 from bench.flame import Flame, flame_graph, flame_row
 from bench.heap import frozen_heap
 from bench.infra import Service
@@ -72,6 +72,9 @@ async def customer_reads(bench: Bench) -> list[Row]:
         added, seconds = await Seeded(bench.run_id).fill(connection, READ_CUSTOMERS)
         if added:
             print(f"  seeded {added:,} customers in {seconds:.1f} s")
+        # the seed's and the earlier sections' rows vacuumed and analysed now, not by
+        # autovacuum during the timed reads
+        print(f"  database settled in {await settle(connection):.1f} s (vacuum, checkpoint)")
         stored = int(await connection.fetchval(COUNT_CUSTOMERS))
         rows = await connection.fetch(
             "SELECT customer_id FROM scoring.signal GROUP BY customer_id "
