@@ -299,6 +299,8 @@ async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
     await page.goto(f"{system.console_url}/sign-in")
     await page.get_by_label("Clé d'API").fill(system.keys["ops"])
     await page.get_by_role("button", name="Connexion").click()
+    # the session's cookie is set by the sign-in's answer: going on before it lands races it
+    await page.wait_for_url(f"{system.console_url}/tasks")
     await page.goto(f"{system.console_url}/operations")
     form = page.locator("#form-journey-map")
     document = form.get_by_label("Document (JSON ou YAML)")

@@ -128,7 +128,7 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     assert await axe_violations(page) == []
 
     await page.get_by_role("link", name="delivery").first.click()
-    await page.goto(f"{system.console_url}/tasks/{mine['id']}")
+    await page.wait_for_url(f"{system.console_url}/tasks/{mine['id']}")
     await expect(page.get_by_role("heading", name="Why this task was opened")).to_be_visible()
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Delivery for customer {mine['customer_id']}"
