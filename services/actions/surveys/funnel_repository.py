@@ -99,7 +99,9 @@ def _invitations_query(shape: tuple[str, ...], period: Period) -> Select[Any]:
             func.count(i.answered_at).label("answered"),
             func.percentile_cont(0.5).within_group(waited).label("median_seconds"),
         )
+        # an invitation is recorded for an allowed decision only: the refusals, most of a
+        # period's ledger, are passed over in the index
         .select_from(survey_invitation.join(policy_decision, d.id == i.decision_id))
-        .where(_where(shape))
+        .where(d.allowed, _where(shape))
         .group_by(*keys)
     )
