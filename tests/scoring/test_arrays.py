@@ -33,17 +33,14 @@ async def test_the_row_type_has_the_metadata_columns_in_order(infra: Infra, tabl
 
 
 def test_the_experience_writes_whole_rows_as_records() -> None:
-    statements = [
-        repository._UPSERT_CUSTOMERS,
-        repository._UPSERT_LATEST,
-        repository._ADD_DAY_COUNTERS,
-    ]
-    for statement, table in zip(
-        statements, [customer, touchpoint_latest, touchpoint_day], strict=True
-    ):
+    statements = [repository._UPSERT_LATEST, repository._ADD_DAY_COUNTERS]
+    for statement, table in zip(statements, [touchpoint_latest, touchpoint_day], strict=True):
         assert statement.as_records
         assert statement.columns == tuple(c.name for c in table.columns)
         assert f"unnest($1::{table.fullname}[])" in statement.sql
+    # the customers locked, then those created
+    for parameter in ("$1", "$2"):
+        assert f"unnest({parameter}::{customer.fullname}[])" in repository._SAVE_CUSTOMERS
 
 
 def test_records_are_tuples_in_column_order_and_need_every_column() -> None:

@@ -47,13 +47,12 @@ class ExperienceRepository:
         return {row["event_id"]: cast(SignalRow, dict(row)) for row in rows}
 
     async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, Sequence[Any]]:
-        """Lock the customers' rows for this transaction, creating the missing ones; each
-        row has the table's columns in its order."""
+        """Lock for this transaction the rows of those customers who have one; each row has
+        the table's columns in its order. A customer without a row gets one from
+        :meth:`save`, which fails the transaction if another created it meanwhile."""
         if not customer_ids:
             return {}
-        ordered = sorted(customer_ids)
-        await self._write(_CREATE_CUSTOMERS, [{"customer_id": cid} for cid in ordered])
-        rows = await self._fetch(_LOCK_CUSTOMERS, ordered)
+        rows = await self._fetch(_LOCK_CUSTOMERS, sorted(customer_ids))
         # the driver's records as they are: read by position (CustomerState.from_record)
         return {row[0]: row for row in rows}
 
@@ -103,6 +102,7 @@ class ExperienceRepository:
     async def save(
         self,
         customers: Sequence[tuple[Any, ...]],
+        created: Sequence[tuple[Any, ...]],
         signals: Sequence[SignalRow],
         revalued: Sequence[RevaluedRow],
         latest: Iterable[LatestRow],
@@ -110,17 +110,18 @@ class ExperienceRepository:
         verbatims: Sequence[VerbatimRow] = (),
     ) -> None:
         """Write a batch's rows: signals and verbatims by COPY, the rest one statement per
-        table with the rows sent as one array. ``customers`` are the tuples the upsert sends,
-        in the table's column order (``CustomerState.record``)."""
+        table with the rows sent as one array. ``customers`` and ``created`` are the rows of
+        the customers locked and of those without one, tuples in the table's column order
+        (``CustomerState.record``)."""
         if signals:
             await copy_rows(self.session, signal, signals)
         if verbatims:
             await copy_rows(self.session, verbatim, verbatims)
         if revalued:
             await self._revalue(revalued)
-        if customers:
+        if customers or created:
             driver = await raw_connection(self.session)
-            await driver.execute(_UPSERT_CUSTOMERS.sql, customers)
+            await driver.execute(_SAVE_CUSTOMERS, customers, created)
         latest = list(latest)
         if latest:
             await self._write(_UPSERT_LATEST, latest)
@@ -190,11 +191,21 @@ _REVALUE = (
     "FROM unnest($1::text[], $2::float8[], $3::smallint[]) AS r (event_id, valence, polarity) "
     "WHERE s.event_id = r.event_id"
 )
-_CREATE_CUSTOMERS = ArrayStatement.insert(customer, "ON CONFLICT DO NOTHING", ["customer_id"])
-_UPSERT_CUSTOMERS = ArrayStatement.insert_records(
-    customer,
-    "ON CONFLICT (customer_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _CUSTOMER_COLUMNS[1:]),
+# The customers locked ($1) rewritten, those without a row ($2) created in the same
+# statement. A plain INSERT: a row another transaction created since the lock (the same
+# customer's events on two partitions, during a rebalance) is a unique violation that fails
+# this transaction, whose batch is retried and then locks it, where an upsert would write
+# over what the other applied. Creating the rows before locking cost every batch one more
+# statement, and each new customer a row version written twice in its transaction.
+_SAVE_CUSTOMERS = (
+    "WITH created AS ("
+    + ArrayStatement.insert_records(customer).sql.replace("$1", "$2")
+    + ") "
+    + ArrayStatement.insert_records(
+        customer,
+        "ON CONFLICT (customer_id) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in _CUSTOMER_COLUMNS[1:]),
+    ).sql
 )
 _UPSERT_LATEST = ArrayStatement.insert_records(
     touchpoint_latest,

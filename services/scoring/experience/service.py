@@ -57,6 +57,7 @@ class Batch:
     """What one batch changes, gathered before it is written in a few statements."""
 
     customers: dict[str, CustomerState]
+    created: set[str]  # the customers without a row yet
     contacts: dict[Pair, list[SignalRow]]  # stored and new interactions within the window
     linked: dict[str, list[SignalRow]]  # interaction id → signal rows that pair with it
     signals: list[SignalRow] = field(default_factory=list)
@@ -96,8 +97,10 @@ class ExperienceService:
             self._evaluate(state, event, touchpoints)
         # one stamp for the batch, which commits as one transaction
         updated_at = datetime.now(UTC)
+        customers = state.customers.values()
         await repo.save(
-            [c.record(updated_at) for c in state.customers.values()],
+            [c.record(updated_at) for c in customers if c.customer_id not in state.created],
+            [c.record(updated_at) for c in customers if c.customer_id in state.created],
             state.signals,
             list(state.revalued.values()),
             state.latest.values(),
@@ -142,6 +145,8 @@ class ExperienceService:
         ids = {e.customer_id for e in fresh} | {p.customer_id for p in profiles}
         rows = await repo.lock_customers(ids)
         customers = {cid: CustomerState.from_record(row) for cid, row in rows.items()}
+        created = ids - customers.keys()
+        customers.update((cid, CustomerState(cid)) for cid in created)
         interactions = [e for e in fresh if isinstance(e, InteractionRecorded)]
         contacts: dict[Pair, list[SignalRow]] = defaultdict(list)
         for row in await repo.contacts(_windows(interactions, self.window)):
@@ -155,7 +160,7 @@ class ExperienceService:
         ]
         eased = [e.event_id for e in interactions if e.employee_ease is not None]
         partners = await repo.c2es_partners(eased, survey_links)
-        return Batch(customers, contacts, _linked(partners))
+        return Batch(customers, created, contacts, _linked(partners))
 
     def _evaluate(self, batch: Batch, event: Signal, touchpoints: Mapping[str, Touchpoint]) -> None:
         person = batch.customers[event.customer_id]
