@@ -46,6 +46,9 @@ class RulesSettings(ServiceSettings):
     # an alert takes new occurrences until this long after its last one
     alert_open_days: float = Field(default=7, gt=0)
     rules_consumer_batch: int = Field(default=500, ge=1)
+    # The rules forget old LXI steps and counters at most this often (0: at every batch);
+    # a batch that skips it saves its round trip (see rules/pruning.py).
+    rules_prune_seconds: float = Field(default=10, ge=0)
     # Before the first batch, how long to wait for the journey map (routing, weights) to
     # arrive; after that, moments are evaluated with whatever map is held, if any.
     rules_map_wait_seconds: float = Field(default=10, ge=0)

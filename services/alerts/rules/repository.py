@@ -6,12 +6,12 @@ from __future__ import annotations
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     Row,
     Select,
-    Table,
     and_,
     bindparam,
     case,
@@ -33,10 +33,9 @@ from services.alerts.rules.models import (
     alert_moment,
     alert_rules_version,
     customer_lxi,
-    irritant_day,
-    irritant_term_day,
     spike_bucket,
 )
+from services.alerts.rules.pruning import Horizons
 from services.alerts.rules.schemas import AlertFilter
 from shared.db.arrays import equals_any
 from shared.db.copy import copy_rows
@@ -56,14 +55,62 @@ _MUTABLE = (
     "value_tier",
     "lxi",
 )
-# Verbatims holding each of the given (touchpoint, term) pairs per day, from :since.
-_TERM_DAYS = text(
+# A touchpoint's verbatims per day (``term`` null), then those holding each of the given
+# (touchpoint, term) pairs, from :since to :until.
+_DAYS = text(
     """
+    SELECT touchpoint, CAST(NULL AS text) AS term, day, verbatims
+    FROM alerts.irritant_day
+    WHERE touchpoint = ANY(CAST(:touchpoints AS text[])) AND day BETWEEN :since AND :until
+    UNION ALL
     SELECT d.touchpoint, d.term, d.day, d.verbatims
     FROM alerts.irritant_term_day d
-    JOIN unnest(CAST(:touchpoints AS text[]), CAST(:terms AS text[])) AS p(touchpoint, term)
+    JOIN unnest(CAST(:pair_touchpoints AS text[]), CAST(:terms AS text[])) AS p(touchpoint, term)
       ON d.touchpoint = p.touchpoint AND d.term = p.term
     WHERE d.day BETWEEN :since AND :until
+    """
+)
+# The counters' deltas added, each table's rows in the order given (``add_counts`` sorts).
+_ADD_COUNTS = text(
+    """
+    WITH buckets AS (
+      INSERT INTO alerts.spike_bucket AS t (touchpoint, minute, total, negatives)
+      SELECT * FROM unnest(CAST(:b_touchpoint AS text[]), CAST(:b_minute AS timestamptz[]),
+                           CAST(:b_total AS int[]), CAST(:b_negatives AS int[]))
+      ON CONFLICT (touchpoint, minute) DO UPDATE
+      SET total = t.total + excluded.total, negatives = t.negatives + excluded.negatives
+    ), days AS (
+      INSERT INTO alerts.irritant_day AS t (touchpoint, day, verbatims)
+      SELECT * FROM unnest(CAST(:d_touchpoint AS text[]), CAST(:d_day AS date[]),
+                           CAST(:d_verbatims AS int[]))
+      ON CONFLICT (touchpoint, day) DO UPDATE SET verbatims = t.verbatims + excluded.verbatims
+    )
+    INSERT INTO alerts.irritant_term_day AS t (touchpoint, term, day, verbatims)
+    SELECT * FROM unnest(CAST(:t_touchpoint AS text[]), CAST(:t_term AS text[]),
+                         CAST(:t_day AS date[]), CAST(:t_verbatims AS int[]))
+    ON CONFLICT (touchpoint, term, day) DO UPDATE SET verbatims = t.verbatims + excluded.verbatims
+    """
+)
+# Per key, the rows older than its horizon go: LXI steps per customer, counters per
+# touchpoint. One statement for the four tables, whatever the number of keys.
+_PRUNE = text(
+    """
+    WITH steps AS (
+      DELETE FROM alerts.customer_lxi AS t
+      USING unnest(CAST(:customers AS text[]), CAST(:steps_before AS timestamptz[])) AS p(k, b)
+      WHERE t.customer_id = p.k AND t.at < p.b
+    ), buckets AS (
+      DELETE FROM alerts.spike_bucket AS t
+      USING unnest(CAST(:touchpoints AS text[]), CAST(:buckets_before AS timestamptz[])) AS p(k, b)
+      WHERE t.touchpoint = p.k AND t.minute < p.b
+    ), days AS (
+      DELETE FROM alerts.irritant_day AS t
+      USING unnest(CAST(:day_touchpoints AS text[]), CAST(:days_before AS date[])) AS p(k, b)
+      WHERE t.touchpoint = p.k AND t.day < p.b
+    )
+    DELETE FROM alerts.irritant_term_day AS t
+    USING unnest(CAST(:day_touchpoints AS text[]), CAST(:days_before AS date[])) AS p(k, b)
+    WHERE t.touchpoint = p.k AND t.day < p.b
     """
 )
 
@@ -139,44 +186,45 @@ class RulesRepository:
         )
         return list(await self.session.execute(query))
 
-    async def verbatim_days(
-        self, touchpoints: Collection[str], since: date, until: date
+    async def days(
+        self,
+        touchpoints: Collection[str],
+        pairs: Collection[tuple[str, str]],
+        since: date,
+        until: date,
     ) -> list[Row[Any]]:
-        query = select(irritant_day).where(
-            equals_any(irritant_day.c.touchpoint, touchpoints),
-            irritant_day.c.day.between(since, until),
-        )
-        return list(await self.session.execute(query))
+        """Per day from ``since`` to ``until``: the verbatims of each of ``touchpoints``
+        (``term`` None), and those holding each (touchpoint, term) of ``pairs``."""
+        pair_touchpoints, terms = zip(*pairs, strict=True) if pairs else ((), ())
+        params = {
+            "touchpoints": list(touchpoints),
+            "pair_touchpoints": list(pair_touchpoints),
+            "terms": list(terms),
+            "since": since,
+            "until": until,
+        }
+        return list(await self.session.execute(_DAYS, params))
 
-    async def term_days(
-        self, pairs: Collection[tuple[str, str]], since: date, until: date
-    ) -> list[Row[Any]]:
-        """Per (touchpoint, term) of ``pairs``, the verbatims holding it per day."""
-        if not pairs:
-            return []
-        touchpoints, terms = zip(*pairs, strict=True)
-        params = {"touchpoints": list(touchpoints), "terms": list(terms)}
-        found = await self.session.execute(_TERM_DAYS, {**params, "since": since, "until": until})
-        return list(found)
-
-    async def add_to_days(
-        self, verbatims: Sequence[Mapping[str, Any]], terms: Sequence[Mapping[str, Any]]
+    async def add_counts(
+        self,
+        buckets: Sequence[Mapping[str, Any]],
+        days: Sequence[Mapping[str, Any]],
+        terms: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Add verbatims to the per-day counts: ``verbatims`` per (touchpoint, day),
-        ``terms`` per (touchpoint, term, day); sorted, so two batches lock rows in one order."""
-        for table, rows, keys in (
-            (irritant_day, verbatims, ("touchpoint", "day")),
-            (irritant_term_day, terms, ("touchpoint", "term", "day")),
+        """Add to the counters: moments and negatives per (touchpoint, minute), verbatims per
+        (touchpoint, day) and per (touchpoint, term, day); each sorted by its key, so two
+        batches lock rows in one order."""
+        params: dict[str, list[Any]] = {}
+        for prefix, rows, key, counts in (
+            ("b", buckets, ("touchpoint", "minute"), ("total", "negatives")),
+            ("d", days, ("touchpoint", "day"), ("verbatims",)),
+            ("t", terms, ("touchpoint", "term", "day"), ("verbatims",)),
         ):
-            if rows:
-                stmt = insert(table)
-                await self.session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[table.c[k] for k in keys],
-                        set_={"verbatims": table.c.verbatims + stmt.excluded.verbatims},
-                    ),
-                    sorted(rows, key=lambda r: tuple(r[k] for k in keys)),
-                )
+            ordered = sorted(rows, key=itemgetter(*key))
+            for column in (*key, *counts):
+                params[f"{prefix}_{column}"] = [row[column] for row in ordered]
+        if any(params.values()):
+            await self.session.execute(_ADD_COUNTS, params)
 
     async def changes_of(self, moment_ids: Collection[str]) -> list[Row[Any]]:
         """The changes these moments made, in the order they were made."""
@@ -226,53 +274,18 @@ class RulesRepository:
         ):
             await copy_rows(self.session, table, rows)
 
-    async def add_to_buckets(self, deltas: Sequence[Mapping[str, Any]]) -> None:
-        if not deltas:
-            return
-        stmt = insert(spike_bucket)
-        await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[spike_bucket.c.touchpoint, spike_bucket.c.minute],
-                set_={
-                    "total": spike_bucket.c.total + stmt.excluded.total,
-                    "negatives": spike_bucket.c.negatives + stmt.excluded.negatives,
-                },
-            ),
-            sorted(deltas, key=lambda d: (d["touchpoint"], d["minute"])),
-        )
-
-    async def prune(
-        self,
-        steps_before: Mapping[str, datetime],
-        buckets_before: Mapping[str, datetime],
-        days_before: Mapping[str, date],
-    ) -> None:
-        """Forget LXI steps per customer and counters per touchpoint older than given: one
-        statement per table, whatever the number of customers."""
-        await self._delete_before(customer_lxi, "customer_id", "at", steps_before)
-        await self._delete_before(spike_bucket, "touchpoint", "minute", buckets_before)
-        await self._delete_before(irritant_day, "touchpoint", "day", days_before, "date")
-        await self._delete_before(irritant_term_day, "touchpoint", "day", days_before, "date")
-
-    async def _delete_before(
-        self,
-        table: Table,
-        key: str,
-        at: str,
-        before: Mapping[str, datetime] | Mapping[str, date],
-        kind: str = "timestamptz",
-    ) -> None:
-        if not before:
-            return
-        # Names and kinds come from the table's metadata and this module, never from input.
-        sql = (
-            f"DELETE FROM {table.schema}.{table.name} AS t "  # noqa: S608
-            f"USING unnest(CAST(:keys AS text[]), CAST(:befores AS {kind}[])) AS p(k, b) "
-            f"WHERE t.{key} = p.k AND t.{at} < p.b"
-        )
-        await self.session.execute(
-            text(sql), {"keys": list(before), "befores": list(before.values())}
-        )
+    async def prune(self, horizons: Horizons) -> None:
+        """Forget LXI steps per customer and counters per touchpoint older than their
+        horizon: one statement, whatever the number of keys."""
+        params = {
+            "customers": list(horizons.steps),
+            "steps_before": list(horizons.steps.values()),
+            "touchpoints": list(horizons.buckets),
+            "buckets_before": list(horizons.buckets.values()),
+            "day_touchpoints": list(horizons.days),
+            "days_before": list(horizons.days.values()),
+        }
+        await self.session.execute(_PRUNE, params)
 
     async def lock_rules(self) -> None:
         """Hold the rule versions' lock until commit: versions are numbered without clashes."""

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from services.alerts.models import processed_event
 from services.alerts.rules import configuration
 from services.alerts.rules.config import RulesSettings
 from services.alerts.rules.evaluation import Evaluator
+from services.alerts.rules.pruning import Pruner, day_of
 from services.alerts.rules.repository import RulesRepository
 from services.alerts.rules.rulebook import RuleBook
 from services.alerts.rules.state import Alert, BatchState, TermDays, minute_of
@@ -30,10 +31,6 @@ from shared.journey import JourneyMap
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import Consumed, only_new
 
-# Counters are kept this much longer than the longest window, for moments that come late.
-LATENESS = timedelta(hours=1)
-DAY_LATENESS = timedelta(days=1)
-
 
 class RulesService:
     def __init__(self, settings: RulesSettings, journey: JourneyMapHolder) -> None:
@@ -41,6 +38,7 @@ class RulesService:
         self.journey = journey
         self.lifetime = timedelta(days=settings.alert_open_days)
         self._waited_for_map = False
+        self.pruner = Pruner(settings.rules_prune_seconds)
 
     async def apply(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         """Evaluate the batch's new moments in order; return the alert changes to publish
@@ -111,13 +109,14 @@ class RulesService:
             return TermDays()
         pairs = {(tp, t) for tp, m in spoken if m.verbatim for t in m.verbatim.uncovered_terms}
         pairs |= {(a.touchpoint, a.term) for a in alerts if a.term and a.touchpoint}
-        days = [_day(m.occurred_at) for _, m in spoken]
+        days = [day_of(m.occurred_at) for _, m in spoken]
         since, until = min(days) - timedelta(days=book.longest_irritant_days()), max(days)
         found = TermDays()
-        for row in await repo.verbatim_days({tp for tp, _ in spoken}, since, until):
-            found.verbatims.setdefault(row.touchpoint, {})[row.day] = row.verbatims
-        for row in await repo.term_days(sorted(pairs), since, until):
-            found.terms.setdefault((row.touchpoint, row.term), {})[row.day] = row.verbatims
+        for row in await repo.days({tp for tp, _ in spoken}, sorted(pairs), since, until):
+            if row.term is None:
+                found.verbatims.setdefault(row.touchpoint, {})[row.day] = row.verbatims
+            else:
+                found.terms.setdefault((row.touchpoint, row.term), {})[row.day] = row.verbatims
         return found
 
     async def _save(
@@ -132,14 +131,12 @@ class RulesService:
             [a.as_row() for a in touched if not a.stored], [a.as_row() for a in touched if a.stored]
         )
         await repo.add_rows(state.alert_moments, state.alert_changes, state.new_steps)
-        await repo.add_to_buckets(
+        counted = state.term_days
+        await repo.add_counts(
             [
                 {"touchpoint": tp, "minute": minute, "total": total, "negatives": negatives}
                 for (tp, minute), (total, negatives) in state.bucket_deltas.items()
-            ]
-        )
-        counted = state.term_days
-        await repo.add_to_days(
+            ],
             [
                 {"touchpoint": tp, "day": day, "verbatims": n}
                 for (tp, day), n in counted.verbatim_deltas.items()
@@ -149,38 +146,5 @@ class RulesService:
                 for (tp, term, day), n in counted.term_deltas.items()
             ],
         )
-        await repo.prune(*_horizons(book, moments), _day_horizons(book, moments))
-
-
-def _horizons(
-    book: RuleBook, moments: list[MomentEvaluated]
-) -> tuple[dict[str, datetime], dict[str, datetime]]:
-    """Per customer and per touchpoint, before when nothing kept can matter any more."""
-    steps_window = timedelta(days=book.longest_drop_days())
-    buckets_window = timedelta(seconds=book.longest_spike_seconds()) + LATENESS
-    steps: dict[str, datetime] = {}
-    buckets: dict[str, datetime] = {}
-    for moment in moments:
-        at = moment.occurred_at
-        steps[moment.customer_id] = max(steps.get(moment.customer_id, at), at)
-        if moment.touchpoint:
-            buckets[moment.touchpoint] = max(buckets.get(moment.touchpoint, at), at)
-    return (
-        {customer: at - steps_window for customer, at in steps.items()},
-        {touchpoint: at - buckets_window for touchpoint, at in buckets.items()},
-    )
-
-
-def _day(at: datetime) -> date:
-    return at.astimezone(UTC).date()
-
-
-def _day_horizons(book: RuleBook, moments: list[MomentEvaluated]) -> dict[str, date]:
-    """Per touchpoint with verbatims, the first UTC day the irritant periods can still read."""
-    span = timedelta(days=book.longest_irritant_days()) + DAY_LATENESS
-    latest: dict[str, date] = {}
-    for moment in moments:
-        if moment.touchpoint and moment.verbatim:
-            day = _day(moment.occurred_at)
-            latest[moment.touchpoint] = max(latest.get(moment.touchpoint, day), day)
-    return {touchpoint: day - span for touchpoint, day in latest.items()}
+        if horizons := self.pruner.due(book, moments):
+            await repo.prune(horizons)
