@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.alerts.app import create_app
 from services.alerts.config import AlertsSettings
 from services.alerts.webhooks.models import webhook_event
+from shared.db.session import async_url
 from shared.events.schemas import Event
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.conftest import Infra, Keys, Running, client_for, serve, settings_for
@@ -70,6 +72,17 @@ async def alerts(
             yield Alerts(app, client, EventPublisher(producer, "/tests", timeout=10), settings)
     finally:
         await producer.stop()
+
+
+@pytest.fixture
+async def rules_session(infra: Infra) -> AsyncIterator[AsyncSession]:
+    """A session on the suite's database for the rules' repository, never committed."""
+    engine = create_async_engine(async_url(infra.database_url))
+    try:
+        async with AsyncSession(engine) as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Table, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.rules import pruning
 from services.alerts.rules.config import RulesSettings
@@ -16,10 +15,9 @@ from services.alerts.rules.models import customer_lxi, irritant_day, irritant_te
 from services.alerts.rules.pruning import Horizons, Pruner
 from services.alerts.rules.repository import RulesRepository
 from services.alerts.rules.rulebook import RuleBook
-from shared.db.session import async_url
 from shared.events.schemas import Verbatim
 from tests.alerts.rules_fixtures import T0, create_moment
-from tests.conftest import Infra, unique
+from tests.conftest import unique
 
 BOOK = RuleBook.build(RulesSettings(), {}, None)  # drop 7 days, spike 1 day, irritant 7 + 90 days
 WORDS = Verbatim(text="late again", language="en", sentiment=-0.5, sentiment_class="negative")
@@ -56,30 +54,22 @@ def test_horizons_are_handed_over_at_once_then_at_most_every_interval(
     assert set(later.buckets) == {"tp"}
 
 
-@pytest.fixture
-async def session(infra: Infra) -> AsyncIterator[AsyncSession]:
-    engine = create_async_engine(async_url(infra.database_url))
-    try:
-        async with AsyncSession(engine) as session:
-            yield session  # never committed: closing rolls back
-    finally:
-        await engine.dispose()
-
-
-async def test_prune_deletes_only_the_rows_before_each_keys_horizon(session: AsyncSession) -> None:
+async def test_prune_deletes_only_the_rows_before_each_keys_horizon(
+    rules_session: AsyncSession,
+) -> None:
     customer, other, tp = unique("prune-c"), unique("prune-c"), unique("prune-tp")
     minute, day = datetime(2026, 6, 1, 9, tzinfo=UTC), date(2026, 6, 1)
     for who, at in [(customer, minute), (customer, minute - timedelta(days=8)), (other, minute)]:
-        await session.execute(
+        await rules_session.execute(
             customer_lxi.insert().values(customer_id=who, moment_id=unique("m"), at=at, lxi_after=1)
         )
     for at in (minute, minute - timedelta(days=2)):
-        await session.execute(
+        await rules_session.execute(
             spike_bucket.insert().values(touchpoint=tp, minute=at, total=1, negatives=0)
         )
     for d in (day, day - timedelta(days=100)):
-        await session.execute(irritant_day.insert().values(touchpoint=tp, day=d, verbatims=1))
-        await session.execute(
+        await rules_session.execute(irritant_day.insert().values(touchpoint=tp, day=d, verbatims=1))
+        await rules_session.execute(
             irritant_term_day.insert().values(touchpoint=tp, term="late", day=d, verbatims=1)
         )
 
@@ -89,11 +79,11 @@ async def test_prune_deletes_only_the_rows_before_each_keys_horizon(session: Asy
         buckets={tp: before},
         days={tp: day - timedelta(days=98)},
     )
-    await RulesRepository(session).prune(horizons)
+    await RulesRepository(rules_session).prune(horizons)
 
     async def kept(table: Table, key: str, value: str) -> int:
         query = select(func.count()).select_from(table).where(table.c[key] == value)
-        return (await session.execute(query)).scalar_one()
+        return (await rules_session.execute(query)).scalar_one()
 
     assert await kept(customer_lxi, "customer_id", customer) == 1
     assert await kept(customer_lxi, "customer_id", other) == 1

@@ -3,6 +3,7 @@ API's reads (``AlertReads``)."""
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
@@ -13,8 +14,6 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    bindparam,
-    case,
     func,
     literal,
     or_,
@@ -38,22 +37,40 @@ from services.alerts.rules.models import (
 from services.alerts.rules.pruning import Horizons
 from services.alerts.rules.schemas import AlertFilter
 from shared.db.arrays import equals_any
-from shared.db.copy import copy_rows
 
 RULES_LOCK = zlib.crc32(b"alerts.alert_rules_version")
-# The columns an alert's later changes rewrite.
-_MUTABLE = (
-    "severity",
-    "priority",
-    "status",
-    "occurrences",
-    "last_at",
-    "changes",
-    "summary",
-    "summary_reasons",
-    "persona",
-    "value_tier",
-    "lxi",
+# The batch's alerts, new and changed, the changes they went through and the moments they
+# gathered, each parameter a JSON array of rows. A changed alert rewrites the columns its
+# later changes move; one closed meanwhile by its task (closing.py) stays closed.
+_SAVE_ALERTS = text(
+    """
+    WITH new AS (
+      INSERT INTO alerts.alert (id, rule, level, dedupe_key, customer_id, touchpoint,
+        department, referent, severity, priority, status, occurrences, first_at, last_at,
+        changes, summary, summary_reasons, persona, value_tier, lxi, term)
+      SELECT id, rule, level, dedupe_key, customer_id, touchpoint, department, referent,
+        severity, priority, status, occurrences, first_at, last_at, changes, summary,
+        summary_reasons, persona, value_tier, lxi, term
+      FROM jsonb_populate_recordset(NULL::alerts.alert, CAST(:new AS jsonb))
+    ), changed AS (
+      UPDATE alerts.alert AS a
+      SET severity = c.severity, priority = c.priority,
+        status = CASE WHEN a.status = 'closed' THEN a.status ELSE c.status END,
+        occurrences = c.occurrences, last_at = c.last_at, changes = c.changes,
+        summary = c.summary, summary_reasons = c.summary_reasons, persona = c.persona,
+        value_tier = c.value_tier, lxi = c.lxi, updated_at = now()
+      FROM jsonb_populate_recordset(NULL::alerts.alert, CAST(:changed AS jsonb)) AS c
+      WHERE a.id = c.id
+    ), changes AS (
+      INSERT INTO alerts.alert_change (alert_id, number, moment_id, change, changed_at, event)
+      SELECT alert_id, number, moment_id, change, changed_at, event
+      FROM jsonb_populate_recordset(NULL::alerts.alert_change, CAST(:changes AS jsonb))
+    )
+    INSERT INTO alerts.alert_moment (alert_id, moment_id, change, customer_id, touchpoint,
+      valence, occurred_at, details)
+    SELECT alert_id, moment_id, change, customer_id, touchpoint, valence, occurred_at, details
+    FROM jsonb_populate_recordset(NULL::alerts.alert_moment, CAST(:moments AS jsonb))
+    """
 )
 # A touchpoint's verbatims per day (``term`` null), then those holding each of the given
 # (touchpoint, term) pairs, from :since to :until.
@@ -70,10 +87,16 @@ _DAYS = text(
     WHERE d.day BETWEEN :since AND :until
     """
 )
-# The counters' deltas added, each table's rows in the order given (``add_counts`` sorts).
-_ADD_COUNTS = text(
+# The LXI steps appended and the counters' deltas added, each table's rows in the order
+# given (``add_state`` sorts them).
+_ADD_STATE = text(
     """
-    WITH buckets AS (
+    WITH steps AS (
+      INSERT INTO alerts.customer_lxi (customer_id, moment_id, at, lxi_before, lxi_after)
+      SELECT * FROM unnest(CAST(:s_customer_id AS text[]), CAST(:s_moment_id AS text[]),
+                           CAST(:s_at AS timestamptz[]), CAST(:s_lxi_before AS float8[]),
+                           CAST(:s_lxi_after AS float8[]))
+    ), buckets AS (
       INSERT INTO alerts.spike_bucket AS t (touchpoint, minute, total, negatives)
       SELECT * FROM unnest(CAST(:b_touchpoint AS text[]), CAST(:b_minute AS timestamptz[]),
                            CAST(:b_total AS int[]), CAST(:b_negatives AS int[]))
@@ -205,26 +228,29 @@ class RulesRepository:
         }
         return list(await self.session.execute(_DAYS, params))
 
-    async def add_counts(
+    async def add_state(
         self,
+        steps: Sequence[Mapping[str, Any]],
         buckets: Sequence[Mapping[str, Any]],
         days: Sequence[Mapping[str, Any]],
         terms: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Add to the counters: moments and negatives per (touchpoint, minute), verbatims per
-        (touchpoint, day) and per (touchpoint, term, day); each sorted by its key, so two
-        batches lock rows in one order."""
+        """Append the LXI ``steps`` seen; add to the counters: moments and negatives per
+        (touchpoint, minute), verbatims per (touchpoint, day) and per (touchpoint, term,
+        day). One statement; each table's rows sorted by key, so two batches lock rows in
+        one order."""
         params: dict[str, list[Any]] = {}
-        for prefix, rows, key, counts in (
+        for prefix, rows, key, values in (
+            ("s", steps, ("customer_id", "moment_id"), ("at", "lxi_before", "lxi_after")),
             ("b", buckets, ("touchpoint", "minute"), ("total", "negatives")),
             ("d", days, ("touchpoint", "day"), ("verbatims",)),
             ("t", terms, ("touchpoint", "term", "day"), ("verbatims",)),
         ):
             ordered = sorted(rows, key=itemgetter(*key))
-            for column in (*key, *counts):
+            for column in (*key, *values):
                 params[f"{prefix}_{column}"] = [row[column] for row in ordered]
         if any(params.values()):
-            await self.session.execute(_ADD_COUNTS, params)
+            await self.session.execute(_ADD_STATE, params)
 
     async def changes_of(self, moment_ids: Collection[str]) -> list[Row[Any]]:
         """The changes these moments made, in the order they were made."""
@@ -238,41 +264,19 @@ class RulesRepository:
         return list(await self.session.execute(query))
 
     async def save_alerts(
-        self, new: Sequence[Mapping[str, Any]], changed: Sequence[Mapping[str, Any]]
-    ) -> None:
-        if new:
-            await self.session.execute(insert(alert), new)
-        if changed:
-            await self.session.execute(
-                update(alert)
-                .where(alert.c.id == bindparam("b_id"))
-                .values(
-                    {
-                        **{name: bindparam(f"b_{name}") for name in _MUTABLE},
-                        # closed meanwhile by its task (closing.py): it stays closed
-                        "status": case(
-                            (alert.c.status == AlertStatus.CLOSED.value, alert.c.status),
-                            else_=bindparam("b_status"),
-                        ),
-                        "updated_at": func.now(),
-                    }
-                ),
-                [{f"b_{k}": row[k] for k in ("id", *_MUTABLE)} for row in changed],
-            )
-
-    async def add_rows(
         self,
-        moments: Sequence[Mapping[str, Any]],
+        new: Sequence[Mapping[str, Any]],
+        changed: Sequence[Mapping[str, Any]],
         changes: Sequence[Mapping[str, Any]],
-        steps: Sequence[Mapping[str, Any]],
+        moments: Sequence[Mapping[str, Any]],
     ) -> None:
-        """What the alerts gathered, the changes they went through, the LXI steps seen."""
-        for table, rows in (
-            (alert_moment, moments),
-            (alert_change, changes),
-            (customer_lxi, steps),
-        ):
-            await copy_rows(self.session, table, rows)
+        """Insert the ``new`` alerts, update the ``changed`` ones, append the ``changes``
+        they went through and the ``moments`` they gathered: one statement."""
+        if not (new or changed):
+            return
+        rows = {"new": new, "changed": changed, "changes": changes, "moments": moments}
+        params = {name: json.dumps(list(r), default=_isoformat) for name, r in rows.items()}
+        await self.session.execute(_SAVE_ALERTS, params)
 
     async def prune(self, horizons: Horizons) -> None:
         """Forget LXI steps per customer and counters per touchpoint older than their
@@ -355,3 +359,7 @@ def _filtered(query: Select[Any], filters: AlertFilter) -> Select[Any]:
     if filters.min_priority is not None:
         query = query.where(alert.c.priority >= filters.min_priority)
     return query
+
+
+def _isoformat(value: datetime) -> str:
+    return value.isoformat()

@@ -128,11 +128,14 @@ class RulesService:
     ) -> None:
         touched = list(state.touched.values())
         await repo.save_alerts(
-            [a.as_row() for a in touched if not a.stored], [a.as_row() for a in touched if a.stored]
+            [a.as_row() for a in touched if not a.stored],
+            [a.as_row() for a in touched if a.stored],
+            state.alert_changes,
+            state.alert_moments,
         )
-        await repo.add_rows(state.alert_moments, state.alert_changes, state.new_steps)
         counted = state.term_days
-        await repo.add_counts(
+        await repo.add_state(
+            state.new_steps,
             [
                 {"touchpoint": tp, "minute": minute, "total": total, "negatives": negatives}
                 for (tp, minute), (total, negatives) in state.bucket_deltas.items()
