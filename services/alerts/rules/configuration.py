@@ -1,7 +1,8 @@
 """The rules' configuration as ops change it: versioned documents over the settings.
 
 These functions only flush; the request's unit of work commits. The consumer reads the
-current version at each batch, so a new one applies from the next batch on, in every replica.
+current version at each batch (``RulesRepository.lock_and_read_rules``), so a new one
+applies from the next batch on, in every replica.
 """
 
 from __future__ import annotations
@@ -15,12 +16,6 @@ from services.alerts.rules.repository import RulesRepository
 from services.alerts.rules.rulebook import RuleBook, RulesDocument
 from services.alerts.rules.schemas import AlertRulesRead, EffectiveRules
 from shared.journey import JourneyMap
-
-
-async def current_document(repo: RulesRepository) -> dict[str, Any]:
-    """The current document as stored; empty before the first one (the settings rule)."""
-    row = await repo.current_rules()
-    return dict(row.document) if row else {}
 
 
 async def read_rules(

@@ -72,6 +72,17 @@ _SAVE_ALERTS = text(
     FROM jsonb_populate_recordset(NULL::alerts.alert_moment, CAST(:moments AS jsonb))
     """
 )
+# The touchpoints' spike locks taken in key order, and the current rule document read
+# (null before the first version): always one row.
+_LOCK_AND_READ_RULES = text(
+    """
+    SELECT
+      (SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))
+       FROM (SELECT unnest(CAST(:keys AS text[])) AS key ORDER BY key) AS sorted) AS locked,
+      (SELECT document FROM alerts.alert_rules_version ORDER BY version DESC LIMIT 1)
+        AS document
+    """
+)
 # A touchpoint's verbatims per day (``term`` null), then those holding each of the given
 # (touchpoint, term) pairs, from :since to :until.
 _DAYS = text(
@@ -142,21 +153,16 @@ class RulesRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_touchpoints(self, touchpoints: Sequence[str]) -> None:
-        """Serialise spike evaluation of each touchpoint across consumers, until commit.
+    async def lock_and_read_rules(self, touchpoints: Sequence[str]) -> dict[str, Any]:
+        """Serialise spike evaluation of each touchpoint across consumers, until commit; read
+        the current rule document ({} before the first version) in the same round trip.
 
-        Take them sorted, so two batches never wait on each other in a cycle.
+        The locks are taken sorted, so two batches never wait on each other in a cycle.
         """
-        if not touchpoints:
-            return
         keys = sorted(f"alerts.spike:{touchpoint}" for touchpoint in touchpoints)
-        await self.session.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
-                "FROM (SELECT unnest(CAST(:keys AS text[])) AS key ORDER BY key) AS sorted"
-            ),
-            {"keys": keys},
-        )
+        found = await self.session.execute(_LOCK_AND_READ_RULES, {"keys": keys})
+        document = found.one().document
+        return dict(document) if document else {}
 
     async def open_alerts(
         self,

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.models import processed_event
-from services.alerts.rules import configuration
 from services.alerts.rules.config import RulesSettings
 from services.alerts.rules.evaluation import Evaluator
 from services.alerts.rules.pruning import Pruner, day_of
@@ -53,9 +52,10 @@ class RulesService:
     async def _evaluate(
         self, repo: RulesRepository, moments: list[MomentEvaluated]
     ) -> list[AlertChanged]:
-        document = await configuration.current_document(repo)
+        touchpoints = sorted({m.touchpoint for m in moments if m.touchpoint})
+        document = await repo.lock_and_read_rules(touchpoints)
         book = RuleBook.build(self.settings, document, await self._journey_map())
-        state = await self._load(repo, book, moments)
+        state = await self._load(repo, book, moments, touchpoints)
         evaluator = Evaluator(book, state, self.lifetime)
         for moment in moments:
             evaluator.evaluate(moment)
@@ -74,11 +74,14 @@ class RulesService:
         return self.journey.current
 
     async def _load(
-        self, repo: RulesRepository, book: RuleBook, moments: list[MomentEvaluated]
+        self,
+        repo: RulesRepository,
+        book: RuleBook,
+        moments: list[MomentEvaluated],
+        touchpoints: list[str],
     ) -> BatchState:
+        """What the batch reads, its ``touchpoints`` locked (see ``lock_and_read_rules``)."""
         customers = {m.customer_id for m in moments}
-        touchpoints = sorted({m.touchpoint for m in moments if m.touchpoint})
-        await repo.lock_touchpoints(touchpoints)
         spoken = sorted({m.touchpoint for m in moments if m.touchpoint and m.verbatim})
         spikes = [f"spike:{tp}" for tp in touchpoints]
         alerts = [Alert.from_row(row) for row in await repo.open_alerts(customers, spikes, spoken)]
