@@ -9,7 +9,7 @@ from services.scoring.voice.language import identify
 from services.scoring.voice.lexicon import EMOTIONS, lexicon
 from services.scoring.voice.rules import NOTHING_TO_SAY
 from services.scoring.voice.sentiment import Hit, Reading, read, read_irony, score
-from services.scoring.voice.text import Token, fold, normalise, tokens
+from services.scoring.voice.text import Token, normalise, tokens
 from services.scoring.voice.topics import Taxonomy, TopicMatch
 
 SentimentClass = Literal["negative", "neutral", "positive"]
@@ -113,7 +113,7 @@ def _mixed(reading: Reading) -> bool:
 
 
 def _nothing_to_say(toks: list[Token]) -> bool:
-    words = [fold(t.text).rstrip("'") for t in toks if t.root]
+    words = [t.folded.rstrip("'") for t in toks if t.root]
     return (bool(words) and len(words) <= 4 and all(w in NOTHING_TO_SAY for w in words)) or (
         not words and not any(t.text[0] in "!?" for t in toks) and not any(t.root for t in toks)
     )

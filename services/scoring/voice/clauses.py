@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from services.scoring.voice.lexicon import Entry, Lexicon
-from services.scoring.voice.text import Token, fold
+from services.scoring.voice.text import Token
 
 CONCESSION_WEIGHT = 0.5
 WISH_WEIGHT = 0.25
@@ -55,7 +55,7 @@ _BALANCE = {"ni": ("ni",), "neither": ("nor",)}
 
 
 def _word(token: Token) -> str:
-    return fold(token.text).rstrip("'") if token.root else ""
+    return token.folded.rstrip("'") if token.root else ""
 
 
 def clause_weight(tokens: list[Token], i: int) -> float | None:

@@ -114,7 +114,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
             _mark(token, state, reading)
             i += 1
             continue
-        word = fold(token.text).rstrip("'")
+        word = token.folded.rstrip("'")
         reading.words_in_clause[state.clause] = reading.words_in_clause.get(state.clause, 0) + 1
         if state.negation_left > 0:
             reading.negated.add(i)
@@ -146,7 +146,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
             entry = lexicon.words.get(token.root) or _typo(token, lexicon, language)
         if entry is not None:
             reading.hits.append(_hit(i, token, entry, state))
-            if length > 1 and fold(tokens[i + length - 1].text) in closing:
+            if length > 1 and tokens[i + length - 1].folded in closing:
                 state.negation_left = NEGATION_SCOPE + length  # "toujours pas | content"
         if word in NEGATION_BOOSTERS and state.negation_left > 0:
             state.negation_boost = 1.3
@@ -164,17 +164,17 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
 
 def _contrast_pair(tokens: list[Token], i: int, word: str) -> bool:
     """A contrast written in two words: "par contre", "en revanche", "that said"."""
-    return i > 0 and (fold(tokens[i - 1].text), word) in CONTRAST_PAIRS
+    return i > 0 and (tokens[i - 1].folded, word) in CONTRAST_PAIRS
 
 
 def _opens(tokens: list[Token], i: int, negators: frozenset[str]) -> bool:
     """Whether a contrast word opens a clause: not first, and not after a negator ("not
     yet")."""
-    return i > 0 and fold(tokens[i - 1].text) not in negators
+    return i > 0 and tokens[i - 1].folded not in negators
 
 
 def _new_subject(tokens: list[Token], i: int) -> bool:
-    return i + 1 < len(tokens) and fold(tokens[i + 1].text).rstrip("'") in SUBJECTS
+    return i + 1 < len(tokens) and tokens[i + 1].folded.rstrip("'") in SUBJECTS
 
 
 def _mark(token: Token, state: _State, reading: Reading) -> None:
@@ -196,7 +196,7 @@ def _negation(
         for ahead in range(i + 1, min(i + 6, len(tokens))):
             if not tokens[ahead].root:
                 return False
-            particle = fold(tokens[ahead].text)
+            particle = tokens[ahead].folded
             if particle in NE_PARTICLES:
                 if particle == "jamais" and _superlative(tokens, ahead):
                     return False
@@ -210,7 +210,7 @@ def _negation(
     if _conditional(tokens, i, word):
         state.negation_left = NEGATION_SCOPE
         return True
-    if word == "peu" and (i == 0 or fold(tokens[i - 1].text) != "un"):
+    if word == "peu" and (i == 0 or tokens[i - 1].folded != "un"):
         state.negation_left = NEGATION_SCOPE
         return True
     return False
@@ -220,7 +220,7 @@ _SUPERLATIVE = frozenset(("aussi", "si", "autant", "tant", "so", "such", "as", "
 
 
 def _superlative(tokens: list[Token], i: int) -> bool:
-    return any(fold(t.text) in _SUPERLATIVE for t in tokens[i + 1 : i + 4])
+    return any(t.folded in _SUPERLATIVE for t in tokens[i + 1 : i + 4])
 
 
 _CONDITIONAL_FR = frozenset(
@@ -242,7 +242,7 @@ def _no_more(tokens: list[Token], i: int, word: str, first: bool, state: _State)
     "more than"."""
     if word != "plus" or not first or i + 2 >= len(tokens):
         return False
-    if fold(tokens[i + 1].text).rstrip("'") != "de" or not tokens[i + 2].text[0].isalpha():
+    if tokens[i + 1].folded.rstrip("'") != "de" or not tokens[i + 2].text[0].isalpha():
         return False
     state.negation_left = NEGATION_SCOPE
     return True
@@ -252,12 +252,12 @@ def _opinion_follows(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
     """An intensifier that is also an opinion word ("super", "bien") intensifies only
     when an opinion word or another intensifier comes right after it."""
     if i + 1 >= len(tokens) or not tokens[i + 1].root:
-        return fold(tokens[i].text) not in lexicon.spellings
+        return tokens[i].folded not in lexicon.spellings
     nxt = tokens[i + 1]
     return (
         nxt.root in lexicon.words
         or nxt.root in lexicon.phrases
-        or fold(tokens[i].text) not in lexicon.spellings
+        or tokens[i].folded not in lexicon.spellings
     )
 
 
@@ -282,7 +282,7 @@ def _phrase_length(
             return 0
         if tokens[j].root == keys[k]:
             k += 1
-        elif not skipped and fold(tokens[j].text) in skippable:
+        elif not skipped and tokens[j].folded in skippable:
             skipped = True
         else:
             return 0
@@ -339,7 +339,7 @@ def read_irony(tokens: list[Token], reading: Reading) -> None:
 def _concession(tokens: list[Token], position: int) -> bool:
     """ "Bien, mais trop cher": praise conceded before a contrast is meant."""
     following = [t for t in tokens[position + 1 : position + 4] if t.root]
-    return bool(following) and fold(following[0].text) in (CONTRAST["fr"] | CONTRAST["en"])
+    return bool(following) and following[0].folded in (CONTRAST["fr"] | CONTRAST["en"])
 
 
 def score(reading: Reading) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from services.scoring.voice.text import Token, fold, lemma_of, normalise, root, tokens
+from services.scoring.voice.text import Token, lemma_of, normalise, root, tokens
 from services.scoring.voice.topics import NEGATION_WORDS, Taxonomy, content
 
 MAX_TERMS = 60  # per verbatim: a long text is cut (its first terms count)
@@ -23,7 +23,7 @@ def terms_of(text: str, language: str, words: Sequence[Token] = ()) -> list[str]
     lemmas = [
         lemma_of(t.text, lang)
         for t in content(toks, lang)
-        if len(t.text) >= _MIN_LETTERS and fold(t.text).rstrip("'") not in NEGATION_WORDS
+        if len(t.text) >= _MIN_LETTERS and t.folded.rstrip("'") not in NEGATION_WORDS
     ]
     pairs = (f"{a} {b}" for a, b in pairwise(lemmas))
     return list(dict.fromkeys([*lemmas, *pairs]))[:MAX_TERMS]

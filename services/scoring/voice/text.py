@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import simplemma
@@ -170,6 +170,11 @@ class Token:
     root: str  # the matching key ("" for punctuation and numbers)
     upper: bool  # written in capitals (emphasis), for words of three letters or more
     quoted: bool = False  # a single word in quotation marks: « rapide », 'fast'
+    # ``fold(text)``, which the rules look up many times a token: folded once, here
+    folded: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folded", fold(self.text))
 
 
 def normalise(text: str) -> str:

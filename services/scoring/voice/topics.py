@@ -78,7 +78,7 @@ class Taxonomy:
 
     def _compile(self, topic: Topic, language: str, phrase: str) -> None:
         words = _matchable(tokens(normalise(phrase), language), language)
-        negations = [fold(t.text).rstrip("'") in _NEGATION_WORDS for t in words]
+        negations = [t.folded.rstrip("'") in _NEGATION_WORDS for t in words]
         if words and not all(negations):
             roots = tuple(t.root for t in words)
             negative = any(negations)
@@ -94,7 +94,7 @@ class Taxonomy:
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
         positions = [i for i, t in enumerate(toks) if t.root and not _skipped(t, language)]
-        positions = [i for i in positions if fold(toks[i].text) not in _FILLERS]
+        positions = [i for i in positions if toks[i].folded not in _FILLERS]
         present = {toks[i].root for i in positions}
         found: dict[str, tuple[Topic, list[str], set[int]]] = {}
         languages = ("fr", "en") if language == "und" else (language,)
@@ -132,11 +132,11 @@ def content(toks: list[Token], language: str) -> list[Token]:
 
 
 def _matchable(toks: list[Token], language: str) -> list[Token]:
-    return [t for t in content(toks, language) if fold(t.text) not in _FILLERS]
+    return [t for t in content(toks, language) if t.folded not in _FILLERS]
 
 
 def _skipped(token: Token, language: str) -> bool:
-    word = fold(token.text).rstrip("'")
+    word = token.folded.rstrip("'")
     if word in _NEGATION_WORDS:
         return False
     stop = KEYWORD_SKIP.get(language) or KEYWORD_SKIP["fr"] | KEYWORD_SKIP["en"]
