@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import NamedTuple
 
 from services.scoring.voice.clauses import balance, clause_weight, unmet_expectation
 from services.scoring.voice.lexicon import Entry, Lexicon
@@ -96,14 +98,31 @@ class _State:
         self.cue = clause_weight(tokens, i)
 
 
-def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
-    """Every opinion hit of ``tokens``, in order, with the clause each token belongs to."""
-    reading, state = Reading(), _State()
+class _FunctionWords(NamedTuple):
+    """The function words ``read`` looks for in one language."""
+
+    negators: frozenset[str]
+    contrast: frozenset[str]
+    intensifiers: dict[str, float]
+    skippable: frozenset[str]  # the intensifiers, which a phrase may hold one of
+    closing: frozenset[str]  # a phrase ending on one negates what follows
+
+
+@cache
+def _function_words(language: str) -> _FunctionWords:
+    """Gathered once per language ("und": both), rather than once per verbatim."""
     negators = NEGATORS.get(language) or NEGATORS["fr"] | NEGATORS["en"]
     contrast = CONTRAST.get(language) or CONTRAST["fr"] | CONTRAST["en"]
     intensifiers = INTENSIFIERS.get(language) or INTENSIFIERS["fr"] | INTENSIFIERS["en"]
-    skippable = frozenset(intensifiers)
-    closing = negators | NE_PARTICLES  # a phrase ending on one negates what follows
+    return _FunctionWords(
+        negators, contrast, intensifiers, frozenset(intensifiers), negators | NE_PARTICLES
+    )
+
+
+def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
+    """Every opinion hit of ``tokens``, in order, with the clause each token belongs to."""
+    reading, state = Reading(), _State()
+    negators, contrast, intensifiers, skippable, closing = _function_words(language)
     balanced = balance(tokens, lexicon)
     reading.balanced = bool(balanced)
     i = 0

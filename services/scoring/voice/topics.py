@@ -28,6 +28,9 @@ _NEGATION_WORDS = NEGATION_WORDS
 _FILLERS = frozenset(
     ("encore", "yet", "ever", "even", "very", "really", "quite", "particularly", "tres", "vraiment")
 )
+# What a keyword skips in each language ("und": either), a negation never.
+_SKIP = {language: words - _NEGATION_WORDS for language, words in KEYWORD_SKIP.items()}
+_SKIP_EITHER = (KEYWORD_SKIP["fr"] | KEYWORD_SKIP["en"]) - _NEGATION_WORDS
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Taxonomy:
 
     def __init__(self, topics: Sequence[Topic]) -> None:
         self.topics = tuple(topics)
+        self._order = {t.id: k for k, t in enumerate(self.topics)}
         self._by_first: dict[str, dict[str, list[_Keyword]]] = {"fr": {}, "en": {}}
         for topic in self.topics:
             for language, phrases in topic.keywords.items():
@@ -93,8 +97,11 @@ class Taxonomy:
 
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
-        positions = [i for i, t in enumerate(toks) if t.root and not _skipped(t, language)]
-        positions = [i for i in positions if toks[i].folded not in _FILLERS]
+        positions = [
+            i
+            for i, t in enumerate(toks)
+            if t.root and not _skipped(t, language) and t.folded not in _FILLERS
+        ]
         present = {toks[i].root for i in positions}
         found: dict[str, tuple[Topic, list[str], set[int]]] = {}
         languages = ("fr", "en") if language == "und" else (language,)
@@ -112,7 +119,6 @@ class Taxonomy:
                     )
                     terms.append(" ".join(t.text for t in toks[i : end + 1]))
                     clauses.add(reading.clause_of[i])
-        order = {t.id: k for k, t in enumerate(self.topics)}
         return [
             TopicMatch(
                 topic.id,
@@ -121,7 +127,7 @@ class Taxonomy:
                 round(sum(reading.clause_valence(c) for c in clauses), 3),
                 tuple(sorted(clauses)),
             )
-            for topic, terms, clauses in sorted(found.values(), key=lambda f: order[f[0].id])
+            for topic, terms, clauses in sorted(found.values(), key=lambda f: self._order[f[0].id])
         ]
 
 
@@ -136,11 +142,7 @@ def _matchable(toks: list[Token], language: str) -> list[Token]:
 
 
 def _skipped(token: Token, language: str) -> bool:
-    word = token.folded.rstrip("'")
-    if word in _NEGATION_WORDS:
-        return False
-    stop = KEYWORD_SKIP.get(language) or KEYWORD_SKIP["fr"] | KEYWORD_SKIP["en"]
-    return word in stop
+    return token.folded.rstrip("'") in _SKIP.get(language, _SKIP_EITHER)
 
 
 def _span(
