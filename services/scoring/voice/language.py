@@ -7,6 +7,7 @@ its lexicon). The caller's hint decides only when the text itself does not.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from services.scoring.voice.lexicon import lexicon
 from services.scoring.voice.rules import FUNCTION_WORDS
@@ -28,17 +29,25 @@ def identify(text: str, hint: str | None = None) -> str:
 
 
 def _evidence(text: str) -> tuple[float, float]:
-    fr_words, en_words = lexicon("fr").spellings, lexicon("en").spellings
+    french_only, english_only = _telling_words()
     french = english = 0.0
     for match in _WORD.finditer(text[:600]):
         raw = match.group().lower()
         word = fold(raw)
-        if word in _FR_ONLY or (word in fr_words and word not in en_words):
+        if word in french_only:
             french += 1
-        elif word in _EN_ONLY or (word in en_words and word not in fr_words):
+        elif word in english_only:
             english += 1
-        if _FR_LETTERS.intersection(raw):
+        if not _FR_LETTERS.isdisjoint(raw):
             french += 0.5
         if french + english >= _WORDS_LOOKED_AT:
             break
     return french, english
+
+
+@cache
+def _telling_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The words of one language only, French then English: its own function words and
+    the words of its lexicon that the other's lacks (gathered once, the lexicons loaded)."""
+    fr_words, en_words = lexicon("fr").spellings, lexicon("en").spellings
+    return _FR_ONLY | (fr_words - en_words), _EN_ONLY | (en_words - fr_words)
