@@ -61,14 +61,14 @@ def _word(token: Token) -> str:
 def clause_weight(tokens: list[Token], i: int) -> float | None:
     """The weight of the rest of the clause if token ``i`` opens a concession, a wish or an
     indirect question; None otherwise."""
-    word = _word(tokens[i])
-    following = _word(tokens[i + 1]) if i + 1 < len(tokens) else ""
-    if word in _WHEREAS or following in _CONCESSIONS.get(word, ()):
+    word = _word(tokens[i])  # asked for every word: its neighbours only when they count
+    if word in _WHEREAS or (
+        word in _CONCESSIONS and i + 1 < len(tokens) and _word(tokens[i + 1]) in _CONCESSIONS[word]
+    ):
         return CONCESSION_WEIGHT
     if word in _WISHES:
         return WISH_WEIGHT
-    previous = _word(tokens[i - 1]) if i > 0 else ""
-    if word in _WHETHER and previous in _ASKING:
+    if word in _WHETHER and i > 0 and _word(tokens[i - 1]) in _ASKING:
         return WISH_WEIGHT
     return None
 
