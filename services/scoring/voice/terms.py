@@ -37,8 +37,8 @@ def covered(term: str, taxonomy: Taxonomy) -> bool:
 def uncovered(terms: Sequence[str], taxonomy: Taxonomy) -> list[str]:
     """The ``terms`` no taxonomy entry covers (see ``covered``), in their order."""
     known = taxonomy.roots()
-    # each word once: a verbatim's pairs repeat its lemmas
-    named = {word for word in {w for term in terms for w in term.split()} if _named(word, known)}
+    words = {word for term in terms for word in term.split()}
+    named = {word for word in words if _named(word, known)}  # once each: pairs repeat lemmas
     return [term for term in terms if named.isdisjoint(term.split())]
 
 

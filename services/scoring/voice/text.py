@@ -181,8 +181,8 @@ def normalise(text: str) -> str:
     """NFKC, no control characters, one kind of apostrophe, bounded length."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
     text = _APOSTROPHES.sub("'", text)
-    # the contractions' patterns ignore case, so scan every position: each only where it
-    # can match, most texts having no apostrophe and many no "nt"
+    # the contractions' patterns ignore case, which makes them try every position: each
+    # runs only on a text that holds what it needs (an apostrophe; "nt" in any case)
     if "'" in text:
         text = _NOT.sub(" not", _IRREGULAR_NOT.sub(_unfold_not, text))
     if "nt" in text.lower():
