@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import Gauge
@@ -34,6 +36,16 @@ from shared.kafka.producer import EventPublisher
 from shared.metrics import BATCH_SECONDS, CONSUMER_LAG, EVENTS_CONSUMED, child
 
 log = structlog.get_logger(__name__)
+
+# How a group shares its topics' partitions: by range, each topic's partitions laid out in
+# the same order over the same members, so that one member holds partition p of every topic
+# it reads. The topics are keyed by customer with one partitioner and one partition count,
+# so a customer's interactions, survey responses and profile reach one member, and two
+# members never wait on each other's lock of that customer's row. Round robin over all the
+# group's partitions split them: with 4 members over three topics of 6 partitions, partition
+# p of the second and third topics always went to two different members. Round robin stays
+# second, for the members of a group that do not offer range yet (a rolling upgrade).
+ASSIGNORS = (RangePartitionAssignor, RoundRobinPartitionAssignor)
 
 
 class Consumed(NamedTuple):
@@ -203,6 +215,7 @@ class ConsumerRunner:
             fetch_max_wait_ms=self.spec.fetch_max_wait_ms or self._settings.kafka_fetch_max_wait_ms,
             session_timeout_ms=self._settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 5, 500),
+            partition_assignment_strategy=ASSIGNORS,
         )
         listener = _WaitForBatch(self._lock, self._lag)
         consumer.subscribe([t.name for t in self.spec.topics], listener=listener)
