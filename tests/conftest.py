@@ -106,6 +106,13 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             postgres.stop()
 
 
+def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every node of a JSON ``EXPLAIN`` plan, the plan's own first."""
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from plan_nodes(child)
+
+
 @asynccontextmanager
 async def fresh_database(
     infra: Infra, prefix: str, services: Sequence[str] | None = None

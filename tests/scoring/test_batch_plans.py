@@ -6,7 +6,7 @@ for every batch; the tables it rewrites leave room in their pages for HOT update
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from services.scoring.experience import repository
-from tests.conftest import Infra, fresh_database
+from tests.conftest import Infra, fresh_database, plan_nodes
 
 ROWS = 50_000
 BATCH = 500
@@ -49,15 +49,10 @@ async def young_table(infra: Infra) -> AsyncIterator[Any]:
             await connection.close()
 
 
-def _scans(plan: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
-    yield plan["Node Type"], plan.get("Relation Name")
-    for child in plan.get("Plans", ()):
-        yield from _scans(child)
-
-
 async def _plan(connection: Any, sql: str, *arguments: Any) -> list[tuple[str, str | None]]:
     explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *arguments)
-    return list(_scans(json.loads(explained)[0]["Plan"]))
+    nodes = plan_nodes(json.loads(explained)[0]["Plan"])
+    return [(node["Node Type"], node.get("Relation Name")) for node in nodes]
 
 
 async def test_signals_seen_are_probed_by_id(young_table: Any) -> None:

@@ -5,7 +5,7 @@ of the statements as they were before the index, for the same data."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from services.actions.surveys.funnel_repository import (
     _invitations_query,
 )
 from shared.db.session import async_url
-from tests.conftest import Infra, fresh_database
+from tests.conftest import Infra, fresh_database, plan_nodes
 
 DECISIONS = 40_000  # one every 25 minutes: almost two years of ledger
 NOW = datetime(2031, 6, 1, tzinfo=UTC)
@@ -102,12 +102,6 @@ async def ledger(infra: Infra) -> AsyncIterator[AsyncSession]:
             await engine.dispose()
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", ()):
-        yield from _nodes(child)
-
-
 async def _plan(session: AsyncSession, statement: Any, values: dict[str, Any]) -> dict[str, Any]:
     """The statement's plan as it ran (JSON, with buffers) for ``values``."""
     compiled = statement.compile(dialect=postgresql.asyncpg.dialect())
@@ -129,7 +123,9 @@ async def test_the_period_is_read_from_the_index_alone(ledger: AsyncSession) -> 
         (_invitations_query(shape, "month"), in_period // 4),  # the allowed ones
     ):
         plan = await _plan(ledger, statement, values)
-        scans = [node for node in _nodes(plan) if node.get("Relation Name") == "policy_decision"]
+        scans = [
+            node for node in plan_nodes(plan) if node.get("Relation Name") == "policy_decision"
+        ]
         assert [(node["Node Type"], node["Index Name"]) for node in scans] == [
             ("Index Only Scan", "policy_decision_funnel")
         ]

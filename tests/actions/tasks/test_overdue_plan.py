@@ -5,7 +5,7 @@ one by one from the table at every sweep."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.dialects import postgresql
 
 from services.actions.tasks.repository import overdue_query
-from tests.conftest import Infra, fresh_database
+from tests.conftest import Infra, fresh_database, plan_nodes
 
 MAX_LEVEL = 3
 STUCK = 20_000  # overdue, at the last level
@@ -48,12 +48,6 @@ async def piled_up(infra: Infra) -> AsyncIterator[Any]:
             await connection.close()
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", ()):
-        yield from _nodes(child)
-
-
 async def _explained(connection: Any) -> tuple[dict[str, Any], list[Any]]:
     """The sweep's plan as it ran (JSON, with buffers) and its rows."""
     compiled = overdue_query(NOW, 100, MAX_LEVEL).compile(
@@ -72,7 +66,7 @@ async def test_the_sweep_skips_the_tasks_at_the_last_level_in_the_index(piled_up
     plan, rows = await _explained(piled_up)
     assert len(rows) == DUE
     assert all(row["escalation_level"] == 0 for row in rows)
-    scans = [node for node in _nodes(plan) if node.get("Relation Name") == "task"]
+    scans = [node for node in plan_nodes(plan) if node.get("Relation Name") == "task"]
     assert [node.get("Index Name") for node in scans] == ["task_due"]
     assert "escalation_level" in scans[0]["Index Cond"]
     # the table is read for the tasks found only, not for the thousands skipped
