@@ -278,9 +278,9 @@ class RulesRepository:
     ) -> None:
         """Insert the ``new`` alerts, update the ``changed`` ones, append the ``changes``
         they went through and the ``moments`` they gathered: one statement."""
-        if not (new or changed):
-            return
         rows = {"new": new, "changed": changed, "changes": changes, "moments": moments}
+        if not any(rows.values()):
+            return
         params = {name: json.dumps(list(r), default=_isoformat) for name, r in rows.items()}
         await self.session.execute(_SAVE_ALERTS, params)
 
