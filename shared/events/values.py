@@ -8,13 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    ValidatorFunctionWrapHandler,
-    WithJsonSchema,
-    WrapValidator,
-)
+from pydantic import AfterValidator, Field, GetPydanticSchema, WithJsonSchema
+from pydantic_core import SchemaValidator, core_schema
 
 # Visible ASCII: safe as a Kafka key, a header value and a URL path segment once quoted.
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
@@ -73,19 +68,27 @@ def _in_range(value: date) -> date:
     return value
 
 
-# The form pydantic's serialiser writes an instant in UTC, cxloop's own events included
-# (ASCII digits: \d would take other scripts' digits too).
-_UTC_FORM = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z"
-).fullmatch
+# The form pydantic's serialiser writes an instant in UTC, cxloop's own events included:
+# [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z, told by its ASCII
+# bytes with every digit written 0 (a third of the regular expression's time).
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_UTC_SHAPES = frozenset(
+    b"0000-00-00T00:00:00" + (b"." + b"0" * digits if digits else b"") + b"Z" for digits in range(7)
+)
+# pydantic's parser of a date-time, for what is not in that form.
+_parse = SchemaValidator(core_schema.datetime_schema()).validate_python
 
 
-def _utc_instant(value: Any, parse: ValidatorFunctionWrapHandler) -> datetime:
+def _utc_instant(value: Any) -> datetime:
     """``value`` checked by ``_written``, parsed by pydantic, then checked by ``_as_utc``,
-    each raising what it raises. A string in ``_UTC_FORM`` that ``fromisoformat`` reads within
-    the range is read in this one call instead: the same instant in UTC (the one call from
-    pydantic's core instead of two saves ~0.3 µs per date-time, two per signal consumed)."""
-    if type(value) is str and _UTC_FORM(value):
+    each raising what it raises. A string in the form above that ``fromisoformat`` reads
+    within the range is read by ``fromisoformat`` alone instead: the same instant in UTC
+    (0.37 µs more than a plain datetime field instead of 0.67, two per signal consumed)."""
+    if (
+        type(value) is str
+        and value.isascii()
+        and value.encode().translate(_ZERO_DIGITS) in _UTC_SHAPES
+    ):
         try:
             instant = datetime.fromisoformat(value)
         except ValueError:
@@ -93,11 +96,21 @@ def _utc_instant(value: Any, parse: ValidatorFunctionWrapHandler) -> datetime:
         else:
             if EARLIEST <= instant < LATEST:
                 return instant
-    return _as_utc(parse(_written(value)))
+    return _as_utc(_parse(_written(value)))
 
 
-# An instant with its offset, normalised to UTC, within cxloop's range.
-UtcDatetime = Annotated[datetime, WrapValidator(_utc_instant)]
+# An instant with its offset, normalised to UTC, within cxloop's range: validated by one call
+# of _utc_instant (a plain validator: pydantic's parser is called only when needed), written
+# and documented as a datetime.
+UtcDatetime = Annotated[
+    datetime,
+    GetPydanticSchema(
+        lambda _source, _handler: core_schema.no_info_plain_validator_function(
+            _utc_instant, serialization=core_schema.simple_ser_schema("datetime")
+        )
+    ),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 # A calendar day within cxloop's range.
 Day = Annotated[date, AfterValidator(_in_range)]
 _SCALARS = (str, int, float, bool, type(None))

@@ -1,18 +1,20 @@
 """``UtcDatetime`` reads a date-time in UTC as pydantic's serialiser writes it in one step;
 it must accept and refuse exactly what the two steps around pydantic's parser did
-(``_written`` before, ``_as_utc`` after), with the same values and the same errors."""
+(``_written`` before, ``_as_utc`` after), with the same values and the same errors, and be
+written and documented as a datetime is."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, TypeAdapter, ValidationError
 
-from shared.events.values import UtcDatetime, _as_utc, _written
+from shared.events.values import _UTC_SHAPES, _ZERO_DIGITS, UtcDatetime, _as_utc, _written
 
 TWO_STEPS = TypeAdapter(Annotated[datetime, BeforeValidator(_written), AfterValidator(_as_utc)])
 ONE_STEP = TypeAdapter(UtcDatetime)
@@ -75,6 +77,10 @@ EDGES = [
     datetime(2026, 1, 1, tzinfo=UTC),
     datetime(2026, 1, 1),
     datetime(1969, 12, 31, 23, tzinfo=timezone(timedelta(hours=-2))),
+    datetime(2026, 1, 1, tzinfo=timezone(timedelta(0))),
+    date(2026, 1, 1),
+    b"2026-01-01T00:00:00Z",
+    [],
 ]
 
 
@@ -97,3 +103,49 @@ def test_instants_written_in_utc_are_read_as_before(moment: datetime, digits: in
 @given(st.text(alphabet="0123456789-:T.Z+ tz", max_size=32))
 def test_strings_of_the_form_s_characters_are_read_as_before(text: str) -> None:
     _same(text)
+
+
+# What the one step reads by itself: the form pydantic's serialiser writes an instant in UTC.
+UTC_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z")
+
+
+def _in_utc_form(text: str) -> bool:
+    # as _utc_instant tells it
+    return text.isascii() and text.encode().translate(_ZERO_DIGITS) in _UTC_SHAPES
+
+
+@pytest.mark.parametrize("text", [e for e in EDGES if isinstance(e, str)], ids=repr)
+def test_the_utc_form_is_told_as_the_regular_expression_tells_it(text: str) -> None:
+    assert _in_utc_form(text) == bool(UTC_FORM.fullmatch(text))
+
+
+@given(st.text(alphabet="0123456789-:T.Z+ tz\n٣２", max_size=32))
+def test_strings_are_in_the_utc_form_as_the_regular_expression_says(text: str) -> None:
+    assert _in_utc_form(text) == bool(UTC_FORM.fullmatch(text))
+
+
+class _Instants(BaseModel):
+    at: UtcDatetime
+    maybe: UtcDatetime | None = None
+
+
+class _Datetimes(BaseModel):
+    at: datetime
+    maybe: datetime | None = None
+
+
+@pytest.mark.parametrize("microsecond", [0, 1, 500000, 999999])
+def test_it_is_written_as_a_datetime(microsecond: int) -> None:
+    moment = datetime(2026, 3, 1, 9, 30, microsecond=microsecond, tzinfo=UTC)
+    instants = _Instants(at=moment, maybe=moment)
+    datetimes = _Datetimes(at=moment, maybe=moment)
+    assert instants.model_dump_json() == datetimes.model_dump_json()
+    assert instants.model_dump() == datetimes.model_dump() == {"at": moment, "maybe": moment}
+    assert instants.model_dump(mode="json") == datetimes.model_dump(mode="json")
+
+
+def test_it_is_documented_as_a_datetime() -> None:
+    for mode in ("validation", "serialization"):
+        instants = _Instants.model_json_schema(mode=mode)  # type: ignore[arg-type]
+        datetimes = _Datetimes.model_json_schema(mode=mode)  # type: ignore[arg-type]
+        assert instants["properties"] == datetimes["properties"]
