@@ -48,6 +48,17 @@ _KNOWN_HEADERS = {
 }
 _CONTENT_TYPE_PAIR = ("content-type", CONTENT_TYPE.encode())
 _SPECVERSION_PAIR = ("ce_specversion", SPECVERSION.encode())
+# The headers' names as record() writes them, in its order.
+_RECORD_NAMES = (
+    "ce_id",
+    "ce_source",
+    "ce_type",
+    "ce_subject",
+    "ce_time",
+    _CONTENT_TYPE_PAIR[0],
+    "ce_partitionkey",
+    _SPECVERSION_PAIR[0],
+)
 
 EVENT_MODELS: dict[str, type[Event]] = {
     model.ce_type: model
@@ -99,6 +110,9 @@ class Envelope(NamedTuple):
     data: Event
 
 
+_new_tuple = tuple.__new__
+
+
 def encode(event: Event, source: str) -> KafkaMessage:
     """The record of ``event``: headers in the SDK's order, the payload without null fields."""
     encoded = record(event, source.encode())
@@ -136,13 +150,11 @@ def decode(
     """
     if key is None:
         raise InvalidEnvelope("message has no key (customer id)")
-    attributes = _attributes(headers)
-    _check_attributes(attributes)
-    time = _time(attributes.get("time"))
-    model = EVENT_MODELS.get(attributes["type"])
+    ce_id, source, ce_type, time_text, content_type = _as_recorded(headers) or _read(headers)
+    time = _time(time_text)
+    model = EVENT_MODELS.get(ce_type)
     if model is None:
-        raise InvalidEnvelope(f"unknown event type {attributes['type']!r}")
-    content_type = attributes.get("datacontenttype")
+        raise InvalidEnvelope(f"unknown event type {ce_type!r}")
     if content_type not in (None, CONTENT_TYPE) and not _JSON_CONTENT_TYPE.match(content_type):
         raise InvalidEnvelope(f"payload is {content_type}, not JSON")
     if not value or (value[:1] != b"{" and not value.lstrip().startswith(b"{")):
@@ -150,15 +162,9 @@ def decode(
     payload = _payload(model, value)
     if payload.customer_id != key.decode("utf-8", "replace"):
         raise InvalidEnvelope("message key differs from the payload's customer_id")
-    # id, type, source, time, key, data (by position: built once per record consumed)
-    return Envelope(
-        attributes["id"],
-        attributes["type"],
-        attributes["source"],
-        time,
-        payload.customer_id,
-        payload,
-    )
+    # id, type, source, time, key, data; tuple.__new__ rather than the class's own __new__,
+    # a Python function (a tenth of a microsecond a record consumed)
+    return _new_tuple(Envelope, (ce_id, ce_type, source, time, payload.customer_id, payload))
 
 
 def _timestamp(moment: datetime) -> bytes:
@@ -171,11 +177,64 @@ def _timestamp(moment: datetime) -> bytes:
     return (text[:-6] + "Z" if text.endswith("+00:00") else text).encode()
 
 
+def _as_recorded(
+    headers: Iterable[tuple[str, bytes]],
+) -> tuple[str, str, str, str, str] | None:
+    """The id, source, type, time and content type of headers exactly as :func:`record`
+    writes them: its names in its order, each value UTF-8 and not empty, specversion 1.0,
+    the content type JSON, all that :func:`_read` would find and check. ``None`` for any
+    other headers, which :func:`_read` reads (it takes a third of the time: every record a
+    consumer reads comes from :func:`record`)."""
+    if (type(headers) is not tuple and type(headers) is not list) or len(headers) != 8:
+        return None
+    try:
+        (
+            (n0, ce_id),
+            (n1, source),
+            (n2, ce_type),
+            (n3, subject),
+            (n4, time),
+            (n5, content_type),
+            (n6, partition_key),
+            (n7, specversion),
+        ) = headers
+    except (TypeError, ValueError):
+        return None  # not name and value pairs: _read says so
+    if (
+        (n0, n1, n2, n3, n4, n5, n6, n7) != _RECORD_NAMES
+        or content_type != _CONTENT_TYPE_PAIR[1]
+        or specversion != _SPECVERSION_PAIR[1]
+        or not (ce_id and source and ce_type and subject and time and partition_key)
+    ):
+        return None
+    try:
+        subject.decode()
+        partition_key.decode()
+        return ce_id.decode(), source.decode(), ce_type.decode(), time.decode(), CONTENT_TYPE
+    except (AttributeError, UnicodeDecodeError):
+        return None
+
+
+def _read(
+    headers: Iterable[tuple[str, bytes]],
+) -> tuple[str, str, str, str | None, str | None]:
+    """The id, source, type, time and content type of any headers, checked."""
+    attributes = _attributes(headers)
+    _check_attributes(attributes)
+    return (
+        attributes["id"],
+        attributes["source"],
+        attributes["type"],
+        attributes.get("time"),
+        attributes.get("datacontenttype"),
+    )
+
+
 def _attributes(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
     """The attributes the ``ce_*`` and ``content-type`` headers carry; other headers are
     not the envelope's. Header names compare in any case, as the SDK reads them."""
     if type(headers) is list or type(headers) is tuple:
-        # What a consumer reads is what cxloop writes: known names, each once, UTF-8 values.
+        # Known names, each once, UTF-8 values (cxloop's headers in another order, the SDK's).
         # Anything else (an unknown name, a repeat, another case, bytes that do not decode)
         # takes the header-by-header path below, which says what is wrong.
         try:
