@@ -68,12 +68,15 @@ def _in_range(value: date) -> date:
     return value
 
 
-# The form pydantic's serialiser writes an instant in UTC, cxloop's own events included:
-# [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z, told by its ASCII
-# bytes with every digit written 0 (a third of the regular expression's time).
+# The form pydantic's serialiser writes an instant in UTC, cxloop's own events included, and
+# Python's isoformat, with its offset +00:00 (or -00:00):
+# [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2}),
+# told by its ASCII bytes with every digit written 0 (a third of a regular expression's time).
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _UTC_SHAPES = frozenset(
-    b"0000-00-00T00:00:00" + (b"." + b"0" * digits if digits else b"") + b"Z" for digits in range(7)
+    b"0000-00-00T00:00:00" + (b"." + b"0" * digits if digits else b"") + offset
+    for digits in range(7)
+    for offset in (b"Z", b"+00:00", b"-00:00")
 )
 # pydantic's parser of a date-time, for what is not in that form.
 _parse = SchemaValidator(core_schema.datetime_schema()).validate_python
@@ -94,7 +97,8 @@ def _utc_instant(value: Any) -> datetime:
         except ValueError:
             pass  # not a calendar date or time: the steps below say so as they always have
         else:
-            if EARLIEST <= instant < LATEST:
+            # in UTC: Z, or an offset of zero (another is left to the steps below)
+            if instant.tzinfo is UTC and EARLIEST <= instant < LATEST:
                 return instant
     return _as_utc(_parse(_written(value)))
 

@@ -61,6 +61,18 @@ EDGES = [
     "2026-01-01T00:00:00+00:00",
     "2026-01-01T00:00:00-00:00",
     "2026-01-01T00:00:00+02:00",
+    "2026-01-01T00:00:00.5+00:00",
+    "2026-01-01T00:00:00.123456-00:00",
+    "2026-01-01T00:00:00+00:01",
+    "2026-01-01T00:00:00-00:01",
+    "2026-01-01T00:00:00+00:60",
+    "2026-01-01T00:00:00+24:00",
+    "2026-01-01T00:00:00+99:99",
+    "1970-01-01T00:00:00-00:00",
+    "1969-12-31T23:59:59+00:00",
+    "2200-01-01T00:00:00+00:00",
+    "2026-01-01T00:00:00+0000",
+    "2026-01-01T00:00:00+00",
     "2026-01-01T00:00:00",
     "2026-01-01",
     "２０２６-01-01T00:00:00Z",
@@ -92,12 +104,15 @@ def test_edges_are_read_as_before(value: Any) -> None:
 @given(
     st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2300, 1, 1)),
     st.integers(min_value=0, max_value=7),
+    st.sampled_from(["Z", "+00:00", "-00:00", "+01:00", "-23:59", "+00:30"]),
 )
-def test_instants_written_in_utc_are_read_as_before(moment: datetime, digits: int) -> None:
+def test_instants_written_in_utc_are_read_as_before(
+    moment: datetime, digits: int, offset: str
+) -> None:
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if digits:
         text += "." + f"{moment.microsecond:06d}{moment.microsecond % 10}"[:digits]
-    _same(text + "Z")
+    _same(text + offset)
 
 
 @given(st.text(alphabet="0123456789-:T.Z+ tz", max_size=32))
@@ -105,8 +120,12 @@ def test_strings_of_the_form_s_characters_are_read_as_before(text: str) -> None:
     _same(text)
 
 
-# What the one step reads by itself: the form pydantic's serialiser writes an instant in UTC.
-UTC_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z")
+# What the one step reads by itself: the form pydantic's serialiser writes an instant in UTC,
+# and isoformat's, with an offset (it reads those of zero).
+UTC_FORM = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def _in_utc_form(text: str) -> bool:
