@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field, GetPydanticSchema, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import SchemaValidator, core_schema
 
 # Visible ASCII: safe as a Kafka key, a header value and a URL path segment once quoted.
@@ -103,18 +110,25 @@ def _utc_instant(value: Any) -> datetime:
     return _as_utc(_parse(_written(value)))
 
 
-# An instant with its offset, normalised to UTC, within cxloop's range: validated by one call
-# of _utc_instant (a plain validator: pydantic's parser is called only when needed), written
-# and documented as a datetime.
-UtcDatetime = Annotated[
-    datetime,
-    GetPydanticSchema(
-        lambda _source, _handler: core_schema.no_info_plain_validator_function(
+class _UtcInstant:
+    """A datetime validated by one call of ``_utc_instant`` (a plain validator: pydantic's
+    parser is called only when needed), written and documented as a datetime."""
+
+    def __get_pydantic_core_schema__(
+        self, _source: Any, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
             _utc_instant, serialization=core_schema.simple_ser_schema("datetime")
         )
-    ),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema.datetime_schema())
+
+
+# An instant with its offset, normalised to UTC, within cxloop's range.
+UtcDatetime = Annotated[datetime, _UtcInstant()]
 # A calendar day within cxloop's range.
 Day = Annotated[date, AfterValidator(_in_range)]
 _SCALARS = (str, int, float, bool, type(None))

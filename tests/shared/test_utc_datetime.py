@@ -12,7 +12,14 @@ from typing import Annotated, Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import AfterValidator, BaseModel, BeforeValidator, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 from shared.events.values import _UTC_SHAPES, _ZERO_DIGITS, UtcDatetime, _as_utc, _written
 
@@ -168,3 +175,10 @@ def test_it_is_documented_as_a_datetime() -> None:
         instants = _Instants.model_json_schema(mode=mode)  # type: ignore[arg-type]
         datetimes = _Datetimes.model_json_schema(mode=mode)  # type: ignore[arg-type]
         assert instants["properties"] == datetimes["properties"]
+        # described where it is used (a query parameter's Query(description=...))
+        described = TypeAdapter(Annotated[UtcDatetime, Field(description="since when")])
+        assert described.json_schema(mode=mode) == {  # type: ignore[arg-type]
+            "type": "string",
+            "format": "date-time",
+            "description": "since when",
+        }
