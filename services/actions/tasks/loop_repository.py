@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Float,
     Numeric,
     Select,
     Text,
@@ -29,7 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.tasks import loop_hours
 from services.actions.tasks.loop_days import LoopCounts, days_query, midnight, split
+from services.actions.tasks.loop_hours import Read
 from services.actions.tasks.models import Task
 from services.actions.tasks.percentile import Rank
 from shared.db.shapes import given
@@ -128,18 +131,47 @@ class ClosedLoopReads:
             recovery_sum=row.recovery_sum or LoopCounts.recovery_sum,
         )
 
+    async def located(self, scope: LoopScope, ranks: dict[str, Rank]) -> dict[str, Read]:
+        """Per name (``"<measure>:<anything>"``, a measure of :data:`HOURS`), where the
+        values at its rank are read: within their bucket of hours when the scope is a
+        period of any department and touchpoint (the counts per bucket are kept for those,
+        see ``loop_hours``), else from the nearer end of all."""
+        if not ranks or scope.department is not None or scope.touchpoint is not None:
+            return {name: loop_hours.whole(at) for name, at in ranks.items()}
+        period = split(scope.since, scope.until)
+        values: dict[str, Any] = {"edges": list(loop_hours.EDGES)}
+        days = None
+        if period.days is not None:
+            days, given_days = given({"first": period.days[0], "end": period.days[1]})
+            values.update(given_days)
+        edges = []
+        for index, (since, until) in enumerate(period.edges):
+            shape, given_edge = given({"since": since, "until": until})
+            edges.append(shape)
+            values.update({f"{name}_{index}": value for name, value in given_edge.items()})
+        query = loop_hours.buckets_query(days, tuple(edges))
+        counts = loop_hours.per_bucket(await self.session.execute(query, values))
+        return {
+            name: loop_hours.located(at, counts[name.split(":", 1)[0]])
+            for name, at in ranks.items()
+        }
+
     async def at_ranks(
-        self, scope: LoopScope, wanted: Sequence[tuple[str, Rank]]
+        self, scope: LoopScope, wanted: Sequence[tuple[str, Read]]
     ) -> dict[str, tuple[float, float]]:
         """Per name (``"<measure>:<anything>"``, a measure of :data:`HOURS`), the lowest
-        and highest of the hours read at its rank (see ``percentile.Rank``) among the tasks
-        of ``scope``, in one round trip."""
+        and highest of the hours read where ``wanted`` says (see ``loop_hours.Read``) among
+        the tasks of ``scope``, in one round trip."""
         if not wanted:
             return {}
-        parts = tuple((name, at.from_top, at.read) for name, at in wanted)
-        skips = {f"skip_{index}": at.skipped for index, (_, at) in enumerate(wanted)}
+        parts = tuple((name, at.from_top, at.count, at.bound is not None) for name, at in wanted)
+        reads: dict[str, Any] = {}
+        for index, (_, at) in enumerate(wanted):
+            reads[f"skip_{index}"] = at.skipped
+            if at.bound is not None:
+                reads[f"bound_{index}"] = at.bound
         shape, values = scope.shaped()
-        rows = await self.session.execute(ranks_query(shape, parts), {**values, **skips})
+        rows = await self.session.execute(ranks_query(shape, parts), {**values, **reads})
         return {row.name: (row.low, row.high) for row in rows}
 
 
@@ -195,19 +227,24 @@ def _lxi_change() -> ColumnElement[Any]:
 
 @functools.cache
 def ranks_query(
-    shape: tuple[str, ...], parts: tuple[tuple[str, bool, int], ...]
+    shape: tuple[str, ...], parts: tuple[tuple[str, bool, int, bool], ...]
 ) -> CompoundSelect[Any]:
-    """Per part (name, from the top, how many read), the one or two hours at its rank
-    (bound: ``skip_<index>``, the values passed from that end) of its measure, from the
-    nearer end of its index (``task_ack_hours``, ``task_resolve_hours``: the measure, then
-    the columns a scope tests), not sorting the period."""
+    """Per part (name, from the top, how many read, bounded), the one or two hours of its
+    measure read from the nearer end of its index (``task_ack_hours``,
+    ``task_resolve_hours``: the measure, then the columns a scope tests), not sorting the
+    period (bound: ``skip_<index>``, the values passed from that end; ``bound_<index>``
+    when bounded, the hours from the top below it, from the bottom at or above it)."""
     where = [_TESTS[name]() for name in shape]
     selects = []
-    for index, (name, from_top, count) in enumerate(parts):
+    for index, (name, from_top, count, bounded) in enumerate(parts):
         hours = HOURS[name.split(":", 1)[0]]
+        tests = [hours.is_not(None), *where]
+        if bounded:
+            bound = bindparam(f"bound_{index}", type_=Float)
+            tests.append(hours < bound if from_top else hours >= bound)
         read = (
             select(hours.label("hours"))
-            .where(hours.is_not(None), *where)
+            .where(*tests)
             .order_by(hours.desc() if from_top else hours.asc())
             .offset(bindparam(f"skip_{index}"))
             .limit(count)

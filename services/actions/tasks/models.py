@@ -176,6 +176,26 @@ class TaskLoopDay(Base):
     lxi_change: Mapped[Decimal] = mapped_column(Numeric)
 
 
+class TaskHoursDay(Base):
+    """How many tasks opened on a UTC day have their hours of a measure (``ack``,
+    ``resolve``) in a bucket (``loop_hours.EDGES``).
+
+    Kept by triggers on ``task`` (migration ``0017_task_hours_day``) in the transaction of
+    every change: a percentile's rank is found in its bucket from these counts."""
+
+    __tablename__ = "task_hours_day"
+    __table_args__ = (
+        Index(
+            "task_hours_day_counts", "opened_on", postgresql_include=["measure", "bucket", "tasks"]
+        ),
+    )
+
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    opened_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    tasks: Mapped[int] = mapped_column(BigInteger)
+
+
 class TaskChange(Base):
     """One change of a task: who, when, from which status to which, which fields."""
 

@@ -114,14 +114,15 @@ async def percentiles(
     reads: ClosedLoopReads, scope: LoopScope, counts: dict[str, int]
 ) -> dict[str, float | None]:
     """``percentile_cont`` of each measure's hours at each of :data:`FRACTIONS` (keyed
-    ``"ack:0.5"``), exactly, from the values at its rank; None for a measure without any."""
+    ``"ack:0.5"``), exactly, from the values at its rank (read in its bucket of hours where
+    ``loop_hours`` can locate it); None for a measure without any."""
     ranks = {
         f"{measure}:{fraction}": percentile.rank(fraction, count)
         for measure, count in counts.items()
         if count
         for fraction in FRACTIONS
     }
-    found = await reads.at_ranks(scope, list(ranks.items()))
+    found = await reads.at_ranks(scope, list((await reads.located(scope, ranks)).items()))
     return {
         f"{measure}:{fraction}": percentile.interpolated(ranks[key], *found[key])
         if (key := f"{measure}:{fraction}") in ranks

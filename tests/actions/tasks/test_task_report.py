@@ -190,7 +190,9 @@ async def test_the_percentiles_read_at_their_rank_are_percentile_conts(tasks: Ta
 def test_each_percentile_is_read_from_the_columns_of_its_index() -> None:
     """The percentiles' queries test only columns ``task_ack_hours`` and
     ``task_resolve_hours`` hold (the measure, then opening, department, touchpoint)."""
-    query = ranks_query(("department", "touchpoint", "since", "until"), (("ack:0.9", True, 2),))
+    query = ranks_query(
+        ("department", "touchpoint", "since", "until"), (("ack:0.9", True, 2, True),)
+    )
     read = {
         element.name
         for element in visitors.iterate(query)
