@@ -128,8 +128,10 @@ async def _seed(bench: Bench) -> list[tuple[str, str, str]]:
             "task_change", schema_name="actions", columns=CHANGE_COLUMNS, records=changes
         )
         # as a table kept for weeks is: vacuumed (its visibility map set) and analysed; the
-        # closed loop's day rows too, updated once per task stored here (a dead version each)
-        for table in ("actions.task", "actions.task_change", "actions.task_loop_day"):
+        # closed loop's day rows and hours' counts too, updated once per task stored here
+        # (a dead version each)
+        tables = ("task", "task_change", "task_loop_day", "task_hours_day")
+        for table in (f"actions.{name}" for name in tables):
             await connection.execute(f"VACUUM ANALYZE {table}")
         print(f"  stored {len(tasks):,} tasks in {time.perf_counter() - started:.1f} s")
     return [(task[0], task[1], task[4]) for task in tasks]

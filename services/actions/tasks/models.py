@@ -184,14 +184,9 @@ class TaskHoursDay(Base):
     every change: a percentile's rank is found in its bucket from these counts."""
 
     __tablename__ = "task_hours_day"
-    __table_args__ = (
-        Index(
-            "task_hours_day_counts", "opened_on", postgresql_include=["measure", "bucket", "tasks"]
-        ),
-    )
 
-    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
     opened_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     tasks: Mapped[int] = mapped_column(BigInteger)
 

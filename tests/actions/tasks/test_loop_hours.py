@@ -2,7 +2,8 @@
 ``percentile_cont`` over the same tasks, and the counts per bucket against a recount.
 
 Random tasks (hours on the buckets' edges and many ties among them) are written straight
-into ``actions.task`` (the counts are the triggers' work), changed and deleted at random,
+into ``actions.task`` (the counts are the triggers' work, per statement for inserts and
+deletes, per row for updates), changed and deleted at random,
 then the report's percentiles are compared for random periods: whole days, edges, periods
 within a day, empty ones, and scopes of one department or touchpoint (read from all).
 """
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.tasks.loop_hours import EDGES, Read, located, whole
@@ -131,7 +132,8 @@ def _after(draw: random.Random) -> timedelta:
 
 
 async def _change_at_random(session: AsyncSession, draw: random.Random, ids: list[str]) -> None:
-    """Acknowledgements and resolutions moved or undone, openings moved, tasks deleted."""
+    """Acknowledgements and resolutions moved or undone, openings moved, tasks deleted: one
+    row at a time, and in statements over many rows."""
     for task_id in draw.sample(ids, 80):
         task = await session.get(Task, task_id)
         assert task is not None
@@ -139,6 +141,11 @@ async def _change_at_random(session: AsyncSession, draw: random.Random, ids: lis
         task.acknowledged_at = draw.choice([None, task.opened_at + _after(draw)])
         task.resolved_at = draw.choice([None, task.opened_at + _after(draw)])
         await session.flush()
+    await session.execute(
+        update(Task)
+        .where(Task.id.in_(draw.sample(ids, 60)))
+        .values(resolved_at=Task.opened_at + timedelta(hours=2), acknowledged_at=None)
+    )
     await session.execute(delete(Task).where(Task.id.in_(ids[:25])))
     session.expunge_all()
 

@@ -28,36 +28,42 @@ _ROWS = f"""
     WHERE hours IS NOT NULL
 """
 
-# One statement for a task's change (``old`` or ``new`` null when inserted or deleted): its
-# rows locked in their key's order whatever the direction, so two changes never wait on
-# each other, and none that the change leaves as they were.
-_MOVE = f"""
-CREATE FUNCTION actions.task_hours_day_move(old actions.task, new actions.task)
-RETURNS void LANGUAGE sql AS $$
-    INSERT INTO actions.task_hours_day AS d (measure, opened_on, bucket, tasks)
-    SELECT measure, opened_on, bucket, sum(sign)
-    FROM (
-        SELECT each.* FROM (SELECT old AS t, -1 AS sign WHERE (old).id IS NOT NULL
-                            UNION ALL SELECT new, 1 WHERE (new).id IS NOT NULL) AS changed,
-        LATERAL ({_ROWS.replace("t.", "(changed.t).")}) AS each
-    ) AS moved
-    GROUP BY measure, opened_on, bucket
-    HAVING sum(sign) <> 0
-    ORDER BY measure, opened_on, bucket
-    ON CONFLICT (measure, opened_on, bucket) DO UPDATE SET tasks = d.tasks + excluded.tasks
+def _upsert(tasks: str) -> str:
+    """The counts of ``tasks`` (rows ``t``, each with its ``sign``) added to their rows, in
+    one statement that locks the rows in their key's order (two writers never wait on each
+    other in a cycle) and leaves untouched those whose count does not change."""
+    return f"""
+    INSERT INTO actions.task_hours_day AS d (opened_on, measure, bucket, tasks)
+    SELECT each.opened_on, each.measure, each.bucket, sum(each.sign)
+    FROM {tasks}, LATERAL ({_ROWS}) AS each
+    GROUP BY each.opened_on, each.measure, each.bucket
+    HAVING sum(each.sign) <> 0
+    ORDER BY each.opened_on, each.measure, each.bucket
+    ON CONFLICT (opened_on, measure, bucket) DO UPDATE SET tasks = d.tasks + excluded.tasks
+    """
+
+
+# Tasks inserted or deleted, once per statement from its transition table: a batch of
+# tasks (the alerts consumer's, a bulk load) updates each of its rows once, not once a task.
+_ADDED = f"""
+CREATE FUNCTION actions.task_hours_day_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {_upsert("added AS t, (SELECT 1 AS sign) AS one")};
+    ELSE
+        {_upsert("removed AS t, (SELECT -1 AS sign) AS one")};
+    END IF;
+    RETURN NULL;
+END
 $$
 """
 
-_KEEP = """
-CREATE FUNCTION actions.task_hours_day_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+# A task updated, once per row (a transition table cannot come with the columns that run
+# the trigger): its old counts out, its new ones in.
+_MOVED = f"""
+CREATE FUNCTION actions.task_hours_day_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM actions.task_hours_day_move(NULL::actions.task, NEW);
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM actions.task_hours_day_move(OLD, NULL::actions.task);
-    ELSE
-        PERFORM actions.task_hours_day_move(OLD, NEW);
-    END IF;
+    {_upsert("(VALUES (OLD, -1), (NEW, 1)) AS changed (t, sign)").replace("t.", "(changed.t).")};
     RETURN NULL;
 END
 $$
@@ -67,50 +73,40 @@ $$
 _MEASURED = ("opened_at", "acknowledged_at", "resolved_at")
 _CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _MEASURED)
 _TRIGGERS = (
-    "CREATE TRIGGER task_hours_day_insert_delete AFTER INSERT OR DELETE ON actions.task "
-    "FOR EACH ROW EXECUTE FUNCTION actions.task_hours_day_keep()",
+    "CREATE TRIGGER task_hours_day_insert AFTER INSERT ON actions.task "
+    "REFERENCING NEW TABLE AS added FOR EACH STATEMENT "
+    "EXECUTE FUNCTION actions.task_hours_day_added()",
+    "CREATE TRIGGER task_hours_day_delete AFTER DELETE ON actions.task "
+    "REFERENCING OLD TABLE AS removed FOR EACH STATEMENT "
+    "EXECUTE FUNCTION actions.task_hours_day_added()",
     f"CREATE TRIGGER task_hours_day_update AFTER UPDATE OF {', '.join(_MEASURED)} "
     f"ON actions.task FOR EACH ROW WHEN ({_CHANGED}) "
-    "EXECUTE FUNCTION actions.task_hours_day_keep()",
+    "EXECUTE FUNCTION actions.task_hours_day_moved()",
 )
-
-_FILL = f"""
-INSERT INTO actions.task_hours_day (measure, opened_on, bucket, tasks)
-SELECT each.measure, each.opened_on, each.bucket, count(*)
-FROM actions.task AS t, (SELECT 1 AS sign) AS one, LATERAL ({_ROWS}) AS each
-GROUP BY each.measure, each.opened_on, each.bucket
-"""
+_FILL = _upsert("actions.task AS t, (SELECT 1 AS sign) AS one")
 
 
 def upgrade() -> None:
+    # the key leads with the day: a period's rows are read from it; no other index, so
+    # that a count's update stays on its page (HOT) and the table small
     op.create_table(
         "task_hours_day",
-        sa.Column("measure", sa.String(16), nullable=False),
         sa.Column("opened_on", sa.Date(), nullable=False),
+        sa.Column("measure", sa.String(16), nullable=False),
         sa.Column("bucket", sa.SmallInteger(), nullable=False),
         sa.Column("tasks", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "measure", "opened_on", "bucket", name="task_hours_day_pkey"
-        ),
+        sa.PrimaryKeyConstraint("opened_on", "measure", "bucket", name="task_hours_day_pkey"),
         schema=SCHEMA,
-    )
-    # a period's counts read from the index alone
-    op.create_index(
-        "task_hours_day_counts",
-        "task_hours_day",
-        ["opened_on"],
-        schema=SCHEMA,
-        postgresql_include=["measure", "bucket", "tasks"],
     )
     # the tasks' hours as they stand, under a lock that holds their changes until commit
     op.execute("LOCK TABLE actions.task IN SHARE ROW EXCLUSIVE MODE")
-    for statement in (_MOVE, _KEEP, *_TRIGGERS, _FILL):
+    for statement in (_ADDED, _MOVED, *_TRIGGERS, _FILL):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER task_hours_day_update ON actions.task")
-    op.execute("DROP TRIGGER task_hours_day_insert_delete ON actions.task")
-    op.execute("DROP FUNCTION actions.task_hours_day_keep()")
-    op.execute("DROP FUNCTION actions.task_hours_day_move(actions.task, actions.task)")
+    for trigger in ("update", "delete", "insert"):
+        op.execute(f"DROP TRIGGER task_hours_day_{trigger} ON actions.task")
+    op.execute("DROP FUNCTION actions.task_hours_day_moved()")
+    op.execute("DROP FUNCTION actions.task_hours_day_added()")
     op.drop_table("task_hours_day", schema=SCHEMA)
