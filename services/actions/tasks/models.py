@@ -158,8 +158,10 @@ class TaskLoopDay(Base):
     """The closed-loop report's counts of the tasks opened on a UTC day, of a department
     ('' for none) and touchpoint, resolved on a UTC day ('infinity' while not resolved).
 
-    Kept by triggers on ``task`` (migration ``0014_task_loop_day``) in the transaction of
-    every change: the report adds whole days up instead of counting their tasks."""
+    Kept by triggers on ``task`` (migrations ``0014_task_loop_day``, and
+    ``0018_task_loop_day_statements`` for inserts and deletes, once per statement) in the
+    transaction of every change: the report adds whole days up instead of counting their
+    tasks."""
 
     __tablename__ = "task_loop_day"
 
