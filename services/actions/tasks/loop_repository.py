@@ -1,7 +1,8 @@
 """The closed-loop report's queries: the counts over a scope of tasks (whole days from the
 counts kept per day, see ``loop_days``; the rest from the tasks), then the hours at the
-ranks of their percentiles. Each statement is built once per shape of scope (which of
-its filters are given; see ``shared.db.shapes``), its values bound when it runs."""
+ranks of their percentiles (each found in its bucket of hours where ``loop_hours`` can).
+Each statement is built once per shape of scope (which of its filters are given; see
+``shared.db.shapes``), its values bound when it runs."""
 
 from __future__ import annotations
 
