@@ -380,3 +380,104 @@ async def test_stop_is_prompt_even_before_the_consumer_has_started(
 
     await asyncio.wait_for(task, 5)
     server.close()
+
+
+def echoing(out_topic: Topic) -> Any:
+    """A handler that records its batch and returns each event again, to ``out_topic``."""
+
+    class Echo(InteractionRecorded):
+        topic = out_topic  # type: ignore[assignment]
+
+    async def echo(session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
+        await record_effects(session, batch)
+        # every event of the batch, new or not: a redelivered batch publishes again
+        return [Echo(**c.event.model_dump()) for c in batch]
+
+    return echo
+
+
+class SlowPublisher(EventPublisher):
+    """The broker's acknowledgement made slow (each publication waits first), or refused
+    for the events ``refuse`` names."""
+
+    def __init__(
+        self, publisher: EventPublisher, delay: float, refuse: frozenset[str] = frozenset()
+    ) -> None:
+        super().__init__(publisher.producer, "/tests", timeout=10)
+        self.delay, self.refuse = delay, refuse
+        self.handled_while_sending = 0
+        self.sending = False
+
+    async def publish_many(
+        self, events: Sequence[Event], *, as_batches: bool = False
+    ) -> list[BaseException | None]:
+        self.sending = True
+        try:
+            await asyncio.sleep(self.delay)
+            if any(event.event_id in self.refuse for event in events):
+                return [ConnectionError("broker refused") for _ in events]
+            return await super().publish_many(events, as_batches=as_batches)
+        finally:
+            self.sending = False
+
+
+async def test_the_next_batch_is_handled_while_one_publishes_and_publications_keep_their_order(
+    settings: ServiceSettings, sessions: Any, publisher: EventPublisher
+) -> None:
+    source, out_topic = (
+        Topic(unique("test.in"), partitions=1),
+        Topic(unique("test.out"), partitions=1),
+    )
+    await ensure_topics(settings, (source, out_topic))
+    events = [interaction() for _ in range(100)]
+    await produce(publisher.producer, source, events)
+    echo = echoing(out_topic)
+    slow = SlowPublisher(publisher, delay=0.2)
+
+    async def watched(session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
+        echoed = await echo(session, batch)
+        slow.handled_while_sending += slow.sending
+        return echoed
+
+    runner = ConsumerRunner(spec(source, watched, max_batch=20), settings, sessions, slow)
+
+    await stop(runner, await run_until(runner, applied(sessions, source, 100)))
+
+    echoed = await consume(settings.kafka_bootstrap_servers, out_topic.name, 100)
+    assert [json.loads(r.value)["event_id"] for r in echoed] == [e.event_id for e in events]
+    assert slow.handled_while_sending >= 3  # batches 2 to 5 are handled while one publishes
+    assert await committed_total(settings, runner.spec.group, source) == 100
+
+
+async def test_a_publication_failing_behind_the_next_batch_commits_neither_batch(
+    settings: ServiceSettings, sessions: Any, publisher: EventPublisher
+) -> None:
+    source, out_topic = (
+        Topic(unique("test.in"), partitions=1),
+        Topic(unique("test.out"), partitions=1),
+    )
+    await ensure_topics(settings, (source, out_topic))
+    events = [interaction() for _ in range(40)]
+    await produce(publisher.producer, source, events)
+    echo = echoing(out_topic)
+    # the first batch's publication fails, slowly enough that the second batch is handled
+    # (its effects committed) before the runner learns of it
+    refusing = SlowPublisher(publisher, delay=0.3, refuse={events[0].event_id})
+    stalled_spec = spec(source, echo, max_batch=20, max_retries=1)
+    stalled = ConsumerRunner(stalled_spec, settings, sessions, refusing)
+
+    with pytest.raises(ConsumerStalled):
+        await asyncio.wait_for(stalled.run(), 30)
+    assert len(await effects(sessions, source)) == 40
+    assert await committed_total(settings, stalled_spec.group, source) == 0
+
+    healthy = ConsumerRunner(stalled_spec, settings, sessions, publisher)
+
+    await stop(healthy, await run_until(healthy, lambda: _committed(settings, stalled_spec, 40)))
+    echoed = await consume(settings.kafka_bootstrap_servers, out_topic.name, 40)
+    assert [json.loads(r.value)["event_id"] for r in echoed] == [e.event_id for e in events]
+    assert sorted(await effects(sessions, source)) == sorted(e.event_id for e in events)
+
+
+async def _committed(settings: ServiceSettings, consumer_spec: ConsumerSpec, count: int) -> bool:
+    return await committed_total(settings, consumer_spec.group, consumer_spec.topics[0]) >= count
