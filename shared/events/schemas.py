@@ -213,6 +213,14 @@ class Event(BaseModel):
             fields = cls.__pydantic_fields__.keys()
             wrong = sorted(fields - values.keys()) + sorted(values.keys() - fields)
             raise ValueError(f"{cls.__name__} needs every field and no other: {wrong}")
+        return cls.trusted_literal(values)
+
+    @classmethod
+    def trusted_literal(cls, values: dict[str, Any]) -> Self:
+        """``trusted`` without its check of the names, for a caller whose ``values`` is a
+        dict literal of every field: its names are the same on every call, so a test
+        checks them once (the check is 0.4 µs of the 1.5 that ``trusted`` costs a moment).
+        """
         event = cls.__new__(cls)
         # as model_construct ends (events have no private attributes and no post-init)
         _set_attribute(event, "__dict__", values)

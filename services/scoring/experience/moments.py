@@ -28,11 +28,11 @@ def moment_from_row(
     """The moment of a signal row with a valence (and so an LXI after it), stored or being
     built, carrying ``received_at``, when the signal reached cxloop, and its ``verbatim``.
     Built without validation: every value was computed here or read back from a row
-    written from one."""
+    written from one; the literal names every field (``tests/scoring/test_moments.py``)."""
     valence, lxi_after, outcome = row["valence"], row["lxi_after"], row["outcome"]
     assert valence is not None
     assert lxi_after is not None
-    return MomentEvaluated.trusted(
+    return MomentEvaluated.trusted_literal(
         {
             "event_id": moment_id(row["event_id"]),
             "customer_id": row["customer_id"],
