@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from pydantic_core import to_json
@@ -123,19 +123,36 @@ def record(event: Event, source: bytes) -> Record:
     """The record of ``event`` as :func:`encode` writes it, in the form the producer takes:
     what a publisher calls once per event, ``source`` encoded once for all of them."""
     key = event.customer_id.encode()
+    kind = type(event)
+    serialiser, omits_nulls, type_pair = _KINDS.get(kind) or _kind(kind)
     headers = [
         ("ce_id", event.event_id.encode()),
         ("ce_source", source),
-        ("ce_type", event.ce_type.encode()),
+        type_pair,
         ("ce_subject", key),
         ("ce_time", _timestamp(event.occurred)),
         _CONTENT_TYPE_PAIR,
         ("ce_partitionkey", key),
         _SPECVERSION_PAIR,
     ]
-    # pydantic's serialiser straight to bytes: model_dump_json is this, decoded to str.
-    value = type(event).__pydantic_serializer__.to_json(event, exclude_none=event.omits_nulls)
-    return Record(key, value, headers)
+    # pydantic's serialiser straight to bytes: model_dump_json is this, decoded to str;
+    # tuple.__new__ rather than Record's own __new__, a Python function (once per event)
+    return _new_tuple(Record, (key, serialiser(event, exclude_none=omits_nulls), headers))
+
+
+def _kind(kind: type[Event]) -> tuple[Any, bool, tuple[str, bytes]]:
+    """What :func:`record` writes the same for every event of ``kind``: its serialiser,
+    whether it leaves nulls out, its ``ce_type`` header."""
+    found = (
+        kind.__pydantic_serializer__.to_json,
+        kind.omits_nulls,
+        ("ce_type", kind.ce_type.encode()),
+    )
+    _KINDS[kind] = found
+    return found
+
+
+_KINDS: dict[type[Event], tuple[Any, bool, tuple[str, bytes]]] = {}
 
 
 def decode(

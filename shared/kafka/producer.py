@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import BrokerResponseError, KafkaError
 
 from shared.config import ServiceSettings
-from shared.events.envelope import Record, record
+from shared.events.envelope import record
 from shared.events.schemas import Event
 from shared.kafka.partitioner import key_partitioner, partition_of
 from shared.kafka.readiness import TopicGate
@@ -185,6 +185,7 @@ class EventPublisher:
         has no known partitions gets its error in ``sent``."""
         filled: dict[tuple[str, int], list[_Filled]] = {}
         partitions: dict[str, list[int] | BaseException] = {}
+        source, create_batch = self._source, self._producer.create_batch
         for index, event in enumerate(events):
             topic = event.topic.name
             known = partitions.get(topic)
@@ -193,15 +194,19 @@ class EventPublisher:
             if isinstance(known, BaseException):
                 sent[index] = known
                 continue
-            message = record(event, self._source)
-            where = (topic, partition_of(message.key, known))
+            key, value, headers = record(event, source)
+            where = (topic, partition_of(key, known))
             batches = filled.get(where)
             if batches is None:
                 batches = filled[where] = []
-            if not batches or not _append(batches[-1][0], message):
-                batches.append((self._producer.create_batch(), []))
-                _append(batches[-1][0], message)  # a batch always takes its first record
-            batches[-1][1].append(index)
+            else:
+                batch, indexes = batches[-1]
+                if _append(batch, key, value, headers):
+                    indexes.append(index)
+                    continue
+            batch = create_batch()
+            _append(batch, key, value, headers)  # a batch always takes its first record
+            batches.append((batch, [index]))
         return filled
 
     async def _partitions(self, topic: str) -> list[int] | BaseException:
@@ -226,12 +231,9 @@ class EventPublisher:
         return BrokerUnavailable(f"{type(error).__name__}: {error}")
 
 
-def _append(batch: Any, message: Record) -> bool:
-    """Add ``message`` to ``batch``; False when the batch is full."""
-    added = batch.append(
-        key=message.key, value=message.value, timestamp=None, headers=message.headers
-    )
-    return added is not None
+def _append(batch: Any, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> bool:
+    """Add a record to ``batch``; False when the batch is full."""
+    return batch.append(key=key, value=value, timestamp=None, headers=headers) is not None
 
 
 def _count(events: Sequence[Event], outcomes: Sequence[BaseException | None]) -> None:

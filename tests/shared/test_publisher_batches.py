@@ -1,5 +1,6 @@
 """Publishing as batches (the consumer runner's way): every event acknowledged, on the
-partition ``send`` gives its key, in the order given, however many batches it takes."""
+partition ``send`` gives its key, in the order given, however many batches it takes, each
+record as it is written alone."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from collections.abc import Sequence
 from aiokafka.structs import ConsumerRecord
 
 from shared.config import ServiceSettings
+from shared.events.envelope import record as record_of
 from shared.events.schemas import Event
-from shared.events.topics import INTERACTIONS
+from shared.events.topics import INTERACTIONS, MOMENTS
+from shared.kafka.partitioner import partition_of
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.conftest import read_all, unique
+from tests.shared.event_samples import moment
 from tests.shared.test_runner import interaction
 
 
@@ -79,3 +83,36 @@ async def test_a_set_larger_than_a_batch_is_split_and_kept_in_order(
     )
     for customer in customers:
         assert ids(found[customer]) == [f"{customer}-{n:03d}" for n in range(30)]
+
+
+async def test_a_batch_carries_each_events_record_as_written_alone(
+    publisher: EventPublisher, settings: ServiceSettings
+) -> None:
+    """What the batches put on the wire is the envelope's ``record`` of each event, byte for byte,
+    on the partition of its key: moments with and without words, scores and touchpoint."""
+    sample = moment()
+    variants = [
+        {},
+        {"verbatim": None},
+        {"touchpoint": None, "known_touchpoint": False, "outcome": None, "lxi_before": None},
+        {"persona": None, "value_tier": None, "transfers": None, "source_received_at": None},
+    ]
+    events = [
+        sample.model_copy(update={**change, "event_id": unique("m"), "customer_id": unique("c")})
+        for change in variants
+        for _ in range(3)
+    ]
+
+    assert await publisher.publish_many(events, as_batches=True) == [None] * len(events)
+
+    found = {
+        dict(r.headers)["ce_id"]: r
+        for r in await read_all(settings.kafka_bootstrap_servers, MOMENTS.name)
+    }
+    partitions = sorted(await publisher.producer.partitions_for(MOMENTS.name))
+    for event in events:
+        published = found[event.event_id.encode()]
+        expected = record_of(event, b"/tests")
+        assert (published.key, published.value) == (expected.key, expected.value)
+        assert list(published.headers) == expected.headers
+        assert published.partition == partition_of(expected.key, partitions)
