@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.scoring.voice.terms import terms_of
+from services.scoring.voice.taxonomy import taxonomy_of
+from services.scoring.voice.terms import covered, terms_of, uncovered
 from shared.emerging import log_likelihood, rising
+from shared.journey import JourneyMap
 from tests.conftest import unique
-from tests.scoring.conftest import Scoring
+from tests.scoring.conftest import JOURNEY_MAP, Scoring
 from tests.scoring.factories import create_survey
 from tests.scoring.test_experience import score
 
@@ -19,6 +21,20 @@ from tests.scoring.test_experience import score
 def test_terms_are_lemmas_and_their_neighbours_without_negations() -> None:
     found = terms_of("Le code promo ne fonctionne pas", "fr")
     assert found == ["code", "promo", "fonctionner", "code promo", "promo fonctionner"]
+
+
+def test_uncovered_terms_are_those_without_a_word_an_entry_names() -> None:
+    """ "retard" is a keyword of late-delivery; a pair with it is covered too."""
+    taxonomy = taxonomy_of(JourneyMap.model_validate(JOURNEY_MAP))
+    terms = terms_of("Le colis est arrivé en retard, emballage abîmé", "fr")
+    assert {"retard", "emballage"} <= set(terms)
+
+    left = uncovered(terms, taxonomy)
+
+    assert left == [term for term in terms if not covered(term, taxonomy)]
+    assert "emballage" in left
+    assert not [term for term in left if "retard" in term.split()]
+    assert uncovered(["emballage", "colis"], taxonomy) == ["emballage", "colis"]
 
 
 def test_g2_by_hand() -> None:

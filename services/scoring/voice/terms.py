@@ -37,8 +37,11 @@ def covered(term: str, taxonomy: Taxonomy) -> bool:
 def uncovered(terms: Sequence[str], taxonomy: Taxonomy) -> list[str]:
     """The ``terms`` no taxonomy entry covers (see ``covered``), in their order."""
     known = taxonomy.roots()
-    words = {word for term in terms for word in term.split()}
-    named = {word for word in words if _named(word, known)}  # once each: pairs repeat lemmas
+    words = {word for term in terms for word in term.split()}  # once each: pairs repeat lemmas
+    # ``_named`` of one word, without its generator (once per word of every moment's words)
+    named = {word for word in words if root(word, "fr") in known or root(word, "en") in known}
+    if not named:
+        return list(terms)
     return [term for term in terms if named.isdisjoint(term.split())]
 
 
