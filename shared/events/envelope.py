@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
-from pydantic_core import to_json
+from pydantic_core import SchemaSerializer, core_schema
 
 from shared.events.actions import SurveyInvitationRequested, TaskChanged
 from shared.events.alerts import AlertChanged
@@ -184,12 +184,16 @@ def decode(
     return _new_tuple(Envelope, (ce_id, ce_type, source, time, payload.customer_id, payload))
 
 
+# pydantic's serialiser of a date-time alone: to_json without its inference of the type
+_DATETIME_JSON = SchemaSerializer(core_schema.datetime_schema()).to_json
+
+
 def _timestamp(moment: datetime) -> bytes:
     # As the SDK writes it: ISO 8601, a UTC offset written Z, microseconds only when set.
     if moment.tzinfo is UTC:
         # pydantic's serialiser writes an instant in UTC exactly so (every event's time is
         # one), in a third of isoformat's time; it would drop an offset's seconds
-        return to_json(moment)[1:-1]
+        return _DATETIME_JSON(moment)[1:-1]
     text = moment.isoformat()
     return (text[:-6] + "Z" if text.endswith("+00:00") else text).encode()
 
