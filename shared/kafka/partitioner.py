@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 import struct
+import sys
+from array import array
 from collections.abc import Sequence
 
 _SEED = 0x9747B28C
@@ -38,6 +40,60 @@ def murmur2(data: bytes) -> int:
 def partition_of(key: bytes, partitions: Sequence[int]) -> int:
     """The partition of ``partitions`` (sorted) that ``key``'s records go to."""
     return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+
+
+def partitions_of(keys: Sequence[bytes], partitions: Sequence[int]) -> list[int]:
+    """:func:`partition_of` of each of ``keys``, in order: the keys of one length hashed
+    side by side (about a quarter of the time for customer ids of 36 bytes)."""
+    by_length: dict[int, list[int]] = {}
+    for index, key in enumerate(keys):
+        by_length.setdefault(len(key), []).append(index)
+    chosen = [0] * len(keys)
+    count = len(partitions)
+    for length, indexes in by_length.items():
+        if length == 0 or len(indexes) < _SIDE_BY_SIDE_FROM or not _LANES_ARE_NATIVE:
+            for index in indexes:
+                chosen[index] = partition_of(keys[index], partitions)
+            continue
+        hashes = _murmur2_side_by_side([keys[index] for index in indexes], length)
+        for index, hashed in zip(indexes, hashes, strict=True):
+            chosen[index] = partitions[(hashed & 0x7FFFFFFF) % count]
+    return chosen
+
+
+# Fewer keys of one length than this are hashed one by one (as fast, and simpler).
+_SIDE_BY_SIDE_FROM = 8
+# The lanes are read and written as native 4- and 8-byte integers, murmur2's little-endian.
+_LANES_ARE_NATIVE = (
+    sys.byteorder == "little" and array("I").itemsize == 4 and array("Q").itemsize == 8
+)
+
+
+def _murmur2_side_by_side(keys: Sequence[bytes], length: int) -> array[int]:
+    """:func:`murmur2` of ``keys``, all ``length`` bytes long, each in a 64-bit lane of one
+    Python int, so that one operation on the int is that operation on every key: a 32-bit
+    lane times the 31-bit constant stays under 2**64 (nothing carries into the next lane),
+    and what a right shift brings down from the next lane is masked off."""
+    size = len(keys)
+    count, tail = length >> 2, length & 3
+    stride = count + (tail > 0)
+    padding = bytes(stride * 4 - length)  # the tail's missing high bytes, zeros
+    words = array("I", b"".join([key + padding for key in keys]) if padding else b"".join(keys))
+    low = int.from_bytes(b"\xff\xff\xff\xff\0\0\0\0" * size, "little")
+
+    def lanes(column: array[int]) -> int:
+        return int.from_bytes(array("Q", column).tobytes(), "little")
+
+    h = (_SEED ^ length) * int.from_bytes(b"\1\0\0\0\0\0\0\0" * size, "little")
+    for word in range(count):
+        k = lanes(words[word::stride]) * _M & low
+        h = (h * _M ^ (k ^ (k >> 24 & low)) * _M) & low
+    if tail:
+        h = ((h ^ lanes(words[count::stride])) * _M) & low
+    h ^= h >> 13 & low
+    h = h * _M & low
+    h ^= h >> 15 & low
+    return array("Q", h.to_bytes(8 * size, "little"))
 
 
 def key_partitioner(key: bytes | None, partitions: list[int], available: list[int]) -> int:

@@ -13,7 +13,7 @@ from aiokafka.errors import BrokerResponseError, KafkaError
 from shared.config import ServiceSettings
 from shared.events.envelope import record
 from shared.events.schemas import Event
-from shared.kafka.partitioner import key_partitioner, partition_of
+from shared.kafka.partitioner import key_partitioner, partitions_of
 from shared.kafka.readiness import TopicGate
 from shared.metrics import EVENTS_PRODUCED, child
 
@@ -178,24 +178,15 @@ class EventPublisher:
         self, events: Sequence[Event], sent: list[Delivery]
     ) -> dict[tuple[str, int], list[_Filled]]:
         """The events' records, each appended as soon as it is encoded (so it is not kept
-        besides) to a batch of the partition that ``send`` would choose (the producer's
-        partitioner, the Java client's default: murmur2 of the key, so one customer's events
-        stay in one partition whoever publishes them), in as few batches as they fit
-        (``max_batch_size`` each), with the indexes of their events. An event whose topic
-        has no known partitions gets its error in ``sent``."""
+        besides) to a batch of its partition (``_placements``), in as few batches as they
+        fit (``max_batch_size`` each), with the indexes of their events. An event whose
+        topic has no known partitions gets its error in ``sent``."""
         filled: dict[tuple[str, int], list[_Filled]] = {}
-        partitions: dict[str, list[int] | BaseException] = {}
         source, create_batch = self._source, self._producer.create_batch
-        for index, event in enumerate(events):
-            topic = event.topic.name
-            known = partitions.get(topic)
-            if known is None:
-                known = partitions[topic] = await self._partitions(topic)
-            if isinstance(known, BaseException):
-                sent[index] = known
+        for index, where in enumerate(await self._placements(events, sent)):
+            if where is None:
                 continue
-            key, value, headers = record(event, source)
-            where = (topic, partition_of(key, known))
+            key, value, headers = record(events[index], source)
             batches = filled.get(where)
             if batches is None:
                 batches = filled[where] = []
@@ -208,6 +199,29 @@ class EventPublisher:
             _append(batch, key, value, headers)  # a batch always takes its first record
             batches.append((batch, [index]))
         return filled
+
+    async def _placements(
+        self, events: Sequence[Event], sent: list[Delivery]
+    ) -> list[tuple[str, int] | None]:
+        """The topic and partition of each event: the partition ``send`` would choose (the
+        producer's partitioner, the Java client's default: murmur2 of the key, so one
+        customer's events stay in one partition whoever publishes them), the keys of a
+        topic hashed together. None for an event whose topic has no known partitions, its
+        error put in ``sent``."""
+        by_topic: dict[str, list[int]] = {}
+        for index, event in enumerate(events):
+            by_topic.setdefault(event.topic.name, []).append(index)
+        placed: list[tuple[str, int] | None] = [None] * len(events)
+        for topic, indexes in by_topic.items():
+            known = await self._partitions(topic)
+            if isinstance(known, BaseException):
+                for index in indexes:
+                    sent[index] = known
+                continue
+            keys = [events[index].customer_id.encode() for index in indexes]
+            for index, partition in zip(indexes, partitions_of(keys, known), strict=True):
+                placed[index] = (topic, partition)
+        return placed
 
     async def _partitions(self, topic: str) -> list[int] | BaseException:
         try:

@@ -10,7 +10,7 @@ from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.kafka.partitioner import key_partitioner, murmur2, partition_of
+from shared.kafka.partitioner import key_partitioner, murmur2, partition_of, partitions_of
 
 DEFAULT = DefaultPartitioner()
 
@@ -25,6 +25,29 @@ def test_a_key_lands_where_aiokafka_puts_it(customer: str, count: int) -> None:
     key, partitions = customer.encode(), list(range(count))
     assert partition_of(key, partitions) == DEFAULT(key, partitions, partitions)
     assert key_partitioner(key, partitions, []) == DEFAULT(key, partitions, partitions)
+
+
+@given(
+    st.lists(st.binary(min_size=0, max_size=140), max_size=60),
+    st.lists(st.binary(min_size=1, max_size=140), min_size=8, max_size=30),
+    st.integers(min_value=1, max_value=64),
+)
+def test_keys_hashed_side_by_side_land_where_aiokafka_puts_each(
+    mixed: list[bytes], alike: list[bytes], count: int
+) -> None:
+    """Keys of one length (``alike`` cut to the shortest: hashed side by side) among keys
+    of any length, in any order."""
+    shortest = min(map(len, alike))
+    keys = [*mixed, *(key[:shortest] for key in alike)]
+    random.Random(count).shuffle(keys)
+    partitions = list(range(count))
+    assert partitions_of(keys, partitions) == [DEFAULT(key, partitions, partitions) for key in keys]
+
+
+def test_customer_ids_of_one_length_hashed_side_by_side() -> None:
+    keys = [f"bench-20261206-customer-{n:05d}".encode() for n in range(2_000)]
+    assert partitions_of(keys, [0, 3, 7]) == [partition_of(key, [0, 3, 7]) for key in keys]
+    assert partitions_of([], [0]) == []
 
 
 def test_known_hashes_of_the_java_client() -> None:
