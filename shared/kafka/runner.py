@@ -115,14 +115,12 @@ class ConsumerSpec:
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
     """Holds a rebalance until the batch in hand is processed and its offsets committed."""
 
-    def __init__(self, lock: asyncio.Lock, lag: _Lag, sent: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, lock: asyncio.Lock, lag: _Lag) -> None:
         self._lock = lock
         self._lag = lag
-        self._sent = sent
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._lock:
-            await self._sent()
             self._lag.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
@@ -179,9 +177,6 @@ class ConsumerRunner:
         self._publisher = publisher
         self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
-        # The previous batch's publication and offset commit, running while the next batch
-        # is read and handled; settled before the next one publishes (see ``_process``).
-        self._sending: asyncio.Task[None] | None = None
         self._lag = _Lag(spec)
         self._limit = DeadLetterLimit(
             settings.dead_letter_limit_share, settings.dead_letter_limit_window
@@ -222,7 +217,7 @@ class ConsumerRunner:
             heartbeat_interval_ms=max(self._settings.kafka_session_timeout_ms // 5, 500),
             partition_assignment_strategy=ASSIGNORS,
         )
-        listener = _WaitForBatch(self._lock, self._lag, self._sent)
+        listener = _WaitForBatch(self._lock, self._lag)
         consumer.subscribe([t.name for t in self.spec.topics], listener=listener)
         try:
             if not await self._until_stopped(consumer.start()):
@@ -235,17 +230,8 @@ class ConsumerRunner:
                 async with self._lock:
                     if batch:
                         await self._process(consumer, batch)
-                    else:
-                        await self._settle()  # nothing to read meanwhile
                     await self._read_new(consumer, await self._lag.update(consumer))
-            async with self._lock:
-                await self._settle()
         finally:
-            if self._sending is not None and not self._sending.done():
-                self._sending.cancel()  # leaving on an error: its offsets stay uncommitted
-                with contextlib.suppress(BaseException):
-                    await self._sending
-            self._sending = None
             await consumer.stop()
             self._lag.forget()
             log.info("consumer stopped", consumer=self.spec.name)
@@ -302,44 +288,13 @@ class ConsumerRunner:
                     continue
                 consumed.append(Consumed(record, envelope))
         outgoing = await self._handle_with_retries(consumed)
-        await self._settle()
-        self._sending = asyncio.create_task(
-            self._publish_and_commit(consumer, outgoing, offsets, len(consumed), batch, started)
-        )
-
-    async def _settle(self) -> None:
-        """Wait for the previous batch's publication and commit.
-
-        :raises ConsumerStalled: its publication failed past the retry budget.
-        """
-        sending, self._sending = self._sending, None
-        if sending is not None:
-            await sending
-
-    async def _sent(self) -> None:
-        """Wait until the previous batch's publication and commit are over, succeeded or
-        not (its failure is the runner's to raise, at its next :meth:`_settle`)."""
-        if self._sending is not None:
-            await asyncio.wait({self._sending})
-
-    async def _publish_and_commit(
-        self,
-        consumer: AIOKafkaConsumer,
-        outgoing: Sequence[Event],
-        offsets: dict[TopicPartition, int],
-        count: int,
-        batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
-        started: float,
-    ) -> None:
-        """Publish a handled batch's events, then commit its offsets: the order that makes a
-        crash at any point re-read the batch rather than lose its events."""
         await self._publish_with_retries(outgoing)
         try:
             await consumer.commit(offsets)
         except CommitFailedError:
             # The group moved on; the next owner re-reads and the handlers make it a no-op.
             log.warning("offset commit refused after rebalance", consumer=self.spec.name)
-        self.processed += count
+        self.processed += len(consumed)
         self._count(batch, time.perf_counter() - started)
 
     def _count(
