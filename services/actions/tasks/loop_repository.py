@@ -38,7 +38,6 @@ from services.actions.tasks.models import Task
 from services.actions.tasks.percentile import Rank
 from shared.db.shapes import given
 
-HOURS = {"ack": Task.ack_hours, "resolve": Task.resolve_hours}
 # The index is read from memory. At the default cost of its pages (4: a disk seek each),
 # PostgreSQL prefers to read the whole table for a long period, which takes about twice the
 # CPU; 1.1 is the usual cost of a page in memory or on SSD. Without percentiles the counts
@@ -133,10 +132,10 @@ class ClosedLoopReads:
         )
 
     async def located(self, scope: LoopScope, ranks: dict[str, Rank]) -> dict[str, Read]:
-        """Per name (``"<measure>:<anything>"``, a measure of :data:`HOURS`), where the
-        values at its rank are read: within their bucket of hours when the scope is a
-        period of any department and touchpoint (the counts per bucket are kept for those,
-        see ``loop_hours``), else from the nearer end of all."""
+        """Per name (``"<measure>:<anything>"``, a measure of ``loop_hours.MEASURES``),
+        where the values at its rank are read: within their bucket of hours when the scope
+        is a period of any department and touchpoint (the counts per bucket are kept for
+        those, see ``loop_hours``), else from the nearer end of all."""
         if not ranks or scope.department is not None or scope.touchpoint is not None:
             return {name: loop_hours.whole(at) for name, at in ranks.items()}
         period = split(scope.since, scope.until)
@@ -160,9 +159,9 @@ class ClosedLoopReads:
     async def at_ranks(
         self, scope: LoopScope, wanted: Sequence[tuple[str, Read]]
     ) -> dict[str, tuple[float, float]]:
-        """Per name (``"<measure>:<anything>"``, a measure of :data:`HOURS`), the lowest
-        and highest of the hours read where ``wanted`` says (see ``loop_hours.Read``) among
-        the tasks of ``scope``, in one round trip."""
+        """Per name (``"<measure>:<anything>"``, a measure of ``loop_hours.MEASURES``), the
+        lowest and highest of the hours read where ``wanted`` says (see ``loop_hours.Read``)
+        among the tasks of ``scope``, in one round trip."""
         if not wanted:
             return {}
         parts = tuple((name, at.from_top, at.count, at.bound is not None) for name, at in wanted)
@@ -238,7 +237,7 @@ def ranks_query(
     where = [_TESTS[name]() for name in shape]
     selects = []
     for index, (name, from_top, count, bounded) in enumerate(parts):
-        hours = HOURS[name.split(":", 1)[0]]
+        hours = loop_hours.MEASURES[name.split(":", 1)[0]]
         tests = [hours.is_not(None), *where]
         if bounded:
             bound = bindparam(f"bound_{index}", type_=Float)
