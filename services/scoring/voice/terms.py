@@ -38,12 +38,16 @@ def uncovered(terms: Sequence[str], taxonomy: Taxonomy) -> list[str]:
     """The ``terms`` no taxonomy entry covers (see ``covered``), in their order."""
     known = taxonomy.roots()
     words = {word for term in terms for word in term.split()}  # once each: pairs repeat lemmas
-    # ``_named`` of one word, without its generator (once per word of every moment's words)
-    named = {word for word in words if root(word, "fr") in known or root(word, "en") in known}
+    named = {word for word in words if _named_word(word, known)}
     if not named:
         return list(terms)
     return [term for term in terms if named.isdisjoint(term.split())]
 
 
 def _named(term: str, roots: frozenset[str]) -> bool:
-    return any(root(word, lang) in roots for word in term.split() for lang in ("fr", "en"))
+    return any(_named_word(word, roots) for word in term.split())
+
+
+def _named_word(word: str, roots: frozenset[str]) -> bool:
+    # two tests, not a generator over the languages: once per word of every moment's words
+    return root(word, "fr") in roots or root(word, "en") in roots
