@@ -10,6 +10,7 @@ no longer on the path.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -124,7 +125,7 @@ def record(event: Event, source: bytes) -> Record:
     what a publisher calls once per event, ``source`` encoded once for all of them."""
     key = event.customer_id.encode()
     kind = type(event)
-    serialiser, omits_nulls, type_pair = _KINDS.get(kind) or _kind(kind)
+    serialiser, omits_nulls, type_pair = _kind(kind)
     headers = [
         ("ce_id", event.event_id.encode()),
         ("ce_source", source),
@@ -140,19 +141,15 @@ def record(event: Event, source: bytes) -> Record:
     return _new_tuple(Record, (key, serialiser(event, exclude_none=omits_nulls), headers))
 
 
+@functools.cache
 def _kind(kind: type[Event]) -> tuple[Any, bool, tuple[str, bytes]]:
     """What :func:`record` writes the same for every event of ``kind``: its serialiser,
     whether it leaves nulls out, its ``ce_type`` header."""
-    found = (
+    return (
         kind.__pydantic_serializer__.to_json,
         kind.omits_nulls,
         ("ce_type", kind.ce_type.encode()),
     )
-    _KINDS[kind] = found
-    return found
-
-
-_KINDS: dict[type[Event], tuple[Any, bool, tuple[str, bytes]]] = {}
 
 
 def decode(
