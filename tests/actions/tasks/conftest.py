@@ -21,10 +21,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.app import create_app
 from services.actions.config import ActionsSettings
-from services.actions.tasks.models import customer_latest_lxi, task_inbox
+from services.actions.tasks.models import Task, customer_latest_lxi, task_inbox
 from shared.events.actions import TaskChanged
 from shared.events.alerts import AlertChange, AlertChanged, AlertRule
 from shared.events.schemas import MomentEvaluated, Polarity
@@ -291,3 +292,45 @@ def create_moment(customer_id: str, at: datetime, lxi_after: float) -> MomentEva
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)
+
+
+@pytest.fixture
+async def session(tasks: Tasks) -> AsyncIterator[AsyncSession]:
+    """A session of the package's database, for tests that write ``actions.task`` straight."""
+    async with tasks.sessions() as session:
+        yield session
+
+
+def stored_task(
+    task_id: str,
+    opened: datetime,
+    *,
+    touchpoint: str,
+    department: str | None,
+    acknowledged: datetime | None,
+    resolved: datetime | None,
+    sla_due_at: datetime,
+    **fields: Any,
+) -> Task:
+    """A task as the closed loop's tests write it straight into ``actions.task`` (its counts
+    are the triggers' work): open or resolved, the rest of its columns fixed or ``fields``."""
+    return Task(
+        id=task_id,
+        customer_id=unique("cust"),
+        touchpoint=touchpoint,
+        department=department,
+        status="resolved" if resolved else "open",
+        priority="medium",
+        priority_score=0.5,
+        severity=3,
+        escalation_level=0,
+        occurrences=1,
+        alert_ids=[],
+        opened_at=opened,
+        due_at=opened + timedelta(hours=48),
+        sla_due_at=sla_due_at,
+        acknowledged_at=acknowledged,
+        resolved_at=resolved,
+        changes=1,
+        **fields,
+    )

@@ -8,18 +8,16 @@ report is compared, for random scopes and instants, with one pass over the tasks
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import Numeric, Text, cast, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.tasks.loop_days import LoopCounts, Split, split
 from services.actions.tasks.loop_repository import ClosedLoopReads, LoopScope, closed_loop_query
 from services.actions.tasks.models import Task, TaskLoopDay
-from tests.actions.tasks.conftest import Tasks
+from tests.actions.tasks.conftest import Tasks, stored_task
 from tests.conftest import unique
 
 START = datetime(2035, 5, 1, tzinfo=UTC)  # a period no other test opens tasks in
@@ -38,12 +36,6 @@ def test_a_period_is_cut_into_whole_days_and_edges() -> None:
     assert split(None, None) == Split([], (None, None))
     within_a_day = split(since, since + timedelta(hours=3))
     assert (within_a_day.days, within_a_day.edges) == (None, [(since, since + timedelta(hours=3))])
-
-
-@pytest.fixture
-async def session(tasks: Tasks) -> AsyncIterator[AsyncSession]:
-    async with tasks.sessions() as session:
-        yield session
 
 
 async def test_the_day_counts_equal_a_plain_count(session: AsyncSession) -> None:
@@ -102,27 +94,17 @@ def _task(
         if draw.random() < 0.6
         else None
     )
-    return Task(
-        id=task_id,
-        customer_id=unique("cust"),
+    return stored_task(
+        task_id,
+        opened,
         touchpoint=draw.choice(touchpoints),
         department=draw.choice(departments),
-        status="resolved" if resolved else "open",
-        priority="medium",
-        priority_score=0.5,
-        severity=3,
-        escalation_level=0,
-        occurrences=1,
-        alert_ids=[],
-        opened_at=opened,
-        due_at=opened + timedelta(hours=48),
+        acknowledged=acknowledged,
+        resolved=resolved,
         sla_due_at=opened + timedelta(hours=draw.choice([24, 48])),
-        acknowledged_at=acknowledged,
-        resolved_at=resolved,
         customer_recontacted=draw.random() < 0.5,
         lxi_at_opening=_lxi(draw),
         recovery_lxi=_lxi(draw),
-        changes=1,
     )
 
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import bisect
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +23,7 @@ from services.actions.tasks.loop_repository import ClosedLoopReads, LoopScope
 from services.actions.tasks.models import Task, TaskHoursDay
 from services.actions.tasks.percentile import rank
 from services.actions.tasks.views import FRACTIONS, percentiles
-from tests.actions.tasks.conftest import Tasks
+from tests.actions.tasks.conftest import stored_task
 from tests.conftest import unique
 
 START = datetime(2036, 2, 1, tzinfo=UTC)  # a period no other test opens tasks in
@@ -66,12 +64,6 @@ def test_counts_that_do_not_add_up_read_from_the_nearer_end_of_all() -> None:
     assert located(at, [3, 6]) == whole(at)
 
 
-@pytest.fixture
-async def session(tasks: Tasks) -> AsyncIterator[AsyncSession]:
-    async with tasks.sessions() as session:
-        yield session
-
-
 async def test_the_percentiles_equal_percentile_cont(session: AsyncSession) -> None:
     draw = random.Random(20360201)
     departments, touchpoints = [unique("dept"), None], [unique("tp"), unique("tp")]
@@ -106,24 +98,14 @@ def _task(
     opened = START + timedelta(hours=draw.choice([draw.uniform(0, SPAN_HOURS), 24.0, 48.0]))
     acknowledged = opened + _after(draw) if draw.random() < 0.8 else None
     resolved = (acknowledged or opened) + _after(draw) if draw.random() < 0.6 else None
-    return Task(
-        id=task_id,
-        customer_id=unique("cust"),
+    return stored_task(
+        task_id,
+        opened,
         touchpoint=draw.choice(touchpoints),
         department=draw.choice(departments),
-        status="resolved" if resolved else "open",
-        priority="medium",
-        priority_score=0.5,
-        severity=3,
-        escalation_level=0,
-        occurrences=1,
-        alert_ids=[],
-        opened_at=opened,
-        due_at=opened + timedelta(hours=48),
+        acknowledged=acknowledged,
+        resolved=resolved,
         sla_due_at=opened + timedelta(hours=48),
-        acknowledged_at=acknowledged,
-        resolved_at=resolved,
-        changes=1,
     )
 
 
