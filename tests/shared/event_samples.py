@@ -91,6 +91,18 @@ def survey() -> SurveyAnswered:
     )
 
 
+def nps_only() -> SurveyAnswered:
+    """A survey answer with its required fields and an NPS alone (no optional field)."""
+    return SurveyAnswered(
+        event_id="s-1",
+        customer_id="c-1",
+        touchpoint="delivery",
+        answered_at=datetime(2026, 5, 1, 8, 0, tzinfo=UTC),
+        nps=9,
+        received_at=datetime(2026, 5, 1, 8, 1, tzinfo=UTC),
+    )
+
+
 def profile() -> CustomerProfileUpdated:
     return CustomerProfileUpdated(
         event_id="p-1",

@@ -8,23 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.events.envelope import EVENT_MODELS, InvalidEnvelope, _timestamp, decode, encode
-from shared.events.schemas import Event, InteractionRecorded, SurveyAnswered
-from tests.shared.event_samples import journey_map
-
-
-def survey() -> SurveyAnswered:
-    return SurveyAnswered(
-        event_id="s-1",
-        customer_id="c-1",
-        touchpoint="delivery",
-        answered_at=datetime(2026, 5, 1, 8, 0, tzinfo=UTC),
-        nps=9,
-        received_at=datetime(2026, 5, 1, 8, 1, tzinfo=UTC),
-    )
+from shared.events.schemas import Event, InteractionRecorded
+from tests.shared.event_samples import journey_map, nps_only
 
 
 def test_round_trip_keeps_attributes_key_and_payload() -> None:
-    message = encode(survey(), "/cxloop/ingest")
+    message = encode(nps_only(), "/cxloop/ingest")
 
     envelope = decode(list(message.headers.items()), b"c-1", message.value)
 
@@ -36,11 +25,11 @@ def test_round_trip_keeps_attributes_key_and_payload() -> None:
         "/cxloop/ingest",
         "c-1",
     )
-    assert envelope.data == survey()
+    assert envelope.data == nps_only()
 
 
 def test_payload_omits_absent_answers() -> None:
-    assert b"csat" not in encode(survey(), "/x").value
+    assert b"csat" not in encode(nps_only(), "/x").value
 
 
 def test_a_map_without_quiet_hours_keeps_them_off_on_the_topic() -> None:
@@ -71,7 +60,7 @@ def test_a_map_without_quiet_hours_keeps_them_off_on_the_topic() -> None:
     ],
 )
 def test_malformed_messages_are_refused_with_a_reason(mutate, reason) -> None:  # type: ignore[no-untyped-def]
-    message = encode(survey(), "/x")
+    message = encode(nps_only(), "/x")
     headers, key, value = mutate(dict(message.headers), b"c-1", message.value)
 
     with pytest.raises(InvalidEnvelope, match=reason):
@@ -89,7 +78,7 @@ def test_malformed_messages_are_refused_with_a_reason(mutate, reason) -> None:  
     ],
 )
 def test_headers_cxloop_does_not_write_are_refused_with_a_reason(headers, reason) -> None:  # type: ignore[no-untyped-def]
-    message = encode(survey(), "/x")
+    message = encode(nps_only(), "/x")
 
     with pytest.raises(InvalidEnvelope, match=reason):
         decode(headers(list(message.headers.items())), b"c-1", message.value)
@@ -97,7 +86,7 @@ def test_headers_cxloop_does_not_write_are_refused_with_a_reason(headers, reason
 
 @pytest.mark.parametrize("form", [list, tuple, iter], ids=["list", "tuple", "iterator"])
 def test_headers_are_read_in_any_case_beside_others_in_any_container(form) -> None:  # type: ignore[no-untyped-def]
-    message = encode(survey(), "/x")
+    message = encode(nps_only(), "/x")
     headers = [(n.upper(), v) for n, v in message.headers.items()] + [("traceparent", b"00-1")]
 
     envelope = decode(form(headers), b"c-1", message.value)
@@ -106,7 +95,7 @@ def test_headers_are_read_in_any_case_beside_others_in_any_container(form) -> No
 
 
 def test_events_ignore_fields_they_do_not_know() -> None:
-    message = encode(survey(), "/x")
+    message = encode(nps_only(), "/x")
     value = message.value.replace(b"{", b'{"added_later": 1,', 1)
 
     assert decode(list(message.headers.items()), b"c-1", value).data.event_id == "s-1"

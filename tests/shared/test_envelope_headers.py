@@ -4,7 +4,6 @@ well formed or not, to ``_read``, which says what is wrong with it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,17 +18,9 @@ from shared.events.envelope import (
     decode,
     record,
 )
-from shared.events.schemas import SurveyAnswered
+from tests.shared.event_samples import nps_only
 
-EVENT = SurveyAnswered(
-    event_id="s-1",
-    customer_id="c-1",
-    touchpoint="delivery",
-    answered_at=datetime(2026, 5, 1, 8, 0, tzinfo=UTC),
-    nps=9,
-    received_at=datetime(2026, 5, 1, 8, 1, tzinfo=UTC),
-)
-RECORD = record(EVENT, b"/cxloop/ingest")
+RECORD = record(nps_only(), b"/cxloop/ingest")
 VALUES = [
     b"",
     b"\xff",
