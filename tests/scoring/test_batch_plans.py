@@ -106,13 +106,16 @@ async def test_rewritten_tables_leave_room_for_hot_updates(infra: Infra, table: 
 async def test_contacts_are_read_one_range_per_pair(young_table: Any) -> None:
     # customer-7 holds every 10,000th row from 7 on: events 7, 10007, ... one a week apart
     now = datetime.now(UTC)
-    windows = {
-        ("customer-7", "checkout"): (now - timedelta(days=21.5), now - timedelta(days=6)),
-        ("customer-9", "delivery"): (now - timedelta(days=30), now),  # no such contact
-    }
-    customers, touchpoints = zip(*windows, strict=True)
-    since, until = zip(*windows.values(), strict=True)
-    arguments = list(customers), list(touchpoints), list(since), list(until)
+    window = timedelta(days=1)
+    interactions = [  # (customer, touchpoint, occurred at) of a batch's interactions
+        ("customer-7", "checkout", now - timedelta(days=7)),
+        ("customer-9", "delivery", now - timedelta(days=15)),  # no such contact
+        ("customer-7", "checkout", now - timedelta(days=20.5)),
+    ]
+    # customer-7's window: a day before its earliest (21.5 days ago) to a day after its
+    # latest (6 days ago)
+    customers, touchpoints, times = (list(column) for column in zip(*interactions, strict=True))
+    arguments = customers, touchpoints, times, window // timedelta(microseconds=1)
     scans = await _plan(young_table, repository._CONTACTS, *arguments)
     assert ("Seq Scan", "signal") not in scans
     rows = await young_table.fetch(repository._CONTACTS, *arguments)

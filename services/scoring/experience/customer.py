@@ -28,11 +28,11 @@ class CustomerState:
 
     @classmethod
     def from_record(cls, record: Sequence[Any]) -> CustomerState:
-        """The state of a row of ``scoring.customer`` read whole, its columns in the
-        table's order (the order ``record`` writes): by position, which is half the cost
-        of a driver record's lookups by name."""
+        """The state of a row of ``scoring.customer`` read, its columns in the table's
+        order (the order ``record`` writes) up to ``profile_at``, the last it needs: by
+        position, which is half the cost of a driver record's lookups by name."""
         customer_id, s, w, t_ref, signals, positives, negatives, *rest = record
-        last_nps, last_nps_at, persona, value_tier, profile_at, _updated_at = rest
+        last_nps, last_nps_at, persona, value_tier, profile_at = rest[:5]
         return cls(
             customer_id,
             formulas.DecayedSums(s, w, t_ref),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Row, literal, select, tuple_
@@ -48,8 +48,10 @@ class ExperienceRepository:
 
     async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, Sequence[Any]]:
         """Lock for this transaction the rows of those customers who have one; each row has
-        the table's columns in its order. A customer without a row gets one from
-        :meth:`save`, which fails the transaction if another created it meanwhile."""
+        the table's columns in its order but the last, ``updated_at``, which :meth:`save`
+        writes anew (a timestamp decoded costs as much as four numbers). A customer without
+        a row gets one from :meth:`save`, which fails the transaction if another created it
+        meanwhile."""
         if not customer_ids:
             return {}
         rows = await self._fetch(_LOCK_CUSTOMERS, sorted(customer_ids))
@@ -57,23 +59,23 @@ class ExperienceRepository:
         return {row[0]: row for row in rows}
 
     async def contacts(
-        self, windows: Mapping[tuple[str, str], tuple[datetime, datetime]]
+        self, interactions: Sequence[tuple[str, str, datetime]], window: timedelta
     ) -> list[SignalRow]:
-        """Interactions of each (customer, touchpoint) pair between the two times of its
-        window, in the order of the pairs, each pair's by occurrence time and event id.
+        """The stored interactions that matter to these (customer, touchpoint, occurrence
+        time) of a batch: for each pair, those from ``window`` before its earliest time to
+        ``window`` after its latest; each pair's by occurrence time and event id.
 
         One index range scan per pair (the customer's signals in the window), whatever the
         table's statistics say; only the pairs' rows in their own windows are sent and
         decoded, where one window for the whole batch (its earliest to its latest signal,
         widened) returned every interaction of its customers in a month of history.
+        PostgreSQL groups the pairs: one time sent per interaction, not two per pair.
         """
-        if not windows:
+        if not interactions:
             return []
-        customers = [customer_id for customer_id, _ in windows]
-        touchpoints = [touchpoint for _, touchpoint in windows]
-        since = [first for first, _ in windows.values()]
-        until = [last for _, last in windows.values()]
-        rows = await self._fetch(_CONTACTS, customers, touchpoints, since, until)
+        customers, touchpoints, times = (list(column) for column in zip(*interactions, strict=True))
+        microseconds = window // timedelta(microseconds=1)
+        rows = await self._fetch(_CONTACTS, customers, touchpoints, times, microseconds)
         return [cast(SignalRow, dict(row)) for row in rows]
 
     async def c2es_partners(
@@ -141,6 +143,7 @@ class ExperienceRepository:
 
 
 _CUSTOMER_COLUMNS = [c.name for c in customer.columns]
+assert _CUSTOMER_COLUMNS[-1] == "updated_at"  # the column the lock does not read
 _SIGNAL_COLUMNS = ", ".join(c.name for c in signal.columns)
 
 
@@ -160,12 +163,17 @@ def _lookup(ids: str, condition: str) -> str:
 # Names come from the tables' metadata, never from input.
 _SIGNALS_BY_ID = _lookup("$1", "event_id = k.id")
 _LOCK_CUSTOMERS = (
-    f"SELECT {', '.join(_CUSTOMER_COLUMNS)} FROM {customer.fullname} "  # noqa: S608
+    f"SELECT {', '.join(_CUSTOMER_COLUMNS[:-1])} FROM {customer.fullname} "  # noqa: S608
     "WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE"
 )
+# The window in microseconds: an interval of days would add calendar days in the session's
+# time zone, 23 or 25 hours across a change of summer time, where Python adds 24.
 _CONTACTS = (
-    "SELECT s.* FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) "  # noqa: S608
-    "AS k (customer_id, touchpoint, since, until) CROSS JOIN LATERAL ("
+    "SELECT s.* FROM (SELECT customer_id, touchpoint, "  # noqa: S608
+    "min(at) - $4::bigint * interval '1 microsecond' AS since, "
+    "max(at) + $4::bigint * interval '1 microsecond' AS until "
+    "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS i (customer_id, touchpoint, at) "
+    "GROUP BY customer_id, touchpoint) AS k CROSS JOIN LATERAL ("
     f"SELECT {_SIGNAL_COLUMNS} FROM {signal.fullname} "
     "WHERE customer_id = k.customer_id AND occurred_at BETWEEN k.since AND k.until "
     "AND touchpoint = k.touchpoint AND source = 'interaction' "

@@ -149,7 +149,8 @@ class ExperienceService:
         customers.update((cid, CustomerState(cid)) for cid in created)
         interactions = [e for e in fresh if isinstance(e, InteractionRecorded)]
         contacts: dict[Pair, list[SignalRow]] = defaultdict(list)
-        for row in await repo.contacts(_windows(interactions, self.window)):
+        times = [(e.customer_id, e.touchpoint, e.occurred_at) for e in interactions]
+        for row in await repo.contacts(times, self.window):
             contacts[_pair_of(row)].append(row)
         # only the halves that can make a pair: a survey with a customer's ease (CES), an
         # interaction with the employee's
@@ -312,19 +313,6 @@ def _new_row(
         "persona": person.persona,
         "value_tier": person.value_tier,
     }
-
-
-def _windows(
-    interactions: Iterable[InteractionRecorded], window: timedelta
-) -> dict[Pair, tuple[datetime, datetime]]:
-    """Where the contacts that matter to each pair's interactions lie: from ``window``
-    before its earliest interaction of the batch to ``window`` after its latest."""
-    spans: dict[Pair, tuple[datetime, datetime]] = {}
-    for event in interactions:
-        pair, at = (event.customer_id, event.touchpoint), event.occurred_at
-        first, last = spans.get(pair, (at, at))
-        spans[pair] = (min(first, at), max(last, at))
-    return {pair: (first - window, last + window) for pair, (first, last) in spans.items()}
 
 
 def _pair_of(contact: SignalRow) -> Pair:
