@@ -46,9 +46,10 @@ class CustomerState:
             profile_at,
         )
 
-    def record(self, updated_at: datetime) -> tuple[Any, ...]:
+    def record(self) -> tuple[Any, ...]:
         """The customer's row as the upsert sends it: a tuple in ``scoring.customer``'s
-        column order (``ArrayStatement.insert_records``), stamped ``updated_at``."""
+        column order (``ArrayStatement.insert_records``), ``updated_at`` left None: the
+        statement stamps every row with the batch's time, sent once."""
         sums = self.sums
         return (
             self.customer_id,
@@ -63,7 +64,7 @@ class CustomerState:
             self.persona,
             self.value_tier,
             self.profile_at,
-            updated_at,
+            None,
         )
 
     def count(self, polarity: int, by: int = 1) -> None:

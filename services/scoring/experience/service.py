@@ -99,8 +99,9 @@ class ExperienceService:
         updated_at = datetime.now(UTC)
         customers = state.customers.values()
         await repo.save(
-            [c.record(updated_at) for c in customers if c.customer_id not in state.created],
-            [c.record(updated_at) for c in customers if c.customer_id in state.created],
+            [c.record() for c in customers if c.customer_id not in state.created],
+            [c.record() for c in customers if c.customer_id in state.created],
+            updated_at,
             state.signals,
             list(state.revalued.values()),
             state.latest.values(),
