@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db.arrays import equals_any
+from shared.db.arrays import SPLIT_IDS, equals_any, spaced
 from shared.db.copy import raw_connection
 from shared.events.privacy import CustomerErased, CustomerErasureRequested
 from shared.events.schemas import Event
@@ -89,7 +89,7 @@ def _erased_since_sql(table: Table) -> str:
     # names from the table's metadata, never from input; the ids are one array parameter
     return (
         f"SELECT customer_id, max(erased_at) FROM {table.fullname} "  # noqa: S608
-        "WHERE customer_id = ANY($1::text[]) GROUP BY customer_id"
+        f"WHERE customer_id = ANY({SPLIT_IDS.format(n=1)}) GROUP BY customer_id"
     )
 
 
@@ -118,7 +118,7 @@ class ErasureRepository:
         customer against 0.3).
         """
         driver = await raw_connection(self._session)
-        rows = await driver.fetch(self._erased_since, list(customer_ids))
+        rows = await driver.fetch(self._erased_since, spaced(customer_ids))
         return {row[0]: row[1] for row in rows}
 
     async def recorded(self, erasure_ids: Collection[str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from services.scoring.experience import repository
+from shared.db.arrays import spaced
 from tests.conftest import Infra, fresh_database, plan_nodes
 
 ROWS = 50_000
@@ -57,10 +58,10 @@ async def _plan(connection: Any, sql: str, *arguments: Any) -> list[tuple[str, s
 
 async def test_signals_seen_are_probed_by_id(young_table: Any) -> None:
     ids = [f"event-{i}" for i in range(ROWS - BATCH + 1, ROWS + BATCH + 1)]
-    scans = await _plan(young_table, repository._SIGNALS_BY_ID, ids)
+    scans = await _plan(young_table, repository._SIGNALS_BY_ID, spaced(ids))
     assert ("Seq Scan", "signal") not in scans
     assert ("Index Scan", "signal") in scans
-    rows = await young_table.fetch(repository._SIGNALS_BY_ID, ids)
+    rows = await young_table.fetch(repository._SIGNALS_BY_ID, spaced(ids))
     assert sorted(row["event_id"] for row in rows) == sorted(ids[:BATCH])
 
 
@@ -68,9 +69,9 @@ async def test_ease_partners_are_probed_by_id(young_table: Any) -> None:
     answered = [f"event-{i}" for i in range(1, 3 * BATCH) if i % 10]  # interactions
     interactions = [f"event-{i}" for i in range(ROWS - BATCH, ROWS) if i % 10]
     sql = repository._C2ES_PARTNERS
-    scans = await _plan(young_table, sql, answered, interactions)
+    scans = await _plan(young_table, sql, spaced(answered), spaced(interactions))
     assert ("Seq Scan", "signal") not in scans
-    rows = await young_table.fetch(sql, answered, interactions)
+    rows = await young_table.fetch(sql, spaced(answered), spaced(interactions))
     with_ease = {f"event-{i}" for i in range(1, 3 * BATCH) if i % 5 == 1}
     answering = {f"event-{i}" for i in range(ROWS - BATCH + 1, ROWS + 1) if i % 10 == 0}
     assert sorted(row["event_id"] for row in rows) == sorted(with_ease | answering)
@@ -114,8 +115,9 @@ async def test_contacts_are_read_one_range_per_pair(young_table: Any) -> None:
     ]
     # customer-7's window: a day before its earliest (21.5 days ago) to a day after its
     # latest (6 days ago)
-    customers, touchpoints, times = (list(column) for column in zip(*interactions, strict=True))
-    arguments = customers, touchpoints, times, window // timedelta(microseconds=1)
+    customers, touchpoints, times = zip(*interactions, strict=True)
+    microseconds = window // timedelta(microseconds=1)
+    arguments = spaced(customers), spaced(touchpoints), list(times), microseconds
     scans = await _plan(young_table, repository._CONTACTS, *arguments)
     assert ("Seq Scan", "signal") not in scans
     rows = await young_table.fetch(repository._CONTACTS, *arguments)

@@ -29,6 +29,7 @@ from services.scoring.models import (
     touchpoint_latest,
     verbatim,
 )
+from shared.db.arrays import SPLIT_IDS, spaced
 from shared.db.copy import copy_rows, raw_connection
 
 
@@ -43,7 +44,7 @@ class ExperienceRepository:
     async def signals(self, event_ids: Collection[str]) -> dict[str, SignalRow]:
         if not event_ids:
             return {}
-        rows = await self._fetch(_SIGNALS_BY_ID, list(set(event_ids)))
+        rows = await self._fetch(_SIGNALS_BY_ID, spaced(set(event_ids)))
         return {row["event_id"]: cast(SignalRow, dict(row)) for row in rows}
 
     async def lock_customers(self, customer_ids: Collection[str]) -> dict[str, Sequence[Any]]:
@@ -54,7 +55,7 @@ class ExperienceRepository:
         meanwhile."""
         if not customer_ids:
             return {}
-        rows = await self._fetch(_LOCK_CUSTOMERS, sorted(customer_ids))
+        rows = await self._fetch(_LOCK_CUSTOMERS, spaced(sorted(customer_ids)))
         # the driver's records as they are: read by position (CustomerState.from_record)
         return {row[0]: row for row in rows}
 
@@ -73,9 +74,11 @@ class ExperienceRepository:
         """
         if not interactions:
             return []
-        customers, touchpoints, times = (list(column) for column in zip(*interactions, strict=True))
+        customers, touchpoints, times = zip(*interactions, strict=True)
         microseconds = window // timedelta(microseconds=1)
-        rows = await self._fetch(_CONTACTS, customers, touchpoints, times, microseconds)
+        rows = await self._fetch(
+            _CONTACTS, spaced(customers), spaced(touchpoints), list(times), microseconds
+        )
         return [cast(SignalRow, dict(row)) for row in rows]
 
     async def c2es_partners(
@@ -86,7 +89,9 @@ class ExperienceRepository:
         if not interaction_ids and not linked_ids:
             return []
         # each id once: an id given twice would return its rows twice
-        rows = await self._fetch(_C2ES_PARTNERS, list(set(linked_ids)), list(set(interaction_ids)))
+        rows = await self._fetch(
+            _C2ES_PARTNERS, spaced(set(linked_ids)), spaced(set(interaction_ids))
+        )
         return [cast(SignalRow, dict(row)) for row in rows]
 
     async def verbatims(self, event_ids: Collection[str]) -> dict[str, VerbatimRow]:
@@ -157,15 +162,16 @@ _SIGNAL_COLUMNS = ", ".join(c.name for c in signal.columns)
 def _lookup(ids: str, condition: str) -> str:
     """The signal rows where ``condition`` holds for an id ``k.id`` of the array ``ids``."""
     inner = f"SELECT {_SIGNAL_COLUMNS} FROM {signal.fullname} WHERE {condition} OFFSET 0"  # noqa: S608
-    return f"SELECT s.* FROM unnest({ids}::text[]) AS k (id) CROSS JOIN LATERAL ({inner}) AS s"  # noqa: S608
+    return f"SELECT s.* FROM unnest({ids}) AS k (id) CROSS JOIN LATERAL ({inner}) AS s"  # noqa: S608
 
 
-# Each list is one array parameter: the plan does not grow with the batch, unlike IN (...).
-# Names come from the tables' metadata, never from input.
-_SIGNALS_BY_ID = _lookup("$1", "event_id = k.id")
+# Each list of ids is one parameter, the ids joined by a space (``shared.db.arrays``): the
+# plan does not grow with the batch, unlike IN (...). Names come from the tables' metadata,
+# never from input.
+_SIGNALS_BY_ID = _lookup(SPLIT_IDS.format(n=1), "event_id = k.id")
 _LOCK_CUSTOMERS = (
     f"SELECT {', '.join(_CUSTOMER_COLUMNS[:-1])} FROM {customer.fullname} "  # noqa: S608
-    "WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE"
+    f"WHERE customer_id = ANY({SPLIT_IDS.format(n=1)}) ORDER BY customer_id FOR UPDATE"
 )
 # The window in microseconds: an interval of days would add calendar days in the session's
 # time zone, 23 or 25 hours across a change of summer time, where Python adds 24.
@@ -173,7 +179,8 @@ _CONTACTS = (
     "SELECT s.* FROM (SELECT customer_id, touchpoint, "  # noqa: S608
     "min(at) - $4::bigint * interval '1 microsecond' AS since, "
     "max(at) + $4::bigint * interval '1 microsecond' AS until "
-    "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS i (customer_id, touchpoint, at) "
+    f"FROM unnest({SPLIT_IDS.format(n=1)}, {SPLIT_IDS.format(n=2)}, $3::timestamptz[]) "
+    "AS i (customer_id, touchpoint, at) "
     "GROUP BY customer_id, touchpoint) AS k CROSS JOIN LATERAL ("
     f"SELECT {_SIGNAL_COLUMNS} FROM {signal.fullname} "
     "WHERE customer_id = k.customer_id AND occurred_at BETWEEN k.since AND k.until "
@@ -184,10 +191,10 @@ _CONTACTS = (
 # employee's ease, only a survey a link), so no row is in both halves.
 _C2ES_PARTNERS = " UNION ALL ".join(
     (
-        _lookup("$1", "event_id = k.id AND employee_ease IS NOT NULL"),
+        _lookup(SPLIT_IDS.format(n=1), "event_id = k.id AND employee_ease IS NOT NULL"),
         # the link index holds only the rows that have one
         _lookup(
-            "$2",
+            SPLIT_IDS.format(n=2),
             "interaction_event_id = k.id AND interaction_event_id IS NOT NULL AND ces IS NOT NULL",
         ),
     )
