@@ -86,7 +86,7 @@ _SHARED = text(
 
 
 def _erased_since_sql(table: Table) -> str:
-    # names from the table's metadata, never from input; the ids are one array parameter
+    # names from the table's metadata, never from input; the ids one text, split by PostgreSQL
     return (
         f"SELECT customer_id, max(erased_at) FROM {table.fullname} "  # noqa: S608
         f"WHERE customer_id = ANY({SPLIT_IDS.format(n=1)}) GROUP BY customer_id"
