@@ -157,7 +157,7 @@ class Run:
 
 # Started by the sections before, not used here; actions restarts on groups at the end of
 # its topics. Left running, the alert section's services were still consuming its backlog
-# and fetching when idle: 0.33 cores taken from the decisions timed (docs/operations.md).
+# and fetching when idle: 0.33 cores taken from the decisions timed (docs/benchmarks.md).
 NOT_USED = ("ingest", "scoring", "alerts", "actions")
 
 

@@ -14,7 +14,7 @@ class IngestSettings(ServiceSettings):
     service_name: str = "ingest"
     port: int = 8001
     # A batch holds ~7 objects per item until it is answered: collected every 700, 4 batches
-    # in flight spent ~16 % of ingest's CPU in the collector (docs/operations.md).
+    # in flight spent ~16 % of ingest's CPU in the collector (docs/benchmarks.md).
     gc_young_threshold: int | None = Field(default=10_000, ge=100)
     # Events dated further ahead than this are refused (clock skew allowance).
     max_future_seconds: float = Field(default=300, ge=0, le=366 * 86400)

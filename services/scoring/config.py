@@ -11,7 +11,7 @@ class ScoringSettings(ServiceSettings):
     service_name: str = "scoring"
     port: int = 8002
     # A 500-event batch holds ~20 objects per event until it is committed: collected every
-    # 700, the collector took ~9 % of scoring's CPU (docs/operations.md).
+    # 700, the collector took ~9 % of scoring's CPU (docs/benchmarks.md).
     gc_young_threshold: int | None = Field(default=10_000, ge=100)
     half_life_days: float = Field(default=90, gt=0)
     positive_threshold: float = Field(default=0.5, gt=0, le=1)
