@@ -26,6 +26,7 @@ from shared.events.values import (
     Identifier,
     LanguageTag,
     Slug,
+    StorableText,
     TimeZoneName,
     UtcDatetime,
 )
@@ -121,7 +122,7 @@ class SurveyResponseFields(_Strict):
         description="The experience the customer perceived, 1-5: 5 = the best; "
         "perceived - expected is the expectation gap (positive: better than expected).",
     )
-    verbatim: str | None = Field(default=None, max_length=5000)
+    verbatim: StorableText | None = Field(default=None, max_length=5000)
     language: LanguageTag | None = None
 
     @field_validator("touchpoint")

@@ -16,7 +16,7 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import SchemaValidator, core_schema
+from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 
 # Visible ASCII: safe as a Kafka key, a header value and a URL path segment once quoted.
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
@@ -133,6 +133,21 @@ UtcDatetime = Annotated[datetime, _UtcInstant()]
 # A calendar day within cxloop's range.
 Day = Annotated[date, AfterValidator(_in_range)]
 _SCALARS = (str, int, float, bool, type(None))
+# What no PostgreSQL text or JSON value can hold: NUL, and a lone surrogate (JSON may escape
+# one, \ud800, which is no character; UTF-8 cannot write it). Refused where a text comes in,
+# so that no consumer meets a record it could never store.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = "must not contain NUL (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
+
+
+def _storable(value: str) -> str:
+    if _UNSTORABLE.search(value):
+        raise PydanticCustomError("unstorable_character", UNSTORABLE)
+    return value
+
+
+# Free text that is kept (a verbatim): any character PostgreSQL can store.
+StorableText = Annotated[str, AfterValidator(_storable)]
 
 
 def _check_attributes(value: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +160,10 @@ def _check_attributes(value: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"{key!r} must be a string, number, boolean or null")
         if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_TEXT:
             raise ValueError(f"{key!r} is longer than {MAX_ATTRIBUTE_TEXT} characters")
+        if _UNSTORABLE.search(key) or (isinstance(item, str) and _UNSTORABLE.search(item)):
+            raise PydanticCustomError(
+                "unstorable_character", "attribute names and texts " + UNSTORABLE
+            )
     return value
 
 

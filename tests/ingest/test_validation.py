@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,8 @@ def fields_of(response: httpx.Response) -> set[str]:
         ({"attributes": {f"k{i}": i for i in range(33)}}, "attributes"),
         ({"attributes": {"nested": {"a": 1}}}, "attributes"),
         ({"attributes": {"long": "x" * 257}}, "attributes"),
+        ({"attributes": {"note": "a\x00b"}}, "attributes"),
+        ({"attributes": {"a\x00b": 1}}, "attributes"),
         ({"unknown_field": 1}, "unknown_field"),
     ],
 )
@@ -63,6 +66,7 @@ async def test_invalid_interaction_names_the_field(
         ({"expected": 6}, "expected"),
         ({"perceived": None}, "perceived"),
         ({"verbatim": "x" * 5001}, "verbatim"),
+        ({"verbatim": "bad \x00 service"}, "verbatim"),
         ({"language": "not a tag"}, "language"),
         ({"touchpoint": None}, "touchpoint"),
         ({"relationship": True}, "touchpoint"),
@@ -75,6 +79,28 @@ async def test_invalid_survey_response_names_the_field(
 
     assert response.status_code == 422
     assert field in fields_of(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/interactions", create_interaction(attributes={"note": "@"}), "attributes"),
+        ("/v1/interactions", create_interaction(attributes={"@": "x"}), "attributes"),
+        ("/v1/survey-responses", create_survey_response(verbatim="@"), "verbatim"),
+    ],
+)
+async def test_a_lone_surrogate_is_refused_at_its_field(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], field: str
+) -> None:
+    # JSON may escape half of a UTF-16 pair, which is no character: PostgreSQL could not
+    # store it, and the event could not be written to the broker either
+    raw = json.dumps(body).replace('"@"', '"\\ud800"').encode()
+
+    response = await client.post(path, content=raw, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert field in fields_of(response)
+    assert response.json()["errors"][0]["code"] == "unstorable_character"
 
 
 async def test_survey_response_needs_an_answer(client: httpx.AsyncClient) -> None:

@@ -107,7 +107,7 @@ def _scale_value(question: ResolvedQuestion, raw: str) -> int | FieldProblem | N
 
 
 def _read_verbatim(question: ResolvedQuestion, form: Mapping[str, str], answers: Answers) -> None:
-    text = form.get(question.id, "").strip()
+    text = _typed(form.get(question.id, ""))
     if len(text) > VERBATIM_MAX_CHARS:
         answers.errors[question.id] = FieldProblem(
             "too_long", {"most": VERBATIM_MAX_CHARS, "now": len(text)}
@@ -116,6 +116,13 @@ def _read_verbatim(question: ResolvedQuestion, form: Mapping[str, str], answers:
         answers.errors[question.id] = FieldProblem("required_text")
     elif text:
         answers.values["verbatim"] = text
+
+
+def _typed(raw: str) -> str:
+    """The text as the customer typed it. A browser sends each line break of a text area as
+    CR LF but counts it as one character against ``maxlength``: read as one, a text the page
+    let through is never too long. NUL, which nobody types and no text can store, goes."""
+    return raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
 
 
 def _read_consent(question: ResolvedQuestion, form: Mapping[str, str], answers: Answers) -> None:

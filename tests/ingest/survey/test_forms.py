@@ -52,6 +52,23 @@ def test_each_field_says_what_is_wrong_with_it() -> None:
     }
 
 
+def test_a_text_the_page_let_through_is_not_too_long() -> None:
+    # 4,901 letters and 99 line breaks: 5,000 characters as the text area counts them, sent
+    # by the browser with each break as CR LF
+    typed = "\n".join(["x" * 49] * 100) + "x"
+    assert len(typed) == 5000
+    answers = read_answers(
+        SURVEY, {"nps": "5", "effort": "5", "words": typed.replace("\n", "\r\n")}
+    )
+    assert answers.errors == {}
+    assert answers.values["verbatim"] == typed
+
+
+def test_a_text_keeps_its_lines_and_loses_nul_characters() -> None:
+    answers = read_answers(SURVEY, {"nps": "5", "effort": "5", "words": "un\r\ndeux\rtrois\x00"})
+    assert answers.values["verbatim"] == "un\ndeux\ntrois"
+
+
 @pytest.mark.parametrize("raw", ["-1", "4.5", "sept", "٣"])
 def test_a_scale_takes_only_the_numbers_shown(raw: str) -> None:
     answers = read_answers(SURVEY, {"nps": "5", "effort": raw})
