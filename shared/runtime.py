@@ -87,10 +87,11 @@ async def running_consumers(
 
     A runner that stalls (see ``ConsumerStalled``) has committed nothing of its failing
     batch; it is started again after ``restart_after`` seconds, and ``/healthz`` reports
-    it meanwhile. A runner that reaches its dead-letter limit (``DeadLetterLimitExceeded``)
-    is not started again: ``/healthz`` reports it until the process restarts. Both show in
-    ``cxloop_consumer_stopped``. On exit every runner finishes its batch, commits and leaves
-    its group.
+    it until its consumer has started again (one that never does keeps the process
+    unhealthy, for its orchestrator to restart). A runner that reaches its dead-letter
+    limit (``DeadLetterLimitExceeded``) is not started again: ``/healthz`` reports it until
+    the process restarts. Both show in ``cxloop_consumer_stopped``. On exit every runner
+    finishes its batch, commits and leaves its group.
     """
     assert resources.sessions is not None, "consumers need the database"
     runners = [
@@ -110,9 +111,13 @@ async def running_consumers(
 
 
 async def _supervise(runner: ConsumerRunner, stalled: dict[str, str], pause: float) -> None:
+    def started() -> None:
+        stalled.pop(runner.label, None)
+        CONSUMER_STOPPED.labels(runner.label, "stalled").set(0)
+
     while True:
         try:
-            await runner.run()
+            await runner.run(on_started=started)
             return
         except DeadLetterLimitExceeded as exc:
             stalled[runner.label] = f"dead-letter limit: {exc}"[:300]
@@ -125,5 +130,3 @@ async def _supervise(runner: ConsumerRunner, stalled: dict[str, str], pause: flo
             log.error("consumer stopped, restarting", consumer=runner.label, error=repr(exc))
             if await runner.wait_stopped(pause):
                 return
-            stalled.pop(runner.label, None)
-            CONSUMER_STOPPED.labels(runner.label, "stalled").set(0)

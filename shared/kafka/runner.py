@@ -196,8 +196,8 @@ class ConsumerRunner:
             return False
         return True
 
-    async def run(self) -> None:
-        """Consume until :meth:`stop`.
+    async def run(self, on_started: Callable[[], None] | None = None) -> None:
+        """Consume until :meth:`stop`; call ``on_started`` once the consumer has started.
 
         :raises ConsumerStalled: a batch failed ``max_retries`` times; its offsets stay
             uncommitted, so whoever takes the partitions next reprocesses it.
@@ -223,6 +223,8 @@ class ConsumerRunner:
             if not await self._until_stopped(consumer.start()):
                 return
             log.info("consumer started", consumer=self.spec.name, group=self.spec.group)
+            if on_started is not None:
+                on_started()
             while not self._stopping.is_set():
                 batch = await consumer.getmany(
                     timeout_ms=self.spec.poll_timeout_ms, max_records=self.spec.max_batch
