@@ -32,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic_core import PydanticCustomError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -208,7 +209,20 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_database(request: Request, exc: Exception) -> JSONResponse:
+    """A database error: answered here, by Starlette's exception middleware, whose answer
+    ends the request like any other. Left to the handler of ``Exception`` it would be
+    answered by the server-error middleware, which raises the error again once it has
+    answered: the server then closes the connection, and a client's next request on it
+    fails although nothing went wrong with it."""
+    return _known(request, exc) or _internal_error(request)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return _known(request, exc) or _internal_error(request)
+
+
+def _known(request: Request, exc: Exception) -> JSONResponse | None:
     if _caused_by(exc, _UNSTORABLE):
         detail = "a text contains a character that cannot be stored (such as NUL, \\u0000)"
         return problem_response(request, ProblemError(422, "Request is invalid", detail))
@@ -219,6 +233,10 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         detail = "the request met a concurrent change and nothing of it was kept: send it again"
         problem = ProblemError(503, "Try again", detail, headers={"Retry-After": "1"})
         return problem_response(request, problem)
+    return None
+
+
+def _internal_error(request: Request) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path)
     return problem_response(request, ProblemError(500, "Internal error"))
 
@@ -248,6 +266,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DBAPIError, _on_database)
+    app.add_exception_handler(asyncpg.PostgresError, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

@@ -36,6 +36,11 @@ def app_raising(engine: AsyncEngine) -> FastAPI:
         async with engine.begin() as connection:
             await connection.execute(text(RAISE.format(text=f"sqlstate {code}", code=code)))
 
+    @app.post("/store")
+    async def store() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT CAST(:note AS text)"), {"note": "a\x00b"})
+
     return app
 
 
@@ -62,3 +67,19 @@ async def test_another_database_error_is_still_a_500(engine: AsyncEngine) -> Non
 
     assert response.status_code == 500
     assert response.json()["title"] == "Internal error"
+
+
+async def test_a_database_error_ends_its_request_and_nothing_is_raised_again(
+    engine: AsyncEngine,
+) -> None:
+    # Raised again past the answer, the error would make the server close the connection,
+    # failing the client's next request on it: the transport raises it here instead.
+    transport = httpx.ASGITransport(app_raising(engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        refused = await client.post("/store")
+        rolled_back = await client.post("/raise/40P01")
+        failed = await client.post("/raise/XX000")
+
+    assert refused.status_code == 422
+    assert "cannot be stored" in refused.json()["detail"]
+    assert (rolled_back.status_code, failed.status_code) == (503, 500)
