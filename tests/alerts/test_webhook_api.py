@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
+import uuid
 from typing import Any
 
 import httpx
@@ -123,7 +125,6 @@ async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Rece
             ("query", "since"),
         ),
         ("POST", f"{path}/replay", {}, ("query", "since")),
-        ("GET", "/v1/deliveries", {"params": {"cursor": "nonsense"}}, ("query", "cursor")),
         ("GET", "/v1/deliveries", {"params": {"status": "lost"}}, ("query", "status")),
     ]
     for method, url, request, field in cases:
@@ -136,6 +137,28 @@ async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Rece
     assert (
         await client.get("/v1/deliveries/00000000-0000-0000-0000-000000000000")
     ).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        None,
+        "[]",
+        '["2026-12-06T22:18:35+00:00", -1]',
+        '["2026-12-06T22:18:35+00:00", 1e400]',
+        '["2026-12-06T22:18:35+00:00", "not-a-uuid"]',
+        '["yesterday", "' + str(uuid.uuid4()) + '"]',
+    ],
+)
+async def test_a_deliveries_cursor_this_api_did_not_give_is_a_400(
+    alerts: Alerts, position: str | None
+) -> None:
+    cursor = "nonsense" if position is None else base64.urlsafe_b64encode(position.encode())
+    response = await alerts.client.get("/v1/deliveries", params={"cursor": cursor})
+
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [(e["location"], e["field"]) for e in response.json()["errors"]] == [("query", "cursor")]
 
 
 async def test_scopes_are_required(alerts: Alerts, keys: Keys) -> None:

@@ -28,7 +28,7 @@ from shared.problems import ProblemError, parameter_error
 async def page(
     session: AsyncSession, where: DeliveryFilter, cursor: str | None, limit: int
 ) -> DeliveryPage:
-    """:raises ProblemError: 422 naming ``cursor`` when it is not one this API gave."""
+    """:raises ProblemError: 400 naming ``cursor`` when it is not one this API gave."""
     after = decode_cursor(cursor) if cursor else None
     rows = await DeliveryRepository(session).newest_first(where, after, limit + 1)
     items = [DeliveryRead.model_validate(d) for d in rows[:limit]]
@@ -82,11 +82,15 @@ def encode_cursor(delivery: WebhookDelivery) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """:raises ProblemError: 400 naming ``cursor`` for anything :func:`encode_cursor` did
+    not make (a forged one may hold any JSON), as every cursor of every API."""
     try:
         created_at, delivery_id = json.loads(
             base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         )
+        if not isinstance(delivery_id, str):
+            raise TypeError("a delivery id is written as a string")
         return cursor_time(created_at), uuid.UUID(delivery_id)
     except (binascii.Error, ValueError, TypeError) as exc:
         errors = [parameter_error("cursor", "not a cursor from this API")]
-        raise ProblemError(422, "Request is invalid", "invalid cursor", errors) from exc
+        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned", errors) from exc
