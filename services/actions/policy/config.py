@@ -21,3 +21,6 @@ class PolicySettings(SurveySettings):
     policy_decision_batches: int = Field(default=2, ge=1)
     # Before the first batch, how long the consumers wait for the journey map to arrive.
     policy_map_wait_seconds: float = Field(default=10, ge=0)
+    # An interaction at a moment of truth that reached cxloop more than this long after it
+    # happened asks for no survey: nobody should be asked about a call of months ago.
+    policy_invitation_max_delay_hours: float = Field(default=48, gt=0)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.policy import service
+from services.actions.policy.config import PolicySettings
 from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import DecisionRequest, Origin
 from services.actions.policy.repository import PolicyRepository
@@ -89,12 +90,18 @@ async def invite_at_moments_of_truth(
     session: AsyncSession,
     journey: JourneyMap,
     interactions: Sequence[InteractionRecorded],
-    settings: SurveySettings,
+    settings: PolicySettings,
 ) -> list[SurveyInvitationRequested]:
+    """Ask the policy about each interaction at a moment of truth that reached cxloop
+    within ``POLICY_INVITATION_MAX_DELAY_HOURS`` of happening (both times travel in the
+    event: a replay asks about the same ones)."""
+    longest = timedelta(hours=settings.policy_invitation_max_delay_hours)
     requests = [
         _moment_of_truth(interaction, touchpoint)
         for interaction in interactions
-        if (touchpoint := journey.touchpoint(interaction.touchpoint)) and touchpoint.moment_of_truth
+        if (touchpoint := journey.touchpoint(interaction.touchpoint))
+        and touchpoint.moment_of_truth
+        and interaction.received_at - interaction.occurred_at <= longest
     ]
     return await invitations(session, journey, requests, settings)
 
@@ -126,7 +133,10 @@ def _moment_of_truth(interaction: InteractionRecorded, touchpoint: Touchpoint) -
         customer_id=interaction.customer_id,
         touchpoint=touchpoint.id,
         channel=interaction.channel,
-        at=interaction.occurred_at,
+        # When cxloop heard of it, which is when its invitation goes out: quiet hours and
+        # intervals are judged then, not at an hour gone by (the same time for any event
+        # sent in real time; a replay decides the same)
+        at=max(interaction.occurred_at, interaction.received_at),
         origin=Origin.MOMENT_OF_TRUTH,
         source_event_id=interaction.event_id,
         department=touchpoint.owner,

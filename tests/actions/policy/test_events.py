@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.actions.policy.invitations import derived_id
-from services.actions.policy.models import policy_customer
+from services.actions.policy.models import policy_customer, policy_decision
 from shared.events.actions import TaskChange, TaskChanged, TaskStatus
 from shared.events.schemas import Channel, CustomerProfileUpdated, InteractionRecorded, Outcome
 from tests.actions.policy.conftest import T0, Policy
@@ -90,6 +90,34 @@ async def test_moment_of_truth_invites_once(policy: Policy) -> None:
     again = await policy.invitations(customer)
     assert {i["event_id"] for i in again} == {invitation["event_id"]}
     assert len((await policy.ledger(customer))["items"]) == 1
+
+
+async def test_a_moment_of_truth_heard_of_late_is_judged_when_heard_of(policy: Policy) -> None:
+    # at noon in Paris, sent to cxloop at 23:00, when its invitation would go out: quiet
+    # hours, intervals and quotas are judged then
+    customer = unique("po-c")
+    heard = T0 + timedelta(hours=11)
+    late = create_interaction(customer, policy.ids.moment, T0)
+    late = late.model_copy(update={"received_at": heard})
+    await policy.running.send([late])
+
+    decision = await policy.decision(derived_id("mot", late.event_id))
+
+    assert decision.at == heard
+
+
+async def test_a_moment_of_truth_heard_of_days_later_asks_for_no_survey(policy: Policy) -> None:
+    customer = unique("po-c")
+    stale = create_interaction(customer, policy.ids.moment, T0 - 3 * DAY)
+    stale = stale.model_copy(update={"received_at": T0})
+    fresh = create_interaction(customer, policy.ids.moment, T0 + timedelta(minutes=1))
+    await policy.running.send([stale, fresh])  # one customer: read in this order
+
+    await policy.decision(derived_id("mot", fresh.event_id))
+
+    async with policy.running.sessions() as session:
+        query = select(policy_decision.c.id).where(policy_decision.c.customer_id == customer)
+        assert list((await session.execute(query)).scalars()) == [derived_id("mot", fresh.event_id)]
 
 
 async def test_task_holds_invitations_until_resolved(policy: Policy) -> None:
