@@ -195,6 +195,14 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    unreadable = [err for err in exc.errors() if err.get("type") == "json_invalid"]
+    if unreadable:
+        # FastAPI places the character where reading stopped as if it were a member: the
+        # body has no fields yet, and the answer is the one for a body that is not JSON
+        *_, at = unreadable[0].get("loc") or ("body", 0)
+        reason = (unreadable[0].get("ctx") or {}).get("error", "not JSON")
+        detail = f"the body is not JSON: {reason} at character {at}"
+        return problem_response(request, ProblemError(400, "Malformed request", detail))
     errors = [located_error(err["loc"], err["msg"], *coded(err)) for err in exc.errors()]
     problem = ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
     return problem_response(request, problem)
@@ -202,7 +210,8 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+    titles = {400: "Malformed request", 404: "Not found", 405: "Method not allowed"}
+    title = titles.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(
         request, ProblemError(exc.status_code, title, detail, headers=dict(exc.headers or {}))

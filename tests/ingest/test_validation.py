@@ -103,6 +103,35 @@ async def test_a_lone_surrogate_is_refused_at_its_field(
     assert response.json()["errors"][0]["code"] == "unstorable_character"
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b'{"event_id":', "the body is not JSON: Expecting value at character 12"),
+        (b'{"event_id": "e-1"', "the body is not JSON: Expecting ',' delimiter at character 18"),
+        (
+            b"{not json",
+            "the body is not JSON: Expecting property name enclosed in double quotes"
+            " at character 1",
+        ),
+        (b"\xff\xfe", None),  # not even text
+    ],
+)
+async def test_a_body_that_is_not_json_is_a_400_without_fields(
+    client: httpx.AsyncClient, body: bytes, detail: str | None
+) -> None:
+    response = await client.post(
+        "/v1/interactions", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["title"] == "Malformed request"
+    assert "errors" not in problem
+    if detail is not None:
+        assert problem["detail"] == detail
+
+
 async def test_survey_response_needs_an_answer(client: httpx.AsyncClient) -> None:
     body = create_survey_response(
         nps=None, csat=None, ces=None, expected=None, perceived=None, verbatim=None
@@ -183,15 +212,6 @@ async def test_an_event_before_the_earliest_event_time_is_422(infra: Infra, keys
     assert old.status_code == 422
     assert "before 2020-01-01T00:00:00+00:00" in old.json()["errors"][0]["message"]
     assert recent.status_code == 202
-
-
-async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/v1/interactions", content=b"{not json", headers={"content-type": "application/json"}
-    )
-
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("path", ["/v1/interactions", "/v1/batch"])
