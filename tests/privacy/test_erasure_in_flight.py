@@ -213,3 +213,12 @@ async def test_a_webhook_being_sent_is_waited_for_then_blanked(
     )
     assert row == {"status": "succeeded", "payload": {"type": "alert.raised", "erased": True}}
     assert len(receiver.at(path)) == 1
+    # nothing of it is sent again: the row is kept for the log, not for replays
+    async with pipeline.client(pipeline.keys["ops"], pipeline.alerts_url) as alerts:
+        replayed = await alerts.post(f"/v1/deliveries/{delivery}/replay")
+        since = {"since": "2026-01-01T00:00:00Z"}
+        endpoint = created.json()["id"]
+        all_replayed = await alerts.post(f"/v1/webhooks/{endpoint}/replay", params=since)
+    assert replayed.status_code == 409, replayed.text
+    assert replayed.json()["title"] == "Customer erased"
+    assert all_replayed.json() == {"replayed": 0}

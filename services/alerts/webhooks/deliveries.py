@@ -53,9 +53,13 @@ async def replay(
 ) -> DeliveryRead:
     """Queue a delivery again (same webhook-id), from the start of the retry schedule.
 
-    :raises ProblemError: 404; 409 when it is pending already or its endpoint is disabled.
+    :raises ProblemError: 404; 409 when it is pending already, its customer was erased
+        (its payload is blanked) or its endpoint is disabled.
     """
     delivery = await _get(session, principal, delivery_id)
+    if "erased" in delivery.payload:
+        detail = f"delivery {delivery_id} named an erased customer: nothing is left to send"
+        raise ProblemError(409, "Customer erased", detail)
     endpoint = await EndpointRepository(session).get(delivery.endpoint_id, None)
     if endpoint is None or not endpoint.enabled:
         detail = f"enable webhook endpoint {delivery.endpoint_id} before replaying to it"

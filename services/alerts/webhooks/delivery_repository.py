@@ -205,9 +205,15 @@ class DeliveryRepository:
         return await self._requeue(now, *conditions)
 
     async def _requeue(self, now: datetime, *conditions: ColumnElement[bool]) -> int:
+        """Queue again the deliveries that meet ``conditions``, neither pending nor erased
+        (their payload no longer names the customer: nothing is left to send)."""
         stmt = (
             update(WebhookDelivery)
-            .where(WebhookDelivery.status != PENDING, *conditions)
+            .where(
+                WebhookDelivery.status != PENDING,
+                ~WebhookDelivery.payload.has_key("erased"),
+                *conditions,
+            )
             .values(status=PENDING, next_attempt_at=now, retry_step=0, lease_token=None)
             .execution_options(synchronize_session=False)
         )

@@ -130,8 +130,9 @@ async def replay_since(
     since: datetime,
     status: str | None,
 ) -> Replayed:
-    """Queue again the endpoint's deliveries created since ``since`` (not the pending ones):
-    the same rows, so the same webhook-id, sent again from the start of the schedule.
+    """Queue again the endpoint's deliveries created since ``since`` (not the pending ones,
+    nor those of erased customers): the same rows, so the same webhook-id, sent again from
+    the start of the schedule.
 
     :raises ProblemError: 404, or 409 when the endpoint is disabled.
     """
