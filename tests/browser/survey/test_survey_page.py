@@ -205,3 +205,25 @@ async def test_an_expired_link_and_a_forged_one_show_their_pages(
     await expect(page.get_by_role("heading", name="We cannot find this survey")).to_be_visible()
     await assert_accessible(page)
     await screenshot(page, "survey-forged")
+
+
+@pytest.mark.parametrize("context", [{"viewport": PHONE, "locale": "he-IL"}], indirect=True)
+async def test_a_message_of_the_longest_length_in_hebrew_reads_from_the_right_and_is_saved(
+    context: BrowserContext, stack: SurveyStack
+) -> None:
+    """5,000 characters as the text area counts them, 9 bytes each once URL-encoded."""
+    invited = await stack.invite(unique("br-he"))
+    page, console = await open_page(context, stack.ingest_url + invited.path)
+    await page.get_by_label("9", exact=True).check()
+    effort = page.get_by_role("group", name="A-t-il été facile de faire ce que vous souhaitiez")
+    await effort.get_by_label("6", exact=True).check()
+    line = "\u05e9\u05dc\u05d5\u05dd" * 124 + "\u05e9\u05dc\u05d5"
+    box = page.get_by_label("Souhaitez-vous nous en dire plus")
+    await box.fill("\n".join([line] * 10) + "\u05dd")
+    assert await box.evaluate("box => box.value.length") == 5000
+    assert await box.evaluate("box => getComputedStyle(box).direction") == "rtl"
+    await screenshot(page, "survey-hebrew-message")
+
+    await page.get_by_role("button", name="Envoyer mes réponses").click()
+    await expect(page.get_by_role("heading", name="Merci !")).to_be_visible()
+    assert console.messages == []

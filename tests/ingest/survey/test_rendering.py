@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -71,3 +72,10 @@ def test_pages_without_values_are_the_same_in_each_language(template: str) -> No
     for language in ("fr", "en", "fr"):
         page = Page(template, language, 200)
         assert renderer.render(page) == PLAIN.render(page)
+
+
+@pytest.mark.parametrize("values", [{}, {"words": "\u05e9\u05dc\u05d5\u05dd"}])
+def test_the_message_box_follows_the_direction_of_its_text(values: dict[str, str]) -> None:
+    """Arabic or Hebrew, typed or kept, reads from the right; French from the left."""
+    html = Renderer().render(Page("survey.html", "fr", 422, form("a" * 22, values=values)))
+    assert re.search(r'<textarea id="words"[^>]* dir="auto"', html)
