@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from services.ingest.survey.forms import FieldProblem
 from services.ingest.survey.pages import LOCALE, TEMPLATES, Page, Renderer
@@ -79,3 +80,15 @@ def test_the_message_box_follows_the_direction_of_its_text(values: dict[str, str
     """Arabic or Hebrew, typed or kept, reads from the right; French from the left."""
     html = Renderer().render(Page("survey.html", "fr", 422, form("a" * 22, values=values)))
     assert re.search(r'<textarea id="words"[^>]* dir="auto"', html)
+
+
+@pytest.mark.parametrize(("language", "optional"), [("fr", "facultatif"), ("en", "optional")])
+def test_an_optional_question_says_so_once(language: str, optional: str) -> None:
+    html = PLAIN.render(Page("survey.html", language, context=form("a" * 22)))
+    said = html.lower().count(optional)
+    assert said == sum(not q.required for q in SURVEY.questions) == 3
+
+
+def test_the_english_hint_of_the_message_reads_as_english_does() -> None:
+    html = PLAIN.render(Page("survey.html", "en", context=form("a" * 22)))
+    assert escape("Please don't include card numbers or passwords.") in html
