@@ -100,6 +100,22 @@ async def test_an_unknown_or_forged_link_is_404_in_the_reader_s_language(
     assert "Traceback" not in page.text
 
 
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("en", "We cannot find this survey"), ("fr", "Nous ne trouvons pas ce questionnaire")],
+)
+async def test_a_link_cut_before_its_token_is_the_unknown_link_page(
+    stack: SurveyStack, language: str, heading: str
+) -> None:
+    async with stack.ingest(**{"Accept-Language": language}) as client:
+        for path in ("/s/", "/s"):
+            page = await client.get(path, follow_redirects=True)
+            assert page.status_code == 404
+            assert page.headers["content-type"].startswith("text/html")
+            assert heading in page.text
+            assert page.headers["content-security-policy"].startswith("default-src 'none'")
+
+
 async def test_an_expired_link_is_410(stack: SurveyStack) -> None:
     invited = await stack.expired(unique("sp-c"))
     async with stack.ingest() as client:
