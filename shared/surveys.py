@@ -252,11 +252,10 @@ DEFAULTS: dict[str, dict[QuestionKind, ResolvedWording]] = {
         ),
         QuestionKind.VERBATIM: ResolvedWording(
             label="Souhaitez-vous nous en dire plus ?",
-            hint="Facultatif. N'indiquez ni numéro de carte ni mot de passe.",
+            hint="N'indiquez ni numéro de carte ni mot de passe.",
         ),
         QuestionKind.CALLBACK_CONSENT: ResolvedWording(
             label="Acceptez-vous qu'un conseiller vous recontacte à ce sujet ?",
-            hint="Facultatif.",
         ),
     },
     "en": {
@@ -288,11 +287,10 @@ DEFAULTS: dict[str, dict[QuestionKind, ResolvedWording]] = {
         ),
         QuestionKind.VERBATIM: ResolvedWording(
             label="Would you like to tell us more?",
-            hint="Optional. Please include no card number or password.",
+            hint="Please don't include card numbers or passwords.",
         ),
         QuestionKind.CALLBACK_CONSENT: ResolvedWording(
             label="May an adviser contact you about this?",
-            hint="Optional.",
         ),
     },
 }

@@ -43,7 +43,12 @@ class IngestSettings(ServiceSettings):
     )
     # A form older than this is shown again, answers kept, with a fresh anti-forgery field.
     survey_form_max_age_seconds: int = Field(default=24 * 3600, ge=60)
-    survey_form_max_bytes: int = Field(default=16 * 1024, ge=1024)
+    # The largest survey form body. The text area lets through 5,000 UTF-16 units (a line
+    # break counts one); URL-encoded, a unit takes at most 9 bytes (a 3-byte character as
+    # three %XX; a break, sent as CR LF, 6; a 4-byte character 12 for its two units): 45,000
+    # bytes, and the other fields under 1 KiB. It must stay under event_max_bytes, which
+    # the middleware enforces first, with a JSON 413 no customer should see.
+    survey_form_max_bytes: int = Field(default=48 * 1024, ge=1024)
     # Requests per minute to /s/{token}, per link and per client address (429 above).
     survey_rate_per_token: int = Field(default=20, ge=1)
     survey_rate_per_address: int = Field(default=120, ge=1)

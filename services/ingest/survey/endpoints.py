@@ -64,6 +64,12 @@ async def asset(name: str) -> Response:
     return Response(content, media_type=media_type, headers=headers)
 
 
+@router.get("/s/", response_class=HTMLResponse, include_in_schema=False)
+async def show_cut_link(request: Request, pages: Pages) -> HTMLResponse:
+    """A link cut before its token (``/s`` is redirected here): the unknown link's page."""
+    return _html(request, pages.unknown(request.headers.get("accept-language")))
+
+
 @router.get("/s/{token}", response_class=HTMLResponse, responses=HTML_RESPONSES)
 async def show_survey(token: str, request: Request, pages: Pages) -> HTMLResponse:
     """The survey of an invitation link, in the customer's language; marks it opened."""

@@ -8,6 +8,8 @@ from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
+from babel.numbers import format_decimal
+from jinja2 import Environment, pass_environment
 from markupsafe import escape
 from pydantic import TypeAdapter
 
@@ -49,7 +51,7 @@ class Renderer(pages.Renderer):
     """
 
     def __init__(self) -> None:
-        super().__init__(TEMPLATES, LOCALE)
+        super().__init__(TEMPLATES, LOCALE, filters={"number": number})
         self._rendered: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
 
     def render(self, page: Page) -> str:
@@ -71,6 +73,12 @@ class Renderer(pages.Renderer):
             if len(self._rendered) > CACHED_PAGES:
                 self._rendered.popitem(last=False)
         return html
+
+
+@pass_environment
+def number(environment: Environment, value: int) -> str:
+    """``value`` as the page's language writes it: 5 000 in French, 5,000 in English."""
+    return format_decimal(value, locale=str(environment.globals["lang"]))
 
 
 def _is_blank_form(page: Page) -> bool:

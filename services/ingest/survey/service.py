@@ -76,6 +76,10 @@ class SurveyPages:
             return page
         return Page("thanks.html", language)
 
+    def unknown(self, accept_language: str | None) -> Page:
+        """The page of a link that leads to no survey, in the reader's language."""
+        return Page("unknown.html", self._fallback(accept_language), 404)
+
     def too_large(self, accept_language: str | None) -> Page:
         return Page("too_large.html", self._fallback(accept_language), 413)
 

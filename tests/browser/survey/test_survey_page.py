@@ -205,3 +205,62 @@ async def test_an_expired_link_and_a_forged_one_show_their_pages(
     await expect(page.get_by_role("heading", name="We cannot find this survey")).to_be_visible()
     await assert_accessible(page)
     await screenshot(page, "survey-forged")
+
+
+@pytest.mark.parametrize("context", [{"viewport": PHONE, "locale": "he-IL"}], indirect=True)
+async def test_a_message_of_the_longest_length_in_hebrew_reads_from_the_right_and_is_saved(
+    context: BrowserContext, stack: SurveyStack
+) -> None:
+    """5,000 characters as the text area counts them, 9 bytes each once URL-encoded."""
+    invited = await stack.invite(unique("br-he"))
+    page, console = await open_page(context, stack.ingest_url + invited.path)
+    await page.get_by_label("9", exact=True).check()
+    effort = page.get_by_role("group", name="A-t-il été facile de faire ce que vous souhaitiez")
+    await effort.get_by_label("6", exact=True).check()
+    line = "\u05e9\u05dc\u05d5\u05dd" * 124 + "\u05e9\u05dc\u05d5"
+    box = page.get_by_label("Souhaitez-vous nous en dire plus")
+    await box.fill("\n".join([line] * 10) + "\u05dd")
+    assert await box.evaluate("box => box.value.length") == 5000
+    assert await box.evaluate("box => getComputedStyle(box).direction") == "rtl"
+    await screenshot(page, "survey-hebrew-message")
+
+    await page.get_by_role("button", name="Envoyer mes réponses").click()
+    await expect(page.get_by_role("heading", name="Merci !")).to_be_visible()
+    assert console.messages == []
+
+
+SCALE_BOXES = """labels => labels.map(label => {
+    const box = label.getBoundingClientRect(), style = getComputedStyle(label);
+    const text = document.createRange();
+    text.selectNodeContents(label);
+    const room = label.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return {width: box.width, height: box.height, top: Math.round(box.top),
+            fits: text.getBoundingClientRect().width <= room};
+})"""
+
+
+@pytest.mark.parametrize("width", [320, 390, 1366])
+async def test_the_0_to_10_scale_is_readable_and_tappable_at_every_width(
+    browser: Browser, stack: SurveyStack, width: int
+) -> None:
+    """Each choice at least 24 px each way with its number inside it: one row on a wide
+    screen, two (0-5, 6-10) on a phone; the arrows still move through 0-10 in order."""
+    context = await browser.new_context(viewport={"width": width, "height": 800}, locale="fr")
+    context.set_default_timeout(WAIT_MS)
+    try:
+        invited = await stack.invite(unique("br-nps"))
+        page, console = await open_page(context, stack.ingest_url + invited.path)
+        boxes = await page.locator("#nps-field .choice label").evaluate_all(SCALE_BOXES)
+        assert len(boxes) == 11
+        assert [b for b in boxes if b["width"] < 24 or b["height"] < 24 or not b["fits"]] == []
+        assert len({b["top"] for b in boxes}) == (1 if width >= 640 else 2)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= width
+        await screenshot(page, f"survey-scale-{width}")
+
+        await page.locator("#nps-0").focus()
+        await press(page, *["ArrowRight"] * 7)  # across the rows' break on a phone
+        await expect(page.locator("#nps-7")).to_be_checked()
+        await expect(page.locator("#nps-7")).to_be_focused()
+        assert console.messages == []
+    finally:
+        await context.close()

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.ingest.survey.forms import FieldProblem, FormSigner, read_answers
+from services.ingest.config import IngestSettings
+from services.ingest.survey.forms import (
+    VERBATIM_MAX_CHARS,
+    FieldProblem,
+    FormSigner,
+    read_answers,
+)
 from shared.surveys import QuestionKind, SurveyQuestion, resolve_survey
 
 SURVEY = resolve_survey(
@@ -93,3 +99,12 @@ def test_a_form_older_than_the_max_age_fails() -> None:
     signed = signer.sign("token-a", now=1_000_000)
     assert not signer.check("token-a", signed, now=1_000_000 + 3601)
     assert not signer.check("token-a", signed, now=1_000_000 - 61)
+
+
+def test_the_form_bound_holds_any_message_the_page_allows_within_the_body_limit() -> None:
+    """The text area counts UTF-16 units, a line break as one; URL-encoded, a unit takes at
+    most 9 bytes (a 3-byte character, %XX each; a break sent as CR LF takes 6, a 4-byte
+    character 12 for its two units). The other fields of a survey take under 1 KiB."""
+    settings = IngestSettings()
+    assert settings.survey_form_max_bytes >= VERBATIM_MAX_CHARS * 9 + 1024
+    assert settings.survey_form_max_bytes <= settings.event_max_bytes

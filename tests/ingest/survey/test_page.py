@@ -100,6 +100,22 @@ async def test_an_unknown_or_forged_link_is_404_in_the_reader_s_language(
     assert "Traceback" not in page.text
 
 
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("en", "We cannot find this survey"), ("fr", "Nous ne trouvons pas ce questionnaire")],
+)
+async def test_a_link_cut_before_its_token_is_the_unknown_link_page(
+    stack: SurveyStack, language: str, heading: str
+) -> None:
+    async with stack.ingest(**{"Accept-Language": language}) as client:
+        for path in ("/s/", "/s"):
+            page = await client.get(path, follow_redirects=True)
+            assert page.status_code == 404
+            assert page.headers["content-type"].startswith("text/html")
+            assert heading in page.text
+            assert page.headers["content-security-policy"].startswith("default-src 'none'")
+
+
 async def test_an_expired_link_is_410(stack: SurveyStack) -> None:
     invited = await stack.expired(unique("sp-c"))
     async with stack.ingest() as client:
@@ -197,6 +213,24 @@ async def test_a_form_not_signed_for_this_link_is_refused_answers_kept(
 async def test_a_body_over_the_bound_is_413(stack: SurveyStack) -> None:
     invited = await stack.invite(unique("sp-c"))
     async with stack.ingest() as client:
-        page = await client.post(invited.path, data={"comment": "x" * 20_000})
+        # over the form's bound, under the service-wide 64 KiB: the page's own 413
+        page = await client.post(invited.path, data={"comment": "x" * 50_000})
     assert page.status_code == 413
     assert "trop longues" in page.text
+
+
+async def test_the_longest_message_the_page_allows_is_accepted_in_any_script(
+    stack: SurveyStack,
+) -> None:
+    """5,000 Hebrew letters and line breaks, as the text area lets them through: each
+    letter URL-encoded takes 9 bytes, each break (CR LF) 6, over 44,000 bytes in all."""
+    invited = await stack.invite(unique("sp-c"))
+    text = ("\u05e9\u05dc\u05d5\u05dd" * 124 + "\u05e9\u05dc\u05d5\n") * 10
+    assert len(text) == 5000
+    async with stack.ingest() as client:
+        token = await open_form(client, invited)
+        form = {**ANSWERS, "comment": text.replace("\n", "\r\n"), "form_token": token}
+        page = await client.post(invited.path, data=form)
+    assert page.status_code == 200, page.text
+    [event] = await published(stack, invited)
+    assert event["verbatim"] == text.strip()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from services.ingest.survey.forms import FieldProblem
-from services.ingest.survey.pages import LOCALE, TEMPLATES, Page, Renderer
+from services.ingest.survey.pages import LOCALE, TEMPLATES, Page, Renderer, number
 from shared import pages
 from shared.surveys import QuestionKind, QuestionWording, SurveyQuestion, resolve_survey
 
@@ -18,7 +20,7 @@ QUESTIONS = [
     SurveyQuestion(id="call", kind=QuestionKind.CALLBACK_CONSENT),
 ]
 SURVEY = resolve_survey(QUESTIONS, ["fr", "en"])
-PLAIN = pages.Renderer(TEMPLATES, LOCALE)
+PLAIN = pages.Renderer(TEMPLATES, LOCALE, filters={"number": number})
 
 
 def form(token: str, **changes: Any) -> dict[str, Any]:
@@ -71,3 +73,36 @@ def test_pages_without_values_are_the_same_in_each_language(template: str) -> No
     for language in ("fr", "en", "fr"):
         page = Page(template, language, 200)
         assert renderer.render(page) == PLAIN.render(page)
+
+
+@pytest.mark.parametrize("values", [{}, {"words": "\u05e9\u05dc\u05d5\u05dd"}])
+def test_the_message_box_follows_the_direction_of_its_text(values: dict[str, str]) -> None:
+    """Arabic or Hebrew, typed or kept, reads from the right; French from the left."""
+    html = Renderer().render(Page("survey.html", "fr", 422, form("a" * 22, values=values)))
+    assert re.search(r'<textarea id="words"[^>]* dir="auto"', html)
+
+
+@pytest.mark.parametrize(("language", "optional"), [("fr", "facultatif"), ("en", "optional")])
+def test_an_optional_question_says_so_once(language: str, optional: str) -> None:
+    html = PLAIN.render(Page("survey.html", language, context=form("a" * 22)))
+    said = html.lower().count(optional)
+    assert said == sum(not q.required for q in SURVEY.questions) == 3
+
+
+def test_the_english_hint_of_the_message_reads_as_english_does() -> None:
+    html = PLAIN.render(Page("survey.html", "en", context=form("a" * 22)))
+    assert escape("Please don't include card numbers or passwords.") in html
+
+
+@pytest.mark.parametrize(
+    ("language", "most", "now"), [("fr", "5\u202f000", "5\u202f105"), ("en", "5,000", "5,105")]
+)
+def test_a_message_too_long_gives_its_figures_as_the_language_writes_them(
+    language: str, most: str, now: str
+) -> None:
+    errors = {"words": FieldProblem("too_long", {"most": 5000, "now": 5105})}
+    html = Renderer().render(Page("survey.html", language, 422, form("a" * 22, errors=errors)))
+    message = re.search(r'<p class="error" id="words-error">(.*?)</p>', html, re.S)
+    assert message is not None
+    assert most in message.group(1)
+    assert now in message.group(1)
