@@ -16,6 +16,7 @@ from services.scoring.privacy import retention
 from services.scoring.stats.endpoints import router as stats_router
 from services.scoring.voice.endpoints import router as voice_router
 from services.scoring.voice.lexicon import warm
+from services.scoring.voice.schemas import ANALYSE_MAX_BYTES
 from shared import journey_applied
 from shared.db.pool import read_pool
 from shared.http import create_service_app
@@ -68,6 +69,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             voice_router,
             committee_router,
         ),
+        body_limits={"/v1/verbatims/analyse": ANALYSE_MAX_BYTES},
     )
 
 

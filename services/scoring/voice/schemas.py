@@ -10,6 +10,9 @@ from shared.journey import RootCause
 
 MAX_TEXTS = 100
 MAX_TEXT_CHARS = 5000
+# The largest body the analysis takes: its texts at their longest, each character written
+# as a JSON \u escape (6 bytes) at worst, and 1 MiB for the rest (a draft taxonomy).
+ANALYSE_MAX_BYTES = MAX_TEXTS * MAX_TEXT_CHARS * 6 + 1024 * 1024
 Emotion = Literal[
     "anger", "frustration", "worry", "disappointment", "satisfaction", "joy", "gratitude"
 ]

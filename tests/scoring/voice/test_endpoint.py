@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from tests.scoring.conftest import Scoring
@@ -46,6 +48,21 @@ async def test_without_a_draft_the_published_maps_keywords_apply(scoring: Scorin
     late, thanks = response.json()["items"]
     assert [t["id"] for t in late["topics"]] == ["late-delivery"]
     assert thanks["topics"] == []
+
+
+async def test_the_most_the_limits_allow_fits_in_the_body(scoring: Scoring) -> None:
+    # 100 texts of 5,000 characters, written as JSON escapes: ~3 MB, over the service's
+    # 64 KiB for other bodies
+    texts = [{"text": ("déçue " * 834)[:5000]} for _ in range(100)]
+    body = json.dumps({"texts": texts}).encode()  # é and ç as \u00e9, \u00e7
+    assert len(body) > 1_000_000
+
+    response = await scoring.client.post(
+        "/v1/verbatims/analyse", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 200, response.text[:300]
+    assert len(response.json()["items"]) == 100
 
 
 async def test_limits_are_422_with_the_field(scoring: Scoring) -> None:
