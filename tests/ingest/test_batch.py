@@ -47,7 +47,9 @@ async def test_batch_accepts_valid_items_and_reports_invalid_ones(
         }
     ]
     assert rejected[4][0]["field"] == "items.4.type"
-    assert rejected[5][0]["field"] == "items.5"
+    assert rejected[4][0]["code"] == "unknown_type"
+    assert rejected[4][0]["params"] == {"expected": "interaction, survey_response, customer"}
+    assert (rejected[5][0]["field"], rejected[5][0]["code"]) == ("items.5", "dict_type")
 
     published = await read_all(infra.bootstrap_servers, "cx.survey-responses")
     ids = {json.loads(r.value)["event_id"] for r in published if r.key == customer.encode()}

@@ -174,6 +174,8 @@ async def test_events_from_the_future_are_refused(client: httpx.AsyncClient) -> 
     assert accepted.status_code == 202
     assert refused.status_code == 422
     assert fields_of(refused) == {"answered_at"}
+    [error] = refused.json()["errors"]
+    assert (error["code"], error["params"]) == ("too_far_ahead", {"seconds": 300})
 
 
 @pytest.mark.parametrize(

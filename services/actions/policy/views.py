@@ -117,7 +117,12 @@ def _map_holding(
     if journey is None:
         raise ProblemError(503, "Journey map not loaded", "no journey map received yet")
     errors = [
-        field_error([*location(index), "touchpoint"], f"unknown touchpoint {body.touchpoint!r}")
+        field_error(
+            [*location(index), "touchpoint"],
+            f"unknown touchpoint {body.touchpoint!r}",
+            "unknown_touchpoint",
+            {"id": body.touchpoint},
+        )
         for index, body in enumerate(bodies)
         if journey.touchpoint(body.touchpoint) is None
     ]

@@ -101,11 +101,12 @@ def _items(body: bytes, content_type: str | None) -> list[Any]:
 def _item(index: int, item: Any) -> Item:
     where: tuple[str | int, ...] = ("items", index)
     if not isinstance(item, dict):
-        return [field_error(where, "an object is required")]
+        return [field_error(where, "an object is required", "dict_type")]
     model = BATCH_KINDS.get(item.get("type"))  # type: ignore[arg-type]
     if model is None:
         kinds = ", ".join(BATCH_KINDS)
-        return [field_error((*where, "type"), f"type must be one of: {kinds}")]
+        message = f"type must be one of: {kinds}"
+        return [field_error((*where, "type"), message, "unknown_type", {"expected": kinds})]
     try:
         signal: Signal = model.model_validate(item)  # type: ignore[assignment]
     except ValidationError as exc:

@@ -122,13 +122,16 @@ class IngestService:
         if moment is None:
             return []
         earliest = self._settings.earliest_event_time
+        ahead = int(self._settings.max_future_seconds)
         if moment < earliest:
             message = f"before {earliest.isoformat()}, the earliest time accepted"
-        elif moment > now + timedelta(seconds=self._settings.max_future_seconds):
-            message = f"more than {int(self._settings.max_future_seconds)} s in the future"
+            code, params = "before_earliest", {"earliest": earliest.isoformat()}
+        elif moment > now + timedelta(seconds=ahead):
+            message = f"more than {ahead} s in the future"
+            code, params = "too_far_ahead", {"seconds": ahead}
         else:
             return []
-        return [field_error((*where, name), message)]
+        return [field_error((*where, name), message, code, params)]
 
     def _unavailable(self, reason: str) -> ProblemError:
         return ProblemError(

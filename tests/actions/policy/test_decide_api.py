@@ -119,7 +119,12 @@ async def test_unknown_touchpoint_is_a_field_error(policy: Policy) -> None:
     response = await policy.client.post("/v1/contact-policy/decide", json=body)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert [e["field"] for e in response.json()["errors"]] == ["touchpoint"]
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"], error["params"]) == (
+        "touchpoint",
+        "unknown_touchpoint",
+        {"id": "po-nowhere"},
+    )
     body["channel"] = "pigeon"
     response = await policy.client.post("/v1/contact-policy/simulate", json=body)
     assert [e["field"] for e in response.json()["errors"]] == ["channel"]
