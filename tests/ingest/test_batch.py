@@ -177,3 +177,13 @@ async def test_empty_batch_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/batch", json={"items": []})
 
     assert response.status_code == 422
+
+
+async def test_a_batch_with_a_member_it_does_not_know_is_refused(client: httpx.AsyncClient) -> None:
+    item = {"type": "interaction", **create_interaction()}
+
+    response = await client.post("/v1/batch", json={"items": [item], "itemz": []})
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("itemz", "extra_forbidden")

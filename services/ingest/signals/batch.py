@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.ingest.signals.schemas import (
     MAX_BATCH_ITEMS,
@@ -40,6 +40,8 @@ BATCH_KINDS: dict[str, type[BaseModel]] = {
 
 class _ValidBatch(BaseModel):
     """A batch of valid items only: the one-pass reading, which fails on the first doubt."""
+
+    model_config = ConfigDict(extra="forbid")
 
     items: list[
         Annotated[
@@ -86,7 +88,12 @@ def _items(body: bytes, content_type: str | None) -> list[Any]:
         try:
             document = json.loads(body)
         except json.JSONDecodeError as exc:
-            error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error"}
+            error = {
+                "type": "json_invalid",
+                "loc": ("body", exc.pos),
+                "msg": "JSON decode error",
+                "ctx": {"error": exc.msg},
+            }
             raise RequestValidationError([error]) from exc
         except (ValueError, RecursionError) as exc:  # not UTF-8 (nor UTF-16 or 32)
             raise HTTPException(400, "There was an error parsing the body") from exc

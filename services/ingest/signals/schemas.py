@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.schemas import CustomerFields, InteractionFields, SurveyResponseFields
 from shared.problems import FieldError
@@ -38,6 +38,8 @@ MAX_BATCH_ITEMS = 1000
 
 
 class BatchBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # as the single events: a typo is an error
+
     items: list[Any] = Field(
         min_length=1,
         max_length=MAX_BATCH_ITEMS,
