@@ -94,12 +94,15 @@ def _context(
 ) -> dict[str, Any]:
     f = view.filters
     backlog = view.backlog.data["items"] if view.backlog.ok else []
+    causes = _named(view, "root_causes")
     return {
         "view": view,
         "f": f,
         "query": {name: query[name] for name in FILTERS if query.get(name)},
         "names": {tp["id"]: tp["name"] for tp in view.touchpoints},
-        "causes": {rc["id"]: rc["name"] for rc in _listed(view, "root_causes")},
+        "causes": causes,
+        # a verbatim's theme is a root cause or a touchpoint (any department's), by kind
+        "themes": {"root_cause": causes, "touchpoint": _named(view, "touchpoints")},
         "personas": _listed(view, "personas"),
         "ratios": _ratios(view),
         "matrix": figures.impact_matrix(backlog, view.quick_wins.data) if view.backlog.ok else None,
@@ -109,6 +112,11 @@ def _context(
         "refused": refused,
         "values": values or {},
     }
+
+
+def _named(view: views.CommitteeView, name: str) -> dict[str, str]:
+    """The map's ``name`` list as names by id."""
+    return {entry["id"]: entry["name"] for entry in _listed(view, name)}
 
 
 def _listed(view: views.CommitteeView, name: str) -> list[dict[str, Any]]:
