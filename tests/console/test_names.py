@@ -108,3 +108,55 @@ async def test_verbatim_themes_are_named_as_the_map_names_them() -> None:
     assert "lost-parcel 2" in verbatims  # not in the map: as it is
     assert "late-delivery" not in verbatims
     assert "checkout" not in verbatims
+
+
+def listed_task(task_id: str, persona: str | None) -> dict[str, Any]:
+    return {
+        "id": task_id,
+        "customer_id": "c-1",
+        "touchpoint": "delivery",
+        "department": "logistics",
+        "referent": None,
+        "persona": persona,
+        "value_tier": None,
+        "status": "open",
+        "priority": "high",
+        "priority_score": 1.0,
+        "opened_at": "2026-12-06T05:00:00+00:00",
+        "due_at": "2026-12-09T05:00:00+00:00",
+        "occurrences": 1,
+        "overdue": False,
+    }
+
+
+def tasks(request: httpx.Request) -> httpx.Response:
+    if request.url.params.get("overdue") == "true":
+        return httpx.Response(200, json={"items": [], "next_cursor": None})
+    items = [listed_task("t1", "busy-parent"), listed_task("t2", "night-owl")]
+    return httpx.Response(200, json={"items": items, "next_cursor": None})
+
+
+async def test_the_task_list_names_each_task_s_persona() -> None:
+    async with console({**ANSWERS, ("GET", "/v1/tasks"): tasks}) as page:
+        later = section(await page.page("/tasks", "en"), "upcoming-title")
+    assert "Busy parent" in later
+    assert "busy-parent" not in later
+    assert "night-owl" in later  # not in the map: as it is
+
+
+async def test_the_committee_names_the_persona_chosen_and_the_funnel_s() -> None:
+    async with console(ANSWERS) as page:
+        answer = await page.page("/committee", "en", persona="busy-parent")
+    assert "· persona Busy parent" in text_of(answer)
+    funnel = section(answer, "funnel-title")
+    assert "Busy parent 3 2" in funnel
+    assert "night-owl 1 0" in funnel
+    assert "busy-parent" not in text_of(answer)
+
+
+async def test_a_persona_the_map_does_not_know_is_said_on_both_pages() -> None:
+    async with console({**ANSWERS, ("GET", "/v1/tasks"): tasks}) as page:
+        committee = text_of(await page.page("/committee", "fr", persona="nobody"))
+        listed = text_of(await page.page("/tasks", "fr", persona="nobody"))
+    assert "La carte n'a pas de persona « nobody »" in committee
+    assert "La carte n'a pas de persona « nobody »" in listed

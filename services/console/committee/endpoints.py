@@ -19,6 +19,7 @@ from services.console import refusals
 from services.console.api import Api, ApiError
 from services.console.committee import figures, parts, views
 from services.console.fragments import FragmentRenderer
+from services.console.tasks import views as tasks_views
 from services.console.web import Person, form_of, language, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -104,6 +105,8 @@ def _context(
         # a verbatim's theme is a root cause or a touchpoint (any department's), by kind
         "themes": {"root_cause": causes, "touchpoint": _named(view, "touchpoints")},
         "personas": _listed(view, "personas"),
+        "persona_names": _named(view, "personas"),
+        "unknown_persona": tasks_views.unknown(f.persona, _listed(view, "personas")),
         "ratios": _ratios(view),
         "matrix": figures.impact_matrix(backlog, view.quick_wins.data) if view.backlog.ok else None,
         "pareto": figures.pareto(view.pareto.data["root_causes"]) if view.pareto.ok else None,

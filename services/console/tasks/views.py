@@ -122,6 +122,14 @@ def names(journey_map: Part) -> dict[str, dict[str, str]]:
     }
 
 
+def unknown(chosen: str | None, entries: list[dict[str, Any]]) -> str | None:
+    """``chosen`` when the map lists ``entries`` and none has that id (a filter that can
+    match nothing); None otherwise, the map unread included."""
+    if chosen and entries and chosen not in {entry["id"] for entry in entries}:
+        return chosen
+    return None
+
+
 def _by_id(entries: list[dict[str, Any]]) -> dict[str, str]:
     return {entry["id"]: entry["name"] for entry in entries}
 
