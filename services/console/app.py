@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from services.console.api import Api
@@ -33,12 +34,15 @@ from services.console.web import (
 )
 from shared.http import create_service_app
 from shared.logging import configure_logging
+from shared.problems import http_problem
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {
     "console.css": ("text/css", STATIC / "console.css"),
     "htmx-2.0.11.min.js": ("text/javascript", STATIC / "vendor" / "htmx-2.0.11.min.js"),
 }
+# what machines read: their errors stay problem+json
+MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
@@ -68,6 +72,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(FormRefused, _form_refused)
     app.add_exception_handler(FormTooLarge, _form_too_large)
+    app.add_exception_handler(StarletteHTTPException, _not_a_page)
     return app
 
 
@@ -85,6 +90,17 @@ async def _to_sign_in(request: Request, exc: Exception) -> Response:
 
 async def _form_refused(request: Request, exc: Exception) -> Response:
     return render(request, "refused.html", 403)
+
+
+async def _not_a_page(request: Request, exc: Exception) -> Response:
+    """An address that is no page (404), or a form's address visited (405): a page in the
+    person's language with the navigation; problem+json for the machines' endpoints."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code not in (404, 405) or request.url.path in MACHINE_PATHS:
+        return await http_problem(request, exc)
+    response = render(request, "not_found.html", exc.status_code, form_only=exc.status_code == 405)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def _form_too_large(request: Request, exc: Exception) -> Response:
