@@ -3,19 +3,18 @@ each test says what the APIs answer and reads what the console asked them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from services.console.api import Api
 from services.console.app import create_app
 from services.console.config import ConsoleSettings
 from services.console.sessions import COOKIE, Session
-
-Answer = Callable[[httpx.Request], httpx.Response]
 
 
 @dataclass
@@ -34,12 +33,11 @@ class Console:
         return await self.client.get(path, params=params, headers={"Accept-Language": language})
 
 
-@asynccontextmanager
-async def console(answers: dict[tuple[str, str], Any] | None = None) -> AsyncIterator[Console]:
-    """The console whose APIs answer ``answers[(method, path)]`` (a JSON body, or a
-    function of the request), else 404."""
-    answers = answers or {}
-    calls: list[httpx.Request] = []
+def fake_api(
+    settings: ConsoleSettings, answers: dict[tuple[str, str], Any], calls: list[httpx.Request]
+) -> Api:
+    """The APIs answering ``answers[(method, path)]`` (a JSON body, or a function of the
+    request), else 404; each request appended to ``calls``."""
 
     def api(request: httpx.Request) -> httpx.Response:
         calls.append(request)
@@ -48,10 +46,25 @@ async def console(answers: dict[tuple[str, str], Any] | None = None) -> AsyncIte
             return httpx.Response(404, json={"title": "Not found", "status": 404})
         return answer(request) if callable(answer) else httpx.Response(200, json=answer)
 
+    return Api(settings, httpx.MockTransport(api))
+
+
+def console_app(
+    answers: dict[tuple[str, str], Any],
+) -> tuple[FastAPI, Session, list[httpx.Request]]:
+    """The console over :func:`fake_api`, and an operations person signed in to it."""
+    calls: list[httpx.Request] = []
     settings = ConsoleSettings(metrics_access="off")
     app = create_app(settings)
-    app.state.api = Api(settings, httpx.MockTransport(api))
+    app.state.api = fake_api(settings, answers, calls)
     person = app.state.sessions.open("key", "ops", frozenset({"ops:read", "tasks:*"}), None)
+    return app, person, calls
+
+
+@asynccontextmanager
+async def console(answers: dict[tuple[str, str], Any] | None = None) -> AsyncIterator[Console]:
+    """The console of :func:`console_app`, called in the test process."""
+    app, person, calls = console_app(answers or {})
     transport = httpx.ASGITransport(app=app)
     cookies = {COOKIE: person.id}
     async with httpx.AsyncClient(
