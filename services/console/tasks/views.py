@@ -61,7 +61,15 @@ async def task_list(api: Api, person: Session, query: dict[str, str]) -> TaskLis
     common = {**filters, "limit": query.get("limit")}
     overdue, upcoming, journey_map = await api.parts(
         _tasks(api, person, overdue="true", cursor=query.get("overdue_cursor"), **common),
-        _tasks(api, person, active="true", overdue="false", cursor=query.get("cursor"), **common),
+        _tasks(
+            api,
+            person,
+            active="true",
+            overdue="false",
+            order="due",  # the soonest due first: what to work on next
+            cursor=query.get("cursor"),
+            **common,
+        ),
         api.get("actions", "/v1/journey-map", person.key),
     )
     return TaskList(overdue, upcoming, journey_map, filters)
