@@ -15,18 +15,24 @@ from shared.problems import ProblemError
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(UtcDatetime)
 
 
-def encode_cursor(at: datetime, item_id: str) -> str:
-    """The cursor after the item at (``at``, ``item_id``)."""
-    position = json.dumps({"at": at.isoformat(), "id": item_id})
-    return base64.urlsafe_b64encode(position.encode()).decode()
+def encode_cursor(at: datetime, item_id: str, by: str | None = None) -> str:
+    """The cursor after the item at (``at``, ``item_id``); ``by`` names the order, for a list
+    that has several (none: its first)."""
+    found: dict[str, str] = {"at": at.isoformat(), "id": item_id}
+    if by is not None:
+        found["by"] = by
+    return base64.urlsafe_b64encode(json.dumps(found).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """:raises ProblemError: 400 for anything :func:`encode_cursor` did not make."""
+def decode_cursor(cursor: str, by: str | None = None) -> tuple[datetime, str]:
+    """:raises ProblemError: 400 for anything :func:`encode_cursor` did not make for the
+    order ``by``."""
     try:
         position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if position.get("by") != by:
+            raise ValueError("a cursor of another order")
         return cursor_time(position["at"]), str(position["id"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
 
 

@@ -38,12 +38,21 @@ class BodyLimit:
 
     A declared Content-Length over the limit is refused before reading; a chunked body is
     read up to the limit and then handed to the app whole (the app would buffer it anyway).
+    ``too_large``, when given, answers the 413 instead of the problem+json (a page for
+    people); it is called with the request's scope and must close the connection.
     """
 
-    def __init__(self, app: ASGIApp, limits: Mapping[str, int], default: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: Mapping[str, int],
+        default: int,
+        too_large: ASGIApp | None = None,
+    ) -> None:
         self.app = app
         self.limits = dict(limits)
         self.default = default
+        self.too_large = too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +61,7 @@ class BodyLimit:
         limit = self.limits.get(scope["path"], self.default)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _send_413(scope, send, limit)
+            await self._refuse(scope, receive, send, limit)
             return
         body = bytearray()
         more = True
@@ -64,7 +73,7 @@ class BodyLimit:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > limit:
-                await _send_413(scope, send, limit)
+                await self._refuse(scope, receive, send, limit)
                 return
         whole = bytes(body)
         if _is_json(scope) and json_too_deep(whole):
@@ -74,6 +83,12 @@ class BodyLimit:
             return
         first: Message = {"type": "http.request", "body": whole, "more_body": False}
         await self.app(scope, _replay(first, receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        if self.too_large is None:
+            await _send_413(scope, send, limit)
+        else:
+            await self.too_large(scope, receive, send)
 
 
 def _replay(first: Message, receive: Receive) -> Receive:
@@ -160,6 +175,7 @@ def create_service_app(
     routers: tuple[APIRouter, ...] = (),
     body_limits: Mapping[str, int] | None = None,
     default_body_limit: int = DEFAULT_BODY_LIMIT,
+    body_too_large: ASGIApp | None = None,
 ) -> FastAPI:
     if settings.freeze_startup_heap:
         lifespan = _frozen_after(lifespan)
@@ -171,7 +187,9 @@ def create_service_app(
     app.state.readiness = {}
     app.state.liveness = {}
     install_problem_handlers(app)
-    app.add_middleware(BodyLimit, limits=body_limits or {}, default=default_body_limit)
+    app.add_middleware(
+        BodyLimit, limits=body_limits or {}, default=default_body_limit, too_large=body_too_large
+    )
     app.include_router(health_router)
     if settings.metrics_access != "off":
         app.add_middleware(RequestTiming)  # added last: outermost, so it times 413s too

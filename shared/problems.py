@@ -208,7 +208,8 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, problem)
 
 
-async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+async def http_problem(request: Request, exc: Exception) -> JSONResponse:
+    """A Starlette ``HTTPException`` (404, 405…) as problem+json."""
     assert isinstance(exc, StarletteHTTPException)
     titles = {400: "Malformed request", 404: "Not found", 405: "Method not allowed"}
     title = titles.get(exc.status_code, "Error")
@@ -274,7 +275,7 @@ def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bo
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(StarletteHTTPException, http_problem)
     app.add_exception_handler(DBAPIError, _on_database)
     app.add_exception_handler(asyncpg.PostgresError, _on_database)
     app.add_exception_handler(Exception, _on_unexpected)

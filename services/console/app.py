@@ -10,24 +10,39 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from services.console.api import Api
 from services.console.committee.endpoints import router as committee_router
 from services.console.config import ConsoleSettings
+from services.console.operations.documents import MAX_BYTES as DOCUMENT_MAX_BYTES
 from services.console.operations.endpoints import BODY_LIMITS
 from services.console.operations.endpoints import router as operations_router
 from services.console.sessions import SessionStore
 from services.console.signin.endpoints import router as signin_router
 from services.console.tasks.endpoints import router as tasks_router
-from services.console.web import FormRefused, SignInRequired, redirect, render, renderer
+from services.console.web import (
+    FORM_MAX_BYTES,
+    TEXT_MAX_CHARS,
+    FormRefused,
+    FormTooLarge,
+    SignInRequired,
+    redirect,
+    render,
+    renderer,
+)
 from shared.http import create_service_app
 from shared.logging import configure_logging
+from shared.problems import http_problem
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {
     "console.css": ("text/css", STATIC / "console.css"),
     "htmx-2.0.11.min.js": ("text/javascript", STATIC / "vendor" / "htmx-2.0.11.min.js"),
 }
+# what machines read: their errors stay problem+json
+MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
@@ -48,12 +63,16 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         routers=(signin_router, tasks_router, committee_router, operations_router),
         body_limits=BODY_LIMITS,
+        default_body_limit=FORM_MAX_BYTES,
+        body_too_large=_too_large,
     )
     app.state.sessions = SessionStore(settings.console_session_idle_minutes * 60)
     app.state.renderer = renderer(settings.console_time_zone)
     app.add_api_route("/assets/{name}", _asset, include_in_schema=False)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(FormRefused, _form_refused)
+    app.add_exception_handler(FormTooLarge, _form_too_large)
+    app.add_exception_handler(StarletteHTTPException, _not_a_page)
     return app
 
 
@@ -71,6 +90,50 @@ async def _to_sign_in(request: Request, exc: Exception) -> Response:
 
 async def _form_refused(request: Request, exc: Exception) -> Response:
     return render(request, "refused.html", 403)
+
+
+async def _not_a_page(request: Request, exc: Exception) -> Response:
+    """An address that is no page (404), or a form's address visited (405): a page in the
+    person's language with the navigation; problem+json for the machines' endpoints."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code not in (404, 405) or request.url.path in MACHINE_PATHS:
+        return await http_problem(request, exc)
+    response = render(request, "not_found.html", exc.status_code, form_only=exc.status_code == 405)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _form_too_large(request: Request, exc: Exception) -> Response:
+    return _too_large_page(request)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    """A body over its limit, refused before it is read: the page in the person's language,
+    and the connection closed (the rest of the body is not read)."""
+    response = _too_large_page(Request(scope))
+    response.headers["Connection"] = "close"
+    await response(scope, receive, send)
+
+
+def _too_large_page(request: Request) -> Response:
+    path = request.url.path
+    return render(
+        request,
+        "too_large.html",
+        413,
+        document=path in BODY_LIMITS,
+        characters=TEXT_MAX_CHARS,
+        megabytes=DOCUMENT_MAX_BYTES // 1_000_000,
+        back=_page_of(path),
+    )
+
+
+def _page_of(form_path: str) -> str:
+    """The page a form was posted from: a task's for its actions, else the section's."""
+    parts = form_path.split("/")
+    if parts[1] == "tasks" and len(parts) == 4:
+        return "/".join(parts[:3])
+    return "/" + parts[1]
 
 
 def app_factory() -> FastAPI:

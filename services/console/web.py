@@ -21,7 +21,11 @@ from shared.pages import LANGUAGES, Page, accepted_languages, choose, security_h
 
 HERE = Path(__file__).parent
 LANGUAGE_COOKIE = "cxconsole_lang"
-FORM_MAX_BYTES = 20_000
+# The longest free text a form sends is 5,000 characters (a comment, a resolution: the
+# actions API's limit). Percent-encoded, a character takes up to 12 bytes (4 of UTF-8, each
+# written %XX), so a form within its fields' limits, in any script, stays under the limit.
+TEXT_MAX_CHARS = 5_000
+FORM_MAX_BYTES = TEXT_MAX_CHARS * 12 + 8 * 1024
 FORM_MAX_FIELDS = 32
 HEADERS = security_headers(script_src="'self'")
 
@@ -32,7 +36,12 @@ class SignInRequired(Exception):
 
 
 class FormRefused(Exception):
-    """A form without its CSRF token, or too large: answered 403 with a page that says so."""
+    """A form without its CSRF token: answered 403 with a page that says so."""
+
+
+class FormTooLarge(Exception):
+    """A form's body over :data:`FORM_MAX_BYTES`: answered 413 with a page saying that its
+    text is too long."""
 
 
 def renderer(time_zone: str) -> FragmentRenderer:
@@ -118,11 +127,12 @@ def redirect(path: str) -> RedirectResponse:
 async def form_of(request: Request, session: Session | None) -> dict[str, str]:
     """The fields of a urlencoded form (first value of each), its CSRF token checked.
 
-    :raises FormRefused: the body is too large, or the token is not the session's.
+    :raises FormTooLarge: the body is over :data:`FORM_MAX_BYTES`.
+    :raises FormRefused: the token is not the session's.
     """
     body = await request.body()
     if len(body) > FORM_MAX_BYTES:
-        raise FormRefused
+        raise FormTooLarge
     try:
         pairs = parse_qsl(body.decode("utf-8", "replace"), True, max_num_fields=FORM_MAX_FIELDS)
     except ValueError:

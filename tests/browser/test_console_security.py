@@ -195,7 +195,8 @@ PAGES_WALKED = 10  # the module's own database holds a handful of tasks
 async def test_the_task_list_pages_through_the_api_cursor(
     system: System, task: dict[str, Any], page: Page
 ) -> None:
-    """One task a page, newest first, following the API's cursor from page to page."""
+    """One task a page, soonest due first, following the API's cursor from page to page: the
+    task opened earlier (the same SLA) before the newer one."""
     newer = await a_detractor(system, "delivery", "mail")
     await sign_in(page, system.console_url, system.keys["lea"])
     await page.goto(f"{system.console_url}/tasks?limit=1")
@@ -205,10 +206,10 @@ async def test_the_task_list_pages_through_the_api_cursor(
         rows = due_later.get_by_role("row").filter(has=page.get_by_role("cell"))
         await expect(rows).to_have_count(1)
         seen.append((await rows.get_by_role("rowheader").locator(".muted").inner_text()).strip())
-        if task["customer_id"] in seen or not await due_later.get_by_text("Next page").count():
+        if newer["customer_id"] in seen or not await due_later.get_by_text("Next page").count():
             break
         async with page.expect_navigation():
             await due_later.get_by_role("link", name="Next page").click()
     assert newer["customer_id"] in seen, seen
     assert task["customer_id"] in seen, seen
-    assert seen.index(newer["customer_id"]) < seen.index(task["customer_id"]), seen
+    assert seen.index(task["customer_id"]) < seen.index(newer["customer_id"]), seen

@@ -27,6 +27,8 @@ _TABLE = cast(Table, Task.__table__)
 # every field of a TaskRead but "overdue", which is computed
 _COLUMNS = ", ".join(name for name in TaskRead.model_fields if name in _TABLE.c)
 _ACTIVE = "status IN ({})".format(", ".join(sorted(f"'{s.value}'" for s in ACTIVE_STATUSES)))
+# each order: its column, its direction, and how a row after a position compares to it
+_ORDERS = {"opened": ("opened_at", "DESC", "<"), "due": ("due_at", "ASC", ">")}
 _EQUAL = {
     "department": "department",
     "touchpoint": "touchpoint",
@@ -44,8 +46,9 @@ async def page(
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """Tasks matching ``filters``, newest opened first by (opened_at, id), strictly after
-    ``after``: at most ``limit`` rows, each a TaskRead's fields but ``overdue``."""
+    """Tasks matching ``filters`` in their ``order``: newest opened first by (opened_at, id),
+    or soonest due first by (due_at, id); strictly after ``after``, a position in that
+    order: at most ``limit`` rows, each a TaskRead's fields but ``overdue``."""
     statement, arguments = page_statement(filters, now, after, limit)
     return [dict(row) for row in await connection.fetch(statement, *arguments)]
 
@@ -61,13 +64,14 @@ def page_statement(
         return f"${len(arguments)}::{cast_to}"
 
     where = _filtered(filters, now, argument)
+    column, direction, beyond = _ORDERS[filters.order]
     if after is not None:
         at, task_id = argument(after[0], "timestamptz"), argument(after[1], "varchar")
-        where.append(f"(opened_at, id) < ({at}, {task_id})")
+        where.append(f"({column}, id) {beyond} ({at}, {task_id})")
     # column names and $n placeholders only: every value is an argument
     statement = (
         f"SELECT {_COLUMNS} FROM {_TABLE.fullname} WHERE {' AND '.join(where) or 'true'} "  # noqa: S608
-        f"ORDER BY opened_at DESC, id DESC LIMIT {argument(limit, 'integer')}"
+        f"ORDER BY {column} {direction}, id {direction} LIMIT {argument(limit, 'integer')}"
     )
     return statement, arguments
 

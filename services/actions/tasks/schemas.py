@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,9 @@ class CommentRead(BaseModel):
     created_at: datetime
 
 
+TaskOrder = Literal["opened", "due"]
+
+
 class TaskFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +64,9 @@ class TaskFilter(BaseModel):
     touchpoint: str | None = Field(default=None, max_length=64)
     persona: str | None = Field(default=None, max_length=64)
     customer: str | None = Field(default=None, max_length=128)
+    order: TaskOrder = Field(
+        default="opened", description="opened: newest opened first; due: soonest due first"
+    )
     cursor: str | None = Field(default=None, max_length=500, description="next_cursor, as given")
     limit: int = Field(default=50, ge=1, le=200)
 

@@ -38,14 +38,18 @@ async def list_tasks(
         400 for a cursor not returned by this endpoint."""
     department = within_department(filters.department, principal)
     filters = filters.model_copy(update={"department": department})
-    after = decode_cursor(filters.cursor) if filters.cursor else None
+    # a position in one order means nothing in the other: each has its own cursors
+    by = None if filters.order == "opened" else filters.order
+    after = decode_cursor(filters.cursor, by) if filters.cursor else None
     now = ctx.clock()
     async with pool.acquire() as connection:
         rows = await listing.page(connection, filters, now, after, filters.limit + 1)
     items = [listed(row, now) for row in rows[: filters.limit]]
     last = items[-1] if len(rows) > filters.limit else None
-    cursor = encode_cursor(last.opened_at, last.id) if last else None
-    return TaskPage(items=items, next_cursor=cursor)
+    if last is None:
+        return TaskPage(items=items, next_cursor=None)
+    at = last.opened_at if by is None else last.due_at
+    return TaskPage(items=items, next_cursor=encode_cursor(at, last.id, by))
 
 
 async def get_task(

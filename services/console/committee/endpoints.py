@@ -19,6 +19,7 @@ from services.console import refusals
 from services.console.api import Api, ApiError
 from services.console.committee import figures, parts, views
 from services.console.fragments import FragmentRenderer
+from services.console.tasks import views as tasks_views
 from services.console.web import Person, form_of, language, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -94,13 +95,18 @@ def _context(
 ) -> dict[str, Any]:
     f = view.filters
     backlog = view.backlog.data["items"] if view.backlog.ok else []
+    causes = _named(view, "root_causes")
     return {
         "view": view,
         "f": f,
         "query": {name: query[name] for name in FILTERS if query.get(name)},
         "names": {tp["id"]: tp["name"] for tp in view.touchpoints},
-        "causes": {rc["id"]: rc["name"] for rc in _listed(view, "root_causes")},
+        "causes": causes,
+        # a verbatim's theme is a root cause or a touchpoint (any department's), by kind
+        "themes": {"root_cause": causes, "touchpoint": _named(view, "touchpoints")},
         "personas": _listed(view, "personas"),
+        "persona_names": _named(view, "personas"),
+        "unknown_persona": tasks_views.unknown(f.persona, _listed(view, "personas")),
         "ratios": _ratios(view),
         "matrix": figures.impact_matrix(backlog, view.quick_wins.data) if view.backlog.ok else None,
         "pareto": figures.pareto(view.pareto.data["root_causes"]) if view.pareto.ok else None,
@@ -109,6 +115,11 @@ def _context(
         "refused": refused,
         "values": values or {},
     }
+
+
+def _named(view: views.CommitteeView, name: str) -> dict[str, str]:
+    """The map's ``name`` list as names by id."""
+    return {entry["id"]: entry["name"] for entry in _listed(view, name)}
 
 
 def _listed(view: views.CommitteeView, name: str) -> list[dict[str, Any]]:

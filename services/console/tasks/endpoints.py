@@ -28,6 +28,7 @@ async def my_tasks(request: Request, person: Person) -> Response:
     query.setdefault("limit", str(request.app.state.settings.console_page_size))
     found = await views.task_list(api, person, query)
     touchpoints = views.listed(found.journey_map, "touchpoints")
+    personas = views.listed(found.journey_map, "personas")
     return render(
         request,
         "tasks.html",
@@ -37,7 +38,9 @@ async def my_tasks(request: Request, person: Person) -> Response:
         priorities=views.PRIORITIES,
         touchpoints=touchpoints,
         names={tp["id"]: tp["name"] for tp in touchpoints},
-        personas=views.listed(found.journey_map, "personas"),
+        personas=personas,
+        persona_names={p["id"]: p["name"] for p in personas},
+        unknown_persona=views.unknown(found.filters.get("persona"), personas),
     )
 
 

@@ -61,7 +61,15 @@ async def task_list(api: Api, person: Session, query: dict[str, str]) -> TaskLis
     common = {**filters, "limit": query.get("limit")}
     overdue, upcoming, journey_map = await api.parts(
         _tasks(api, person, overdue="true", cursor=query.get("overdue_cursor"), **common),
-        _tasks(api, person, active="true", overdue="false", cursor=query.get("cursor"), **common),
+        _tasks(
+            api,
+            person,
+            active="true",
+            overdue="false",
+            order="due",  # the soonest due first: what to work on next
+            cursor=query.get("cursor"),
+            **common,
+        ),
         api.get("actions", "/v1/journey-map", person.key),
     )
     return TaskList(overdue, upcoming, journey_map, filters)
@@ -120,6 +128,14 @@ def names(journey_map: Part) -> dict[str, dict[str, str]]:
         "referents": _by_id([r for d in departments for r in d.get("referents", [])]),
         "personas": _by_id(listed(journey_map, "personas")),
     }
+
+
+def unknown(chosen: str | None, entries: list[dict[str, Any]]) -> str | None:
+    """``chosen`` when the map lists ``entries`` and none has that id (a filter that can
+    match nothing); None otherwise, the map unread included."""
+    if chosen and entries and chosen not in {entry["id"] for entry in entries}:
+        return chosen
+    return None
 
 
 def _by_id(entries: list[dict[str, Any]]) -> dict[str, str]:

@@ -148,3 +148,30 @@ async def test_the_key_endpoint_names_the_calling_key(tasks: Tasks, clock: FakeC
     assert unknown.status_code == 401
     anonymous = await tasks.client.get("/v1/key", headers={"Authorization": ""})
     assert anonymous.status_code == 401
+
+
+async def test_ordered_by_due_time_soonest_first_and_paged(tasks: Tasks, clock: FakeClock) -> None:
+    customer = unique("cust")
+    delivery, call = tasks.tp.delivery, tasks.tp.call
+    await tasks.feed(
+        [
+            create_alert(customer, delivery, at=T0, priority=25),  # critical: due T0+4h
+            create_alert(customer, call, at=T0 + hours(1), **SERVICE),  # due later
+        ]
+    )
+    params: dict[str, Any] = {"customer": customer, "order": "due"}
+    listed = (await tasks.client.get("/v1/tasks", params=params)).json()["items"]
+    assert [t["touchpoint"] for t in listed] == [delivery, call]
+    assert listed[0]["due_at"] < listed[1]["due_at"]
+
+    first = (await tasks.client.get("/v1/tasks", params={**params, "limit": 1})).json()
+    after = {**params, "limit": 1, "cursor": first["next_cursor"]}
+    second = (await tasks.client.get("/v1/tasks", params=after)).json()
+    assert [t["touchpoint"] for t in first["items"] + second["items"]] == [delivery, call]
+    assert second["next_cursor"] is None
+
+    # a cursor of the other order is not a position in this one
+    newest = {"customer": customer, "limit": 1}
+    opened_cursor = (await tasks.client.get("/v1/tasks", params=newest)).json()["next_cursor"]
+    mixed = await tasks.client.get("/v1/tasks", params={**params, "cursor": opened_cursor})
+    assert mixed.status_code == 400
