@@ -24,7 +24,7 @@ from shared.events.schemas import (
     SurveyResponseFields,
 )
 from shared.kafka.producer import BrokerUnavailable, EventPublisher
-from shared.problems import FieldError, ProblemError, field_error
+from shared.problems import FieldError, Param, ProblemError, field_error
 
 Clock = Callable[[], datetime]
 # From this many valid items a batch goes to the producer as one batch per partition
@@ -123,6 +123,7 @@ class IngestService:
             return []
         earliest = self._settings.earliest_event_time
         ahead = int(self._settings.max_future_seconds)
+        params: dict[str, Param]
         if moment < earliest:
             message = f"before {earliest.isoformat()}, the earliest time accepted"
             code, params = "before_earliest", {"earliest": earliest.isoformat()}
