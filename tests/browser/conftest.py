@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -64,10 +65,47 @@ class System:
     keys: dict[str, str]  # lea (logistics), sarah (service), ops, website
     receiver: Receiver
     console: FastAPI
+    apps: dict[str, FastAPI]  # ingest, scoring, alerts, actions
 
     def client(self, service: str, key: str = "ops") -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.keys[key]}"}
         return httpx.AsyncClient(base_url=self.urls[service], headers=headers, timeout=30)
+
+
+@dataclass
+class Visitor:
+    """Someone signed in to the console, over plain HTTP: their client (with the session's
+    cookie) and the token the console's forms carry."""
+
+    client: httpx.AsyncClient
+    csrf: str
+
+    async def page(self, path: str, language: str = "fr", **params: str) -> httpx.Response:
+        return await self.client.get(path, params=params, headers={"Accept-Language": language})
+
+    async def form(self, path: str, language: str = "fr", **fields: str) -> httpx.Response:
+        data = {"csrf_token": self.csrf, **fields}
+        return await self.client.post(path, data=data, headers={"Accept-Language": language})
+
+
+@asynccontextmanager
+async def visitor(system: System, key: str = "ops") -> AsyncIterator[Visitor]:
+    """``key``'s person signed in through the console's sign-in form."""
+    async with httpx.AsyncClient(base_url=system.console_url, timeout=60) as client:
+        form = await client.get("/sign-in")
+        signin_csrf = _csrf_of(form.text)
+        data = {"api_key": system.keys[key], "csrf_token": signin_csrf}
+        signed = await client.post("/sign-in", data=data)
+        assert signed.status_code == 303, signed.text
+        tasks = await client.get("/tasks")
+        assert tasks.status_code == 200, tasks.text
+        yield Visitor(client, _csrf_of(tasks.text))
+
+
+def _csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no form token on the page"
+    return found.group(1)
 
 
 async def until(condition: Callable[[], Awaitable[Any]], timeout: float = 30) -> Any:
@@ -104,8 +142,15 @@ def alerts_settings() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def journey_map() -> dict[str, Any]:
+    """The journey map the system starts with, which a test module changes by overriding
+    this."""
+    return BROWSER_MAP
+
+
+@pytest.fixture(scope="module")
 async def system(
-    infra: Infra, keys: Keys, alerts_settings: dict[str, Any]
+    infra: Infra, keys: Keys, alerts_settings: dict[str, Any], journey_map: dict[str, Any]
 ) -> AsyncIterator[System]:
     clear, api_keys = _keys(keys)
     async with AsyncExitStack() as stack:
@@ -121,7 +166,8 @@ async def system(
             "kafka_group_prefix": await groups_at_the_end(infra),
         }
         alerts = {"webhook_allow_private_networks": True, **alerts_settings, **common}
-        yield await stack.enter_async_context(_system(infra, keys, clear, common, alerts))
+        running = _system(infra, keys, clear, common, alerts, journey_map)
+        yield await stack.enter_async_context(running)
 
 
 @asynccontextmanager
@@ -131,6 +177,7 @@ async def _system(
     clear: dict[str, str],
     common: dict[str, Any],
     alerts: dict[str, Any],
+    journey_map: dict[str, Any],
 ) -> AsyncIterator[System]:
     apps = {
         "ingest": create_ingest(settings_for(infra, keys, IngestSettings, **common)),
@@ -150,8 +197,8 @@ async def _system(
         receiver.base_url = await stack.enter_async_context(serve(receiving))
         console = create_console(_console_settings(urls))
         console_url = await stack.enter_async_context(serve(console))
-        system = System(console_url, urls, clear, receiver, console)
-        await _publish_map(infra, keys, system, apps)
+        system = System(console_url, urls, clear, receiver, console, apps)
+        await _publish_map(infra, keys, system, journey_map)
         yield system
 
 
@@ -166,21 +213,23 @@ def _console_settings(urls: dict[str, str]) -> ConsoleSettings:
     )
 
 
-async def _publish_map(infra: Infra, keys: Keys, system: System, apps: dict[str, FastAPI]) -> None:
-    """The map with root causes: stored through actions' API (what the console reads) and
-    published above every version earlier tests put on the topic (what the services apply)."""
+async def _publish_map(
+    infra: Infra, keys: Keys, system: System, journey_map: dict[str, Any]
+) -> None:
+    """The map: stored through actions' API (what the console reads) and published above
+    every version earlier tests put on the topic (what the services apply)."""
     async with system.client("actions") as actions:
-        stored = await actions.put("/v1/journey-map", json=BROWSER_MAP)
+        stored = await actions.put("/v1/journey-map", json=journey_map)
         assert stored.status_code in (200, 201), stored.text
     producer = create_producer(settings_for(infra, keys, ScoringSettings))
     await producer.start()
     try:
         version = await newest_map_version(infra) + 1
-        await publish_map(EventPublisher(producer, "/tests", timeout=10), version, BROWSER_MAP)
+        await publish_map(EventPublisher(producer, "/tests", timeout=10), version, journey_map)
     finally:
         await producer.stop()
     for name in ("scoring", "alerts", "actions"):
-        await until(lambda app=apps[name]: _follows(app, version))
+        await until(lambda app=system.apps[name]: _follows(app, version))
 
 
 async def _follows(app: FastAPI, version: int) -> bool:

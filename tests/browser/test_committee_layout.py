@@ -1,24 +1,19 @@
 """The committee's journey map at the widths people use: a journey of six stages keeps every
 word of its cells whole, on a laptop's half screen (800 px) as on a phone and a desktop.
 
-The console is served over a fake of the APIs (``tests/console/kit.py``): what is checked
-is the page's layout, with a map shaped as a real retailer's.
+The whole system runs with a map shaped as a real retailer's.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page
 
-from services.console.sessions import COOKIE
-from tests.browser.conftest import screenshot
-from tests.conftest import serve
-from tests.console.kit import console_app, fake_api
+from tests.browser.conftest import System, screenshot, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 STAGES = {
     "Discovery": ["Product search and listings", "Product page", "Newsletter and promotions"],
@@ -29,25 +24,23 @@ STAGES = {
     "Renewal": ["Loyalty programme renewal"],
 }
 TOUCHPOINTS = {name: f"tp-{i}" for i, name in enumerate(n for ns in STAGES.values() for n in ns)}
-JOURNEY_MAP = {
-    "version": 1,
-    "map": {
-        "touchpoints": [{"id": tp, "name": name} for name, tp in TOUCHPOINTS.items()],
-        "personas": [],
-        "root_causes": [],
-        "journeys": [
-            {
-                "id": "online",
-                "name": "Online purchase",
-                "stages": [
-                    {"id": stage, "name": stage, "touchpoints": [TOUCHPOINTS[n] for n in names]}
-                    for stage, names in STAGES.items()
-                ],
-            }
-        ],
-    },
+RETAILER_MAP: dict[str, Any] = {
+    "name": "online retailer",
+    "touchpoints": [
+        {"id": tp, "name": name, "channels": ["web"]} for name, tp in TOUCHPOINTS.items()
+    ],
+    "journeys": [
+        {
+            "id": "online",
+            "name": "Online purchase",
+            "stages": [
+                {"id": stage.lower().replace(" ", "-"), "name": stage}
+                | {"touchpoints": [TOUCHPOINTS[n] for n in names]}
+                for stage, names in STAGES.items()
+            ],
+        }
+    ],
 }
-ANSWERS: dict[tuple[str, str], Any] = {("GET", "/v1/journey-map"): JOURNEY_MAP}
 
 # each word of the map's cells on one line (a word may still end a line at a hyphen)
 BROKEN_WORDS = """(root) => {
@@ -69,30 +62,23 @@ BROKEN_WORDS = """(root) => {
 
 
 @pytest.fixture(scope="module")
-async def served() -> AsyncIterator[tuple[str, str]]:
-    """The console's URL and a signed-in person's session id."""
-    app, person, _ = console_app(ANSWERS)
-    async with serve(app) as url:
-        await app.state.api.close()  # the lifespan's: this test's APIs are the fake
-        app.state.api = fake_api(app.state.settings, ANSWERS, [])
-        yield url, person.id
-        await app.state.api.close()
+def journey_map() -> dict[str, Any]:
+    return RETAILER_MAP
 
 
-async def committee_at(browser: Browser, served: tuple[str, str], width: int) -> Page:
-    url, session = served
+async def committee_at(browser: Browser, system: System, width: int) -> Page:
     context = await browser.new_context(viewport={"width": width, "height": 900})
-    await context.add_cookies([{"name": COOKIE, "value": session, "url": url}])
     page = await context.new_page()
-    await page.goto(url + "/committee")
+    await sign_in(page, system.console_url, system.keys["ops"])
+    await page.goto(system.console_url + "/committee")
     return page
 
 
 @pytest.mark.parametrize("width", [390, 800, 1024, 1366])
 async def test_the_map_s_words_stay_whole_at_every_width(
-    browser: Browser, served: tuple[str, str], width: int
+    browser: Browser, system: System, width: int
 ) -> None:
-    page = await committee_at(browser, served, width)
+    page = await committee_at(browser, system, width)
     try:
         journey = page.locator("table.journey-map")
         broken = await journey.evaluate(BROKEN_WORDS)

@@ -17,17 +17,23 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.browser.conftest import OUTPUT, System, axe_violations, screenshot, sign_in, until
 from tests.conftest import unique
-from tests.ingest.factories import create_interaction, create_survey_response
+from tests.ingest.factories import create_customer, create_interaction, create_survey_response
 
 # the whole system in one process on a shared 2-core machine: setup alone can take minutes
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
-async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str, Any]:
-    """A customer with two good days then a detractor at ``touchpoint``; their task."""
+async def a_detractor(
+    system: System, touchpoint: str, channel: str, persona: str | None = None
+) -> dict[str, Any]:
+    """A customer (of ``persona``) with two good days then a detractor at ``touchpoint``;
+    their task."""
     customer = unique("cust")
     now = datetime.now(UTC)
     async with system.client("ingest", "website") as ingest:
+        if persona is not None:
+            profile = create_customer(customer_id=customer, persona=persona, value_tier=None)
+            assert (await ingest.post("/v1/customers", json=profile)).status_code == 202
         for days in (20, 10):
             good = create_interaction(
                 customer_id=customer,
@@ -41,7 +47,7 @@ async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str
             assert (await ingest.post("/v1/interactions", json=good)).status_code == 202
         # interactions and answers travel on topics of their own, in no order between them:
         # the answer read first finds no LXI before it, so no drop to alert on
-        await until(lambda: _signals(system, customer, 2), timeout=120)
+        await until(lambda: _signals(system, customer, 2, persona), timeout=120)
         bad = create_survey_response(
             customer_id=customer,
             touchpoint=touchpoint,
@@ -66,10 +72,15 @@ async def a_detractor(system: System, touchpoint: str, channel: str) -> dict[str
     return opened
 
 
-async def _signals(system: System, customer: str, count: int) -> bool:
+async def _signals(system: System, customer: str, count: int, persona: str | None) -> bool:
+    """Scoring holds ``count`` signals of the customer, and their persona when they have
+    one (the detractor's moment then carries it to the alert and the task)."""
     async with system.client("scoring") as scoring:
         experience = await scoring.get(f"/v1/customers/{customer}/experience")
-    return experience.status_code == 200 and experience.json()["signals"] >= count
+    if experience.status_code != 200:
+        return False
+    held = experience.json()
+    return bool(held["signals"] >= count and held["persona"] == persona)
 
 
 async def hops(system: System, customer: str) -> str:
