@@ -107,9 +107,23 @@ async def _form_too_large(request: Request, exc: Exception) -> Response:
     return _too_large_page(request)
 
 
+# How much of a body over its limit is read, and dropped, before the page answers it.
+DRAINED_MAX_BYTES = 16 * 1024 * 1024
+
+
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    """A body over its limit, refused before it is read: the page in the person's language,
-    and the connection closed (the rest of the body is not read)."""
+    """A body over its limit: the page in the person's language, and the connection closed.
+
+    The rest of the body is read first, and dropped, up to ``DRAINED_MAX_BYTES``: a server
+    that closes a connection its client is still sending on resets it, and the browser
+    shows its own error instead of the page."""
+    drained, more = 0, True
+    while more and drained <= DRAINED_MAX_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        drained += len(message.get("body", b""))
+        more = message.get("more_body", False)
     response = _too_large_page(Request(scope))
     response.headers["Connection"] = "close"
     await response(scope, receive, send)

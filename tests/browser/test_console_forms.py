@@ -86,12 +86,6 @@ async def test_a_body_over_the_limit_says_the_text_is_too_long(
     assert [c for c in comments if "客" * 20_000 in c["body"]] == []
 
 
-@pytest.mark.xfail(
-    raises=httpx.TransportError,
-    strict=True,
-    reason="the console answers 413 before reading the upload and closes the connection: "
-    "over a real socket the client still sending gets a reset, not the page",
-)
 async def test_a_document_over_the_upload_limit_says_it_is_too_large(system: System) -> None:
     async with system.client("actions") as actions:
         before = (await actions.get("/v1/journey-map")).json()["version"]
