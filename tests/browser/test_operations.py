@@ -333,4 +333,14 @@ async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
     assert "Refusé par l'API" not in shown
     assert "unknown touchpoint" not in shown
     await screenshot(page, "ops-10-map-unknown-touchpoint-french")
+
+    # a text that is no YAML: where reading stopped, in French; the parser's English folded
+    await document.fill("defaults:\n  experience_drop:\n    floor: [35\n")
+    await form.get_by_role("button", name="Valider et publier la carte").click()
+    refusal = form.locator("#journey-map-error")
+    await expect(refusal).to_have_text(
+        "Ce n'est pas un document JSON ou YAML\u00a0: la lecture s'est arrêtée ligne 4, colonne 1."
+    )
+    await expect(form.locator(".parser-detail pre")).to_be_hidden()
+    await screenshot(page, "ops-11-map-unreadable-french")
     await context.close()

@@ -28,14 +28,23 @@ def test_json_and_yaml_read_the_same() -> None:
         ("  \n", "empty"),
         ("a: " + "x" * MAX_BYTES, "too_large"),
         ("a: [unclosed\n", "unreadable"),
-        ("a: &x [1]\nb: *x\n", "unreadable"),  # aliases would let a small text grow huge
-        ("[" * 100 + "]" * 100, "unreadable"),
+        ("a: &x [1]\nb: *x\n", "alias"),  # aliases would let a small text grow huge
+        ("[" * 100 + "]" * 100, "too_deep"),
     ],
 )
 def test_what_is_not_read(text: str, code: str) -> None:
     with pytest.raises(Unreadable) as refused:
         read(text)
     assert refused.value.code == code
+
+
+def test_an_unreadable_text_says_where_reading_stopped() -> None:
+    with pytest.raises(Unreadable) as refused:
+        read("defaults:\n  experience_drop:\n    floor: [35\n")
+    assert (refused.value.code, refused.value.line, refused.value.column) == ("unreadable", 4, 1)
+    with pytest.raises(Unreadable) as alias:
+        read("a: &base [1]\nb: *base\n")
+    assert (alias.value.name, alias.value.line, alias.value.column) == ("base", 2, 4)
 
 
 def test_a_field_error_lands_on_the_line_of_its_key() -> None:

@@ -32,6 +32,7 @@ class Refused(Exception):
     errors: list[dict[str, Any]] = field(default_factory=list)
     lines: list[documents.Located] = field(default_factory=list)
     text: str = ""
+    unreadable: documents.Unreadable | None = None  # why the text was not read, and where
 
 
 async def replay(api: Api, person: Session, delivery_id: str) -> str:
@@ -62,7 +63,7 @@ async def upload(api: Api, person: Session, name: str, text: str) -> str:
     try:
         document = documents.read(text)
     except documents.Unreadable as exc:
-        raise Refused(name, exc.code, exc.detail, text=text) from None
+        raise Refused(name, exc.code, exc.detail, text=text, unreadable=exc) from None
     try:
         await _send(api, person, name, service, "PUT", path, json=document)
     except Refused as refused:

@@ -18,12 +18,20 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class Unreadable(ValueError):
     """The text is not a JSON or YAML document the console will read: ``code`` says why
-    (``empty``, ``too_large``, ``unreadable``), ``detail`` is the parser's message (with its
-    line and column)."""
+    (``empty``, ``too_large``, ``unreadable``, ``alias``, ``too_deep``), ``detail`` is the
+    parser's message (English), ``line`` and ``column`` (1-based) where it stopped, when it
+    says, and ``name`` an alias's name."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        detail: str = "",
+        line: int | None = None,
+        column: int | None = None,
+        name: str = "",
+    ) -> None:
         super().__init__(code, detail)
-        self.code, self.detail = code, detail
+        self.code, self.detail, self.line, self.column, self.name = code, detail, line, column, name
 
 
 @dataclass(frozen=True)
@@ -53,11 +61,18 @@ def read(text: str) -> Any:
     try:
         for event in yaml_depth(yaml.parse(text, Loader=_LOADER)):
             if isinstance(event, yaml.AliasEvent):
-                detail = f"YAML aliases (*{event.anchor}) are not supported{event.start_mark}"
-                raise Unreadable("unreadable", detail)
+                at = event.start_mark
+                detail = f"YAML aliases (*{event.anchor}) are not supported{at}"
+                raise Unreadable("alias", detail, at.line + 1, at.column + 1, event.anchor or "")
         return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, TooDeep) as exc:
-        raise Unreadable("unreadable", str(exc)) from None
+    except TooDeep as exc:
+        raise Unreadable("too_deep", str(exc)) from None
+    except yaml.YAMLError as exc:
+        # where the parser stopped, not where the construct it was reading began
+        at = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if at is None:
+            raise Unreadable("unreadable", str(exc)) from None
+        raise Unreadable("unreadable", str(exc), at.line + 1, at.column + 1) from None
 
 
 def locate(text: str, errors: list[dict[str, Any]]) -> list[Located]:
