@@ -62,8 +62,9 @@ def read(text: str) -> Any:
         for event in yaml_depth(yaml.parse(text, Loader=_LOADER)):
             if isinstance(event, yaml.AliasEvent):
                 at = event.start_mark
-                detail = f"YAML aliases (*{event.anchor}) are not supported{at}"
-                raise Unreadable("alias", detail, at.line + 1, at.column + 1, event.anchor or "")
+                detail = f"YAML aliases (*{event.anchor}) are not supported{at or ''}"
+                line, column = (at.line + 1, at.column + 1) if at else (None, None)
+                raise Unreadable("alias", detail, line, column, event.anchor or "")
         return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
     except TooDeep as exc:
         raise Unreadable("too_deep", str(exc)) from None
