@@ -340,8 +340,8 @@ def _list_calls(actions: Service) -> Calls:
     return [
         ("GET /v1/tasks?overdue=true", (actions, ["/v1/tasks?overdue=true"] * views)),
         (
-            "GET /v1/tasks?active=true&overdue=false",
-            (actions, ["/v1/tasks?active=true&overdue=false"] * views),
+            "GET /v1/tasks?active=true&overdue=false&order=due",
+            (actions, ["/v1/tasks?active=true&overdue=false&order=due"] * views),
         ),
     ]
 

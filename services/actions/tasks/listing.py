@@ -86,6 +86,12 @@ def _filtered(filters: TaskFilter, now: datetime, argument: Callable[[Any, str],
     if filters.active is not None:
         where.append(f"({_ACTIVE})" if filters.active else f"NOT ({_ACTIVE})")
     if filters.overdue is not None:
-        overdue = f"({_ACTIVE} AND due_at <= {argument(now, 'timestamptz')})"
-        where.append(overdue if filters.overdue else f"NOT {overdue}")
+        at = argument(now, "timestamptz")
+        if filters.overdue:
+            where.append(f"({_ACTIVE} AND due_at <= {at})")
+        elif filters.active:
+            # active and not overdue: due later, a range the index of due times reads
+            where.append(f"due_at > {at}")
+        else:
+            where.append(f"NOT ({_ACTIVE} AND due_at <= {at})")
     return where

@@ -66,6 +66,8 @@ class Task(Base):
         # time is tested in the index, so the newest tasks on the other side of it (most
         # of a page's rows before an overdue one) are skipped without reading the table
         Index("task_active_newest", "opened_at", "id", "due_at", postgresql_where=ACTIVE),
+        # the referents' tasks due later, soonest due first (GET /v1/tasks?order=due)
+        Index("task_active_due", "due_at", "id", postgresql_where=ACTIVE),
         Index("task_customer", "customer_id"),
         # every column the closed-loop report counts with: it counts a period's tasks from
         # the index alone (an index-only scan), not from the wide rows
