@@ -219,15 +219,6 @@ async def http_problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_database(request: Request, exc: Exception) -> JSONResponse:
-    """A database error: answered here, by Starlette's exception middleware, whose answer
-    ends the request like any other. Left to the handler of ``Exception`` it would be
-    answered by the server-error middleware, which raises the error again once it has
-    answered: the server then closes the connection, and a client's next request on it
-    fails although nothing went wrong with it."""
-    return _known(request, exc) or _internal_error(request)
-
-
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return _known(request, exc) or _internal_error(request)
 
@@ -276,8 +267,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, http_problem)
-    app.add_exception_handler(DBAPIError, _on_database)
-    app.add_exception_handler(asyncpg.PostgresError, _on_database)
+    # A database error is answered by Starlette's exception middleware, registered under
+    # its own class: as a mere Exception it would be answered by the server-error
+    # middleware, which raises it again once it has answered, and the server then closes
+    # the connection, failing the client's next request on it.
+    app.add_exception_handler(DBAPIError, _on_unexpected)
+    app.add_exception_handler(asyncpg.PostgresError, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
