@@ -119,14 +119,11 @@ def _context(
 
 def _named(view: views.CommitteeView, name: str) -> dict[str, str]:
     """The map's ``name`` list as names by id."""
-    return {entry["id"]: entry["name"] for entry in _listed(view, name)}
+    return tasks_views.by_id(_listed(view, name))
 
 
 def _listed(view: views.CommitteeView, name: str) -> list[dict[str, Any]]:
-    if not view.journey_map.ok:
-        return []
-    found: list[dict[str, Any]] = view.journey_map.data["map"].get(name, [])
-    return found
+    return tasks_views.listed(view.journey_map, name)
 
 
 def _ratios(view: views.CommitteeView) -> list[figures.Ratio]:

@@ -63,17 +63,19 @@ def read(text: str) -> Any:
             if isinstance(event, yaml.AliasEvent):
                 at = event.start_mark
                 detail = f"YAML aliases (*{event.anchor}) are not supported{at or ''}"
-                line, column = (at.line + 1, at.column + 1) if at else (None, None)
-                raise Unreadable("alias", detail, line, column, event.anchor or "")
+                raise Unreadable("alias", detail, *_position(at), event.anchor or "")
         return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
     except TooDeep as exc:
         raise Unreadable("too_deep", str(exc)) from None
     except yaml.YAMLError as exc:
         # where the parser stopped, not where the construct it was reading began
         at = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        if at is None:
-            raise Unreadable("unreadable", str(exc)) from None
-        raise Unreadable("unreadable", str(exc), at.line + 1, at.column + 1) from None
+        raise Unreadable("unreadable", str(exc), *_position(at)) from None
+
+
+def _position(mark: Any) -> tuple[int | None, int | None]:
+    """A parser's mark (0-based) as the line and column a person counts, if there is one."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
 def locate(text: str, errors: list[dict[str, Any]]) -> list[Located]:

@@ -37,9 +37,9 @@ async def my_tasks(request: Request, person: Person) -> Response:
         statuses=views.ACTIVE,
         priorities=views.PRIORITIES,
         touchpoints=touchpoints,
-        names={tp["id"]: tp["name"] for tp in touchpoints},
+        names=views.by_id(touchpoints),
         personas=personas,
-        persona_names={p["id"]: p["name"] for p in personas},
+        persona_names=views.by_id(personas),
         unknown_persona=views.unknown(found.filters.get("persona"), personas),
     )
 

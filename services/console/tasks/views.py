@@ -123,10 +123,10 @@ def names(journey_map: Part) -> dict[str, dict[str, str]]:
     personas), each by id: empty when the map is unread, so the page shows the ids."""
     departments = listed(journey_map, "departments")
     return {
-        "touchpoints": _by_id(listed(journey_map, "touchpoints")),
-        "departments": _by_id(departments),
-        "referents": _by_id([r for d in departments for r in d.get("referents", [])]),
-        "personas": _by_id(listed(journey_map, "personas")),
+        "touchpoints": by_id(listed(journey_map, "touchpoints")),
+        "departments": by_id(departments),
+        "referents": by_id([r for d in departments for r in d.get("referents", [])]),
+        "personas": by_id(listed(journey_map, "personas")),
     }
 
 
@@ -138,7 +138,8 @@ def unknown(chosen: str | None, entries: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _by_id(entries: list[dict[str, Any]]) -> dict[str, str]:
+def by_id(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """The names of the map's ``entries`` (a list of it), by id."""
     return {entry["id"]: entry["name"] for entry in entries}
 
 
