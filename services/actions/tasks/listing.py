@@ -29,6 +29,13 @@ _COLUMNS = ", ".join(name for name in TaskRead.model_fields if name in _TABLE.c)
 _ACTIVE = "status IN ({})".format(", ".join(sorted(f"'{s.value}'" for s in ACTIVE_STATUSES)))
 # each order: its column, its direction, and how a row after a position compares to it
 _ORDERS = {"opened": ("opened_at", "DESC", "<"), "due": ("due_at", "ASC", ">")}
+
+
+def sorted_by(order: str) -> str:
+    """The column of ``order`` (opened, due): a page's position is its last row's."""
+    return _ORDERS[order][0]
+
+
 _EQUAL = {
     "department": "department",
     "touchpoint": "touchpoint",

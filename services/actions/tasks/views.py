@@ -48,7 +48,7 @@ async def list_tasks(
     last = items[-1] if len(rows) > filters.limit else None
     if last is None:
         return TaskPage(items=items, next_cursor=None)
-    at = last.opened_at if by is None else last.due_at
+    at = getattr(last, listing.sorted_by(filters.order))
     return TaskPage(items=items, next_cursor=encode_cursor(at, last.id, by))
 
 
