@@ -3,6 +3,12 @@
 Field rules here are the contract between services. Request models in ingest reuse the
 ``*Fields`` bases, which refuse unknown fields; the events themselves ignore unknown fields
 so an older consumer keeps working when a newer producer adds one.
+
+The numbers and booleans of the signals are strict (``strict=True``): an integer field takes
+a JSON integer (``7``, not ``7.0``, ``"7"`` or ``true``), a number field any JSON number
+(``12`` or ``12.5``), a boolean only ``true`` or ``false``. A client that sends ``"7"`` has
+a bug that reading it as 7 would hide. Whoever builds a signal from text (the hosted survey
+page's form) converts it before the model.
 """
 
 from __future__ import annotations
@@ -60,12 +66,13 @@ class InteractionFields(_Strict):
     channel: Channel
     occurred_at: UtcDatetime
     outcome: Outcome
-    wait_seconds: float | None = Field(default=None, ge=0, le=30 * 86400)
-    duration_seconds: float | None = Field(default=None, ge=0, le=30 * 86400)
-    transfers: int | None = Field(default=None, ge=0, le=100)
+    wait_seconds: float | None = Field(default=None, strict=True, ge=0, le=30 * 86400)
+    duration_seconds: float | None = Field(default=None, strict=True, ge=0, le=30 * 86400)
+    transfers: int | None = Field(default=None, strict=True, ge=0, le=100)
     employee_id: Identifier | None = None
     employee_ease: int | None = Field(
         default=None,
+        strict=True,
         ge=1,
         le=7,
         description="The employee's ease of this interaction, 1-7: 7 = very easy, "
@@ -82,13 +89,16 @@ class SurveyResponseFields(_Strict):
     event_id: Identifier
     customer_id: Identifier
     relationship: bool = Field(
-        default=False, description="A periodic relationship NPS, not tied to a touchpoint."
+        default=False,
+        strict=True,
+        description="A periodic relationship NPS, not tied to a touchpoint.",
     )
     touchpoint: Slug | None = Field(default=None, validate_default=True)
     interaction_event_id: Identifier | None = None
     answered_at: UtcDatetime
     nps: int | None = Field(
         default=None,
+        strict=True,
         ge=0,
         le=10,
         description="Likelihood to recommend, 0-10: 10 = certainly, 0 = not at all "
@@ -96,12 +106,14 @@ class SurveyResponseFields(_Strict):
     )
     csat: int | None = Field(
         default=None,
+        strict=True,
         ge=1,
         le=5,
         description="Satisfaction, 1-5: 5 = very satisfied, 1 = very dissatisfied (4-5 satisfied).",
     )
     ces: int | None = Field(
         default=None,
+        strict=True,
         ge=1,
         le=7,
         description='Customer effort score, 1-7: agreement with "it was easy", '
@@ -109,6 +121,7 @@ class SurveyResponseFields(_Strict):
     )
     expected: int | None = Field(
         default=None,
+        strict=True,
         ge=1,
         le=5,
         description="The experience the customer expected, 1-5: 5 = the best; "
@@ -116,6 +129,7 @@ class SurveyResponseFields(_Strict):
     )
     perceived: int | None = Field(
         default=None,
+        strict=True,
         ge=1,
         le=5,
         validate_default=True,
@@ -128,7 +142,9 @@ class SurveyResponseFields(_Strict):
     @field_validator("touchpoint")
     @classmethod
     def _touchpoint_or_relationship(cls, value: str | None, info: ValidationInfo) -> str | None:
-        relationship = info.data.get("relationship", False)
+        if "relationship" not in info.data:
+            return value  # refused itself: its error is the one to fix
+        relationship = info.data["relationship"]
         if value is None and not relationship:
             raise ValueError("required, unless relationship is true")
         if value is not None and relationship:
@@ -138,7 +154,9 @@ class SurveyResponseFields(_Strict):
     @field_validator("perceived")
     @classmethod
     def _perceived_with_expected(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if (value is None) != (info.data.get("expected") is None):
+        if "expected" not in info.data:
+            return value  # refused itself: its error is the one to fix
+        if (value is None) != (info.data["expected"] is None):
             raise ValueError("expected and perceived are answered together")
         return value
 
@@ -166,7 +184,7 @@ class CustomerFields(_Strict):
     value_tier: Slug | None = None
     locale: LanguageTag | None = None
     timezone: TimeZoneName | None = None
-    survey_opt_out: bool | None = None
+    survey_opt_out: bool | None = Field(default=None, strict=True)
     updated_at: UtcDatetime | None = Field(
         default=None,
         description="When the profile changed at the source; defaults to reception time. "

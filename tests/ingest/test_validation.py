@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -79,6 +80,72 @@ async def test_invalid_survey_response_names_the_field(
 
     assert response.status_code == 422
     assert field in fields_of(response)
+
+
+LAX = [
+    ("/v1/survey-responses", create_survey_response, "nps", "7", "int_type"),
+    ("/v1/survey-responses", create_survey_response, "nps", 7.0, "int_type"),
+    ("/v1/survey-responses", create_survey_response, "nps", True, "int_type"),
+    ("/v1/survey-responses", create_survey_response, "csat", "4", "int_type"),
+    ("/v1/survey-responses", create_survey_response, "ces", 6.5, "int_type"),
+    ("/v1/survey-responses", create_survey_response, "expected", "4", "int_type"),
+    ("/v1/survey-responses", create_survey_response, "relationship", "false", "bool_type"),
+    ("/v1/interactions", create_interaction, "wait_seconds", "95.5", "float_type"),
+    ("/v1/interactions", create_interaction, "duration_seconds", False, "float_type"),
+    ("/v1/interactions", create_interaction, "transfers", "2", "int_type"),
+    ("/v1/interactions", create_interaction, "transfers", 2.0, "int_type"),
+    ("/v1/interactions", create_interaction, "employee_ease", "3", "int_type"),
+    ("/v1/customers", create_customer, "survey_opt_out", "yes", "bool_type"),
+    ("/v1/customers", create_customer, "survey_opt_out", 0, "bool_type"),
+]
+
+
+@pytest.mark.parametrize(("path", "create", "field", "value", "code"), LAX)
+async def test_a_number_or_boolean_of_another_json_type_is_refused_at_its_field(
+    client: httpx.AsyncClient,
+    path: str,
+    create: Callable[..., dict[str, Any]],
+    field: str,
+    value: object,
+    code: str,
+) -> None:
+    """A string, a boolean for a number, 7.0 for an integer score: the client's bug, not
+    read as the number it resembles."""
+    response = await client.post(path, json=create(**{field: value}))
+
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["pointer"], error["code"]) == (field, f"#/{field}", code)
+
+
+@pytest.mark.parametrize(("path", "create", "field", "value", "code"), LAX)
+async def test_in_a_batch_such_an_item_is_rejected_alone(
+    client: httpx.AsyncClient,
+    path: str,
+    create: Callable[..., dict[str, Any]],
+    field: str,
+    value: object,
+    code: str,
+) -> None:
+    kind = {"/v1/interactions": "interaction", "/v1/customers": "customer"}
+    item = {"type": kind.get(path, "survey_response"), **create(**{field: value})}
+    good = {"type": "interaction", **create_interaction()}
+
+    response = await client.post("/v1/batch", json={"items": [good, item]})
+
+    assert response.status_code == 202, response.text
+    (rejected,) = response.json()["rejected"]
+    assert (rejected["index"], response.json()["accepted_indexes"]) == (1, [0])
+    (error,) = rejected["errors"]
+    assert (error["field"], error["code"]) == (f"items.1.{field}", code)
+
+
+async def test_a_number_field_takes_a_json_integer(client: httpx.AsyncClient) -> None:
+    body = create_interaction(wait_seconds=12, duration_seconds=0)
+    batch = {"items": [{"type": "interaction", **create_interaction(wait_seconds=12)}]}
+
+    assert (await client.post("/v1/interactions", json=body)).status_code == 202
+    assert (await client.post("/v1/batch", json=batch)).json()["accepted_indexes"] == [0]
 
 
 @pytest.mark.parametrize(

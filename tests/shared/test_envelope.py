@@ -58,6 +58,8 @@ def test_a_map_without_quiet_hours_keeps_them_off_on_the_topic() -> None:
         # a text PostgreSQL cannot store, written by a producer that did not check it: a
         # consumer dead-letters it rather than failing its batch for ever
         (lambda h, k, v: (h, k, v.replace(b'"nps"', b'"verbatim":"a\\u0000b","nps"')), "NUL"),
+        # the rules of ingest: a number written as text is a producer's bug, not a number
+        (lambda h, k, v: (h, k, v.replace(b'"nps":9', b'"nps":"9"')), "does not match"),
         (lambda h, k, v: (h, b"someone-else", v), "key differs"),
         (lambda h, k, v: ({n: x for n, x in h.items() if n != "ce_source"}, k, v), "CloudEvent"),
     ],
@@ -117,6 +119,16 @@ def test_interaction_times_are_stored_in_utc() -> None:
         }
     )
     assert event.occurred_at == datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def test_a_number_field_reads_a_json_integer() -> None:
+    event = InteractionRecorded.model_validate_json(
+        '{"event_id": "i-1", "customer_id": "c-1", "touchpoint": "call", "channel": "phone",'
+        ' "outcome": "success", "occurred_at": "2026-05-01T08:00:00Z", "wait_seconds": 12,'
+        ' "received_at": "2026-05-01T08:00:01Z"}'
+    )
+
+    assert (event.wait_seconds, type(event.wait_seconds)) == (12.0, float)
 
 
 @pytest.mark.parametrize("model", list(EVENT_MODELS.values()), ids=lambda m: m.ce_type)
