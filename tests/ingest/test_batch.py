@@ -187,3 +187,69 @@ async def test_a_batch_with_a_member_it_does_not_know_is_refused(client: httpx.A
     assert response.status_code == 422
     [error] = response.json()["errors"]
     assert (error["field"], error["code"]) == ("itemz", "extra_forbidden")
+
+
+async def test_two_items_giving_one_event_id_to_different_contents_refuse_the_batch(
+    client: httpx.AsyncClient, infra: Infra
+) -> None:
+    """Consumers apply an event id once: the first would win and the second be lost, so
+    nothing of the batch is published, and every error is said in one answer."""
+    customer = unique("cust")
+    first = create_survey_response(customer_id=customer, nps=9)
+    items: list[Any] = [
+        {"type": "interaction", **create_interaction(customer_id=customer)},
+        {"type": "survey_response", **first},
+        {"type": "survey_response", **create_survey_response(customer_id=customer, nps=11)},
+        {"type": "survey_response", **{**first, "nps": 2}},
+        {"type": "customer", **create_customer(customer_id=customer)},
+    ]
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["detail"] == (
+        "item 3 repeats the event_id of item 1 with other content: "
+        "nothing of the batch was accepted"
+    )
+    assert [error["field"] for error in problem["errors"]] == ["items.2.nps", "items.3.event_id"]
+    assert problem["errors"][1] == {
+        "location": "body",
+        "field": "items.3.event_id",
+        "pointer": "#/items/3/event_id",
+        "message": "the event_id of item 1, with other content",
+        "code": "duplicate_event_id",
+        "params": {"earlier_index": 1},
+    }
+    for topic in ("cx.interactions", "cx.survey-responses", "cx.customers"):
+        published = await read_all(infra.bootstrap_servers, topic)
+        assert [r for r in published if r.key == customer.encode()] == []
+
+
+async def test_an_interaction_and_a_survey_response_cannot_share_an_event_id(
+    client: httpx.AsyncClient,
+) -> None:
+    interaction = create_interaction()
+    answers = create_survey_response(event_id=interaction["event_id"])
+    items = [{"type": "interaction", **interaction}, {"type": "survey_response", **answers}]
+
+    response = await client.post("/v1/batch", json={"items": items})
+
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("items.1.event_id", "duplicate_event_id")
+
+
+async def test_the_same_item_twice_is_a_retry_and_both_are_accepted(
+    client: httpx.AsyncClient,
+) -> None:
+    """The same event: each consumer applies its id once, so no harm is done. The time is
+    compared once in UTC: the same instant written with another offset is the same item."""
+    item = {"type": "interaction", **create_interaction(occurred_at="2026-01-05T10:00:00+02:00")}
+    again = {**item, "occurred_at": "2026-01-05T08:00:00Z"}
+
+    response = await client.post("/v1/batch", json={"items": [item, again]})
+
+    assert response.status_code == 202, response.text
+    assert response.json()["accepted_indexes"] == [0, 1]

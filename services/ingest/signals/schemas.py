@@ -45,7 +45,9 @@ class BatchBody(BaseModel):
         max_length=MAX_BATCH_ITEMS,
         description="Each item is an InteractionCreate, SurveyResponseCreate or CustomerUpsert "
         "with `type` set to `interaction`, `survey_response` or `customer`. Items are "
-        "validated one by one: an invalid item does not keep the others out.",
+        "validated one by one: an invalid item does not keep the others out. Two valid "
+        "items with one `event_id` and different contents refuse the whole batch "
+        "(`duplicate_event_id`); the same item twice is accepted twice and applied once.",
     )
 
 
