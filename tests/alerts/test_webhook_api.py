@@ -12,7 +12,7 @@ import pytest
 
 from shared.config import ApiKey, hash_api_key
 from tests.alerts.conftest import Alerts, Receiver
-from tests.alerts.test_webhook_delivery import create_alert, create_endpoint, settled
+from tests.alerts.test_webhook_delivery import create_alert, create_endpoint, settled, verified
 from tests.conftest import Keys, unique
 
 LOGISTICS_KEY, SERVICE_KEY, READ_ONLY_KEY = (secrets.token_urlsafe(16) for _ in range(3))
@@ -249,3 +249,61 @@ async def test_deliveries_come_newest_first_page_by_page(
         "/v1/deliveries", params={"endpoint_id": endpoint["id"], "event_type": "alert.occurrence"}
     )
     assert [d["event_type"] for d in only.json()["items"]] == ["alert.occurrence"]
+
+
+def with_credentials(url: str, userinfo: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{userinfo}@{rest}"
+
+
+async def test_a_url_s_password_is_never_read_back_and_is_still_sent(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    """The password of a receiver's Basic authentication, kept in its URL, reaches the
+    receiver; every answer that shows the URL writes it ***, and a URL sent back as shown
+    keeps the password stored."""
+    department, path = unique("dept"), f"/{unique('hook')}"
+    url = with_credentials(receiver.url(path), "hook-user:s3cr%21t")
+    shown = with_credentials(receiver.url(path), "hook-user:***")
+    client = alerts.client
+
+    created = await create_endpoint(alerts, url, department)
+    own = f"/v1/webhooks/{created['id']}"
+    read = (await client.get(own)).json()
+    listed = next(e for e in (await client.get("/v1/webhooks")).json() if e["id"] == created["id"])
+    changed = await client.patch(own, json={"url": shown, "owner_email": "ops@example.com"})
+    rotated = await client.post(f"{own}/rotate-secret")
+    await alerts.send([create_alert(department)])
+    (request,) = await receiver.wait_for(path, 1)
+    (delivery,) = await settled(alerts, created["id"])
+    detail = await client.get(f"/v1/deliveries/{delivery['id']}")
+    deliveries = await client.get("/v1/deliveries", params={"endpoint_id": created["id"]})
+
+    assert [created["url"], read["url"], listed["url"]] == [shown, shown, shown]
+    assert (changed.status_code, changed.json()["url"]) == (200, shown)
+    assert (rotated.status_code, rotated.json()["url"]) == (200, shown)
+    basic = base64.b64encode(b"hook-user:s3cr!t").decode()
+    assert request.headers["authorization"] == f"Basic {basic}"
+    assert verified(rotated.json()["secret"], request)
+    for answer in (detail, deliveries):
+        assert answer.status_code == 200
+        assert "s3cr" not in answer.text
+
+
+async def test_a_url_whose_password_is_the_hidden_form_is_refused(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    """Stored, *** would be sent as the password: a URL copied from a read is refused, save
+    sent back unchanged to its own endpoint."""
+    other = with_credentials(receiver.url(f"/{unique('hook')}"), "hook-user:secret")
+    endpoint = await create_endpoint(alerts, other, unique("dept"))
+    copied = {"url": with_credentials(receiver.url("/elsewhere"), "hook-user:***")}
+
+    refused = [
+        await alerts.client.post("/v1/webhooks", json={**copied, "event_types": ["alert.raised"]}),
+        await alerts.client.patch(f"/v1/webhooks/{endpoint['id']}", json=copied),
+    ]
+
+    for response in refused:
+        assert fields_of(response) == [("body", "url")]
+        assert response.json()["errors"][0]["code"] == "hidden_password"

@@ -34,6 +34,8 @@ ALERT_TYPES: tuple[str, ...] = tuple(t for t in EVENT_TYPES if t.startswith("ale
 # Alerts past the threshold arrive bundled in this type, to whoever subscribed to them.
 DIGEST_TYPE = "alert.digest"
 DISABLED_TYPE = "webhook.disabled"
+# What a URL's password is shown as.
+HIDDEN = "***"
 
 
 def _check_url(value: str) -> str:
@@ -48,6 +50,19 @@ def _check_url(value: str) -> str:
     return value
 
 
+def shown_url(url: str) -> str:
+    """``url`` as the API shows it: the password of its user information, if any (sent as
+    Basic authentication), written ``***``, and nothing else changed. A secret is never read
+    back; the stored URL keeps it for the deliveries. Applied to its own result, it changes
+    nothing."""
+    netloc = urlsplit(url).netloc
+    userinfo, _, host = netloc.rpartition("@")  # as urlsplit finds the host
+    user, _, password = userinfo.partition(":")
+    if not password:
+        return url
+    return url.replace(netloc, f"{user}:{HIDDEN}@{host}", 1)  # the first: after the scheme
+
+
 def _check_event_types(value: list[str]) -> list[str]:
     unknown = sorted(set(value) - set(EVENT_TYPES))
     if unknown:
@@ -56,6 +71,11 @@ def _check_event_types(value: list[str]) -> list[str]:
 
 
 Url = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_check_url)]
+ShownUrl = Annotated[
+    str,
+    AfterValidator(shown_url),
+    Field(description=f"The URL, its password (if it has one) written `{HIDDEN}`."),
+]
 EventTypes = Annotated[
     list[str],
     Field(min_length=1, max_length=len(EVENT_TYPES), examples=[["alert.raised"]]),
@@ -101,7 +121,7 @@ class EndpointRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    url: str
+    url: ShownUrl
     event_types: list[str]
     department: str | None
     owner_email: str | None

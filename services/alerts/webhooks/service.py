@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,11 +17,13 @@ from services.alerts.webhooks.delivery_repository import DeliveryRepository
 from services.alerts.webhooks.endpoint_repository import EndpointRepository
 from services.alerts.webhooks.models import WebhookEndpoint, disabled_because
 from services.alerts.webhooks.schemas import (
+    HIDDEN,
     EndpointCreate,
     EndpointRead,
     EndpointUpdate,
     EndpointWithSecret,
     Replayed,
+    shown_url,
 )
 from services.alerts.webhooks.signing import new_secret
 from services.alerts.webhooks.ssrf import UnsafeUrl, check_url
@@ -33,7 +36,7 @@ async def create_endpoint(
     session: AsyncSession, principal: Principal, body: EndpointCreate, settings: AlertsSettings
 ) -> EndpointWithSecret:
     """:raises ProblemError: 403 for another department than the key's, 422 for a URL that
-    reaches a private network."""
+    reaches a private network or whose password is the API's hidden form."""
     department = _department_for(
         principal, body.department, given="department" in body.model_fields_set
     )
@@ -77,7 +80,8 @@ async def update_endpoint(
     settings: AlertsSettings,
 ) -> EndpointRead:
     """Change the fields present in ``body``. Disabling cancels the pending deliveries;
-    enabling clears the reason and the run of failures.
+    enabling clears the reason and the run of failures. A URL sent back as the API shows it
+    (its password hidden) leaves the stored URL as it is.
 
     :raises ProblemError: 404, 403 (another department), 422 (a private URL).
     """
@@ -85,6 +89,8 @@ async def update_endpoint(
     changes = body.model_dump(exclude_unset=True)
     if "department" in changes:
         changes["department"] = _department_for(principal, changes["department"], given=True)
+    if changes.get("url") == shown_url(endpoint.url):
+        del changes["url"]  # sent back as read, its password hidden: the stored one stays
     if "url" in changes:
         await _check_target(changes["url"], settings)
     enabled = changes.pop("enabled", None)
@@ -159,6 +165,11 @@ def _department_for(principal: Principal, wanted: str | None, *, given: bool) ->
 
 
 async def _check_target(url: str, settings: AlertsSettings) -> None:
+    if urlsplit(url).password == HIDDEN:
+        # the form the API shows a password in: stored, it would be sent as the password
+        message = f"its password is {HIDDEN}, as the API shows one: send the password itself"
+        errors = [field_error(("url",), message, "hidden_password")]
+        raise ProblemError(422, "Request is invalid", "the URL hides its password", errors)
     try:
         await check_url(url, allow_private=settings.webhook_allow_private_networks)
     except UnsafeUrl as exc:
