@@ -78,10 +78,23 @@ class Demo:
         say("demo", "the four services are ready")
 
     async def _departments(self) -> list[dict[str, Any]]:
+        """The departments of the current journey map, once alerts applies it: it refuses
+        an endpoint for a department its map does not name."""
         response = await self.http["actions"].get("/v1/journey-map")
         response.raise_for_status()
         document = response.json()
+        deadline = time.monotonic() + 60
+        while await self._applied_by_alerts() < document.get("version", 0):
+            if time.monotonic() > deadline:
+                raise RuntimeError("alerts has not applied the journey map after 60 s")
+            await asyncio.sleep(0.2)
         return list(document.get("map", document)["departments"])
+
+    async def _applied_by_alerts(self) -> int:
+        response = await self.http["alerts"].get("/v1/journey-map/applied")
+        response.raise_for_status()
+        version: int = response.json()["version"]
+        return version
 
     async def _subscribe(self, base_url: str, departments: list[dict[str, Any]]) -> None:
         from standardwebhooks import Webhook

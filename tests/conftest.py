@@ -30,7 +30,9 @@ from cxloop.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from shared.config import ApiKey, ServiceSettings, hash_api_key
 from shared.db.migrations import upgrade
 from shared.db.session import async_url
+from shared.events.envelope import InvalidEnvelope, decode
 from shared.events.schemas import Event
+from shared.journey import JourneyMapPublished
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventPublisher
 
@@ -295,6 +297,19 @@ async def read_all(
         return found
     finally:
         await consumer.stop()
+
+
+async def newest_map_version(infra: Infra) -> int:
+    """The highest journey map version on the topic (0 when there is none)."""
+    versions = [0]
+    for record in await read_all(infra.bootstrap_servers, "cx.journey-map"):
+        try:
+            event = decode(list(record.headers), record.key, record.value).data
+        except InvalidEnvelope:
+            continue
+        if isinstance(event, JourneyMapPublished):
+            versions.append(event.version)
+    return max(versions)
 
 
 def _matches(record: ConsumerRecord[bytes, bytes], filters: dict[str, bytes]) -> bool:

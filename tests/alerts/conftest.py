@@ -22,12 +22,46 @@ from services.alerts.webhooks.models import webhook_event
 from shared.db.session import async_url
 from shared.events.schemas import Event
 from shared.kafka.producer import EventPublisher, create_producer
-from tests.conftest import Infra, Keys, Running, client_for, serve, settings_for
+from tests.conftest import (
+    Infra,
+    Keys,
+    Running,
+    client_for,
+    newest_map_version,
+    serve,
+    settings_for,
+    unique,
+)
+from tests.scoring.conftest import JOURNEY_MAP, publish_map
 
 
 @dataclass
 class Alerts(Running):
     settings: AlertsSettings
+    infra: Infra
+    _departments: list[str] = field(default_factory=list)
+    _map_version: int = 0
+
+    async def department(self) -> str:
+        """A new department, named by a journey map version this app applies before it is
+        returned: the webhook API refuses a department the map does not name. A department
+        of its own keeps a test's alerts to its own endpoints.
+
+        The map is the scoring tests' map whole (every service follows the highest version
+        on the shared topic), with this app's departments so far added."""
+        department = unique("dept")
+        self._departments.append(department)
+        if not self._map_version:
+            self._map_version = await newest_map_version(self.infra)
+        holder = self.app.state.journey
+        version = self._map_version = max(self._map_version, holder.version) + 1
+        added = [{"id": d, "name": d} for d in self._departments]
+        document = {**JOURNEY_MAP, "departments": [*JOURNEY_MAP["departments"], *added]}
+        await publish_map(self.publisher, version, document)
+        async with asyncio.timeout(15):
+            while holder.version < version:
+                await asyncio.sleep(0.02)
+        return department
 
     async def fanned_out(self, events: Sequence[Event], timeout: float = 15) -> None:
         """Wait until the webhook fan-out has applied ``events`` (their deliveries stored)."""
@@ -69,7 +103,8 @@ async def alerts(
     try:
         app = create_app(settings)
         async with client_for(app, keys.reader) as client:
-            yield Alerts(app, client, EventPublisher(producer, "/tests", timeout=10), settings)
+            publisher = EventPublisher(producer, "/tests", timeout=10)
+            yield Alerts(app, client, publisher, settings, infra)
     finally:
         await producer.stop()
 

@@ -23,11 +23,9 @@ from sqlalchemy import select
 
 from services.alerts.models import processed_event
 from shared.config import ApiKey, hash_api_key
-from shared.events.envelope import InvalidEnvelope, decode
 from shared.events.schemas import MomentEvaluated, Polarity
-from shared.journey import JourneyMapPublished
 from tests.alerts.conftest import Alerts
-from tests.conftest import Infra, Keys, read_all, unique
+from tests.conftest import Infra, Keys, newest_map_version, read_all, unique
 from tests.scoring.conftest import JOURNEY_MAP, publish_map, until
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -199,18 +197,6 @@ async def rules_fixture(alerts: Alerts, infra: Infra) -> AsyncIterator[Rules]:
 
 async def _holds(holder: Any, version: int) -> bool:
     return bool(holder.version == version)
-
-
-async def newest_map_version(infra: Infra) -> int:
-    versions = [0]
-    for record in await read_all(infra.bootstrap_servers, "cx.journey-map"):
-        try:
-            event = decode(list(record.headers), record.key, record.value).data
-        except InvalidEnvelope:
-            continue
-        if isinstance(event, JourneyMapPublished):
-            versions.append(event.version)
-    return max(versions)
 
 
 def create_moment(

@@ -59,7 +59,7 @@ def fields_of(response: httpx.Response) -> list[tuple[str, str]]:
 async def test_an_endpoint_is_created_read_changed_and_deleted(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    url, department = receiver.url(f"/{unique('hook')}"), unique("dept")
+    url, department = receiver.url(f"/{unique('hook')}"), await alerts.department()
     endpoint = await create_endpoint(
         alerts, url, department, ("alert.raised", "task.opened"), owner_email="ops@example.com"
     )
@@ -94,7 +94,7 @@ async def test_an_endpoint_is_created_read_changed_and_deleted(
 async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Receiver) -> None:
     client = alerts.client
     good = {"url": receiver.url(f"/{unique('hook')}"), "event_types": ["alert.raised"]}
-    endpoint = await create_endpoint(alerts, good["url"], unique("dept"))
+    endpoint = await create_endpoint(alerts, good["url"], await alerts.department())
     path = f"/v1/webhooks/{endpoint['id']}"
 
     cases: list[tuple[str, str, dict[str, Any], tuple[str, str]]] = [
@@ -217,7 +217,7 @@ async def test_a_department_key_sees_and_manages_only_its_department(
 async def test_deliveries_come_newest_first_page_by_page(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     endpoint = await create_endpoint(
         alerts, receiver.url(path), department, ("alert.raised", "alert.occurrence")
     )
@@ -262,7 +262,7 @@ async def test_a_url_s_password_is_never_read_back_and_is_still_sent(
     """The password of a receiver's Basic authentication, kept in its URL, reaches the
     receiver; every answer that shows the URL writes it ***, and a URL sent back as shown
     keeps the password stored."""
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     url = with_credentials(receiver.url(path), "hook-user:s3cr%21t")
     shown = with_credentials(receiver.url(path), "hook-user:***")
     client = alerts.client
@@ -296,7 +296,7 @@ async def test_a_url_whose_password_is_the_hidden_form_is_refused(
     """Stored, *** would be sent as the password: a URL copied from a read is refused, save
     sent back unchanged to its own endpoint."""
     other = with_credentials(receiver.url(f"/{unique('hook')}"), "hook-user:secret")
-    endpoint = await create_endpoint(alerts, other, unique("dept"))
+    endpoint = await create_endpoint(alerts, other, await alerts.department())
     copied = {"url": with_credentials(receiver.url("/elsewhere"), "hook-user:***")}
 
     refused = [
@@ -307,3 +307,33 @@ async def test_a_url_whose_password_is_the_hidden_form_is_refused(
     for response in refused:
         assert fields_of(response) == [("body", "url")]
         assert response.json()["errors"][0]["code"] == "hidden_password"
+
+
+async def test_a_department_the_journey_map_does_not_name_is_refused(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    """Events reach departments through the map alone: an endpoint for a department it does
+    not name (a typo) would never receive anything."""
+    known = await alerts.department()
+    body = {"url": receiver.url(f"/{unique('hook')}"), "event_types": ["alert.raised"]}
+    endpoint = await create_endpoint(alerts, body["url"], known)
+    own = f"/v1/webhooks/{endpoint['id']}"
+
+    refused = [
+        await alerts.client.post("/v1/webhooks", json={**body, "department": "logisitics"}),
+        await alerts.client.patch(own, json={"department": "logisitics"}),
+    ]
+
+    version = alerts.app.state.journey.version
+    for response in refused:
+        assert fields_of(response) == [("body", "department")]
+        (error,) = response.json()["errors"]
+        assert error["code"] == "unknown_department"
+        assert (error["params"]["id"], error["params"]["version"]) == ("logisitics", version)
+        assert error["params"]["known"].split(", ")[:2] == ["logistics", "service"]
+        assert known in error["params"]["known"].split(", ")
+        assert error["message"].startswith(
+            f"unknown department 'logisitics': the journey map (version {version}) names "
+            "logistics, service, "
+        )
+    assert (await alerts.client.get(own)).json()["department"] == known

@@ -124,7 +124,7 @@ async def settled(alerts: Alerts, endpoint_id: str, count: int = 1) -> list[dict
 async def test_an_alert_arrives_signed_per_standard_webhooks(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
     alert = create_alert(department)
 
@@ -155,7 +155,7 @@ async def test_an_alert_arrives_signed_per_standard_webhooks(
 async def test_an_alert_s_reasons_arrive_coded_beside_its_summary(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
     reasons = [
         alert_reason("nps_detractor", "NPS 2 (detractor)", nps=2),
@@ -176,7 +176,7 @@ async def test_an_alert_s_reasons_arrive_coded_beside_its_summary(
 
 
 async def test_a_redelivered_event_is_sent_once(alerts: Alerts, receiver: Receiver) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
     alert, marker = create_alert(department), create_alert(department)
 
@@ -192,7 +192,7 @@ async def test_a_redelivered_event_is_sent_once(alerts: Alerts, receiver: Receiv
 async def test_only_subscribed_types_of_the_department_arrive(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, other = unique("dept"), unique("dept")
+    department, other = await alerts.department(), await alerts.department()
     raised, everything, elsewhere = (f"/{unique('hook')}" for _ in range(3))
     endpoints = [
         await create_endpoint(alerts, receiver.url(raised), department),
@@ -229,7 +229,7 @@ async def test_only_subscribed_types_of_the_department_arrive(
 async def test_failures_are_retried_with_the_same_id_until_the_receiver_recovers(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     receiver.respond(path, 500, 503)
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
 
@@ -253,7 +253,7 @@ async def test_failures_are_retried_with_the_same_id_until_the_receiver_recovers
 async def test_an_exhausted_delivery_is_dead_lettered_listed_and_replayed(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     receiver.respond(path, then=500)
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
 
@@ -289,7 +289,7 @@ async def _status_is(alerts: Alerts, delivery_id: str, status: str) -> bool:
 async def test_replay_since_sends_the_endpoints_deliveries_again_with_their_ids(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
     before = datetime.now(UTC) - timedelta(seconds=1)
     await alerts.send([create_alert(department), create_alert(department)])
@@ -317,7 +317,7 @@ async def test_replay_since_sends_the_endpoints_deliveries_again_with_their_ids(
 async def test_a_rotated_secret_keeps_signing_beside_the_new_one(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
 
     rotated = await alerts.client.post(f"/v1/webhooks/{endpoint['id']}/rotate-secret")

@@ -38,11 +38,11 @@ async def window_start() -> None:
 async def test_alerts_past_the_threshold_arrive_as_one_digest(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path, other = unique("dept"), f"/{unique('hook')}", f"/{unique('hook')}"
+    department, path, other = await alerts.department(), f"/{unique('hook')}", f"/{unique('hook')}"
     endpoint = await create_endpoint(
         alerts, receiver.url(path), department, ("alert.raised", "alert.occurrence")
     )
-    await create_endpoint(alerts, receiver.url(other), unique("dept"))
+    await create_endpoint(alerts, receiver.url(other), await alerts.department())
     customer = unique("cust")
     burst = [create_alert(department, customer_id=customer) for _ in range(THRESHOLD + 3)]
 
@@ -76,7 +76,7 @@ async def test_alerts_past_the_threshold_arrive_as_one_digest(
 async def test_after_a_quiet_window_alerts_arrive_one_by_one_again(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     await create_endpoint(alerts, receiver.url(path), department)
     customer = unique("cust")
 

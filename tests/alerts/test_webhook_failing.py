@@ -34,7 +34,7 @@ async def test_a_persistently_failing_endpoint_is_disabled_and_its_owner_told(
     alerts: Alerts, receiver: Receiver
 ) -> None:
     department, path, peer_path, stranger_path = (
-        unique("dept"),
+        await alerts.department(),
         *(f"/{unique('hook')}" for _ in range(3)),
     )
     receiver.respond(path, then=500)
@@ -43,7 +43,7 @@ async def test_a_persistently_failing_endpoint_is_disabled_and_its_owner_told(
     )
     peer = await create_endpoint(alerts, receiver.url(peer_path), department, ("webhook.disabled",))
     await create_endpoint(
-        alerts, receiver.url(stranger_path), unique("dept"), ("webhook.disabled",)
+        alerts, receiver.url(stranger_path), await alerts.department(), ("webhook.disabled",)
     )
     url = f"/v1/webhooks/{endpoint['id']}"
 

@@ -40,7 +40,7 @@ async def failed_once(alerts: Alerts, endpoint_id: str) -> dict[str, Any]:
 async def test_410_disables_the_endpoint_and_cancels_its_pending_deliveries(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     receiver.respond(path, 503, 410)
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
     url = f"/v1/webhooks/{endpoint['id']}"
@@ -82,7 +82,7 @@ async def test_410_disables_the_endpoint_and_cancels_its_pending_deliveries(
 async def test_disabling_by_hand_cancels_the_pending_deliveries(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     receiver.respond(path, 503)
     endpoint = await create_endpoint(alerts, receiver.url(path), department)
     url = f"/v1/webhooks/{endpoint['id']}"

@@ -46,14 +46,14 @@ def sample(
 async def test_attempts_are_counted_by_outcome_and_timed_by_result(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department = unique("dept")
+    department = await alerts.department()
     ok, exhausted, gone = (f"/{unique(name)}" for name in ("ok", "exhausted", "gone"))
     receiver.respond(exhausted, then=500)
     receiver.respond(gone, 503, then=410)
     endpoints = [
         await create_endpoint(alerts, receiver.url(p), department) for p in (ok, exhausted)
     ]
-    gone_endpoint = await create_endpoint(alerts, receiver.url(gone), unique("dept"))
+    gone_endpoint = await create_endpoint(alerts, receiver.url(gone), await alerts.department())
     before = await scraped(alerts)
 
     await alerts.send([create_alert(department), create_alert(gone_endpoint["department"])])
@@ -77,7 +77,7 @@ async def test_attempts_are_counted_by_outcome_and_timed_by_result(
 
 async def test_pending_deliveries_are_sampled_from_the_database(alerts: Alerts) -> None:
     # A disabled endpoint's pending deliveries stay pending: no worker claims them.
-    endpoint = await create_endpoint(alerts, "http://127.0.0.1:9/never", unique("dept"))
+    endpoint = await create_endpoint(alerts, "http://127.0.0.1:9/never", await alerts.department())
     patched = await alerts.client.patch(f"/v1/webhooks/{endpoint['id']}", json={"enabled": False})
     assert patched.status_code == 200, patched.text
     now = datetime.now(UTC)

@@ -29,6 +29,7 @@ from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.conftest import Alerts, Receiver, alerts_settings
 from tests.alerts.test_webhook_delivery import create_alert, deliveries_of, no_pending, until
 from tests.conftest import Infra, Keys, client_for, unique
+from tests.scoring.conftest import JOURNEY_MAP, publish_map
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +62,7 @@ async def running(
     settings = alerts_settings(infra, keys, webhook_poll_seconds=0.1, **overrides)
     app = create_app(settings)
     async with client_for(app, keys.reader) as client:
-        yield Alerts(app, client, publisher, settings)
+        yield Alerts(app, client, publisher, settings, infra)
 
 
 async def register(client: httpx.AsyncClient, url: str, department: str) -> dict[str, Any]:
@@ -79,11 +80,12 @@ def successes(receiver: Receiver, path: str) -> Counter[str]:
 async def test_a_restart_between_attempts_delivers_once(
     infra: Infra, keys: Keys, publisher: EventPublisher, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    path = f"/{unique('hook')}"
     receiver.respond(path, 500)
     settings = {"webhook_retry_schedule": "3"}
 
     async with running(infra, keys, publisher, **settings) as alerts:
+        department = await alerts.department()
         endpoint = await register(alerts.client, receiver.url(path), department)
         await alerts.send([create_alert(department)])
         await receiver.wait_for(path, 1)
@@ -102,12 +104,13 @@ async def test_a_restart_between_attempts_delivers_once(
 async def test_two_replicas_deliver_each_message_once(
     infra: Infra, keys: Keys, publisher: EventPublisher, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    path = f"/{unique('hook')}"
     receiver.respond(path, delay=0.05)
     async with (
         running(infra, keys, publisher, webhook_digest_threshold=100) as alerts,
         running(infra, keys, publisher, webhook_digest_threshold=100),
     ):
+        department = await alerts.department()
         endpoint = await register(alerts.client, receiver.url(path), department)
         customers = [unique("cust") for _ in range(6)]
         sent = [create_alert(department, customer_id=customers[i % 6]) for i in range(60)]
@@ -127,6 +130,7 @@ async def test_kill_9_in_the_middle_of_a_send_delivers_after_the_lease(
     its lease ends, and sent with the same webhook-id; it succeeds once in the database."""
     department, path = unique("dept"), f"/{unique('hook')}"
     receiver.respond(path, delay=1.5)
+    await publish_map(publisher, 1, map_naming(department))  # before the service reads it
     env = {
         **os.environ,
         "DATABASE_URL": infra.database_url,
@@ -158,6 +162,7 @@ async def test_kill_9_in_the_middle_of_a_send_delivers_after_the_lease(
         headers = {"Authorization": f"Bearer {keys.reader}"}
         async with httpx.AsyncClient(base_url=base, headers=headers) as client:
             await _ready(client)
+            await _applied(client, 1)
             endpoint = await register(client, receiver.url(path), department)
             outcomes = await publisher.publish_many([create_alert(department)])
             assert not any(outcomes)
@@ -179,6 +184,38 @@ async def test_kill_9_in_the_middle_of_a_send_delivers_after_the_lease(
     assert len({r.headers["webhook-id"] for r in requests}) == 1
     assert delivery["attempts"] == 1  # the attempt cut short by the crash left no record
     assert [a["status_code"] for a in detail["attempt_log"]] == [200]
+
+
+async def test_before_the_journey_map_is_read_a_department_cannot_be_checked(
+    infra: Infra, keys: Keys, publisher: EventPublisher, receiver: Receiver
+) -> None:
+    """A department is known from the journey map alone: until the service has read one it
+    answers 503, to be tried again; an endpoint for every department can be registered."""
+    department = unique("dept")
+    body = {"url": receiver.url(f"/{unique('hook')}"), "event_types": ["alert.raised"]}
+    async with running(infra, keys, publisher) as alerts:
+        early = await alerts.client.post("/v1/webhooks", json={**body, "department": department})
+        everyone = await alerts.client.post("/v1/webhooks", json=body)
+        await publish_map(publisher, 1, map_naming(department))
+        await _applied(alerts.client, 1)
+        later = await alerts.client.post("/v1/webhooks", json={**body, "department": department})
+
+    assert early.status_code == 503, early.text
+    assert early.headers["retry-after"] == "1"
+    assert "no journey map is applied here yet" in early.json()["detail"]
+    assert (everyone.status_code, later.status_code) == (201, 201)
+
+
+def map_naming(department: str) -> dict[str, Any]:
+    """The scoring tests' journey map, naming ``department`` too."""
+    named = [*JOURNEY_MAP["departments"], {"id": department, "name": department}]
+    return {**JOURNEY_MAP, "departments": named}
+
+
+async def _applied(client: httpx.AsyncClient, version: int) -> None:
+    async with asyncio.timeout(30):
+        while (await client.get("/v1/journey-map/applied")).json()["version"] < version:
+            await asyncio.sleep(0.1)
 
 
 async def _pending_after(alerts: Alerts, endpoint_id: str, attempts: int) -> bool:

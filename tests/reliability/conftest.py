@@ -3,11 +3,12 @@ it needs as processes (stopped at the end of each test)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -72,12 +73,24 @@ def module_service(
     services.stop_all()
 
 
-async def publish_journey_map(stack: PrivateStack, version: int = 1) -> None:
-    """The scoring tests' map (checkout, delivery: a moment of truth, support-call)."""
+async def publish_journey_map(
+    stack: PrivateStack, version: int = 1, departments: Sequence[str] = ()
+) -> None:
+    """The scoring tests' map (checkout, delivery: a moment of truth, support-call), with
+    ``departments`` beside its own."""
+    added = [{"id": department, "name": department} for department in departments]
+    document = {**JOURNEY_MAP, "departments": [*JOURNEY_MAP["departments"], *added]}
     event = JourneyMapPublished(
         event_id=f"reliability-journey-map-v{version}",
         version=version,
         published_at=datetime.now(UTC),
-        map=JourneyMap.model_validate(JOURNEY_MAP),
+        map=JourneyMap.model_validate(document),
     )
     await produce(stack.bootstrap_servers, [event])
+
+
+async def map_applied(client: httpx.AsyncClient) -> bool:
+    """Whether the service ``client`` asks has read a journey map (the webhook API checks an
+    endpoint's department against it)."""
+    response = await client.get("/v1/journey-map/applied")
+    return bool(response.json()["version"])

@@ -22,7 +22,7 @@ from cxloop.embedded import free_port
 from tests.alerts.conftest import Receiver
 from tests.alerts.test_webhook_delivery import create_alert
 from tests.conftest import Keys, serve, unique
-from tests.reliability.conftest import Starter
+from tests.reliability.conftest import Starter, map_applied, publish_journey_map
 from tests.reliability.stack import PrivateStack, produce, until
 
 pytestmark = pytest.mark.reliability
@@ -51,9 +51,12 @@ async def receiving(receiver: Receiver, port: int) -> AsyncIterator[None]:
 async def test_deliveries_missed_while_the_receiver_is_down_arrive_once_when_it_is_back(
     stack: PrivateStack, service: Starter, keys: Keys
 ) -> None:
+    department = unique("dept")
+    await publish_journey_map(stack, departments=[department])
     alerts = await service("alerts", **SETTINGS).ready()
-    receiver, port, department = Receiver(), free_port(), unique("dept")
+    receiver, port = Receiver(), free_port()
     async with alerts.client(keys.reader) as client:
+        await until(lambda: map_applied(client), 30, what="the journey map applied")
         endpoint = await register(client, f"http://127.0.0.1:{port}{PATH}", department)
         sent = [create_alert(department) for _ in range(BEFORE + DURING)]
 

@@ -36,6 +36,7 @@ NOT_FOUND: Responses = {
     404: problem_doc("No such endpoint or delivery, or not of the key's department")
 }
 CONFLICT: Responses = {409: problem_doc("Already pending, or its endpoint is disabled")}
+NO_MAP: Responses = {503: problem_doc("No journey map applied yet to check the department")}
 
 
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -48,7 +49,11 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 
 
-@router.post("/webhooks", status_code=201, responses={403: problem_doc("Another department")})
+@router.post(
+    "/webhooks",
+    status_code=201,
+    responses={403: problem_doc("Another department"), **NO_MAP},
+)
 async def create_webhook(
     body: EndpointCreate,
     principal: Writer,
@@ -58,7 +63,8 @@ async def create_webhook(
 ) -> EndpointWithSecret:
     """Register an endpoint. The answer holds its signing secret: the only time it is shown
     (rotate it to get a new one). Loopback, private and link-local URLs are refused."""
-    created = await service.create_endpoint(session, principal, body, request.app.state.settings)
+    state = request.app.state
+    created = await service.create_endpoint(session, principal, body, state.settings, state.journey)
     response.headers["Location"] = f"{router.prefix}/webhooks/{created.id}"
     return created
 
@@ -78,7 +84,8 @@ async def get_webhook(
 
 
 @router.patch(
-    "/webhooks/{endpoint_id}", responses={**NOT_FOUND, 403: problem_doc("Another department")}
+    "/webhooks/{endpoint_id}",
+    responses={**NOT_FOUND, 403: problem_doc("Another department"), **NO_MAP},
 )
 async def update_webhook(
     endpoint_id: uuid.UUID,
@@ -89,8 +96,10 @@ async def update_webhook(
 ) -> EndpointRead:
     """Change the fields sent. `enabled: false` cancels its pending deliveries; `enabled:
     true` re-enables an endpoint (disabled by hand, by a 410 or by persistent failure)."""
-    settings = request.app.state.settings
-    return await service.update_endpoint(session, principal, endpoint_id, body, settings)
+    state = request.app.state
+    return await service.update_endpoint(
+        session, principal, endpoint_id, body, state.settings, state.journey
+    )
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204, responses=NOT_FOUND)

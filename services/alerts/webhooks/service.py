@@ -29,17 +29,24 @@ from services.alerts.webhooks.signing import new_secret
 from services.alerts.webhooks.ssrf import UnsafeUrl, check_url
 from services.alerts.webhooks.timing import utcnow
 from shared.auth import Principal
-from shared.problems import ProblemError, field_error
+from shared.kafka.journey_watch import JourneyMapHolder
+from shared.problems import Param, ProblemError, field_error
 
 
 async def create_endpoint(
-    session: AsyncSession, principal: Principal, body: EndpointCreate, settings: AlertsSettings
+    session: AsyncSession,
+    principal: Principal,
+    body: EndpointCreate,
+    settings: AlertsSettings,
+    journey: JourneyMapHolder,
 ) -> EndpointWithSecret:
     """:raises ProblemError: 403 for another department than the key's, 422 for a URL that
-    reaches a private network or whose password is the API's hidden form."""
-    department = _department_for(
-        principal, body.department, given="department" in body.model_fields_set
-    )
+    reaches a private network or whose password is the API's hidden form, or a department
+    the journey map does not name; 503 before this process applies a journey map."""
+    given = "department" in body.model_fields_set
+    department = _department_for(principal, body.department, given=given)
+    if given and department is not None:
+        _check_department(department, journey)
     await _check_target(body.url, settings)
     now = utcnow()
     endpoint = WebhookEndpoint(
@@ -78,17 +85,21 @@ async def update_endpoint(
     endpoint_id: uuid.UUID,
     body: EndpointUpdate,
     settings: AlertsSettings,
+    journey: JourneyMapHolder,
 ) -> EndpointRead:
     """Change the fields present in ``body``. Disabling cancels the pending deliveries;
     enabling clears the reason and the run of failures. A URL sent back as the API shows it
     (its password hidden) leaves the stored URL as it is.
 
-    :raises ProblemError: 404, 403 (another department), 422 (a private URL).
+    :raises ProblemError: 404, 403 (another department), 422 (a private URL, a department
+        the journey map does not name), 503 (no journey map applied yet).
     """
     endpoint = await get_endpoint(session, principal, endpoint_id, for_update=True)
     changes = body.model_dump(exclude_unset=True)
     if "department" in changes:
         changes["department"] = _department_for(principal, changes["department"], given=True)
+        if changes["department"] is not None:
+            _check_department(changes["department"], journey)
     if changes.get("url") == shown_url(endpoint.url):
         del changes["url"]  # sent back as read, its password hidden: the stored one stays
     if "url" in changes:
@@ -162,6 +173,34 @@ def _department_for(principal: Principal, wanted: str | None, *, given: bool) ->
         detail = f"this key manages only the endpoints of {principal.department}"
         raise ProblemError(403, "Forbidden", detail)
     return principal.department
+
+
+def _check_department(department: str, journey: JourneyMapHolder) -> None:
+    """An endpoint's department must be one the journey map names: events are routed to
+    departments by the map alone, so an endpoint for another would never receive anything.
+
+    :raises ProblemError: 422 for a department the map this process applies does not name;
+        503 before this process applies a map, when no department can be told known.
+    """
+    if journey.current is None:
+        detail = (
+            "no journey map is applied here yet, so the department cannot be checked: try "
+            "again once GET /v1/journey-map/applied shows a version"
+        )
+        raise ProblemError(503, "Try again", detail, headers={"Retry-After": "1"})
+    known = [d.id for d in journey.current.departments]
+    if department in known:
+        return
+    named = ", ".join(known)
+    message = (
+        f"unknown department {department!r}: the journey map (version {journey.version}) "
+        f"names {named or 'none'}"
+    )
+    params: dict[str, Param] = {"id": department, "known": named, "version": journey.version}
+    errors = [field_error(("department",), message, "unknown_department", params)]
+    raise ProblemError(
+        422, "Request is invalid", "the journey map names no such department", errors
+    )
 
 
 async def _check_target(url: str, settings: AlertsSettings) -> None:
