@@ -97,7 +97,12 @@ async def _subscribe(alerts: Service, url: str) -> tuple[uuid.UUID, str]:
     """Register ``url`` for the department's raised alerts; its id and signing secret."""
     body = {"url": url, "event_types": ["alert.raised"], "department": ALERT_DEPARTMENT}
     async with alerts.client(timeout=10.0, connections=1) as client:
-        response = await client.post("/v1/webhooks", json=body)
+        # 503 until alerts has applied a journey map: the department is checked against it
+        for _ in range(300):
+            response = await client.post("/v1/webhooks", json=body)
+            if response.status_code != 503:
+                break
+            await asyncio.sleep(0.1)
     if response.status_code != 201:
         raise RuntimeError(f"webhook not registered: HTTP {response.status_code}: {response.text}")
     created = response.json()
