@@ -34,6 +34,8 @@ class Bench:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     # one key for every service, as a person's key is (the console passes it on to each API)
     api_key: str = field(default_factory=lambda: "bench_" + secrets.token_urlsafe(32))
+    # one cursor key for every service, as a deployment's
+    cursor_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     measured: dict[str, float] = field(default_factory=dict)
     # each scoring start's consumer-group prefix (bench/scoring.py): the embedded broker
     # keeps a stopped process's members in their groups a while and refuses other commits
@@ -52,6 +54,7 @@ class Bench:
         environment = {
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap_servers,
             "DATABASE_URL": self.database.url,
+            "CURSOR_KEY": self.cursor_key,
         }
         if self.kafka.embedded:
             environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"

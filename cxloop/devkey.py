@@ -1,5 +1,6 @@
-"""The all-scopes API key of one ``cxloop run``: made for the run, written to
-``DATA_DIR/dev-api-key`` and added to the keys ``API_KEYS`` names, if any."""
+"""The keys of a local run: the all-scopes API key of one ``cxloop run``, made for the run,
+written to ``DATA_DIR/dev-api-key`` and added to the keys ``API_KEYS`` names, if any; the
+key that signs the lists' cursors, kept from run to run."""
 
 from __future__ import annotations
 
@@ -49,6 +50,20 @@ def add_dev_key(data_dir: Path, *, wanted: bool = True) -> list[str]:
             f"  It works beside the {len(configured)} of API_KEYS (--no-dev-key leaves it out)."
         )
     return lines
+
+
+def kept_cursor_key(data_dir: Path) -> str:
+    """The run's ``CURSOR_KEY``: the one in ``DATA_DIR/cursor-key``, made there (readable by
+    its owner only) on the first run, so that a run started again, or a service restarted,
+    accepts the cursors given before."""
+    path = data_dir / "cursor-key"
+    if path.exists() and len(key := path.read_text().strip()) >= 32:
+        return key
+    key = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(key + "\n")
+    return key
 
 
 def link_survey_page(ports: dict[str, int]) -> None:

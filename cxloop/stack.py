@@ -1,7 +1,8 @@
 """The infrastructure of one run of the whole system, and the services on top of it.
 
-What the environment names (``DATABASE_URL``, ``KAFKA_BOOTSTRAP_SERVERS``) is used as it
-is; whatever it does not name is started embedded, and stopped when the run ends.
+What the environment names (``DATABASE_URL``, ``KAFKA_BOOTSTRAP_SERVERS``, ``CURSOR_KEY``)
+is used as it is; whatever it does not name is started embedded and stopped when the run
+ends (the cursor key: made once, kept in the data directory).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from types import TracebackType
 
 import httpx
 
-from cxloop.devkey import add_dev_key, link_survey_page
+from cxloop.devkey import add_dev_key, kept_cursor_key, link_survey_page
 from cxloop.embedded import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -70,6 +71,8 @@ class Stack:
             self.environment["DATABASE_URL"] = self.postgres.start()
         if embedded_broker:
             self._start_broker(self._broker_port or free_port())
+        if not os.environ.get("CURSOR_KEY"):
+            self.environment["CURSOR_KEY"] = kept_cursor_key(self.data_dir)
         os.environ.update(self.environment)
         self._prepare(ServiceSettings())
 

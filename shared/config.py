@@ -101,6 +101,14 @@ class ServiceSettings(BaseSettings):
 
     # JSON list of {"name", "sha256", "scopes", "department"?}; see `cxloop keys`.
     api_keys: Annotated[tuple[ApiKey, ...], NoDecode] = ()
+    # Signs the lists' cursors (shared/cursor.py): the same for every process that serves
+    # them, kept across restarts (docs/operations.md, Cursors). Empty is unset.
+    cursor_key: SecretStr | None = Field(default=None, min_length=32)
+
+    @field_validator("cursor_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import KeyRing, require
 from shared.collector import freeze_startup_heap, young_threshold
 from shared.config import ServiceSettings
+from shared.cursor import CursorSigner
 from shared.db.session import unit_of_work
 from shared.metrics import REQUEST_SECONDS, child
 from shared.nesting import TOO_DEEP, json_too_deep
@@ -176,7 +177,14 @@ def create_service_app(
     body_limits: Mapping[str, int] | None = None,
     default_body_limit: int = DEFAULT_BODY_LIMIT,
     body_too_large: ASGIApp | None = None,
+    signs_cursors: bool = False,
 ) -> FastAPI:
+    """The service's app, with what every service has and ``routers``.
+
+    :raises CursorKeyMissing: ``signs_cursors`` (its lists give cursors) without
+        ``CURSOR_KEY``: refused before anything starts.
+    """
+    cursors = CursorSigner.from_settings(settings) if signs_cursors else None
     if settings.freeze_startup_heap:
         lifespan = _frozen_after(lifespan)
     if settings.gc_young_threshold is not None:
@@ -184,6 +192,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.keyring = KeyRing(settings.api_keys)
+    app.state.cursors = cursors
     app.state.readiness = {}
     app.state.liveness = {}
     install_problem_handlers(app)

@@ -36,6 +36,10 @@ from shared.journey import JourneyMapPublished
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventPublisher
 
+# The cursor key of the suite, as of one deployment: every app a test builds from the
+# environment signs with it, and every process a test starts inherits it.
+os.environ.setdefault("CURSOR_KEY", "cxloop-suite-" + secrets.token_urlsafe(32))
+
 
 @dataclass(frozen=True)
 class Infra:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxloop.devkey import DEV_SCOPES, add_dev_key, link_survey_page
+from cxloop.devkey import DEV_SCOPES, add_dev_key, kept_cursor_key, link_survey_page
 from shared.config import ServiceSettings, hash_api_key
 
 DEPARTMENT_KEY = {
@@ -100,3 +100,20 @@ def test_a_configured_survey_page_key_is_kept(monkeypatch: pytest.MonkeyPatch) -
     assert os.environ["ACTIONS_API_KEY"] == "cxk_own"
     assert os.environ["ACTIONS_URL"] == "https://actions.internal"
     assert configured() == {}
+
+
+def test_the_run_s_cursor_key_is_made_once_and_kept(tmp_path: Path) -> None:
+    made = kept_cursor_key(tmp_path)
+
+    assert kept_cursor_key(tmp_path) == made  # a run started again accepts its cursors
+    assert (tmp_path / "cursor-key").stat().st_mode & 0o777 == 0o600
+    assert ServiceSettings(cursor_key=made).cursor_key is not None  # long enough
+
+
+def test_a_cursor_key_file_too_short_to_sign_is_made_again(tmp_path: Path) -> None:
+    (tmp_path / "cursor-key").write_text("\n")
+
+    made = kept_cursor_key(tmp_path)
+
+    assert len(made) >= 32
+    assert (tmp_path / "cursor-key").read_text() == made + "\n"
