@@ -70,6 +70,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             committee_router,
         ),
         body_limits={"/v1/verbatims/analyse": ANALYSE_MAX_BYTES},
+        signs_cursors=True,
     )
 
 

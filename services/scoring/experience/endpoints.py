@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 from services.scoring.dependencies import Pool, Reader, Session
 from services.scoring.experience.schemas import Experience, Timeline
 from services.scoring.experience.views import experience_of, timeline_of
+from shared.cursor import Cursors
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["experience"], responses=PROBLEM_RESPONSES)
@@ -33,10 +34,11 @@ async def get_timeline(
     customer_id: CustomerId,
     _: Reader,
     session: Session,
+    cursors: Cursors,
     request: Request,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Timeline:
     """Signals in time order with the LXI after each; follow ``next_cursor`` for more."""
     settings = request.app.state.settings
-    return await timeline_of(session, settings, customer_id, cursor, limit)
+    return await timeline_of(session, settings, cursors, customer_id, cursor, limit)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from services.scoring.experience.schemas import (
     TouchpointValence,
     VerbatimRead,
 )
-from shared.cursor import cursor_time
+from shared.cursor import CursorSigner, Listing, cursor_time, invalid_cursor
 from shared.problems import ProblemError
 
 POLARITY_NAME = {-1: "negative", 0: "neutral", 1: "positive"}
@@ -97,18 +96,24 @@ def _verbatim(words: VerbatimColumns | None) -> VerbatimRead | None:
 async def timeline_of(
     session: AsyncSession,
     settings: ScoringSettings,
+    cursors: CursorSigner,
     customer_id: str,
     cursor: str | None,
     limit: int,
 ) -> Timeline:
     """Signals in occurrence order with the LXI after each, whatever their arrival order.
 
-    The cursor carries the running sums, so every page continues the exact computation.
+    The cursor carries the running sums, so every page continues the exact computation: it
+    is signed for this customer's timeline, as what it carries makes the score reported.
+
+    :raises ProblemError: 404 for a customer with no state; 400 for a cursor not given by
+        this customer's timeline.
     """
     reads = ExperienceReads(session)
     if cursor is None and await reads.customer(customer_id) is None:
         raise ProblemError(404, "Not found", f"no experience recorded for {customer_id!r}")
-    position, sums = _decode_cursor(cursor)
+    listing = ("timeline", customer_id)
+    position, sums = _decode_cursor(cursors, listing, cursor)
     rows = await reads.signals_after(customer_id, position, limit + 1)
     half_life_s = settings.half_life_days * 86400
     words = await reads.verbatims([row.event_id for row in rows[:limit]])
@@ -132,11 +137,18 @@ async def timeline_of(
         )
     more = len(rows) > limit
     last = rows[limit - 1] if more else None
-    next_cursor = _encode_cursor((last.occurred_at, last.event_id), sums) if last else None
+    if last is None:
+        return Timeline(customer_id=customer_id, entries=entries, next_cursor=None)
+    next_cursor = _encode_cursor(cursors, listing, (last.occurred_at, last.event_id), sums)
     return Timeline(customer_id=customer_id, entries=entries, next_cursor=next_cursor)
 
 
-def _encode_cursor(position: tuple[datetime, str], sums: formulas.DecayedSums) -> str:
+def _encode_cursor(
+    cursors: CursorSigner,
+    listing: Listing,
+    position: tuple[datetime, str],
+    sums: formulas.DecayedSums,
+) -> str:
     assert sums.t is not None
     state = {
         "at": position[0].isoformat(),
@@ -145,18 +157,20 @@ def _encode_cursor(position: tuple[datetime, str], sums: formulas.DecayedSums) -
         "w": sums.w,
         "t": sums.t.isoformat(),
     }
-    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+    return cursors.sign(listing, state)
 
 
-def _decode_cursor(cursor: str | None) -> tuple[tuple[datetime, str] | None, formulas.DecayedSums]:
+def _decode_cursor(
+    cursors: CursorSigner, listing: Listing, cursor: str | None
+) -> tuple[tuple[datetime, str] | None, formulas.DecayedSums]:
     if cursor is None:
         return None, formulas.DecayedSums()
+    state = cursors.read(listing, cursor)  # signed: what follows only guards against a bug
     try:
-        state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         position = (cursor_time(state["at"]), str(state["id"]))
         sums = formulas.DecayedSums(float(state["s"]), float(state["w"]), cursor_time(state["t"]))
         if not (math.isfinite(sums.w) and sums.w >= 0 and abs(sums.s) <= sums.w * (1 + 1e-9)):
             raise ValueError("sums no timeline makes: every valence lies in [-1, 1]")
     except (ValueError, KeyError, TypeError) as exc:
-        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
+        raise invalid_cursor() from exc
     return position, sums
