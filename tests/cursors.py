@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+import httpx
 
 from shared.cursor import CursorSigner, Listing
 
@@ -64,3 +66,25 @@ def tampered(cursor: str, listing: Listing) -> dict[str, str]:
         "edited": edited(cursor, id="another-item"),
         "another-key": OTHER_KEY.sign(listing, content(cursor)),
     }
+
+
+# how every list refuses a cursor it did not give: status, type, title, the field at fault
+REFUSED = (400, "application/problem+json", "Invalid cursor", [("query", "cursor")])
+
+
+def refusal(response: httpx.Response) -> tuple[Any, ...]:
+    """The answer in the terms of :data:`REFUSED`."""
+    body = response.json()
+    where = [(e["location"], e["field"]) for e in body.get("errors") or []]
+    return response.status_code, response.headers["content-type"], body.get("title"), where
+
+
+async def not_refused(
+    client: httpx.AsyncClient, path: str, forgeries: Iterable[str], **params: Any
+) -> Mapping[str, tuple[Any, ...]]:
+    """Each forgery sent as ``cursor`` (with ``params``) that is not refused, with its answer."""
+    answers = {}
+    for forged in forgeries:
+        response = await client.get(path, params={**params, "cursor": forged})
+        answers[forged] = refusal(response)
+    return {forged: got for forged, got in answers.items() if got != REFUSED}

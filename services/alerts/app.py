@@ -44,6 +44,7 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
         description="Alert rules on moments of truth, and signed webhooks to referents.",
         lifespan=lifespan,
         routers=(rules_endpoints.router, webhooks_endpoints.router, journey_applied.router),
+        signs_cursors=True,
     )
 
 

@@ -20,6 +20,7 @@ from tests.alerts.rules_fixtures import (
     rules_keys,
 )
 from tests.conftest import Keys, unique
+from tests.cursors import content, not_refused, tampered
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +106,20 @@ async def test_pages_follow_the_cursor(rules: Rules) -> None:
         if cursor is None:
             break
     assert seen == alerts
-    bad = await rules.client.get("/v1/alerts", params={"cursor": "not-a-cursor"})
-    assert bad.status_code == 400
+
+
+async def test_a_cursor_the_alerts_did_not_give_is_refused(rules: Rules) -> None:
+    customer = unique("cust")
+    await four_alerts(rules, customer)
+    first = await rules.get("/v1/alerts", customer_id=customer, limit=1)
+    cursor = first["next_cursor"]
+    # the same position as the webhook deliveries would give it, signed by this service
+    deliveries = rules.alerts.app.state.cursors.sign(("deliveries",), content(cursor))
+
+    forgeries = [*tampered(cursor, ("alerts",)).values(), deliveries, "not-a-cursor"]
+
+    assert await not_refused(rules.client, "/v1/alerts", forgeries, customer_id=customer) == {}
+    assert (await rules.get("/v1/alerts", customer_id=customer, cursor=cursor))["items"]
 
 
 async def test_an_alert_with_its_moments(rules: Rules) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from shared.config import ApiKey, hash_api_key
 from tests.alerts.conftest import Alerts, Receiver
 from tests.alerts.test_webhook_delivery import create_alert, create_endpoint, settled, verified
 from tests.conftest import Keys, unique
+from tests.cursors import content, not_refused, tampered
 
 LOGISTICS_KEY, SERVICE_KEY, READ_ONLY_KEY = (secrets.token_urlsafe(16) for _ in range(3))
 
@@ -139,26 +140,27 @@ async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Rece
     ).status_code == 404
 
 
-@pytest.mark.parametrize(
-    "position",
-    [
-        None,
-        "[]",
-        '["2026-12-06T22:18:35+00:00", -1]',
-        '["2026-12-06T22:18:35+00:00", 1e400]',
-        '["2026-12-06T22:18:35+00:00", "not-a-uuid"]',
-        '["yesterday", "' + str(uuid.uuid4()) + '"]',
-    ],
-)
-async def test_a_deliveries_cursor_this_api_did_not_give_is_a_400(
-    alerts: Alerts, position: str | None
+async def test_a_deliveries_cursor_this_list_did_not_give_is_a_400(
+    alerts: Alerts, receiver: Receiver
 ) -> None:
-    cursor = "nonsense" if position is None else base64.urlsafe_b64encode(position.encode())
-    response = await alerts.client.get("/v1/deliveries", params={"cursor": cursor})
+    department, path = unique("dept"), f"/{unique('hook')}"
+    endpoint = await create_endpoint(alerts, receiver.url(path), department, ("alert.raised",))
+    await alerts.send([create_alert(department) for _ in range(2)])
+    await settled(alerts, endpoint["id"], 2)
+    query = {"endpoint_id": endpoint["id"]}
+    first = (await alerts.client.get("/v1/deliveries", params={**query, "limit": 1})).json()
+    cursor = first["next_cursor"]
+    # the same position as the alerts list would give it, signed by this service
+    of_alerts = alerts.app.state.cursors.sign(("alerts",), content(cursor))
+    unsigned = base64.urlsafe_b64encode(b'["2026-12-06T22:18:35+00:00", -1]').decode()
+    # signed, but no delivery's position: only a bug could give it
+    no_delivery = alerts.app.state.cursors.after(("deliveries",), datetime.now(UTC), "x")
 
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert [(e["location"], e["field"]) for e in response.json()["errors"]] == [("query", "cursor")]
+    forgeries = [*tampered(cursor, ("deliveries",)).values(), of_alerts, unsigned, no_delivery]
+
+    assert await not_refused(alerts.client, "/v1/deliveries", forgeries, **query) == {}
+    following = await alerts.client.get("/v1/deliveries", params={**query, "cursor": cursor})
+    assert len(following.json()["items"]) == 1
 
 
 async def test_scopes_are_required(alerts: Alerts, keys: Keys) -> None:

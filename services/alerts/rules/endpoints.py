@@ -8,6 +8,7 @@ from services.alerts.rules import configuration, views
 from services.alerts.rules.rulebook import RulesDocument
 from services.alerts.rules.schemas import AlertDetail, AlertFilter, AlertPage, AlertRulesRead
 from shared.auth import Principal, require
+from shared.cursor import Cursors
 from shared.http import ReadSession, WriteSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
 
@@ -18,13 +19,16 @@ Writer = Annotated[Principal, Depends(require("ops:write"))]
 
 @router.get("/alerts", responses={400: problem_doc("A cursor not returned by this endpoint")})
 async def list_alerts(
-    principal: Reader, session: ReadSession, filters: Annotated[AlertFilter, Query()]
+    principal: Reader,
+    session: ReadSession,
+    cursors: Cursors,
+    filters: Annotated[AlertFilter, Query()],
 ) -> AlertPage:
     """Alerts, newest change first; follow `next_cursor` for more.
 
     A key bound to a department sees only that department's alerts.
     """
-    return await views.list_alerts(session, principal, filters)
+    return await views.list_alerts(session, cursors, principal, filters)
 
 
 @router.get("/alerts/{alert_id}", responses={404: problem_doc("No such alert")})

@@ -19,25 +19,28 @@ from services.alerts.rules.schemas import (
     AlertRead,
 )
 from shared.auth import Principal
-from shared.cursor import decode_cursor, encode_cursor
+from shared.cursor import CursorSigner
 from shared.events.schemas import Verbatim
 from shared.problems import ProblemError
 
 DETAIL_LIMIT = 200  # moments and changes listed with one alert
 
 
+LISTING = ("alerts",)
+
+
 async def list_alerts(
-    session: AsyncSession, principal: Principal, filters: AlertFilter
+    session: AsyncSession, cursors: CursorSigner, principal: Principal, filters: AlertFilter
 ) -> AlertPage:
     """:raises ProblemError: 403 when a department-bound key asks for another department,
     400 for a cursor not returned by this endpoint."""
     filters = _within_department(filters, principal)
-    after = decode_cursor(filters.cursor) if filters.cursor else None
+    after = cursors.position(LISTING, filters.cursor) if filters.cursor else None
     rows = await AlertReads(session).page(filters, after, filters.limit + 1)
     items = [AlertRead.model_validate(row) for row in rows[: filters.limit]]
     last = items[-1] if len(rows) > filters.limit else None
     return AlertPage(
-        items=items, next_cursor=encode_cursor(last.last_at, last.id) if last else None
+        items=items, next_cursor=cursors.after(LISTING, last.last_at, last.id) if last else None
     )
 
 

@@ -20,6 +20,7 @@ from services.alerts.webhooks.schemas import (
     Replayed,
 )
 from shared.auth import Principal, require
+from shared.cursor import Cursors
 from shared.db.session import unit_of_work
 from shared.events.values import UtcDatetime
 from shared.http import ReadSession
@@ -135,6 +136,7 @@ async def replay_webhook(
 async def list_deliveries(
     principal: Reader,
     session: ReadSession,
+    cursors: Cursors,
     endpoint_id: uuid.UUID | None = None,
     status: Status | None = None,
     event_type: Annotated[str | None, Query(max_length=64)] = None,
@@ -144,7 +146,7 @@ async def list_deliveries(
     """Deliveries newest first, with their attempts count, last status code, latency and
     next retry; `status=failed` lists the dead letters. Follow `next_cursor` for more."""
     where = DeliveryFilter(principal.department, endpoint_id, status, event_type)
-    return await deliveries.page(session, where, cursor, limit)
+    return await deliveries.page(session, cursors, where, cursor, limit)
 
 
 @router.get("/deliveries/{delivery_id}", responses=NOT_FOUND)
