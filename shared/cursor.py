@@ -1,10 +1,12 @@
-"""Cursors of lists: opaque to clients, signed by the server, verified when they come back.
+"""Cursors of lists: opaque strings to clients, signed by the server, verified when they
+come back.
 
 A cursor is ``<payload>.<tag>``, both unpadded base64url: the payload is the position (and,
-for a list that carries them, its running figures) as compact JSON; the tag is the
-HMAC-SHA256, under ``CURSOR_KEY``, of the list the cursor belongs to and of that payload. A
-cursor comes back as a query parameter, so the server reads nothing of it before its tag
-matches: one cut, edited, signed under another key or given by another list is a 400.
+for a list that carries them, its running figures) as compact JSON, readable by anyone; the
+tag is the HMAC-SHA256, under ``CURSOR_KEY``, of the list the cursor belongs to and of that
+payload. A cursor comes back as a query parameter, untrusted, so the server reads nothing of
+it before its tag matches: one cut, edited, signed under another key or given by another
+list is a 400.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from shared.events.values import UtcDatetime
 from shared.problems import ProblemError, parameter_error
 
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(UtcDatetime)
-# Changing what a tag covers changes this, so that no cursor of the old form verifies.
+# Changed with what a tag covers, so that no cursor of an earlier form verifies.
 _DOMAIN = b"cxloop cursor 1\n"
 
 # A list, as its cursors name it: its endpoint, then what it belongs to or is ordered by
@@ -73,7 +75,7 @@ class CursorSigner:
             raise invalid_cursor()
         try:
             content = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        except ValueError as exc:  # not base64, UTF-8 or JSON: only a leaked key gets here
+        except ValueError as exc:  # not base64, UTF-8 or JSON: a bug, or a leaked key
             raise invalid_cursor() from exc
         if not isinstance(content, dict):
             raise invalid_cursor()
@@ -114,26 +116,6 @@ async def app_cursors(request: Request) -> CursorSigner:
 
 
 Cursors = Annotated[CursorSigner, Depends(app_cursors)]
-
-
-def encode_cursor(at: datetime, item_id: str, by: str | None = None) -> str:
-    """The unsigned cursor after the item at (``at``, ``item_id``); ``by`` names the order."""
-    found: dict[str, str] = {"at": at.isoformat(), "id": item_id}
-    if by is not None:
-        found["by"] = by
-    return base64.urlsafe_b64encode(json.dumps(found).encode()).decode()
-
-
-def decode_cursor(cursor: str, by: str | None = None) -> tuple[datetime, str]:
-    """:raises ProblemError: 400 for anything :func:`encode_cursor` did not make for the
-    order ``by``."""
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if position.get("by") != by:
-            raise ValueError("a cursor of another order")
-        return cursor_time(position["at"]), str(position["id"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
 
 
 def cursor_time(value: Any) -> datetime:

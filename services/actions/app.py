@@ -95,6 +95,7 @@ def create_app(settings: ActionsSettings | None = None, *, clock: Clock = utcnow
             journey_map_router.prefix: settings.journey_map_max_bytes,
             **policy_endpoints.BODY_LIMITS,
         },
+        signs_cursors=True,
     )
 
 

@@ -18,6 +18,7 @@ from services.actions.backlog.schemas import (
     RootCauseReport,
 )
 from shared.auth import Principal, require_any
+from shared.cursor import Cursors
 from shared.events.values import UtcDatetime
 from shared.http import ReadSession, WriteSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
@@ -37,6 +38,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 async def list_backlog(
     principal: Reader,
     session: ReadSession,
+    cursors: Cursors,
     request: Request,
     filters: Annotated[BacklogFilter, Query()],
 ) -> BacklogPage:
@@ -46,7 +48,7 @@ async def list_backlog(
     A key bound to a department sees only that department's items (403 for another's)."""
     state = request.app.state
     return await service.list_items(
-        session, state.settings, state.journey.current, filters, principal
+        session, state.settings, state.journey.current, filters, principal, cursors
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +32,7 @@ from services.actions.backlog.schemas import (
     TierPartRead,
 )
 from shared.auth import Principal
-from shared.cursor import cursor_time
+from shared.cursor import CursorSigner, cursor_time, invalid_cursor
 from shared.journey import JourneyMap
 from shared.problems import ProblemError, field_error
 
@@ -62,6 +60,7 @@ async def list_items(
     journey_map: JourneyMap | None,
     filters: BacklogFilter,
     principal: Principal,
+    cursors: CursorSigner,
 ) -> BacklogPage:
     """A page of items in committee order (see ``impact.ordered``), of the key's
     department only if it is bound to one.
@@ -70,22 +69,26 @@ async def list_items(
         department's items asked by a department-bound key.
     """
     department = access.within_department(filters.department, principal)
-    as_of, offset = _decode_cursor(filters.cursor) if filters.cursor else (filters.as_of, 0)
-    as_of = as_of or datetime.now(UTC)
+    if filters.cursor:
+        as_of, offset = _decode_cursor(cursors, filters.cursor)
+    else:
+        as_of, offset = filters.as_of or datetime.now(UTC), 0
     reads = BacklogReads(session)
     statuses = None if filters.status is None else {filters.status.value}
     rows = await reads.items(statuses, filters.touchpoint, department)
     items = await _evaluated(reads, settings, journey_map, rows, as_of)
-    return _page(items, as_of, offset, filters.limit)
+    return _page(cursors, items, as_of, offset, filters.limit)
 
 
-def _page(items: list[Item], as_of: datetime, offset: int, limit: int) -> BacklogPage:
+def _page(
+    cursors: CursorSigner, items: list[Item], as_of: datetime, offset: int, limit: int
+) -> BacklogPage:
     ranked = arithmetic.ordered(items)
     more = offset + limit < len(ranked)
     return BacklogPage(
         as_of=as_of,
         items=[_read(item) for item in ranked[offset : offset + limit]],
-        next_cursor=_encode_cursor(as_of, offset + limit) if more else None,
+        next_cursor=_encode_cursor(cursors, as_of, offset + limit) if more else None,
     )
 
 
@@ -128,6 +131,7 @@ async def page_and_quick_wins(
     journey_map: JourneyMap | None,
     filters: tuple[BacklogFilter, QuickWinFilter],
     principal: Principal,
+    cursors: CursorSigner,
 ) -> tuple[BacklogPage, QuickWins]:
     """What ``list_items`` and ``quick_wins`` answer for these filters. When both read
     the same items at the same instant (a first page of every status), the items are read
@@ -143,7 +147,7 @@ async def page_and_quick_wins(
     )
     if page.cursor or page.status is not None or not same:
         return (
-            await list_items(session, settings, journey_map, page, principal),
+            await list_items(session, settings, journey_map, page, principal, cursors),
             await quick_wins(session, settings, journey_map, wins, principal),
         )
     department = access.within_department(page.department, principal)
@@ -152,7 +156,7 @@ async def page_and_quick_wins(
     rows = await reads.items(None, page.touchpoint, department)
     items = await _evaluated(reads, settings, journey_map, rows, as_of)
     still_open = [item for item in items if ItemStatus(item.row.status) in OPEN_STATUSES]
-    return _page(items, as_of, 0, page.limit), _wins(still_open, as_of, settings)
+    return _page(cursors, items, as_of, 0, page.limit), _wins(still_open, as_of, settings)
 
 
 async def get_item(
@@ -387,17 +391,20 @@ def _origin(row: Row[Any]) -> str:
 MAX_OFFSET = 10**9
 
 
-def _encode_cursor(as_of: datetime, offset: int) -> str:
-    position = json.dumps({"as_of": as_of.isoformat(), "offset": offset})
-    return base64.urlsafe_b64encode(position.encode()).decode()
+# The backlog's, whether /v1/backlog or the committee report gave it: the same pages.
+LISTING = ("backlog",)
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+def _encode_cursor(cursors: CursorSigner, as_of: datetime, offset: int) -> str:
+    return cursors.sign(LISTING, {"as_of": as_of.isoformat(), "offset": offset})
+
+
+def _decode_cursor(cursors: CursorSigner, cursor: str) -> tuple[datetime, int]:
+    position = cursors.read(LISTING, cursor)  # signed: what follows only guards against a bug
     try:
-        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         as_of, offset = cursor_time(position["as_of"]), position["offset"]
         if not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
             raise ValueError("not an offset this API makes")
         return as_of, offset
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ProblemError(400, "Invalid cursor", "use next_cursor as returned") from exc
+    except (ValueError, KeyError) as exc:
+        raise invalid_cursor() from exc

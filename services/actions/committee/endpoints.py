@@ -9,6 +9,7 @@ from services.actions.backlog.schemas import AS_OF
 from services.actions.committee.report import BacklogQuery, CommitteeReport, committee_report
 from services.actions.tasks.endpoints import Context
 from shared.auth import Principal, require_any
+from shared.cursor import Cursors
 from shared.events.values import UtcDatetime
 from shared.http import ReadSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
@@ -25,6 +26,7 @@ async def get_committee_report(
     principal: Reader,
     session: ReadSession,
     ctx: Context,
+    cursors: Cursors,
     request: Request,
     since: Annotated[UtcDatetime | None, Query(alias="from", description="at or after")] = None,
     until: Annotated[UtcDatetime | None, Query(alias="to", description="before")] = None,
@@ -46,5 +48,13 @@ async def get_committee_report(
     period: tuple[datetime | None, datetime | None] = (since, until)
     query = BacklogQuery(touchpoint, as_of, limit, cursor)
     return await committee_report(
-        session, ctx, state.settings, state.journey.current, principal, period, persona, query
+        session,
+        ctx,
+        state.settings,
+        state.journey.current,
+        principal,
+        period,
+        persona,
+        query,
+        cursors,
     )

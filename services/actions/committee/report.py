@@ -32,6 +32,7 @@ from services.actions.tasks import views as tasks
 from services.actions.tasks.schemas import ClosedLoopReport
 from services.actions.tasks.service import TaskContext
 from shared.auth import Principal
+from shared.cursor import CursorSigner
 from shared.journey import JourneyMap
 
 # Each part and the scopes its own endpoint admits.
@@ -85,6 +86,7 @@ async def committee_report(
     period: tuple[datetime | None, datetime | None],
     persona: str | None,
     query: BacklogQuery,
+    cursors: CursorSigner,
 ) -> CommitteeReport:
     """The parts over the tasks opened, and the decisions made, in [since, until); the
     funnel for ``persona`` when one is given, the other two count every persona; the
@@ -96,7 +98,9 @@ async def committee_report(
     allowed = {part for part, scopes in SCOPES.items() if any(map(principal.has, scopes))}
     pareto = RootCauseFilter(from_=since, to=until)
     funnel = FunnelFilter(since, until, None, None, persona)
-    backlog_page, wins = await _backlog(session, settings, journey_map, principal, query, allowed)
+    backlog_page, wins = await _backlog(
+        session, settings, journey_map, principal, query, cursors, allowed
+    )
     return CommitteeReport(
         from_=since,
         to=until,
@@ -122,6 +126,7 @@ async def _backlog(
     journey_map: JourneyMap | None,
     principal: Principal,
     query: BacklogQuery,
+    cursors: CursorSigner,
     allowed: set[str],
 ) -> tuple[BacklogPage | None, QuickWins | None]:
     """The backlog's page and its quick wins, both at the same ``as_of`` (the items'
@@ -134,5 +139,5 @@ async def _backlog(
     )
     wins = QuickWinFilter(touchpoint=query.touchpoints, as_of=as_of)
     return await backlog.page_and_quick_wins(
-        session, settings, journey_map, (page, wins), principal
+        session, settings, journey_map, (page, wins), principal, cursors
     )

@@ -17,6 +17,7 @@ from services.actions.policy.schemas import (
     SolicitationPage,
 )
 from shared.auth import Principal, require_any
+from shared.cursor import Cursors
 from shared.http import ReadSession
 from shared.json_route import JsonRoute
 from shared.problems import PROBLEM_RESPONSES, problem_doc
@@ -113,10 +114,11 @@ async def simulate(
 async def list_solicitations(
     _: Viewer,
     session: ReadSession,
+    cursors: Cursors,
     customer_id: Annotated[str, Path(min_length=1, max_length=128)],
     allowed: Annotated[bool | None, Query(description="only allowed, or only suppressed")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SolicitationPage:
     """The customer's ledger: every decision, newest first; follow `next_cursor`."""
-    return await views.ledger(session, customer_id, allowed, cursor, limit)
+    return await views.ledger(session, cursors, customer_id, allowed, cursor, limit)

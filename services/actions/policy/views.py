@@ -27,7 +27,7 @@ from services.actions.policy.schemas import (
 )
 from services.actions.surveys.config import SurveySettings
 from services.actions.surveys.views import issue_links
-from shared.cursor import decode_cursor, encode_cursor
+from shared.cursor import CursorSigner
 from shared.journey import JourneyMap
 from shared.problems import ProblemError, field_error
 
@@ -162,10 +162,16 @@ def _fields(decision: Decision, recorded: bool) -> dict[str, Any]:
 
 
 async def ledger(
-    session: AsyncSession, customer_id: str, allowed: bool | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    cursors: CursorSigner,
+    customer_id: str,
+    allowed: bool | None,
+    cursor: str | None,
+    limit: int,
 ) -> SolicitationPage:
-    """:raises ProblemError: 400 for a cursor not returned by this endpoint."""
-    after = decode_cursor(cursor) if cursor else None
+    """:raises ProblemError: 400 for a cursor not returned by this customer's ledger."""
+    listing = ("solicitations", customer_id)
+    after = cursors.position(listing, cursor) if cursor else None
     rows = await PolicyRepository(session).ledger(customer_id, after, allowed, limit + 1)
     items = [
         SolicitationRead.model_validate({**row._mapping, "decision_id": row.id})
@@ -173,5 +179,5 @@ async def ledger(
     ]
     last = items[-1] if len(rows) > limit else None
     return SolicitationPage(
-        items=items, next_cursor=encode_cursor(last.at, last.decision_id) if last else None
+        items=items, next_cursor=cursors.after(listing, last.at, last.decision_id) if last else None
     )

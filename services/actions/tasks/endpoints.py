@@ -17,6 +17,7 @@ from services.actions.tasks.schemas import (
     TaskUpdate,
 )
 from services.actions.tasks.service import TaskContext
+from shared.cursor import Cursors
 from shared.events.values import UtcDatetime
 from shared.http import ReadPool, ReadSession, WriteSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
@@ -39,13 +40,17 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 @router.get("/tasks", responses={400: problem_doc("A cursor not returned by this endpoint")})
 async def list_tasks(
-    principal: Reader, pool: ReadPool, ctx: Context, filters: Annotated[TaskFilter, Query()]
+    principal: Reader,
+    pool: ReadPool,
+    ctx: Context,
+    cursors: Cursors,
+    filters: Annotated[TaskFilter, Query()],
 ) -> TaskPage:
     """Corrective tasks, newest opened first; follow `next_cursor` for more.
 
     A key bound to a department sees only that department's tasks.
     """
-    return await views.list_tasks(pool, ctx, principal, filters)
+    return await views.list_tasks(pool, ctx, cursors, principal, filters)
 
 
 @router.get("/tasks/{task_id}", responses=NOT_FOUND)

@@ -26,21 +26,21 @@ from services.actions.tasks.schemas import (
 )
 from services.actions.tasks.service import TaskContext, listed, to_read
 from shared.auth import Principal
-from shared.cursor import decode_cursor, encode_cursor
+from shared.cursor import CursorSigner
 
 
 async def list_tasks(
-    pool: Any, ctx: TaskContext, principal: Principal, filters: TaskFilter
+    pool: Any, ctx: TaskContext, cursors: CursorSigner, principal: Principal, filters: TaskFilter
 ) -> TaskPage:
     """Read on a connection of ``pool`` (``shared.db.pool``; see ``listing``).
 
     :raises ProblemError: 403 when a department-bound key asks for another department,
-        400 for a cursor not returned by this endpoint."""
+        400 for a cursor not returned by this endpoint in this order."""
     department = within_department(filters.department, principal)
     filters = filters.model_copy(update={"department": department})
     # a position in one order means nothing in the other: each has its own cursors
-    by = None if filters.order == "opened" else filters.order
-    after = decode_cursor(filters.cursor, by) if filters.cursor else None
+    order = ("tasks", filters.order)
+    after = cursors.position(order, filters.cursor) if filters.cursor else None
     now = ctx.clock()
     async with pool.acquire() as connection:
         rows = await listing.page(connection, filters, now, after, filters.limit + 1)
@@ -49,7 +49,7 @@ async def list_tasks(
     if last is None:
         return TaskPage(items=items, next_cursor=None)
     at = getattr(last, listing.sorted_by(filters.order))
-    return TaskPage(items=items, next_cursor=encode_cursor(at, last.id, by))
+    return TaskPage(items=items, next_cursor=cursors.after(order, at, last.id))
 
 
 async def get_task(

@@ -10,6 +10,7 @@ import httpx
 from tests.actions.backlog.conftest import QUALITY_KEY, VIEWER_KEY, Backlog
 from tests.actions.backlog.factories import AS_OF
 from tests.actions.backlog.test_committee import items_with_impacts
+from tests.cursors import content, edited, not_refused, tampered
 
 REPORT = "/v1/reports/committee"
 
@@ -57,11 +58,18 @@ async def test_each_key_gets_the_backlog_its_endpoint_gives_it(backlog: Backlog)
     assert quality["backlog"]["items"] == []  # the items are logistics'
 
 
-async def test_a_cursor_the_backlog_did_not_give_is_refused(backlog: Backlog) -> None:
-    response = await get(backlog, REPORT, None, cursor="not-a-cursor")
+async def test_a_cursor_the_backlog_did_not_give_is_refused_by_both(backlog: Backlog) -> None:
+    items = await items_with_impacts(backlog, 9, 6, 3)
+    query = {"touchpoint": [i["touchpoint"] for i in items.values()], "as_of": AS_OF.isoformat()}
+    cursor = (await backlog.get("/v1/backlog", limit=1, **query))["next_cursor"]
+    # the same offset as the task list would carry it, signed by this service
+    of_tasks = backlog.app.state.cursors.sign(("tasks", "opened"), content(cursor))
+    skipped = edited(cursor, offset=2)  # an offset the client chose
 
-    assert response.status_code == 400
-    assert response.headers["content-type"].startswith("application/problem+json")
+    forgeries = [*tampered(cursor, ("backlog",)).values(), of_tasks, skipped, "not-a-cursor"]
+
+    for path in ("/v1/backlog", REPORT):
+        assert await not_refused(backlog.client, path, forgeries, **query) == {}, path
 
 
 async def test_the_quick_wins_read_once_with_the_page_leave_closed_items_out(

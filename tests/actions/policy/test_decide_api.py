@@ -10,6 +10,7 @@ import httpx
 
 from tests.actions.policy.conftest import READER_KEY, T0, Policy
 from tests.conftest import Keys, unique
+from tests.cursors import not_refused, tampered
 
 DAY = timedelta(days=1)
 
@@ -110,8 +111,22 @@ async def test_ledger_lists_every_decision_newest_first(policy: Policy) -> None:
     assert (seen[0]["decided_by"], seen[0]["origin"]) == ("survey-tool", "api")
     allowed = await policy.ledger(customer, allowed="true")
     assert [_at(i["at"]) for i in allowed["items"]] == [times[3], times[0]]
-    bad = await policy.client.get(f"/v1/customers/{customer}/solicitations?cursor=nope")
-    assert bad.status_code == 400
+
+
+async def test_a_cursor_the_customer_s_ledger_did_not_give_is_refused(policy: Policy) -> None:
+    customers = [unique("po-c") for _ in range(2)]
+    cursors = []
+    for customer in customers:
+        for day in (0, 10):
+            await policy.decide(customer, policy.ids.other, T0 + day * DAY)
+        cursors.append((await policy.ledger(customer, limit=1))["next_cursor"])
+    mine, theirs = cursors
+    ledger = f"/v1/customers/{customers[0]}/solicitations"
+
+    forgeries = [*tampered(mine, ("solicitations", customers[0])).values(), theirs, "nope"]
+
+    assert await not_refused(policy.client, ledger, forgeries, limit=1) == {}
+    assert (await policy.ledger(customers[0], limit=1, cursor=mine))["items"]
 
 
 async def test_unknown_touchpoint_is_a_field_error(policy: Policy) -> None:
