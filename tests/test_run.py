@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from cxloop.embedded import free_port
+from tests.conftest import unique
 from tests.ingest.factories import create_interaction
 
 
@@ -60,12 +61,17 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         assert signed_out.status_code == 303
         assert signed_out.headers["location"] == "/sign-in"
         key = (tmp_path / "dev-api-key").read_text().strip()
-        posted = httpx.post(
-            f"http://127.0.0.1:{base}/v1/interactions",
-            json=create_interaction(),
-            headers={"Authorization": f"Bearer {key}"},
-        )
-        assert posted.status_code == 202
+        headers = {"Authorization": f"Bearer {key}"}
+        customer = unique("cust")
+        for _ in range(2):
+            posted = httpx.post(
+                f"http://127.0.0.1:{base}/v1/interactions",
+                json=create_interaction(customer_id=customer),
+                headers=headers,
+            )
+            assert posted.status_code == 202
+        timeline = f"http://127.0.0.1:{base + 1}/v1/customers/{customer}/timeline"
+        cursor = next_cursor(timeline, headers)
         children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) >= 6  # five services and the broker, at least
 
@@ -73,6 +79,10 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         restarted = kill_and_wait_for_restart(process, output, "scoring", base + 1)
         assert still_running(others) == [p.pid for p in others]  # none went down with it
         children += restarted
+        # the run's cursor key (none was configured) outlives the process that signed with it
+        assert (tmp_path / "cursor-key").exists()
+        after = httpx.get(timeline, params={"cursor": cursor}, headers=headers)
+        assert (after.status_code, len(after.json()["entries"])) == (200, 1), after.text
 
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         output.wait_for_exit(timeout=40)
@@ -81,6 +91,18 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def next_cursor(timeline: str, headers: dict[str, str]) -> str:
+    """The cursor after the timeline's first entry, once scoring has the second."""
+    deadline = time.monotonic() + 30
+    while True:
+        response = httpx.get(timeline, params={"limit": 1}, headers=headers)
+        if response.status_code == 200 and response.json()["next_cursor"]:
+            cursor: str = response.json()["next_cursor"]
+            return cursor
+        assert time.monotonic() < deadline, response.text
+        time.sleep(0.2)
 
 
 def service_processes(run: subprocess.Popen[bytes], name: str) -> list[psutil.Process]:
