@@ -1,6 +1,6 @@
 """The keys of a local run: the all-scopes API key of one ``cxloop run``, made for the run,
 written to ``DATA_DIR/dev-api-key`` and added to the keys ``API_KEYS`` names, if any; the
-key that signs the lists' cursors, kept from run to run."""
+secrets that sign cursors, invitation links and survey forms, kept from run to run."""
 
 from __future__ import annotations
 
@@ -52,11 +52,22 @@ def add_dev_key(data_dir: Path, *, wanted: bool = True) -> list[str]:
     return lines
 
 
-def kept_cursor_key(data_dir: Path) -> str:
-    """The run's ``CURSOR_KEY``: the one in ``DATA_DIR/cursor-key``, made there (readable by
-    its owner only) on the first run, so that a run started again, or a service restarted,
-    accepts the cursors given before."""
-    path = data_dir / "cursor-key"
+# The secrets every process of a run shares and that must outlive a restart, each in its
+# file of the data directory: the lists' cursors, the invitation links' tokens (a link sent
+# again is the link sent first), the survey form's anti-forgery field (a form shown before
+# a restart is taken after it).
+KEPT_SECRETS = {
+    "CURSOR_KEY": "cursor-key",
+    "SURVEY_TOKEN_SECRET": "survey-token-secret",
+    "SURVEY_FORM_SECRET": "survey-form-secret",
+}
+
+
+def kept_secret(data_dir: Path, file_name: str) -> str:
+    """The secret kept in ``DATA_DIR/file_name``, made there (readable by its owner only) on
+    the first run, so that a run started again, or a service restarted, accepts what was
+    signed before (cursors, links, forms)."""
+    path = data_dir / file_name
     if path.exists() and len(key := path.read_text().strip()) >= 32:
         return key
     key = secrets.token_urlsafe(32)

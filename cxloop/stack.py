@@ -1,8 +1,8 @@
 """The infrastructure of one run of the whole system, and the services on top of it.
 
-What the environment names (``DATABASE_URL``, ``KAFKA_BOOTSTRAP_SERVERS``, ``CURSOR_KEY``)
-is used as it is; whatever it does not name is started embedded and stopped when the run
-ends (the cursor key: made once, kept in the data directory).
+What the environment names (``DATABASE_URL``, ``KAFKA_BOOTSTRAP_SERVERS``, the secrets of
+``KEPT_SECRETS``) is used as it is; whatever it does not name is started embedded and
+stopped when the run ends (a secret: made once, kept in the data directory).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from types import TracebackType
 
 import httpx
 
-from cxloop.devkey import add_dev_key, kept_cursor_key, link_survey_page
+from cxloop.devkey import KEPT_SECRETS, add_dev_key, kept_secret, link_survey_page
 from cxloop.embedded import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -71,8 +71,9 @@ class Stack:
             self.environment["DATABASE_URL"] = self.postgres.start()
         if embedded_broker:
             self._start_broker(self._broker_port or free_port())
-        if not os.environ.get("CURSOR_KEY"):
-            self.environment["CURSOR_KEY"] = kept_cursor_key(self.data_dir)
+        for name, file_name in KEPT_SECRETS.items():
+            if not os.environ.get(name):
+                self.environment[name] = kept_secret(self.data_dir, file_name)
         os.environ.update(self.environment)
         self._prepare(ServiceSettings())
 

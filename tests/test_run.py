@@ -17,6 +17,7 @@ import httpx
 import psutil
 import pytest
 
+from cxloop.devkey import KEPT_SECRETS
 from cxloop.embedded import free_port
 from tests.conftest import unique
 from tests.ingest.factories import create_interaction
@@ -79,8 +80,8 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
         restarted = kill_and_wait_for_restart(process, output, "scoring", base + 1)
         assert still_running(others) == [p.pid for p in others]  # none went down with it
         children += restarted
-        # the run's cursor key (none was configured) outlives the process that signed with it
-        assert (tmp_path / "cursor-key").exists()
+        # the run's secrets (none was configured) outlive the processes that signed with them
+        assert {p.name for p in tmp_path.iterdir()} >= set(KEPT_SECRETS.values())
         after = httpx.get(timeline, params={"cursor": cursor}, headers=headers)
         assert (after.status_code, len(after.json()["entries"])) == (200, 1), after.text
 

@@ -1,4 +1,5 @@
-"""The run's all-scopes key: made unless turned off, beside the keys API_KEYS names."""
+"""The run's all-scopes key: made unless turned off, beside the keys API_KEYS names; the
+secrets kept from run to run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cxloop.devkey import DEV_SCOPES, add_dev_key, kept_cursor_key, link_survey_page
+from cxloop.devkey import DEV_SCOPES, KEPT_SECRETS, add_dev_key, kept_secret, link_survey_page
+from services.actions.config import ActionsSettings
+from services.ingest.config import IngestSettings
 from shared.config import ServiceSettings, hash_api_key
 
 DEPARTMENT_KEY = {
@@ -102,18 +105,32 @@ def test_a_configured_survey_page_key_is_kept(monkeypatch: pytest.MonkeyPatch) -
     assert configured() == {}
 
 
-def test_the_run_s_cursor_key_is_made_once_and_kept(tmp_path: Path) -> None:
-    made = kept_cursor_key(tmp_path)
+@pytest.mark.parametrize("file_name", sorted(KEPT_SECRETS.values()))
+def test_the_run_s_secrets_are_made_once_and_kept(tmp_path: Path, file_name: str) -> None:
+    made = kept_secret(tmp_path, file_name)
 
-    assert kept_cursor_key(tmp_path) == made  # a run started again accepts its cursors
-    assert (tmp_path / "cursor-key").stat().st_mode & 0o777 == 0o600
+    assert kept_secret(tmp_path, file_name) == made  # a run started again reads what it signed
+    assert (tmp_path / file_name).stat().st_mode & 0o777 == 0o600
     assert ServiceSettings(cursor_key=made).cursor_key is not None  # long enough
 
 
-def test_a_cursor_key_file_too_short_to_sign_is_made_again(tmp_path: Path) -> None:
+def test_a_secret_file_too_short_to_sign_is_made_again(tmp_path: Path) -> None:
     (tmp_path / "cursor-key").write_text("\n")
 
-    made = kept_cursor_key(tmp_path)
+    made = kept_secret(tmp_path, "cursor-key")
 
     assert len(made) >= 32
     assert (tmp_path / "cursor-key").read_text() == made + "\n"
+
+
+def test_each_kept_secret_is_a_setting_of_the_services_that_sign_with_it() -> None:
+    """A renamed setting would leave its kept secret unread, and the services drawing
+    their own at each start."""
+    read_by = {
+        "CURSOR_KEY": ServiceSettings,
+        "SURVEY_TOKEN_SECRET": ActionsSettings,
+        "SURVEY_FORM_SECRET": IngestSettings,
+    }
+    assert read_by.keys() == KEPT_SECRETS.keys()
+    for name, settings in read_by.items():
+        assert name.lower() in settings.model_fields, name
