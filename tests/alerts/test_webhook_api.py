@@ -118,6 +118,8 @@ async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Rece
         ),
         ("PATCH", path, {"json": {"url": None}}, ("body", "url")),
         ("PATCH", path, {"json": {"enabled": None}}, ("body", "enabled")),
+        ("PATCH", path, {"json": {"enabled": "false"}}, ("body", "enabled")),
+        ("PATCH", path, {"json": {"enabled": 0}}, ("body", "enabled")),
         ("GET", "/v1/webhooks/not-a-uuid", {}, ("path", "endpoint_id")),
         (
             "POST",
@@ -143,7 +145,7 @@ async def test_invalid_requests_name_their_fields(alerts: Alerts, receiver: Rece
 async def test_a_deliveries_cursor_this_list_did_not_give_is_a_400(
     alerts: Alerts, receiver: Receiver
 ) -> None:
-    department, path = unique("dept"), f"/{unique('hook')}"
+    department, path = await alerts.department(), f"/{unique('hook')}"
     endpoint = await create_endpoint(alerts, receiver.url(path), department, ("alert.raised",))
     await alerts.send([create_alert(department) for _ in range(2)])
     await settled(alerts, endpoint["id"], 2)

@@ -130,7 +130,7 @@ class BacklogItemUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    effort: int | None = Field(default=None, ge=1, le=5)
+    effort: int | None = Field(default=None, ge=1, le=5, strict=True)
     status: ItemStatus | None = None
     notes: str | None = Field(default=None, max_length=5000)
     department: Slug | None = None

@@ -25,6 +25,7 @@ class DecisionCreate(BaseModel):
     )
     invite: bool = Field(
         default=False,
+        strict=True,
         description="When allowed and the touchpoint has a hosted survey, record an "
         "invitation and answer its link (ignored by simulate).",
     )

@@ -27,7 +27,7 @@ class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: Identifier
-    relationship: bool = Field(default=False, description="The relationship survey.")
+    relationship: bool = Field(default=False, strict=True, description="The relationship survey.")
     touchpoint: Slug | None = Field(
         default=None,
         validate_default=True,
@@ -70,7 +70,7 @@ class InvitationLookupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=1, max_length=128)
-    mark_opened: bool = False
+    mark_opened: bool = Field(default=False, strict=True)
 
 
 class InvitationLookup(BaseModel):

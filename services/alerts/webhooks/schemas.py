@@ -105,7 +105,9 @@ class EndpointUpdate(_Request):
     department: Slug | None = None
     owner_email: Email | None = None
     enabled: bool | None = Field(
-        default=None, description="false cancels its pending deliveries; true re-enables it."
+        default=None,
+        strict=True,
+        description="false cancels its pending deliveries; true re-enables it.",
     )
 
     @field_validator("url", "event_types", "enabled")

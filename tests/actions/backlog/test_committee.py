@@ -128,6 +128,8 @@ async def test_patch_sets_effort_status_notes_and_department(backlog: Backlog) -
     [
         ({"effort": 0}, "effort"),
         ({"effort": 6}, "effort"),
+        ({"effort": "3"}, "effort"),
+        ({"effort": 2.0}, "effort"),
         ({"status": "shipped"}, "status"),
         ({"status": None}, "status"),
         ({"notes": "x" * 5001}, "notes"),

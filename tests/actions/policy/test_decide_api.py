@@ -145,6 +145,19 @@ async def test_unknown_touchpoint_is_a_field_error(policy: Policy) -> None:
     assert [e["field"] for e in response.json()["errors"]] == ["channel"]
 
 
+async def test_a_boolean_is_a_json_boolean(policy: Policy) -> None:
+    """``"invite": "no"`` is a client's bug, not a choice: refused, not read as true."""
+    body = {"customer_id": unique("po-c"), "touchpoint": policy.ids.web, "channel": "web"}
+    for invite in ("no", 0, "true"):
+        response = await policy.client.post(
+            "/v1/contact-policy/decide", json={**body, "invite": invite}
+        )
+        assert response.status_code == 422, invite
+        [error] = response.json()["errors"]
+        assert (error["field"], error["code"]) == ("invite", "bool_type")
+    assert (await policy.ledger(body["customer_id"]))["items"] == []  # nothing decided
+
+
 async def test_scopes(policy: Policy, keys: Keys) -> None:
     body = {"customer_id": unique("po-c"), "touchpoint": policy.ids.other, "channel": "web"}
 

@@ -97,6 +97,18 @@ async def test_an_unknown_or_forged_token_is_404(policy: Policy) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+async def test_mark_opened_is_a_json_boolean(policy: Policy) -> None:
+    response = await policy.client.post(
+        "/v1/invitations/lookup",
+        json={"token": "x" * 43, "mark_opened": "yes"},
+        headers={"Authorization": f"Bearer {PAGE_KEY}"},
+    )
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("mark_opened", "bool_type")
+    ]
+
+
 async def test_lookup_needs_the_surveys_answer_scope(policy: Policy) -> None:
     for key in ("policy-writer-key-0000", READER_KEY):
         response = await policy.client.post(
@@ -113,6 +125,7 @@ async def test_invitations_refuse_touchpoints_without_hosted_survey(policy: Poli
         ({"touchpoint": policy.ids.other}, "touchpoint"),
         ({"touchpoint": "no-such-touchpoint"}, "touchpoint"),
         ({"touchpoint": policy.ids.web, "relationship": True}, "touchpoint"),
+        ({"touchpoint": policy.ids.web, "relationship": "false"}, "relationship"),
     ]:
         problem = await invite(policy, customer, status=422, **body)
         assert [e["field"] for e in problem["errors"]] == [field]
