@@ -153,10 +153,14 @@ FUNCTION_WORDS = {
 }
 # Skipped when a keyword meets a text: articles, prepositions and conjunctions only, so that
 # "délai de livraison" meets "délai livraison" while "transferred me" keeps its "me" and
-# does not shrink to any bank "transfer".
+# does not shrink to any bank "transfer". English "on" is kept: it is a verb's particle as
+# often as a preposition ("won't turn on" is not "didn't turn up").
 KEYWORD_SKIP = {
-    "fr": _words("le la les l un une des du de d au aux et ou en dans par pour sur avec chez vers"),
-    "en": _words("the a an of to for in on at by with from into and or"),
+    "fr": _words(
+        "le la les l un une des du de d au aux et ou en dans par pour sur avec chez vers pendant "
+        "durant"
+    ),
+    "en": _words("the a an of to for in at by with from into and or during"),
 }
 # Answers that say there is nothing to say: neutral whatever the rest of the rules find.
 NOTHING_TO_SAY = _words(
