@@ -120,6 +120,17 @@ SHORTHAND = {
 }
 # Every number has this root, so lexicon phrases can say "depuis 3 jours" for any count.
 NUMBER = "#"
+# "une heure", "a week", "quelques jours", "a few days": a stretch of time with its count
+# written as an article or a quantifier; the article is read as a number.
+SPANS = frozenset(
+    (
+        *("minute", "minutes", "heure", "heures", "jour", "jours", "semaine", "semaines"),
+        *("mois", "an", "ans", "annee", "annees", "quart", "quarts"),
+        *("hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years"),
+        "fortnight",
+    )
+)
+ONE = frozenset(("un", "une", "a", "an", "quelques", "few"))
 NUMBER_WORDS = frozenset(
     [
         "deux",
@@ -202,6 +213,8 @@ def tokens(text: str, language: str) -> list[Token]:
         raw = match.group()
         lower = raw[:MAX_WORD].lower()  # no word is longer: a longer run is noise
         lower = shorthand.get(lower, lower)
+        if found and found[-1].text in ONE and _one_span(found, lower):  # "une heure"
+            found[-1] = Token(found[-1].text, NUMBER, False)
         if lower[0].isdigit() or lower in NUMBER_WORDS:
             found.append(Token(lower, NUMBER, False))
         elif lower in units and found and found[-1].root == NUMBER:  # "2h", "45 min"
@@ -215,6 +228,14 @@ def tokens(text: str, language: str) -> list[Token]:
         if len(found) >= MAX_TOKENS:
             break
     return found
+
+
+def _one_span(found: list[Token], word: str) -> bool:
+    """Whether ``word`` is a unit of time whose count is the article before it ("une
+    heure"), not a rate ("£40 a month")."""
+    if fold(word) not in SPANS:
+        return False
+    return len(found) < 2 or found[-2].root != NUMBER
 
 
 def _quoted(text: str, start: int, end: int) -> bool:

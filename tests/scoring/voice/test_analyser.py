@@ -8,6 +8,7 @@ import pytest
 
 from services.scoring.voice.analyser import analyse
 from services.scoring.voice.lexicon import warm
+from services.scoring.voice.text import NUMBER, normalise, tokens
 from services.scoring.voice.topics import Taxonomy, Topic
 
 TAXONOMY = Taxonomy(
@@ -53,6 +54,19 @@ def test_negation_and_its_scope(text: str, expected: str) -> None:
 )
 def test_scope_and_facts_that_complain(text: str, expected: str) -> None:
     assert analyse(text).sentiment_class == expected
+
+
+def test_a_unit_of_time_counted_by_its_article_is_a_number() -> None:
+    for text, language in (
+        ("une heure au guichet", "fr"),
+        ("quelques jours de plus", "fr"),
+        ("a week later", "en"),
+        ("a few days ago", "en"),
+    ):
+        assert NUMBER in [t.root for t in tokens(normalise(text), language)], text
+    # a rate is no count: "a" after a number stays an article
+    assert [t.root for t in tokens("£40 a month", "en")][:2] == [NUMBER, "a"]
+    assert analyse("Stuck on hold for an hour.").sentiment_class == "negative"
 
 
 def test_intensifiers_and_diminishers() -> None:
