@@ -53,7 +53,7 @@ def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = 
     found = (taxonomy or _EMPTY).match(toks, reading, lang)
     _read_contrast(reading)
     _count_irritants(reading, found)
-    read_irony(toks, reading)
+    read_irony(toks, reading, _irritant_clauses(found))
     value = round(score(reading), 3)
     return Analysis(
         lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading), tuple(toks)
@@ -72,6 +72,10 @@ def _count_irritants(reading: Reading, found: list[TopicMatch]) -> None:
             said = sum(h.valence for h in reading.hits if h.clause == clause and h.valence < 0)
             if said > least:
                 reading.hits.append(Hit(-1, clause, least - said, (), topic.id))
+
+
+def _irritant_clauses(found: list[TopicMatch]) -> frozenset[int]:
+    return frozenset(c for topic in found if topic.kind == "root_cause" for c in topic.clauses)
 
 
 def _read_contrast(reading: Reading) -> None:

@@ -128,7 +128,7 @@ SUBJECTS = _words("je j tu il elle on nous vous ils elles ca cela c i you he she
 IRONY = _words(
     "genial super bravo parfait top merci felicitations chapeau magnifique formidable "
     "excellent great perfect brilliant wonderful fantastic lovely thanks nice awesome "
-    "amazing superb cool bien sympa impressive"
+    "amazing superb cool bien sympa impressive kind"
 ) | frozenset(("well done", "good job", "great job", "thanks a lot", "merci beaucoup", "bien joue"))
 
 # Common function words: they tell the language apart.

@@ -38,6 +38,7 @@ _BEFORE_CONTRAST, _AFTER_CONTRAST = 0.6, 1.3
 # than half: "pas satisfait" is clearly negative, "pas mauvais" only mildly positive.
 _NEGATED_POSITIVE, _NEGATED_NEGATIVE = 0.75, 0.6
 _IRONIC = -0.6  # a sarcastic praise word
+_COMPLAINS = -0.4  # the complaint beside which stock praise is sarcasm: one irritant
 _BALANCED = 0.5  # what is left of a verdict that says "ni bien ni mal"
 
 
@@ -341,17 +342,22 @@ def _weigh_contrast(reading: Reading, contrast_at: int | None) -> None:
         hit.valence *= _BEFORE_CONTRAST if k < contrast_at else _AFTER_CONTRAST
 
 
-def read_irony(tokens: list[Token], reading: Reading) -> None:
+def read_irony(
+    tokens: list[Token], reading: Reading, irritants: frozenset[int] = frozenset()
+) -> None:
     """Praise that stands alone in its clause ("Génial...", "Bravo !", "Well done.") after
-    or before a complaint, irritants included, is sarcasm: it counts as anger, not as joy."""
+    or before a complaint, irritants included, is sarcasm: it counts as anger, not as joy;
+    so is a stock praise word in a clause that reports an irritant ("Lovely 40 minute
+    queue", "Thanks for charging me twice"). ``irritants``: the clauses that report one."""
     complaint = sum(h.valence for h in reading.hits if h.valence < 0)
     praise = sum(h.valence for h in reading.hits if h.valence > 0 and fold(h.term) not in IRONY)
-    if complaint > -0.45 or praise >= 0.3:  # other praise: the lone word is meant
+    if complaint > _COMPLAINS or praise >= 0.3:  # other praise: the lone word is meant
         return
     for k, hit in enumerate(reading.hits):
         words = reading.words_in_clause.get(hit.clause, 0) - len(hit.term.split()) + 1
         praise = hit.valence > 0 and not hit.negated and fold(hit.term) in IRONY
-        if praise and words <= 2 and not _concession(tokens, hit.position):
+        alone = words <= 2 and not _concession(tokens, hit.position)
+        if praise and (alone or hit.clause in irritants):
             reading.hits[k] = replace(hit, valence=_IRONIC, emotions=("anger",), ironic=True)
 
 

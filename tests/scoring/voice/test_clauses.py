@@ -146,6 +146,28 @@ def test_irony_is_read_after_the_irritants(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Magnifique, une attente de deux heures au guichet.",
+        "Superb, another parcel late.",
+        "Merci pour ce retard de trois semaines.",
+        "Thanks for leaving me on hold all morning.",
+        "Brilliant, on hold again",
+    ],
+)
+def test_stock_praise_beside_a_lone_irritant_is_sarcasm(text: str) -> None:
+    result = analyse(text, taxonomy=TAXONOMY)
+    assert result.sentiment_class == "negative", text
+    assert "anger" in result.emotions, text
+
+
+def test_praise_of_its_own_beside_an_irritant_is_meant() -> None:
+    for text in ("Un peu d'attente, mais conseillère efficace et souriante.", "Late, but great!"):
+        assert sentiment(text) == "positive", text
+    assert sentiment("Thanks for the quick answer") == "positive"
+
+
+@pytest.mark.parametrize(
     "text", ["Je ne comprends pas et ça m'inquiète.", "It isn't fixed and I am worried."]
 )
 def test_a_new_subject_ends_the_negation(text: str) -> None:
