@@ -11,7 +11,7 @@ from functools import cache
 
 from services.scoring.voice.lexicon import lexicon
 from services.scoring.voice.rules import FUNCTION_WORDS
-from services.scoring.voice.text import fold
+from services.scoring.voice.text import fold, is_known
 
 _WORD = re.compile(r"[^\W\d_]+")
 _FR_ONLY = FUNCTION_WORDS["fr"] - FUNCTION_WORDS["en"]
@@ -48,6 +48,12 @@ def _evidence(text: str) -> tuple[float, float]:
 @cache
 def _telling_words() -> tuple[frozenset[str], frozenset[str]]:
     """The words of one language only, French then English: its own function words and
-    the words of its lexicon that the other's lacks (gathered once, the lexicons loaded)."""
+    the words of its lexicon that the other's lacks, but a French word whose spelling
+    without accents is an English word (gathered once, the lexicons loaded)."""
     fr_words, en_words = lexicon("fr").spellings, lexicon("en").spellings
-    return _FR_ONLY | (fr_words - en_words), _EN_ONLY | (en_words - fr_words)
+    unaccented = {  # "usé" written "use", an English word: no evidence of French
+        fold(e.term)
+        for e in lexicon("fr").words.values()
+        if fold(e.term) != e.term and is_known(fold(e.term), "en")
+    }
+    return _FR_ONLY | (fr_words - en_words - unaccented), _EN_ONLY | (en_words - fr_words)

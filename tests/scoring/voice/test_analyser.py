@@ -140,6 +140,18 @@ def test_topics_on_lemmas_and_not_when_negated() -> None:
     assert [t.id for t in analyse("Not late at all", taxonomy=TAXONOMY).topics] == []
 
 
+def test_a_french_word_without_its_accents_that_is_english_is_no_evidence() -> None:
+    # "usé" written "use", "refusé" written "refuse": English words as well
+    assert analyse("I use online banking").language == "en"
+    assert analyse("Use online banking").language != "fr"
+    assert analyse("c'est usé").language == "fr"
+
+
+def test_opening_hours_are_no_stretch_of_time() -> None:
+    assert analyse("Opening hours on bank holidays?").sentiment_class == "neutral"
+    assert analyse("Hours on the phone for nothing").sentiment_class == "negative"
+
+
 def test_the_language_hint_decides_only_a_tie() -> None:
     assert analyse("Thanks, all good", "fr").language == "en"
     assert analyse("10/10", "fr").language == "fr"
