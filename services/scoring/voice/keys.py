@@ -61,9 +61,13 @@ _ENGLISH_AUXILIARIES = frozenset(
 )
 _NO_KEY = frozenset(("ete", "been", "being"))
 # Adverbs of time and degree that change nothing about which irritant is named: "not very
-# clear" meets "not clear", "pas encore remboursé" meets "pas remboursé".
+# clear" meets "not clear", "pas encore remboursé" meets "pas remboursé", "ne marche même
+# pas" meets "ne marche pas".
 FILLERS = frozenset(
-    ("encore", "yet", "ever", "even", "very", "really", "quite", "particularly", "tres", "vraiment")
+    (
+        *("encore", "meme", "tres", "vraiment"),
+        *("yet", "ever", "even", "very", "really", "quite", "particularly"),
+    )
 )
 
 

@@ -27,6 +27,7 @@ from services.scoring.voice.text import Token, fold, is_known, normalise, tokens
 TopicKind = Literal["root_cause", "touchpoint"]
 _GAP = 2
 _MIN_TYPO = 5  # shorter words have too many neighbours one slip away
+_STILL = frozenset(("toujour", "still"))  # roots of the words a tight keyword steps over
 _MIN_REVERSIBLE = 4  # letters of each word of a keyword matched in either order
 # verbs that say little without their object: a keyword holding one keeps its order
 _LIGHT_VERBS = frozenset(("avoir", "etre", "faire", "have", "be", "do", "get", "make", "take"))
@@ -281,11 +282,16 @@ def _span(
     clause_of: list[int],
 ) -> int | None:
     """The token index where ``wanted`` ends when it starts at key ``n`` and stays in its
-    clause, with at most ``gap`` other keys in between."""
-    k, last = 1, positions[n]
-    for m in range(n + 1, min(len(positions), n + len(wanted) + gap)):
+    clause, with at most ``gap`` other keys in between; with no gap, a "toujours" or
+    "still" may stand between ("n'apparaît toujours pas" meets "n'apparaît pas")."""
+    k, last, room = 1, positions[n], gap or 1
+    for m in range(n + 1, len(positions)):
         if k == len(wanted) or clause_of[positions[m]] != clause_of[positions[n]]:
             break
         if text_keys[m] == wanted[k]:
             k, last = k + 1, positions[m]
+        elif room and (gap or text_keys[m] in _STILL):
+            room -= 1
+        else:
+            break
     return last if k == len(wanted) else None

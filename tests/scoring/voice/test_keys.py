@@ -65,6 +65,12 @@ def test_an_inability_is_one_key(text: str, language: str) -> None:
     assert _topics(text, language) == ["reach"]
 
 
+def test_still_between_a_verb_and_its_negation_hides_nothing() -> None:
+    assert _topics("Le site ne marche toujours pas", "fr") == ["site"]
+    assert _topics("The app still doesn't work", "en") == ["site"]
+    assert _topics("Le site ne marche même pas", "fr") == ["site"]
+
+
 def test_sans_no_and_plus_keep_keys_of_their_own() -> None:
     # "sans prévenir" reads as the manner of another irritant, not as "pas prévenu"
     assert _topics("Rendez-vous déplacé sans prévenir.", "fr") == []
