@@ -22,12 +22,12 @@ from typing import Literal
 from services.scoring.voice.keys import NEGATION, UNABLE, families, keys
 from services.scoring.voice.rules import KEYWORD_SKIP, NE_PARTICLES, NEGATORS
 from services.scoring.voice.sentiment import Reading
-from services.scoring.voice.text import Token, fold, is_known, normalise, tokens
+from services.scoring.voice.text import Token, fold, is_known, normalise, root, tokens
 
 TopicKind = Literal["root_cause", "touchpoint"]
 _GAP = 2
 _MIN_TYPO = 5  # shorter words have too many neighbours one slip away
-_STILL = frozenset(("toujour", "still"))  # roots of the words a tight keyword steps over
+_STILL = frozenset((root("toujours", "fr"), root("still", "en")))  # a tight keyword steps over
 _MIN_REVERSIBLE = 4  # letters of each word of a keyword matched in either order
 # verbs that say little without their object: a keyword holding one keeps its order
 _LIGHT_VERBS = frozenset(("avoir", "etre", "faire", "have", "be", "do", "get", "make", "take"))
@@ -237,11 +237,11 @@ def _reversible(toks: list[Token], found: list[tuple[int, str]], negative: bool)
     whose link word, short word or light verb carries the order ("délai de livraison" is
     no "livraison dans les délais", "transferred me" no "I ... transfer", "avoir
     quelqu'un" no "quelqu'un avait")."""
-    (first, _), (second, _) = found if len(found) == 2 else ((0, ""), (0, ""))
+    if len(found) != 2 or negative:
+        return False
+    (first, _), (second, _) = found
     return (
-        len(found) == 2
-        and not negative
-        and second == first + 1
+        second == first + 1
         and all(len(toks[i].folded) >= _MIN_REVERSIBLE for i, _ in found)
         and all(toks[i].root not in _LIGHT_VERBS for i, _ in found)
     )
