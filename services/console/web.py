@@ -3,18 +3,16 @@ form reading and its response (the security headers, the ``Content-Language``)."
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import parse_pattern
-from babel.numbers import parse_pattern as parse_number_pattern
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from services.console.formats import Formats
 from services.console.fragments import FragmentRenderer
 from services.console.sessions import COOKIE, Session, SessionStore
 from shared.pages import LANGUAGES, Page, accepted_languages, choose, security_headers
@@ -45,43 +43,24 @@ class FormTooLarge(Exception):
 
 
 def renderer(time_zone: str) -> FragmentRenderer:
-    zone = ZoneInfo(time_zone)
-    # format_datetime's work that does not depend on the time, done once (a table of tasks
-    # formats fifty times a page)
-    minute, whole_day = parse_pattern("d MMM y, HH:mm"), parse_pattern("d MMM y")
-    locales = {lang: Locale.parse(lang) for lang in LANGUAGES}
-
-    def when(value: str | datetime | None, lang: str) -> str:
-        if value is None:
-            return "—"
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return minute.apply(moment.astimezone(zone), locales[lang])
-
-    def day(value: datetime, lang: str) -> str:
-        return whole_day.apply(value.astimezone(zone), locales[lang])
-
-    def calendar_day(value: date | str, lang: str) -> str:
-        """A calendar day (a period's bound, no time zone) as a person reads it."""
-        moment = date.fromisoformat(value) if isinstance(value, str) else value
-        return whole_day.apply(moment, locales[lang])
-
-    numbers = {
-        (digits, signed): parse_number_pattern(_number_pattern(digits, signed))
-        for digits in range(3)
-        for signed in (False, True)
-    }
-
-    def num(value: float, lang: str, digits: int = 1, signed: bool = False) -> str:
-        """A figure as the page's language writes it (4,2 in French, 4.2 in English)."""
-        return str(numbers[digits, signed].apply(value, locales[lang]))
-
-    filters = {"when": when, "day": day, "date": calendar_day, "num": num}
+    """The console's renderer; its filters write figures and dates as each language does
+    (``formats.py``): ``num``, ``when`` (a moment in ``time_zone``), ``day`` (its day),
+    ``date`` (a calendar day), each given the page's language: ``x|num(lang, 1)``."""
+    formats = {lang: Formats(lang, ZoneInfo(time_zone)) for lang in LANGUAGES}
+    filters = {name: _in_language(formats, method) for name, method in FILTERS.items()}
     return FragmentRenderer(HERE / "templates", HERE / "locale", filters=filters)
 
 
-def _number_pattern(digits: int, signed: bool) -> str:
-    plain = "#,##0" + ("." + "0" * digits if digits else "")
-    return f"+{plain};-{plain}" if signed else plain
+FILTERS = {"num": "number", "when": "moment", "day": "day", "date": "calendar_day"}
+
+
+def _in_language(formats: dict[str, Formats], method: str) -> Callable[..., Any]:
+    bound = {lang: getattr(found, method) for lang, found in formats.items()}
+
+    def apply(value: Any, lang: str, *args: Any, **kwargs: Any) -> Any:
+        return bound[lang](value, *args, **kwargs)
+
+    return apply
 
 
 def language(request: Request) -> str:

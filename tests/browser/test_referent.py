@@ -290,7 +290,7 @@ async def test_the_task_page_reads_in_french(
             assert reason in said
         assert "CES 2 / 7 (effort élevé)" in said
         assert "LXI en baisse de " in said
-        assert re.search(r"Raisons : valence -\d,\d\d \(de −1 à 1\) ; NPS 2 / 10", said), said
+        assert re.search(r"Raisons : valence −\d,\d\d \(de −1 à 1\) ; NPS 2 / 10", said), said
         for english in ("detractor", "Negative moment of truth", "LXI fell", "Experience drop"):
             assert english not in said
         summary = page.locator("section[aria-labelledby=summary-title]")

@@ -135,7 +135,8 @@ def test_the_map_is_coloured_from_the_dimensions_it_was_given() -> None:
 
     assert 'class="cell gap-far_below"' in html
     assert 'class="cell gap-unknown"' in html
-    assert "NPS -10, target 20" in html
+    assert "NPS \u221210, target 20" in html  # the minus sign, not a hyphen
+    assert "NPS \u221230" in html  # the gap
 
 
 def test_the_memo_keeps_the_latest_fragments_only() -> None:

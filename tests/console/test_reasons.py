@@ -21,8 +21,8 @@ RENDERER = renderer("Europe/Paris")
 CODES: list[tuple[dict[str, Any], str, str]] = [
     (
         {"code": "negative_valence", "valence": -0.9166},
-        "valence -0.92 (from −1 to 1)",
-        "valence -0,92 (de −1 à 1)",
+        "valence −0.92 (from −1 to 1)",
+        "valence −0,92 (de −1 à 1)",
     ),
     ({"code": "nps_detractor", "nps": 2}, "NPS 2 / 10 (detractor)", "NPS 2 / 10 (détracteur)"),
     (
