@@ -1,5 +1,6 @@
 """How each language writes what the console shows: figures (4,2 in French, 4.2 in English,
-a negative one with the minus sign), moments and days (6 déc. 2026, 23:56).
+a negative one with the minus sign), durations (2 min, 1 h 05, 2 j 4 h), moments and days
+(6 déc. 2026, 23:56).
 
 One :class:`Formats` per language; the renderer makes its methods the templates' filters.
 A value a machine reads (an attribute, a form's value, an SVG coordinate) is not written
@@ -16,18 +17,41 @@ from babel import Locale
 from babel.dates import DateTimePattern, parse_pattern
 from babel.numbers import NumberPattern
 from babel.numbers import parse_pattern as parse_number_pattern
+from babel.support import Translations
 
 MINUS = "\u2212"  # the minus sign: a hyphen is shorter than the plus and breaks lines
+NO_BREAK = "\u00a0"
 MAX_DIGITS = 3
 
 
-class Formats:
-    """The console's formats in one language (``lang``), moments shown in ``zone``.
-    Patterns are parsed once: a table of tasks formats fifty times a page."""
+def N_(text: str) -> str:
+    """``text``, marked for the catalogue (``babel.cfg`` extracts this module) and
+    translated where it is used."""
+    return text
 
-    def __init__(self, lang: str, zone: ZoneInfo) -> None:
+
+# A duration's words. Under a minute in seconds, under an hour in minutes, under two days
+# in hours and minutes, from two days on in days and hours: the precision a person reads a
+# median or an SLA in (babel's format_timedelta keeps one unit: 80 minutes read "1 h",
+# three and a half hours "4 h").
+SECONDS = N_("%(n)s s")
+MINUTES = N_("%(n)s min")
+HOURS = N_("%(h)s h")
+HOURS_MINUTES = N_("%(h)s h %(m)s min")
+DAYS = N_("%(d)s d")
+DAYS_HOURS = N_("%(d)s d %(h)s h")
+TWO_DAYS = 48 * 60  # minutes
+
+
+class Formats:
+    """The console's formats in one language (``lang``), moments shown in ``zone``; the
+    words of durations come from ``words``, the language's catalogue. Patterns are parsed
+    once: a table of tasks formats fifty times a page."""
+
+    def __init__(self, lang: str, zone: ZoneInfo, words: Translations) -> None:
         self.locale = Locale.parse(lang)
         self.zone = zone
+        self._words = words
         self._numbers: list[NumberPattern] = [
             parse_number_pattern("#,##0" + ("." + "0" * digits if digits else ""))
             for digits in range(MAX_DIGITS + 1)
@@ -50,6 +74,13 @@ class Formats:
             return MINUS + text
         return "+" + text if signed and shown > 0 else text
 
+    def duration(self, seconds: float) -> str:
+        """A length of time (its sign dropped) in the unit a person reads it in: "45 s",
+        "2 min", "1 h 05", "3 h", "2 j 4 h" in French ("1 h 05 min", "2 d 4 h" in English),
+        with no-break spaces so it stays on one line."""
+        words, values = _duration_words(abs(seconds))
+        return (str(self._words.gettext(words)) % values).replace(" ", NO_BREAK)
+
     def moment(self, value: str | datetime | None) -> str:
         """A moment (ISO text or an aware datetime) in the zone: 6 déc. 2026, 23:56."""
         if value is None:
@@ -67,3 +98,16 @@ class Formats:
 
     def _date(self, name: str, value: date) -> str:
         return str(self._dates[name].apply(value, self.locale))
+
+
+def _duration_words(seconds: float) -> tuple[str, dict[str, object]]:
+    minutes = round(seconds / 60)
+    if round(seconds) < 60:
+        return SECONDS, {"n": round(seconds)}
+    if minutes < 60:
+        return MINUTES, {"n": minutes}
+    if minutes < TWO_DAYS:
+        hours, rest = divmod(minutes, 60)
+        return (HOURS_MINUTES, {"h": hours, "m": f"{rest:02d}"}) if rest else (HOURS, {"h": hours})
+    days, hours = divmod(round(seconds / 3600), 24)
+    return (DAYS_HOURS, {"d": days, "h": hours}) if hours else (DAYS, {"d": days})

@@ -15,7 +15,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from services.console.formats import Formats
 from services.console.fragments import FragmentRenderer
 from services.console.sessions import COOKIE, Session, SessionStore
-from shared.pages import LANGUAGES, Page, accepted_languages, choose, security_headers
+from shared.pages import (
+    LANGUAGES,
+    Page,
+    accepted_languages,
+    choose,
+    security_headers,
+    translations,
+)
 
 HERE = Path(__file__).parent
 LANGUAGE_COOKIE = "cxconsole_lang"
@@ -43,15 +50,23 @@ class FormTooLarge(Exception):
 
 
 def renderer(time_zone: str) -> FragmentRenderer:
-    """The console's renderer; its filters write figures and dates as each language does
-    (``formats.py``): ``num``, ``when`` (a moment in ``time_zone``), ``day`` (its day),
-    ``date`` (a calendar day), each given the page's language: ``x|num(lang, 1)``."""
-    formats = {lang: Formats(lang, ZoneInfo(time_zone)) for lang in LANGUAGES}
+    """The console's renderer; its filters write figures, durations and dates as each
+    language does (``formats.py``): ``num``, ``duration`` (of seconds), ``when`` (a moment in
+    ``time_zone``), ``day`` (its day), ``date`` (a calendar day), each given the page's
+    language: ``x|num(lang, 1)``."""
+    zone, locale = ZoneInfo(time_zone), HERE / "locale"
+    formats = {lang: Formats(lang, zone, translations(locale, lang)) for lang in LANGUAGES}
     filters = {name: _in_language(formats, method) for name, method in FILTERS.items()}
-    return FragmentRenderer(HERE / "templates", HERE / "locale", filters=filters)
+    return FragmentRenderer(HERE / "templates", locale, filters=filters)
 
 
-FILTERS = {"num": "number", "when": "moment", "day": "day", "date": "calendar_day"}
+FILTERS = {
+    "num": "number",
+    "duration": "duration",
+    "when": "moment",
+    "day": "day",
+    "date": "calendar_day",
+}
 
 
 def _in_language(formats: dict[str, Formats], method: str) -> Callable[..., Any]:

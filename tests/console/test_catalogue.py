@@ -1,4 +1,5 @@
-"""Every string of the console's templates is in both catalogues, translated in French."""
+"""Every string of the console's templates (and of formats.py, the words of a duration) is
+in both catalogues, translated in French."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ OPTIONS = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
 
 
 def template_messages() -> list[Any]:
+    """The messages of the templates and of the modules ``babel.cfg`` extracts."""
     found = extract_from_dir(
-        CONSOLE / "templates",
-        method_map=[("**.html", "jinja2")],
-        options_map={"**.html": OPTIONS},
+        CONSOLE,
+        method_map=[("**/templates/**.html", "jinja2"), ("formats.py", "python")],
+        options_map={"**/templates/**.html": OPTIONS},
     )
     return [message for _, _, message, _, _ in found]
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+import services.console
 from services.console.formats import Formats
+from shared.pages import translations
 
 PARIS = ZoneInfo("Europe/Paris")
-FR, EN = Formats("fr", PARIS), Formats("en", PARIS)
+LOCALE = Path(services.console.__file__).parent / "locale"
+FR, EN = (Formats(lang, PARIS, translations(LOCALE, lang)) for lang in ("fr", "en"))
 
 
 @pytest.mark.parametrize(
@@ -45,3 +49,32 @@ def test_moments_and_days_are_in_the_zone_and_the_language() -> None:
     assert FR.day(datetime(2026, 12, 6, 23, 30, tzinfo=UTC)) == "7 déc. 2026"
     assert EN.calendar_day("2026-09-07") == "7 Sep 2026"
     assert FR.moment(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("length", "french", "english"),
+    [
+        (timedelta(seconds=45), "45 s", "45 s"),
+        (timedelta(minutes=2), "2 min", "2 min"),  # a median the committee read as "1,0 h"
+        (timedelta(minutes=2, seconds=20), "2 min", "2 min"),
+        (timedelta(minutes=59, seconds=40), "1 h", "1 h"),
+        (timedelta(minutes=45), "45 min", "45 min"),
+        (timedelta(hours=1, minutes=20), "1 h 20", "1 h 20 min"),
+        (timedelta(hours=1, minutes=5), "1 h 05", "1 h 05 min"),
+        (timedelta(hours=3, minutes=30), "3 h 30", "3 h 30 min"),
+        (timedelta(hours=3), "3 h", "3 h"),
+        (timedelta(hours=47, minutes=5), "47 h 05", "47 h 05 min"),
+        (timedelta(hours=47, minutes=59, seconds=50), "2 j", "2 d"),
+        (timedelta(days=2), "2 j", "2 d"),
+        (timedelta(hours=71, minutes=54), "3 j", "3 d"),
+        (timedelta(hours=52, minutes=20), "2 j 4 h", "2 d 4 h"),
+        (timedelta(days=16, minutes=20), "16 j", "16 d"),
+        (-timedelta(minutes=5), "5 min", "5 min"),  # the sign is the sentence's to say
+    ],
+)
+def test_a_duration_is_in_the_unit_a_person_reads_it_in(
+    length: timedelta, french: str, english: str
+) -> None:
+    seconds = length.total_seconds()
+    assert FR.duration(seconds) == french.replace(" ", "\u00a0")  # kept on one line
+    assert EN.duration(seconds) == english.replace(" ", "\u00a0")

@@ -46,13 +46,13 @@ CODES: list[tuple[dict[str, Any], str, str]] = [
     ({"code": "many_transfers", "transfers": 4, "at_least": 3}, "4 transfers", "4 transferts"),
     (
         {"code": "lxi_fell", "points": 30.8, "window_days": 7, "highest": 62.5, "lxi_after": 31.7},
-        "LXI down 30.8 points within 7 days (62.5 → 31.7)",
-        "LXI en baisse de 30,8 points en 7 jours (62,5 → 31,7)",
+        "LXI down 30.8 points within 7\u00a0d (62.5 → 31.7)",
+        "LXI en baisse de 30,8 points en 7\u00a0j (62,5 → 31,7)",
     ),
     (
         {"code": "lxi_fell", "points": 15, "window_days": 1, "highest": 55, "lxi_after": 40},
-        "LXI down 15.0 points within 1 day (55.0 → 40.0)",
-        "LXI en baisse de 15,0 points en 1 jour (55,0 → 40,0)",
+        "LXI down 15.0 points within 24\u00a0h (55.0 → 40.0)",
+        "LXI en baisse de 15,0 points en 24\u00a0h (55,0 → 40,0)",
     ),
     (
         {"code": "lxi_below_floor", "floor": 40.0, "lxi_before": 40.0, "lxi_after": 39.99},
@@ -67,8 +67,8 @@ CODES: list[tuple[dict[str, Any], str, str]] = [
             "negatives": 5,
             "total": 20,
         },
-        "25% negative over 1 h (5 of 20)",
-        "25\u00a0% de négatifs sur 1 h (5 sur 20)",
+        "25% negative over 1\u00a0h (5 of 20)",
+        "25\u00a0% de négatifs sur 1\u00a0h (5 sur 20)",
     ),
     (
         {
@@ -78,13 +78,13 @@ CODES: list[tuple[dict[str, Any], str, str]] = [
             "negatives": 600,
             "total": 1200,
         },
-        "50% negative over 1 day (600 of 1,200)",
-        "50\u00a0% de négatifs sur 1 jour (600 sur 1\u202f200)",
+        "50% negative over 24\u00a0h (600 of 1,200)",
+        "50\u00a0% de négatifs sur 24\u00a0h (600 sur 1\u202f200)",
     ),
     (
         {"code": "negative_rate", "rate": 0.3, "window_seconds": 600, "negatives": 3, "total": 10},
-        "30% negative over 10 min (3 of 10)",
-        "30\u00a0% de négatifs sur 10 min (3 sur 10)",
+        "30% negative over 10\u00a0min (3 of 10)",
+        "30\u00a0% de négatifs sur 10\u00a0min (3 sur 10)",
     ),
     ({"code": "negative_rate_target", "target": 0.1}, "target 10%", "objectif 10\u00a0%"),
     (
@@ -99,9 +99,10 @@ CODES: list[tuple[dict[str, Any], str, str]] = [
             "baseline_days": 90,
             "g2": 25.04,
         },
-        "“code promo” in 6 of 40 verbatims over 7 days, 1 of 500 over the 90 days before (G² 25.0)",
-        "«\u00a0code promo\u00a0» dans 6 verbatims sur 40 en 7 jours, 1 sur 500 dans les 90 jours "
-        "précédents (G² 25,0)",
+        "“code promo” in 6 of 40 verbatims over 7\u00a0d, 1 of 500 over the 90\u00a0d before "
+        "(G² 25.0)",
+        "«\u00a0code promo\u00a0» dans 6 verbatims sur 40 en 7\u00a0j, 1 sur 500 dans les "
+        "90\u00a0j précédents (G² 25,0)",
     ),
 ]
 
@@ -189,10 +190,12 @@ def test_a_relationship_alert_has_no_touchpoint_and_a_recovered_one_says_so() ->
         status="recovered",
     )
     assert (
-        "Pic systémique au point de contact Livraison, résorbé\u00a0: 5\u00a0% de négatifs sur 1 h"
-        in why("fr", recovered)
+        "Pic systémique au point de contact Livraison, résorbé\u00a0: 5\u00a0% de négatifs "
+        "sur 1\u00a0h" in why("fr", recovered)
     )
-    assert "Systemic spike at Livraison recovered: 5% negative over 1 h" in why("en", recovered)
+    assert "Systemic spike at Livraison recovered: 5% negative over 1\u00a0h" in why(
+        "en", recovered
+    )
 
 
 def test_an_emerging_irritant_is_named_in_the_page_s_language() -> None:

@@ -23,18 +23,35 @@ def due(delta: timedelta) -> dict[str, str]:
     return {"due_at": (NOW + delta).isoformat()}
 
 
-def test_under_two_days_in_hours_and_minutes() -> None:
+def test_the_countdown_is_how_long_until_due_or_since() -> None:
     assert sla(due(timedelta(hours=47, minutes=5)), NOW) == {
-        "overdue": False, "days": None, "hours": 47, "minutes": 5,
+        "overdue": False, "seconds": (47 * 60 + 5) * 60,
     }  # fmt: skip
+    assert sla(due(-timedelta(minutes=20)), NOW) == {"overdue": True, "seconds": 20 * 60}
 
 
-def test_from_two_days_on_in_days_and_hours_not_hundreds_of_hours() -> None:
-    assert sla(due(-timedelta(hours=384, minutes=20)), NOW) == {
-        "overdue": True, "days": 16, "hours": 0, "minutes": 20,
-    }  # fmt: skip
-    assert sla(due(timedelta(hours=71, minutes=54)), NOW)["days"] == 2
-    assert sla(due(timedelta(hours=71, minutes=54)), NOW)["hours"] == 23
+def countdown(language: str, delta: timedelta, status: str = "open") -> str:
+    task = {"status": status, "sla": sla(due(delta), NOW)}
+    env = renderer("Europe/Paris")._environments[language]
+    source = '{% import "partials/_words.html" as words %}{{ words.sla(task) }}'
+    text = re.sub(r"<[^>]+>", "", env.from_string(source).render(task=task, lang=language))
+    return text.replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("language", "delta", "said"),
+    [
+        ("fr", timedelta(minutes=2, seconds=10), "échéance dans 2 min"),
+        ("fr", timedelta(hours=47, minutes=5), "échéance dans 47 h 05"),
+        ("fr", -timedelta(hours=384, minutes=20), "en retard de 16 j"),
+        ("fr", timedelta(hours=52, minutes=20), "échéance dans 2 j 4 h"),
+        ("en", timedelta(hours=1, minutes=20), "due in 1 h 20 min"),
+        ("en", -timedelta(hours=52), "overdue by 2 d 4 h"),
+    ],
+)
+def test_the_countdown_reads_as_any_duration(language: str, delta: timedelta, said: str) -> None:
+    assert countdown(language, delta) == said
+    assert countdown(language, delta, "resolved") == "—"
 
 
 def experience(language: str, positives: int, negatives: int) -> str:
@@ -121,3 +138,24 @@ def test_the_funnel_counts_read_in_the_language_s_plural() -> None:
     assert "1 contact decision " in english
     assert "2 links opened" in english
     assert "12,345 invitations sent" in english
+
+
+def test_the_closed_loop_durations_read_in_minutes_hours_or_days() -> None:
+    loop = {
+        "tasks": 2,
+        "time_to_acknowledge": {"p50_hours": 2 / 60, "p90_hours": 80 / 60, "count": 2},
+        "time_to_resolve": {"p50_hours": 52.4, "p90_hours": 3.5, "count": 2},
+        "resolved": 2, "resolved_within_sla": 1, "resolved_within_sla_rate": 0.5,
+        "recontacted": 1, "recontacted_rate": 0.5,
+        "recovery": {"days": 30, "tasks": 2, "pending": 0, "mean_lxi_change": -4.25},
+    }  # fmt: skip
+    view = SimpleNamespace(closed_loop=SimpleNamespace(ok=True, data=loop))
+
+    french = committee_part("committee/_loop.html", "fr", view=view).replace("\xa0", " ")
+    english = committee_part("committee/_loop.html", "en", view=view).replace("\xa0", " ")
+
+    assert "médiane 2 min, 90 % en moins de 1 h 20" in french  # it read "0,0 h", "1,3 h"
+    assert "médiane 2 j 4 h, 90 % en moins de 3 h 30" in french
+    assert "\u22124,2 points de LXI 30 j après la résolution" in french
+    assert "median 2 min, 90 % within 1 h 20 min" in english
+    assert "\u22124.2 LXI points 30 d after resolution" in english

@@ -42,16 +42,11 @@ class TaskView:
 
 
 def sla(task: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """How long until the task is due (or since it was): in hours and minutes, and in days
-    and hours from two days on (``days`` is None below that)."""
+    """Whether the task is overdue, and how long until it is due (or since it was), in
+    seconds: the page writes it as any duration (``formats.py``)."""
     now = now or datetime.now(UTC)
     seconds = (datetime.fromisoformat(task["due_at"]) - now).total_seconds()
-    minutes = int(abs(seconds) // 60)
-    hours = minutes // 60
-    # "384 h" makes a person count: past two days, days and hours read at a glance
-    days = hours // 24 if hours >= 48 else None
-    shown = hours % 24 if days is not None else hours
-    return {"overdue": seconds < 0, "days": days, "hours": shown, "minutes": minutes % 60}
+    return {"overdue": seconds < 0, "seconds": abs(seconds)}
 
 
 async def task_list(api: Api, person: Session, query: dict[str, str]) -> TaskList:
