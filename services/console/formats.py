@@ -1,6 +1,6 @@
 """How each language writes what the console shows: figures (4,2 in French, 4.2 in English,
 a negative one with the minus sign), durations (2 min, 1 h 05, 2 j 4 h), moments and days
-(6 déc. 2026, 23:56).
+(6 déc. 2026, 23:56), and the labels of a chart's time axis.
 
 One :class:`Formats` per language; the renderer makes its methods the templates' filters.
 A value a machine reads (an attribute, a form's value, an SVG coordinate) is not written
@@ -9,6 +9,7 @@ here: it stays ASCII.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -61,6 +62,7 @@ class Formats:
             for name, pattern in {
                 "moment": "d MMM y, HH:mm",
                 "day": "d MMM y",
+                "short_day": "d MMM",
             }.items()
         }
 
@@ -88,13 +90,22 @@ class Formats:
         at = datetime.fromisoformat(value) if isinstance(value, str) else value
         return self._date("moment", at.astimezone(self.zone))
 
-    def day(self, value: datetime) -> str:
-        """The day of a moment in the zone: 6 déc. 2026."""
-        return self._date("day", value.astimezone(self.zone))
-
     def calendar_day(self, value: date | str) -> str:
         """A calendar day (a period's bound, no zone): 7 sept. 2026."""
         return self._date("day", date.fromisoformat(value) if isinstance(value, str) else value)
+
+    def axis(self, ticks: Sequence[tuple[float, date]]) -> list[tuple[float, str]]:
+        """The labels of a time axis's ticks ``(x, moment or day)``, oldest first: days
+        (5 déc.), the year added on the first and where it changes (a moment's day in the
+        zone)."""
+        labels: list[tuple[float, str]] = []
+        before: date | None = None
+        for x, at in ticks:
+            day = at.astimezone(self.zone).date() if isinstance(at, datetime) else at
+            new_year = before is None or day.year != before.year
+            labels.append((x, self._date("day" if new_year else "short_day", day)))
+            before = day
+        return labels
 
     def _date(self, name: str, value: date) -> str:
         return str(self._dates[name].apply(value, self.locale))

@@ -52,8 +52,8 @@ class FormTooLarge(Exception):
 def renderer(time_zone: str) -> FragmentRenderer:
     """The console's renderer; its filters write figures, durations and dates as each
     language does (``formats.py``): ``num``, ``duration`` (of seconds), ``when`` (a moment in
-    ``time_zone``), ``day`` (its day), ``date`` (a calendar day), each given the page's
-    language: ``x|num(lang, 1)``."""
+    ``time_zone``), ``date`` (a calendar day), ``axis`` (a chart's time ticks, labelled),
+    each given the page's language: ``x|num(lang, 1)``."""
     zone, locale = ZoneInfo(time_zone), HERE / "locale"
     formats = {lang: Formats(lang, zone, translations(locale, lang)) for lang in LANGUAGES}
     filters = {name: _in_language(formats, method) for name, method in FILTERS.items()}
@@ -64,8 +64,8 @@ FILTERS = {
     "num": "number",
     "duration": "duration",
     "when": "moment",
-    "day": "day",
     "date": "calendar_day",
+    "axis": "axis",
 }
 
 

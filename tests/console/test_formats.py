@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,6 @@ def test_moments_and_days_are_in_the_zone_and_the_language() -> None:
     at = datetime(2026, 12, 6, 22, 56, tzinfo=UTC)
     assert FR.moment(at.isoformat()) == "6 déc. 2026, 23:56"
     assert EN.moment(at) == "6 Dec 2026, 23:56"
-    assert FR.day(datetime(2026, 12, 6, 23, 30, tzinfo=UTC)) == "7 déc. 2026"
     assert EN.calendar_day("2026-09-07") == "7 Sep 2026"
     assert FR.moment(None) == "—"
 
@@ -78,3 +77,15 @@ def test_a_duration_is_in_the_unit_a_person_reads_it_in(
     seconds = length.total_seconds()
     assert FR.duration(seconds) == french.replace(" ", "\u00a0")  # kept on one line
     assert EN.duration(seconds) == english.replace(" ", "\u00a0")
+
+
+def test_an_axis_of_days_reads_in_the_language_the_year_on_the_first_and_where_it_changes() -> None:
+    days = [date(2026, 11, 17), date(2026, 12, 6), date(2027, 1, 5), date(2027, 2, 1)]
+    ticks = [(float(x), day) for x, day in enumerate(days)]
+    assert [label for _, label in FR.axis(ticks)] == [
+        "17 nov. 2026", "6 déc.", "5 janv. 2027", "1 févr.",
+    ]  # fmt: skip
+    assert [label for _, label in EN.axis(ticks)] == ["17 Nov 2026", "6 Dec", "5 Jan 2027", "1 Feb"]
+    # a moment is on its day in the zone: 23:30 UTC is the next day in Paris
+    late = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    assert FR.axis([(0.0, late - timedelta(days=9)), (1.0, late)])[1] == (1.0, "7 déc.")

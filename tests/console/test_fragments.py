@@ -4,6 +4,7 @@ language, a missing part) gives its own, and the memo stays bounded."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -63,6 +64,13 @@ def trends_html(fragments: FragmentRenderer, shown: Any, language: str = "en") -
     return fragments.fragment(parts.TRENDS, language, inputs, parts.trends_context)
 
 
+def ticks(html: str) -> list[str]:
+    """The labels under the charts' time axes (their first chart's first)."""
+    return re.findall(
+        r'<text class="tick" x="[\d.]+" y="120" text-anchor="\w+">([^<]+)</text>', html
+    )
+
+
 def test_the_same_inputs_are_rendered_once_and_as_a_fresh_rendering_would() -> None:
     rows = [stats_row("tp-call", "2026-11-30", 35.0), stats_row("tp-call", "2026-11-23", -5.0)]
     fragments = renderer("Europe/Paris")
@@ -83,6 +91,9 @@ def test_the_same_inputs_are_rendered_once_and_as_a_fresh_rendering_would() -> N
     # figures as each language writes them
     assert "latest 4.2 (period" in first
     assert "dernière valeur 4,2 (période" in french
+    # the axis's dates too: the language's month and order, the year on the first tick
+    assert ticks(french)[:2] == ["7 sept. 2026", "5 déc."]
+    assert ticks(first)[:2] == ["7 Sep 2026", "5 Dec"]
     # one period is one, in both languages
     assert "1 period from" in trends_html(fragments, view(rows[:1]))
     assert "1 période du" in trends_html(fragments, view(rows[:1]), "fr")
