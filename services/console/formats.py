@@ -63,6 +63,8 @@ class Formats:
                 "moment": "d MMM y, HH:mm",
                 "day": "d MMM y",
                 "short_day": "d MMM",
+                "short_moment": "d MMM, HH:mm",
+                "time": "HH:mm",
             }.items()
         }
 
@@ -95,17 +97,36 @@ class Formats:
         return self._date("day", date.fromisoformat(value) if isinstance(value, str) else value)
 
     def axis(self, ticks: Sequence[tuple[float, date]]) -> list[tuple[float, str]]:
-        """The labels of a time axis's ticks ``(x, moment or day)``, oldest first: days
-        (5 déc.), the year added on the first and where it changes (a moment's day in the
-        zone)."""
+        """The labels of a time axis's ticks ``(x, moment or day)``, oldest first, each saying
+        something the one before does not.
+
+        Moments two days apart or less are times of day in the zone (14:30), the day added
+        on the first and where it changes (5 déc., 14:30); over a longer span, and for
+        days, they are days (5 déc.), the year added on the first and where it changes. A
+        tick that would read as the one kept before it (the same day, or the same minute)
+        is left out."""
+        moments = [(x, self._local(at)) for x, at in ticks]
+        if not moments:
+            return []
+        first, last = moments[0][1], moments[-1][1]
+        timed = isinstance(first, datetime) and (last - first).total_seconds() <= TWO_DAYS * 60
         labels: list[tuple[float, str]] = []
         before: date | None = None
-        for x, at in ticks:
-            day = at.astimezone(self.zone).date() if isinstance(at, datetime) else at
-            new_year = before is None or day.year != before.year
-            labels.append((x, self._date("day" if new_year else "short_day", day)))
-            before = day
+        for x, at in moments:
+            if before is None or _shown(at, timed) != _shown(before, timed):
+                labels.append((x, self._tick(at, before, timed)))
+                before = at
         return labels
+
+    def _local(self, at: date) -> date:
+        return at.astimezone(self.zone) if isinstance(at, datetime) else at
+
+    def _tick(self, at: date, before: date | None, timed: bool) -> str:
+        if timed:
+            new_day = before is None or _day_of(at) != _day_of(before)
+            return self._date("short_moment" if new_day else "time", at)
+        new_year = before is None or at.year != before.year
+        return self._date("day" if new_year else "short_day", at)
 
     def _date(self, name: str, value: date) -> str:
         return str(self._dates[name].apply(value, self.locale))
@@ -122,3 +143,14 @@ def _duration_words(seconds: float) -> tuple[str, dict[str, object]]:
         return (HOURS_MINUTES, {"h": hours, "m": f"{rest:02d}"}) if rest else (HOURS, {"h": hours})
     days, hours = divmod(round(seconds / 3600), 24)
     return (DAYS_HOURS, {"d": days, "h": hours}) if hours else (DAYS, {"d": days})
+
+
+def _day_of(at: date) -> date:
+    return at.date() if isinstance(at, datetime) else at
+
+
+def _shown(at: date, timed: bool) -> date:
+    """What a tick shows of ``at``: its minute, or its day."""
+    if timed and isinstance(at, datetime):
+        return at.replace(second=0, microsecond=0)
+    return _day_of(at)

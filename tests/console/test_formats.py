@@ -89,3 +89,39 @@ def test_an_axis_of_days_reads_in_the_language_the_year_on_the_first_and_where_i
     # a moment is on its day in the zone: 23:30 UTC is the next day in Paris
     late = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
     assert FR.axis([(0.0, late - timedelta(days=9)), (1.0, late)])[1] == (1.0, "7 déc.")
+
+
+def labels(formats: Formats, moments: list[datetime]) -> list[str]:
+    return [label for _, label in formats.axis([(float(i), at) for i, at in enumerate(moments)])]
+
+
+def test_an_axis_within_two_days_reads_times_of_day_the_day_where_it_changes() -> None:
+    # four ticks over signals of one afternoon: they all read "5 déc." before
+    start = datetime(2026, 12, 5, 13, 0, tzinfo=UTC)  # 14:00 in Paris
+    same_day = [start + timedelta(hours=h) for h in (0, 1.5, 3, 4.5)]
+    assert labels(FR, same_day) == ["5 déc., 14:00", "15:30", "17:00", "18:30"]
+    assert labels(EN, same_day) == ["5 Dec, 14:00", "15:30", "17:00", "18:30"]
+    over_midnight = [start + timedelta(hours=h) for h in (0, 16, 32, 48)]  # two days
+    assert labels(FR, over_midnight) == ["5 déc., 14:00", "6 déc., 06:00", "22:00", "7 déc., 14:00"]
+
+
+def test_an_axis_never_shows_the_same_label_twice_in_a_row() -> None:
+    start = datetime(2026, 12, 5, 13, 0, 10, tzinfo=UTC)
+    two_minutes = [start + timedelta(seconds=s) for s in (0, 40, 80, 120)]
+    assert labels(FR, two_minutes) == ["5 déc., 14:00", "14:01", "14:02"]
+    # over two and a half days, in days: the first two ticks fall on one day (01:00, 21:00)
+    midnight = datetime(2026, 12, 5, 0, 0, tzinfo=UTC)
+    days = [midnight + timedelta(hours=h) for h in (0, 20, 40, 60)]
+    assert labels(FR, days) == ["5 déc. 2026", "6 déc.", "7 déc."]
+    assert labels(FR, [start]) == ["5 déc., 14:00"]
+    assert FR.axis([]) == []
+
+
+def test_an_axis_keeps_the_place_of_each_tick_it_labels() -> None:
+    start = datetime(2026, 12, 5, 13, 0, tzinfo=UTC)
+    ticks = [
+        (48.0, start),
+        (240.0, start + timedelta(seconds=20)),
+        (624.0, start + timedelta(hours=1)),
+    ]
+    assert FR.axis(ticks) == [(48.0, "5 déc., 14:00"), (624.0, "15:00")]

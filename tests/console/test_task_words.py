@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import services.console
+from services.console.tasks.chart import lxi_chart
 from services.console.tasks.views import sla
 from services.console.web import renderer
 from shared.pages import Page, environment
@@ -159,3 +160,22 @@ def test_the_closed_loop_durations_read_in_minutes_hours_or_days() -> None:
     assert "\u22124,2 points de LXI 30 j après la résolution" in french
     assert "median 2 min, 90 % within 1 h 20 min" in english
     assert "\u22124.2 LXI points 30 d after resolution" in english
+
+
+def chart_ticks(language: str, times: list[datetime]) -> list[str]:
+    """The labels under the LXI chart of signals at ``times``."""
+    entries = [
+        {"occurred_at": at.isoformat(), "lxi_after": 60.0 - i, "polarity": "neutral"}
+        for i, at in enumerate(times)
+    ]
+    view = SimpleNamespace(chart=lxi_chart(entries))
+    page = Page("partials/_chart.html", language, context={"view": view, "zone": "Europe/Paris"})
+    html = renderer("Europe/Paris").render(page)
+    return re.findall(r'<text class="tick" x="[\d.]+" y="220" text-anchor="\w+">([^<]+)<', html)
+
+
+def test_the_lxi_chart_of_one_afternoon_reads_times_not_one_day_four_times() -> None:
+    afternoon = [NOW + timedelta(hours=h) for h in (1, 2, 2.5, 4)]  # 14:00 to 17:00 in Paris
+    assert chart_ticks("fr", afternoon) == ["6 déc., 14:00", "15:00", "16:00", "17:00"]
+    weeks = [NOW - timedelta(days=d) for d in (20, 10, 0)]
+    assert chart_ticks("en", weeks) == ["16 Nov 2026", "23 Nov", "29 Nov", "6 Dec"]
