@@ -49,6 +49,14 @@ def sla(task: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     return {"overdue": seconds < 0, "seconds": abs(seconds)}
 
 
+def trail(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A task's audit trail in the order things happened: by each change's ``changed_at``
+    (an occurrence is dated by its moment, which may arrive after later changes were
+    recorded), ties in the order actions recorded them (``number``). The API lists them
+    by ``number``."""
+    return sorted(changes, key=lambda c: (datetime.fromisoformat(c["changed_at"]), c["number"]))
+
+
 async def task_list(api: Api, person: Session, query: dict[str, str]) -> TaskList:
     filters = {name: query[name] for name in FILTERS if query.get(name)}
     if filters.get("status") not in (None, *ACTIVE):
@@ -82,6 +90,7 @@ async def task_view(api: Api, person: Session, task_id: str) -> TaskView:
     or actions is down)."""
     task = await api.get("actions", f"/v1/tasks/{task_id}", person.key)
     task["sla"] = sla(task)
+    task["changes"] = trail(task["changes"])
     customer = task["customer_id"]
     alert_ids = task["alert_ids"][-ALERTS_SHOWN:]
     experience, timeline, alerts, journey_map = await api.parts(
