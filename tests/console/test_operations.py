@@ -3,10 +3,19 @@ placed on the lines they name, and consumers read from a service's /metrics."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from services.console.operations.consumers import consumers, merged
+from services.actions.config import ActionsSettings
+from services.actions.consumers import consumer_specs as actions_consumers
+from services.alerts.config import AlertsSettings
+from services.alerts.consumers import consumer_specs as alerts_consumers
+from services.console.operations.consumers import Consumer, consumers, merged, service_of
 from services.console.operations.documents import MAX_BYTES, Unreadable, locate, read
+from services.console.operations.views import SERVICES
+from services.scoring.config import ScoringSettings
+from services.scoring.consumers import consumer_specs as scoring_consumers
 
 MAP = """\
 name: shop
@@ -86,11 +95,66 @@ def test_consumers_from_metrics() -> None:
     assert (privacy.lag, privacy.stopped) == (0, ["dead_letter_limit"])
 
 
-def test_consumers_reported_the_same_by_several_services_are_one_row() -> None:
-    by_service = {"alerts": consumers(METRICS), "actions": consumers(METRICS)}
-    assert merged(by_service) == merged(by_service)  # the parts read are left as they were
-    rows = merged(by_service)
+# One process running scoring, alerts and actions, as the tests and a laptop do: each
+# service's /metrics reports every consumer of the process, and three are named privacy.
+ONE_PROCESS = """\
+# TYPE cxloop_consumer_lag gauge
+cxloop_consumer_lag{consumer="experience",group="scoring",topic="cx.interactions",partition="0"} 2.0
+cxloop_consumer_lag{consumer="privacy",group="scoring-privacy",topic="cx.privacy",partition="0"} 0.0
+cxloop_consumer_lag{consumer="rules",group="alerts-rules",topic="cx.moments",partition="0"} 1.0
+cxloop_consumer_lag{consumer="privacy",group="alerts-privacy",topic="cx.privacy",partition="0"} 0.0
+cxloop_consumer_lag{consumer="tasks",group="actions-tasks",topic="cx.alerts",partition="0"} 3.0
+cxloop_consumer_lag{consumer="privacy",group="actions-privacy",topic="cx.privacy",partition="0"} 1.0
+"""
+
+
+def test_each_consumer_names_the_service_that_runs_it() -> None:
+    """Every service of the process reports every consumer: each row names the one whose
+    group it is (``scoring``, ``alerts-rules``), not all four."""
+    reported = {service: consumers(ONE_PROCESS) for service in SERVICES}
+    rows = merged(reported, SERVICES)
+    assert [(c.services, c.name, sorted(c.groups)) for c in rows] == [
+        (["actions"], "privacy", ["actions-privacy"]),
+        (["actions"], "tasks", ["actions-tasks"]),
+        (["alerts"], "privacy", ["alerts-privacy"]),
+        (["alerts"], "rules", ["alerts-rules"]),
+        (["scoring"], "experience", ["scoring"]),
+        (["scoring"], "privacy", ["scoring-privacy"]),
+    ]
+    assert [c.lag for c in rows] == [1, 3, 0, 1, 2, 0]
+    assert merged(reported, SERVICES) == rows  # the parts read are left as they were
+
+
+def test_a_consumer_of_a_service_that_does_not_answer_still_names_it() -> None:
+    """alerts is down; actions, in the same process, still reports alerts' consumers."""
+    rows = merged({"scoring": consumers(ONE_PROCESS), "actions": consumers(ONE_PROCESS)}, SERVICES)
+    assert (["alerts"], "rules") in [(c.services, c.name) for c in rows]
+
+
+def test_a_consumer_read_twice_while_its_lag_moved_is_one_row() -> None:
+    later = ONE_PROCESS.replace('partition="0"} 3.0', 'partition="0"} 5.0')
+    rows = merged({"alerts": consumers(ONE_PROCESS), "actions": consumers(later)}, SERVICES)
+    assert [c.lag for c in rows if c.name == "tasks"] == [5]  # its own service's reading
+
+
+def test_a_group_that_names_no_service_is_said_reported_by_those_that_report_it() -> None:
+    found = consumers(METRICS.replace("actions-tasks", "tasks-legacy"))
+    rows = merged({"alerts": found, "actions": found}, SERVICES)
     assert [(c.name, c.services) for c in rows] == [
-        ("privacy", ["alerts", "actions"]),
+        ("privacy", ["actions"]),
         ("tasks", ["alerts", "actions"]),
     ]
+
+
+def test_every_services_consumer_groups_are_named_after_it() -> None:
+    """What the operations page tells a consumer's service by."""
+    experience = SimpleNamespace(apply=None)
+    specs = {
+        "scoring": scoring_consumers(ScoringSettings(), experience),  # type: ignore[arg-type]
+        "alerts": alerts_consumers(AlertsSettings(), None, None),  # type: ignore[arg-type]
+        "actions": actions_consumers(ActionsSettings(), None, None),  # type: ignore[arg-type]
+    }
+    for service, found in specs.items():
+        for spec in found:
+            consumer = Consumer(spec.name, groups={spec.group})
+            assert service_of(consumer, SERVICES) == service, spec.group

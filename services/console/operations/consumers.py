@@ -1,9 +1,11 @@
 """The consumers of one service as its ``/metrics`` tells them: the lag of each group on
 each topic (summed over partitions), the records each consumer parked on the dead-letter
-topic since its process started, and whether a failure stopped it."""
+topic since its process started, and whether a failure stopped it; and the rows of the
+operations page, each naming the service that runs the consumer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -16,7 +18,9 @@ STOPPED = "cxloop_consumer_stopped"
 @dataclass
 class Consumer:
     name: str
-    services: list[str] = field(default_factory=list)  # whose /metrics report it
+    # the service that runs it; when its group names none, the services whose /metrics
+    # report it
+    services: list[str] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     topics: set[str] = field(default_factory=set)
     partitions: int = 0
@@ -26,15 +30,28 @@ class Consumer:
 
 
 def consumers(metrics: str) -> list[Consumer]:
-    """The consumers a ``/metrics`` page names, by name."""
-    found: dict[str, Consumer] = {}
-    for family in text_string_to_metric_families(metrics):
-        for sample in family.samples:
-            name = sample.labels.get("consumer")
-            if name is None:
-                continue
-            _add(found.setdefault(name, Consumer(name)), sample.name, sample.labels, sample.value)
-    return sorted(found.values(), key=lambda c: c.name)
+    """The consumers a ``/metrics`` page names, one per name and group: the services of one
+    process may each run a consumer of the same name (``privacy``). Dead letters and stops
+    are labelled by the consumer's name alone, so consumers of one name in one process
+    share them."""
+    samples = [
+        sample
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if "consumer" in sample.labels
+    ]
+    found: dict[tuple[str, str], Consumer] = {}
+    for sample in samples:
+        if sample.name == LAG:
+            key = (sample.labels["consumer"], sample.labels["group"])
+            _add(found.setdefault(key, Consumer(key[0])), sample.name, sample.labels, sample.value)
+    for sample in samples:
+        if sample.name != LAG:
+            name = sample.labels["consumer"]
+            named = [c for (n, _), c in found.items() if n == name]
+            for consumer in named or [found.setdefault((name, ""), Consumer(name))]:
+                _add(consumer, sample.name, sample.labels, sample.value)
+    return sorted(found.values(), key=lambda c: (c.name, sorted(c.groups)))
 
 
 def _add(consumer: Consumer, metric: str, labels: dict[str, str], value: float) -> None:
@@ -49,16 +66,35 @@ def _add(consumer: Consumer, metric: str, labels: dict[str, str], value: float) 
         consumer.stopped.append(labels.get("reason", ""))
 
 
-def merged(by_service: dict[str, list[Consumer]]) -> list[Consumer]:
-    """The consumers of every service, one row for a consumer reported the same by several
-    (services that share one process, as in the tests, share their metrics)."""
+def merged(by_service: dict[str, list[Consumer]], services: Sequence[str]) -> list[Consumer]:
+    """The consumers ``by_service`` reports (``services`` are every service the page reads,
+    answering or not), one row each, naming the service that runs it.
+
+    Services that share one process (the tests, a laptop) share their metrics: each one's
+    ``/metrics`` reports every consumer of the process. A consumer's group names its
+    service (``scoring``, ``actions-tasks``: each service prefixes its groups so), and its
+    row takes that service's reading when it answered. A consumer whose group names no
+    service names the services that report it."""
     rows: dict[tuple[object, ...], Consumer] = {}
     for service, found in by_service.items():
         for consumer in found:
-            same = (consumer.name, *sorted(consumer.groups), "|", *sorted(consumer.topics))
-            key = (*same, consumer.lag, consumer.dead_letters)
-            if key in rows:
-                rows[key].services.append(service)
-            else:
+            key = (consumer.name, *sorted(consumer.groups), "|", *sorted(consumer.topics))
+            runner, kept = service_of(consumer, services), rows.get(key)
+            if runner is not None and (kept is None or service == runner):
+                rows[key] = replace(consumer, services=[runner])
+            elif runner is None and kept is None:
                 rows[key] = replace(consumer, services=[service])
-    return sorted(rows.values(), key=lambda c: (c.services[0], c.name))
+            elif runner is None and kept is not None:
+                kept.services.append(service)
+    return sorted(rows.values(), key=lambda c: (c.services[0], c.name, sorted(c.groups)))
+
+
+def service_of(consumer: Consumer, services: Sequence[str]) -> str | None:
+    """The one of ``services`` that ``consumer``'s groups are named after, if one is."""
+    named = {
+        service
+        for service in services
+        for group in consumer.groups
+        if group == service or group.startswith(service + "-")
+    }
+    return named.pop() if len(named) == 1 else None

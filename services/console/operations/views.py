@@ -32,7 +32,10 @@ class OperationsView:
 
     @property
     def consumer_rows(self) -> list[Consumer]:
-        return merged({name: part.data for name, part in self.consumers.items() if part.ok})
+        reported: dict[str, list[Consumer]] = {
+            name: part.data for name, part in self.consumers.items() if part.ok
+        }
+        return merged(reported, SERVICES)
 
     @property
     def more_versions(self) -> bool:
