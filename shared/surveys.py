@@ -231,7 +231,7 @@ DEFAULTS: dict[str, dict[QuestionKind, ResolvedWording]] = {
             high_label="très probable",
         ),
         QuestionKind.CSAT: ResolvedWording(
-            label="Dans l'ensemble, êtes-vous satisfait de cette expérience ?",
+            label="Dans l’ensemble, êtes-vous satisfait de cette expérience ?",
             hint="De 1 (pas du tout satisfait) à 5 (très satisfait).",
             low_label="pas du tout satisfait",
             high_label="très satisfait",
@@ -247,15 +247,15 @@ DEFAULTS: dict[str, dict[QuestionKind, ResolvedWording]] = {
             hint="De 1 (très mauvaise) à 5 (excellente), pour chacune des deux questions.",
             low_label="très mauvaise",
             high_label="excellente",
-            expected_label="L'expérience que vous attendiez",
-            perceived_label="L'expérience que vous avez vécue",
+            expected_label="L’expérience que vous attendiez",
+            perceived_label="L’expérience que vous avez vécue",
         ),
         QuestionKind.VERBATIM: ResolvedWording(
             label="Souhaitez-vous nous en dire plus ?",
-            hint="N'indiquez ni numéro de carte ni mot de passe.",
+            hint="N’indiquez ni numéro de carte ni mot de passe.",
         ),
         QuestionKind.CALLBACK_CONSENT: ResolvedWording(
-            label="Acceptez-vous qu'un conseiller vous recontacte à ce sujet ?",
+            label="Acceptez-vous qu’un conseiller vous recontacte à ce sujet ?",
         ),
     },
     "en": {

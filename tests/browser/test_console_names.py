@@ -165,5 +165,5 @@ async def test_a_persona_the_map_does_not_know_is_said_on_both_pages(
     async with visitor(system) as person:
         committee = text_of(await person.page("/committee", "fr", persona="nobody"))
         listed = text_of(await person.page("/tasks", "fr", persona="nobody"))
-    assert "La carte n'a pas de persona « nobody »" in committee
-    assert "La carte n'a pas de persona « nobody »" in listed
+    assert "La carte n’a pas de persona « nobody »" in committee
+    assert "La carte n’a pas de persona « nobody »" in listed

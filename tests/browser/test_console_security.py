@@ -158,7 +158,7 @@ async def test_french_from_the_browser_then_english_from_the_switch(
     await page.goto(f"{system.console_url}/sign-in")
     await expect(page.locator("html")).to_have_attribute("lang", "fr")
     await expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
-    await page.get_by_label("Clé d'API").fill(system.keys["lea"])
+    await page.get_by_label("Clé d’API").fill(system.keys["lea"])
     await page.get_by_role("button", name="Connexion").click()
     await expect(page.get_by_role("heading", name="Mes tâches")).to_be_visible()
     await screenshot(page, "06-mes-taches")

@@ -269,7 +269,7 @@ async def test_an_api_that_is_down_blanks_only_its_parts_of_the_operations_page(
         await page.get_by_role("link", name="Français").click()
         await expect(page.get_by_role("heading", name="Exploitation", level=1)).to_be_visible()
         await expect(
-            page.get_by_text("Les règles d'alerte\u00a0: affichage impossible")
+            page.get_by_text("Les règles d’alerte\u00a0: affichage impossible")
         ).to_be_visible()
         await screenshot(page, "ops-08-french")
 
@@ -297,7 +297,7 @@ async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
     context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     await page.goto(f"{system.console_url}/sign-in")
-    await page.get_by_label("Clé d'API").fill(system.keys["ops"])
+    await page.get_by_label("Clé d’API").fill(system.keys["ops"])
     await page.get_by_role("button", name="Connexion").click()
     # the session's cookie is set by the sign-in's answer: going on before it lands races it
     await page.wait_for_url(f"{system.console_url}/tasks")
@@ -316,7 +316,7 @@ async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
     await expect(weight.locator(".field-error")).to_have_text("Doit être supérieur à 0.")
     colour = errors.filter(has_text="touchpoints.1.colour")
     await expect(colour).to_contain_text(f"ligne {bad.splitlines().index('  colour: bleu') + 1}")
-    await expect(colour.locator(".field-error")).to_contain_text("n'est pas attendu ici")
+    await expect(colour.locator(".field-error")).to_contain_text("n’est pas attendu ici")
     await screenshot(page, "ops-09-map-invalid-french")
     assert await axe_violations(page) == []
 
@@ -327,10 +327,10 @@ async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
     stage = errors.filter(has_text="journeys.0.stages.2.touchpoints.1")
     await expect(stage.locator("pre.line")).to_contain_text("- teleportation")
     await expect(stage.locator(".field-error")).to_have_text(
-        "Aucun point de contact de la carte n'a l'identifiant « teleportation »."
+        "Aucun point de contact de la carte n’a l’identifiant « teleportation »."
     )
     shown = await form.locator(".doc-errors").inner_text()
-    assert "Refusé par l'API" not in shown
+    assert "Refusé par l’API" not in shown
     assert "unknown touchpoint" not in shown
     await screenshot(page, "ops-10-map-unknown-touchpoint-french")
 
@@ -339,7 +339,7 @@ async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
     await form.get_by_role("button", name="Valider et publier la carte").click()
     refusal = form.locator("#journey-map-error")
     await expect(refusal).to_have_text(
-        "Ce n'est pas un document JSON ou YAML\u00a0: la lecture s'est arrêtée ligne 4, colonne 1."
+        "Ce n’est pas un document JSON ou YAML\u00a0: la lecture s’est arrêtée ligne 4, colonne 1."
     )
     await expect(form.locator(".parser-detail pre")).to_be_hidden()
     await screenshot(page, "ops-11-map-unreadable-french")

@@ -264,7 +264,7 @@ async def _widths(found: Locator) -> list[float]:
 async def _signed_in_in_french(page: Page, system: System) -> None:
     """Lea (logistics) signed in through the French sign-in page, on her task list."""
     await page.goto(f"{system.console_url}/sign-in")
-    await page.get_by_label("Clé d'API").fill(system.keys["lea"])
+    await page.get_by_label("Clé d’API").fill(system.keys["lea"])
     await page.get_by_role("button", name="Connexion").click()
     await page.wait_for_url(f"{system.console_url}/tasks")
 

@@ -70,12 +70,12 @@ def test_a_refused_map_reads_in_french_each_error_on_its_line() -> None:
     page = upload_refusal("fr", MAP, errors)
 
     assert "touchpoints.0.colour · ligne 6" in page
-    assert "Ce champ n'est pas attendu ici : vérifiez son nom et sa place." in page
+    assert "Ce champ n’est pas attendu ici : vérifiez son nom et sa place." in page
     assert "touchpoints.0.channels.1 · ligne 5" in page
-    assert "Doit être l'une de ces valeurs : web, mobile_app, phone," in page
+    assert "Doit être l’une de ces valeurs : web, mobile_app, phone," in page
     assert "touchpoints.1.weight · ligne 10" in page
     assert "Doit être supérieur à 0." in page
-    assert "Refusé par l'API" not in page
+    assert "Refusé par l’API" not in page
     assert "Extra inputs" not in page
     assert "greater than" not in page
 
@@ -90,7 +90,7 @@ def test_the_map_s_own_rules_read_in_french_and_english() -> None:
     french, english = upload_refusal("fr", MAP, errors), upload_refusal("en", MAP, errors)
 
     assert "journeys.0.stages.0.touchpoints.1 · ligne 17" in french
-    assert "Aucun point de contact de la carte n'a l'identifiant « teleportation »." in french
+    assert "Aucun point de contact de la carte n’a l’identifiant « teleportation »." in french
     assert "No touchpoint of the map has the id “teleportation”." in english
     assert "unknown touchpoint" not in french + english
 
@@ -107,8 +107,8 @@ def test_a_code_without_its_params_or_unknown_shows_the_api_s_message() -> None:
 
     page = upload_refusal("fr", MAP, errors)
 
-    assert "Refusé par l'API : String should have at most 200 characters" in page
-    assert "Refusé par l'API : a newer rule" in page
+    assert "Refusé par l’API : String should have at most 200 characters" in page
+    assert "Refusé par l’API : a newer rule" in page
 
 
 @pytest.mark.parametrize(

@@ -365,7 +365,7 @@ def test_a_disabling_the_console_cannot_word_shows_the_api_s_text(coded: Any) ->
         ("stalled", "arrêté (bloqué, relancé après une pause)"),
         (
             "dead_letter_limit",
-            "(trop de lettres mortes, arrêté jusqu'au redémarrage de son processus)",
+            "(trop de lettres mortes, arrêté jusqu’au redémarrage de son processus)",
         ),
         ("a_newer_reason", "arrêté (a_newer_reason)"),
     ],

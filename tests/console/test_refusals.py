@@ -28,7 +28,7 @@ def worded(language: str, errors: dict[str, str]) -> str:
     [
         ("recontact_in_future", "fr", "Le recontact est daté dans le futur"),
         ("recontact_in_future", "en", "The recontact is dated in the future"),
-        ("recontact_before_opening", "fr", "Le recontact est daté d'avant l'ouverture"),
+        ("recontact_before_opening", "fr", "Le recontact est daté d’avant l’ouverture"),
         ("recontact_before_opening", "en", "The recontact is dated before the task was opened"),
     ],
 )
@@ -52,4 +52,4 @@ def test_an_error_without_a_known_code_shows_the_api_s_message() -> None:
     )
 
     assert errors == {"recontacted_at": "no such day", "root_cause": "unknown root cause 'x'"}
-    assert worded("fr", errors) == "Refusé par l'API : no such day"
+    assert worded("fr", errors) == "Refusé par l’API : no such day"

@@ -68,7 +68,7 @@ async def test_a_french_survey_on_a_phone_without_javascript(
 
     await page.get_by_label("9", exact=True).check()
     await (
-        page.get_by_role("group", name="L'expérience que vous attendiez")
+        page.get_by_role("group", name="L’expérience que vous attendiez")
         .get_by_label("3", exact=True)
         .check()
     )
@@ -88,7 +88,7 @@ async def test_a_french_survey_on_a_phone_without_javascript(
     effort = page.get_by_role("group", name="A-t-il été facile de faire ce que vous souhaitiez")
     await effort.get_by_label("6", exact=True).check()
     await (
-        page.get_by_role("group", name="L'expérience que vous avez vécue")
+        page.get_by_role("group", name="L’expérience que vous avez vécue")
         .get_by_label("4", exact=True)
         .check()
     )
