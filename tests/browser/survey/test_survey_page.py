@@ -64,6 +64,10 @@ async def test_a_french_survey_on_a_phone_without_javascript(
     invited = await stack.invite(customer)
     page, console = await open_page(context, stack.ingest_url + invited.path)
     await expect(page.locator("html")).to_have_attribute("lang", "fr")
+    # French typography: the typographic apostrophe, in the page's words and the questions'
+    said = await page.locator("body").inner_text()
+    assert "L\u2019expérience que vous attendiez" in said
+    assert "'" not in said
     await screenshot(page, "survey-fr-phone")
 
     await page.get_by_label("9", exact=True).check()
