@@ -13,6 +13,7 @@ from services.console.committee import parts
 from services.console.committee.views import CommitteeView, Filters
 from services.console.fragments import KEPT, FragmentRenderer
 from services.console.web import renderer
+from shared.pages import Page
 
 MAP = {
     "touchpoints": [
@@ -161,3 +162,33 @@ def test_the_memo_keeps_the_latest_fragments_only() -> None:
     assert calls[0] == KEPT + 1
     trends_html(fragments, views[0])  # the oldest, dropped
     assert calls[0] == KEPT + 2
+
+
+def test_the_ratio_target_is_written_in_the_pages_language() -> None:
+    shown = view([])
+    shown.ratio = Part({"rows": [], "target": 2.5})
+    shown.c2es = Part({"touchpoints": []})
+    ratios = [
+        {
+            "touchpoint": "tp-call",
+            "positives": 5,
+            "negatives": 2,
+            "ratio": 2.5,
+            "meets_target": True,
+        }
+    ]
+
+    def hint(language: str) -> str:
+        page = Page(
+            "committee/_ratio.html",
+            language,
+            context={"view": shown, "ratios": ratios, "names": {}},
+        )
+        html = renderer("Europe/Paris").render(page)
+        [found] = re.findall(r'<p class="hint">([^<]+)</p>', html)
+        return found
+
+    assert "Objectif\u00a0: 2,5 moments positifs" in hint("fr")
+    assert "Target: 2.5 positive moments" in hint("en")
+    shown.ratio = Part({"rows": [], "target": 3.0})
+    assert "Target: 3 positive moments" in hint("en")
