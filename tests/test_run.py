@@ -30,7 +30,7 @@ def test_run_starts_every_service_and_ctrl_c_stops_everything(tmp_path: Path) ->
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "API_KEYS", "CURSOR_KEY")
+        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "API_KEYS", *KEPT_SECRETS)
     }
     process = subprocess.Popen(
         [
