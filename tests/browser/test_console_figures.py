@@ -174,7 +174,8 @@ async def test_a_referent_reads_the_task_of_an_afternoon_in_french(
             assert all(a != b for a, b in pairwise(labels)), labels
             # drawn large enough to read at either width (the chart scales with its box)
             box = await chart.locator("text.tick[y='220']").first.bounding_box()
-            assert box is not None and box["height"] >= 8, box
+            assert box is not None
+            assert box["height"] >= 8, box
             # the trail in the order things happened, not as recorded: the failed delivery
             # of three hours ago before the acknowledgement it was recorded after
             changes, trail = await trail_of(page, system, afternoon["id"])
