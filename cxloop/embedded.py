@@ -15,6 +15,8 @@ import warnings
 from pathlib import Path
 from typing import IO, Any
 
+from cxloop.supervisor import die_with_parent
+
 
 class StackError(RuntimeError):
     """The run cannot start as asked; the message says why and what to change."""
@@ -87,11 +89,20 @@ class EmbeddedPostgres:
 
 
 class EmbeddedBroker:
-    """The Tansu broker with memory storage, listening on loopback."""
+    """The Tansu broker with memory storage, listening on loopback. ``die_with_parent``: it
+    stops when the process that started it dies, even killed outright (Linux; see
+    :func:`cxloop.supervisor.die_with_parent`, and start it from the main thread)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None, log: Path | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        log: Path | None = None,
+        die_with_parent: bool = False,
+    ):
         self.host = host
         self.port = port or free_port(host)
+        self._die_with_parent = die_with_parent
         self._log_path = log
         self._log: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -120,6 +131,7 @@ class EmbeddedBroker:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us, and we stop it after the services
+            preexec_fn=die_with_parent() if self._die_with_parent else None,
         )
         wait_for_port(self.host, self.port, timeout)
         return self.bootstrap_servers

@@ -78,7 +78,9 @@ class Stack:
         self._prepare(ServiceSettings())
 
     def _start_broker(self, port: int) -> None:
-        self.broker = EmbeddedBroker(port=port, log=self.data_dir / "broker.log")
+        self.broker = EmbeddedBroker(
+            port=port, log=self.data_dir / "broker.log", die_with_parent=True
+        )
         self.environment["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.start()
         self.environment["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
         # a local run delivers webhooks to local receivers; production refuses them

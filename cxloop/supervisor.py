@@ -4,13 +4,16 @@ output with each line prefixed by its process's name.
 A service that dies is started again after a growing pause, and the others run on; one
 that keeps dying is left down after ``Restarts.most`` tries, with a line that says so.
 A program that is not a service (the demo's traffic) ends the run when it ends. Ctrl-C or
-SIGTERM stops everything: SIGTERM to each process, SIGKILL to those still there after
-``grace`` seconds.
+SIGTERM stops everything (so does SIGHUP: the terminal closed): SIGTERM to each process,
+SIGKILL to those still there after ``grace`` seconds. A supervisor killed outright (SIGKILL,
+the OOM killer) cannot do that; on Linux the kernel then sends each process SIGTERM itself
+(:func:`die_with_parent`), so none is left behind holding its port.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shlex
 import signal
@@ -19,11 +22,31 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for a child that must not outlive the process starting it: on Linux
+    the kernel sends it SIGTERM when that process dies, however it dies (``prctl``'s
+    ``PR_SET_PDEATHSIG``); ``None`` elsewhere. The signal follows the *thread* that started
+    the child: call it from a thread that lives as long as the process (the main one)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took hold
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 @dataclass(frozen=True)
@@ -161,6 +184,7 @@ class Supervisor:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
         assert running.process.stdout is not None
         running.reader = threading.Thread(

@@ -7,12 +7,14 @@ import io
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 
 import psutil
+import pytest
 
 from cxloop.supervisor import Program, Restarts, Supervisor
 
@@ -67,6 +69,20 @@ def supervise(programs: list[Program], script: Callable[[Output], None]) -> tupl
     return code, out.text()
 
 
+def gone(process: psutil.Process, timeout: float) -> bool:
+    """Whether ``process`` ends within ``timeout`` (a zombie has: only its exit status
+    is left, for a parent that may never read it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_a_service_that_dies_comes_back_and_one_that_keeps_dying_is_left_down() -> None:
     env = dict(os.environ)
     steady = Program(
@@ -106,3 +122,48 @@ def test_the_end_of_a_program_that_is_not_a_service_ends_the_run() -> None:
     assert code == 0
     assert "demo ended (exit status 0): stopping everything" in out.text()
     assert "steady died" not in out.text()
+
+
+def test_a_closed_terminal_stops_everything_as_ctrl_c_does() -> None:
+    steady = Program("steady", python("import time; time.sleep(120)"), dict(os.environ))
+    out = Output()
+    pids: list[int] = []
+
+    def hang_up() -> None:
+        pids.append(int(out.wait_for(r"steady started \(pid (\d+)\)").group(1)))
+        os.kill(os.getpid(), signal.SIGHUP)  # what the terminal sends as it closes
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    code = Supervisor([steady], out=out, restarts=FAST, grace=5).run()
+
+    assert code == 129
+    assert "SIGHUP received: stopping everything" in out.text()
+    assert not psutil.pid_exists(pids[0])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_supervisor_killed_outright_leaves_no_process_behind() -> None:
+    """SIGKILL gives the supervisor no chance to stop anything: the kernel stops its
+    processes for it."""
+    run = (
+        "import os, sys\n"
+        "from cxloop.supervisor import Program, Supervisor\n"
+        "steady = Program('steady', [sys.executable, '-c', 'import time; time.sleep(120)'],"
+        " dict(os.environ))\n"
+        "Supervisor([steady]).run()\n"
+    )
+    supervisor = subprocess.Popen(
+        python(run), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert supervisor.stdout is not None
+        started = re.search(r"steady started \(pid (\d+)\)", supervisor.stdout.readline())
+        assert started is not None
+        child = psutil.Process(int(started.group(1)))
+
+        supervisor.kill()
+        supervisor.wait()
+
+        assert gone(child, timeout=10)  # not left running, orphaned
+    finally:
+        supervisor.kill()
