@@ -74,5 +74,5 @@ def test_the_surveys_default_french_questions_use_the_typographic_apostrophe() -
 
 @pytest.mark.parametrize("service", PAGES, ids=lambda p: p.name)
 def test_french_catalogues_keep_a_percent_sign_with_its_number(service: Path) -> None:
-    """"90 %" with an ordinary space may break between the number and its sign."""
+    """ "90 %" with an ordinary space may break between the number and its sign."""
     assert [m for m in french_messages(service) if re.search(r" %(?!\()", m)] == []
