@@ -52,15 +52,20 @@ def _check_url(value: str) -> str:
 
 def shown_url(url: str) -> str:
     """``url`` as the API shows it: the password of its user information, if any (sent as
-    Basic authentication), written ``***``, and nothing else changed. A secret is never read
-    back; the stored URL keeps it for the deliveries. Applied to its own result, it changes
-    nothing."""
+    Basic authentication), written ``***``, or a user given alone written ``***`` whole (a
+    token, as ``https://TOKEN@host`` carries one), and nothing else changed. A secret is never
+    read back; the stored URL keeps it for the deliveries. Applied to its own result, it
+    changes nothing."""
     netloc = urlsplit(url).netloc
     userinfo, _, host = netloc.rpartition("@")  # as urlsplit finds the host
     user, _, password = userinfo.partition(":")
-    if not password:
+    if password:
+        shown = f"{user}:{HIDDEN}"
+    elif user:
+        shown = HIDDEN  # a user alone is often a token (https://TOKEN@host)
+    else:
         return url
-    return url.replace(netloc, f"{user}:{HIDDEN}@{host}", 1)  # the first: after the scheme
+    return url.replace(netloc, f"{shown}@{host}", 1)  # the first: after the scheme
 
 
 def _check_event_types(value: list[str]) -> list[str]:

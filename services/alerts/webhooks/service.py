@@ -204,7 +204,8 @@ def _check_department(department: str, journey: JourneyMapHolder) -> None:
 
 
 async def _check_target(url: str, settings: AlertsSettings) -> None:
-    if urlsplit(url).password == HIDDEN:
+    parts = urlsplit(url)
+    if parts.password == HIDDEN or (parts.username == HIDDEN and not parts.password):
         # the form the API shows a password in: stored, it would be sent as the password
         message = f"its password is {HIDDEN}, as the API shows one: send the password itself"
         errors = [field_error(("url",), message, "hidden_password")]
