@@ -95,6 +95,26 @@ def test_consumers_from_metrics() -> None:
     assert (privacy.lag, privacy.stopped) == (0, ["dead_letter_limit"])
 
 
+def test_a_consumers_instances_count_on_its_row() -> None:
+    """Scoring's experience consumer runs as two instances, each with its dead letters and
+    its stop: one row, theirs summed, not a row per instance without a group or a lag."""
+    metrics = """\
+# TYPE cxloop_consumer_lag gauge
+cxloop_consumer_lag{consumer="experience",group="scoring",topic="cx.interactions",partition="0"} 2.0
+cxloop_consumer_lag{consumer="experience",group="scoring",topic="cx.interactions",partition="1"} 1.0
+# TYPE cxloop_dead_letters counter
+cxloop_dead_letters_total{consumer="experience#0",reason="undecodable"} 2.0
+cxloop_dead_letters_total{consumer="experience#1",reason="undecodable"} 1.0
+# TYPE cxloop_consumer_stopped gauge
+cxloop_consumer_stopped{consumer="experience#0",reason="stalled"} 0.0
+cxloop_consumer_stopped{consumer="experience#1",reason="stalled"} 1.0
+"""
+    (experience,) = consumers(metrics)
+
+    assert (experience.name, experience.groups, experience.lag) == ("experience", {"scoring"}, 3)
+    assert (experience.dead_letters, experience.stopped) == (3, ["stalled"])
+
+
 # One process running scoring, alerts and actions, as the tests and a laptop do: each
 # service's /metrics reports every consumer of the process, and three are named privacy.
 ONE_PROCESS = """\

@@ -33,7 +33,8 @@ def consumers(metrics: str) -> list[Consumer]:
     """The consumers a ``/metrics`` page names, one per name and group: the services of one
     process may each run a consumer of the same name (``privacy``). Dead letters and stops
     are labelled by the consumer's name alone, so consumers of one name in one process
-    share them."""
+    share them; a consumer run as several instances labels them per instance
+    (``experience#0``), and they count on its row."""
     samples = [
         sample
         for family in text_string_to_metric_families(metrics)
@@ -48,7 +49,8 @@ def consumers(metrics: str) -> list[Consumer]:
     for sample in samples:
         if sample.name != LAG:
             name = sample.labels["consumer"]
-            named = [c for (n, _), c in found.items() if n == name]
+            base = name.partition("#")[0]  # an instance's label: its consumer's name, #n
+            named = [c for (n, _), c in found.items() if n in (name, base)]
             for consumer in named or [found.setdefault((name, ""), Consumer(name))]:
                 _add(consumer, sample.name, sample.labels, sample.value)
     return sorted(found.values(), key=lambda c: (c.name, sorted(c.groups)))
