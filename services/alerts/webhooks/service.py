@@ -206,8 +206,9 @@ def _check_department(department: str, journey: JourneyMapHolder) -> None:
 async def _check_target(url: str, settings: AlertsSettings) -> None:
     parts = urlsplit(url)
     if parts.password == HIDDEN or (parts.username == HIDDEN and not parts.password):
-        # the form the API shows a password in: stored, it would be sent as the password
-        message = f"its password is {HIDDEN}, as the API shows one: send the password itself"
+        # the form the API shows a secret in: stored, it would be sent as the secret
+        hidden = "password" if parts.password else "user (a token)"
+        message = f"its {hidden} is {HIDDEN}, as the API shows one: send the secret itself"
         errors = [field_error(("url",), message, "hidden_password")]
         raise ProblemError(422, "Request is invalid", "the URL hides its password", errors)
     try:
