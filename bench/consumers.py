@@ -4,7 +4,6 @@ records of given keys passed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Iterable
 from types import TracebackType
@@ -155,19 +154,78 @@ async def first_timestamps(
     return found
 
 
+class CommittedProgress:
+    """How far ``group`` has committed through records put on its topics after the block is
+    entered: one request a poll (the group's offsets). Scoring commits a batch's offsets
+    only once its state is committed and its moments acknowledged, so a committed offset
+    says all of that; reading the moments instead would have the bench consume them, and
+    the broker serve it, on the cores it times scoring on."""
+
+    def __init__(self, settings: ServiceSettings, group: str, topics: Iterable[str]) -> None:
+        self._settings = settings
+        self._group = group
+        self._topics = list(topics)
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        self._coordinator: int | None = None
+        self._partitions: list[TopicPartition] = []
+        self._since: dict[TopicPartition, int] = {}
+
+    async def __aenter__(self) -> CommittedProgress:
+        metadata = AIOKafkaConsumer(bootstrap_servers=self._settings.kafka_bootstrap_servers)
+        await metadata.start()
+        try:
+            self._partitions = await _partitions(metadata, self._topics)
+        finally:
+            await metadata.stop()
+        await self._admin.start()
+        try:
+            self._coordinator = await self._admin.find_coordinator(self._group)
+            self._since = await self._offsets()
+        except BaseException:
+            await self._admin.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._admin.close()
+
+    async def _offsets(self) -> dict[TopicPartition, int]:
+        # the partitions named: the embedded broker answers a request for all of a group's
+        # offsets in a form the client cannot read
+        found = await self._admin.list_consumer_group_offsets(
+            self._group, group_coordinator_id=self._coordinator, partitions=self._partitions
+        )
+        return {tp: meta.offset for tp, meta in found.items() if meta.offset >= 0}
+
+    async def read(self, ends: dict[TopicPartition, int]) -> tuple[int, bool]:
+        """Records committed since the block was entered, up to ``ends``; whether the group
+        has committed every partition up to its end. A partition the group had not committed
+        on when the block was entered counts from its first offset."""
+        offsets = await self._offsets()
+        count = sum(
+            max(0, min(offsets.get(tp, 0), end) - self._since.get(tp, 0))
+            for tp, end in ends.items()
+        )
+        return count, all(offsets.get(tp, 0) >= end for tp, end in ends.items())
+
+
 class MomentCounter:
     """Counts, once each, the moments on ``cx.moments`` whose source event id starts with
-    ``prefix``, from the moment the block is entered. Read, not inferred from end offsets:
-    those can be short of the last batch (see :func:`_read_to_end`)."""
+    ``prefix``, published after the block is entered (where the topic ends then is kept on
+    entry; nothing is read until :meth:`until`). Read, not inferred from end offsets: those
+    can be short of the last batch (see :func:`_read_to_end`)."""
 
     def __init__(self, settings: ServiceSettings, prefix: str) -> None:
         self._prefix = f"moment:{prefix}".encode()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
         )
-        self._task: asyncio.Task[None] | None = None
         self.ids: set[bytes] = set()
-        self.last_at = 0.0  # perf_counter() of the newest one counted
 
     @property
     def count(self) -> int:
@@ -183,22 +241,22 @@ class MomentCounter:
         except BaseException:
             await consumer.stop()
             raise
-        self._task = asyncio.create_task(self._count())
         return self
 
-    async def _count(self) -> None:
-        while True:
-            batch = await self._consumer.getmany(timeout_ms=200, max_records=5_000)
+    async def until(self, count: int, wait: float) -> int:
+        """Read on until ``count`` moments are counted or nothing new came for ``wait``
+        seconds; return how many are counted."""
+        deadline = time.monotonic() + wait
+        while self.count < count and time.monotonic() < deadline:
+            batch = await self._consumer.getmany(timeout_ms=200, max_records=10_000)
+            if batch:
+                deadline = time.monotonic() + wait
             for records in batch.values():
                 for record in records:
                     for key, value in record.headers or ():
-                        if (
-                            key == "ce_id"
-                            and value.startswith(self._prefix)
-                            and value not in self.ids
-                        ):
+                        if key == "ce_id" and value.startswith(self._prefix):
                             self.ids.add(value)
-                            self.last_at = time.perf_counter()
+        return self.count
 
     async def __aexit__(
         self,
@@ -206,8 +264,4 @@ class MomentCounter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
         await self._consumer.stop()

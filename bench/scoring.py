@@ -12,7 +12,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from bench.consumers import MomentCounter, group_settled, lagging, skip_to_end
+from bench.consumers import (
+    CommittedProgress,
+    MomentCounter,
+    group_settled,
+    lagging,
+    skip_to_end,
+)
 from bench.context import (
     RAW_UPSERT_RATE,
     SCORING_CPU_PER_EVENT,
@@ -40,7 +46,7 @@ VERBATIM_SHARE = 0.2  # of the survey responses, in the run with words
 VERBATIM_DROP_GOAL = 0.10  # the most the words may cost of the end-to-end rate
 WORDS_ORDER = (True, False, False, True)  # the runs with words (True) and without, in turn
 RATIO_GOAL = 0.25
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.02  # one request for the group's offsets a poll
 STALL_SECONDS = 30.0
 COMMIT_WAIT_SECONDS = 10.0
 SCALING_PROCESSES = 2  # scoring processes of the group in the scaling run
@@ -49,7 +55,8 @@ SETTLE_SECONDS = 60.0  # for every member of the group to hold partitions
 
 @dataclass(frozen=True)
 class Progress:
-    """How a backlog went through scoring, timed from its first moment seen."""
+    """How a backlog went through scoring, timed from the first of its records seen committed
+    by the scoring group."""
 
     events: int
     first_count: int  # events already scored (their moments seen) at the first sighting
@@ -103,6 +110,11 @@ async def _new_group(bench: Bench) -> str:
     return _group_prefix(bench) + SCORING_GROUP
 
 
+def scoring_group(bench: Bench) -> str:
+    """The consumer group of the scoring processes started last."""
+    return _group_prefix(bench) + SCORING_GROUP
+
+
 def _group_prefix(bench: Bench) -> str:
     return f"bench-{bench.run_id}-{bench.scoring_starts}-"
 
@@ -117,19 +129,24 @@ async def until_processed(
     scorings: Mapping[str, Service],
     workload: SignalWorkload,
     events: int,
+    ends: dict[Any, int],
+    committed: CommittedProgress,
     moments: MomentCounter,
     settled: asyncio.Future[None] | None = None,
 ) -> Progress:
-    """Poll until every one of the workload's ``events`` has its moment on ``cx.moments``
-    and its signal row stored; timed from the first moment seen once ``settled`` is done
-    (every member of the group holding its partitions).
+    """Poll until the scoring group has committed every record of the workload's ``events``
+    (``ends``, where they end on each partition); timed from the first records seen
+    committed once ``settled`` is done (every member of the group holding its partitions),
+    to the poll that sees the last. Then, outside the timed run, check that each of the
+    workload's events has its moment on ``cx.moments`` and its signal row stored.
 
-    Progress is read from the moments (scoring publishes a batch's moments once its state
-    is committed), so the database measured is not also scanned by the bench while scoring
-    runs: its rows are counted only once every moment is there.
+    Progress is read from the group's committed offsets (scoring commits a batch's offsets
+    once its state is committed and its moments acknowledged), so neither the database
+    measured nor the moments are read by the bench while scoring runs.
 
-    :raises ValueError: some of the workload's events have no moment to time them by.
-    :raises RuntimeError: nothing moved for :data:`STALL_SECONDS`.
+    :raises ValueError: some of the workload's events would have no moment.
+    :raises RuntimeError: nothing moved for :data:`STALL_SECONDS`; or, with every offset
+        committed, an event has no moment or no signal row.
     :raises TimeoutError: the group did not settle.
     """
     if workload.valued != events:
@@ -138,28 +155,36 @@ async def until_processed(
     meter = CpuMeter(service_groups(pids, bench.database.data_dir))
     machine = MachineCpu()
     first: tuple[float, int] | None = None
-    peak, count, last, last_change = 0, 0, -1, time.perf_counter()
-    pattern = like_prefix(workload.prefix), *prefix_range(workload.prefix)
+    peak, last, last_change = 0, -1, time.perf_counter()
     while True:
-        seen, now = moments.count, time.perf_counter()
+        seen, done = await committed.read(ends)
+        now = time.perf_counter()
         peak = max(peak, *(rss(pid) for pid in pids.values()))
         if first is None and seen > 0 and _done(settled):
             first = (now, seen)
             meter.start()
             machine.start()
-        if seen >= events:
-            count = int(await connection.fetchval(COUNT_SIGNALS_LIKE, *pattern))
-        if first is not None and count >= events:
+        if done and first is not None:
             cpu, busy = meter.stop(), machine.stop()
-            return Progress(events, first[1], moments.last_at - first[0], peak, cpu, busy)
-        if seen + count != last:
-            last, last_change = seen + count, now
+            progress = Progress(events, first[1], now - first[0], peak, cpu, busy)
+            break
+        if seen != last:
+            last, last_change = seen, now
         elif now - last_change > STALL_SECONDS:
             raise RuntimeError(
-                f"scoring stalled at {seen:,} of {events:,} moments ({count:,} signal rows "
-                "counted once they are all there); see bench/out/scoring.log"
+                f"scoring stalled at {seen:,} of {events:,} records committed; "
+                "see bench/out/scoring.log"
             )
         await asyncio.sleep(POLL_SECONDS)
+    emitted = await moments.until(events, COMMIT_WAIT_SECONDS)
+    pattern = like_prefix(workload.prefix), *prefix_range(workload.prefix)
+    stored = int(await connection.fetchval(COUNT_SIGNALS_LIKE, *pattern))
+    if emitted < events or stored < events:
+        raise RuntimeError(
+            f"every offset committed, but {emitted:,} moments and {stored:,} signal rows "
+            f"for {events:,} events"
+        )
+    return progress
 
 
 def _done(settled: asyncio.Future[None] | None) -> bool:
@@ -294,6 +319,7 @@ async def backlog_through_scoring(
     )
     async with (
         connect(bench.database) as connection,
+        CommittedProgress(bench.settings, group, INPUT_TOPICS) as committed,
         MomentCounter(bench.settings, workload.prefix) as moments,
     ):
         print(f"  database settled in {await settle(connection):.1f} s (vacuum, checkpoint)")
@@ -305,7 +331,15 @@ async def backlog_through_scoring(
         try:
             async with _profiled(bench, scorings["scoring"], profile) as flame:
                 progress = await until_processed(
-                    bench, connection, scorings, workload, E2E_EVENTS, moments, settled
+                    bench,
+                    connection,
+                    scorings,
+                    workload,
+                    E2E_EVENTS,
+                    ends,
+                    committed,
+                    moments,
+                    settled,
                 )
         finally:
             settled.cancel()

@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench.consumers import MomentCounter
+from bench.consumers import CommittedProgress, MomentCounter
 from bench.context import (
     SCORING_RSS_AFTER_RUN,
     Bench,
@@ -16,9 +16,11 @@ from bench.processes import MB, rss
 from bench.report import Row, Verdict, judge, short_count
 from bench.scoring import (
     E2E_CUSTOMERS,
+    INPUT_TOPICS,
     Progress,
     e2e_customer,
     produce_workload,
+    scoring_group,
     scoring_service,
     until_processed,
 )
@@ -63,10 +65,20 @@ async def scoring_memory(bench: Bench) -> list[Row]:
             workload = SignalWorkload(
                 bench.run_id, f"memory{total}", _population(bench.run_id, seeded)
             )
-            async with MomentCounter(bench.settings, workload.prefix) as moments:
-                await produce_workload(bench, workload, PUSH_EVENTS)
+            async with (
+                CommittedProgress(bench.settings, scoring_group(bench), INPUT_TOPICS) as committed,
+                MomentCounter(bench.settings, workload.prefix) as moments,
+            ):
+                ends = await produce_workload(bench, workload, PUSH_EVENTS)
                 progress = await until_processed(
-                    bench, connection, {"scoring": scoring}, workload, PUSH_EVENTS, moments
+                    bench,
+                    connection,
+                    {"scoring": scoring},
+                    workload,
+                    PUSH_EVENTS,
+                    ends,
+                    committed,
+                    moments,
                 )
             step = MemoryStep(
                 int(await connection.fetchval(COUNT_CUSTOMERS)), rss(scoring.pid), progress
