@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 from services.scoring.voice.language import identify
 from services.scoring.voice.lexicon import EMOTIONS, lexicon
-from services.scoring.voice.rules import NOTHING_TO_SAY
+from services.scoring.voice.rules import ASKING, ASKING_PAIRS, NOTHING_TO_SAY, THANKS
 from services.scoring.voice.sentiment import Hit, Reading, read, read_irony, score
-from services.scoring.voice.text import Token, normalise, tokens
+from services.scoring.voice.text import Token, fold, normalise, tokens
 from services.scoring.voice.topics import Taxonomy, TopicMatch
 
 SentimentClass = Literal["negative", "neutral", "positive"]
@@ -54,6 +55,7 @@ def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = 
     _read_contrast(reading)
     _count_irritants(reading, found)
     read_irony(toks, reading, _irritant_clauses(found))
+    _read_courtesy(toks, reading)
     value = round(score(reading), 3)
     return Analysis(
         lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading), tuple(toks)
@@ -72,6 +74,27 @@ def _count_irritants(reading: Reading, found: list[TopicMatch]) -> None:
             said = sum(h.valence for h in reading.hits if h.clause == clause and h.valence < 0)
             if said > least:
                 reading.hits.append(Hit(-1, clause, least - said, (), topic.id))
+
+
+def _read_courtesy(toks: list[Token], reading: Reading) -> None:
+    """Thanks that close a request or a question ("Je voudrais savoir si le modèle existe
+    en noir. Merci", "Can you call me back? Thanks") are a courtesy, not gratitude: when
+    they are all the verbatim's opinion, they count for nothing."""
+    said = [h for h in reading.hits if h.valence]
+    if not said or any(fold(h.term) not in THANKS or h.valence < 0 for h in said):
+        return
+    if any(t.text[0] == "?" for t in toks if not t.root) or _asks(toks):
+        reading.hits.clear()
+
+
+def _asks(toks: list[Token]) -> bool:
+    words = [t.folded.rstrip("'") for t in toks if t.root]
+    pairs = set(pairwise(words))
+    return (
+        any(w in ASKING for w in words)
+        or bool(pairs & ASKING_PAIRS)
+        or any(w in THANKS and nxt in ("de", "d") for w, nxt in pairs)
+    )
 
 
 def _irritant_clauses(found: list[TopicMatch]) -> frozenset[int]:

@@ -2,10 +2,13 @@
 
 - A concession ("alors que", "même si", "even though", "whereas") opens a clause that
   weighs less: "Carte refusée alors que tout va bien côté banque" complains.
-- A wish or an indirect question ("j'espère que", "I hope", "savoir si", "know whether")
-  opens a clause that judges nothing yet: its words barely count.
+- A wish, a request or an indirect question ("j'espère que", "I hope", "je voudrais",
+  "please", "savoir si", "know whether") opens a clause that judges nothing yet: its words
+  barely count.
 - An unmet expectation ("je m'attendais à mieux", "expected better", "was hoping for
-  more") is a disappointment, whatever the comparative's own praise.
+  more") is a disappointment, whatever the comparative's own praise; an expectation
+  exceeded ("je m'attendais à pire", "expected worse") is a satisfaction, whatever the
+  comparative's own complaint.
 - A balance ("ni bien ni mal", "neither good nor bad") weighs a praise against a complaint:
   both are silenced and the verbatim's verdict halves.
 """
@@ -26,6 +29,10 @@ _CONCESSIONS = {
 }
 _WHEREAS = frozenset(("whereas", "quoique"))
 _WISHES = frozenset(("espere", "esperons", "hope", "wish"))
+# a request: what is asked for is no complaint yet ("je voudrais résilier", "please cancel")
+_REQUESTS = frozenset(
+    ("voudrais", "voudrions", "souhaiterais", "aimerais", "svp", "stp", "please", "pls", "plz")
+)
 _ASKING = frozenset(
     ("savoir", "demander", "demande", "know", "ask", "asking", "wonder", "wondering")
 )
@@ -48,9 +55,11 @@ _EXPECTING = frozenset(
 _COMPARATIVES = frozenset(
     ("mieux", "meilleur", "meilleure", "meilleurs", "meilleures", "plus", "better", "more")
 )
+_WORSE = frozenset(("pire", "pires", "worse"))
 _SUBJECTS = frozenset(("j", "je", "m", "on", "nous", "i", "we", "was", "were", "had", "am", "are"))
 _REACH = 4  # words between the expectation and its comparative
 UNMET = Entry("expected better", -0.5, ("disappointment",), fixed=True)
+EXCEEDED = Entry("expected worse", 0.5, ("satisfaction",), fixed=True)
 _BALANCE = {"ni": ("ni",), "neither": ("nor",)}
 
 
@@ -66,7 +75,7 @@ def clause_weight(tokens: list[Token], i: int) -> float | None:
         word in _CONCESSIONS and i + 1 < len(tokens) and _word(tokens[i + 1]) in _CONCESSIONS[word]
     ):
         return CONCESSION_WEIGHT
-    if word in _WISHES:
+    if word in _WISHES or word in _REQUESTS:
         return WISH_WEIGHT
     if word in _WHETHER and i > 0 and _word(tokens[i - 1]) in _ASKING:
         return WISH_WEIGHT
@@ -76,7 +85,8 @@ def clause_weight(tokens: list[Token], i: int) -> float | None:
 def unmet_expectation(tokens: list[Token], i: int) -> tuple[int, Entry | None]:
     """(the tokens it spans, its entry) if an expectation verb at ``i`` (or after a subject
     or auxiliary there: "je m'attendais", "was hoping") is followed, within its clause, by a
-    comparative: "j'espérais une meilleure qualité"; (1, None) otherwise."""
+    comparative: "j'espérais une meilleure qualité" (unmet), "je m'attendais à pire"
+    (exceeded); (1, None) otherwise."""
     verb = i
     while verb < min(i + 2, len(tokens) - 1) and _word(tokens[verb]) in _SUBJECTS:
         verb += 1
@@ -87,6 +97,8 @@ def unmet_expectation(tokens: list[Token], i: int) -> tuple[int, Entry | None]:
             return 1, None
         if _word(tokens[j]) in _COMPARATIVES:
             return j - i + 1, UNMET
+        if _word(tokens[j]) in _WORSE:
+            return j - i + 1, EXCEEDED
     return 1, None
 
 
@@ -103,7 +115,7 @@ def balance(tokens: list[Token], lexicon: Lexicon) -> set[int]:
                 signs = {
                     entry.valence > 0
                     for k in span
-                    if (entry := lexicon.words.get(tokens[k].root)) is not None and entry.valence
+                    if (entry := lexicon.entry(tokens[k])) is not None and entry.valence
                 }
                 if signs == {True, False}:
                     return span

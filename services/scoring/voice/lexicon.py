@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from services.scoring.voice.rules import NEGATORS
-from services.scoring.voice.text import fold, normalise, root, tokens
+from services.scoring.voice.text import Token, fold, normalise, root, tokens
 
 EMOTIONS = (
     "anger",
@@ -29,7 +29,10 @@ class Entry:
     term: str
     valence: float
     emotions: tuple[str, ...]
-    fixed: bool  # holds its own negation ("pas terrible"): never negated again
+    fixed: bool  # holds its own negation ("pas terrible") or a count: never negated
+    # matched as written, not on its root: a word whose root is another word with another
+    # meaning ("pleased" is "please", "sorted" is "sort"); written "in quotes" in the file
+    written: bool = False
 
 
 @dataclass
@@ -42,10 +45,21 @@ class Lexicon:
     deletions: dict[str, str] = field(default_factory=dict)
     # accent-free spellings of single-word entries: evidence of the language
     spellings: set[str] = field(default_factory=set)
+    # the entries matched as written, by their accent-free spelling
+    written: dict[str, Entry] = field(default_factory=dict)
+
+    def entry(self, token: Token) -> Entry | None:
+        """The single-word entry ``token`` is, on its root or as written."""
+        return self.words.get(token.root) or self.written.get(token.folded)
 
     def add(self, entry: Entry) -> None:
         keys = tuple(t.root for t in tokens(normalise(entry.term), self.language) if t.root)
-        if len(keys) == 1:
+        if entry.written:
+            if len(keys) != 1:
+                raise ValueError(f"only a single word is matched as written: {entry.term!r}")
+            self.written.setdefault(fold(entry.term), entry)
+            self.spellings.add(fold(entry.term))
+        elif len(keys) == 1:
             self._add_word(keys[0], entry)
         elif keys:
             self.phrases.setdefault(keys[0], []).append((keys, entry))
@@ -88,13 +102,19 @@ def _parse(line: str) -> Entry | None:
     if not line or line.startswith("#"):
         return None
     term, valence, *rest = (part.strip() for part in line.split("|"))
+    written = len(term) > 2 and term[0] == term[-1] == '"'
+    term = term.strip('"')
     emotions = tuple(e for e in (rest[0].split(",") if rest else ()) if e.strip())
     unknown = set(emotions) - set(EMOTIONS)
     if unknown:
         raise ValueError(f"unknown emotion {sorted(unknown)} for {term!r}")
     words = {fold(w).strip("'") for w in term.lower().replace("'", "' ").split()}
-    fixed = bool(words & (NEGATORS["fr"] | NEGATORS["en"] | {"ne", "n"}))
-    return Entry(term.lower(), float(valence), tuple(e.strip() for e in emotions), fixed)
+    # a phrase that holds its own negation, or a count ("after 0 weeks"): a stretch of time
+    # is as long in "hasn't come after 8 weeks" as anywhere
+    fixed = bool(words & (NEGATORS["fr"] | NEGATORS["en"] | {"ne", "n"})) or any(
+        w.isdigit() for w in words
+    )
+    return Entry(term.lower(), float(valence), tuple(e.strip() for e in emotions), fixed, written)
 
 
 @cache
@@ -106,6 +126,8 @@ def lexicon(language: str) -> Lexicon:
             part = lexicon(one)
             for key, entry in part.words.items():
                 merged.words.setdefault(key, entry)
+            for spelling, entry in part.written.items():
+                merged.written.setdefault(spelling, entry)
             for key, phrases in part.phrases.items():
                 merged.phrases.setdefault(key, []).extend(phrases)
             for variant, key in part.deletions.items():

@@ -20,6 +20,9 @@ NEGATORS = {
         "hasnt hadnt aint nowhere less"
     ),
 }
+# Phrases that complain of an absence ("pas un seul appel", "not a single reply") unless a
+# complaint word follows: then it is that which did not happen ("not a single scratch").
+NONE_OF = frozenset(("pas un seul", "not a single"))
 # "ne" is a negation only with one of these after it ("ne ... que" restricts, it does not
 # negate); "plus" and "personne" are negators only after "ne" ("plus rapide", "une personne").
 NE_PARTICLES = _words("pas plus jamais rien aucun aucune guere point personne ni nulle")
@@ -129,7 +132,34 @@ IRONY = _words(
     "genial super bravo parfait top merci felicitations chapeau magnifique formidable "
     "excellent great perfect brilliant wonderful fantastic lovely thanks nice awesome "
     "amazing superb cool bien sympa impressive kind"
-) | frozenset(("well done", "good job", "great job", "thanks a lot", "merci beaucoup", "bien joue"))
+) | frozenset(
+    (
+        "well done",
+        "good job",
+        "great job",
+        "belle job",
+        "thanks a lot",
+        "merci beaucoup",
+        "bien joue",
+    )
+)
+
+# Thanks, and the words that make a verbatim a request: thanks that close a request are a
+# courtesy ("Je voudrais savoir si ... Merci"), as is "merci de" followed by what is asked.
+THANKS = _words("merci thanks thank cheers") | frozenset(
+    ("thank you", "many thanks", "thanks a lot", "merci beaucoup", "merci encore")
+)
+ASKING = _words("voudrais voudrions souhaiterais aimerais pourriez svp stp please pls plz")
+ASKING_PAIRS = frozenset(
+    (
+        ("pouvez", "vous"),
+        ("could", "you"),
+        ("can", "you"),
+        ("would", "you"),
+        ("would", "like"),
+        ("d", "like"),
+    )
+)
 
 # Common function words: they tell the language apart.
 FUNCTION_WORDS = {

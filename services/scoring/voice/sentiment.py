@@ -27,6 +27,7 @@ from services.scoring.voice.rules import (
     NEGATION_BOOSTERS,
     NEGATION_SCOPE,
     NEGATORS,
+    NONE_OF,
     SUBJECTS,
 )
 from services.scoring.voice.text import Token, fold, is_known
@@ -40,6 +41,10 @@ _NEGATED_POSITIVE, _NEGATED_NEGATIVE = 0.75, 0.6
 _IRONIC = -0.6  # a sarcastic praise word
 _COMPLAINS = -0.4  # the complaint beside which stock praise is sarcasm: one irritant
 _BALANCED = 0.5  # what is left of a verdict that says "ni bien ni mal"
+# the words a phrase ending on a negator reaches: an intensifier and its word ("toujours
+# pas très content"), not the next clause of a text without punctuation ("toujours pas
+# arrivé jsuis dégoûté")
+_CLOSING_REACH = 2
 
 
 @dataclass(slots=True)
@@ -149,9 +154,15 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
             state.negation_left = 0  # "je ne comprends pas et ça m'inquiète"
         length, entry = unmet_expectation(tokens, i)
         if entry is None:
+            length, entry = _rating(tokens, i)
+        if entry is None:
             length, entry = _phrase(tokens, i, lexicon, skippable)
         if entry is None:
             first = reading.words_in_clause[state.clause] == 1
+            if word == "zero" and _opinion_next(tokens, i, lexicon):
+                state.negation_left = 2  # "zero complaints", "zéro souci": none of it
+                i += 1
+                continue
             if _negation(tokens, i, word, negators, state) or _no_more(
                 tokens, i, word, first, state
             ):
@@ -163,11 +174,18 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
                     state.negation_boost = 1.3
                 i += 1
                 continue
-            entry = lexicon.words.get(token.root) or _typo(token, lexicon, language)
+            entry = lexicon.entry(token) or _typo(token, lexicon, language)
+        if (
+            entry is not None
+            and entry.term in NONE_OF
+            and _complaint_at(tokens, i + length, lexicon)
+        ):
+            entry = None  # "pas une seule coupure", "not a single scratch": none of it happened
+            state.negation_left = NEGATION_SCOPE + length
         if entry is not None:
             reading.hits.append(_hit(i, token, entry, state))
             if length > 1 and tokens[i + length - 1].folded in closing:
-                state.negation_left = NEGATION_SCOPE + length  # "toujours pas | content"
+                state.negation_left = _CLOSING_REACH + length  # "toujours pas | content"
         if word in NEGATION_BOOSTERS and state.negation_left > 0:
             state.negation_boost = 1.3
         for k in range(1, length):
@@ -268,6 +286,38 @@ def _no_more(tokens: list[Token], i: int, word: str, first: bool, state: _State)
     return True
 
 
+_SCALES = frozenset((5, 10, 20, 100))
+
+
+def _rating(tokens: list[Token], i: int) -> tuple[int, Entry | None]:
+    """(3, its entry) if a mark out of 5, 10, 20 or 100 starts at ``i`` ("8/10", "0/5"):
+    from −0.8 for none to +0.8 for full marks; (1, None) otherwise. A range ("3-5 days"), a
+    price ("4,90") or a time ("8h30") is no mark."""
+    if i + 2 >= len(tokens) or tokens[i + 1].text != "/":
+        return 1, None
+    mark, scale = tokens[i].text, tokens[i + 2].text
+    if not (mark.isdigit() and scale.isdigit()) or int(scale) not in _SCALES:
+        return 1, None
+    if int(mark) > int(scale):
+        return 1, None
+    valence = round(0.8 * (2 * int(mark) / int(scale) - 1), 2)
+    emotions = (
+        ("satisfaction",) if valence >= 0.3 else ("disappointment",) if valence <= -0.3 else ()
+    )
+    return 3, Entry(f"{mark}/{scale}", valence, emotions, fixed=True)
+
+
+def _complaint_at(tokens: list[Token], j: int, lexicon: Lexicon) -> bool:
+    """Whether the word at ``j`` is a complaint word."""
+    entry = lexicon.entry(tokens[j]) if j < len(tokens) else None
+    return entry is not None and entry.valence < 0
+
+
+def _opinion_next(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
+    """Whether the word after ``i`` is an opinion word."""
+    return i + 1 < len(tokens) and lexicon.entry(tokens[i + 1]) is not None
+
+
 def _opinion_follows(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
     """An intensifier that is also an opinion word ("super", "bien") intensifies only
     when an opinion word or another intensifier comes right after it."""
@@ -275,7 +325,7 @@ def _opinion_follows(tokens: list[Token], i: int, lexicon: Lexicon) -> bool:
         return tokens[i].folded not in lexicon.spellings
     nxt = tokens[i + 1]
     return (
-        nxt.root in lexicon.words
+        lexicon.entry(nxt) is not None
         or nxt.root in lexicon.phrases
         or tokens[i].folded not in lexicon.spellings
     )
@@ -351,13 +401,28 @@ def read_irony(
     queue", "Thanks for charging me twice"). ``irritants``: the clauses that report one."""
     complaint = sum(h.valence for h in reading.hits if h.valence < 0)
     praise = sum(h.valence for h in reading.hits if h.valence > 0 and fold(h.term) not in IRONY)
-    if complaint > _COMPLAINS or praise >= 0.3:  # other praise: the lone word is meant
+    if praise >= 0.3:  # other praise: the lone word is meant
+        return
+    if complaint > _COMPLAINS:
+        _read_trailing_off(tokens, reading)
         return
     for k, hit in enumerate(reading.hits):
         words = reading.words_in_clause.get(hit.clause, 0) - len(hit.term.split()) + 1
         praise = hit.valence > 0 and not hit.negated and fold(hit.term) in IRONY
         alone = words <= 2 and not _concession(tokens, hit.position)
         if praise and (alone or hit.clause in irritants):
+            reading.hits[k] = replace(hit, valence=_IRONIC, emotions=("anger",), ironic=True)
+
+
+def _read_trailing_off(tokens: list[Token], reading: Reading) -> None:
+    """Stock praise alone in its clause and trailing off ("Génial...", "Belle job…") is
+    sarcasm even where no complaint word says why: the ellipsis says it."""
+    for k, hit in enumerate(reading.hits):
+        if hit.valence <= 0 or hit.negated or fold(hit.term) not in IRONY:
+            continue
+        after = hit.position + len(hit.term.split())
+        words = reading.words_in_clause.get(hit.clause, 0) - len(hit.term.split()) + 1
+        if words <= 2 and after < len(tokens) and tokens[after].text in ("...", "…"):
             reading.hits[k] = replace(hit, valence=_IRONIC, emotions=("anger",), ironic=True)
 
 

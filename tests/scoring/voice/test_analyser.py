@@ -175,3 +175,128 @@ def test_poisoned_verbatims_are_read_within_budget() -> None:
         assert -1 <= result.sentiment <= 1
         # at most 600 tokens are read: a few ms for the longest text, under 1 ms on average
         assert elapsed < 0.02, (poison[:20], elapsed)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a word whose root is another word is matched as written
+        ("pls sort it", "neutral"),
+        ("Please help.", "neutral"),
+        ("Please call me back, I was overcharged.", "negative"),
+        ("Very pleased, it works and it's sorted.", "positive"),
+        ("Took a day off work for nothing.", "negative"),
+        # "propre" after a possessive is one's own, not clean
+        ("Le vendeur ne connaît même pas les offres de sa propre boutique.", "negative"),
+        ("Chambre très propre.", "positive"),
+    ],
+)
+def test_words_whose_root_is_another_word(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Zero complaints, very happy.", "positive"),
+        ("Zéro souci.", "positive"),
+        ("Zéro.", "negative"),
+        ("Pas une seule coupure depuis que je suis passé à la fibre.", "positive"),
+        ("Not a single scratch on it.", "positive"),
+        ("Pas un seul appel en retour.", "negative"),
+        ("Not a single reply to my emails.", "negative"),
+    ],
+)
+def test_none_of_what_follows(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+def test_a_damage_said_not_to_have_happened_is_no_topic() -> None:
+    damaged = Taxonomy([Topic("damaged-item", "root_cause", {"en": ["scratch"]})])
+    assert analyse("Not a single scratch on it.", "en", damaged).topics == ()
+    assert [t.id for t in analyse("A scratch on the door.", "en", damaged).topics] == [
+        "damaged-item"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bonjour, je voudrais savoir si le modèle existe en noir. Merci", "neutral"),
+        ("Merci de me rappeler au plus vite.", "neutral"),
+        ("Can you call me back? Thanks", "neutral"),
+        ("I'd like to upgrade to the unlimited plan please.", "neutral"),
+        ("Je voudrais résilier mon abonnement, je déménage à l'étranger.", "neutral"),
+        ("Order #45521 - please cancel.", "neutral"),
+        ("Merci pour tout !", "positive"),
+        ("Thanks a lot, the adviser was great.", "positive"),
+        ("I want to say thank you to Tom, the last thing I could face was paperwork.", "positive"),
+    ],
+)
+def test_a_request_and_its_thanks_judge_nothing(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0/10", "negative"),
+        ("2/10, à éviter", "negative"),
+        ("5/5", "positive"),
+        ("8/10", "positive"),
+        ("6/10", "neutral"),
+        # numbers side by side are no mark: a range, a price, a time
+        ("Refund promised in 3-5 days, still nothing.", "negative"),
+        ("Frais de port annoncés à 4,90, passés à 12 €.", "neutral"),
+        ("Ouvert de 8h30 à 12h.", "neutral"),
+    ],
+)
+def test_a_mark_out_of_a_scale(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Carte grise reçue en 5 jours, franchement je m'attendais à pire.", "positive"),
+        ("I expected worse, honestly.", "positive"),
+        ("Je m'attendais à mieux.", "negative"),
+        ("Fraud team refunded me within 24 hours. Genuinely relieved.", "positive"),
+        ("Hold time was under 2 minutes.", "positive"),
+        ("Réglé en moins de 10 minutes.", "positive"),
+        ("It took 3 weeks to arrive.", "negative"),
+        ("Le remboursement a pris 6 semaines.", "negative"),
+        ("Je donnerai mon avis après quelques semaines d'utilisation.", "neutral"),
+        # a stretch of time is as long inside a negation
+        ("I haven't had a working line for 3 weeks.", "negative"),
+    ],
+)
+def test_expectations_and_stretches_of_time(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mon cellulaire est arrivé avec l'écran fissuré. Belle job...", "negative"),
+        ("Génial...", "negative"),
+        ("Génial !", "positive"),
+        ("Colis reçu ce matin. Super.", "positive"),
+    ],
+)
+def test_praise_trailing_off_is_sarcasm(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a phrase ending on a negator reaches an intensifier and its word, not a clause
+        # written on without punctuation
+        ("colis tjs pas arrivé jsuis degouté", "negative"),
+        ("toujours pas très content", "negative"),
+        ("still not really happy with it", "negative"),
+    ],
+)
+def test_a_closing_negation_reaches_the_next_words_only(text: str, expected: str) -> None:
+    assert analyse(text).sentiment_class == expected
