@@ -249,9 +249,14 @@ async def test_each_consumer_names_the_service_that_runs_it(
             rows = await table.locator("tbody tr").all()
             runs: dict[str, list[str]] = {}
             for row in rows:
-                cells = row.locator("td")
-                groups, service = await cells.nth(0).inner_text(), await cells.nth(1).inner_text()
+                service = await row.locator("th .service").inner_text()
+                groups = await row.locator("td").nth(2).inner_text()
                 runs[groups.split("\n")[0]] = service.split(", ")
+            # the service under the consumer's name, then the figures: lag and dead letters
+            # in sight on a phone without scrolling the table sideways
+            dead_letters = await rows[0].locator("td").nth(1).bounding_box()
+            assert dead_letters is not None
+            assert dead_letters["x"] + dead_letters["width"] <= viewport["width"], dead_letters
             assert runs["actions-tasks"] == ["actions"], runs
             assert runs["alerts-rules"] == ["alerts"], runs
             assert runs["scoring"] == ["scoring"], runs
