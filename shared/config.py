@@ -104,8 +104,11 @@ class ServiceSettings(BaseSettings):
     # Signs the lists' cursors (shared/cursor.py): the same for every process that serves
     # them, kept across restarts (docs/operations.md, Cursors). Empty is unset.
     cursor_key: SecretStr | None = Field(default=None, min_length=32)
+    # The key before CURSOR_KEY, while it is being rotated: the cursors it signed are still
+    # read, none is signed with it. Empty is unset.
+    cursor_key_previous: SecretStr | None = Field(default=None, min_length=32)
 
-    @field_validator("cursor_key", mode="before")
+    @field_validator("cursor_key", "cursor_key_previous", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

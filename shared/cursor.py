@@ -6,7 +6,8 @@ for a list that carries them, its running figures) as compact JSON, readable by 
 tag is the HMAC-SHA256, under ``CURSOR_KEY``, of the list the cursor belongs to and of that
 payload. A cursor comes back as a query parameter, untrusted, so the server reads nothing of
 it before its tag matches: one cut, edited, signed under another key or given by another
-list is a 400.
+list is a 400. While the key is rotated, ``CURSOR_KEY_PREVIOUS`` holds the one before: the
+cursors it signed are still read, and every new cursor is signed with ``CURSOR_KEY``.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ class CursorSigner:
     """Makes the cursors of a process's lists and opens those that come back, under one key:
     every process serving the same lists must hold the same one."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, previous: str | None = None) -> None:
         self._key = key.encode()
+        # the keys a cursor may have been signed with, the current one first
+        self._keys = (self._key,) if previous is None else (self._key, previous.encode())
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> CursorSigner:
@@ -55,13 +58,17 @@ class CursorSigner:
                 "every process of the deployment the same random value of 32 characters or "
                 "more (openssl rand -base64 32); see docs/operations.md"
             )
-        return cls(settings.cursor_key.get_secret_value())
+        previous = settings.cursor_key_previous
+        return cls(
+            settings.cursor_key.get_secret_value(),
+            previous.get_secret_value() if previous is not None else None,
+        )
 
     def sign(self, listing: Listing, content: Mapping[str, Any]) -> str:
         """The cursor of ``listing`` carrying ``content`` (JSON values; no NaN)."""
         text = json.dumps(content, separators=(",", ":"), allow_nan=False)
         payload = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-        return f"{payload}.{self._tag(listing, payload)}"
+        return f"{payload}.{self._tag(self._key, listing, payload)}"
 
     def read(self, listing: Listing, cursor: str) -> dict[str, Any]:
         """What :meth:`sign` put in ``cursor`` for ``listing``.
@@ -71,7 +78,9 @@ class CursorSigner:
         """
         payload, dot, tag = cursor.rpartition(".")
         # compare_digest takes ASCII text only; a tag is ASCII, so other text is no tag
-        if not (dot and cursor.isascii() and hmac.compare_digest(tag, self._tag(listing, payload))):
+        if not (dot and cursor.isascii()):
+            raise invalid_cursor()
+        if not any(hmac.compare_digest(tag, self._tag(k, listing, payload)) for k in self._keys):
             raise invalid_cursor()
         try:
             content = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -96,10 +105,11 @@ class CursorSigner:
         except (KeyError, ValueError) as exc:
             raise invalid_cursor() from exc
 
-    def _tag(self, listing: Listing, payload: str) -> str:
+    @staticmethod
+    def _tag(key: bytes, listing: Listing, payload: str) -> str:
         # the listing as a JSON array ends where the payload begins, whatever its strings hold
         signed = _DOMAIN + json.dumps(listing).encode() + b"\n" + payload.encode()
-        digest = hmac.new(self._key, signed, hashlib.sha256).digest()
+        digest = hmac.new(key, signed, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 

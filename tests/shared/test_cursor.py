@@ -143,3 +143,38 @@ def test_two_processes_with_one_key_read_each_other_s_cursors(
     first, second = (CursorSigner.from_settings(ServiceSettings()) for _ in range(2))
 
     assert second.read(TIMELINE, first.sign(TIMELINE, STATE)) == STATE
+
+
+NEW_KEY = "the key this deployment rotates to, 32 chars"
+
+
+def test_while_a_key_is_rotated_the_cursors_of_the_previous_one_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client paging when the key changes gets its next page: the replicas hold the new key
+    and the previous one; what they sign then is under the new key alone."""
+    monkeypatch.setenv("CURSOR_KEY", KEY)
+    before = CursorSigner.from_settings(ServiceSettings())
+    held = before.sign(TIMELINE, STATE)
+    monkeypatch.setenv("CURSOR_KEY", NEW_KEY)
+    monkeypatch.setenv("CURSOR_KEY_PREVIOUS", KEY)
+    rotating = CursorSigner.from_settings(ServiceSettings())
+
+    assert rotating.read(TIMELINE, held) == STATE
+    fresh = rotating.sign(TIMELINE, STATE)
+    assert refused(before, TIMELINE, fresh)  # signed with the new key, not the previous
+    assert CursorSigner(NEW_KEY).read(TIMELINE, fresh) == STATE
+    # the previous key's cursors still name their list, and an edit is still refused
+    assert refused(rotating, ("timeline", "cust-2"), held)
+    assert all(refused(rotating, TIMELINE, changed) for changed in every_change(held))
+    # once the previous key is gone, its cursors are refused
+    monkeypatch.setenv("CURSOR_KEY_PREVIOUS", "")
+    assert refused(CursorSigner.from_settings(ServiceSettings()), TIMELINE, held)
+
+
+def test_a_short_previous_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURSOR_KEY", KEY)
+    monkeypatch.setenv("CURSOR_KEY_PREVIOUS", "too short")
+
+    with pytest.raises(ValidationError, match="cursor_key_previous"):
+        ServiceSettings()
