@@ -39,8 +39,8 @@ EVENTS_PRODUCED = Counter(
 )
 DEAD_LETTERS = Counter(
     "cxloop_dead_letters",
-    "Records parked on cx.deadletter, by consumer and reason (undecodable or rejected).",
-    ["consumer", "reason"],
+    "Records parked on cx.deadletter, by consumer, its group and reason (undecodable or rejected).",
+    ["consumer", "group", "reason"],
 )
 CONSUMER_LAG = Gauge(
     "cxloop_consumer_lag",
@@ -51,7 +51,7 @@ CONSUMER_STOPPED = Gauge(
     "cxloop_consumer_stopped",
     "1 while a consumer is stopped by a failure, by reason: stalled (restarted after a pause) "
     "or dead_letter_limit (stopped until its process restarts).",
-    ["consumer", "reason"],
+    ["consumer", "group", "reason"],
 )
 BATCH_SECONDS = Histogram(
     "cxloop_consumer_batch_duration_seconds",

@@ -113,7 +113,7 @@ async def running_consumers(
 async def _supervise(runner: ConsumerRunner, stalled: dict[str, str], pause: float) -> None:
     def started() -> None:
         stalled.pop(runner.label, None)
-        CONSUMER_STOPPED.labels(runner.label, "stalled").set(0)
+        CONSUMER_STOPPED.labels(runner.label, runner.spec.group, "stalled").set(0)
 
     while True:
         try:
@@ -121,12 +121,12 @@ async def _supervise(runner: ConsumerRunner, stalled: dict[str, str], pause: flo
             return
         except DeadLetterLimitExceeded as exc:
             stalled[runner.label] = f"dead-letter limit: {exc}"[:300]
-            CONSUMER_STOPPED.labels(runner.label, "dead_letter_limit").set(1)
+            CONSUMER_STOPPED.labels(runner.label, runner.spec.group, "dead_letter_limit").set(1)
             log.error("consumer stopped until restart", consumer=runner.label, error=str(exc))
             return
         except (ConsumerStalled, KafkaError, OSError) as exc:
             stalled[runner.label] = f"{runner.label}: {exc}"[:300]
-            CONSUMER_STOPPED.labels(runner.label, "stalled").set(1)
+            CONSUMER_STOPPED.labels(runner.label, runner.spec.group, "stalled").set(1)
             log.error("consumer stopped, restarting", consumer=runner.label, error=repr(exc))
             if await runner.wait_stopped(pause):
                 return

@@ -21,6 +21,7 @@ async def dead_letter(
     producer: AIOKafkaProducer,
     record: ConsumerRecord[bytes, bytes],
     consumer: str,
+    group: str,
     reason: str,
     kind: str = "undecodable",
 ) -> None:
@@ -31,7 +32,8 @@ async def dead_letter(
     Waits for the broker's acknowledgement: the caller commits the offset only after it.
     ``kind`` is the bounded class of the reason (``undecodable``: not a cxloop event;
     ``rejected``: its consumer can never apply it), the label of
-    ``cxloop_dead_letters_total``.
+    ``cxloop_dead_letters_total`` beside the consumer's name and ``group`` (services that
+    share a process each run a consumer named ``privacy``: its group tells them apart).
     """
     value = record.value
     truncated: list[tuple[str, bytes]] = []
@@ -47,7 +49,7 @@ async def dead_letter(
         *truncated,
     ]
     await producer.send_and_wait(DEADLETTER.name, value=value, key=record.key, headers=headers)
-    child(DEAD_LETTERS, consumer, kind).inc()
+    child(DEAD_LETTERS, consumer, group, kind).inc()
 
 
 class DeadLetterLimitExceeded(RuntimeError):

@@ -369,7 +369,9 @@ class ConsumerRunner:
         failures = 0
         while True:
             try:
-                await dead_letter(self._publisher.producer, record, self.spec.name, reason, kind)
+                await dead_letter(
+                    self._publisher.producer, record, self.spec.name, self.spec.group, reason, kind
+                )
                 break
             except KafkaError as exc:
                 failures += 1

@@ -128,6 +128,38 @@ cxloop_consumer_lag{consumer="privacy",group="actions-privacy",topic="cx.privacy
 """
 
 
+def test_consumers_of_one_name_in_one_process_keep_their_own_dead_letters() -> None:
+    """Scoring, alerts and actions in one process each run a consumer named privacy: the
+    group on their dead letters and stops keeps each on its own row; a release whose
+    metrics carry no group counts them on every row of the name, as before."""
+    metrics = (
+        ONE_PROCESS
+        + """\
+# TYPE cxloop_dead_letters counter
+cxloop_dead_letters_total{consumer="privacy",group="alerts-privacy",reason="rejected"} 2.0
+# TYPE cxloop_consumer_stopped gauge
+cxloop_consumer_stopped{consumer="privacy",group="scoring-privacy",reason="stalled"} 1.0
+cxloop_consumer_stopped{consumer="rules",group="alerts-rules",reason="stalled"} 0.0
+"""
+    )
+    found = {tuple(c.groups): c for c in consumers(metrics)}
+
+    assert found[("alerts-privacy",)].dead_letters == 2
+    assert found[("scoring-privacy",)].stopped == ["stalled"]
+    others = [c for g, c in found.items() if g not in {("alerts-privacy",), ("scoring-privacy",)}]
+    assert all((c.dead_letters, c.stopped) == (0, []) for c in others)
+
+
+def test_a_consumer_with_dead_letters_and_no_lag_yet_names_its_group() -> None:
+    metrics = """\
+# TYPE cxloop_dead_letters counter
+cxloop_dead_letters_total{consumer="rules",group="alerts-rules",reason="undecodable"} 1.0
+"""
+    (rules,) = consumers(metrics)
+    assert (rules.name, rules.groups, rules.dead_letters) == ("rules", {"alerts-rules"}, 1)
+    assert service_of(rules, SERVICES) == "alerts"
+
+
 def test_each_consumer_names_the_service_that_runs_it() -> None:
     """Every service of the process reports every consumer: each row names the one whose
     group it is (``scoring``, ``alerts-rules``), not all four."""

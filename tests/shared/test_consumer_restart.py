@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -83,6 +84,7 @@ class SlowToRestart:
     rejoin its group), then consumes until stopped."""
 
     label = "slow#0"
+    spec = SimpleNamespace(group="slow")  # what its stop is labelled with beside its name
 
     def __init__(self) -> None:
         self.runs = 0

@@ -110,7 +110,8 @@ async def test_a_burst_of_dead_letters_stops_the_consumer_and_the_fixed_one_lose
 
     assert "dead-letter limit" in health["failures"]["consumers"]
     assert "more than 50% of the last 20 records" in health["failures"]["consumers"]
-    stopped = f'cxloop_consumer_stopped{{consumer="{spec.name}",reason="dead_letter_limit"}} 1.0'
+    labels = f'consumer="{spec.name}",group="{spec.group}",reason="dead_letter_limit"'
+    stopped = f"cxloop_consumer_stopped{{{labels}}} 1.0"
     assert stopped in metrics
     assert any(
         line["event"] == "dead-letter limit reached, consumer stops without committing"
@@ -138,7 +139,8 @@ async def test_a_burst_of_dead_letters_stops_the_consumer_and_the_fixed_one_lose
     )
     # the fixed consumer parked nothing more
     assert REGISTRY.get_sample_value(
-        "cxloop_dead_letters_total", {"consumer": spec.name, "reason": "rejected"}
+        "cxloop_dead_letters_total",
+        {"consumer": spec.name, "group": spec.group, "reason": "rejected"},
     ) == len(parked)
 
 

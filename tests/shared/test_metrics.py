@@ -221,9 +221,9 @@ async def test_dead_letters_are_counted_by_reason(
 
     await stop(runner, await run_until(runner, _condition(lambda: good.event_id in applied)))
 
-    name = runner.spec.name
-    assert value("cxloop_dead_letters_total", consumer=name, reason="undecodable") == 1
-    assert value("cxloop_dead_letters_total", consumer=name, reason="rejected") == 1
+    name, group = runner.spec.name, runner.spec.group
+    for reason in ("undecodable", "rejected"):
+        assert value("cxloop_dead_letters_total", consumer=name, group=group, reason=reason) == 1
 
 
 async def test_published_events_are_counted_by_topic_and_outcome(

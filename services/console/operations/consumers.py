@@ -31,10 +31,9 @@ class Consumer:
 
 def consumers(metrics: str) -> list[Consumer]:
     """The consumers a ``/metrics`` page names, one per name and group: the services of one
-    process may each run a consumer of the same name (``privacy``). Dead letters and stops
-    are labelled by the consumer's name alone, so consumers of one name in one process
-    share them; a consumer run as several instances labels them per instance
-    (``experience#0``), and they count on its row."""
+    process may each run a consumer of the same name (``privacy``), and their dead letters
+    and stops are labelled with the group too. A consumer run as several instances labels
+    its stops per instance (``experience#0``), and they count on its row."""
     samples = [
         sample
         for family in text_string_to_metric_families(metrics)
@@ -50,8 +49,14 @@ def consumers(metrics: str) -> list[Consumer]:
         if sample.name != LAG:
             name = sample.labels["consumer"]
             base = name.partition("#")[0]  # an instance's label: its consumer's name, #n
-            named = [c for (n, _), c in found.items() if n in (name, base)]
-            for consumer in named or [found.setdefault((name, ""), Consumer(name))]:
+            group = sample.labels.get("group")  # absent from an earlier release's metrics
+            named = [
+                c
+                for (n, g), c in found.items()
+                if n in (name, base) and (group is None or g == group)
+            ]
+            orphan = (base, group or "")
+            for consumer in named or [found.setdefault(orphan, Consumer(base))]:
                 _add(consumer, sample.name, sample.labels, sample.value)
     return sorted(found.values(), key=lambda c: (c.name, sorted(c.groups)))
 
@@ -62,7 +67,10 @@ def _add(consumer: Consumer, metric: str, labels: dict[str, str], value: float) 
         consumer.topics.add(labels["topic"])
         consumer.partitions += 1
         consumer.lag += int(value)
-    elif metric == DEAD_LETTERS + "_total":
+        return
+    if labels.get("group"):  # what names the service of a consumer that has no lag yet
+        consumer.groups.add(labels["group"])
+    if metric == DEAD_LETTERS + "_total":
         consumer.dead_letters += int(value)
     elif metric == STOPPED and value:
         consumer.stopped.append(labels.get("reason", ""))
