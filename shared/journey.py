@@ -135,6 +135,14 @@ class Touchpoint(MapPart):
     moment_of_truth: bool = False
     moment_of_pain: bool = False
     wait_threshold_seconds: float | None = Field(default=None, gt=0, le=30 * 86400)
+    repeat_contacts: bool = Field(
+        default=True,
+        strict=True,
+        description="Whether an interaction here within the repeat window of an earlier one "
+        "is a repeat contact (valence -0.5): true where the customer comes back for help (a "
+        "call, a chat), false where coming back is no effort (browsing, buying again, a "
+        "delivery, a message the company sends).",
+    )
     owner: Slug | None = Field(default=None, description="The department that owns it.")
     targets: Targets = Field(default_factory=Targets)
     survey: TouchpointSurvey = Field(default_factory=TouchpointSurvey)

@@ -35,6 +35,7 @@ JOURNEY_MAP = {
             "name": "Checkout",
             "channels": ["web"],
             "weight": 2.0,
+            "repeat_contacts": False,  # buying again is no effort
             "targets": {"nps": 40, "csat": 4.2, "ces": 5.5, "success_rate": 0.95},
         },
         {

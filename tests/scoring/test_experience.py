@@ -224,6 +224,32 @@ async def test_a_late_contact_makes_later_ones_repeats(scoring: Scoring) -> None
     assert latest == {"support-call": 0.25}
 
 
+async def test_coming_back_where_the_map_counts_no_repeats_is_no_repeat_contact(
+    scoring: Scoring,
+) -> None:
+    """Checkout's ``repeat_contacts`` is false in the map: buying twice in three days is two
+    successes, in any order; a support call three days after another is a repeat."""
+    customer = unique("cust")
+    first = create_interaction(customer, T0, touchpoint="checkout", channel="web")
+    again = create_interaction(customer, T0 + days(3), touchpoint="checkout", channel="web")
+    call = create_interaction(customer, T0, touchpoint="support-call", channel="phone")
+    call_again = create_interaction(
+        customer, T0 + days(3), touchpoint="support-call", channel="phone"
+    )
+
+    await score(scoring, [again, call_again])
+    await score(scoring, [first, call])
+
+    timeline = await scoring.get(f"/v1/customers/{customer}/timeline")
+    valences = {e["event_id"]: e["valence"] for e in timeline["entries"]}
+    assert valences == {
+        first.event_id: 0.25,
+        again.event_id: 0.25,
+        call.event_id: 0.25,
+        call_again.event_id: -0.25,
+    }
+
+
 async def test_timeline_pages_continue_the_exact_computation(scoring: Scoring) -> None:
     customer = unique("cust")
     events = with_customer(journey_of("y", random.Random(3)), customer)

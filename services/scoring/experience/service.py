@@ -185,7 +185,7 @@ class ExperienceService:
             person.keep_last_nps(event)
         if event.touchpoint:
             _keep_latest(batch, row)
-        if isinstance(event, InteractionRecorded):
+        if isinstance(event, InteractionRecorded) and _counts_repeats(touchpoint):
             self._mark_later_repeats(batch, person, row)
         row["lxi_before"], row["lxi_after"] = before, person.sums.lxi
         words = batch.verbatims.get(row["event_id"])
@@ -210,7 +210,7 @@ class ExperienceService:
         else:
             threshold = touchpoint.wait_threshold_seconds if touchpoint else None
             row["wait_over"] = formulas.wait_over_threshold(event, threshold)
-            row["repeat_contact"] = self._is_repeat(batch, event)
+            row["repeat_contact"] = _counts_repeats(touchpoint) and self._is_repeat(batch, event)
             valence = formulas.interaction_valence(
                 event.outcome, row["wait_over"], row["repeat_contact"], event.transfers or 0
             )
@@ -314,6 +314,12 @@ def _new_row(
         "persona": person.persona,
         "value_tier": person.value_tier,
     }
+
+
+def _counts_repeats(touchpoint: Touchpoint | None) -> bool:
+    """Whether coming back to ``touchpoint`` within the window is a repeat contact: the map
+    says so per touchpoint; one it does not know counts, as the formula has it."""
+    return touchpoint is None or touchpoint.repeat_contacts
 
 
 def _pair_of(contact: SignalRow) -> Pair:
