@@ -39,6 +39,13 @@ HIDDEN = "***"
 
 
 def _check_url(value: str) -> str:
+    # a URL is printable ASCII without spaces (RFC 3986; anything else percent-encoded):
+    # a CR or LF would be refused by the client at every delivery, for a day of retries
+    if not value.isascii() or any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError(
+            "must be printable ASCII without spaces: percent-encode anything else (%20 for a "
+            "space), an internationalised host in its xn-- form"
+        )
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
         raise ValueError("must be an http:// or https:// URL")
