@@ -375,3 +375,13 @@ def test_why_a_consumer_is_stopped_in_the_page_s_language(why: str, french: str)
     consumer |= {"services": ["alerts"], "partitions": 1, "lag": 0, "dead_letters": 0}
     view = {"consumers": {"alerts": {"ok": True}}, "consumer_rows": [consumer]}
     assert french in page_part("partials/_op_consumers.html", "fr", view=view)
+
+
+@pytest.mark.parametrize(("language", "written"), [("en", "42%"), ("fr", "42\u00a0%")])
+def test_a_percentage_is_written_as_the_page_s_language_writes_it(
+    language: str, written: str
+) -> None:
+    """English sticks the sign to its number; French keeps a no-break space before it."""
+    environment = RENDERER._environments[language]
+    macros = '{% import "committee/_macros.html" as m with context %}{{ m.pct(0.42) }}'
+    assert environment.from_string(macros).render(lang=language).strip() == written
