@@ -29,6 +29,7 @@ from pydantic import (
 from shared.events import topics
 from shared.events.values import (
     Attributes,
+    CustomerId,
     Identifier,
     LanguageTag,
     Slug,
@@ -61,7 +62,7 @@ class _Strict(BaseModel):
 
 class InteractionFields(_Strict):
     event_id: Identifier
-    customer_id: Identifier
+    customer_id: CustomerId
     touchpoint: Slug
     channel: Channel
     occurred_at: UtcDatetime
@@ -87,7 +88,7 @@ class InteractionFields(_Strict):
 
 class SurveyResponseFields(_Strict):
     event_id: Identifier
-    customer_id: Identifier
+    customer_id: CustomerId
     relationship: bool = Field(
         default=False,
         strict=True,
@@ -179,7 +180,7 @@ class SurveyResponseFields(_Strict):
 
 
 class CustomerFields(_Strict):
-    customer_id: Identifier
+    customer_id: CustomerId
     persona: Slug | None = None
     value_tier: Slug | None = None
     locale: LanguageTag | None = None

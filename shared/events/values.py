@@ -21,6 +21,29 @@ from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 # Visible ASCII: safe as a Kafka key, a header value and a URL path segment once quoted.
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+def _one_path_segment(value: str) -> str:
+    if "/" in value:
+        raise PydanticCustomError(
+            "customer_id_slash",
+            "must not contain /: a customer's id is one segment of the reads' paths "
+            "(/v1/customers/{id}/experience), and servers decode %2F before routing",
+        )
+    if value in (".", ".."):
+        raise PydanticCustomError(
+            "customer_id_dot_segment",
+            "must not be . or ..: clients remove them from a URL's path",
+        )
+    return value
+
+
+# A customer's id: an Identifier that is one segment of the reads' paths.
+CustomerId = Annotated[
+    str,
+    Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$"),
+    AfterValidator(_one_path_segment),
+]
 LanguageTag = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
 
 MAX_ATTRIBUTES = 32

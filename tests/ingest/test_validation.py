@@ -30,6 +30,10 @@ def fields_of(response: httpx.Response) -> set[str]:
         ({"event_id": "x" * 129}, "event_id"),
         ({"event_id": "has space"}, "event_id"),
         ({"customer_id": None}, "customer_id"),
+        # one segment of the reads' paths: no "/", not "." or ".."
+        ({"customer_id": "a/b"}, "customer_id"),
+        ({"customer_id": "."}, "customer_id"),
+        ({"customer_id": ".."}, "customer_id"),
         ({"touchpoint": "Check Out"}, "touchpoint"),
         ({"channel": "fax"}, "channel"),
         ({"occurred_at": "2026-01-01T10:00:00"}, "occurred_at"),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.actions.policy.rules import Reason
 from services.actions.surveys.schemas import InvitationLink
 from shared.events.schemas import Channel
-from shared.events.values import Identifier, Slug, UtcDatetime
+from shared.events.values import CustomerId, Slug, UtcDatetime
 
 
 class DecisionCreate(BaseModel):
@@ -17,7 +17,7 @@ class DecisionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: Identifier
+    customer_id: CustomerId
     touchpoint: Slug = Field(description="A touchpoint of the journey map.")
     channel: Channel
     at: UtcDatetime | None = Field(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from services.actions.policy.rules import Reason
 from shared.events.schemas import Channel
-from shared.events.values import Identifier, Slug, UtcDatetime
+from shared.events.values import CustomerId, Identifier, Slug, UtcDatetime
 from shared.surveys import ResolvedSurvey
 
 
@@ -26,7 +26,7 @@ class InvitationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: Identifier
+    customer_id: CustomerId
     relationship: bool = Field(default=False, strict=True, description="The relationship survey.")
     touchpoint: Slug | None = Field(
         default=None,
