@@ -19,6 +19,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -86,6 +87,10 @@ class InteractionFields(_Strict):
         return self.occurred_at
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class SurveyResponseFields(_Strict):
     event_id: Identifier
     customer_id: CustomerId
@@ -137,7 +142,11 @@ class SurveyResponseFields(_Strict):
         description="The experience the customer perceived, 1-5: 5 = the best; "
         "perceived - expected is the expectation gap (positive: better than expected).",
     )
-    verbatim: StorableText | None = Field(default=None, max_length=5000)
+    # a blank verbatim ("", spaces, line breaks) is no answer: without another answer the
+    # response is refused, where "   " was read as a neutral verbatim and "" as nothing
+    verbatim: Annotated[StorableText | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, max_length=5000
+    )
     language: LanguageTag | None = None
 
     @field_validator("touchpoint")

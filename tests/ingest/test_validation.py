@@ -214,6 +214,21 @@ async def test_survey_response_needs_an_answer(client: httpx.AsyncClient) -> Non
     assert "at least one answer" in response.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t "])
+async def test_a_blank_verbatim_is_no_answer(client: httpx.AsyncClient, blank: str) -> None:
+    """Alone, it is refused (spaces were read as a neutral verbatim that moved the LXI, "" was
+    accepted and then scored as nothing); beside a score, the response keeps the score."""
+    alone = create_survey_response(
+        nps=None, csat=None, ces=None, expected=None, perceived=None, verbatim=blank
+    )
+    response = await client.post("/v1/survey-responses", json=alone)
+    assert response.status_code == 422
+    assert "at least one answer" in response.json()["errors"][0]["message"]
+
+    scored = create_survey_response(nps=9, verbatim=blank)
+    assert (await client.post("/v1/survey-responses", json=scored)).status_code == 202
+
+
 async def test_boundary_answers_are_accepted(client: httpx.AsyncClient) -> None:
     for answers in ({"nps": 0, "csat": 1, "ces": 1}, {"nps": 10, "csat": 5, "ces": 7}):
         body = create_survey_response(**answers, verbatim="x" * 5000)
