@@ -301,6 +301,31 @@ def test_ids_the_map_does_not_name_are_shown_as_they_are() -> None:
     assert "Référent lea" in card
 
 
+@pytest.mark.parametrize(
+    ("callback", "language", "said"),
+    [
+        (
+            {"consent": True, "answered_at": "2026-12-06T09:30:00Z", "touchpoint": "delivery"},
+            "fr",
+            "Rappel Le client accepte d’être rappelé (réponse au questionnaire du",
+        ),
+        (
+            {"consent": False, "answered_at": "2026-12-06T09:30:00Z", "touchpoint": None},
+            "en",
+            "Callback The customer does not wish to be called back (answer to the survey of",
+        ),
+        (None, "en", "Callback not asked in a survey"),
+    ],
+)
+def test_the_referent_reads_whether_the_customer_may_be_called_back(
+    callback: dict[str, Any] | None, language: str, said: str
+) -> None:
+    card = page_part(
+        "partials/_task_summary.html", language, t=task(callback=callback), named=NAMED, causes=[]
+    )
+    assert said in card
+
+
 def test_the_system_s_changes_are_signed_in_the_page_s_language() -> None:
     trail = page_part("partials/_audit.html", "fr", t=task())
     assert "système · ouverte" in trail

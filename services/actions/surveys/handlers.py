@@ -13,13 +13,14 @@ from shared.kafka.runner import Consumed
 
 
 async def apply_answers(session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
-    """Mark each answered invitation (an answer with ``invitation_id``) answered, once: a
-    second answer to it changes nothing here."""
-    answered: dict[str, datetime] = {}
+    """Mark each answered invitation (an answer with ``invitation_id``) answered, with the
+    customer's answer to the callback question, once: a second answer to it changes nothing
+    here."""
+    answered: dict[str, tuple[datetime, bool | None]] = {}
     for consumed in batch:
         event = consumed.event
         if isinstance(event, SurveyAnswered) and event.invitation_id is not None:
-            answered.setdefault(event.invitation_id, event.answered_at)
+            answered.setdefault(event.invitation_id, (event.answered_at, event.callback_consent))
     if answered:
         await service.mark_answered(session, answered)
     return []

@@ -3,7 +3,7 @@ only its SHA-256; the status is derived (answered, expired, opened, sent)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, String, Table, text
+from sqlalchemy import Boolean, Column, DateTime, Index, String, Table, text
 
 from services.actions.models import metadata
 
@@ -25,6 +25,8 @@ survey_invitation = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("opened_at", DateTime(timezone=True)),
     Column("answered_at", DateTime(timezone=True)),
+    # the answer to the callback question (hosted page), if the survey asked it
+    Column("callback_consent", Boolean),
     # When the relationship campaign published its webhook (the consumers' invitations
     # are published by their runner, which redelivers until they are: none here).
     Column("published_at", DateTime(timezone=True)),

@@ -118,17 +118,18 @@ class InvitationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def mark_answered(self, answered: Mapping[str, datetime]) -> int:
-        """Set ``answered_at`` of each invitation id once; how many were set now."""
+    async def mark_answered(self, answered: Mapping[str, tuple[datetime, bool | None]]) -> int:
+        """Set ``answered_at`` and ``callback_consent`` of each invitation id once; how many
+        were set now."""
         count = 0
-        for invitation_id, at in sorted(answered.items()):
+        for invitation_id, (at, callback) in sorted(answered.items()):
             result = await self.session.execute(
                 update(survey_invitation)
                 .where(
                     survey_invitation.c.invitation_id == invitation_id,
                     survey_invitation.c.answered_at.is_(None),
                 )
-                .values(answered_at=at)
+                .values(answered_at=at, callback_consent=callback)
             )
             count += int(result.rowcount)  # type: ignore[attr-defined]
         return count

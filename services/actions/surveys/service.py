@@ -128,5 +128,7 @@ async def lookup(
     return InvitationLookup.model_validate({**row, "status": status(row, now), "survey": survey})
 
 
-async def mark_answered(session: AsyncSession, answered: dict[str, datetime]) -> int:
+async def mark_answered(
+    session: AsyncSession, answered: dict[str, tuple[datetime, bool | None]]
+) -> int:
     return await InvitationRepository(session).mark_answered(answered)

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.actions.surveys.models import survey_invitation
 from services.actions.tasks.models import (
     Task,
     TaskChange,
@@ -228,6 +229,19 @@ class TaskReads:
             .limit(DETAIL_LIMIT)
         )
         return list((await self.session.scalars(query)).all())
+
+    async def callback(self, customer_id: str) -> Mapping[str, Any] | None:
+        """The customer's latest answer to a hosted survey's callback question: ``consent``,
+        ``answered_at``, ``touchpoint``; None when no survey asked it or none was answered."""
+        i = survey_invitation.c
+        query = (
+            select(i.callback_consent.label("consent"), i.answered_at, i.touchpoint)
+            .where(i.customer_id == customer_id, i.callback_consent.is_not(None))
+            .order_by(i.answered_at.desc())
+            .limit(1)
+        )
+        found = (await self.session.execute(query)).mappings().first()
+        return dict(found) if found is not None else None
 
     async def changes(self, task_id: str) -> list[TaskChange]:
         query = (

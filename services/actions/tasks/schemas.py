@@ -135,10 +135,20 @@ class TaskChangeRead(BaseModel):
     published_at: datetime | None = Field(description="when cx.task-events acknowledged it")
 
 
+class CallbackAnswer(BaseModel):
+    consent: bool = Field(description="whether the customer agreed to be called back")
+    answered_at: datetime
+    touchpoint: str | None = Field(description="the survey's touchpoint; none: relationship")
+
+
 class TaskDetail(TaskRead):
     moments: list[TaskMomentRead] = Field(description="the moments that caused it")
     comments: list[CommentRead]
     changes: list[TaskChangeRead] = Field(description="the audit trail, in order")
+    callback: CallbackAnswer | None = Field(
+        description="the customer's latest answer to a hosted survey's callback question "
+        "(may an adviser contact them about it); none when no survey asked it"
+    )
 
 
 class Durations(BaseModel):

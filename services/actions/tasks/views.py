@@ -63,6 +63,7 @@ async def get_task(
         moments=[TaskMomentRead.model_validate(m) for m in await reads.moments(task_id)],
         comments=[CommentRead.model_validate(c) for c in await reads.comments(task_id)],
         changes=[TaskChangeRead.model_validate(c) for c in await reads.changes(task_id)],
+        callback=await reads.callback(task.customer_id),
     )
 
 

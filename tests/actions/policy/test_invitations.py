@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from services.actions.policy.invitations import derived_id
 from services.actions.privacy.erasure import erase_customer
 from services.actions.surveys.models import survey_invitation
+from services.actions.tasks.repository import TaskReads
 from shared.events.schemas import SurveyAnswered
 from tests.actions.policy.conftest import PAGE_KEY, READER_KEY, T0, Policy
 from tests.actions.policy.test_events import create_interaction
@@ -203,6 +204,61 @@ async def test_an_answer_marks_the_invitation_answered_once(policy: Policy) -> N
     # opening the link of an answered invitation leaves it answered, never opened
     assert (await lookup(policy, token, mark_opened=True)).json()["status"] == "answered"
     assert (await policy.row(select(survey_invitation.c.opened_at), customer)).opened_at is None
+
+
+async def test_the_customers_answer_to_the_callback_question_reaches_their_tasks(
+    policy: Policy,
+) -> None:
+    """The hosted page asks whether an adviser may call back: the first answer of an
+    invitation is kept with it, and a task's detail gives the customer's latest one."""
+    customer = unique("po-c")
+    reads = TaskReads
+    async with policy.running.sessions() as session:
+        assert await reads(session).callback(customer) is None  # never asked
+    first = datetime.now(UTC).replace(microsecond=0)
+    answers = []
+    for hours, consent in ((0, True), (1, None), (2, False)):
+        invitation = await invite(
+            policy, customer, at=(T0 + timedelta(days=40 * hours)).isoformat()
+        )
+        invitation_id = invitation["invitation"]["invitation_id"]
+        at = first + timedelta(hours=hours)
+        answers.append(invitation_id)
+        for again in (consent, not consent):  # a second answer to it changes nothing
+            answer = SurveyAnswered(
+                event_id=f"survey:{invitation_id}:{again}",
+                customer_id=customer,
+                touchpoint=policy.ids.web,
+                csat=2,
+                answered_at=at,
+                received_at=at,
+                invitation_id=invitation_id,
+                callback_consent=again,
+            )
+            await policy.running.send([answer])
+
+    async def all_answered() -> bool:
+        async with policy.running.sessions() as session:
+            query = select(survey_invitation.c.answered_at).where(
+                survey_invitation.c.customer_id == customer,
+                survey_invitation.c.answered_at.is_not(None),
+            )
+            return len((await session.execute(query)).all()) == 3
+
+    await until(all_answered)
+    async with policy.running.sessions() as session:
+        query = select(survey_invitation.c.invitation_id, survey_invitation.c.callback_consent)
+        kept = dict(
+            (await session.execute(query.where(survey_invitation.c.customer_id == customer))).all()
+        )
+        latest = await reads(session).callback(customer)
+    assert kept == dict(zip(answers, (True, None, False), strict=True))
+    # the latest answer that said something: the survey in between did not ask
+    assert latest == {
+        "consent": False,
+        "answered_at": first + timedelta(hours=2),
+        "touchpoint": policy.ids.web,
+    }
 
 
 async def test_an_expired_invitation_stays_expired(policy: Policy) -> None:

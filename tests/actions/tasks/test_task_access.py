@@ -130,7 +130,7 @@ async def test_a_listed_task_is_the_task_as_read_alone(tasks: Tasks, clock: Fake
     for item in listed["items"]:
         alone = (await tasks.client.get(f"/v1/tasks/{item['id']}")).json()
         assert item == {name: alone[name] for name in item}
-        assert set(alone) - set(item) == {"moments", "comments", "changes"}
+        assert set(alone) - set(item) == {"moments", "comments", "changes", "callback"}
 
 
 async def test_a_cursor_not_given_by_the_endpoint_is_400(tasks: Tasks, clock: FakeClock) -> None:
