@@ -169,6 +169,11 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     await resolve.get_by_role("button", name="Resolve the task").click()
     await expect(page.locator("#resolve-resolution-error")).to_have_text("This field is required.")
     await expect(page.get_by_label("What was done")).to_have_attribute("aria-invalid", "true")
+    # said at the top too, where the page opens (the form is below the task on a phone)
+    summary = page.get_by_role("alert").filter(has_text="Nothing was changed")
+    await expect(summary).to_be_visible()
+    await summary.get_by_role("link", name="Go to the form").click()
+    await expect(page.locator("#resolve-resolution-error")).to_be_in_viewport()
     await screenshot(page, "03-task-field-error")
     assert await axe_violations(page) == []
 
