@@ -35,6 +35,9 @@ def alerts_overrides() -> dict[str, Any]:
         ("http://10.1.2.3/hook", "private"),
         ("http://192.168.0.10/hook", "private"),
         ("http://[::ffff:10.0.0.1]/hook", "private"),
+        # 6to4: the IPv4 address a relay delivers to, 169.254.169.254 and 10.0.0.1
+        ("http://[2002:a9fe:a9fe::]/hook", "link-local address inside a 6to4"),
+        ("http://[2002:a00:1::]/hook", "private address inside a 6to4"),
         ("http://0.0.0.0/hook", "unspecified"),
         ("http://224.0.0.1/hook", "multicast"),
         ("http://100.64.0.1/hook", "public"),  # carrier-grade NAT

@@ -59,6 +59,12 @@ def refusal(address: IPAddress) -> str | None:
     """Why ``address`` is no webhook target, or None for a public address."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address) and address.sixtofour is not None:
+        # 6to4 (2002::/16) carries an IPv4 address a relay delivers to: 2002:a9fe:a9fe:: is
+        # 169.254.169.254 (cloud metadata) wherever such a relay routes
+        inner = refusal(address.sixtofour)
+        if inner is not None:
+            return f"{inner} inside a 6to4 address"
     for reason, flagged in (
         ("a loopback address", address.is_loopback),
         ("a link-local address", address.is_link_local),
