@@ -357,6 +357,49 @@ async def test_malformed_message_is_dead_lettered_and_scoring_goes_on(scoring: S
     assert dict(mine[0].headers)["dlq_reason"].startswith(b"not a CloudEvent")
 
 
+async def test_an_event_id_reused_for_another_customer_is_dead_lettered(
+    scoring: Scoring,
+) -> None:
+    """Two source systems numbering their events alike: the other customer's event would be
+    dropped unseen as a redelivery; it is parked on the dead-letter topic with its reason,
+    whether the id was taken by an earlier batch or in the same one (where the first of the
+    two scored keeps it: the two customers' records are on different partitions, in no
+    order), and a redelivery of the same customer's event is still a no-op."""
+    first, second, third = unique("cust"), unique("cust"), unique("cust")
+    taken = create_interaction(first, T0)
+    await score(scoring, [taken])
+    later = taken.model_copy(update={"customer_id": second})
+    pair = create_interaction(first, T0 + days(1))
+    same_batch = pair.model_copy(update={"customer_id": third})
+    control = create_interaction(second, T0 + days(2))
+
+    await score(scoring, [taken, later, pair, same_batch, control])
+
+    customers = {c.encode() for c in (first, second, third)}
+
+    async def reused() -> set[tuple[bytes, bytes]]:
+        parked = await read_all(
+            scoring.settings.kafka_bootstrap_servers, "cx.deadletter", dlq_consumer=b"experience"
+        )
+        return {
+            (r.key, dict(r.headers)["ce_id"])
+            for r in parked
+            if r.key in customers and b"already used" in dict(r.headers)["dlq_reason"]
+        }
+
+    async def both_parked() -> bool:
+        return len(await reused()) >= 2  # the records of two partitions, in either order
+
+    await until(both_parked, timeout=30)
+    mine = await reused()
+    assert (second.encode(), taken.event_id.encode()) in mine
+    owners = [k for k, i in mine if i == pair.event_id.encode()]
+    assert owners in ([first.encode()], [third.encode()])
+    assert (first.encode(), taken.event_id.encode()) not in mine  # the redelivery
+    body = await scoring.get(f"/v1/customers/{second}/experience")
+    assert body["signals"] == 1  # the control alone
+
+
 async def test_a_new_journey_map_applies_without_restart(scoring: Scoring) -> None:
     holder = scoring.app.state.journey
     heavier = copy.deepcopy(JOURNEY_MAP)

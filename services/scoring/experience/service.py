@@ -46,7 +46,7 @@ from shared.events.schemas import (
 )
 from shared.journey import Touchpoint
 from shared.kafka.journey_watch import JourneyMapHolder
-from shared.kafka.runner import Consumed
+from shared.kafka.runner import Consumed, InvalidEvent
 
 Signal = InteractionRecorded | SurveyAnswered
 Pair = tuple[str, str]  # (customer id, touchpoint)
@@ -82,8 +82,12 @@ class ExperienceService:
     async def apply(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         """Apply a batch; return the moments to publish (re-emitted ones included)."""
         repo = ExperienceRepository(session)
-        signals = _first_occurrences(c.event for c in batch if isinstance(c.event, Signal))
+        signals, consumed = _first_occurrences(batch)
         seen = await repo.signals([s.event_id for s in signals])
+        for event in signals:
+            stored = seen.get(event.event_id)
+            if stored is not None and stored["customer_id"] != event.customer_id:
+                raise InvalidEvent(consumed[event.event_id], _REUSED)
         fresh = [s for s in signals if s.event_id not in seen]
         profiles = [c.event for c in batch if isinstance(c.event, CustomerProfileUpdated)]
         journey_map = self.journey.current
@@ -370,8 +374,26 @@ def _keep_latest(batch: Batch, row: SignalRow) -> None:
         }
 
 
-def _first_occurrences(events: Iterable[Signal]) -> list[Signal]:
+# An event id is the client's name for one event: given again for another customer, it is
+# another event under a name already taken, which would be dropped as a redelivery unseen.
+_REUSED = "event_id already used by another customer's signal: give each event its own id"
+
+
+def _first_occurrences(batch: Sequence[Consumed]) -> tuple[list[Signal], dict[str, Consumed]]:
+    """The batch's signals, each event id once (a redelivery is the same event), with the
+    record of each.
+
+    :raises InvalidEvent: an event id given in the batch to signals of two customers.
+    """
     unique: dict[str, Signal] = {}
-    for event in events:
-        unique.setdefault(event.event_id, event)
-    return list(unique.values())
+    records: dict[str, Consumed] = {}
+    for consumed in batch:
+        event = consumed.event
+        if not isinstance(event, Signal):
+            continue
+        kept = unique.setdefault(event.event_id, event)
+        if kept is event:
+            records[event.event_id] = consumed
+        elif kept.customer_id != event.customer_id:
+            raise InvalidEvent(consumed, _REUSED)
+    return list(unique.values()), records
