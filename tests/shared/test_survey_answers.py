@@ -23,7 +23,6 @@ ANSWERS = [
     {"csat": 1},
     {"ces": 7},
     {"expected": 1, "perceived": 5},
-    {"verbatim": ""},
     {"verbatim": "ok"},
     {"nps": 3, "csat": 2, "ces": 1, "expected": 2, "perceived": 2, "verbatim": "so-so"},
 ]
@@ -40,9 +39,10 @@ def test_any_one_answer_is_enough(answers: dict[str, Any]) -> None:
     [{}, {"nps": None, "csat": None, "ces": None, "expected": None, "perceived": None}],
     ids=["absent", "null"],
 )
-def test_no_answer_is_refused_for_the_response(nulls: dict[str, Any]) -> None:
+@pytest.mark.parametrize("verbatim", [None, "", "  \n"], ids=["none", "empty", "blank"])
+def test_no_answer_is_refused_for_the_response(nulls: dict[str, Any], verbatim: str | None) -> None:
     with pytest.raises(ValidationError) as refused:
-        SurveyResponseFields.model_validate({**REQUIRED, **nulls, "verbatim": None})
+        SurveyResponseFields.model_validate({**REQUIRED, **nulls, "verbatim": verbatim})
     [error] = refused.value.errors(include_url=False)
     assert (error["type"], error["loc"]) == ("value_error", ())
     assert error["msg"] == (
