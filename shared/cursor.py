@@ -45,9 +45,8 @@ class CursorSigner:
     every process serving the same lists must hold the same one."""
 
     def __init__(self, key: str, previous: str | None = None) -> None:
-        self._key = key.encode()
-        # the keys a cursor may have been signed with, the current one first
-        self._keys = (self._key,) if previous is None else (self._key, previous.encode())
+        # the keys a cursor may have been signed with: the current one, which signs, first
+        self._keys = (key.encode(),) if previous is None else (key.encode(), previous.encode())
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> CursorSigner:
@@ -68,7 +67,7 @@ class CursorSigner:
         """The cursor of ``listing`` carrying ``content`` (JSON values; no NaN)."""
         text = json.dumps(content, separators=(",", ":"), allow_nan=False)
         payload = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-        return f"{payload}.{self._tag(self._key, listing, payload)}"
+        return f"{payload}.{self._tag(self._keys[0], listing, payload)}"
 
     def read(self, listing: Listing, cursor: str) -> dict[str, Any]:
         """What :meth:`sign` put in ``cursor`` for ``listing``.

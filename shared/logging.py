@@ -48,9 +48,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     # aiokafka logs every failed reconnect at ERROR; the health endpoints report the state.
-    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
     # httpx logs each request at INFO with its whole URL: a webhook's carries its receiver's
     # password or token (user:password@host), which no log line may hold. Deliveries log
     # their own outcome without the URL.
-    for name in ("httpx", "httpcore"):
+    for name in ("aiokafka", "httpx", "httpcore"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

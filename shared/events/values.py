@@ -39,11 +39,7 @@ def _one_path_segment(value: str) -> str:
 
 
 # A customer's id: an Identifier that is one segment of the reads' paths.
-CustomerId = Annotated[
-    str,
-    Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$"),
-    AfterValidator(_one_path_segment),
-]
+CustomerId = Annotated[Identifier, AfterValidator(_one_path_segment)]
 LanguageTag = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
 
 MAX_ATTRIBUTES = 32

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from services.scoring.voice.lexicon import Entry, Lexicon
+from services.scoring.voice.rules import REQUESTS
 from services.scoring.voice.text import Token
 
 CONCESSION_WEIGHT = 0.5
@@ -29,10 +30,6 @@ _CONCESSIONS = {
 }
 _WHEREAS = frozenset(("whereas", "quoique"))
 _WISHES = frozenset(("espere", "esperons", "hope", "wish"))
-# a request: what is asked for is no complaint yet ("je voudrais résilier", "please cancel")
-_REQUESTS = frozenset(
-    ("voudrais", "voudrions", "souhaiterais", "aimerais", "svp", "stp", "please", "pls", "plz")
-)
 _ASKING = frozenset(
     ("savoir", "demander", "demande", "know", "ask", "asking", "wonder", "wondering")
 )
@@ -75,7 +72,8 @@ def clause_weight(tokens: list[Token], i: int) -> float | None:
         word in _CONCESSIONS and i + 1 < len(tokens) and _word(tokens[i + 1]) in _CONCESSIONS[word]
     ):
         return CONCESSION_WEIGHT
-    if word in _WISHES or word in _REQUESTS:
+    # a request: what is asked for is no complaint yet ("je voudrais résilier", "please cancel")
+    if word in _WISHES or word in REQUESTS:
         return WISH_WEIGHT
     if word in _WHETHER and i > 0 and _word(tokens[i - 1]) in _ASKING:
         return WISH_WEIGHT

@@ -149,7 +149,10 @@ IRONY = _words(
 THANKS = _words("merci thanks thank cheers") | frozenset(
     ("thank you", "many thanks", "thanks a lot", "merci beaucoup", "merci encore")
 )
-ASKING = _words("voudrais voudrions souhaiterais aimerais pourriez svp stp please pls plz")
+# the request words open a clause that judges nothing yet (clauses.py); with "pourriez",
+# they make a verbatim a request
+REQUESTS = _words("voudrais voudrions souhaiterais aimerais svp stp please pls plz")
+ASKING = REQUESTS | {"pourriez"}
 ASKING_PAIRS = frozenset(
     (
         ("pouvez", "vous"),
