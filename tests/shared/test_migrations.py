@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, inspect, text
+from sqlalchemy import Connection, MetaData, String, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.config import ServiceSettings
@@ -61,6 +61,38 @@ async def test_the_migrated_schema_matches_the_models(infra: Infra, service: str
         await engine.dispose()
 
     assert differences == []
+
+
+@pytest.mark.parametrize("service", ["actions", "alerts", "scoring"])
+async def test_the_migrated_columns_compare_as_the_models_say(infra: Infra, service: str) -> None:
+    """Each text column's collation (autogenerate does not compare them): "C" where the
+    model asks for it, the database's own elsewhere."""
+    importlib.import_module(f"services.{service}.app")
+    models = importlib.import_module(f"services.{service}.models")
+    declared = {
+        (table.name, column.name): getattr(column.type, "collation", None)
+        for table in models.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, String)
+    }
+    query = text(
+        "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+        "WHERE table_schema = :schema AND data_type IN ('text', 'character varying')"
+    )
+    engine = create_engine(ServiceSettings(database_url=infra.database_url))
+    try:
+        async with engine.connect() as conn:
+            found = {
+                (table, column): collation
+                for table, column, collation in await conn.execute(query, {"schema": models.SCHEMA})
+                if (table, column) in declared
+            }
+    finally:
+        await engine.dispose()
+
+    assert found == declared
+    if service == "scoring":
+        assert found[("signal", "event_id")] == found[("customer", "customer_id")] == "C"
 
 
 def _differences(conn: Connection, metadata: MetaData, schema: str) -> list[Any]:
