@@ -54,6 +54,15 @@ def _relationship(alert: AlertChanged) -> bool:
     return alert.rule is AlertRule.NEGATIVE_MOMENT_OF_TRUTH and alert.department is not None
 
 
+def arrived(alert: AlertChanged) -> datetime:
+    """When the signal behind ``alert`` reached cxloop, where a task's clock starts: a
+    signal sent days after it happened (a nightly export, history loaded) opens a task due
+    its SLA after it arrived, not one overdue, and escalated, on arrival. The alert's own
+    time (the moment's occurrence) for an alert that does not say when its signal came."""
+    received = alert.source_received_at
+    return alert.changed_at if received is None else max(alert.changed_at, received)
+
+
 def task_touchpoint(alert: AlertChanged) -> str:
     """The touchpoint a task for ``alert`` is kept under (``relationship`` for none)."""
     return alert.touchpoint or RELATIONSHIP
@@ -113,7 +122,8 @@ class TaskOpener:
     ) -> Task:
         policy = journey.tasks if journey else TaskPolicy()
         level = policy.level(alert.priority)
-        due = _due(journey, alert.department, alert.changed_at, policy.sla_hours[level])
+        opened_at = arrived(alert)
+        due = _due(journey, alert.department, opened_at, policy.sla_hours[level])
         recovery_at, recovery_lxi = alert.changed_at, alert.lxi
         latest = await repo.latest_lxi(alert.customer_id)
         if latest is not None and latest.occurred_at > recovery_at:
@@ -133,7 +143,7 @@ class TaskOpener:
             escalation_level=0,
             occurrences=1,
             alert_ids=[alert.alert_id],
-            opened_at=alert.changed_at,
+            opened_at=opened_at,
             due_at=due,
             sla_due_at=due,
             changes=0,
@@ -150,7 +160,7 @@ class TaskOpener:
             task,
             TaskChange.OPENED,
             actor=changes.SYSTEM,
-            at=alert.changed_at,
+            at=opened_at,
             summary=alert.summary,
             verbatims=alert.verbatims,
         )
@@ -198,7 +208,7 @@ def _add_occurrence(
         task,
         TaskChange.OCCURRENCE,
         actor=changes.SYSTEM,
-        at=alert.changed_at,
+        at=arrived(alert),
         from_status=task.status,
         summary=summary,
         verbatims=alert.verbatims,

@@ -144,3 +144,30 @@ async def test_changes_left_unpublished_are_published_by_a_starting_instance(
     assert [e.event_id for e in events] == [f"task:{task['id']}:1"] * 2  # the same event again
     detail = (await tasks.client.get(f"/v1/tasks/{task['id']}")).json()
     assert detail["changes"][0]["published_at"] is not None
+
+
+async def test_a_signal_sent_days_late_opens_a_task_due_after_it_arrived(
+    tasks: Tasks, clock: FakeClock
+) -> None:
+    """A nightly export, or history loaded: the SLA counts from when the signal reached
+    cxloop, so the task is not overdue, and escalated, the moment it opens."""
+    late, on_time = unique("cust"), unique("cust")
+    arrival = T0 + hours(240)  # ten days after the moment
+    clock.set(arrival)
+    await tasks.feed(
+        [
+            create_alert(late, tasks.tp.call, **SERVICE, source_received_at=arrival),
+            create_alert(on_time, tasks.tp.call, **SERVICE),  # its arrival not said
+        ]
+    )
+    (task,) = await tasks.tasks_of(late)
+    assert task["opened_at"] == "2031-06-12T08:00:00Z"
+    assert task["due_at"] == task["sla_due_at"] == "2031-06-15T08:00:00Z"  # 72 h later
+    (unknown,) = await tasks.tasks_of(on_time)
+    assert unknown["opened_at"] == "2031-06-02T08:00:00Z"  # the alert's time
+
+    await swept(tasks.app)
+    assert await escalations(tasks, task["id"]) == []
+    assert len(await escalations(tasks, unknown["id"])) == 1
+    detail = (await tasks.client.get(f"/v1/tasks/{task['id']}")).json()
+    assert detail["changes"][0]["changed_at"] == "2031-06-12T08:00:00Z"
