@@ -101,8 +101,12 @@ class TaskOpener:
         if task is None:
             task = await self._open(repo, journey, alert)
         else:
-            held = await repo.verbatims_of(task.id)
-            _add_occurrence(repo.session, journey, task, alert, held)
+            held = await repo.moments_of(task.id)
+            if alert.moment_ids and held.keys() >= set(alert.moment_ids):
+                _add_finding(repo.session, journey, task, alert)
+            else:
+                said = [v for v in held.values() if v is not None]
+                _add_occurrence(repo.session, journey, task, alert, said)
         words = {v.moment_id: v for v in alert.verbatims}
         await repo.add_moments(
             [
@@ -184,11 +188,53 @@ def _add_occurrence(
     alert: AlertChanged,
     held: list[Verbatim],
 ) -> None:
-    """One more alert or negative on the open task. A higher priority score raises its
-    level, and the due time comes forward if the new level's SLA from opening ends sooner;
-    the suggested root cause is read again from all its verbatims (``held`` and the new)."""
+    """One more alert or negative on the open task (see ``_weigh``); the suggested root
+    cause is read again from all its verbatims (``held`` and the new)."""
     task.occurrences += 1
     task.suggested_root_cause = suggested_root_cause([*held, *alert.verbatims], _causes(journey))
+    _weigh(journey, task, alert)
+    summary = f"Occurrence {task.occurrences}: {alert.summary}"
+    changes.record(
+        session,
+        task,
+        TaskChange.OCCURRENCE,
+        actor=changes.SYSTEM,
+        at=arrived(alert),
+        from_status=task.status,
+        summary=summary,
+        verbatims=alert.verbatims,
+    )
+
+
+def _add_finding(
+    session: AsyncSession, journey: JourneyMap | None, task: Task, alert: AlertChanged
+) -> None:
+    """Another rule's alert on moments the task already holds (a negative moment of truth
+    that is also the customer's experience drop): the same occurrences, one more reason.
+    The task takes the alert's severity and priority if higher, like an occurrence."""
+    before = {"severity": task.severity, "priority": task.priority}
+    _weigh(journey, task, alert)
+    after = {"severity": task.severity, "priority": task.priority}
+    changes.record(
+        session,
+        task,
+        TaskChange.UPDATED,
+        actor=changes.SYSTEM,
+        at=arrived(alert),
+        from_status=task.status,
+        summary=f"Same moment: {alert.summary}",
+        fields={
+            name: {"from": value, "to": after[name]}
+            for name, value in before.items()
+            if value != after[name]
+        },
+    )
+
+
+def _weigh(journey: JourneyMap | None, task: Task, alert: AlertChanged) -> None:
+    """What an alert on the task changes besides its occurrences. A higher priority score
+    raises its level, and the due time comes forward if the new level's SLA from opening
+    ends sooner."""
     if alert.alert_id not in task.alert_ids:
         task.alert_ids = [*task.alert_ids, alert.alert_id]
     task.severity = max(task.severity, alert.severity)
@@ -202,17 +248,6 @@ def _add_occurrence(
     task.persona = alert.persona or task.persona
     task.source_received_at = _latest(task.source_received_at, alert.source_received_at)
     task.value_tier = alert.value_tier or task.value_tier
-    summary = f"Occurrence {task.occurrences}: {alert.summary}"
-    changes.record(
-        session,
-        task,
-        TaskChange.OCCURRENCE,
-        actor=changes.SYSTEM,
-        at=arrived(alert),
-        from_status=task.status,
-        summary=summary,
-        verbatims=alert.verbatims,
-    )
 
 
 def _causes(journey: JourneyMap | None) -> set[str]:

@@ -89,16 +89,16 @@ class TaskRepository:
             stmt = insert(TaskMoment).values(list(rows)).on_conflict_do_nothing()
             await self.session.execute(stmt)
 
-    async def verbatims_of(self, task_id: str) -> list[Verbatim]:
-        """The verbatims of the task's moments, oldest first."""
+    async def moments_of(self, task_id: str) -> dict[str, Verbatim | None]:
+        """The task's moments, oldest first, each with its verbatim (None without words)."""
         query = (
-            select(TaskMoment.verbatim)
+            select(TaskMoment.moment_id, TaskMoment.verbatim)
             .where(TaskMoment.task_id == task_id)
-            .order_by(TaskMoment.added_at)
+            .order_by(TaskMoment.added_at, TaskMoment.moment_id)
         )
-        found = (await self.session.execute(query)).scalars()
+        found = await self.session.execute(query)
         # a moment without words holds JSON null, which comes back as None
-        return [Verbatim.model_validate(v) for v in found if v]
+        return {moment: Verbatim.model_validate(v) if v else None for moment, v in found}
 
     async def add_comment(self, comment: TaskComment) -> TaskComment:
         self.session.add(comment)

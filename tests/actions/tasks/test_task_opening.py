@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from services.actions.tasks.models import Task
+from shared.events.alerts import AlertRule
 from tests.actions.tasks.conftest import T0, FakeClock, Tasks, create_alert, hours
 from tests.conftest import unique
 
@@ -83,6 +84,42 @@ async def test_a_second_alert_adds_an_occurrence_to_the_open_task(
         ("occurrence", 2),
         ("occurrence", 3),
     ]
+
+
+async def test_two_rules_on_one_moment_are_one_occurrence(tasks: Tasks, clock: FakeClock) -> None:
+    """A negative moment of truth that is also the customer's experience drop: two alerts,
+    one moment, so one occurrence; the task takes the second rule's higher severity."""
+    customer, moment = unique("cust"), unique("moment")
+    negative = create_alert(customer, tasks.tp.delivery, moment_ids=[moment], severity=3)
+    drop = create_alert(
+        customer,
+        tasks.tp.delivery,
+        moment_ids=[moment],
+        rule=AlertRule.EXPERIENCE_DROP,
+        severity=4,
+        summary="Experience drop at delivery: LXI fell 20.0 points within 7 days",
+    )
+    later = create_alert(customer, tasks.tp.delivery, alert_id=negative.alert_id, number=2)
+
+    await tasks.feed([negative, drop])
+    task = await tasks.only_task(customer)
+    assert task["occurrences"] == 1
+    assert task["alert_ids"] == [negative.alert_id, drop.alert_id]
+    assert task["severity"] == 4
+    assert [m["moment_id"] for m in task["moments"]] == [moment]
+    assert [c["change"] for c in task["changes"]] == ["opened", "updated"]
+    assert task["changes"][1]["fields"] == {"severity": {"from": 3, "to": 4}}
+
+    await tasks.feed([later])  # a new moment: a new occurrence
+    task = await tasks.only_task(customer)
+    assert task["occurrences"] == 2
+    events = await tasks.published(customer, 3)
+    assert [(e.change, e.occurrences) for e in events] == [
+        ("opened", 1),
+        ("updated", 1),
+        ("occurrence", 2),
+    ]
+    assert events[1].summary == f"Same moment: {drop.summary}"
 
 
 async def test_two_alerts_of_one_pair_in_one_batch_make_one_task(
