@@ -46,7 +46,7 @@ def test_a_gap_in_steps_has_its_level(steps: float, level: str) -> None:
 
 def test_the_widest_gap_below_target_colours_the_cell() -> None:
     # NPS 10 below (half a step of 20), CSAT 0.6 below (1.2 steps of 0.5): CSAT is worse
-    gaps = {"nps": -10.0, "csat": -0.6, "ces": 0.5, "negative_rate": None, "success_rate": -0.5}
+    gaps = {"nps": -10.0, "csat": -0.6, "ces": 0.5, "negative_rate": None, "success_rate": -0.05}
     gap = worst_gap(gaps)
     assert (gap.metric, gap.value, gap.level) == ("csat", -0.6, "far_below")
 
@@ -57,8 +57,16 @@ def test_a_negative_rate_above_its_target_is_below_target() -> None:
     assert worst_gap({"negative_rate": -0.12}).level == "above"
 
 
+def test_a_success_rate_under_its_target_is_below_target() -> None:
+    # 12 points fewer successful interactions than intended: more than a step of 10
+    gap = worst_gap({"nps": None, "success_rate": -0.12})
+    assert (gap.metric, gap.level) == ("success_rate", "far_below")
+    assert worst_gap({"success_rate": 0.04, "nps": 5.0}).level == "met"
+
+
 def test_no_target_or_no_measure_is_unknown() -> None:
-    gap = worst_gap({"nps": None, "csat": None, "expectation": -1.0, "success_rate": -0.3})
+    # lived − expected has no target in the map: shown beside the others, never the colour
+    gap = worst_gap({"nps": None, "csat": None, "expectation": -1.0, "success_rate": None})
     assert (gap.metric, gap.level) == (None, "unknown")
 
 

@@ -133,7 +133,8 @@ def test_the_map_is_coloured_from_the_dimensions_it_was_given() -> None:
     shown = view([])
     row = {
         "touchpoint": "tp-call", "moment_of_truth": True,
-        "intended": {"nps": 20, "csat": 4.0, "ces": None, "negative_rate": None},
+        "intended": {"nps": 20, "csat": 4.0, "ces": None, "negative_rate": None,
+                     "success_rate": None},
         "offered": {"interactions": 3, "success_rate": 1.0, "waits_within_threshold_rate": None},
         "expected": {"mean": None, "answers": 0},
         "lived": {"volume": 4, "nps": -10.0, "csat_mean": 4.0, "ces_mean": None,
@@ -149,6 +150,29 @@ def test_the_map_is_coloured_from_the_dimensions_it_was_given() -> None:
     assert 'class="cell gap-unknown"' in html
     assert "NPS \u221210, target 20" in html  # the minus sign, not a hyphen
     assert "NPS \u221230" in html  # the gap
+
+
+def test_a_success_rate_under_its_target_colours_its_cell() -> None:
+    fragments = renderer("Europe/Paris")
+    shown = view([], [{"id": "tp-delivery", "name": "Delivery", "owner": "logistics",
+                       "targets": {"success_rate": 0.9}}])  # fmt: skip
+    row = {
+        "touchpoint": "tp-delivery", "moment_of_truth": False,
+        "intended": {"nps": None, "csat": None, "ces": None, "negative_rate": None,
+                     "success_rate": 0.9},
+        "offered": {"interactions": 40, "success_rate": 0.75, "waits_within_threshold_rate": None},
+        "expected": {"mean": None, "answers": 0},
+        "lived": {"volume": 40, "nps": None, "csat_mean": None, "ces_mean": None,
+                  "negative_rate": 0.2},
+        "gaps": {"nps": None, "csat": None, "ces": None, "negative_rate": None,
+                 "success_rate": -0.15, "expectation": None},
+    }  # fmt: skip
+    shown.dimensions = Part({"touchpoints": [row]})
+
+    html = fragments.fragment(parts.MAP, "fr", parts.map_inputs(shown), parts.map_context)
+
+    assert 'class="cell gap-far_below"' in html
+    assert "taux de réussite 75\u00a0%, objectif 90\u00a0%" in html
 
 
 def test_the_memo_keeps_the_latest_fragments_only() -> None:

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Level = Literal["far_below", "below", "met", "above", "unknown"]
-# one step of the colour scale per metric: how far from its target a touchpoint must be to
-# count as far below (or well above); negative_rate is better when lower, hence the sign
-GAP_STEPS: dict[str, float] = {"nps": 20.0, "csat": 0.5, "ces": 1.0, "negative_rate": -0.1}
+# one step of the colour scale per metric with a target in the map: how far from its target
+# a touchpoint must be to count as far below (or well above); negative_rate is better when
+# lower, hence the sign. The lived − expected gap has no target: shown, never coloured.
+GAP_STEPS: dict[str, float] = {
+    "nps": 20.0,
+    "csat": 0.5,
+    "ces": 1.0,
+    "negative_rate": -0.1,
+    "success_rate": 0.1,
+}
 PARETO_SHARE = 0.8  # the vital few: the root causes that make up this much of the impact
 
 
