@@ -104,21 +104,35 @@ class PolicyState:
     def evaluate(
         self, request: DecisionRequest, survey: TouchpointSurvey, with_quotas: bool
     ) -> Verdict:
-        """Every rule, in the order of :class:`Reason`; quotas only if ``with_quotas``."""
+        """Every rule, in the order of :class:`Reason`; quotas only if ``with_quotas``.
+
+        A recovery survey asks the customer whose task was just resolved whether it is
+        put right: it answers their earlier survey rather than sampling them again, so the
+        rules that space and sample surveys (interval, cool-down, sampling, quotas) do not
+        hold it; their opt-out, another open task and quiet hours do."""
         customer = self.customer(request.customer_id)
         zone = self.zone(customer)
         at, surveyed = request.at, self.surveyed.get(request.customer_id, [])
-        verdicts = [
-            rules.opt_out(customer.survey_opt_out),
-            rules.survey_interval(at, (s for s, _ in surveyed), self.policy.survey_interval_days),
-            rules.touchpoint_cooldown(
-                at, (s for s, tp in surveyed if tp == request.touchpoint), survey.cooldown_days
-            ),
+        sample = request.origin is not Origin.RECOVERY
+        verdicts = [rules.opt_out(customer.survey_opt_out)]
+        if sample:
+            verdicts += [
+                rules.survey_interval(
+                    at, (s for s, _ in surveyed), self.policy.survey_interval_days
+                ),
+                rules.touchpoint_cooldown(
+                    at, (s for s, tp in surveyed if tp == request.touchpoint), survey.cooldown_days
+                ),
+            ]
+        verdicts += [
             rules.open_task(self.open_tasks.get(request.customer_id, set()) - {request.task_id}),
             rules.quiet_hours(at, self.policy.quiet_hours, zone),
-            rules.sampling(request.customer_id, request.touchpoint, survey.sampling_rate),
         ]
-        if with_quotas and rules.combine(verdicts).allowed:
+        if sample:
+            verdicts.append(
+                rules.sampling(request.customer_id, request.touchpoint, survey.sampling_rate)
+            )
+        if with_quotas and sample and rules.combine(verdicts).allowed:
             verdicts += [
                 rules.persona_quota(self.usage.get(q.key, 0), q.rule, q.period_end)
                 for q in self.quotas(customer.persona, at)
@@ -136,7 +150,8 @@ class PolicyState:
             self.surveyed.setdefault(request.customer_id, []).append(
                 (request.at, request.touchpoint)
             )
-            for quota in self.quotas(customer.persona, request.at):
+            sampled = request.origin is not Origin.RECOVERY  # no quota holds it or counts it
+            for quota in self.quotas(customer.persona, request.at) if sampled else []:
                 self.usage[quota.key] = self.usage.get(quota.key, 0) + 1
                 self.used[quota.key] += 1
         invitation = _invitation(request, customer) if verdict.allowed else None

@@ -157,6 +157,38 @@ async def test_task_holds_invitations_until_resolved(policy: Policy) -> None:
     assert reasons == ["recovery", "moment_of_truth"]
 
 
+async def test_the_recovery_survey_follows_the_survey_that_found_the_problem(
+    policy: Policy,
+) -> None:
+    """Surveyed at a moment of truth two days before, unhappy, the task resolved: the
+    recovery survey goes out, where the 30-day interval and the touchpoint's cool-down held
+    it, so that the loop was never closed with the customer; their opt-out still holds it."""
+    customer, task_id, tp = unique("po-c"), unique("po-t"), policy.ids.moment
+    asked = create_interaction(customer, tp, T0)
+    await policy.running.send([asked])
+    assert (await policy.decision(derived_id("mot", asked.event_id))).allowed
+    opened = create_task_change(
+        customer, task_id, 1, TaskChange.OPENED, TaskStatus.OPEN, tp, T0 + DAY
+    )
+    resolved = create_task_change(
+        customer, task_id, 2, TaskChange.RESOLVED, TaskStatus.RESOLVED, tp, T0 + 2 * DAY
+    )
+    await policy.running.send([opened, resolved])
+
+    recovery = await policy.decision(derived_id("rec", resolved.event_id))
+    assert (recovery.allowed, recovery.origin) == (True, "recovery")
+    await until(lambda: _invited(policy, customer, 2))
+
+    quiet, quiet_task = unique("po-c"), unique("po-t")
+    await policy.profile(quiet, T0, survey_opt_out=True)
+    done = create_task_change(
+        quiet, quiet_task, 2, TaskChange.RESOLVED, TaskStatus.RESOLVED, tp, T0 + 2 * DAY
+    )
+    await policy.running.send([done])
+    refused = await policy.decision(derived_id("rec", done.event_id))
+    assert (refused.allowed, refused.reason) == (False, "opted_out")
+
+
 async def test_task_changes_in_any_order(policy: Policy) -> None:
     customer, task_id = unique("po-c"), unique("po-t")
     tp = policy.ids.web
