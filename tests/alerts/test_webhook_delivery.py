@@ -19,6 +19,7 @@ from services.alerts.webhooks.signing import new_secret
 from shared.events.alerts import AlertChange, AlertChanged, AlertRule, alert_reason
 from tests.alerts.conftest import Alerts, Received, Receiver
 from tests.conftest import unique
+from tests.shared.event_samples import invitation
 
 
 @pytest.fixture(scope="module")
@@ -335,3 +336,33 @@ async def test_a_rotated_secret_keeps_signing_beside_the_new_one(
         verified(secret, request)
     overlap_ends = datetime.fromisoformat(rotated.json()["previous_secret_expires_at"])
     assert overlap_ends - datetime.now(UTC) > timedelta(hours=23)
+
+
+async def test_an_invitation_for_the_morning_is_held_until_then(
+    alerts: Alerts, receiver: Receiver
+) -> None:
+    """An invitation decided for the end of the customer's quiet hours is stored due then,
+    not sent at once; one for now goes at once."""
+    department, path = await alerts.department(), f"/{unique('hook')}"
+    endpoint = await create_endpoint(alerts, receiver.url(path), department, ("survey.invitation",))
+    now = datetime.now(UTC).replace(microsecond=0)
+    morning, tonight = now + timedelta(hours=9), now - timedelta(seconds=1)
+    held, sent = (
+        invitation().model_copy(
+            update={
+                "event_id": f"invitation:{unique('d')}",
+                "customer_id": unique("cust"),
+                "department": department,
+                "requested_at": at,
+            }
+        )
+        for at in (morning, tonight)
+    )
+
+    await alerts.send([held, sent])
+    (request,) = await receiver.wait_for(path, 1)
+
+    assert json.loads(request.body)["data"]["customer_id"] == sent.customer_id
+    (pending,) = await deliveries_of(alerts, endpoint["id"], status="pending")
+    assert datetime.fromisoformat(pending["next_attempt_at"]) == morning
+    assert pending["attempts"] == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -28,6 +28,10 @@ class Origin(StrEnum):
     MOMENT_OF_TRUTH = "moment_of_truth"  # an interaction at a moment of truth
     RECOVERY = "recovery"  # the customer's task was resolved
     RELATIONSHIP = "relationship"  # the relationship campaign (touchpoint ``relationship``)
+
+
+# The invitations an event asks for once, never asked again on a refusal.
+_ASKED_ONCE = frozenset({Origin.MOMENT_OF_TRUTH, Origin.RECOVERY})
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,21 @@ class PolicyState:
         return verdict
 
     def decide(self, request: DecisionRequest, survey: TouchpointSurvey) -> Decision:
+        """The decision on ``request``. An invitation an event asks for once (a moment of
+        truth, a recovery) that falls in the customer's quiet hours is decided for their end
+        instead (its ``at`` moved there, the webhook held until then) when every rule allows
+        it at that time: an interaction in the evening is asked about in the morning, not
+        never. The relationship campaign tries its refusals again itself."""
         verdict = self.evaluate(request, survey, with_quotas=True)
+        if (
+            request.origin in _ASKED_ONCE
+            and verdict.reason is Reason.QUIET_HOURS
+            and verdict.next_allowed_at is not None
+        ):
+            morning = replace(request, at=verdict.next_allowed_at)
+            later = self.evaluate(morning, survey, with_quotas=True)
+            if later.allowed:
+                request, verdict = morning, later
         customer = self.customer(request.customer_id)
         if verdict.allowed:
             self.surveyed.setdefault(request.customer_id, []).append(

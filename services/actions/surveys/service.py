@@ -55,8 +55,12 @@ async def issue(
     if not wanted:
         return {}
     secret = settings.survey_token_secret.get_secret_value()
-    expires_at = now + timedelta(hours=settings.survey_invitation_ttl_hours)
-    stored = await store.record([_row(d, secret, now, expires_at) for d in wanted])
+    # valid for its time to live from when it is sent (the morning, for one decided in the
+    # customer's quiet hours)
+    ttl = timedelta(hours=settings.survey_invitation_ttl_hours)
+    stored = await store.record(
+        [_row(d, secret, now, max(now, d.request.at) + ttl) for d in wanted]
+    )
     return {
         decision_id: Issued(
             invitation_id,

@@ -24,6 +24,7 @@ from services.alerts.webhooks.models import WebhookDelivery, WebhookEndpoint, we
 from services.alerts.webhooks.schemas import ALERT_TYPES, DIGEST_TYPE
 from services.alerts.webhooks.timing import Clock, utcnow, window_of
 from services.alerts.webhooks.wakeup import Wakeup
+from shared.events.actions import SurveyInvitationRequested
 from shared.events.schemas import Event
 from shared.kafka.runner import Consumed, only_new
 
@@ -36,6 +37,7 @@ class Message:
     event_type: str
     department: str | None
     payload: dict[str, Any]
+    send_at: datetime | None = None  # not before then (an invitation out of quiet hours)
 
 
 Route = tuple[Message, WebhookEndpoint]
@@ -59,7 +61,10 @@ def message_of(consumed: Consumed) -> Message | None:
         "timestamp": event.occurred.isoformat(),
         "data": event.model_dump(mode="json"),
     }
-    return Message(message_id("event", consumed.envelope.id), event_type, department, payload)
+    send_at = event.requested_at if isinstance(event, SurveyInvitationRequested) else None
+    return Message(
+        message_id("event", consumed.envelope.id), event_type, department, payload, send_at
+    )
 
 
 def delivery_row(message: Message, endpoint_id: uuid.UUID, now: datetime) -> dict[str, Any]:
@@ -69,7 +74,7 @@ def delivery_row(message: Message, endpoint_id: uuid.UUID, now: datetime) -> dic
         "message_id": message.message_id,
         "event_type": message.event_type,
         "payload": message.payload,
-        "next_attempt_at": now,
+        "next_attempt_at": max(now, message.send_at) if message.send_at else now,
         "created_at": now,
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -93,17 +93,38 @@ async def test_moment_of_truth_invites_once(policy: Policy) -> None:
 
 
 async def test_a_moment_of_truth_heard_of_late_is_judged_when_heard_of(policy: Policy) -> None:
-    # at noon in Paris, sent to cxloop at 23:00, when its invitation would go out: quiet
+    # at noon in Paris, sent to cxloop at 18:00, when its invitation would go out: quiet
     # hours, intervals and quotas are judged then
     customer = unique("po-c")
-    heard = T0 + timedelta(hours=11)
+    heard = T0 + timedelta(hours=6)
     late = create_interaction(customer, policy.ids.moment, T0)
     late = late.model_copy(update={"received_at": heard})
     await policy.running.send([late])
 
     decision = await policy.decision(derived_id("mot", late.event_id))
 
-    assert decision.at == heard
+    assert (decision.allowed, decision.at) == (True, heard)
+
+
+async def test_an_invitation_in_quiet_hours_goes_out_when_they_end(policy: Policy) -> None:
+    """An interaction at 23:00 in Paris (quiet from 21:00 to 08:00): its invitation is
+    decided for 08:00, when it is sent, where it was refused and never asked again."""
+    customer, night = unique("po-c"), T0 + timedelta(hours=11)  # 23:00 Paris
+    morning = datetime(2026, 6, 3, 6, 0, tzinfo=UTC)  # 08:00 Paris
+    evening = create_interaction(customer, policy.ids.moment, night)
+    await policy.running.send([evening])
+
+    decision = await policy.decision(derived_id("mot", evening.event_id))
+    assert (decision.allowed, decision.reason, decision.at) == (True, "allowed", morning)
+    await until(lambda: _invited(policy, customer, 1))
+    [invitation] = await policy.invitations(customer)
+    assert invitation["requested_at"] == "2026-06-03T06:00:00Z"
+
+    # the customer counts as surveyed in the morning: the interval runs from then
+    after = create_interaction(customer, policy.ids.moment, morning + timedelta(minutes=30))
+    await policy.running.send([after])
+    held = await policy.decision(derived_id("mot", after.event_id))
+    assert (held.allowed, held.reason) == (False, "survey_interval")
 
 
 async def test_a_moment_of_truth_heard_of_days_later_asks_for_no_survey(policy: Policy) -> None:
