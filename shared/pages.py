@@ -170,11 +170,15 @@ class Renderer:
         locale_dir: Path,
         languages: Iterable[str] = LANGUAGES,
         filters: Mapping[str, Callable[..., Any]] | None = None,
+        constants: Mapping[str, Any] | None = None,
     ) -> None:
+        """``constants``: globals of every template, the same for every page."""
         self._environments = {
             language: environment(templates, locale_dir, language, filters or {})
             for language in languages
         }
+        for env in self._environments.values():
+            env.globals.update(constants or {})
 
     def render(self, page: Page) -> str:
         template = self._environments[page.language].get_template(page.template)

@@ -46,7 +46,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         body_limits={"/v1/batch": settings.batch_max_bytes},
         default_body_limit=settings.event_max_bytes,
     )
-    app.state.survey_renderer = Renderer()
+    app.state.survey_renderer = Renderer(settings.survey_organisation)
     return app
 
 

@@ -55,6 +55,9 @@ class IngestSettings(ServiceSettings):
     # The page's language when neither the invitation nor the browser names fr or en
     # (an unknown link has no journey map to take the default from).
     survey_default_language: Literal["fr", "en"] = "fr"
+    # Who asks, named at the top of every survey page and in its title ("Maison Dupont"),
+    # so that a customer knows whose link they followed; none: the pages name no one.
+    survey_organisation: str | None = Field(default=None, min_length=1, max_length=100)
 
     @field_validator("verbatim_phone_regions")
     @classmethod

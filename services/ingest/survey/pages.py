@@ -50,8 +50,10 @@ class Renderer(pages.Renderer):
     one. Nothing about an invitation's state is kept: each request still looks it up.
     """
 
-    def __init__(self) -> None:
-        super().__init__(TEMPLATES, LOCALE, filters={"number": number})
+    def __init__(self, organisation: str | None = None) -> None:
+        """``organisation``: who asks, named on every page (none: no name shown)."""
+        constants = {"organisation": organisation}
+        super().__init__(TEMPLATES, LOCALE, filters={"number": number}, constants=constants)
         self._rendered: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
 
     def render(self, page: Page) -> str:

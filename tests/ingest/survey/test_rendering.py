@@ -106,3 +106,19 @@ def test_a_message_too_long_gives_its_figures_as_the_language_writes_them(
     assert message is not None
     assert most in message.group(1)
     assert now in message.group(1)
+
+
+def test_the_pages_name_who_asks_when_it_is_set() -> None:
+    """A customer who follows a link sees whose survey it is: in the banner, the title and
+    the lead; with no name set, the pages name no one."""
+    named = Renderer("Maison Dupont & Fils")
+    html = named.render(Page("survey.html", "fr", context=form("a" * 22)))
+    assert '<strong class="who">Maison Dupont &amp; Fils</strong>' in html
+    assert "· Maison Dupont &amp; Fils</title>" in html
+    assert "Maison Dupont &amp; Fils vous demande votre avis\u00a0: quelques questions" in html
+    thanks = named.render(Page("thanks.html", "en"))
+    assert '<strong class="who">Maison Dupont &amp; Fils</strong>' in thanks
+
+    anonymous = Renderer().render(Page("survey.html", "en", context=form("a" * 22)))
+    assert 'class="who"' not in anonymous
+    assert "A few questions, about a minute of your time." in anonymous
