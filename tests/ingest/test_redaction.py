@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.ingest.config import IngestSettings
-from services.ingest.signals.redaction import CARD, EMAIL, PHONE, Redactor
+from services.ingest.signals.redaction import CARD, EMAIL, IBAN, PHONE, Redactor
 from tests.conftest import Infra, consume
 from tests.ingest.factories import create_survey_response
 
@@ -27,6 +27,13 @@ redactor = Redactor(["FR", "GB", "US"])
         ("or +44 20 7946 0958 in London", f"or {PHONE} in London"),
         ("US line (415) 555-2671 anytime", f"US line {PHONE} anytime"),
         ("mobile 0612345678, thanks", f"mobile {PHONE}, thanks"),
+        # an IBAN whole, as written, in groups or not, its checksum right or not
+        ("refund to FR76 3000 6000 0112 3456 7890 189 please", f"refund to {IBAN} please"),
+        ("IBAN: FR7630006000011234567890189.", f"IBAN: {IBAN}."),
+        ("rib fr76-3000-6000-0112-3456-7890-180", f"rib {IBAN}"),
+        ("GB29 NWBK 6016 1331 9268 19 is mine", f"{IBAN} is mine"),
+        ("DE89 3704 0044 0532 0130 00, danke", f"{IBAN}, danke"),
+        ("NL91ABNA0417164300 et FR76 3000 6000 0112 3456 7890 1890 pour", f"{IBAN} et {IBAN} pour"),
     ],
 )
 def test_personal_data_is_replaced(text: str, expected: str) -> None:
@@ -41,6 +48,8 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
         "twelve digits 123456789012 is not a card",
         "twenty digits 12345678901234567890 is not a card either",
         "reference A-2026-0042, price 129.99 EUR",
+        "le colis FR12 est arrivé mais pas le reste de la commande",
+        "model XR12 bought in march 2026",
     ],
 )
 def test_ordinary_numbers_are_kept(text: str) -> None:

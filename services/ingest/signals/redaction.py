@@ -1,5 +1,6 @@
-"""Personal data taken out of verbatims before they leave ingest: e-mail addresses, card-like
-numbers and phone numbers become placeholders, so no topic or table ever holds them."""
+"""Personal data taken out of verbatims before they leave ingest: e-mail addresses, bank
+account numbers (IBAN), card-like numbers and phone numbers become placeholders, so no
+topic or table ever holds them."""
 
 from __future__ import annotations
 
@@ -9,12 +10,29 @@ from collections.abc import Sequence
 import phonenumbers
 
 EMAIL = "[email]"
+IBAN = "[IBAN]"
 CARD = "[card number]"
 PHONE = "[phone]"
 
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # 13 to 19 digits, single spaces or dashes between them: how card numbers are written.
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+# An IBAN as people write it: a country code, two check digits, then the account in groups
+# of four (one space or dash between them, or none), the last group shorter. Each group after
+# the first (a bank code may be letters) holds a digit, so a word after the IBAN is never
+# taken for a group. Its shape, not its checksum: a customer's mistyped IBAN is theirs all
+# the same. Before the cards: the digits inside an IBAN look like one, which left its country
+# code and its tail in the text.
+_IBAN = re.compile(
+    r"""(?<![A-Za-z0-9])
+    [A-Za-z]{2}\d{2}
+    [ -]?[A-Za-z0-9]{4}
+    (?:[ -]?(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]{4}){1,6}
+    (?:[ -]?(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]{1,4})?
+    (?![A-Za-z0-9])""",
+    re.VERBOSE,
+)
+_IBAN_DIGITS = 12  # with its check digits: an account number is mostly digits
 _DIGITS = re.compile(r"\d")
 _SHORTEST_PHONE = 7
 
@@ -29,6 +47,7 @@ class Redactor:
 
     def redact(self, text: str, language: str | None = None) -> str:
         text = _EMAIL.sub(EMAIL, text)
+        text = _IBAN.sub(_iban, text)
         text = _CARD.sub(CARD, text)
         if len(_DIGITS.findall(text)) >= _SHORTEST_PHONE:
             for region in self._regions_for(language):
@@ -40,6 +59,11 @@ class Redactor:
         if region and len(region) == 2 and region not in self.regions:
             return (region, *self.regions)
         return self.regions
+
+
+def _iban(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return IBAN if len(_DIGITS.findall(found)) >= _IBAN_DIGITS else found
 
 
 def _redact_phones(text: str, region: str) -> str:
