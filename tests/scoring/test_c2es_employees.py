@@ -118,6 +118,36 @@ async def test_an_erased_customer_takes_their_employee_pair_along(scoring: Scori
     assert (after["employees"], after["hidden_employees"]) == ([], 1)
 
 
+async def test_a_survey_naming_another_customers_interaction_makes_no_pair(
+    scoring: Scoring,
+) -> None:
+    """5 pairs of one employee (customer 4, employee 6); two surveys of other customers name
+    two of those interactions, one in the same batch, one later: neither pairs, per
+    touchpoint or per employee, so the means stay 4 and 6."""
+    people, employee = Cohort(), unique("agent")
+    events = pairs(people, employee, [(4, 6)] * 5, day=5, month=9)
+    strangers = [
+        create_survey(
+            people.customer(),
+            at(9, 6),
+            touchpoint="support-call",
+            interaction_event_id=events[index].event_id,
+            ces=1,
+        )
+        for index in (0, 2)
+    ]
+    await people.score(scoring, [*events, strangers[0]])
+    await people.score(scoring, [strangers[1]])
+
+    span = people.only(**month_span(9))
+    by_employee = await scoring.get("/v1/reports/c2es", **span, group_by="employee")
+    (support,) = (await scoring.get("/v1/reports/c2es", **span))["touchpoints"]
+
+    assert [(e["employee_id"], e["pairs"]) for e in by_employee["employees"]] == [(employee, 5)]
+    assert by_employee["employees"][0]["customer_ease_mean"] == approx(4.0)
+    assert (support["pairs"], support["customer_ease_mean"]) == (5, approx(4.0))
+
+
 async def test_the_grouping_is_checked(scoring: Scoring) -> None:
     response = await scoring.client.get("/v1/reports/c2es", params={"group_by": "agent"})
 

@@ -343,17 +343,22 @@ def _linked(partners: Iterable[SignalRow]) -> dict[str, list[SignalRow]]:
 
 
 def _pair_ease(batch: Batch, row: SignalRow) -> None:
-    """Count a customer/employee ease pair once, when its second half arrives."""
-    link = row["interaction_event_id"]
+    """Count a customer/employee ease pair once, when its second half arrives; the halves
+    are one customer's (a survey naming another customer's interaction pairs with none)."""
+    link, customer = row["interaction_event_id"], row["customer_id"]
     if row["source"] == "survey" and row["ces"] is not None and link:
-        for interaction in [p for p in batch.linked[link] if p["source"] == "interaction"]:
+        for interaction in _halves(batch.linked[link], "interaction", customer):
             batch.counters.count_ease_pair(interaction, row["ces"])
         batch.linked[link].append(row)
     elif row["source"] == "interaction" and row["employee_ease"] is not None:
-        for survey in [p for p in batch.linked[row["event_id"]] if p["source"] == "survey"]:
+        for survey in _halves(batch.linked[row["event_id"]], "survey", customer):
             assert survey["ces"] is not None
             batch.counters.count_ease_pair(row, survey["ces"])
         batch.linked[row["event_id"]].append(row)
+
+
+def _halves(rows: list[SignalRow], source: str, customer: str) -> list[SignalRow]:
+    return [p for p in rows if p["source"] == source and p["customer_id"] == customer]
 
 
 def _keep_latest(batch: Batch, row: SignalRow) -> None:

@@ -92,7 +92,11 @@ class StatsReads:
                 func.sum(_interaction.c.employee_ease).label("employee_ease_sum"),
             )
             .join_from(
-                _survey, _interaction, _interaction.c.event_id == _survey.c.interaction_event_id
+                _survey,
+                _interaction,
+                # a customer answers for their own interaction only
+                (_interaction.c.event_id == _survey.c.interaction_event_id)
+                & (_interaction.c.customer_id == _survey.c.customer_id),
             )
             .where(
                 # the partial index of the surveys that answer an interaction applies
