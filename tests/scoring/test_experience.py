@@ -45,6 +45,7 @@ async def test_lxi_and_counts_by_hand(scoring: Scoring) -> None:
     assert contributions[detractor.event_id]["effective_weight"] == pytest.approx(2.25)
     assert contributions[success.event_id]["share"] == pytest.approx(1 / 3.25)
     assert sum(c["points"] for c in body["contributions"]) == pytest.approx(body["lxi"] - 50)
+    assert body["other_signals"] is None  # every signal listed
 
 
 async def test_each_signal_emits_a_moment(scoring: Scoring) -> None:
@@ -309,6 +310,14 @@ async def test_the_ten_heaviest_signals_explain_the_score(scoring: Scoring) -> N
         assert contribution["effective_weight"] == pytest.approx(2 ** (-(110 - 10 * i) / 90))
         assert contribution["verbatim"] is None
     assert body["lxi"] == pytest.approx(50 * 1.25)
+    # the two oldest, not listed, together: with the ten, LXI − 50 to the last digit
+    weights = [2 ** (-(110 - 10 * i) / 90) for i in range(12)]
+    others = body["other_signals"]
+    assert others["signals"] == 2
+    assert others["share"] == pytest.approx(sum(weights[:2]) / sum(weights))
+    assert others["points"] == pytest.approx(50 * 0.25 * sum(weights[:2]) / sum(weights))
+    listed = sum(c["points"] for c in heaviest)
+    assert listed + others["points"] == pytest.approx(body["lxi"] - 50, abs=1e-9)
     assert body["touchpoints"] == [
         {
             "touchpoint": "checkout",

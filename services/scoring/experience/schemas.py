@@ -40,6 +40,15 @@ class Contribution(BaseModel):
     verbatim: VerbatimRead | None = None
 
 
+class OtherSignals(BaseModel):
+    """The customer's signals the ledger does not list, together: with the listed ones, their
+    points add up to LXI − 50."""
+
+    signals: int = Field(description="how many valued signals are not listed")
+    share: float = Field(description="their part of the total effective weight")
+    points: float = Field(description="LXI points they add together (negative: remove) vs 50")
+
+
 class Experience(BaseModel):
     customer_id: str
     lxi: float | None = Field(description="Lived Experience Index, 0–100; null before any signal")
@@ -52,7 +61,12 @@ class Experience(BaseModel):
     persona: str | None
     value_tier: str | None
     touchpoints: list[TouchpointValence]
-    contributions: list[Contribution]
+    contributions: list[Contribution] = Field(
+        description="the signals that weigh most today, heaviest first (at most 10)"
+    )
+    other_signals: OtherSignals | None = Field(
+        description="the signals not listed, together; null when every one is listed"
+    )
 
 
 class TimelineEntry(BaseModel):

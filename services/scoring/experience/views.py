@@ -20,6 +20,7 @@ from services.scoring.experience.repository import (
 from services.scoring.experience.schemas import (
     Contribution,
     Experience,
+    OtherSignals,
     Timeline,
     TimelineEntry,
     TouchpointValence,
@@ -48,6 +49,7 @@ async def experience_of(
     sums = formulas.DecayedSums(row["s"], row["w"], row["t_ref"])
     now = datetime.now(UTC) if sums.t is None else max(datetime.now(UTC), sums.t)
     last_nps = row["last_nps"]
+    contributions = [_contribution(s, sums, now) for s in found.heaviest]
     return Experience(
         customer_id=customer_id,
         lxi=sums.lxi,
@@ -60,7 +62,8 @@ async def experience_of(
         persona=row["persona"],
         value_tier=row["value_tier"],
         touchpoints=[TouchpointValence(**latest._asdict()) for latest in found.latest],
-        contributions=[_contribution(s, sums, now) for s in found.heaviest],
+        contributions=contributions,
+        other_signals=_others(contributions, row["signals"], sums),
     )
 
 
@@ -77,6 +80,21 @@ def _contribution(signal: HeavySignal, sums: formulas.DecayedSums, now: datetime
         share=signal.effective / sums.w,
         points=50.0 * signal.effective * signal.valence / sums.w,
         verbatim=_verbatim(signal.verbatim),
+    )
+
+
+def _others(
+    listed: list[Contribution], signals: int, sums: formulas.DecayedSums
+) -> OtherSignals | None:
+    """What the signals not listed weigh together: the sums less the listed ones (signals
+    past their retention included: their weight stays in the sums)."""
+    lxi = sums.lxi
+    if signals <= len(listed) or lxi is None:
+        return None
+    return OtherSignals(
+        signals=signals - len(listed),
+        share=1.0 - math.fsum(c.share for c in listed),
+        points=(lxi - 50.0) - math.fsum(c.points for c in listed),
     )
 
 
