@@ -85,10 +85,17 @@ async def test_an_invalid_file_prints_each_field_and_exits_1(
     assert await latest_version(client) == before
 
 
-def test_load_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_load_needs_a_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
 
     assert main(["journey-map", "load", str(EXAMPLE)]) == 2
+    # beside `make run`, where the running system takes the map
+    said = capsys.readouterr().err
+    assert "DATABASE_URL is not set" in said
+    assert "Operations page" in said
+    assert "PUT /v1/journey-map" in said
 
 
 def test_the_example_retailer_map_is_valid() -> None:

@@ -25,6 +25,14 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     cmd.set_defaults(func=load)
 
 
+_NO_DATABASE = (
+    "DATABASE_URL is not set: this command writes to a deployment's database and broker "
+    "(DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS). Beside `make run`, send the map to the running "
+    'system instead: the console\'s Operations page ("Journey map"), or PUT /v1/journey-map '
+    "on actions with the run's key."
+)
+
+
 def load(args: argparse.Namespace) -> int:
     """Exit 0 when stored and published, 1 for a bad file, 2 without a database, 3 when
     no broker answers (nothing stored) or the version is stored but not yet published."""
@@ -37,7 +45,7 @@ def load(args: argparse.Namespace) -> int:
 
     settings = ActionsSettings()
     if settings.database_url is None:
-        print("DATABASE_URL is not set", file=sys.stderr)
+        print(_NO_DATABASE, file=sys.stderr)
         return 2
     try:
         loaded = asyncio.run(load_file(settings, Path(args.file), args.created_by))
