@@ -92,10 +92,10 @@ class ExperienceService:
         profiles = [c.event for c in batch if isinstance(c.event, CustomerProfileUpdated)]
         journey_map = self.journey.current
         taxonomy = self._taxonomy.of(journey_map)
-        state = await self._load_reading(repo, fresh, profiles, taxonomy)
+        touchpoints = journey_map.touchpoint_index() if journey_map else {}
+        state = await self._load_reading(repo, fresh, profiles, taxonomy, touchpoints)
         for profile in profiles:
             state.customers[profile.customer_id].apply_profile(profile)
-        touchpoints = journey_map.touchpoint_index() if journey_map else {}
         state.taxonomy = taxonomy
         for event in fresh:
             self._evaluate(state, event, touchpoints)
@@ -126,10 +126,11 @@ class ExperienceService:
         fresh: list[Signal],
         profiles: list[CustomerProfileUpdated],
         taxonomy: Taxonomy,
+        touchpoints: Mapping[str, Touchpoint],
     ) -> Batch:
         """``_load``, with the new verbatims read while its queries are in flight: the
         analysis is CPU, the reads wait on PostgreSQL."""
-        loading = asyncio.ensure_future(self._load(repo, fresh, profiles))
+        loading = asyncio.ensure_future(self._load(repo, fresh, profiles, touchpoints))
         try:
             words = await read_verbatims(fresh, taxonomy)
         except BaseException:
@@ -146,6 +147,7 @@ class ExperienceService:
         repo: ExperienceRepository,
         fresh: list[Signal],
         profiles: list[CustomerProfileUpdated],
+        touchpoints: Mapping[str, Touchpoint],
     ) -> Batch:
         ids = {e.customer_id for e in fresh} | {p.customer_id for p in profiles}
         rows = await repo.lock_customers(ids)
@@ -154,7 +156,12 @@ class ExperienceService:
         customers.update((cid, CustomerState(cid)) for cid in created)
         interactions = [e for e in fresh if isinstance(e, InteractionRecorded)]
         contacts: dict[Pair, list[SignalRow]] = defaultdict(list)
-        times = [(e.customer_id, e.touchpoint, e.occurred_at) for e in interactions]
+        # the earlier contacts of the touchpoints where coming back is a repeat, only
+        times = [
+            (e.customer_id, e.touchpoint, e.occurred_at)
+            for e in interactions
+            if _counts_repeats(touchpoints.get(e.touchpoint))
+        ]
         for row in await repo.contacts(times, self.window):
             contacts[_pair_of(row)].append(row)
         # only the halves that can make a pair: a survey with a customer's ease (CES), an
