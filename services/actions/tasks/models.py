@@ -126,6 +126,9 @@ class Task(Base):
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     alert_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
     opened_at: Mapped[datetime] = _at()
+    # When its SLA started counting: when the signal that opened it reached cxloop, if
+    # later than the opening (a signal sent late); null: from the opening (migration 0021).
+    sla_from: Mapped[datetime | None] = _at()
     due_at: Mapped[datetime] = _at()
     # The due time escalations do not move: "resolved within SLA" compares with it.
     sla_due_at: Mapped[datetime] = _at()

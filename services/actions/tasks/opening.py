@@ -55,10 +55,10 @@ def _relationship(alert: AlertChanged) -> bool:
 
 
 def arrived(alert: AlertChanged) -> datetime:
-    """When the signal behind ``alert`` reached cxloop, where a task's clock starts: a
-    signal sent days after it happened (a nightly export, history loaded) opens a task due
-    its SLA after it arrived, not one overdue, and escalated, on arrival. The alert's own
-    time (the moment's occurrence) for an alert that does not say when its signal came."""
+    """When the signal behind ``alert`` reached cxloop, where a task's SLA starts: a signal
+    sent days after it happened (a nightly export, history loaded) opens a task due its SLA
+    after it arrived, not one overdue, and escalated, on arrival. The alert's own time (the
+    moment's occurrence) if later, or for an alert that does not say when its signal came."""
     received = alert.source_received_at
     return alert.changed_at if received is None else max(alert.changed_at, received)
 
@@ -126,8 +126,8 @@ class TaskOpener:
     ) -> Task:
         policy = journey.tasks if journey else TaskPolicy()
         level = policy.level(alert.priority)
-        opened_at = arrived(alert)
-        due = _due(journey, alert.department, opened_at, policy.sla_hours[level])
+        sla_from = arrived(alert)
+        due = _due(journey, alert.department, sla_from, policy.sla_hours[level])
         recovery_at, recovery_lxi = alert.changed_at, alert.lxi
         latest = await repo.latest_lxi(alert.customer_id)
         if latest is not None and latest.occurred_at > recovery_at:
@@ -147,7 +147,8 @@ class TaskOpener:
             escalation_level=0,
             occurrences=1,
             alert_ids=[alert.alert_id],
-            opened_at=opened_at,
+            opened_at=alert.changed_at,
+            sla_from=sla_from if sla_from > alert.changed_at else None,
             due_at=due,
             sla_due_at=due,
             changes=0,
@@ -164,7 +165,7 @@ class TaskOpener:
             task,
             TaskChange.OPENED,
             actor=changes.SYSTEM,
-            at=opened_at,
+            at=alert.changed_at,
             summary=alert.summary,
             verbatims=alert.verbatims,
         )
@@ -199,7 +200,7 @@ def _add_occurrence(
         task,
         TaskChange.OCCURRENCE,
         actor=changes.SYSTEM,
-        at=arrived(alert),
+        at=alert.changed_at,
         from_status=task.status,
         summary=summary,
         verbatims=alert.verbatims,
@@ -220,7 +221,7 @@ def _add_finding(
         task,
         TaskChange.UPDATED,
         actor=changes.SYSTEM,
-        at=arrived(alert),
+        at=alert.changed_at,
         from_status=task.status,
         summary=f"Same moment: {alert.summary}",
         fields={
@@ -233,8 +234,8 @@ def _add_finding(
 
 def _weigh(journey: JourneyMap | None, task: Task, alert: AlertChanged) -> None:
     """What an alert on the task changes besides its occurrences. A higher priority score
-    raises its level, and the due time comes forward if the new level's SLA from opening
-    ends sooner."""
+    raises its level, and the due time comes forward if the new level's SLA from the start
+    of the task's SLA ends sooner."""
     if alert.alert_id not in task.alert_ids:
         task.alert_ids = [*task.alert_ids, alert.alert_id]
     task.severity = max(task.severity, alert.severity)
@@ -243,7 +244,8 @@ def _weigh(journey: JourneyMap | None, task: Task, alert: AlertChanged) -> None:
     level = policy.level(task.priority_score)
     if _LEVELS.index(level) > _LEVELS.index(PriorityLevel(task.priority)):
         task.priority = level.value
-        due = _due(journey, task.department, task.opened_at, policy.sla_hours[level])
+        start = task.sla_from or task.opened_at
+        due = _due(journey, task.department, start, policy.sla_hours[level])
         task.due_at, task.sla_due_at = min(task.due_at, due), min(task.sla_due_at, due)
     task.persona = alert.persona or task.persona
     task.source_received_at = _latest(task.source_received_at, alert.source_received_at)

@@ -88,11 +88,11 @@ class TaskRead(BaseModel):
     escalation_level: int
     occurrences: int
     alert_ids: list[str]
-    opened_at: datetime = Field(
-        description="when the signal that opened it reached cxloop (the moment's occurrence "
-        "time if that is later, or if its time of arrival is not known); the SLA counts from it"
+    opened_at: datetime = Field(description="the time of the alert that opened it")
+    due_at: datetime = Field(
+        description="its SLA from when the signal that opened it reached cxloop (from "
+        "opened_at for a signal on time); moved by each escalation"
     )
-    due_at: datetime
     sla_due_at: datetime = Field(description="the due time before any escalation")
     overdue: bool = False
     acknowledged_at: datetime | None

@@ -161,13 +161,21 @@ async def test_a_signal_sent_days_late_opens_a_task_due_after_it_arrived(
         ]
     )
     (task,) = await tasks.tasks_of(late)
-    assert task["opened_at"] == "2031-06-12T08:00:00Z"
-    assert task["due_at"] == task["sla_due_at"] == "2031-06-15T08:00:00Z"  # 72 h later
+    assert task["opened_at"] == "2031-06-02T08:00:00Z"  # when it happened, as before
+    assert task["due_at"] == task["sla_due_at"] == "2031-06-15T08:00:00Z"  # 72 h after arrival
     (unknown,) = await tasks.tasks_of(on_time)
-    assert unknown["opened_at"] == "2031-06-02T08:00:00Z"  # the alert's time
+    assert unknown["due_at"] == "2031-06-05T08:00:00Z"  # 72 h after the alert's time
 
     await swept(tasks.app)
     assert await escalations(tasks, task["id"]) == []
     assert len(await escalations(tasks, unknown["id"])) == 1
-    detail = (await tasks.client.get(f"/v1/tasks/{task['id']}")).json()
-    assert detail["changes"][0]["changed_at"] == "2031-06-12T08:00:00Z"
+
+    # an occurrence that raises it to critical: 4 h from the arrival, not from the opening
+    raised = create_alert(
+        late, tasks.tp.call, **{**SERVICE, "priority": 25.0}, source_received_at=arrival
+    )
+    await tasks.feed([raised])
+    (task,) = await tasks.tasks_of(late)
+    assert (task["priority"], task["due_at"]) == ("critical", "2031-06-12T12:00:00Z")
+    await swept(tasks.app)
+    assert await escalations(tasks, task["id"]) == []
