@@ -129,6 +129,7 @@ WORDS = {
     "opened": "ouverte",
     "occurrence": "nouvelle occurrence",
     "acknowledged": "prise en compte",
+    "updated": "modifiée",  # another rule on the detractor's moment: no second occurrence
 }
 
 
@@ -144,7 +145,9 @@ async def trail_of(page: Page, system: System, task_id: str) -> tuple[list[Any],
                 break
     for change in changes:
         change["changed_at"] = datetime.fromisoformat(change["changed_at"])
-    return changes, [" ".join(line.split()).split(" · ")[-1] for line in shown]
+    # each change's word, without the fields it names in brackets
+    words = [" ".join(line.split()).split(" · ")[-1] for line in shown]
+    return changes, [re.sub(r" \(.*\)$", "", word) for word in words]
 
 
 async def own_text(found: Locator) -> str:

@@ -212,10 +212,13 @@ def _add_finding(
 ) -> None:
     """Another rule's alert on moments the task already holds (a negative moment of truth
     that is also the customer's experience drop): the same occurrences, one more reason.
-    The task takes the alert's severity and priority if higher, like an occurrence."""
-    before = {"severity": task.severity, "priority": task.priority}
+    The task takes the alert's severity and priority if higher, like an occurrence; an
+    update names what changed, and none is recorded when nothing did."""
+    before = {"alert_ids": task.alert_ids, "severity": task.severity, "priority": task.priority}
     _weigh(journey, task, alert)
-    after = {"severity": task.severity, "priority": task.priority}
+    after = {"alert_ids": task.alert_ids, "severity": task.severity, "priority": task.priority}
+    if after == before:
+        return  # an alert the task holds, grown by a moment it holds: nothing to say
     changes.record(
         session,
         task,

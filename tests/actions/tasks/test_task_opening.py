@@ -108,7 +108,24 @@ async def test_two_rules_on_one_moment_are_one_occurrence(tasks: Tasks, clock: F
     assert task["severity"] == 4
     assert [m["moment_id"] for m in task["moments"]] == [moment]
     assert [c["change"] for c in task["changes"]] == ["opened", "updated"]
-    assert task["changes"][1]["fields"] == {"severity": {"from": 3, "to": 4}}
+    assert task["changes"][1]["fields"] == {
+        "alert_ids": {"from": [negative.alert_id], "to": [negative.alert_id, drop.alert_id]},
+        "severity": {"from": 3, "to": 4},
+    }
+
+    # the drop alert grown by that same moment again: nothing changes, nothing is recorded
+    again = create_alert(
+        customer,
+        tasks.tp.delivery,
+        alert_id=drop.alert_id,
+        number=2,
+        moment_ids=[moment],
+        rule=AlertRule.EXPERIENCE_DROP,
+        severity=4,
+    )
+    await tasks.feed([again])
+    task = await tasks.only_task(customer)
+    assert (task["occurrences"], len(task["changes"])) == (1, 2)
 
     await tasks.feed([later])  # a new moment: a new occurrence
     task = await tasks.only_task(customer)
