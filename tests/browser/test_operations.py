@@ -24,7 +24,8 @@ from tests.browser.conftest import (
     until,
 )
 from tests.browser.test_referent import a_detractor
-from tests.conftest import serve
+from tests.conftest import serve, unique
+from tests.ingest.factories import create_interaction
 
 # the whole system in one process on a shared 2-core machine: setup alone can take minutes
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -344,3 +345,31 @@ async def test_a_bad_journey_map_reads_in_french_beside_its_lines(
     await expect(form.locator(".parser-detail pre")).to_be_hidden()
     await screenshot(page, "ops-11-map-unreadable-french")
     await context.close()
+
+
+async def test_a_misspelt_touchpoint_is_shown_to_the_operator(system: System, page: Page) -> None:
+    """Signals naming a touchpoint the map does not define (a typo in the sending system)
+    are scored but in no journey or report: the operations page lists them."""
+    misspelt, customer = unique("delivry"), unique("cust")
+    async with system.client("ingest", "website") as ingest:
+        sent = create_interaction(
+            customer_id=customer, touchpoint=misspelt, channel="web", outcome="failure"
+        )
+        assert (await ingest.post("/v1/interactions", json=sent)).status_code == 202
+
+    async def scored() -> bool:
+        async with system.client("scoring") as scoring:
+            found = (await scoring.get("/v1/reports/unknown-touchpoints")).json()
+        return misspelt in {t["touchpoint"] for t in found["touchpoints"]}
+
+    await until(scored, timeout=120)
+    await sign_in(page, system.console_url, system.keys["ops"])
+    await page.goto(f"{system.console_url}/operations")
+
+    table = page.get_by_role("table", name="Touchpoints the map does not define, busiest first")
+    row = table.get_by_role("row").filter(has_text=misspelt)
+    await expect(row.get_by_role("cell").first).to_have_text("1")
+    await expect(page.get_by_text("Add them to the map, or correct the system")).to_be_visible()
+    await row.scroll_into_view_if_needed()
+    await screenshot(page, "ops-12-unknown-touchpoints")
+    assert await axe_violations(page) == []

@@ -1,6 +1,7 @@
 """What the operations page shows, fetched from the APIs with the person's key: webhook
-endpoints and their health, failed deliveries (dead letters), the journey map's versions,
-the alert rules document and each service's consumers. Each part is fetched on its own, so
+endpoints and their health, failed deliveries (dead letters), the journey map's versions
+and the touchpoints signals name that it does not define, the alert rules document and
+each service's consumers. Each part is fetched on its own, so
 an API that is down blanks only the parts it serves."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class OperationsView:
     versions_limit: int
     rules: Part
     consumers: dict[Service, Part]
+    unknown: Part  # scoring's unknown touchpoints report (the last 90 days)
     urls: dict[str, str] = field(default_factory=dict)  # endpoint id → its URL
     disabled: set[str] = field(default_factory=set)  # ids of the endpoints disabled
 
@@ -48,7 +50,7 @@ async def operations_view(
 ) -> OperationsView:
     versions_limit = _limit(query.get("versions"), page_size)
     key = person.key
-    endpoints, deliveries, versions, rules, *metrics = await api.parts(
+    endpoints, deliveries, versions, rules, unknown, *metrics = await api.parts(
         api.get("alerts", "/v1/webhooks", key),
         api.get(
             "alerts",
@@ -60,6 +62,7 @@ async def operations_view(
         ),
         api.get("actions", "/v1/journey-map/versions", key, limit=versions_limit),
         _rules(api, key),
+        api.get("scoring", "/v1/reports/unknown-touchpoints", key),
         *(_consumers(api, service, key) for service in SERVICES),
     )
     for endpoint in endpoints.data or []:
@@ -68,7 +71,7 @@ async def operations_view(
     disabled = {e["id"] for e in endpoints.data or [] if not e["enabled"]}
     by_service = dict(zip(SERVICES, metrics, strict=True))
     return OperationsView(
-        endpoints, deliveries, versions, versions_limit, rules, by_service, urls, disabled
+        endpoints, deliveries, versions, versions_limit, rules, by_service, unknown, urls, disabled
     )
 
 
