@@ -115,7 +115,7 @@ def test_the_pages_name_who_asks_when_it_is_set() -> None:
     html = named.render(Page("survey.html", "fr", context=form("a" * 22)))
     assert '<strong class="who">Maison Dupont &amp; Fils</strong>' in html
     assert "· Maison Dupont &amp; Fils</title>" in html
-    assert "Maison Dupont &amp; Fils vous demande votre avis\u00a0: quelques questions" in html
+    assert "Maison Dupont &amp; Fils aimerait vous poser quelques questions\u00a0: environ" in html
     thanks = named.render(Page("thanks.html", "en"))
     assert '<strong class="who">Maison Dupont &amp; Fils</strong>' in thanks
 
