@@ -52,6 +52,12 @@ class DecisionRequest:
     # The interaction a hosted survey is about (kept on its invitation, not in the ledger).
     interaction_event_id: str | None = None
 
+    @property
+    def sampled(self) -> bool:
+        """Whether the rules that space and sample surveys apply: not to a recovery survey,
+        which answers the customer's earlier survey (see :meth:`PolicyState.evaluate`)."""
+        return self.origin is not Origin.RECOVERY
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -117,7 +123,7 @@ class PolicyState:
         customer = self.customer(request.customer_id)
         zone = self.zone(customer)
         at, surveyed = request.at, self.surveyed.get(request.customer_id, [])
-        sample = request.origin is not Origin.RECOVERY
+        sample = request.sampled
         verdicts = [rules.opt_out(customer.survey_opt_out)]
         if sample:
             verdicts += [
@@ -168,8 +174,7 @@ class PolicyState:
             self.surveyed.setdefault(request.customer_id, []).append(
                 (request.at, request.touchpoint)
             )
-            sampled = request.origin is not Origin.RECOVERY  # no quota holds it or counts it
-            for quota in self.quotas(customer.persona, request.at) if sampled else []:
+            for quota in self.quotas(customer.persona, request.at) if request.sampled else []:
                 self.usage[quota.key] = self.usage.get(quota.key, 0) + 1
                 self.used[quota.key] += 1
         invitation = _invitation(request, customer) if verdict.allowed else None

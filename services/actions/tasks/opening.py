@@ -214,10 +214,14 @@ def _add_finding(
     that is also the customer's experience drop): the same occurrences, one more reason.
     The task takes the alert's severity and priority if higher, like an occurrence; an
     update names what changed, and none is recorded when nothing did."""
-    before = {"alert_ids": task.alert_ids, "severity": task.severity, "priority": task.priority}
+    before = {name: getattr(task, name) for name in _WEIGHED}
     _weigh(journey, task, alert)
-    after = {"alert_ids": task.alert_ids, "severity": task.severity, "priority": task.priority}
-    if after == before:
+    fields = {
+        name: {"from": was, "to": now}
+        for name, was in before.items()
+        if was != (now := getattr(task, name))
+    }
+    if not fields:
         return  # an alert the task holds, grown by a moment it holds: nothing to say
     changes.record(
         session,
@@ -227,12 +231,12 @@ def _add_finding(
         at=alert.changed_at,
         from_status=task.status,
         summary=f"Same moment: {alert.summary}",
-        fields={
-            name: {"from": value, "to": after[name]}
-            for name, value in before.items()
-            if value != after[name]
-        },
+        fields=fields,
     )
+
+
+# What another rule's alert on a moment the task holds may change, each named in its update.
+_WEIGHED = ("alert_ids", "severity", "priority")
 
 
 def _weigh(journey: JourneyMap | None, task: Task, alert: AlertChanged) -> None:
