@@ -24,7 +24,7 @@ from services.actions.app import create_app
 from services.actions.config import ActionsSettings
 from services.actions.policy.models import policy_customer, policy_decision, policy_task
 from shared.config import ApiKey, hash_api_key
-from shared.events.schemas import CustomerProfileUpdated
+from shared.events.schemas import CustomerProfileUpdated, SurveyAnswered
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.alerts.rules_fixtures import newest_map_version
 from tests.conftest import Infra, Keys, Running, client_for, read_all, settings_for
@@ -101,6 +101,28 @@ def _touchpoint(
         "survey": {"cooldown_days": cooldown, "sampling_rate": rate, "questions": questions or []},
         **fields,
     }
+
+
+def invitation_answer(
+    customer: str,
+    touchpoint: str,
+    invitation_id: str,
+    at: datetime,
+    *,
+    event_id: str | None = None,
+    **answers: Any,
+) -> SurveyAnswered:
+    """The answer to invitation ``invitation_id`` as the hosted page publishes it (its event
+    id derived from the invitation), answered and received ``at``."""
+    return SurveyAnswered(
+        event_id=event_id or f"survey:{invitation_id}",
+        customer_id=customer,
+        touchpoint=touchpoint,
+        answered_at=at,
+        received_at=at,
+        invitation_id=invitation_id,
+        **answers,
+    )
 
 
 def policy_keys(keys: Keys) -> tuple[ApiKey, ...]:

@@ -13,8 +13,7 @@ from services.actions.policy.invitations import derived_id
 from services.actions.privacy.erasure import erase_customer
 from services.actions.surveys.models import survey_invitation
 from services.actions.tasks.repository import TaskReads
-from shared.events.schemas import SurveyAnswered
-from tests.actions.policy.conftest import PAGE_KEY, READER_KEY, T0, Policy
+from tests.actions.policy.conftest import PAGE_KEY, READER_KEY, T0, Policy, invitation_answer
 from tests.actions.policy.test_events import create_interaction
 from tests.conftest import unique
 from tests.scoring.conftest import until
@@ -184,14 +183,8 @@ async def test_an_answer_marks_the_invitation_answered_once(policy: Policy) -> N
     token = token_of(invitation["link"])
     first = datetime.now(UTC).replace(microsecond=0)
     for at in (first, first + timedelta(minutes=5)):
-        answer = SurveyAnswered(
-            event_id=f"survey:{invitation['invitation_id']}",
-            customer_id=customer,
-            touchpoint=policy.ids.web,
-            csat=5,
-            answered_at=at,
-            received_at=at,
-            invitation_id=invitation["invitation_id"],
+        answer = invitation_answer(
+            customer, policy.ids.web, invitation["invitation_id"], at, csat=5
         )
         await policy.running.send([answer])
 
@@ -225,14 +218,13 @@ async def test_the_customers_answer_to_the_callback_question_reaches_their_tasks
         at = first + timedelta(hours=hours)
         answers.append(invitation_id)
         for again in (consent, not consent):  # a second answer to it changes nothing
-            answer = SurveyAnswered(
+            answer = invitation_answer(
+                customer,
+                policy.ids.web,
+                invitation_id,
+                at,
                 event_id=f"survey:{invitation_id}:{again}",
-                customer_id=customer,
-                touchpoint=policy.ids.web,
                 csat=2,
-                answered_at=at,
-                received_at=at,
-                invitation_id=invitation_id,
                 callback_consent=again,
             )
             await policy.running.send([answer])

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.actions.surveys.models import survey_invitation
-from shared.events.schemas import SurveyAnswered
-from tests.actions.policy.conftest import OPS_KEY, READER_KEY, Policy
+from tests.actions.policy.conftest import OPS_KEY, READER_KEY, Policy, invitation_answer
 from tests.actions.policy.test_invitations import invite, lookup, token_of
 from tests.conftest import unique
 from tests.scoring.conftest import until
@@ -31,15 +30,7 @@ async def funnel(policy: Policy, **params: Any) -> dict[str, Any]:
 async def answer(policy: Policy, customer: str, invitation: dict[str, Any]) -> None:
     row = await policy.row(select(survey_invitation.c.created_at), customer)
     at = row.created_at + timedelta(hours=2)
-    event = SurveyAnswered(
-        event_id=f"survey:{invitation['invitation_id']}",
-        customer_id=customer,
-        touchpoint=policy.ids.web,
-        csat=4,
-        answered_at=at,
-        received_at=at,
-        invitation_id=invitation["invitation_id"],
-    )
+    event = invitation_answer(customer, policy.ids.web, invitation["invitation_id"], at, csat=4)
     await policy.running.send([event])
 
     async def answered() -> bool:
