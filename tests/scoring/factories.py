@@ -3,7 +3,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.events.schemas import CustomerProfileUpdated, InteractionRecorded, SurveyAnswered
+from shared.events.envelope import Envelope
+from shared.events.schemas import (
+    CustomerProfileUpdated,
+    Event,
+    InteractionRecorded,
+    SurveyAnswered,
+)
+from shared.kafka.runner import Consumed
 from tests.conftest import unique
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -48,3 +55,9 @@ def create_profile(customer_id: str, at: datetime = T0, **fields: Any) -> Custom
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+def consumed(event: Event) -> Consumed:
+    """The event as the scoring handler receives it from the runner, without a record."""
+    envelope = Envelope(event.event_id, event.ce_type, "/test", None, event.customer_id, event)
+    return Consumed(None, envelope)  # type: ignore[arg-type]  # the handler reads the event only

@@ -10,11 +10,21 @@ from typing import Any
 
 import pytest
 
+from services.scoring.experience.service import ExperienceService
 from services.scoring.privacy.erasure import erase_customer
 from shared.events.schemas import CustomerProfileUpdated, Event
+from shared.kafka.journey_watch import JourneyMapHolder
+from shared.kafka.runner import InvalidEvent
 from tests.conftest import consume, read_all, unique
 from tests.scoring.conftest import JOURNEY_MAP, Scoring, publish_map, until
-from tests.scoring.factories import T0, create_interaction, create_profile, create_survey, days
+from tests.scoring.factories import (
+    T0,
+    consumed,
+    create_interaction,
+    create_profile,
+    create_survey,
+    days,
+)
 
 
 async def score(scoring: Scoring, events: list[Event]) -> None:
@@ -407,6 +417,25 @@ async def test_an_event_id_reused_for_another_customer_is_dead_lettered(
     assert (first.encode(), taken.event_id.encode()) not in mine  # the redelivery
     body = await scoring.get(f"/v1/customers/{second}/experience")
     assert body["signals"] == 1  # the control alone
+
+
+async def test_a_reused_id_stays_with_the_customer_who_holds_it_whatever_the_batch_order(
+    scoring: Scoring,
+) -> None:
+    """Another customer's record under a held id may come first in a batch (partitions in no
+    order): the record parked is that one, not the holder's redelivery."""
+    service = ExperienceService(scoring.settings, JourneyMapHolder())
+    holder, other = unique("cust"), unique("cust")
+    taken = create_interaction(holder, T0)
+    async with scoring.sessions() as session, session.begin():
+        await service.apply(session, [consumed(taken)])
+    claim = consumed(taken.model_copy(update={"customer_id": other}))
+
+    async with scoring.sessions() as session, session.begin():
+        with pytest.raises(InvalidEvent) as parked:
+            await service.apply(session, [claim, consumed(taken)])
+
+    assert parked.value.consumed is claim
 
 
 async def test_a_new_journey_map_applies_without_restart(scoring: Scoring) -> None:

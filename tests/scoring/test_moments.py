@@ -7,15 +7,15 @@ scores or alone, and the moments re-emitted from the stored rows on redelivery."
 from __future__ import annotations
 
 from services.scoring.experience.service import ExperienceService
-from shared.events.envelope import Envelope, record
+from shared.events.envelope import record
 from shared.events.schemas import Event, MomentEvaluated
 from shared.journey import JourneyMap
 from shared.kafka.journey_watch import JourneyMapHolder
-from shared.kafka.runner import Consumed
 from tests.conftest import unique
 from tests.scoring.conftest import JOURNEY_MAP, Scoring
 from tests.scoring.factories import (
     T0,
+    consumed,
     create_interaction,
     create_profile,
     create_survey,
@@ -23,11 +23,6 @@ from tests.scoring.factories import (
 )
 
 SOURCE = b"/cxloop/scoring"
-
-
-def _consumed(event: Event) -> Consumed:
-    envelope = Envelope(event.event_id, event.ce_type, "/test", None, event.customer_id, event)
-    return Consumed(None, envelope)  # type: ignore[arg-type]  # the handler reads the event only
 
 
 def _signals(person: str) -> list[Event]:
@@ -50,7 +45,7 @@ async def _moments(scoring: Scoring, batch: list[Event]) -> list[Event]:
     holder = JourneyMapHolder(JourneyMap.model_validate(JOURNEY_MAP), 1)
     service = ExperienceService(scoring.settings, holder)
     async with scoring.sessions() as session, session.begin():
-        return await service.apply(session, [_consumed(event) for event in batch])
+        return await service.apply(session, [consumed(event) for event in batch])
 
 
 async def test_built_moments_are_the_validated_ones_and_publish_as_the_same_records(

@@ -12,18 +12,10 @@ from sqlalchemy import select
 
 from services.scoring.experience.service import ExperienceService
 from services.scoring.models import customer
-from shared.events.envelope import Envelope
-from shared.events.schemas import Event
 from shared.kafka.journey_watch import JourneyMapHolder
-from shared.kafka.runner import Consumed
 from tests.conftest import unique
 from tests.scoring.conftest import Scoring
-from tests.scoring.factories import T0, create_interaction, create_survey, days
-
-
-def _consumed(event: Event) -> Consumed:
-    envelope = Envelope(event.event_id, event.ce_type, "/test", None, event.customer_id, event)
-    return Consumed(None, envelope)  # type: ignore[arg-type]  # the handler reads the event only
+from tests.scoring.factories import T0, consumed, create_interaction, create_survey, days
 
 
 async def test_a_customer_created_by_two_batches_at_once_keeps_both(scoring: Scoring) -> None:
@@ -34,10 +26,10 @@ async def test_a_customer_created_by_two_batches_at_once_keeps_both(scoring: Sco
 
     async with scoring.sessions() as first, scoring.sessions() as second:
         await first.begin()
-        await service.apply(first, [_consumed(interaction)])
+        await service.apply(first, [consumed(interaction)])
         await second.begin()
         # the second batch found no row to lock and waits to create one the first holds
-        creating = asyncio.create_task(service.apply(second, [_consumed(survey)]))
+        creating = asyncio.create_task(service.apply(second, [consumed(survey)]))
         await asyncio.sleep(0.5)
         assert not creating.done()
         await first.commit()
@@ -45,7 +37,7 @@ async def test_a_customer_created_by_two_batches_at_once_keeps_both(scoring: Sco
             await creating
         await second.rollback()
         async with second.begin():
-            await service.apply(second, [_consumed(survey)])
+            await service.apply(second, [consumed(survey)])
 
     async with scoring.sessions() as session:
         row = (

@@ -82,12 +82,9 @@ class ExperienceService:
     async def apply(self, session: AsyncSession, batch: Sequence[Consumed]) -> list[Event]:
         """Apply a batch; return the moments to publish (re-emitted ones included)."""
         repo = ExperienceRepository(session)
-        signals, consumed = _first_occurrences(batch)
-        seen = await repo.signals([s.event_id for s in signals])
-        for event in signals:
-            stored = seen.get(event.event_id)
-            if stored is not None and stored["customer_id"] != event.customer_id:
-                raise InvalidEvent(consumed[event.event_id], _REUSED)
+        claims = _claims(batch)
+        seen = await repo.signals(list(claims))
+        signals = [_owned(found, seen.get(event_id)) for event_id, found in claims.items()]
         fresh = [s for s in signals if s.event_id not in seen]
         profiles = [c.event for c in batch if isinstance(c.event, CustomerProfileUpdated)]
         journey_map = self.journey.current
@@ -391,21 +388,25 @@ def _keep_latest(batch: Batch, row: SignalRow) -> None:
 _REUSED = "event_id already used by another customer's signal: give each event its own id"
 
 
-def _first_occurrences(batch: Sequence[Consumed]) -> tuple[list[Signal], dict[str, Consumed]]:
-    """The batch's signals, each event id once (a redelivery is the same event), with the
-    record of each.
-
-    :raises InvalidEvent: an event id given in the batch to signals of two customers.
-    """
-    unique: dict[str, Signal] = {}
-    records: dict[str, Consumed] = {}
+def _claims(batch: Sequence[Consumed]) -> dict[str, list[tuple[Signal, Consumed]]]:
+    """The batch's signals by event id, with their records, in the batch's order (a
+    redelivery is the same event under the same id)."""
+    claims: dict[str, list[tuple[Signal, Consumed]]] = {}
     for consumed in batch:
         event = consumed.event
-        if not isinstance(event, Signal):
-            continue
-        kept = unique.setdefault(event.event_id, event)
-        if kept is event:
-            records[event.event_id] = consumed
-        elif kept.customer_id != event.customer_id:
+        if isinstance(event, Signal):
+            claims.setdefault(event.event_id, []).append((event, consumed))
+    return claims
+
+
+def _owned(claims: list[tuple[Signal, Consumed]], stored: SignalRow | None) -> Signal:
+    """The signal an event id names: the one of the customer who holds the id already, else
+    the first in the batch (two customers' records are on different partitions, in no order).
+
+    :raises InvalidEvent: a record giving the id to another customer's signal.
+    """
+    owner = stored["customer_id"] if stored is not None else claims[0][0].customer_id
+    for event, consumed in claims:
+        if event.customer_id != owner:
             raise InvalidEvent(consumed, _REUSED)
-    return list(unique.values()), records
+    return claims[0][0]
