@@ -87,6 +87,8 @@ class Keys:
     # referents' keys (tasks:*), each limited to its department: logistics, customer-service
     logistics: str = ""
     customer_service: str = ""
+    # a logistics referent's key that also reads (ops:read), as the console's referents hold
+    logistics_reader: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -184,12 +186,14 @@ def private_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
 def keys() -> Keys:
     writer, reader = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     logistics, customer_service = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    logistics_reader = secrets.token_urlsafe(16)
     tasks = frozenset({"tasks:*"})
     return Keys(
         writer=writer,
         reader=reader,
         logistics=logistics,
         customer_service=customer_service,
+        logistics_reader=logistics_reader,
         all=(
             ApiKey(name="website", sha256=hash_api_key(writer), scopes=frozenset({"events:write"})),
             ApiKey(name="ops", sha256=hash_api_key(reader), scopes=frozenset({"ops:*"})),
@@ -204,6 +208,12 @@ def keys() -> Keys:
                 sha256=hash_api_key(customer_service),
                 scopes=tasks,
                 department="customer-service",
+            ),
+            ApiKey(
+                name="lea-bernard-reads",
+                sha256=hash_api_key(logistics_reader),
+                scopes=tasks | {"ops:read"},
+                department="logistics",
             ),
         ),
     )

@@ -4,8 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from services.scoring.access import Scope
 from services.scoring.committee.report import CommitteeReport, committee_report
-from services.scoring.dependencies import Reader, Session
+from services.scoring.dependencies import Session
 from services.scoring.stats.endpoints import PersonaFilter, Span, stats_query
 from shared.problems import PROBLEM_RESPONSES
 
@@ -14,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["statistics"], responses=PROBLEM_RESPONSE
 
 @router.get("/reports/committee")
 async def get_committee_report(
-    _: Reader,
+    reach: Scope,
     span: Span,
     session: Session,
     request: Request,
@@ -28,4 +29,4 @@ async def get_committee_report(
     verbatims over `from`–`to` (default: the last 90 days), for `persona` where a part
     takes one (the ratio lists every persona)."""
     query = stats_query(span, granularity, "touchpoint", None, persona)
-    return await committee_report(session, request.app.state.journey.current, query)
+    return reach.keep(await committee_report(session, request.app.state.journey.current, query))

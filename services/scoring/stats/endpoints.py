@@ -5,7 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.scoring.dependencies import Reader, Session
+from services.scoring.access import Scope
+from services.scoring.dependencies import Session
 from services.scoring.stats.ratio import MomentRatioReport, moment_ratio
 from services.scoring.stats.schemas import (
     C2esByEmployee,
@@ -117,13 +118,14 @@ def _invalid(name: str, message: str) -> ProblemError:
 @router.get("/touchpoints/{touchpoint_id}/stats")
 async def get_touchpoint_stats(
     touchpoint_id: TouchpointId,
-    _: Reader,
+    reach: Scope,
     query: Annotated[StatsQuery, Depends(touchpoint_query)],
     session: Session,
     request: Request,
 ) -> TouchpointStats:
     """NPS, CSAT, CES, positive/negative rates, expectation gap and operational outcomes
     per period, with the touchpoint's targets. Periods without signals are absent."""
+    reach.touchpoint(touchpoint_id)
     journey_map = request.app.state.journey.current
     return await touchpoint_stats(session, journey_map, touchpoint_id, query)
 
@@ -134,30 +136,38 @@ async def get_touchpoint_stats(
 )
 async def get_journey_stats(
     journey_id: Annotated[str, Path(max_length=64, pattern=SLUG)],
-    _: Reader,
+    reach: Scope,
     query: Annotated[StatsQuery, Depends(journey_query)],
     session: Session,
     request: Request,
 ) -> JourneyStats:
-    """The same rows over the journey's touchpoints together, or per touchpoint."""
+    """The same rows over the journey's touchpoints together, or per touchpoint (the only
+    grouping a key bound to a department reads: its touchpoints' rows)."""
+    if query.group_by != "touchpoint":
+        reach.whole("a journey's rows not grouped by touchpoint")
     journey_map = request.app.state.journey.current
-    return await journey_stats(session, journey_map, journey_id, query)
+    found = reach.keep(await journey_stats(session, journey_map, journey_id, query))
+    if reach.department is None:
+        return found
+    mine = [t for t in found.touchpoints if t in reach.touchpoints]
+    return found.model_copy(update={"touchpoints": mine})
 
 
 @router.get(
     "/reports/four-dimensions", responses={404: problem_doc("No journey map published yet")}
 )
 async def get_four_dimensions(
-    _: Reader, span: Span, session: Session, request: Request, persona: PersonaFilter = None
+    reach: Scope, span: Span, session: Session, request: Request, persona: PersonaFilter = None
 ) -> FourDimensions:
     """Per touchpoint of the map: intended (targets), offered (outcomes, waits), expected
     and lived, and the gaps between them."""
-    return await four_dimensions(session, request.app.state.journey.current, span, persona)
+    journey_map = request.app.state.journey.current
+    return reach.keep(await four_dimensions(session, journey_map, span, persona))
 
 
 @router.get("/reports/c2es")
 async def get_c2es(
-    _: Reader,
+    reach: Scope,
     span: Span,
     session: Session,
     request: Request,
@@ -169,22 +179,25 @@ async def get_c2es(
     """Customer and employee ease of the same interactions, widest divergence first; per
     employee, only employees with at least ``C2ES_MIN_EMPLOYEE_PAIRS`` pairs."""
     if group_by == "employee":
+        reach.whole("the ease per employee")
         least = request.app.state.settings.c2es_min_employee_pairs
         return await c2es_by_employee(session, span, persona, least)
-    return await c2es_report(session, span, persona)
+    return reach.keep(await c2es_report(session, span, persona))
 
 
 @router.get("/reports/unknown-touchpoints")
 async def get_unknown_touchpoints(
-    _: Reader, span: Span, session: Session, request: Request
+    reach: Scope, span: Span, session: Session, request: Request
 ) -> UnknownTouchpoints:
-    """Touchpoints that signals name but the current journey map does not define."""
+    """Touchpoints that signals name but the current journey map does not define (no
+    department's: a key bound to one is answered 403)."""
+    reach.whole("the touchpoints no map defines")
     return await unknown_touchpoints(session, request.app.state.journey.current, span)
 
 
 @router.get("/reports/moment-ratio")
 async def get_moment_ratio(
-    _: Reader, span: Span, session: Session, request: Request
+    reach: Scope, span: Span, session: Session, request: Request
 ) -> MomentRatioReport:
     """Positive : negative moments per touchpoint and persona against the map's target."""
-    return await moment_ratio(session, request.app.state.journey.current, span)
+    return reach.keep(await moment_ratio(session, request.app.state.journey.current, span))

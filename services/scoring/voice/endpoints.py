@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from services.scoring.access import Scope
 from services.scoring.dependencies import Reader, Session
 from services.scoring.stats.endpoints import Span
 from services.scoring.voice import service
@@ -31,7 +32,7 @@ SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
 
 @router.get("/reports/verbatims")
 async def get_verbatim_report(
-    _: Reader,
+    reach: Scope,
     span: Span,
     session: Session,
     touchpoint: Annotated[str | None, Query(max_length=64, pattern=SLUG)] = None,
@@ -40,12 +41,13 @@ async def get_verbatim_report(
     """Per touchpoint, the themes customers write about in ``from``–``to`` (default: the
     last 90 days): volume, mean sentiment, detractors' share, trend against the previous
     period of the same length, three redacted quotes; emotions by touchpoint and persona."""
-    return await verbatim_report(session, span.start, span.end, touchpoint, persona)
+    reach.touchpoint(touchpoint)
+    return reach.keep(await verbatim_report(session, span.start, span.end, touchpoint, persona))
 
 
 @router.get("/reports/emerging-irritants")
 async def get_emerging_irritants(
-    _: Reader,
+    reach: Scope,
     session: Session,
     request: Request,
     touchpoint: Annotated[str | None, Query(max_length=64, pattern=SLUG)] = None,
@@ -53,5 +55,7 @@ async def get_emerging_irritants(
     """Terms of the last 7 days' verbatims that rise significantly against the 90 days
     before (log-likelihood G²) and that no root cause or touchpoint of the map names:
     candidate root causes for the committee."""
+    reach.touchpoint(touchpoint)
     taxonomy = service.published_taxonomy(request.app.state.journey.current)
-    return await emerging_irritants(session, request.app.state.settings, taxonomy, touchpoint)
+    settings = request.app.state.settings
+    return reach.keep(await emerging_irritants(session, settings, taxonomy, touchpoint))
