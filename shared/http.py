@@ -24,7 +24,13 @@ from shared.cursor import CursorSigner
 from shared.db.session import unit_of_work
 from shared.metrics import REQUEST_SECONDS, child
 from shared.nesting import TOO_DEEP, json_too_deep
-from shared.problems import PROBLEM_JSON, PROBLEM_RESPONSES, Problem, install_problem_handlers
+from shared.problems import (
+    JSON_BODY,
+    PROBLEM_JSON,
+    PROBLEM_RESPONSES,
+    Problem,
+    install_problem_handlers,
+)
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -35,7 +41,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 class BodyLimit:
     """Refuse request bodies over a per-path limit with 413, and JSON bodies nested deeper
-    than :data:`shared.nesting.MAX_DEPTH` with 422 (before any parser recurses into them).
+    than :data:`shared.nesting.MAX_DEPTH` with 422 (before any parser recurses into them);
+    keep a JSON body in the scope (``JSON_BODY``) for the problem handlers.
 
     A declared Content-Length over the limit is refused before reading; a chunked body is
     read up to the limit and then handed to the app whole (the app would buffer it anyway).
@@ -77,11 +84,12 @@ class BodyLimit:
                 await self._refuse(scope, receive, send, limit)
                 return
         whole = bytes(body)
-        if _is_json(scope) and json_too_deep(whole):
-            await _send_problem(
-                scope, send, Problem(title="Request is invalid", status=422, detail=TOO_DEEP)
-            )
-            return
+        if _is_json(scope):
+            if json_too_deep(whole):
+                problem = Problem(title="Request is invalid", status=422, detail=TOO_DEEP)
+                await _send_problem(scope, send, problem)
+                return
+            scope[JSON_BODY] = whole  # for an error to name the field it comes from
         first: Message = {"type": "http.request", "body": whole, "more_body": False}
         await self.app(scope, _replay(first, receive), send)
 

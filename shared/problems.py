@@ -18,7 +18,8 @@ message, code?}]``, one convention for every endpoint:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -35,7 +36,11 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.events.values import UNSTORABLE, UNSTORABLE_TEXT
+
 PROBLEM_JSON = "application/problem+json"
+# The scope's key under which the app keeps a request's JSON body (``shared.http.BodyLimit``)
+JSON_BODY = "cxloop.json_body"
 log = structlog.get_logger(__name__)
 
 
@@ -225,8 +230,15 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def _known(request: Request, exc: Exception) -> JSONResponse | None:
     if _caused_by(exc, _UNSTORABLE):
-        detail = "a text contains a character that cannot be stored (such as NUL, \\u0000)"
-        return problem_response(request, ProblemError(422, "Request is invalid", detail))
+        errors = unstorable_fields(request)
+        if errors:
+            problem = ProblemError(
+                422, "Request is invalid", f"{len(errors)} invalid field(s)", errors
+            )
+        else:
+            detail = "a text contains a character that cannot be stored (such as NUL, \\u0000)"
+            problem = ProblemError(422, "Request is invalid", detail)
+        return problem_response(request, problem)
     if _caused_by(exc, _ROLLED_BACK):
         log.warning(
             "transaction rolled back by the database", path=request.url.path, error=repr(exc)
@@ -237,13 +249,56 @@ def _known(request: Request, exc: Exception) -> JSONResponse | None:
     return None
 
 
+def unstorable_fields(request: Request) -> list[FieldError]:
+    """Where the request holds a text PostgreSQL cannot store: its path and query
+    parameters, and its JSON body when the app kept it (``JSON_BODY``)."""
+    parameters: list[tuple[Location, Iterable[tuple[str, Any]]]] = [
+        ("path", request.path_params.items()),
+        ("query", request.query_params.multi_items()),
+    ]
+    found = [
+        parameter_error(name, UNSTORABLE, where, "unstorable_character")
+        for where, items in parameters
+        for name, value in items
+        if isinstance(value, str) and UNSTORABLE_TEXT.search(value)
+    ]
+    body = request.scope.get(JSON_BODY)
+    if body:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return found
+        found += [
+            field_error(path, UNSTORABLE, "unstorable_character") for path in _unstorable(document)
+        ]
+    return found
+
+
+def _unstorable(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """The paths of the texts (member names included) in a JSON document that hold NUL or
+    a lone surrogate."""
+    if isinstance(value, str):
+        if UNSTORABLE_TEXT.search(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if UNSTORABLE_TEXT.search(key):
+                yield (*path, key)
+            else:
+                yield from _unstorable(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable(item, (*path, index))
+
+
 def _internal_error(request: Request) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path)
     return problem_response(request, ProblemError(500, "Internal error"))
 
 
 # PostgreSQL refused a text or JSON value sent by the client (a NUL character): the
-# client's mistake, whichever parameter carried it, and nothing was stored.
+# client's mistake, whichever parameter carried it, and nothing was stored. The handler
+# names the fields that hold one (``unstorable_fields``).
 _UNSTORABLE = (
     asyncpg.exceptions.CharacterNotInRepertoireError,
     asyncpg.exceptions.UntranslatableCharacterError,

@@ -155,12 +155,12 @@ _SCALARS = (str, int, float, bool, type(None))
 # What no PostgreSQL text or JSON value can hold: NUL, and a lone surrogate (JSON may escape
 # one, \ud800, which is no character; UTF-8 cannot write it). Refused where a text comes in,
 # so that no consumer meets a record it could never store.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE = "must not contain NUL (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
 
 
 def _storable(value: str) -> str:
-    if _UNSTORABLE.search(value):
+    if UNSTORABLE_TEXT.search(value):
         raise PydanticCustomError("unstorable_character", UNSTORABLE)
     return value
 
@@ -179,7 +179,7 @@ def _check_attributes(value: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"{key!r} must be a string, number, boolean or null")
         if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_TEXT:
             raise ValueError(f"{key!r} is longer than {MAX_ATTRIBUTE_TEXT} characters")
-        if _UNSTORABLE.search(key) or (isinstance(item, str) and _UNSTORABLE.search(item)):
+        if UNSTORABLE_TEXT.search(key) or (isinstance(item, str) and UNSTORABLE_TEXT.search(item)):
             raise PydanticCustomError(
                 "unstorable_character", "attribute names and texts " + UNSTORABLE
             )

@@ -14,4 +14,10 @@ async def test_a_nul_character_in_a_query_is_refused_with_422(actions_url: str, 
 
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert "NUL" in response.json()["detail"]
+    (error,) = response.json()["errors"]
+    assert (error["location"], error["field"], error["code"]) == (
+        "query",
+        "department",
+        "unstorable_character",
+    )
+    assert "NUL" in error["message"]

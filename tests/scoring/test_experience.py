@@ -471,3 +471,18 @@ async def test_a_new_journey_map_applies_without_restart(scoring: Scoring) -> No
 
 async def _version_is(holder: Any, version: int) -> bool:
     return bool(holder.version == version)
+
+
+async def test_a_customer_id_that_cannot_be_stored_is_refused_naming_it(
+    scoring: Scoring,
+) -> None:
+    for path in ("experience", "timeline"):
+        response = await scoring.client.get(f"/v1/customers/cust%00x/{path}")
+
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert (error["location"], error["field"], error["code"]) == (
+            "path",
+            "customer_id",
+            "unstorable_character",
+        )

@@ -3,6 +3,7 @@ needs (``params``); ``message`` stays the API's English."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -71,3 +72,30 @@ async def test_a_step_not_allowed_names_both_statuses(tasks: Tasks, clock: FakeC
     (error,) = response.json()["errors"]
     assert error["code"] == "transition_not_allowed"
     assert error["params"] == {"from": "open", "to": "resolved"}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("called\x00", "unstorable_character"),  # refused by PostgreSQL
+        ("called \ud83d", "string_unicode"),  # a lone surrogate: no text, refused by pydantic
+    ],
+)
+async def test_a_text_that_cannot_be_stored_is_refused_naming_its_field(
+    tasks: Tasks, clock: FakeClock, text: str, code: str
+) -> None:
+    task = await open_task(tasks)
+    body = json.dumps({"body": text})  # escaped: \u0000, \ud83d
+
+    response = await tasks.client.post(
+        f"/v1/tasks/{task['id']}/comments",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    (error,) = response.json()["errors"]
+    assert (error["location"], error["field"], error["code"]) == ("body", "body", code)
+    stored = await tasks.client.get(f"/v1/tasks/{task['id']}")
+    assert stored.json()["comments"] == []
