@@ -223,6 +223,9 @@ async def test_a_referent_sees_only_their_departments_endpoints_and_cannot_repla
     await page.goto(f"{system.console_url}/operations")
     await expect(page.locator(".url").filter(has_text=FAILING).first).to_be_visible()
     await expect(page.get_by_role("button", name="Replay")).to_have_count(0)
+    # signals of touchpoints no map defines are no department's: scoring says 403
+    unknown = "The touchpoints signals name cannot be shown: your key may not read it."
+    await expect(page.get_by_text(unknown)).to_be_visible()
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url(f"{system.console_url}/sign-in")
 
