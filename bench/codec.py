@@ -1,7 +1,7 @@
 """Micro-benchmark of the event envelope: ``encode`` and ``decode`` per event type.
 
-``python -m bench.codec`` prints, for one sample event of each type (tests/shared/
-event_samples.py), the payload's size and the µs per call of ``shared.events.envelope``'s
+``python -m bench.codec`` prints, for one sample event of each type
+(``event_samples.py``), the payload's size and the µs per call of ``shared.events.envelope``'s
 ``encode`` and ``decode``; beside them the same through the CloudEvents SDK (``to_binary``
 and ``from_binary``, the payload as bytes into ``model_validate_json``: the codec before
 the envelope wrote its headers itself), and the payload alone (pydantic's JSON serialiser
@@ -19,9 +19,9 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from bench.event_samples import samples
 from shared.events.envelope import EVENT_MODELS, decode, encode
 from shared.events.schemas import Event
-from tests.shared.event_samples import samples
 
 SOURCE = "/cxloop/bench"
 ROUNDS = 5

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from bench.event_samples import invitation
 from services.alerts.webhooks.signing import new_secret
 from shared.events.alerts import AlertChange, AlertChanged, AlertRule, alert_reason
 from tests.alerts.conftest import Alerts, Received, Receiver
 from tests.conftest import unique
-from tests.shared.event_samples import invitation
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.event_samples import journey_map, nps_only
 from shared.events.envelope import EVENT_MODELS, InvalidEnvelope, _timestamp, decode, encode
 from shared.events.schemas import Event, InteractionRecorded
-from tests.shared.event_samples import journey_map, nps_only
 
 
 def test_round_trip_keeps_attributes_key_and_payload() -> None:

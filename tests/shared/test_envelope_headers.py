@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.event_samples import nps_only
 from shared.events.envelope import (
     _RECORD_NAMES,
     InvalidEnvelope,
@@ -18,7 +19,6 @@ from shared.events.envelope import (
     decode,
     record,
 )
-from tests.shared.event_samples import nps_only
 
 RECORD = record(nps_only(), b"/cxloop/ingest")
 VALUES = [

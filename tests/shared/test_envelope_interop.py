@@ -15,9 +15,9 @@ from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from bench.event_samples import samples
 from shared.events.envelope import EVENT_MODELS, InvalidEnvelope, decode, encode
 from shared.events.schemas import Event
-from tests.shared.event_samples import samples
 
 SOURCE = "/cxloop/scoring"
 SAMPLES = samples()

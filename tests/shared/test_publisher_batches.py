@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from aiokafka.structs import ConsumerRecord
 
+from bench.event_samples import moment
 from shared.config import ServiceSettings
 from shared.events.envelope import record as record_of
 from shared.events.schemas import Event
@@ -16,7 +17,6 @@ from shared.events.topics import INTERACTIONS, MOMENTS
 from shared.kafka.partitioner import partition_of
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.conftest import read_all, unique
-from tests.shared.event_samples import moment
 from tests.shared.test_runner import interaction
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bench.event_samples import moment, samples
 from shared.events.envelope import EVENT_MODELS, encode
 from shared.events.schemas import Event, MomentEvaluated
-from tests.shared.event_samples import moment, samples
 
 
 @pytest.mark.parametrize("sample", list(samples().values()), ids=lambda e: e.ce_type)

@@ -1,5 +1,5 @@
 """One realistic event of every type in ``EVENT_MODELS``, optional fields filled, for the
-envelope's interoperability tests and the codec micro-benchmark (``bench/codec.py``)."""
+codec micro-benchmark (``codec.py``) and the envelope's interoperability tests."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from shared.events.schemas import (
 from shared.journey import JourneyMap, JourneyMapPublished
 
 RETAILER_MAP = (
-    Path(__file__).resolve().parents[2] / "services/actions/journey/examples/retailer.yaml"
+    Path(__file__).resolve().parents[1] / "services/actions/journey/examples/retailer.yaml"
 )
 # With microseconds: the time attribute must keep them both ways.
 AT = datetime(2026, 5, 1, 8, 0, 12, 345678, tzinfo=UTC)
