@@ -67,7 +67,12 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limits.get(scope["path"], self.default)
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        coding = headers.get(b"content-encoding", b"").strip().lower()
+        if coding not in (b"", b"identity"):
+            await _send_415_coding(scope, send, coding.decode("latin-1"))
+            return
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)
             return
@@ -123,7 +128,17 @@ async def _send_413(scope: Scope, send: Send, limit: int) -> None:
     )
 
 
-async def _send_problem(scope: Scope, send: Send, problem: Problem) -> None:
+async def _send_415_coding(scope: Scope, send: Send, coding: str) -> None:
+    """A compressed body (``Content-Encoding: gzip``): no endpoint reads one (RFC 9110
+    15.5.16: 415, with the codings accepted in ``Accept-Encoding``)."""
+    detail = f"the body is sent with Content-Encoding {coding!r}: send it uncompressed"
+    problem = Problem(title="Unsupported media type", status=415, detail=detail)
+    await _send_problem(scope, send, problem, [(b"accept-encoding", b"identity")])
+
+
+async def _send_problem(
+    scope: Scope, send: Send, problem: Problem, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     """Answer ``problem`` and close the connection (the body may not have been read)."""
     problem.instance = scope["path"]
     payload = json.dumps(problem.model_dump(exclude_none=True)).encode()
@@ -135,6 +150,7 @@ async def _send_problem(scope: Scope, send: Send, problem: Problem) -> None:
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(payload)).encode()),
                 (b"connection", b"close"),
+                *(headers or []),
             ],
         }
     )

@@ -208,9 +208,32 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         reason = (unreadable[0].get("ctx") or {}).get("error", "not JSON")
         detail = f"the body is not JSON: {reason} at character {at}"
         return problem_response(request, ProblemError(400, "Malformed request", detail))
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if any(_whole_body(err) for err in exc.errors()) and not _json_media(media_type):
+        # not read as JSON at all: the media type is wrong, not the fields (RFC 9110 15.5.16)
+        sent = f"as {media_type}" if media_type else "without a Content-Type"
+        detail = f"the body must be sent as application/json; it was sent {sent}"
+        problem = ProblemError(415, "Unsupported media type", detail)
+        return problem_response(request, problem)
     errors = [located_error(err["loc"], err["msg"], *coded(err)) for err in exc.errors()]
     problem = ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
     return problem_response(request, problem)
+
+
+# what FastAPI says of a body it did not read as JSON, where it takes an object or a list
+_NOT_A_DOCUMENT = frozenset({"model_attributes_type", "dict_type", "model_type", "list_type"})
+
+
+def _whole_body(error: Any) -> bool:
+    return tuple(error.get("loc") or ()) == ("body",) and error.get("type") in _NOT_A_DOCUMENT
+
+
+def _json_media(media_type: str) -> bool:
+    """Whether FastAPI reads a body of ``media_type`` as JSON (none at all: it does not,
+    its content type being strict)."""
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 async def http_problem(request: Request, exc: Exception) -> JSONResponse:
