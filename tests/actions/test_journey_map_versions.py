@@ -6,9 +6,15 @@ import re
 
 import httpx
 import yaml
+from sqlalchemy import select, update
 
+from services.actions.journey.service import checksum_of
+from services.actions.models import JourneyMapVersion
+from shared.config import ServiceSettings
+from shared.db.session import create_engine
 from tests.actions.conftest import latest_version
 from tests.actions.factories import create_journey_map
+from tests.conftest import Infra
 
 
 async def put_yaml(client: httpx.AsyncClient, document: object, media_type: str) -> httpx.Response:
@@ -58,6 +64,40 @@ async def test_the_current_map_again_keeps_its_version(client: httpx.AsyncClient
         assert response.status_code == 200, response.text
         assert response.json() == first.json()
     assert await latest_version(client) == first.json()["version"]
+
+
+async def test_the_current_map_again_after_an_upgrade_keeps_its_version(
+    infra: Infra, client: httpx.AsyncClient
+) -> None:
+    """A version stored before a field existed (``repeat_contacts``): the same map sent
+    again, which today's model gives that field's default, is no new version."""
+    document = create_journey_map()
+    first = (await client.put("/v1/journey-map", json=document)).json()
+    engine = create_engine(ServiceSettings(database_url=infra.database_url))
+    try:
+        async with engine.begin() as connection:
+            stored = (
+                await connection.execute(
+                    select(JourneyMapVersion.document).where(
+                        JourneyMapVersion.version == first["version"]
+                    )
+                )
+            ).scalar_one()
+            for touchpoint in stored["touchpoints"]:
+                del touchpoint["repeat_contacts"]  # as an earlier cxloop wrote it
+            await connection.execute(
+                update(JourneyMapVersion)
+                .where(JourneyMapVersion.version == first["version"])
+                .values(document=stored, checksum=checksum_of(stored))
+            )
+    finally:
+        await engine.dispose()
+
+    again = await client.put("/v1/journey-map", json=document)
+
+    assert again.status_code == 200, again.text
+    assert again.json()["version"] == first["version"]
+    assert await latest_version(client) == first["version"]
 
 
 async def test_going_back_to_an_earlier_map_is_a_new_version(client: httpx.AsyncClient) -> None:

@@ -105,7 +105,7 @@ async def save_version(
     current = await repository.current()
     document = journey_map.model_dump(mode="json")
     checksum = checksum_of(document)
-    if current is not None and (keep_current or current.checksum == checksum):
+    if current is not None and (keep_current or checksum in _checksums(current)):
         return Saved(current, created=False)
     version = JourneyMapVersion(
         version=current.version + 1 if current else 1,
@@ -114,6 +114,18 @@ async def save_version(
         created_by=created_by,
     )
     return Saved(await repository.add(version), created=True)
+
+
+def _checksums(version: JourneyMapVersion) -> set[str]:
+    """The checksums the map of ``version`` has: as stored, and as read by today's model,
+    which gives a field added since then its default (the same map sent again after an
+    upgrade is no new version)."""
+    found = {version.checksum}
+    try:
+        today = JourneyMap.model_validate(version.document).model_dump(mode="json")
+    except ValidationError:
+        return found  # no longer valid as it stands: whatever is sent differs from it
+    return found | {checksum_of(today)}
 
 
 async def publish_current(session: AsyncSession, publisher: EventPublisher) -> int | None:
