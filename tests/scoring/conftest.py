@@ -19,6 +19,7 @@ from sqlalchemy import select
 from services.scoring.app import create_app
 from services.scoring.config import ScoringSettings
 from services.scoring.models import signal
+from shared.events.schemas import CustomerProfileUpdated, Event
 from shared.journey import JourneyMap, JourneyMapPublished
 from shared.kafka.producer import EventPublisher, create_producer
 from tests.conftest import Infra, Keys, Running, client_for, groups_at_the_end, settings_for
@@ -94,6 +95,13 @@ class Scoring(Running):
                     if set((await session.execute(query)).scalars()) == wanted:
                         return
                 await asyncio.sleep(0.1)
+
+    async def score(self, events: Sequence[Event]) -> None:
+        """Publish ``events`` and wait until scoring has recorded each of their signals (a
+        profile is none)."""
+        await self.send(events)
+        signals = [e for e in events if not isinstance(e, CustomerProfileUpdated)]
+        await self.processed([e.event_id for e in signals])
 
     async def get(self, path: str, **params: Any) -> Any:
         response = await self.client.get(path, params=params)

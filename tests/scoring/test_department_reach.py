@@ -25,20 +25,16 @@ async def _as(scoring: Scoring, key: str, path: str, **params: Any) -> httpx.Res
     return await scoring.client.get(path, params=params, headers=headers)
 
 
-async def _lived(scoring: Scoring, *events: Any) -> None:
-    await scoring.send(list(events))
-    await scoring.processed([e.event_id for e in events])
-
-
 async def test_a_department_reads_the_customers_who_lived_its_touchpoints(
     scoring: Scoring, keys: Keys
 ) -> None:
     delivered, called = unique("cust"), unique("cust")
-    await _lived(
-        scoring,
-        create_survey(delivered, T0, touchpoint="delivery", nps=3),
-        create_interaction(delivered, T0 + days(1), touchpoint="support-call", channel="phone"),
-        create_interaction(called, T0, touchpoint="support-call", channel="phone"),
+    await scoring.score(
+        [
+            create_survey(delivered, T0, touchpoint="delivery", nps=3),
+            create_interaction(delivered, T0 + days(1), touchpoint="support-call", channel="phone"),
+            create_interaction(called, T0, touchpoint="support-call", channel="phone"),
+        ]
     )
     logistics = keys.logistics_reader
 
@@ -59,10 +55,11 @@ async def test_the_relationship_surveys_owner_reads_those_who_answered_it(
     scoring: Scoring,
 ) -> None:
     answered, other = unique("cust"), unique("cust")
-    await _lived(
-        scoring,
-        create_survey(answered, T0, touchpoint=None, relationship=True, nps=2),
-        create_interaction(other, T0, touchpoint="checkout"),
+    await scoring.score(
+        [
+            create_survey(answered, T0, touchpoint=None, relationship=True, nps=2),
+            create_interaction(other, T0, touchpoint="checkout"),
+        ]
     )
     owning = JourneyMap.model_validate({**JOURNEY_MAP, "relationship": {"owner": "service"}})
     service = Reach.of("service", owning)
@@ -85,27 +82,28 @@ async def test_the_reports_keep_the_departments_rows(scoring: Scoring, keys: Key
     parcel = create_interaction(
         customer, T0, touchpoint="delivery", channel="mail", employee_ease=5
     )
-    await _lived(
-        scoring,
-        call,
-        parcel,
-        create_survey(
-            customer,
-            T0 + days(1),
-            nps=2,
-            ces=2,
-            verbatim="Colis en retard.",
-            interaction_event_id=parcel.event_id,
-        ),
-        create_survey(
-            customer,
-            T0 + days(1),
-            touchpoint="support-call",
-            nps=1,
-            ces=1,
-            verbatim="Late and rude.",
-            interaction_event_id=call.event_id,
-        ),
+    await scoring.score(
+        [
+            call,
+            parcel,
+            create_survey(
+                customer,
+                T0 + days(1),
+                nps=2,
+                ces=2,
+                verbatim="Colis en retard.",
+                interaction_event_id=parcel.event_id,
+            ),
+            create_survey(
+                customer,
+                T0 + days(1),
+                touchpoint="support-call",
+                nps=1,
+                ces=1,
+                verbatim="Late and rude.",
+                interaction_event_id=call.event_id,
+            ),
+        ]
     )
     logistics = keys.logistics_reader
 

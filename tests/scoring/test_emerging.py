@@ -15,7 +15,6 @@ from shared.journey import JourneyMap
 from tests.conftest import unique
 from tests.scoring.conftest import JOURNEY_MAP, Scoring
 from tests.scoring.factories import create_survey
-from tests.scoring.test_experience import score
 
 
 def test_terms_are_lemmas_and_their_neighbours_without_negations() -> None:
@@ -80,7 +79,7 @@ async def test_a_rising_term_no_entry_covers_is_a_candidate(scoring: Scoring) ->
         for i in range(6)
     ]
 
-    await score(scoring, [*old, *new])
+    await scoring.score([*old, *new])
 
     body = await scoring.get("/v1/reports/emerging-irritants", touchpoint=place)
     terms = {c["term"]: c for c in body["candidates"]}

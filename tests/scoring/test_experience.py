@@ -12,7 +12,7 @@ import pytest
 
 from services.scoring.experience.service import ExperienceService
 from services.scoring.privacy.erasure import erase_customer
-from shared.events.schemas import CustomerProfileUpdated, Event
+from shared.events.schemas import Event
 from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import InvalidEvent
 from tests.conftest import consume, read_all, unique
@@ -27,12 +27,6 @@ from tests.scoring.factories import (
 )
 
 
-async def score(scoring: Scoring, events: list[Event]) -> None:
-    await scoring.send(events)
-    signals = [e for e in events if not isinstance(e, CustomerProfileUpdated)]
-    await scoring.processed([e.event_id for e in signals])
-
-
 async def test_lxi_and_counts_by_hand(scoring: Scoring) -> None:
     """Delivery is a moment of truth of weight 1.5: NPS 2 → v = -1, w = 1.5·3·1 = 4.5.
     Checkout (weight 2), a success 90 days later: v = 0.25, w = 2·0.5 = 1.
@@ -41,7 +35,7 @@ async def test_lxi_and_counts_by_hand(scoring: Scoring) -> None:
     detractor = create_survey(customer, T0, nps=2)
     success = create_interaction(customer, T0 + days(90))
 
-    await score(scoring, [detractor, success])
+    await scoring.score([detractor, success])
 
     body = await scoring.get(f"/v1/customers/{customer}/experience")
     assert body["lxi"] == pytest.approx(50 * (1 - 2 / 3.25), abs=1e-9)
@@ -60,7 +54,7 @@ async def test_lxi_and_counts_by_hand(scoring: Scoring) -> None:
 
 async def test_each_signal_emits_a_moment(scoring: Scoring) -> None:
     customer = unique("cust")
-    await score(scoring, [create_profile(customer, persona="busy-parent", value_tier="gold")])
+    await scoring.score([create_profile(customer, persona="busy-parent", value_tier="gold")])
     first = create_survey(customer, T0, nps=10, csat=5)
     pain = create_interaction(
         customer,
@@ -72,8 +66,8 @@ async def test_each_signal_emits_a_moment(scoring: Scoring) -> None:
         transfers=3,
     )
 
-    await score(scoring, [first])  # two topics: only separate sends fix their order
-    await score(scoring, [pain])
+    await scoring.score([first])  # two topics: only separate sends fix their order
+    await scoring.score([pain])
 
     (record,) = await consume(
         scoring.settings.kafka_bootstrap_servers,
@@ -101,10 +95,10 @@ async def test_same_event_id_twice_counts_once_and_re_emits_the_same_moment(
 ) -> None:
     customer = unique("cust")
     survey = create_survey(customer, T0, nps=3)
-    await score(scoring, [survey, survey])
+    await scoring.score([survey, survey])
     before = await scoring.get(f"/v1/customers/{customer}/experience")
 
-    await score(scoring, [survey])
+    await scoring.score([survey])
 
     after = await scoring.get(f"/v1/customers/{customer}/experience")
     for body in (before, after):
@@ -200,10 +194,10 @@ async def test_arrival_order_does_not_change_the_state(scoring: Scoring) -> None
         sorted(template, key=lambda e: e.occurred, reverse=True), reversed_
     )
 
-    await score(scoring, ordered_events)
+    await scoring.score(ordered_events)
     for event in shuffled_events:  # one by one: each its own batch
         await scoring.send([event])
-    await score(scoring, reversed_events)
+    await scoring.score(reversed_events)
     await scoring.processed([e.event_id for e in shuffled_events])
 
     reference = await state(scoring, in_order)
@@ -224,8 +218,8 @@ async def test_a_late_contact_makes_later_ones_repeats(scoring: Scoring) -> None
         customer, T0 + days(20), touchpoint="support-call", channel="phone"
     )
 
-    await score(scoring, [later, much_later])
-    await score(scoring, [earlier])
+    await scoring.score([later, much_later])
+    await scoring.score([earlier])
 
     timeline = await scoring.get(f"/v1/customers/{customer}/timeline")
     valences = {e["event_id"]: e["valence"] for e in timeline["entries"]}
@@ -248,8 +242,8 @@ async def test_coming_back_where_the_map_counts_no_repeats_is_no_repeat_contact(
         customer, T0 + days(3), touchpoint="support-call", channel="phone"
     )
 
-    await score(scoring, [again, call_again])
-    await score(scoring, [first, call])
+    await scoring.score([again, call_again])
+    await scoring.score([first, call])
 
     timeline = await scoring.get(f"/v1/customers/{customer}/timeline")
     valences = {e["event_id"]: e["valence"] for e in timeline["entries"]}
@@ -264,7 +258,7 @@ async def test_coming_back_where_the_map_counts_no_repeats_is_no_repeat_contact(
 async def test_timeline_pages_continue_the_exact_computation(scoring: Scoring) -> None:
     customer = unique("cust")
     events = with_customer(journey_of("y", random.Random(3)), customer)
-    await score(scoring, events)
+    await scoring.score(events)
 
     whole = await scoring.get(f"/v1/customers/{customer}/timeline", limit=500)
     pages: list[dict[str, Any]] = []
@@ -290,7 +284,7 @@ async def test_unknown_touchpoint_is_kept_with_weight_one(scoring: Scoring) -> N
         customer, T0, touchpoint="store-kiosk", channel="store", outcome="failure"
     )
 
-    await score(scoring, [kiosk])
+    await scoring.score([kiosk])
 
     (moment,) = await consume(
         scoring.settings.kafka_bootstrap_servers,
@@ -309,7 +303,7 @@ async def test_the_ten_heaviest_signals_explain_the_score(scoring: Scoring) -> N
     date, the i-th keeps 2^(−(110 − 10i)/90) of its weight; the ten newest weigh most."""
     customer = unique("cust")
     events = [create_interaction(customer, T0 + days(10 * i)) for i in range(12)]
-    await score(scoring, events)
+    await scoring.score(events)
 
     body = await scoring.get(f"/v1/customers/{customer}/experience")
 
@@ -340,7 +334,7 @@ async def test_the_ten_heaviest_signals_explain_the_score(scoring: Scoring) -> N
 
 async def test_an_erased_customer_is_no_longer_read(scoring: Scoring) -> None:
     customer = unique("cust")
-    await score(scoring, [create_survey(customer, T0, nps=9)])
+    await scoring.score([create_survey(customer, T0, nps=9)])
     assert (await scoring.get(f"/v1/customers/{customer}/experience"))["last_nps"] == 9
 
     async with scoring.sessions() as session, session.begin():
@@ -363,7 +357,7 @@ async def test_malformed_message_is_dead_lettered_and_scoring_goes_on(scoring: S
     await producer.send_and_wait("cx.interactions", b"\x00garbage", key=customer.encode())
     valid = create_interaction(customer, T0)
 
-    await score(scoring, [valid])
+    await scoring.score([valid])
 
     parked = await read_all(
         scoring.settings.kafka_bootstrap_servers,
@@ -386,13 +380,13 @@ async def test_an_event_id_reused_for_another_customer_is_dead_lettered(
     order), and a redelivery of the same customer's event is still a no-op."""
     first, second, third = unique("cust"), unique("cust"), unique("cust")
     taken = create_interaction(first, T0)
-    await score(scoring, [taken])
+    await scoring.score([taken])
     later = taken.model_copy(update={"customer_id": second})
     pair = create_interaction(first, T0 + days(1))
     same_batch = pair.model_copy(update={"customer_id": third})
     control = create_interaction(second, T0 + days(2))
 
-    await score(scoring, [taken, later, pair, same_batch, control])
+    await scoring.score([taken, later, pair, same_batch, control])
 
     customers = {c.encode() for c in (first, second, third)}
 
@@ -459,7 +453,7 @@ async def test_a_new_journey_map_applies_without_restart(scoring: Scoring) -> No
         checkout = create_interaction(customer, T0)
         kiosk = create_interaction(customer, T0, touchpoint="store-kiosk-2", channel="store")
 
-        await score(scoring, [checkout, kiosk])
+        await scoring.score([checkout, kiosk])
 
         timeline = await scoring.get(f"/v1/customers/{customer}/timeline")
         weights = {e["event_id"]: (e["weight"], e["moment_of_truth"]) for e in timeline["entries"]}

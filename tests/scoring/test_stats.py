@@ -54,15 +54,10 @@ class Cohort:
         """Apply the cohort's profiles, then ``events``."""
         await profiled(scoring, self.persona, self.customers)
         self.customers = []
-        await score(scoring, events)
+        await scoring.score(events)
 
     def only(self, **params: Any) -> dict[str, Any]:
         return {"persona": self.persona, **params}
-
-
-async def score(scoring: Scoring, events: list[Event]) -> None:
-    await scoring.send(events)
-    await scoring.processed([e.event_id for e in events])
 
 
 async def profiled(scoring: Scoring, persona: str, customers: list[str]) -> None:
@@ -262,11 +257,11 @@ async def test_c2es_pairs_count_once_in_any_arrival_order(scoring: Scoring) -> N
     )
 
     await people.score(scoring, [i1])  # the interaction first
-    await score(scoring, [s1])
-    await score(scoring, [s2])  # the survey first
-    await score(scoring, [i2])
-    await score(scoring, [i3, s3, i4, s4])  # together
-    await score(scoring, [s1, i2, s3])  # redelivered: no effect
+    await scoring.score([s1])
+    await scoring.score([s2])  # the survey first
+    await scoring.score([i2])
+    await scoring.score([i3, s3, i4, s4])  # together
+    await scoring.score([s1, i2, s3])  # redelivered: no effect
 
     body = await scoring.get("/v1/reports/c2es", **people.only(**month_span(4)))
 

@@ -7,16 +7,10 @@ from typing import Any
 
 import pytest
 
-from shared.events.schemas import Event
 from tests.conftest import Infra, Keys, unique
 from tests.cursors import REFUSED, content, edited, flipped, not_refused, refusal, tampered
 from tests.scoring.conftest import Scoring, running_scoring
 from tests.scoring.factories import T0, create_interaction, create_survey, days
-
-
-async def score(scoring: Scoring, events: list[Event]) -> None:
-    await scoring.send(events)
-    await scoring.processed([e.event_id for e in events])
 
 
 async def a_customer_s_first_page(scoring: Scoring) -> tuple[str, str]:
@@ -28,7 +22,7 @@ async def a_customer_s_first_page(scoring: Scoring) -> tuple[str, str]:
         create_interaction(customer, T0 + days(1)),
         create_interaction(customer, T0 + days(2)),
     ]
-    await score(scoring, events)
+    await scoring.score(events)
     first = await scoring.get(timeline(customer), limit=1)
     return customer, first["next_cursor"]
 
@@ -105,7 +99,7 @@ async def test_a_signed_cursor_no_timeline_gives_is_refused(
     scoring: Scoring, changes: dict[str, Any]
 ) -> None:
     customer = unique("cust")
-    await score(scoring, [create_interaction(customer, T0)])
+    await scoring.score([create_interaction(customer, T0)])
     state = {"at": "2031-01-01T00:00:00+00:00", "id": "x", "s": 0.5, "w": 1.0}
     state |= {"t": "2031-01-01T00:00:00+00:00", **changes}
     cursor = scoring.app.state.cursors.sign(("timeline", customer), state)

@@ -14,7 +14,6 @@ from shared.events.schemas import TRUNCATION_MARK, VERBATIM_EVENT_CHARS
 from tests.conftest import consume, unique
 from tests.scoring.conftest import Scoring
 from tests.scoring.factories import T0, create_profile, create_survey, days
-from tests.scoring.test_experience import score
 from tests.scoring.test_stats import profiled
 
 
@@ -37,7 +36,7 @@ async def test_words_only_move_the_lxi_by_their_sentiment(scoring: Scoring) -> N
     promoter = create_survey(customer, T0, nps=10)
     words = create_survey(customer, T0 + days(90), verbatim="late again", language="en")
 
-    await score(scoring, [promoter, words])
+    await scoring.score([promoter, words])
 
     body = await scoring.get(f"/v1/customers/{customer}/experience")
     assert body["lxi"] == pytest.approx(50 * (1 + 0.2385 / 6.75), abs=1e-9)
@@ -56,7 +55,7 @@ async def test_words_beside_a_score_add_nothing_but_are_kept(scoring: Scoring) -
     praise = "Livreur très aimable, merci !"
     survey = create_survey(customer, T0, nps=8, verbatim=praise, language="fr")
 
-    await score(scoring, [survey])
+    await scoring.score([survey])
 
     body = await scoring.get(f"/v1/customers/{customer}/experience")
     assert body["lxi"] == pytest.approx(50 * (1 + 1 / 3))
@@ -77,7 +76,7 @@ async def test_a_long_verbatim_is_cut_on_the_moment_and_kept_whole(scoring: Scor
     text = "Retard encore. " * 300  # 4,500 characters
     survey = create_survey(customer, T0, csat=1, verbatim=text)
 
-    await score(scoring, [survey])
+    await scoring.score([survey])
 
     moment = await moment_of(scoring, survey.event_id)
     carried = moment["verbatim"]
@@ -94,9 +93,9 @@ async def test_a_long_verbatim_is_cut_on_the_moment_and_kept_whole(scoring: Scor
 async def test_a_redelivered_response_re_emits_its_verbatim(scoring: Scoring) -> None:
     customer = unique("cust")
     survey = create_survey(customer, T0, verbatim="Rude staff, never again", language="en")
-    await score(scoring, [survey])
+    await scoring.score([survey])
 
-    await score(scoring, [survey])
+    await scoring.score([survey])
 
     moments = await consume(
         scoring.settings.kafka_bootstrap_servers,
@@ -132,7 +131,7 @@ async def test_the_verbatim_report_by_theme_period_and_persona(scoring: Scoring)
             people[4], april + days(3), touchpoint=place, verbatim="The courier was rude"
         ),
     ]
-    await score(scoring, events)
+    await scoring.score(events)
 
     body = await scoring.get(
         "/v1/reports/verbatims", touchpoint=place, **{"from": "2032-04-01", "to": "2032-05-01"}
@@ -181,8 +180,7 @@ async def test_the_emotion_counts_equal_a_count_of_distinct_verbatims(scoring: S
     await scoring.send([create_profile(c, persona=persona) for c in people[:2]])
     at = datetime(2032, 6, 10, tzinfo=UTC)
     words = ["Late again, very disappointed and angry", "Thank you, perfect", "ok", "Late."]
-    await score(
-        scoring,
+    await scoring.score(
         [
             create_survey(who, at + days(n), touchpoint=place, verbatim=said)
             for n, (who, said) in enumerate(zip(people, words, strict=True))
