@@ -193,6 +193,11 @@ def problem_response(request: Request, exc: ProblemError) -> JSONResponse:
     )
 
 
+def invalid(errors: list[FieldError]) -> ProblemError:
+    """The 422 for invalid values, each named in ``errors``."""
+    return ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
+
+
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     return problem_response(request, exc)
@@ -216,8 +221,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         problem = ProblemError(415, "Unsupported media type", detail)
         return problem_response(request, problem)
     errors = [located_error(err["loc"], err["msg"], *coded(err)) for err in exc.errors()]
-    problem = ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
-    return problem_response(request, problem)
+    return problem_response(request, invalid(errors))
 
 
 # what FastAPI says of a body it did not read as JSON, where it takes an object or a list
@@ -255,9 +259,7 @@ def _known(request: Request, exc: Exception) -> JSONResponse | None:
     if _caused_by(exc, _UNSTORABLE):
         errors = unstorable_fields(request)
         if errors:
-            problem = ProblemError(
-                422, "Request is invalid", f"{len(errors)} invalid field(s)", errors
-            )
+            problem = invalid(errors)
         else:
             detail = "a text contains a character that cannot be stored (such as NUL, \\u0000)"
             problem = ProblemError(422, "Request is invalid", detail)

@@ -34,7 +34,7 @@ from services.actions.backlog.schemas import (
 from shared.auth import Principal
 from shared.cursor import CursorSigner, cursor_time, invalid_cursor
 from shared.journey import JourneyMap
-from shared.problems import ProblemError, field_error
+from shared.problems import field_error, invalid
 
 CLOSED = (ItemStatus.DONE, ItemStatus.DISMISSED)
 
@@ -240,9 +240,7 @@ def _known_department(department: str | None, journey_map: JourneyMap | None) ->
     """:raises ProblemError: 422 for a department the map lacks."""
     if department and journey_map and not journey_map.department(department):
         message = f"unknown department {department!r} in the journey map"
-        raise ProblemError(
-            422, "Request is invalid", "1 invalid field(s)", [field_error(("department",), message)]
-        )
+        raise invalid([field_error(("department",), message)])
 
 
 async def root_causes(

@@ -29,7 +29,7 @@ from services.actions.surveys.config import SurveySettings
 from services.actions.surveys.views import issue_links
 from shared.cursor import CursorSigner
 from shared.journey import JourneyMap
-from shared.problems import ProblemError, field_error
+from shared.problems import ProblemError, field_error, invalid
 
 
 async def decide(
@@ -127,7 +127,7 @@ def _map_holding(
         if journey.touchpoint(body.touchpoint) is None
     ]
     if errors:
-        raise ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
+        raise invalid(errors)
     return journey
 
 

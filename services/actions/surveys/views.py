@@ -20,7 +20,7 @@ from services.actions.surveys.schemas import (
     InvitationLookup,
 )
 from shared.journey import RELATIONSHIP, JourneyMap
-from shared.problems import ProblemError, field_error
+from shared.problems import ProblemError, field_error, invalid
 
 
 async def invite(
@@ -101,6 +101,4 @@ def _with_survey(journey: JourneyMap | None, body: InvitationCreate) -> JourneyM
 
 
 def _invalid(field: str, message: str) -> None:
-    raise ProblemError(
-        422, "Request is invalid", "1 invalid field(s)", [field_error([field], message)]
-    )
+    raise invalid([field_error([field], message)])

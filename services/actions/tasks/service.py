@@ -27,7 +27,7 @@ from shared.events.actions import ACTIVE_STATUSES, TaskChange, TaskStatus
 from shared.journey import JourneyMap
 from shared.journey_policies import PriorityLevel, TaskPolicy
 from shared.kafka.journey_watch import JourneyMapHolder
-from shared.problems import FieldError, ProblemError, field_error
+from shared.problems import FieldError, ProblemError, field_error, invalid
 
 _PLAIN_FIELDS = ("referent", "root_cause", "resolution")
 # how far a referent's device clock may run ahead of ours
@@ -142,7 +142,7 @@ def _check_references(
     if body.customer_recontacted is not None:
         errors.extend(_recontact_errors(body.customer_recontacted.at, task.opened_at, now))
     if errors:
-        raise ProblemError(422, "Request is invalid", f"{len(errors)} invalid field(s)", errors)
+        raise invalid(errors)
 
 
 def _recontact_errors(at: datetime, opened_at: datetime, now: datetime) -> list[FieldError]:

@@ -32,7 +32,7 @@ from services.scoring.stats.views import (
 )
 from shared.events.schemas import Channel
 from shared.events.values import Day
-from shared.problems import PROBLEM_RESPONSES, ProblemError, parameter_error, problem_doc
+from shared.problems import PROBLEM_RESPONSES, ProblemError, invalid, parameter_error, problem_doc
 
 router = APIRouter(prefix="/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 SLUG = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -111,8 +111,7 @@ def stats_query(
 
 
 def _invalid(name: str, message: str) -> ProblemError:
-    errors = [parameter_error(name, message)]
-    return ProblemError(422, "Request is invalid", "1 invalid field(s)", errors)
+    return invalid([parameter_error(name, message)])
 
 
 @router.get("/touchpoints/{touchpoint_id}/stats")
