@@ -29,6 +29,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, _effective_route_context_var, serialize_response
 from pydantic import BaseModel, ValidationError
 
+from shared.problems import reads_as_json
+
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
@@ -65,7 +67,7 @@ def _short_handler(route: Any, plan: _Plan, standard: Handler) -> Handler:
 
     async def handler(request: Request) -> Response:
         body = await request.body()
-        if not body or not _is_json(request.headers.get("content-type", "")):
+        if not body or not reads_as_json(request.headers.get("content-type")):
             return await standard(request)
         try:
             parsed = plan.body_model.model_validate_json(body)
@@ -93,14 +95,6 @@ def _short_handler(route: Any, plan: _Plan, standard: Handler) -> Handler:
         return Response(content, status_code=status_code, media_type="application/json")
 
     return handler
-
-
-def _is_json(content_type: str) -> bool:
-    """``application/json`` or ``application/<anything>+json``, as FastAPI reads it."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
 
 
 def _plan(route: Any) -> _Plan | None:

@@ -213,9 +213,10 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         reason = (unreadable[0].get("ctx") or {}).get("error", "not JSON")
         detail = f"the body is not JSON: {reason} at character {at}"
         return problem_response(request, ProblemError(400, "Malformed request", detail))
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if any(_whole_body(err) for err in exc.errors()) and not _json_media(media_type):
+    content_type = request.headers.get("content-type")
+    if any(_whole_body(err) for err in exc.errors()) and not reads_as_json(content_type):
         # not read as JSON at all: the media type is wrong, not the fields (RFC 9110 15.5.16)
+        media_type = _media_type(content_type)
         sent = f"as {media_type}" if media_type else "without a Content-Type"
         detail = f"the body must be sent as application/json; it was sent {sent}"
         problem = ProblemError(415, "Unsupported media type", detail)
@@ -232,12 +233,18 @@ def _whole_body(error: Any) -> bool:
     return tuple(error.get("loc") or ()) == ("body",) and error.get("type") in _NOT_A_DOCUMENT
 
 
-def _json_media(media_type: str) -> bool:
-    """Whether FastAPI reads a body of ``media_type`` as JSON (none at all: it does not,
-    its content type being strict)."""
+def reads_as_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads a body of this ``Content-Type`` as JSON: ``application/json``
+    or ``application/<anything>+json``; none at all it does not (its content type is
+    strict)."""
+    media_type = _media_type(content_type)
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 async def http_problem(request: Request, exc: Exception) -> JSONResponse:

@@ -9,7 +9,6 @@ invalid item never keeps the others out and every error is the one it always was
 
 from __future__ import annotations
 
-import email.message
 import json
 from typing import Annotated, Any
 
@@ -25,7 +24,7 @@ from services.ingest.signals.schemas import (
     BatchSurveyResponse,
 )
 from shared.events.schemas import CustomerFields, InteractionFields, SurveyResponseFields
-from shared.problems import FieldError, field_error, field_errors
+from shared.problems import FieldError, field_error, field_errors, reads_as_json
 
 Signal = InteractionFields | SurveyResponseFields | CustomerFields
 # One item as read: its signal, or the errors that reject it (paths under items.<index>).
@@ -57,24 +56,12 @@ def read_batch(body: bytes, content_type: str | None) -> list[Item]:
         ``items``, none or too many), as FastAPI reports it for a declared body.
     :raises HTTPException: 400, a JSON body that cannot even be decoded (not UTF-8).
     """
-    if body and _is_json(content_type):
+    if body and reads_as_json(content_type):
         try:
             return list(_ValidBatch.model_validate_json(body).items)
         except ValidationError:
             pass  # an invalid item, or body: read again, the slow way, for its exact errors
     return [_item(index, item) for index, item in enumerate(_items(body, content_type))]
-
-
-def _is_json(content_type: str | None) -> bool:
-    """Whether FastAPI reads a body of this type as JSON (it requires a JSON media type)."""
-    if not content_type:
-        return False
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
 
 
 def _items(body: bytes, content_type: str | None) -> list[Any]:
@@ -84,7 +71,7 @@ def _items(body: bytes, content_type: str | None) -> list[Any]:
         raise RequestValidationError(
             [{"type": "missing", "loc": ("body",), "msg": "Field required"}]
         )
-    if _is_json(content_type):
+    if reads_as_json(content_type):
         try:
             document = json.loads(body)
         except json.JSONDecodeError as exc:
