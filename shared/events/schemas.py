@@ -144,9 +144,7 @@ class SurveyResponseFields(_Strict):
     )
     # a blank verbatim ("", spaces, line breaks) is no answer: without another answer the
     # response is refused, where "   " was read as a neutral verbatim and "" as nothing
-    verbatim: Annotated[StorableText | None, BeforeValidator(_blank_is_none)] = Field(
-        default=None, max_length=5000
-    )
+    verbatim: Annotated[StorableText | None, BeforeValidator(_blank_is_none)] = None
     language: LanguageTag | None = None
 
     @field_validator("touchpoint")

@@ -165,8 +165,29 @@ def _storable(value: str) -> str:
     return value
 
 
-# Free text that is kept (a verbatim): any character PostgreSQL can store.
-StorableText = Annotated[str, AfterValidator(_storable)]
+VERBATIM_MAX_CHARS = 5000
+
+
+def _storable_text(value: str) -> str:
+    # pydantic's own error for a string too long, in characters: a max_length on the field
+    # of an optional text is checked as a list's ("at most 5000 items"), and a string
+    # constraint would refuse a lone surrogate as "string_unicode" before _storable names it
+    if len(value) > VERBATIM_MAX_CHARS:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": VERBATIM_MAX_CHARS},
+        )
+    return _storable(value)
+
+
+# Free text that is kept (a verbatim): any character PostgreSQL can store, up to
+# VERBATIM_MAX_CHARS.
+StorableText = Annotated[
+    str,
+    AfterValidator(_storable_text),
+    WithJsonSchema({"type": "string", "maxLength": VERBATIM_MAX_CHARS}),
+]
 
 
 def _check_attributes(value: dict[str, Any]) -> dict[str, Any]:

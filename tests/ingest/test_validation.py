@@ -235,6 +235,20 @@ async def test_boundary_answers_are_accepted(client: httpx.AsyncClient) -> None:
         assert (await client.post("/v1/survey-responses", json=body)).status_code == 202
 
 
+async def test_a_verbatim_too_long_is_counted_in_characters(client: httpx.AsyncClient) -> None:
+    """The text's own error, in characters (it was a list's: "at most 5000 items")."""
+    body = create_survey_response(verbatim="é" * 5001)
+
+    response = await client.post("/v1/survey-responses", json=body)
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "verbatim"
+    assert error["code"] == "string_too_long"
+    assert error["message"] == "String should have at most 5000 characters"
+    assert error["params"] == {"max_length": 5000}
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [({"timezone": "Mars/Olympus"}, "timezone"), ({"persona": ""}, "persona")],

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.events.values import VERBATIM_MAX_CHARS
 from shared.surveys import QuestionKind, ResolvedQuestion, ResolvedSurvey
 
-VERBATIM_MAX_CHARS = 5000  # as SurveyResponseFields.verbatim
 CONSENT = {"yes": True, "no": False}
 _NUMBER = re.compile(r"^[0-9]{1,2}$")  # ASCII digits only: int() also reads other scripts'
 

@@ -15,11 +15,12 @@ from typing import Any
 
 from services.ingest.config import IngestSettings
 from services.ingest.signals.redaction import Redactor
-from services.ingest.survey.forms import VERBATIM_MAX_CHARS, Answers, FormSigner, read_answers
+from services.ingest.survey.forms import Answers, FormSigner, read_answers
 from services.ingest.survey.invitations import Invitation, InvitationLookup, LookupUnavailable
 from services.ingest.survey.pages import LANGUAGES, Page, accepted_languages, choose
 from services.ingest.survey.ratelimit import WindowLimiter
 from shared.events.schemas import SurveyAnswered
+from shared.events.values import VERBATIM_MAX_CHARS
 from shared.kafka.producer import BrokerUnavailable, EventPublisher
 
 # What secrets.token_urlsafe makes; anything else is not looked up at all.
