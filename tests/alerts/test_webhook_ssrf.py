@@ -54,6 +54,7 @@ async def test_private_targets_are_refused_when_registered(
     assert created.status_code == 422, created.text
     (error,) = created.json()["errors"]
     assert error["field"] == "url"
+    assert error["code"] == "url_not_allowed"
     assert reason in error["message"]
     assert changed.status_code == 422
 

@@ -240,7 +240,8 @@ def _known_department(department: str | None, journey_map: JourneyMap | None) ->
     """:raises ProblemError: 422 for a department the map lacks."""
     if department and journey_map and not journey_map.department(department):
         message = f"unknown department {department!r} in the journey map"
-        raise invalid([field_error(("department",), message)])
+        params = {"id": department}
+        raise invalid([field_error(("department",), message, "unknown_department", params)])
 
 
 async def root_causes(

@@ -92,13 +92,17 @@ def _with_survey(journey: JourneyMap | None, body: InvitationCreate) -> JourneyM
         raise ProblemError(503, "Journey map not loaded", "no journey map received yet")
     if body.touchpoint is None:
         if journey.relationship is None:
-            _invalid("relationship", "the journey map defines no relationship survey")
+            message = "the journey map defines no relationship survey"
+            _invalid("relationship", message, "no_relationship_survey")
     elif journey.touchpoint(body.touchpoint) is None:
-        _invalid("touchpoint", f"unknown touchpoint {body.touchpoint!r}")
+        message = f"unknown touchpoint {body.touchpoint!r}"
+        _invalid("touchpoint", message, "unknown_touchpoint", body.touchpoint)
     elif not service.questions(journey, body.touchpoint):
-        _invalid("touchpoint", f"{body.touchpoint!r} has no hosted survey (survey.questions)")
+        message = f"{body.touchpoint!r} has no hosted survey (survey.questions)"
+        _invalid("touchpoint", message, "no_hosted_survey", body.touchpoint)
     return journey
 
 
-def _invalid(field: str, message: str) -> None:
-    raise invalid([field_error([field], message)])
+def _invalid(field: str, message: str, code: str, touchpoint: str | None = None) -> None:
+    params = {"id": touchpoint} if touchpoint is not None else None
+    raise invalid([field_error([field], message, code, params)])

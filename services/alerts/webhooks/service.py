@@ -214,7 +214,7 @@ async def _check_target(url: str, settings: AlertsSettings) -> None:
     try:
         await check_url(url, allow_private=settings.webhook_allow_private_networks)
     except UnsafeUrl as exc:
-        errors = [field_error(("url",), str(exc))]
+        errors = [field_error(("url",), str(exc), "url_not_allowed")]
         raise ProblemError(422, "Request is invalid", "the URL is not allowed", errors) from exc
 
 

@@ -121,14 +121,15 @@ async def test_lookup_needs_the_surveys_answer_scope(policy: Policy) -> None:
 
 async def test_invitations_refuse_touchpoints_without_hosted_survey(policy: Policy) -> None:
     customer = unique("po-c")
-    for body, field in [
-        ({"touchpoint": policy.ids.other}, "touchpoint"),
-        ({"touchpoint": "no-such-touchpoint"}, "touchpoint"),
-        ({"touchpoint": policy.ids.web, "relationship": True}, "touchpoint"),
-        ({"touchpoint": policy.ids.web, "relationship": "false"}, "relationship"),
+    for body, field, code in [
+        ({"touchpoint": policy.ids.other}, "touchpoint", "no_hosted_survey"),
+        ({"touchpoint": "no-such-touchpoint"}, "touchpoint", "unknown_touchpoint"),
+        ({"touchpoint": policy.ids.web, "relationship": True}, "touchpoint", "value_error"),
+        ({"touchpoint": policy.ids.web, "relationship": "false"}, "relationship", "bool_type"),
     ]:
         problem = await invite(policy, customer, status=422, **body)
-        assert [e["field"] for e in problem["errors"]] == [field]
+        # every error has a code a client can word in its own language
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [(field, code)]
 
 
 async def test_a_relationship_invitation_has_no_touchpoint(policy: Policy) -> None:
