@@ -173,6 +173,22 @@ def test_the_summary_names_the_rule_and_the_touchpoint_in_the_page_s_language() 
     )
 
 
+@pytest.mark.parametrize(
+    ("transfers", "english", "french"),
+    [(1, "1 transfer", "1 transfert"), (3, "3 transfers", "3 transferts")],
+)
+def test_a_moment_s_transfers_are_counted_in_the_page_s_language(
+    transfers: int, english: str, french: str
+) -> None:
+    found = alert([{"code": "failed_interaction"}])
+    found["moments"][0]["details"].update(source="interaction", transfers=transfers)
+
+    assert f"{english} " in why("en", found)
+    assert f"{french} " in why("fr", found)
+    assert "1 transfers" not in why("en", found)
+    assert "1 transferts" not in why("fr", found)
+
+
 def test_a_relationship_alert_has_no_touchpoint_and_a_recovered_one_says_so() -> None:
     relationship = alert([{"code": "relationship_nps_detractor", "nps": 2}], touchpoint=None)
     assert "Moment de vérité négatif\u00a0: NPS relationnel 2 / 10" in why("fr", relationship)
