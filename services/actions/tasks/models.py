@@ -42,7 +42,8 @@ from services.actions.models import Base, metadata
 ACTIVE = text("status IN ('open', 'acknowledged', 'in_progress')")
 
 
-_HOURS = "date_part('epoch', %s - opened_at) / 3600.0"
+# from when the task's SLA started: its signal's arrival if later than its opening
+_HOURS = "date_part('epoch', %s - coalesce(sla_from, opened_at)) / 3600.0"
 
 
 def _at(**kw: Any) -> Mapped[datetime]:
@@ -134,8 +135,9 @@ class Task(Base):
     sla_due_at: Mapped[datetime] = _at()
     acknowledged_at: Mapped[datetime | None] = _at()  # the first acknowledgement
     resolved_at: Mapped[datetime | None] = _at()  # cleared by a reopen
-    # Hours from opening to the first acknowledgement and to resolution, kept by
-    # PostgreSQL (float: date_part, not the numeric of extract) for the closed-loop report.
+    # Hours from the SLA's start (sla_from, else the opening) to the first acknowledgement
+    # and to resolution, kept by PostgreSQL (float: date_part, not the numeric of extract)
+    # for the closed-loop report.
     ack_hours: Mapped[float | None] = mapped_column(Float, Computed(_HOURS % "acknowledged_at"))
     resolve_hours: Mapped[float | None] = mapped_column(Float, Computed(_HOURS % "resolved_at"))
     closed_at: Mapped[datetime | None] = _at()

@@ -119,6 +119,29 @@ async def test_a_moment_seen_before_its_task_still_counts(tasks: Tasks, clock: F
     assert figures["recovery"]["mean_lxi_change"] == 15.0
 
 
+async def test_a_task_from_a_signal_sent_late_counts_from_its_arrival(
+    tasks: Tasks, clock: FakeClock
+) -> None:
+    """Its SLA starts when the signal arrived, a day after it happened: so do its hours (they
+    counted from the moment's time, 28 h to acknowledge a task seen two minutes before)."""
+    customer, happened = unique("cust"), R0 - days(30)  # before the other tests' periods
+    arrived = happened + hours(28)
+    late = create_alert(customer, tasks.tp.call, at=happened, source_received_at=arrived, **SERVICE)
+    await tasks.feed([late])
+    (task,) = await tasks.tasks_of(customer)
+    for status, after in (("acknowledged", 2), ("in_progress", 30), ("resolved", 90)):
+        clock.set(arrived + timedelta(minutes=after))
+        assert (await tasks.patch(task["id"], status=status)).status_code == 200
+
+    window = {"from": happened.isoformat(), "to": (happened + hours(1)).isoformat()}
+    figures = await report(tasks, touchpoint=tasks.tp.call, **window)
+
+    assert figures["tasks"] == 1
+    assert figures["time_to_acknowledge"]["p50_hours"] == pytest.approx(2 / 60)
+    assert figures["time_to_resolve"]["p50_hours"] == pytest.approx(1.5)
+    assert figures["resolved_within_sla"] == 1
+
+
 async def test_a_referents_report_covers_its_department(tasks: Tasks, clock: FakeClock) -> None:
     customer = unique("cust")
     await tasks.feed([create_alert(customer, tasks.tp.call, at=R0 + days(60), **SERVICE)])
