@@ -33,8 +33,11 @@ from shared.kafka.journey_watch import JourneyMapHolder
 from shared.kafka.runner import ConsumerSpec
 
 # On the closed loop's path (an alert opens a task; an interaction at a moment of truth
-# asks for an invitation): they keep the service's KAFKA_FETCH_MAX_WAIT_MS.
-HOT = frozenset({"tasks", "invitations"})
+# asks for an invitation, judged with the customer's profile): they keep the service's
+# KAFKA_FETCH_MAX_WAIT_MS. The profiles' consumer fetching four times a second, a profile
+# posted just before its customer's first interactions was often not yet applied when they
+# were decided (persona and locale unknown: no quota, no language).
+HOT = frozenset({"tasks", "invitations", "policy-profiles"})
 
 
 def consumer_specs(
