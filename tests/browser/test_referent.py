@@ -242,6 +242,12 @@ async def test_every_page_fits_a_phone_in_french(
             assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
             if name == "committee":
                 await _committee_stacks_on_a_phone(page)
+            if name == "task":
+                # each value under its label, the card's width: beside it, a resolution
+                # wrapped a few letters a line ("Rembourseme-nt")
+                values = await _widths(page.locator(".facts dd"))
+                assert values
+                assert min(values) >= 280, values
             await screenshot(page, f"06-{name}-phone-fr")
     finally:
         await context.close()

@@ -310,6 +310,35 @@ def test_the_task_s_department_referent_and_persona_by_their_names_in_the_map() 
     assert "Persona Parent pressé" in card
 
 
+CAUSES = [
+    {"id": "late-delivery", "name": "Retard ou suppression de train/car, correspondance manquée"},
+    {"id": "rude-staff", "name": "Accueil"},
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("fr", "Suggérée d’après les mots du client\u00a0: Retard ou suppression de train/car"),
+        ("en", "Suggested from the customer's words: Retard ou suppression de train/car"),
+    ],
+)
+def test_the_suggested_root_cause_is_said_beside_its_list(language: str, said: str) -> None:
+    """A long name cut its "(suggested)" off in the select: the suggestion is also a line
+    under the list, which the list names as its description; none once a cause is set."""
+    suggested = task(suggested_root_cause="late-delivery")
+    context = {"t": suggested, "causes": CAUSES, "values": {}, "form": None, "form_id": "resolve"}
+    html = RENDERER.render(Page("partials/_root_cause_select.html", language, context=context))
+
+    assert said in unescape(html)
+    assert 'aria-describedby="resolve-suggested"' in html
+    assert 'id="resolve-suggested"' in html
+    chosen = {**context, "t": {**suggested, "root_cause": "rude-staff"}}
+    html = RENDERER.render(Page("partials/_root_cause_select.html", language, context=chosen))
+    assert 'suggested"' not in html
+    assert "aria-describedby" not in html
+
+
 def test_ids_the_map_does_not_name_are_shown_as_they_are() -> None:
     unnamed = {name: {} for name in NAMED}
     card = page_part("partials/_task_summary.html", "fr", t=task(), named=unnamed, causes=[])
