@@ -363,6 +363,12 @@ async def test_an_invitation_for_the_morning_is_held_until_then(
     (request,) = await receiver.wait_for(path, 1)
 
     assert json.loads(request.body)["data"]["customer_id"] == sent.customer_id
+
+    async def only_the_morning_s_pending() -> bool:
+        # the one sent is marked so once its answer is read, a moment after it arrived
+        return len(await deliveries_of(alerts, endpoint["id"], status="pending")) == 1
+
+    await until(only_the_morning_s_pending)
     (pending,) = await deliveries_of(alerts, endpoint["id"], status="pending")
     assert datetime.fromisoformat(pending["next_attempt_at"]) == morning
     assert pending["attempts"] == 0
