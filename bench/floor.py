@@ -84,6 +84,8 @@ def _row(event: InteractionRecorded | SurveyAnswered) -> SignalRow:
         "employee_ease": None,
         "interaction_event_id": None,
         "employee_id": None,
+        "expected": fields.get("expected"),
+        "perceived": fields.get("perceived"),
     }
 
 

@@ -89,6 +89,9 @@ signal = Table(
     # The employee who handled an interaction, as the client names them (an opaque staff
     # code): C2ES per employee. Goes with the customer's erasure and the signal retention.
     Column("employee_id", String(128)),
+    # A survey's expectation pair (1-5 each), for its moment (migration 0010).
+    Column("expected", SmallInteger),
+    Column("perceived", SmallInteger),
     # Timelines, the ledger and a batch's earlier contacts (customer ids, a time window).
     Index("signal_customer_time", "customer_id", "occurred_at"),
     # Surveys that answer an interaction, for customer/employee ease pairs; only the rows

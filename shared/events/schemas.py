@@ -377,6 +377,9 @@ class MomentEvaluated(Event):
     nps: int | None = None
     csat: int | None = None
     ces: int | None = None
+    # the survey's expectation pair (1-5, 5 = the best): perceived - expected, its gap
+    expected: int | None = None
+    perceived: int | None = None
     outcome: Outcome | None = None
     wait_over_threshold: bool = False
     repeat_contact: bool = False

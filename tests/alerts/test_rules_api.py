@@ -129,6 +129,8 @@ async def test_an_alert_with_its_moments(rules: Rules) -> None:
         rules.tp.delivery,
         moment_of_truth=True,
         nps=3,
+        expected=4,
+        perceived=1,
         valence=-1.0,
         lxi_before=60.0,
         lxi_after=52.0,
@@ -147,6 +149,8 @@ async def test_an_alert_with_its_moments(rules: Rules) -> None:
     assert details["reasons"] == ["valence -1.00", "NPS 3 (detractor)"]
     assert (details["source_event_id"], details["nps"]) == (moment.source_event_id, 3)
     assert (details["lxi_before"], details["lxi_after"]) == (60.0, 52.0)
+    # what the valence came from, for the task page: expected 4, lived 1
+    assert (details["expected"], details["perceived"]) == (4, 1)
     assert [c["change"] for c in detail["changes"]] == ["raised"]
 
 

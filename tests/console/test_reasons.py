@@ -189,6 +189,16 @@ def test_a_moment_s_transfers_are_counted_in_the_page_s_language(
     assert "1 transferts" not in why("fr", found)
 
 
+def test_a_moment_s_expectation_pair_is_shown_with_its_scores() -> None:
+    """What a valence of −0.75 beside "CSAT 2 / 5" came from: expected 4, lived 1."""
+    found = alert([{"code": "csat_dissatisfied", "csat": 2}])
+    found["moments"][0]["details"].update(csat=2, expected=4, perceived=1)
+
+    assert "CSAT 2 / 5 expected 4 / 5, lived 1 / 5" in why("en", found)
+    assert "CSAT 2 / 5 attendue 4 / 5, vécue 1 / 5" in why("fr", found)
+    assert "attendue" not in why("fr", alert([{"code": "csat_dissatisfied", "csat": 2}]))
+
+
 def test_a_relationship_alert_has_no_touchpoint_and_a_recovered_one_says_so() -> None:
     relationship = alert([{"code": "relationship_nps_detractor", "nps": 2}], touchpoint=None)
     assert "Moment de vérité négatif\u00a0: NPS relationnel 2 / 10" in why("fr", relationship)

@@ -70,3 +70,8 @@ async def test_built_moments_are_the_validated_ones_and_publish_as_the_same_reco
         assert record(moment, SOURCE).value == validated.model_dump_json(exclude_none=True).encode()
     for first, second in zip(fresh, again, strict=True):
         assert record(first, SOURCE) == record(second, SOURCE)
+    # the expectation pair travels with its moment, first and re-emitted alike
+    for moments in (fresh, again):
+        pairs = [(m.expected, m.perceived) for m in moments if isinstance(m, MomentEvaluated)]
+        assert pairs.count((2, 5)) == 1
+        assert pairs.count((None, None)) == 6

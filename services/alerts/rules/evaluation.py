@@ -329,6 +329,8 @@ def _alert_moment(
             "nps",
             "csat",
             "ces",
+            "expected",
+            "perceived",
             "outcome",
             "wait_over_threshold",
             "repeat_contact",

@@ -53,6 +53,8 @@ def moment_from_row(
             "nps": row["nps"],
             "csat": row["csat"],
             "ces": row["ces"],
+            "expected": row["expected"],
+            "perceived": row["perceived"],
             "outcome": _OUTCOME[outcome] if outcome else None,
             "wait_over_threshold": row["wait_over"],
             "repeat_contact": row["repeat_contact"],

@@ -36,6 +36,8 @@ class SignalRow(TypedDict):
     persona: str | None
     value_tier: str | None
     employee_id: str | None  # who handled an interaction
+    expected: int | None  # a survey's expectation pair
+    perceived: int | None
 
 
 class RevaluedRow(TypedDict):

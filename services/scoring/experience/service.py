@@ -316,6 +316,8 @@ def _new_row(
         "ces": survey.ces if survey else None,
         "employee_ease": interaction.employee_ease if interaction else None,
         "employee_id": interaction.employee_id if interaction else None,
+        "expected": survey.expected if survey else None,
+        "perceived": survey.perceived if survey else None,
         "interaction_event_id": survey.interaction_event_id if survey else None,
         "lxi_before": None,
         "lxi_after": None,
