@@ -216,18 +216,36 @@ def tokens(text: str, language: str) -> list[Token]:
         if found and found[-1].text in ONE and _one_span(found, lower):  # "une heure"
             found[-1] = Token(found[-1].text, NUMBER, False)
         if lower[0].isdigit() or lower in NUMBER_WORDS:
-            found.append(Token(lower, NUMBER, False))
+            found.append(_number(lower))
         elif lower in units and found and found[-1].root == NUMBER:  # "2h", "45 min"
             found.append(Token(lower, root(units[lower], language), False))
         elif lower[0].isalpha():
             upper = raw.isupper() and len(raw) > 2
             quoted = marks and _quoted(text, match.start(), match.end())
-            found.append(Token(lower, root(lower, language), upper, quoted))
+            found.append(_word(lower, language, upper, quoted))
         else:
-            found.append(Token(lower, lower if _is_symbol(lower) else "", False))
+            found.append(_mark(lower))
         if len(found) >= MAX_TOKENS:
             break
     return found
+
+
+# Tokens are immutable, so a word, number or mark read again is the token built the first
+# time: building one (a frozen dataclass, its root, its folded spelling) costs several
+# times the lookup, once per token of every text.
+@lru_cache(maxsize=131072)
+def _word(word: str, language: str, upper: bool, quoted: bool) -> Token:
+    return Token(word, root(word, language), upper, quoted)
+
+
+@lru_cache(maxsize=4096)
+def _number(text: str) -> Token:
+    return Token(text, NUMBER, False)
+
+
+@lru_cache(maxsize=4096)
+def _mark(text: str) -> Token:
+    return Token(text, text if _is_symbol(text) else "", False)
 
 
 def _one_span(found: list[Token], word: str) -> bool:
