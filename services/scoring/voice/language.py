@@ -7,7 +7,7 @@ its lexicon). The caller's hint decides only when the text itself does not.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from services.scoring.voice.lexicon import lexicon
 from services.scoring.voice.rules import FUNCTION_WORDS
@@ -29,19 +29,27 @@ def identify(text: str, hint: str | None = None) -> str:
 
 
 def _evidence(text: str) -> tuple[float, float]:
-    french_only, english_only = _telling_words()
     french = english = 0.0
-    for match in _WORD.finditer(text[:600]):
-        raw = match.group().lower()
-        word = fold(raw)
-        if word in french_only:
-            french += 1
-        elif word in english_only:
-            english += 1
-        if not _FR_LETTERS.isdisjoint(raw):
-            french += 0.5
+    for word in _WORD.findall(text[:600]):
+        for_french, for_english = _evidence_of(word)
+        french += for_french
+        english += for_english
         if french + english >= _WORDS_LOOKED_AT:
             break
+    return french, english
+
+
+@lru_cache(maxsize=65536)  # once per word of every text: most words come back
+def _evidence_of(word: str) -> tuple[float, float]:
+    """What one word says for French and for English: a word of one language only counts
+    one, a French letter half."""
+    french_only, english_only = _telling_words()
+    lower = word.lower()
+    folded = fold(lower)
+    french = 1.0 if folded in french_only else 0.0
+    english = 1.0 if folded not in french_only and folded in english_only else 0.0
+    if not _FR_LETTERS.isdisjoint(lower):
+        french += 0.5
     return french, english
 
 
