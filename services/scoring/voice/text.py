@@ -258,7 +258,12 @@ def _one_span(found: list[Token], word: str) -> bool:
 
 def _quoted(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` stands alone between quotation marks."""
-    before = text[max(0, start - 2) : start].rstrip(" \u00a0\u202f")[-1:]
+    before = text[max(0, start - 2) : start]
+    # asked for every word of a text with an apostrophe (most French ones): a word with
+    # no mark just before it is not quoted, whatever follows it
+    if _QUOTES.isdisjoint(before):
+        return False
+    before = before.rstrip(" \u00a0\u202f")[-1:]
     after = text[end : end + 2].lstrip(" \u00a0\u202f")[:1]
     if before in _OPENING and after in _CLOSING:
         return True
