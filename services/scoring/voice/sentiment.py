@@ -336,10 +336,18 @@ def _phrase(
 ) -> tuple[int, Entry | None]:
     """The longest phrase starting at ``i``: (its length in tokens, its entry). One
     intensifier may stand inside it ("went really well", "pas vraiment top")."""
-    for keys, entry in lexicon.phrases.get(tokens[i].root, ()):
-        length = _phrase_length(tokens, i, keys, skippable)
-        if length:
-            return length, entry
+    phrases = lexicon.phrases.get(tokens[i].root)
+    if not phrases or i + 1 == len(tokens):  # every phrase has two words or more
+        return 1, None
+    # looked for at every word, and "pas" or "no" start dozens of phrases: without an
+    # intensifier next, only those whose second word comes next can start here
+    nxt = tokens[i + 1]
+    any_second = nxt.folded in skippable
+    for keys, entry in phrases:
+        if any_second or keys[1] == nxt.root:
+            length = _phrase_length(tokens, i, keys, skippable)
+            if length:
+                return length, entry
     return 1, None
 
 
