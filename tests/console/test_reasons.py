@@ -388,6 +388,33 @@ def test_the_system_s_changes_are_signed_in_the_page_s_language() -> None:
     assert "system" not in trail
 
 
+def test_a_key_named_after_a_referent_signs_with_the_referent_s_name() -> None:
+    """Lea's key is named "lea", her id in the map: her comment and her change read "Léa
+    Bernard"; a key of another name keeps its name."""
+    comment = {"author": "lea", "created_at": "2026-12-06T06:30:00+00:00", "body": "Rappelée."}
+    changes = [
+        {
+            "changed_at": "2026-12-06T06:00:00+00:00",
+            "actor": "lea",
+            "change": "acknowledged",
+            "fields": ["status"],
+        },
+        {
+            "changed_at": "2026-12-06T07:00:00+00:00",
+            "actor": "ops-desk",
+            "change": "commented",
+            "fields": ["comment"],
+        },
+    ]
+    trail = page_part(
+        "partials/_audit.html", "fr", t=task(comments=[comment], changes=changes), named=NAMED
+    )
+    assert "Léa Bernard · 6 déc." in trail
+    assert "Léa Bernard · prise en compte" in trail
+    assert "ops-desk · " in trail
+    assert "lea ·" not in trail
+
+
 def health(language: str, **endpoint: Any) -> str:
     """The operations page's health cell of one disabled endpoint, as it reads."""
     found = {"id": "e1", "url": "https://hooks.example.com/cx", "owner_email": None}
