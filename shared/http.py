@@ -141,7 +141,10 @@ async def _send_problem(
 ) -> None:
     """Answer ``problem`` and close the connection (the body may not have been read)."""
     problem.instance = scope["path"]
-    payload = json.dumps(problem.model_dump(exclude_none=True)).encode()
+    # written as every other problem is (JSONResponse's form: compact, UTF-8)
+    payload = json.dumps(
+        problem.model_dump(exclude_none=True), ensure_ascii=False, separators=(",", ":")
+    ).encode()
     await send(
         {
             "type": "http.response.start",

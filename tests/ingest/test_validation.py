@@ -335,9 +335,13 @@ async def test_oversize_event_is_refused_with_413(client: httpx.AsyncClient) -> 
     padded = {**body, "padding": "x" * 70_000}
 
     response = await client.post("/v1/interactions", json=padded)
+    refused = await client.post("/v1/interactions", json={})  # a problem of the app's own
 
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
+    # written as every other problem is: compact, the same members in the same order
+    assert response.content.startswith(b'{"type":"about:blank","title":"Request body too large"')
+    assert list(response.json()) == [k for k in refused.json() if k != "errors"]
 
 
 async def test_oversize_chunked_body_is_refused_with_413(client: httpx.AsyncClient) -> None:
