@@ -66,6 +66,9 @@ class Persona(MapPart):
 
 class ValueTier(MapPart):
     id: Slug
+    name: str | None = Field(
+        default=None, min_length=1, max_length=200, description="as people say it; none: the id"
+    )
     weight: Weight = 1.0
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from services.console.api import ApiError, Part
 from services.console.reasons import WORDED, disabled, prepare
+from services.console.tasks.views import tier_names
 from services.console.web import renderer
 from shared.pages import Page
 
@@ -310,14 +312,17 @@ NAMED = {
     "departments": {"logistics": "Logistique"},
     "referents": {"lea": "Léa Bernard"},
     "personas": {"busy-parent": "Parent pressé"},
+    "value_tiers": {"gold": "Client fidèle (or)"},
 }
 
 
 def test_the_task_s_department_referent_and_persona_by_their_names_in_the_map() -> None:
-    card = page_part("partials/_task_summary.html", "fr", t=task(), named=NAMED, causes=[])
+    shown = task(value_tier="gold")
+    card = page_part("partials/_task_summary.html", "fr", t=shown, named=NAMED, causes=[])
     assert "Direction Logistique" in card
     assert "Référent Léa Bernard" in card
     assert "Persona Parent pressé" in card
+    assert "Valeur client Client fidèle (or)" in card
 
 
 CAUSES = [
@@ -351,9 +356,18 @@ def test_the_suggested_root_cause_is_said_beside_its_list(language: str, said: s
 
 def test_ids_the_map_does_not_name_are_shown_as_they_are() -> None:
     unnamed = {name: {} for name in NAMED}
-    card = page_part("partials/_task_summary.html", "fr", t=task(), named=unnamed, causes=[])
+    shown = task(value_tier="gold")
+    card = page_part("partials/_task_summary.html", "fr", t=shown, named=unnamed, causes=[])
     assert "Direction logistics" in card
     assert "Référent lea" in card
+    assert "Valeur client gold" in card
+
+
+def test_a_value_tier_is_named_as_the_map_names_it_else_by_its_id() -> None:
+    """Tiers had no name in the map: the console showed "abonne" for "Abonné"."""
+    tiers = [{"id": "abonne", "name": "Abonné", "weight": 2}, {"id": "x", "weight": 1}]
+    assert tier_names(Part({"map": {"value_tiers": tiers}})) == {"abonne": "Abonné", "x": "x"}
+    assert tier_names(Part(problem=ApiError("actions", "down"))) == {}
 
 
 @pytest.mark.parametrize(

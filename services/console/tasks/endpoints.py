@@ -40,6 +40,7 @@ async def my_tasks(request: Request, person: Person) -> Response:
         names=views.by_id(touchpoints),
         personas=personas,
         persona_names=views.by_id(personas),
+        tier_names=views.tier_names(found.journey_map),
         unknown_persona=views.unknown(found.filters.get("persona"), personas),
     )
 

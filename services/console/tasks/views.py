@@ -124,13 +124,22 @@ async def _alerts(api: Api, person: Session, alert_ids: list[str]) -> list[dict[
 
 def names(journey_map: Part) -> dict[str, dict[str, str]]:
     """The map's names of what a task shows by id (touchpoints, departments, referents,
-    personas), each by id: empty when the map is unread, so the page shows the ids."""
+    personas, value tiers), each by id: empty when the map is unread, so the page shows the
+    ids."""
     departments = listed(journey_map, "departments")
     return {
         "touchpoints": by_id(listed(journey_map, "touchpoints")),
         "departments": by_id(departments),
         "referents": by_id([r for d in departments for r in d.get("referents", [])]),
         "personas": by_id(listed(journey_map, "personas")),
+        "value_tiers": tier_names(journey_map),
+    }
+
+
+def tier_names(journey_map: Part) -> dict[str, str]:
+    """The value tiers' names by id; a tier the map names not, by its id."""
+    return {
+        tier["id"]: tier.get("name") or tier["id"] for tier in listed(journey_map, "value_tiers")
     }
 
 
