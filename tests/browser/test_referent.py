@@ -207,6 +207,25 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     assert body["type"] == "task.resolved"
     assert json.dumps(body).count(mine["id"]) >= 1
 
+    # a resolved task is closed, and a closed one reopened, from its page
+    await expect(page.get_by_role("button", name="Reopen the task")).to_be_visible()
+    await page.get_by_role("button", name="Close the task").click()
+    await expect(page.get_by_role("status").filter(has_text="Task closed.")).to_be_visible()
+    await expect(page.get_by_text("This task is closed.")).to_be_visible()
+    await expect(page.get_by_role("button", name="Close the task")).to_have_count(0)
+    await screenshot(page, "04b-task-closed")
+    assert await axe_violations(page) == []
+    await page.get_by_role("button", name="Reopen the task").click()
+    await expect(page.get_by_role("status").filter(has_text="Task reopened.")).to_be_visible()
+    await expect(page.get_by_role("button", name="Acknowledge")).to_be_visible()
+    async with system.client("actions") as actions:
+        task = (await actions.get(f"/v1/tasks/{mine['id']}")).json()
+    assert task["status"] == "open"
+    assert [c["change"] for c in task["changes"] if c["actor"] == "lea-bernard"][-2:] == [
+        "closed",
+        "reopened",
+    ]
+
 
 async def test_another_departments_task_is_not_reachable_by_url(
     system: System, tasks: dict[str, dict[str, Any]], page: Page

@@ -37,8 +37,8 @@ class Refused(Exception):
 
 
 async def act(api: Api, person: Session, task_id: str, form: str, fields: dict[str, str]) -> str:
-    """Do the action ``form`` (acknowledge, start, comment, root_cause, resolve); return the
-    code of its confirmation.
+    """Do the action ``form`` (acknowledge, start, comment, root_cause, resolve, close,
+    reopen); return the code of its confirmation.
 
     :raises Refused: with what to fix; :raises ApiError: ``down``, ``not_found``.
     """
@@ -54,6 +54,10 @@ def _update(form: str, fields: dict[str, str]) -> dict[str, Any]:
         return {"status": "acknowledged"}
     if form == "start":
         return {"status": "in_progress"}
+    if form == "close":
+        return {"status": "closed"}
+    if form == "reopen":
+        return {"status": "open"}
     if form == "root_cause":
         return {"root_cause": fields.get("root_cause") or None}
     if form == "resolve":

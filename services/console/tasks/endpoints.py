@@ -18,7 +18,7 @@ from services.console.tasks.actions import CHANNELS, Refused, act
 from services.console.web import Person, form_of, redirect, render
 
 router = APIRouter(include_in_schema=False)
-FORMS = ("acknowledge", "start", "comment", "root_cause", "resolve")
+FORMS = ("acknowledge", "start", "comment", "root_cause", "resolve", "close", "reopen")
 
 
 @router.get("/tasks")
