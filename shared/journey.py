@@ -7,7 +7,6 @@ validates a whole document; every cross-reference error names its field.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
@@ -22,6 +21,7 @@ from pydantic_core import InitErrorDetails, ValidationError
 from shared.events import topics
 from shared.events.schemas import Channel, Event
 from shared.events.values import Identifier, Slug, TimeZoneName, UtcDatetime
+from shared.journey_ids import id_errors, map_error, map_ids
 from shared.journey_policies import BusinessHours, ContactPolicy, MapPart, TaskPolicy
 from shared.problems import coded_error
 from shared.surveys import (
@@ -198,103 +198,29 @@ class JourneyMap(MapPart):
 
     @model_validator(mode="after")
     def _check_references(self) -> JourneyMap:
-        errors = [*self._duplicate_ids(), *self._unknown_references(), *self._survey_errors()]
+        errors = [*id_errors(map_ids(self, checked=True)), *self._survey_errors()]
         if errors:
             raise ValidationError.from_exception_data("JourneyMap", errors)
         return self
 
-    def _duplicate_ids(self) -> list[InitErrorDetails]:
-        errors: list[InitErrorDetails] = []
-        lists: dict[str, list[Any]] = {
-            "journeys": self.journeys,
-            "touchpoints": self.touchpoints,
-            "departments": self.departments,
-            "personas": self.personas,
-            "value_tiers": self.value_tiers,
-            "root_causes": self.root_causes,
-        }
-        for name, items in lists.items():
-            counts = Counter(item.id for item in items)
-            errors += [
-                _error((name, i, "id"), f"duplicate id {item.id!r}", "duplicate_id", id=item.id)
-                for i, item in enumerate(items)
-                if counts[item.id] > 1
-            ]
-        for j, journey in enumerate(self.journeys):
-            counts = Counter(stage.id for stage in journey.stages)
-            errors += [
-                _error(
-                    ("journeys", j, "stages", s, "id"),
-                    f"duplicate stage {stage.id!r}",
-                    "duplicate_stage",
-                    id=stage.id,
-                )
-                for s, stage in enumerate(journey.stages)
-                if counts[stage.id] > 1
-            ]
-        return errors
-
-    def _unknown_references(self) -> list[InitErrorDetails]:
-        touchpoints = {t.id for t in self.touchpoints}
-        departments = {d.id for d in self.departments}
-        errors = [
-            _error(
-                ("journeys", j, "stages", s, "touchpoints", k),
-                f"unknown touchpoint {tp!r}",
-                "unknown_touchpoint",
-                id=tp,
-            )
-            for j, journey in enumerate(self.journeys)
-            for s, stage in enumerate(journey.stages)
-            for k, tp in enumerate(stage.touchpoints)
-            if tp not in touchpoints
-        ]
-        for i, touchpoint in enumerate(self.touchpoints):
-            owner = touchpoint.owner
-            if owner is not None and owner not in departments:
-                message = f"unknown department {touchpoint.owner!r}"
-                errors.append(
-                    _error(("touchpoints", i, "owner"), message, "unknown_department", id=owner)
-                )
-            elif touchpoint.owner is None and touchpoint.moment_of_truth:
-                errors.append(
-                    _error(
-                        ("touchpoints", i, "owner"),
-                        "a moment of truth needs an owning department",
-                        "owner_required",
-                    )
-                )
-        personas = {p.id for p in self.personas}
-        errors += [
-            _error(
-                ("contact_policy", "persona_quotas", i, "persona"),
-                f"unknown persona {q.persona!r}",
-                "unknown_persona",
-                id=q.persona,
-            )
-            for i, q in enumerate(self.contact_policy.persona_quotas)
-            if q.persona not in personas
-        ]
-        return errors
-
     def _survey_errors(self) -> list[InitErrorDetails]:
         errors: list[InitErrorDetails] = []
         if len(set(self.languages)) != len(self.languages):
-            errors.append(_error(("languages",), "each language once", "repeated_language"))
+            errors.append(map_error(("languages",), "each language once", "repeated_language"))
         if self.default_language not in self.languages:
             errors.append(
-                _error(("default_language",), "must be one of languages", "not_a_map_language")
+                map_error(("default_language",), "must be one of languages", "not_a_map_language")
             )
         for i, touchpoint in enumerate(self.touchpoints):
             if touchpoint.id == RELATIONSHIP:
                 message = f"{RELATIONSHIP!r} is reserved"
                 errors.append(
-                    _error(("touchpoints", i, "id"), message, "reserved_id", id=RELATIONSHIP)
+                    map_error(("touchpoints", i, "id"), message, "reserved_id", id=RELATIONSHIP)
                 )
             prefix = ("touchpoints", i, "survey", "questions")
             found = coded_survey_errors(touchpoint.survey.questions, self.languages)
             errors += [
-                _error((*prefix, *loc), message, code, **params)
+                map_error((*prefix, *loc), message, code, **params)
                 for loc, message, code, params in found
             ]
         if self.relationship is not None:
@@ -302,27 +228,10 @@ class JourneyMap(MapPart):
         return errors
 
     def _relationship_errors(self, program: RelationshipProgram) -> list[InitErrorDetails]:
-        errors = [
-            _error(("relationship", "questions", *loc), message, code, **params)
+        return [
+            map_error(("relationship", "questions", *loc), message, code, **params)
             for loc, message, code, params in coded_survey_errors(program.questions, self.languages)
         ]
-        if program.owner not in {d.id for d in self.departments}:
-            message = f"unknown department {program.owner!r}"
-            errors.append(
-                _error(("relationship", "owner"), message, "unknown_department", id=program.owner)
-            )
-        personas = {p.id for p in self.personas}
-        errors += [
-            _error(
-                ("relationship", "personas", i),
-                f"unknown persona {persona!r}",
-                "unknown_persona",
-                id=persona,
-            )
-            for i, persona in enumerate(program.personas)
-            if persona not in personas
-        ]
-        return errors
 
     def survey(self, touchpoint_id: str | None) -> ResolvedSurvey | None:
         """The hosted survey of a touchpoint (``None``: the relationship survey), with every
@@ -359,13 +268,6 @@ class JourneyMap(MapPart):
             if journey.id == journey_id:
                 return [tp for stage in journey.stages for tp in stage.touchpoints]
         return None
-
-
-def _error(
-    location: tuple[str | int, ...], message: str, code: str, **params: Any
-) -> InitErrorDetails:
-    """A map-wide rule broken at ``location``."""
-    return {"type": coded_error(code, message, **params), "loc": location, "input": None}
 
 
 class JourneyMapPublished(Event):
