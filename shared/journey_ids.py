@@ -3,7 +3,9 @@ touchpoint, department or persona the map does not have, a moment of truth witho
 owner.
 
 They read a :class:`MapIds`, which :func:`map_ids` makes of a valid map's model or of a
-document as sent, leaving out the values of a document that are not valid.
+document as sent, leaving out the values of a document that are not valid. pydantic runs
+a model's own rules only once every field is valid: :func:`refused_map_errors` checks
+these on a refused document's valid values too, so that its every error is named at once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import InitErrorDetails
+from pydantic_core import ErrorDetails, InitErrorDetails
 
 from shared.events.values import Slug
 from shared.problems import coded_error
@@ -59,6 +61,19 @@ def id_errors(ids: MapIds) -> list[InitErrorDetails]:
     may be the id the reference names, as it was meant to be written.
     """
     return [*_duplicate_ids(ids), *_unknown_references(ids), *_owners_required(ids)]
+
+
+def refused_map_errors(document: Any, refused: ValidationError) -> list[ErrorDetails]:
+    """Every error of a map ``document`` that the model refused: ``refused``'s, and where
+    a field failed (the map's own rules did not run) the rules on ids its valid values break.
+
+    The rules find the same errors in the document as in the model its valid fields make:
+    those ``refused`` names already are not repeated.
+    """
+    found = refused.errors()
+    named = {(tuple(error["loc"]), error["type"]) for error in found}
+    broken = ValidationError.from_exception_data("JourneyMap", id_errors(map_ids(document)))
+    return found + [e for e in broken.errors() if (tuple(e["loc"]), e["type"]) not in named]
 
 
 def map_error(location: Location, message: str, code: str, **params: Any) -> InitErrorDetails:

@@ -19,6 +19,7 @@ from services.actions.journey.repository import JourneyMapRepository
 from services.actions.journey.schemas import JourneyMapVersionRead, JourneyMapVersionSummary
 from services.actions.models import JourneyMapVersion
 from shared.journey import JourneyMap, JourneyMapPublished
+from shared.journey_ids import refused_map_errors
 from shared.kafka.producer import EventPublisher
 from shared.nesting import TOO_DEEP, TooDeep, json_too_deep, yaml_depth
 from shared.problems import ProblemError, field_errors
@@ -84,7 +85,7 @@ def validate_map(document: Any) -> JourneyMap:
     try:
         return JourneyMap.model_validate(document)
     except ValidationError as exc:
-        errors = field_errors(exc.errors())
+        errors = field_errors(refused_map_errors(document, exc))
         raise ProblemError(422, "Invalid journey map", f"{len(errors)} error(s)", errors) from exc
 
 
