@@ -10,6 +10,21 @@ import httpx
 
 from tests.actions.factories import create_journey_map
 
+# what the map's own rules say of a stage naming "teleportation" and a touchpoint owned by
+# "space-agency", neither of which the map has
+UNKNOWN_REFERENCES = {
+    "journeys.0.stages.1.touchpoints.2": (
+        "unknown touchpoint 'teleportation'",
+        "unknown_touchpoint",
+        {"id": "teleportation"},
+    ),
+    "touchpoints.1.owner": (
+        "unknown department 'space-agency'",
+        "unknown_department",
+        {"id": "space-agency"},
+    ),
+}
+
 
 def by_field(response: httpx.Response) -> dict[str, dict[str, Any]]:
     assert response.status_code == 422, response.text
@@ -48,16 +63,7 @@ async def test_each_error_of_a_map_has_its_code_and_params(client: httpx.AsyncCl
             {"le": 8784},
         ),
         # named beside the invalid fields, as they are once those are fixed
-        "journeys.0.stages.1.touchpoints.2": (
-            "unknown touchpoint 'teleportation'",
-            "unknown_touchpoint",
-            {"id": "teleportation"},
-        ),
-        "touchpoints.1.owner": (
-            "unknown department 'space-agency'",
-            "unknown_department",
-            {"id": "space-agency"},
-        ),
+        **UNKNOWN_REFERENCES,
     }
 
 
@@ -71,16 +77,7 @@ async def test_the_map_s_own_rules_have_their_codes(client: httpx.AsyncClient) -
 
     coded = {field: (e["message"], e["code"], e["params"]) for field, e in errors.items()}
     assert coded == {
-        "journeys.0.stages.1.touchpoints.2": (
-            "unknown touchpoint 'teleportation'",
-            "unknown_touchpoint",
-            {"id": "teleportation"},
-        ),
-        "touchpoints.1.owner": (
-            "unknown department 'space-agency'",
-            "unknown_department",
-            {"id": "space-agency"},
-        ),
+        **UNKNOWN_REFERENCES,
         "touchpoints.1.id": ("duplicate id 'basket'", "duplicate_id", {"id": "basket"}),
         "touchpoints.5.id": ("duplicate id 'basket'", "duplicate_id", {"id": "basket"}),
     }
