@@ -11,6 +11,7 @@ import pytest
 from services.console.api import ApiError, Part
 from services.console.committee.charts import METRICS, spark, trends
 from services.console.committee.figures import (
+    Undiagnosed,
     funnel_totals,
     gap_level,
     impact_matrix,
@@ -104,19 +105,44 @@ def test_items_at_one_spot_are_spread_apart() -> None:
 
 def test_pareto_vital_few_reach_80_percent() -> None:
     lines = [
-        {"name": "late", "impact": 60.0, "share": 0.6, "cumulative_share": 0.6},
-        {"name": "damaged", "impact": 25.0, "share": 0.25, "cumulative_share": 0.85},
-        {"name": "rude", "impact": 10.0, "share": 0.1, "cumulative_share": 0.95},
-        {"name": "other", "impact": 5.0, "share": 0.05, "cumulative_share": 1.0},
+        {"root_cause": "late", "impact": 60.0, "share": 0.6, "cumulative_share": 0.6},
+        {"root_cause": "damaged", "impact": 25.0, "share": 0.25, "cumulative_share": 0.85},
+        {"root_cause": "rude", "impact": 10.0, "share": 0.1, "cumulative_share": 0.95},
+        {"root_cause": "other", "impact": 5.0, "share": 0.05, "cumulative_share": 1.0},
     ]
     p = pareto(lines)
     assert p is not None
     # "damaged" starts at 60 %, under 80 %: it is needed to reach 80 %
-    assert [line["name"] for line in p.vital_few] == ["late", "damaged"]
+    assert [line["root_cause"] for line in p.vital_few] == ["late", "damaged"]
     assert p.bars[0].height == pytest.approx(p.bottom - p.top)
     assert p.bars[1].height == pytest.approx((p.bottom - p.top) * 25 / 60)
     assert p.bars[-1].cumulative_y == pytest.approx(p.top)
+    assert p.undiagnosed is None
     assert pareto([]) is None
+
+
+def test_pareto_sets_the_tasks_without_a_root_cause_apart() -> None:
+    """A first week: most tasks not diagnosed yet. They are no cause: the vital few are
+    found among the causes, their shares of the causes' impact."""
+    lines = [
+        {"root_cause": None, "tasks": 40, "impact": 90.0, "share": 0.9, "cumulative_share": 0.9},
+        {"root_cause": "late", "tasks": 3, "impact": 6.0, "share": 0.06, "cumulative_share": 0.96},
+        {"root_cause": "rude", "tasks": 2, "impact": 3.0, "share": 0.03, "cumulative_share": 0.99},
+        {"root_cause": "lost", "tasks": 1, "impact": 1.0, "share": 0.01, "cumulative_share": 1.0},
+    ]
+    p = pareto(lines)
+    assert p is not None
+    assert p.undiagnosed == Undiagnosed(tasks=40, impact=90.0, share=0.9)
+    assert [line["root_cause"] for line in p.lines] == ["late", "rude", "lost"]
+    assert [line["share"] for line in p.lines] == pytest.approx([0.6, 0.3, 0.1])
+    assert [line["cumulative_share"] for line in p.lines] == pytest.approx([0.6, 0.9, 1.0])
+    assert [b.line["root_cause"] for b in p.bars] == ["late", "rude", "lost"]
+    assert [line["root_cause"] for line in p.vital_few] == ["late", "rude"]
+    assert lines[1]["share"] == 0.06  # the report's lines are left as they were
+
+    alone = pareto(lines[:1])
+    assert alone is not None
+    assert (alone.bars, alone.lines, alone.undiagnosed) == ([], [], p.undiagnosed)
 
 
 def test_ratios_are_summed_per_touchpoint_worst_first() -> None:

@@ -4,6 +4,7 @@ vital few) are tested without a browser."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -150,8 +151,19 @@ class ParetoBar:
 
 
 @dataclass(frozen=True)
+class Undiagnosed:
+    """The period's tasks that have no root cause yet: not a cause, so not in the Pareto."""
+
+    tasks: int
+    impact: float
+    share: float  # of the period's whole impact, diagnosed or not
+
+
+@dataclass(frozen=True)
 class Pareto:
     bars: list[ParetoBar]
+    lines: list[dict[str, Any]]  # every root cause, shares of the causes' impact
+    undiagnosed: Undiagnosed | None
     top_impact: float
     share_line_y: float
     width: int = 640
@@ -171,13 +183,29 @@ class Pareto:
 
 
 def pareto(lines: list[dict[str, Any]], most: int = 10) -> Pareto | None:
-    """Bars of the root-cause report's lines (already by impact, largest first), at most
-    ``most``, on the impact scale, and the cumulative share as a line on a 0–100 % scale.
-    A cause is among the vital few while the share before it is under 80 %."""
-    shown = [line for line in lines if line["impact"] > 0][:most]
-    if not shown:
+    """The root-cause report's lines (by impact, largest first) as a Pareto of the root
+    causes: the tasks without one yet are set apart (``Undiagnosed``), and each cause's
+    share and cumulative share are of the causes' impact, so the vital few are found among
+    causes a committee can act on. Bars for at most ``most`` causes with an impact, on the
+    impact scale, the cumulative share as a line on a 0–100 % scale; a cause is among the
+    vital few while the share before it is under 80 %. None: no task in the period."""
+    if not lines:
         return None
-    frame = Pareto([], max(line["impact"] for line in shown), 0)
+    causes = [line for line in lines if line["root_cause"] is not None]
+    undiagnosed = _undiagnosed(lines)
+    total = math.fsum(line["impact"] for line in causes)
+    running = 0.0
+    shared = []
+    for line in causes:
+        running += line["impact"]
+        share, cumulative = (line["impact"] / total, running / total) if total else (0.0, 0.0)
+        shared.append({**line, "share": share, "cumulative_share": cumulative})
+    if total:
+        shared[-1]["cumulative_share"] = 1.0
+    shown = [line for line in shared if line["impact"] > 0][:most]
+    if not shown:
+        return Pareto([], shared, undiagnosed, 0.0, 0)
+    frame = Pareto([], shared, undiagnosed, max(line["impact"] for line in shown), 0)
     plot_h = frame.bottom - frame.top
     slot = min((frame.right - frame.left) / len(shown), 90.0)
     bars = []
@@ -195,7 +223,13 @@ def pareto(lines: list[dict[str, Any]], most: int = 10) -> Pareto | None:
                 vital=before < PARETO_SHARE - 1e-9,
             )
         )
-    return Pareto(bars, frame.top_impact, frame.bottom - plot_h * PARETO_SHARE)
+    return Pareto(bars, shared, undiagnosed, frame.top_impact, frame.bottom - plot_h * PARETO_SHARE)
+
+
+def _undiagnosed(lines: list[dict[str, Any]]) -> Undiagnosed | None:
+    """The report's line of the tasks without a root cause (its share is of the whole)."""
+    line = next((line for line in lines if line["root_cause"] is None), None)
+    return Undiagnosed(line["tasks"], line["impact"], line["share"]) if line else None
 
 
 @dataclass(frozen=True)
