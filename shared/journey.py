@@ -26,12 +26,16 @@ from shared.journey_policies import BusinessHours, ContactPolicy, MapPart, TaskP
 from shared.problems import coded_error
 from shared.surveys import (
     LANGUAGES,
+    TITLE_DESCRIPTION,
     Language,
     RelationshipProgram,
     ResolvedSurvey,
     SurveyQuestion,
+    SurveyTitle,
     coded_survey_errors,
+    default_title,
     resolve_survey,
+    title_errors,
 )
 
 Weight = Annotated[float, Field(gt=0, le=100)]
@@ -102,6 +106,7 @@ class TouchpointSurvey(MapPart):
         description="Share of customers invited; the same customer "
         "and touchpoint always get the same answer.",
     )
+    title: SurveyTitle = Field(default_factory=dict, description=TITLE_DESCRIPTION)
     questions: list[SurveyQuestion] = Field(default_factory=list)
 
 
@@ -223,14 +228,27 @@ class JourneyMap(MapPart):
                 map_error((*prefix, *loc), message, code, **params)
                 for loc, message, code, params in found
             ]
+            titles = title_errors(touchpoint.survey.title, self.languages)
+            errors += [
+                map_error(("touchpoints", i, "survey", "title", *loc), message, code, **params)
+                for loc, message, code, params in titles
+            ]
         if self.relationship is not None:
             errors += self._relationship_errors(self.relationship)
         return errors
 
     def _relationship_errors(self, program: RelationshipProgram) -> list[InitErrorDetails]:
         return [
-            map_error(("relationship", "questions", *loc), message, code, **params)
-            for loc, message, code, params in coded_survey_errors(program.questions, self.languages)
+            *(
+                map_error(("relationship", "questions", *loc), message, code, **params)
+                for loc, message, code, params in coded_survey_errors(
+                    program.questions, self.languages
+                )
+            ),
+            *(
+                map_error(("relationship", "title", *loc), message, code, **params)
+                for loc, message, code, params in title_errors(program.title, self.languages)
+            ),
         ]
 
     def survey(self, touchpoint_id: str | None) -> ResolvedSurvey | None:
@@ -238,12 +256,16 @@ class JourneyMap(MapPart):
         text in every language of the map; ``None`` when there is no such survey."""
         if touchpoint_id is None:
             questions = self.relationship.questions if self.relationship else []
+            given, name = self.relationship.title if self.relationship else {}, None
         else:
             touchpoint = self.touchpoint(touchpoint_id)
             questions = touchpoint.survey.questions if touchpoint else []
+            given = touchpoint.survey.title if touchpoint else {}
+            name = touchpoint.name if touchpoint else touchpoint_id
         if not questions:
             return None
-        return resolve_survey(questions, self.languages, self.default_language)
+        title = {lang: given.get(lang) or default_title(lang, name) for lang in self.languages}
+        return resolve_survey(questions, self.languages, self.default_language, title)
 
     def model_post_init(self, context: Any) -> None:
         self._by_id = {t.id: t for t in self.touchpoints}

@@ -10,9 +10,9 @@ expected and perceived 1-5 each.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -82,14 +82,24 @@ def default_relationship_questions() -> list[SurveyQuestion]:
     ]
 
 
+# What a survey is about, as its page's heading says it, per language: the customer sees
+# it first ("Your delivery of this week"). A map that gives it gives every language.
+SurveyTitle = dict[Language, Annotated[str, Field(min_length=1, max_length=200)]]
+TITLE_DESCRIPTION = (
+    "The page's heading per language: what the survey is about (default: the touchpoint's "
+    "name, or the relationship)."
+)
+
+
 class RelationshipProgram(_Doc):
     """The periodic relationship survey: who owns its detractors, how often a customer is
-    asked, which personas (empty = every customer) and its questions."""
+    asked, which personas (empty = every customer), its title and its questions."""
 
     owner: Slug = Field(description="The department whose tasks relationship detractors open.")
     every_days: float = Field(default=365, ge=1, le=3650, description="one invitation per period")
     personas: list[Slug] = Field(default_factory=list)
     channel: Channel = Field(default=Channel.EMAIL, description="where the invitation is sent")
+    title: SurveyTitle = Field(default_factory=dict, description=TITLE_DESCRIPTION)
     questions: list[SurveyQuestion] = Field(
         default_factory=default_relationship_questions, min_length=1
     )
@@ -113,10 +123,14 @@ class ResolvedQuestion(BaseModel):
 
 
 class ResolvedSurvey(BaseModel):
-    """A survey ready to show: every question has every text in every language listed."""
+    """A survey ready to show: every question has every text in every language listed, and
+    so has its title (none from a version that had no titles: the page says it generally)."""
 
     languages: list[str]
     default_language: str
+    title: dict[str, str] | None = Field(
+        default=None, description="what the survey is about, in every language listed"
+    )
     questions: list[ResolvedQuestion]
 
     def choose_language(self, *preferences: str | None) -> str:
@@ -182,8 +196,10 @@ def resolve_survey(
     questions: Sequence[SurveyQuestion],
     languages: Sequence[str],
     default_language: str | None = None,
+    title: Mapping[Language, str] | None = None,
 ) -> ResolvedSurvey:
-    """Fill the default wordings so every language of ``languages`` has every text.
+    """Fill the default wordings so every language of ``languages`` has every text;
+    ``title``, the survey's in each of them, is carried as given.
 
     Raises ``SurveyDefinitionError`` for what ``survey_errors`` finds, an empty survey or
     a language without default wordings.
@@ -199,8 +215,38 @@ def resolve_survey(
     return ResolvedSurvey(
         languages=list(languages),
         default_language=default_language or languages[0],
+        title={str(lang): text for lang, text in title.items()} if title is not None else None,
         questions=[_resolve(question, languages) for question in questions],
     )
+
+
+def title_errors(
+    title: Mapping[Language, str], languages: Iterable[str]
+) -> list[tuple[Location, str, str, dict[str, str]]]:
+    """A title given in some languages must be given in every declared one (located under
+    the title, coded as :func:`coded_survey_errors` codes a wording's)."""
+    if not title:
+        return []
+    return [
+        ((lang,), f"missing the {lang!r} translation", "missing_translation", {"language": lang})
+        for lang in languages
+        if lang not in title
+    ]
+
+
+def default_title(language: str, touchpoint_name: str | None) -> str:
+    """The heading of a survey whose map gives no title: about the touchpoint, by its name
+    in the map, or about the relationship (``None``)."""
+    if touchpoint_name is None:
+        return DEFAULT_RELATIONSHIP_TITLE[language]
+    return DEFAULT_TOUCHPOINT_TITLE[language].format(name=touchpoint_name)
+
+
+DEFAULT_TOUCHPOINT_TITLE = {"fr": "Votre avis\u00a0: {name}", "en": "Your opinion: {name}"}
+DEFAULT_RELATIONSHIP_TITLE = {
+    "fr": "Votre avis sur notre relation",
+    "en": "Your opinion of our relationship",
+}
 
 
 def _resolve(question: SurveyQuestion, languages: Sequence[str]) -> ResolvedQuestion:

@@ -13,6 +13,7 @@ from shared.surveys import (
     DEFAULTS,
     LANGUAGES,
     QuestionKind,
+    ResolvedSurvey,
     SurveyDefinitionError,
     SurveyQuestion,
     resolve_survey,
@@ -129,6 +130,34 @@ def test_map_surveys_resolve_with_the_maps_languages() -> None:
     assert JourneyMap.model_validate(MAP).survey(None) is None
 
 
+def test_a_map_survey_says_what_it_is_about() -> None:
+    """The map's title per language, else the touchpoint's name, else the relationship."""
+    journey = JourneyMap.model_validate({**MAP, "relationship": {"owner": "care"}})
+    delivery = journey.survey("delivery")
+    assert delivery is not None
+    assert delivery.title == {"fr": "Votre avis\u00a0: Delivery", "en": "Your opinion: Delivery"}
+    relationship = journey.survey(None)
+    assert relationship is not None
+    assert relationship.title == {
+        "fr": "Votre avis sur notre relation",
+        "en": "Your opinion of our relationship",
+    }
+    titled = {**MAP["touchpoints"][0]}
+    titled["survey"] = {
+        "title": {"fr": "Votre livraison", "en": "Your delivery"},
+        "questions": [{"id": "nps", "kind": "nps"}],
+    }
+    program = {"owner": "care", "title": {"fr": "Un an avec nous", "en": "A year with us"}}
+    journey = JourneyMap.model_validate({**MAP, "touchpoints": [titled], "relationship": program})
+    assert (survey := journey.survey("delivery")) is not None
+    assert survey.title == {"fr": "Votre livraison", "en": "Your delivery"}
+    assert (survey := journey.survey(None)) is not None
+    assert survey.title == program["title"]
+    # a version of actions without titles hands out none: the page then says it generally
+    assert ResolvedSurvey.model_validate({**delivery.model_dump(), "title": None}).title is None
+    assert "title" not in resolve_survey([question("nps")], ["fr"]).model_dump(exclude_none=True)
+
+
 def test_map_names_the_path_of_each_survey_mistake() -> None:
     touchpoint = {**MAP["touchpoints"][0]}
     touchpoint["survey"] = {"questions": [{"id": "q", "kind": "stars"}]}
@@ -144,6 +173,16 @@ def test_map_names_the_path_of_each_survey_mistake() -> None:
     }
     errors = map_errors(relationship={"owner": "sales", "personas": ["cat"]})
     assert set(errors) == {"relationship.owner", "relationship.personas.0"}
+    touchpoint["survey"] = {"title": {"fr": "Livraison"}, "questions": [{"id": "n", "kind": "nps"}]}
+    assert map_errors(touchpoints=[touchpoint]) == {
+        "touchpoints.0.survey.title.en": "missing the 'en' translation"
+    }
+    assert map_errors(relationship={"owner": "care", "title": {"en": "Us"}}) == {
+        "relationship.title.fr": "missing the 'fr' translation"
+    }
+    assert "touchpoints.0.survey.title.fr" in map_errors(
+        touchpoints=[{**touchpoint, "survey": {"title": {"fr": "", "en": "x"}}}]
+    )
 
 
 def test_map_languages_and_reserved_touchpoint() -> None:

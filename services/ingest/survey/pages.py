@@ -45,9 +45,9 @@ class Renderer(pages.Renderer):
 
     Rendering is most of the page's own CPU, so what depends on no link is rendered once:
     a page without values (a notice, the thank-you page) per template and language; a blank
-    form (no answer kept, no error, no notice) per questions and language, keyed by the
-    questions themselves (their JSON), so a changed survey is never shown from an older
-    one. Nothing about an invitation's state is kept: each request still looks it up.
+    form (no answer kept, no error, no notice) per survey and language, keyed by the
+    survey itself (its title and its questions' JSON), so a changed survey is never shown
+    from an older one. Nothing about an invitation's state is kept: each request still looks it up.
     """
 
     def __init__(self, organisation: str | None = None) -> None:
@@ -60,7 +60,8 @@ class Renderer(pages.Renderer):
         if not page.context:
             return self._once((page.template, page.language, b""), page)
         if _is_blank_form(page):
-            key = (page.template, page.language, QUESTIONS.dump_json(page.context["questions"]))
+            survey = page.context["title"], QUESTIONS.dump_json(page.context["questions"])
+            key = (page.template, page.language, repr(survey).encode())
             html = self._once(key, replace(page, context={**page.context, **SLOTS}))
             for name, slot in SLOTS.items():
                 html = html.replace(slot, escape(page.context[name]))
@@ -90,5 +91,5 @@ def _is_blank_form(page: Page) -> bool:
         and not context["values"]
         and not context["errors"]
         and context["notice"] is None
-        and context.keys() == {"questions", "values", "errors", "notice", *SLOTS}
+        and context.keys() == {"title", "questions", "values", "errors", "notice", *SLOTS}
     )

@@ -118,6 +118,7 @@ class SurveyPages:
         context: dict[str, Any] = {
             "action": f"/s/{token}",
             "form_token": self._signer.sign(token),
+            "title": _title(invitation, language),
             "questions": invitation.survey.questions,
             "values": dict(values or {}),
             "errors": answers.errors,
@@ -155,3 +156,9 @@ class SurveyPages:
     def _fallback(self, accept_language: str | None) -> str:
         preferences = accepted_languages(accept_language)
         return choose(preferences, LANGUAGES, self._settings.survey_default_language)
+
+
+def _title(invitation: Invitation, language: str) -> str | None:
+    """What the survey is about, in ``language`` (none from a version without titles)."""
+    titles = invitation.survey.title
+    return titles.get(language) if titles else None

@@ -64,6 +64,9 @@ async def test_a_french_survey_on_a_phone_without_javascript(
     invited = await stack.invite(customer)
     page, console = await open_page(context, stack.ingest_url + invited.path)
     await expect(page.locator("html")).to_have_attribute("lang", "fr")
+    # what the survey is about, first: the map's title of the touchpoint's survey
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Votre visite en magasin")
+    await expect(page).to_have_title(re.compile("^Votre visite en magasin · "))
     # French typography: the typographic apostrophe, in the page's words and the questions'
     said = await page.locator("body").inner_text()
     assert "L\u2019expérience que vous attendiez" in said
@@ -132,6 +135,7 @@ async def test_an_english_survey_with_the_keyboard_only(
     invited = await stack.invite(customer)
     page, console = await open_page(context, stack.ingest_url + invited.path)
     await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Your store visit")
     await assert_accessible(page)
 
     await press(page, "Tab")  # the NPS group: its first radio

@@ -133,7 +133,12 @@ def stack_map(touchpoint: str) -> dict[str, Any]:
             "name": "Store visit",
             "channels": ["store"],
             "weight": 1.0,
-            "survey": {"cooldown_days": 0, "sampling_rate": 1.0, "questions": FULL_SURVEY},
+            "survey": {
+                "cooldown_days": 0,
+                "sampling_rate": 1.0,
+                "title": {"fr": "Votre visite en magasin", "en": "Your store visit"},
+                "questions": FULL_SURVEY,
+            },
         }
     )
     # invitations are asked at any hour of the run

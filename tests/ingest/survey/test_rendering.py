@@ -25,6 +25,7 @@ PLAIN = pages.Renderer(TEMPLATES, LOCALE, filters={"number": number})
 
 def form(token: str, **changes: Any) -> dict[str, Any]:
     blank = {"values": {}, "errors": {}, "notice": None, "questions": SURVEY.questions}
+    blank["title"] = "Votre avis\u00a0: Livraison"
     return blank | {"action": f"/s/{token}", "form_token": f"1765000000.{token[::-1]}"} | changes
 
 
@@ -65,6 +66,19 @@ def test_a_changed_survey_is_never_shown_from_the_older_one() -> None:
     reworded = resolve_survey([nps, *QUESTIONS[1:]], ["fr", "en"])
     page = Page("survey.html", "en", context=form("a" * 22, questions=reworded.questions))
     assert "How likely, really?" in renderer.render(page)
+    retitled = Page("survey.html", "en", context=form("a" * 22, title="Your parcel"))
+    assert "<h1>Your parcel</h1>" in renderer.render(retitled)
+
+
+def test_the_form_says_what_the_survey_is_about() -> None:
+    """Its heading and the browser tab's title name it; a survey without a title (from a
+    version that had none) keeps the general heading."""
+    renderer = Renderer("Transports du Val")
+    html = renderer.render(Page("survey.html", "fr", context=form("a" * 22)))
+    assert "<h1>Votre avis\u00a0: Livraison</h1>" in html
+    assert "<title>Votre avis\u00a0: Livraison · " in html
+    untitled = renderer.render(Page("survey.html", "fr", context=form("a" * 22, title=None)))
+    assert "<h1>Votre avis compte pour nous</h1>" in untitled
 
 
 @pytest.mark.parametrize("template", ["thanks.html", "unknown.html", "expired.html"])
