@@ -86,6 +86,8 @@ def _row(event: InteractionRecorded | SurveyAnswered) -> SignalRow:
         "employee_id": None,
         "expected": fields.get("expected"),
         "perceived": fields.get("perceived"),
+        "wait_seconds": fields.get("wait_seconds"),
+        "wait_threshold_seconds": None,
     }
 
 

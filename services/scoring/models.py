@@ -92,6 +92,10 @@ signal = Table(
     # A survey's expectation pair (1-5 each), for its moment (migration 0010).
     Column("expected", SmallInteger),
     Column("perceived", SmallInteger),
+    # An interaction's wait and its touchpoint's threshold when it was scored, for its
+    # moment: "waited 14 min, over 5" where the flag alone said "over" (migration 0011).
+    Column("wait_seconds", Float),
+    Column("wait_threshold_seconds", Float),
     # Timelines, the ledger and a batch's earlier contacts (customer ids, a time window).
     Index("signal_customer_time", "customer_id", "occurred_at"),
     # Surveys that answer an interaction, for customer/employee ease pairs; only the rows

@@ -382,6 +382,9 @@ class MomentEvaluated(Event):
     perceived: int | None = None
     outcome: Outcome | None = None
     wait_over_threshold: bool = False
+    # an interaction's wait and the threshold its touchpoint had when it was scored
+    wait_seconds: float | None = None
+    wait_threshold_seconds: float | None = None
     repeat_contact: bool = False
     transfers: int | None = None
     verbatim: Verbatim | None = Field(

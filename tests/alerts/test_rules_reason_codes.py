@@ -82,6 +82,23 @@ async def test_a_moment_of_pain_codes_each_effort(rules: Rules) -> None:
     ]
 
 
+async def test_a_wait_over_its_threshold_says_by_how_much(rules: Rules) -> None:
+    """The wait and the threshold the moment carries (its touchpoint's when scored)."""
+    customer = unique("cust")
+    waited = {"wait_over_threshold": True, "wait_seconds": 840.0, "wait_threshold_seconds": 300.0}
+    await rules.feed([create_moment(customer, rules.tp.web, valence=0.0, **waited)])
+
+    (alert,) = await rules.alerts_of(customer_id=customer)
+    assert await coded(rules, alert, customer) == [
+        {
+            "code": "wait_over_threshold",
+            "text": "wait 840 s over the 300 s threshold",
+            "wait_seconds": 840.0,
+            "threshold_seconds": 300.0,
+        }
+    ]
+
+
 async def test_an_experience_drop_codes_the_fall_and_the_floor(rules: Rules) -> None:
     customer = unique("cust")
     steady = create_moment(customer, rules.tp.web, T0, 0.0, lxi_before=60.0, lxi_after=60.0)

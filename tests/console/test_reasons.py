@@ -44,6 +44,11 @@ CODES: list[tuple[dict[str, Any], str, str]] = [
         "waited longer than the threshold",
         "attente au-delà du seuil",
     ),
+    (
+        {"code": "wait_over_threshold", "wait_seconds": 840, "threshold_seconds": 300},
+        "waited 14\u00a0min, over the 5\u00a0min threshold",
+        "attente de 14\u00a0min, au-delà du seuil de 5\u00a0min",
+    ),
     ({"code": "repeat_contact"}, "repeat contact", "contact répété"),
     ({"code": "many_transfers", "transfers": 4, "at_least": 3}, "4 transfers", "4 transferts"),
     (
@@ -199,6 +204,20 @@ def test_a_moment_s_expectation_pair_is_shown_with_its_scores() -> None:
     assert "CSAT 2 / 5 expected 4 / 5, lived 1 / 5" in why("en", found)
     assert "CSAT 2 / 5 attendue 4 / 5, vécue 1 / 5" in why("fr", found)
     assert "attendue" not in why("fr", alert([{"code": "csat_dissatisfied", "csat": 2}]))
+
+
+def test_a_moment_s_wait_is_shown_against_its_threshold() -> None:
+    """A minute over and an hour over read differently; a moment scored before the figures
+    were kept still says it went over."""
+    found = alert([{"code": "wait_over_threshold"}])
+    details = found["moments"][0]["details"]
+    details.update(wait_over_threshold=True, wait_seconds=3900.0, wait_threshold_seconds=300.0)
+
+    assert "waited 1\u00a0h\u00a005\u00a0min, over the 5\u00a0min threshold" in why("en", found)
+    assert "attente de 1\u00a0h\u00a005, au-delà du seuil de 5\u00a0min" in why("fr", found)
+    older = alert([{"code": "wait_over_threshold"}])
+    older["moments"][0]["details"].update(wait_over_threshold=True)
+    assert "attente au-delà du seuil" in why("fr", older)
 
 
 def test_a_relationship_alert_has_no_touchpoint_and_a_recovered_one_says_so() -> None:

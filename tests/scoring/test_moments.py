@@ -75,3 +75,13 @@ async def test_built_moments_are_the_validated_ones_and_publish_as_the_same_reco
         pairs = [(m.expected, m.perceived) for m in moments if isinstance(m, MomentEvaluated)]
         assert pairs.count((2, 5)) == 1
         assert pairs.count((None, None)) == 6
+    # and so do an interaction's wait and the threshold it went over (the support call's
+    # 120 s); the kiosk has no threshold, a survey no wait
+    for moments in (fresh, again):
+        waits = [
+            (m.wait_seconds, m.wait_threshold_seconds, m.wait_over_threshold)
+            for m in moments
+            if isinstance(m, MomentEvaluated)
+        ]
+        assert waits[:3] == [(600, 120, True), (None, 120, False), (None, None, False)]
+        assert set(waits[3:]) == {(None, None, False)}

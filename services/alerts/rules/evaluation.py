@@ -333,6 +333,8 @@ def _alert_moment(
             "perceived",
             "outcome",
             "wait_over_threshold",
+            "wait_seconds",
+            "wait_threshold_seconds",
             "repeat_contact",
             "transfers",
             "persona",

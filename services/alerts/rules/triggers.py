@@ -79,7 +79,7 @@ def moment_of_pain(moment: MomentEvaluated, rule: MomentOfPainRule) -> list[Aler
         return []
     reasons = []
     if rule.wait_over_threshold and moment.wait_over_threshold:
-        reasons.append(alert_reason("wait_over_threshold", "wait over threshold"))
+        reasons.append(_wait_reason(moment))
     if rule.repeat_contact and moment.repeat_contact:
         reasons.append(alert_reason("repeat_contact", "repeat contact"))
     limit, transfers = rule.transfers_at_least, moment.transfers
@@ -87,6 +87,16 @@ def moment_of_pain(moment: MomentEvaluated, rule: MomentOfPainRule) -> list[Aler
         text = f"{transfers} transfers"
         reasons.append(alert_reason("many_transfers", text, transfers=transfers, at_least=limit))
     return reasons
+
+
+def _wait_reason(moment: MomentEvaluated) -> AlertReason:
+    """The wait and the threshold it went over, as the moment carries them (a moment scored
+    before they were kept has neither: the reason then says only that it went over)."""
+    wait, threshold = moment.wait_seconds, moment.wait_threshold_seconds
+    if wait is None or threshold is None:
+        return alert_reason("wait_over_threshold", "wait over threshold")
+    text = f"wait {wait:g} s over the {threshold:g} s threshold"
+    return alert_reason("wait_over_threshold", text, wait_seconds=wait, threshold_seconds=threshold)
 
 
 def pain_severity(moment: MomentEvaluated) -> int:

@@ -57,6 +57,8 @@ def moment_from_row(
             "perceived": row["perceived"],
             "outcome": _OUTCOME[outcome] if outcome else None,
             "wait_over_threshold": row["wait_over"],
+            "wait_seconds": row["wait_seconds"],
+            "wait_threshold_seconds": row["wait_threshold_seconds"],
             "repeat_contact": row["repeat_contact"],
             "transfers": row["transfers"],
             "verbatim": verbatim,

@@ -38,6 +38,8 @@ class SignalRow(TypedDict):
     employee_id: str | None  # who handled an interaction
     expected: int | None  # a survey's expectation pair
     perceived: int | None
+    wait_seconds: float | None  # an interaction's wait, and the threshold it was judged by
+    wait_threshold_seconds: float | None
 
 
 class RevaluedRow(TypedDict):

@@ -218,6 +218,7 @@ class ExperienceService:
         else:
             threshold = touchpoint.wait_threshold_seconds if touchpoint else None
             row["wait_over"] = formulas.wait_over_threshold(event, threshold)
+            row["wait_threshold_seconds"] = threshold
             row["repeat_contact"] = _counts_repeats(touchpoint) and self._is_repeat(batch, event)
             valence = formulas.interaction_valence(
                 event.outcome, row["wait_over"], row["repeat_contact"], event.transfers or 0
@@ -318,6 +319,8 @@ def _new_row(
         "employee_id": interaction.employee_id if interaction else None,
         "expected": survey.expected if survey else None,
         "perceived": survey.perceived if survey else None,
+        "wait_seconds": interaction.wait_seconds if interaction else None,
+        "wait_threshold_seconds": None,
         "interaction_event_id": survey.interaction_event_id if survey else None,
         "lxi_before": None,
         "lxi_after": None,
