@@ -171,7 +171,37 @@ def chart_ticks(language: str, times: list[datetime]) -> list[str]:
     view = SimpleNamespace(chart=lxi_chart(entries))
     page = Page("partials/_chart.html", language, context={"view": view, "zone": "Europe/Paris"})
     html = renderer("Europe/Paris").render(page)
-    return re.findall(r'<text class="tick" x="[\d.]+" y="220" text-anchor="\w+">([^<]+)<', html)
+    wide = html.split('<svg class="phone"')[0]  # the phone's chart follows: its own ticks
+    return re.findall(r'<text class="tick" x="[\d.]+" y="220" text-anchor="\w+">([^<]+)<', wide)
+
+
+def test_the_lxi_chart_comes_drawn_for_a_phone_too() -> None:
+    """The same signals on a narrower drawing with three time ticks, so that its labels
+    keep a readable size on a phone's card; each drawing has its own ids."""
+    entries = [
+        {"occurred_at": (NOW + timedelta(hours=h)).isoformat(), "lxi_after": lxi, "polarity": p}
+        for h, lxi, p in ((1, 62.0, "neutral"), (2, 35.5, "negative"), (4, 22.2, "negative"))
+    ]
+    chart = lxi_chart(entries)
+    assert chart is not None
+    assert chart.phone is not None
+    phone = chart.phone
+    assert (chart.width, phone.width, phone.phone) == (640, 360, None)
+    assert len(chart.x_ticks) == 4
+    assert len(phone.x_ticks) == 3
+    assert [p.lxi for p in phone.points] == [p.lxi for p in chart.points]
+    assert [p.y for p in phone.points] == [p.y for p in chart.points]
+    assert phone.points[0].x == phone.left
+    assert phone.points[-1].x == phone.right == 344
+    view = SimpleNamespace(chart=chart)
+    html = renderer("Europe/Paris").render(
+        Page("partials/_chart.html", "fr", context={"view": view, "zone": "Europe/Paris"})
+    )
+    assert html.count("<svg ") == 2
+    assert 'class="wide"' in html
+    assert 'class="phone"' in html
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) == 4
 
 
 def test_the_lxi_chart_of_one_afternoon_reads_times_not_one_day_four_times() -> None:
