@@ -9,7 +9,7 @@ here: it stays ASCII.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -42,6 +42,10 @@ HOURS_MINUTES = N_("%(h)s h %(m)s min")
 DAYS = N_("%(d)s d")
 DAYS_HOURS = N_("%(d)s d %(h)s h")
 TWO_DAYS = 48 * 60  # minutes
+# The relationship survey is no touchpoint of the map: tasks name it "relationship", the
+# daily figures "~relationship"; a page names it so.
+RELATIONSHIP_SURVEY = N_("relationship survey")
+RELATIONSHIP_IDS = ("relationship", "~relationship")
 
 
 class Formats:
@@ -84,6 +88,11 @@ class Formats:
         with no-break spaces so it stays on one line."""
         words, values = _duration_words(abs(seconds))
         return (str(self._words.gettext(words)) % values).replace(" ", NO_BREAK)
+
+    def touchpoint_names(self, names: Mapping[str, str]) -> dict[str, str]:
+        """``names`` (the map's touchpoints' names by id) with the relationship survey's."""
+        label = str(self._words.gettext(RELATIONSHIP_SURVEY))
+        return {**dict.fromkeys(RELATIONSHIP_IDS, label), **names}
 
     def moment(self, value: str | datetime | None) -> str:
         """A moment (ISO text or an aware datetime) in the zone: 6 déc. 2026, 23:56."""

@@ -57,7 +57,16 @@ def renderer(time_zone: str) -> FragmentRenderer:
     zone, locale = ZoneInfo(time_zone), HERE / "locale"
     formats = {lang: Formats(lang, zone, translations(locale, lang)) for lang in LANGUAGES}
     filters = {name: _in_language(formats, method) for name, method in FILTERS.items()}
-    return FragmentRenderer(HERE / "templates", locale, filters=filters)
+    return ConsoleRenderer(formats, HERE / "templates", locale, filters=filters)
+
+
+class ConsoleRenderer(FragmentRenderer):
+    """The console's renderer, which keeps each language's formats for what a page's
+    context needs in words before the template (the relationship survey's name)."""
+
+    def __init__(self, formats: dict[str, Formats], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.formats = formats
 
 
 FILTERS = {
@@ -109,8 +118,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     flash, session_flash = context.pop("flash", None), session.flash if session else None
     if session is not None:
         session.flash = None
+    renderer: ConsoleRenderer = request.app.state.renderer
+    if isinstance(names := context.get("names"), dict):  # touchpoints' names by id
+        context["names"] = renderer.formats[lang].touchpoint_names(names)
     page = Page(template, lang, status, {"flash": flash or session_flash, **context})
-    body = request.app.state.renderer.render(page)
+    body = renderer.render(page)
     return HTMLResponse(body, status, {**HEADERS, "Content-Language": lang})
 
 

@@ -262,6 +262,16 @@ async def test_every_page_fits_a_phone_in_french(
             await expect(page.locator("main h1")).to_be_visible()
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+            if name == "tasks":
+                # a department's long name wraps in the header: sign-out stays in view
+                long_name = "Gestion des remboursements et des prestations"
+                await page.locator(".who .dept").evaluate(f"e => e.textContent = '{long_name}'")
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, f"the header is {width} px wide with a long department"
+                out = await page.get_by_role("button", name="Se déconnecter").bounding_box()
+                assert out is not None
+                assert out["x"] + out["width"] <= 390, out
+                await page.reload()
             if name == "committee":
                 await _committee_stacks_on_a_phone(page)
             if name == "task":

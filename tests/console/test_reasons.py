@@ -220,6 +220,25 @@ def test_a_moment_s_wait_is_shown_against_its_threshold() -> None:
     assert "attente au-delà du seuil" in why("fr", older)
 
 
+def test_each_moment_names_where_it_happened() -> None:
+    """An experience drop gathers a customer's moments at any touchpoint: each says which
+    (the relationship survey in words, a touchpoint the map lacks by its id)."""
+    found = alert([{"code": "nps_detractor", "nps": 2}], rule="experience_drop")
+    moment = found["moments"][0]
+    found["moments"] = [
+        {**moment, "touchpoint": "delivery"},
+        {**moment, "touchpoint": None},
+        {**moment, "touchpoint": "kiosk"},
+    ]
+    names = {**NAMES, "relationship": "enquête relationnelle"}
+    view = {"alerts": {"ok": True, "data": [prepare(found)]}}
+    page = Page("partials/_why.html", "fr", context={"view": view, "names": names})
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", RENDERER.render(page))))
+    assert text.count("6 déc. 2026, 06:00 · Livraison · enquête") == 1
+    assert text.count("06:00 · enquête relationnelle · enquête") == 1
+    assert text.count("06:00 · kiosk · enquête") == 1
+
+
 def test_a_relationship_alert_has_no_touchpoint_and_a_recovered_one_says_so() -> None:
     relationship = alert([{"code": "relationship_nps_detractor", "nps": 2}], touchpoint=None)
     assert "Moment de vérité négatif\u00a0: NPS relationnel 2 / 10" in why("fr", relationship)
