@@ -89,7 +89,7 @@ async def test_the_committee_sees_the_backlog_and_makes_the_quick_win(
 
     spike_row, late_row = page.locator(f"#item-{spike['id']}"), page.locator(f"#item-{late['id']}")
     await expect(spike_row).to_contain_text("Support call")
-    await expect(spike_row).to_contain_text("systemic spike")
+    await expect(spike_row).to_contain_text("systemic spike · Customer service")  # by name
     await expect(late_row).to_contain_text("root cause Late delivery")  # its name, not its id
     wins = page.locator(".wins")
     await expect(wins).to_contain_text("No quick win yet")

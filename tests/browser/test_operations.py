@@ -128,16 +128,16 @@ async def test_a_disabled_endpoint_is_enabled_before_its_delivery_is_replayed(
     await sign_in(page, system.console_url, system.keys["ops"])
     await page.goto(f"{system.console_url}/operations")
     row = page.locator(f"#delivery-{delivery['id']}")
-    await expect(row).to_contain_text("Its endpoint is disabled")
-    await row.get_by_role("button", name="Replay").click()
-    await expect(row.locator(f"#delivery-{delivery['id']}-error")).to_contain_text(
-        f"enable webhook endpoint {gone['id']} before replaying to it"
-    )
-    await screenshot(page, "ops-07-replay-refused")
+    # no replay offered while the endpoint is disabled (the API would refuse it): the row
+    # says what to do first
+    await expect(row).to_contain_text("Its endpoint is disabled: enable it above before")
+    await expect(row.get_by_role("button", name="Replay")).to_have_count(0)
+    await screenshot(page, "ops-07-replay-after-enabling")
     assert await axe_violations(page) == []
 
     system.receiver.respond(GONE, then=200)
     endpoint_row = page.locator(f"#endpoint-{gone['id']}")
+    await expect(endpoint_row).to_contain_text("Logistics")  # its department, by name
     await endpoint_row.get_by_role("button", name="Enable").click()
     await expect(page.get_by_role("status").filter(has_text="Endpoint enabled")).to_be_visible()
     await expect(endpoint_row.get_by_text("healthy", exact=True)).to_be_visible()
@@ -231,7 +231,8 @@ async def test_a_referent_sees_only_their_departments_endpoints_and_cannot_repla
 
     await sign_in(page, system.console_url, system.keys["sarah"])
     await page.goto(f"{system.console_url}/operations")
-    await expect(page.get_by_text("bound to the service department")).to_be_visible()
+    # the department by its name in the map, as every page names it
+    await expect(page.get_by_text("bound to the Customer service department")).to_be_visible()
     await expect(page.get_by_text(FAILING)).to_have_count(0)
     await expect(page.get_by_role("button", name="Replay")).to_have_count(0)
     await expect(page.locator("#form-journey-map")).to_have_count(0)

@@ -102,6 +102,7 @@ def _context(
         "query": {name: query[name] for name in FILTERS if query.get(name)},
         "names": {tp["id"]: tp["name"] for tp in view.touchpoints},
         "causes": causes,
+        "departments": _named(view, "departments"),
         # a verbatim's theme is a root cause or a touchpoint (any department's), by kind
         "themes": {"root_cause": causes, "touchpoint": _named(view, "touchpoints")},
         "personas": _listed(view, "personas"),

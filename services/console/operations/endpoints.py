@@ -22,6 +22,7 @@ from services.console.operations import actions, views
 from services.console.operations.actions import Refused
 from services.console.operations.documents import MAX_BYTES
 from services.console.sessions import Session
+from services.console.tasks import views as tasks_views
 from services.console.web import FormRefused, Person, form_of, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -79,7 +80,13 @@ async def _page(
     settings = request.app.state.settings
     query = dict(request.query_params)
     view = await views.operations_view(_api(request), person, query, settings.console_page_size)
-    context = {"view": view, "query": query, "refused": refused, "writer": person.can("ops:write")}
+    context = {
+        "view": view,
+        "query": query,
+        "refused": refused,
+        "writer": person.can("ops:write"),
+        "departments": tasks_views.names(view.journey_map)["departments"],
+    }
     return render(request, "operations.html", status, path=PAGE, **context)
 
 

@@ -29,6 +29,7 @@ class OperationsView:
     rules: Part
     consumers: dict[Service, Part]
     unknown: Part  # scoring's unknown touchpoints report (the last 90 days)
+    journey_map: Part  # for the names of what the page shows by id (departments)
     urls: dict[str, str] = field(default_factory=dict)  # endpoint id → its URL
     disabled: set[str] = field(default_factory=set)  # ids of the endpoints disabled
 
@@ -50,7 +51,7 @@ async def operations_view(
 ) -> OperationsView:
     versions_limit = _limit(query.get("versions"), page_size)
     key = person.key
-    endpoints, deliveries, versions, rules, unknown, *metrics = await api.parts(
+    endpoints, deliveries, versions, rules, unknown, journey_map, *metrics = await api.parts(
         api.get("alerts", "/v1/webhooks", key),
         api.get(
             "alerts",
@@ -63,6 +64,7 @@ async def operations_view(
         api.get("actions", "/v1/journey-map/versions", key, limit=versions_limit),
         _rules(api, key),
         api.get("scoring", "/v1/reports/unknown-touchpoints", key),
+        api.get("actions", "/v1/journey-map", key),
         *(_consumers(api, service, key) for service in SERVICES),
     )
     for endpoint in endpoints.data or []:
@@ -71,7 +73,16 @@ async def operations_view(
     disabled = {e["id"] for e in endpoints.data or [] if not e["enabled"]}
     by_service = dict(zip(SERVICES, metrics, strict=True))
     return OperationsView(
-        endpoints, deliveries, versions, versions_limit, rules, by_service, unknown, urls, disabled
+        endpoints,
+        deliveries,
+        versions,
+        versions_limit,
+        rules,
+        by_service,
+        unknown,
+        journey_map,
+        urls,
+        disabled,
     )
 
 
