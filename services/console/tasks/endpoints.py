@@ -29,6 +29,7 @@ async def my_tasks(request: Request, person: Person) -> Response:
     found = await views.task_list(api, person, query)
     touchpoints = views.listed(found.journey_map, "touchpoints")
     personas = views.listed(found.journey_map, "personas")
+    program = found.journey_map.data["map"].get("relationship") if found.journey_map.ok else None
     return render(
         request,
         "tasks.html",
@@ -37,6 +38,8 @@ async def my_tasks(request: Request, person: Person) -> Response:
         statuses=views.ACTIVE,
         priorities=views.PRIORITIES,
         touchpoints=touchpoints,
+        # the relationship survey's tasks, filtered as a touchpoint's (its owner's, or all)
+        relationship_owner=program["owner"] if program else None,
         names=views.by_id(touchpoints),
         personas=personas,
         persona_names=views.by_id(personas),
