@@ -239,6 +239,15 @@ def test_each_moment_names_where_it_happened() -> None:
     assert text.count("06:00 · kiosk · enquête") == 1
 
 
+def test_a_moment_s_lxi_is_said_to_be_as_scored() -> None:
+    """The timeline counts the LXI in the order signals happened; a moment's is the one the
+    rules saw when it was scored: the page says which, as the two differ for a late one."""
+    found = alert([{"code": "nps_detractor", "nps": 2}])
+    found["moments"][0]["details"].update(lxi_before=62.5, lxi_after=30.1)
+    assert "LXI 62,5 → 30,1 à son évaluation" in why("fr", found)
+    assert "LXI 62.5 → 30.1 when it was scored" in why("en", found)
+
+
 def test_a_relationship_alert_has_no_touchpoint_and_a_recovered_one_says_so() -> None:
     relationship = alert([{"code": "relationship_nps_detractor", "nps": 2}], touchpoint=None)
     assert "Moment de vérité négatif\u00a0: NPS relationnel 2 / 10" in why("fr", relationship)

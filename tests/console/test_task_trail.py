@@ -24,5 +24,14 @@ RECORDED = [
 
 
 def test_the_trail_is_in_the_order_things_happened_ties_as_recorded() -> None:
-    assert [c["number"] for c in trail(RECORDED)] == [3, 1, 2, 4, 5]
+    assert [c["number"] for c in trail(RECORDED)] == [1, 3, 2, 4, 5]
     assert [c["number"] for c in RECORDED] == [1, 2, 3, 4, 5]  # the API's list is left as it was
+
+
+def test_nothing_comes_before_the_opening() -> None:
+    """An occurrence lived at 08:00, before the task opened at 09:30 (a late signal), follows
+    the opening; one lived at 09:45 and recorded after the comment of 11:00 comes before it."""
+    late = [*RECORDED, change(6, "occurrence", "2026-12-05T08:00:00Z")]
+    late.append(change(7, "occurrence", "2026-12-05T09:45:00Z"))
+    assert [c["number"] for c in trail(late)] == [1, 3, 6, 7, 2, 4, 5]
+    assert trail([change(2, "occurrence", "2026-12-05T08:00:00Z")])[0]["number"] == 2

@@ -53,8 +53,18 @@ def trail(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A task's audit trail in the order things happened: by each change's ``changed_at``
     (an occurrence is dated by its moment, which may arrive after later changes were
     recorded), ties in the order actions recorded them (``number``). The API lists them
-    by ``number``."""
-    return sorted(changes, key=lambda c: (datetime.fromisoformat(c["changed_at"]), c["number"]))
+    by ``number``. Nothing comes before the opening: an occurrence lived before the task
+    was opened (a late signal of that customer and touchpoint) follows it, with its date."""
+    opened = min(
+        (datetime.fromisoformat(c["changed_at"]) for c in changes if c["change"] == "opened"),
+        default=None,
+    )
+
+    def at(change: dict[str, Any]) -> datetime:
+        when = datetime.fromisoformat(change["changed_at"])
+        return max(when, opened) if opened is not None else when
+
+    return sorted(changes, key=lambda c: (at(c), c["number"]))
 
 
 async def task_list(api: Api, person: Session, query: dict[str, str]) -> TaskList:
