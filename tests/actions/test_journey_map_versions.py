@@ -14,7 +14,7 @@ from shared.config import ServiceSettings
 from shared.db.session import create_engine
 from tests.actions.conftest import latest_version
 from tests.actions.factories import create_journey_map
-from tests.conftest import Infra
+from tests.conftest import Infra, Keys
 
 
 async def put_yaml(client: httpx.AsyncClient, document: object, media_type: str) -> httpx.Response:
@@ -125,6 +125,35 @@ async def test_get_returns_the_current_map_or_an_earlier_version(
     assert current.json() == newer
     assert by_version.status_code == 200
     assert by_version.json() == older
+
+
+async def test_referents_read_the_map_s_names_without_its_addresses(
+    client: httpx.AsyncClient, actions_url: str, keys: Keys
+) -> None:
+    """A referent's key (tasks:*) reads the current map, for the names its pages show by id;
+    the addresses in it are ops's: left out for them."""
+    written = (await client.put("/v1/journey-map", json=create_journey_map())).json()
+    headers = {"Authorization": f"Bearer {keys.logistics}"}
+    async with httpx.AsyncClient(base_url=actions_url, headers=headers, timeout=30) as referent:
+        read = await referent.get("/v1/journey-map")
+        versions = await referent.get("/v1/journey-map/versions")
+
+    assert read.status_code == 200, read.text
+    found = read.json()
+    assert found["version"] == written["version"]
+    service, logistics = found["map"]["departments"]
+    assert service["referents"] == [{"id": "sarah-moreau", "name": "Sarah Moreau", "email": None}]
+    assert service["escalation_contact"] is None
+    # the rest as written
+    as_written = written["map"].pop("departments")
+    assert as_written[0]["escalation_contact"] == "cs-manager@example.com"
+    assert service | {"escalation_contact": "cs-manager@example.com"} == as_written[0] | {
+        "referents": service["referents"]
+    }
+    assert logistics == as_written[1]
+    del found["map"]["departments"]
+    assert found == written
+    assert versions.status_code == 403  # the versions' history stays ops's
 
 
 async def test_versions_are_listed_newest_first_without_their_maps(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.actions.journey import service
 from services.actions.journey.schemas import JourneyMapVersionRead, JourneyMapVersionSummary
 from services.actions.outbox import OutboxRelay
-from shared.auth import Principal, require
+from shared.auth import Principal, require, require_any
 from shared.db.session import unit_of_work
 from shared.http import ReadSession
 from shared.journey import JourneyMap
@@ -17,6 +18,10 @@ from shared.problems import PROBLEM_RESPONSES, ProblemError, problem_doc
 
 router = APIRouter(prefix="/v1/journey-map", tags=["journey map"])
 Reader = Annotated[Principal, Depends(require("ops:read"))]
+# The current map also for referents and the committee (tasks:read, backlog:read): the names
+# of what their pages show by id. Without ops:read, the referents' and the escalation's
+# e-mail addresses are left out (another department is reached through tasks, not the map).
+MapReader = Annotated[Principal, Depends(require_any("ops:read", "tasks:read", "backlog:read"))]
 Writer = Annotated[Principal, Depends(require("ops:write"))]
 
 
@@ -96,16 +101,28 @@ async def put_journey_map(
     responses={**PROBLEM_RESPONSES, 404: problem_doc("No such version")},
 )
 async def get_journey_map(
-    _: Reader,
+    principal: MapReader,
     session: ReadSession,
     version: Annotated[
         int | None, Query(ge=1, le=MAX_VERSION, description="default: the current one")
     ] = None,
 ) -> Response:
-    """The current journey map, or an earlier version."""
+    """The current journey map, or an earlier version; without ops:read, without the
+    referents' and the escalation's e-mail addresses."""
     # each version's body is encoded once (service.get_version), not once per read
     body = await service.get_version(session, version)
+    if not principal.has("ops:read"):
+        body = _without_emails(body)
     return Response(body, media_type="application/json")
+
+
+def _without_emails(body: bytes) -> bytes:
+    document = json.loads(body)
+    for department in document["map"].get("departments", []):
+        department["escalation_contact"] = None
+        for referent in department.get("referents", []):
+            referent["email"] = None
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @router.get("/versions", responses=PROBLEM_RESPONSES)
