@@ -204,6 +204,43 @@ def test_the_lxi_chart_comes_drawn_for_a_phone_too() -> None:
     assert len(ids) == len(set(ids)) == 4
 
 
+def test_a_long_timeline_draws_the_points_its_width_can_show() -> None:
+    """2,000 signals: each chart draws, per slice of two units, the lowest, the highest and
+    the lowest negative signal (the line's envelope and its red dots); its text alternative
+    still reads every signal; a short timeline is drawn whole."""
+    entries = [
+        {
+            "occurred_at": (NOW + timedelta(minutes=10 * i)).isoformat(),
+            "lxi_after": 50.0 + (i * 37 % 41) - (30.0 if i == 1234 else 0.0),
+            "polarity": "negative" if i % 9 == 0 else "neutral",
+        }
+        for i in range(2000)
+    ]
+    chart = lxi_chart(entries)
+    assert chart is not None
+    assert chart.phone is not None
+    for drawn in (chart, chart.phone):
+        slices = (drawn.right - drawn.left) / 2 + 1
+        assert len(drawn.points) == 2000
+        assert len(drawn.shown) <= 3 * slices + 2
+        assert drawn.shown[0] is drawn.points[0]
+        assert drawn.shown[-1] is drawn.points[-1]
+        assert drawn.lowest in drawn.shown  # the deepest fall is drawn
+        assert [p.at for p in drawn.shown] == sorted(p.at for p in drawn.shown)
+        for slice_x in {int(p.x // 2) for p in drawn.points}:
+            within = [p for p in drawn.points if int(p.x // 2) == slice_x]
+            shown = [p for p in drawn.shown if int(p.x // 2) == slice_x]
+            assert max(p.lxi for p in shown) == max(p.lxi for p in within)
+            assert min(p.lxi for p in shown) == min(p.lxi for p in within)
+            assert any(p.negative for p in shown) == any(p.negative for p in within)
+    assert chart.lowest.lxi == min(e["lxi_after"] for e in entries)
+    short = lxi_chart(entries[:200])
+    assert short is not None
+    assert short.phone is not None
+    assert short.shown == short.points
+    assert short.phone.shown == short.phone.points
+
+
 def test_the_lxi_chart_of_one_afternoon_reads_times_not_one_day_four_times() -> None:
     afternoon = [NOW + timedelta(hours=h) for h in (1, 2, 2.5, 4)]  # 14:00 to 17:00 in Paris
     assert chart_ticks("fr", afternoon) == ["6 déc., 14:00", "15:00", "16:00", "17:00"]
