@@ -287,15 +287,19 @@ async def test_every_page_fits_a_phone_in_french(
 
 async def _committee_stacks_on_a_phone(page: Page) -> None:
     """The map's stages stack: a touchpoint's cell takes the card's width, so its name and
-    figures wrap between words, not inside them; the trends go two sparks a line, each under
-    its measure's name."""
+    figures wrap between words, not inside them; the trends go one spark a line, each under
+    its measure's name, at the size its labels are drawn for."""
     cells = await _widths(page.locator("table.journey-map .cell"))
     assert cells
     assert min(cells) >= 280, cells
     await expect(page.locator("table.journey-map .stage-name").first).to_be_visible()
     sparks = await _widths(page.locator("table.trends svg.spark"))
     assert sparks
-    assert min(sparks) >= 140, sparks
+    assert min(sparks) >= 240, sparks
+    for tick in await page.locator("table.trends svg.spark text").all():
+        box = await tick.bounding_box()
+        assert box is not None
+        assert box["height"] >= 10, box
     await expect(page.locator("table.trends .metric-name").first).to_be_visible()
 
 
