@@ -21,7 +21,7 @@ from pydantic_core import InitErrorDetails, ValidationError
 from shared.events import topics
 from shared.events.schemas import Channel, Event
 from shared.events.values import Identifier, Slug, TimeZoneName, UtcDatetime
-from shared.journey_ids import id_errors, map_error, map_ids
+from shared.journey_ids import Location, id_errors, map_error, map_ids
 from shared.journey_policies import BusinessHours, ContactPolicy, MapPart, TaskPolicy
 from shared.problems import coded_error
 from shared.surveys import (
@@ -35,7 +35,7 @@ from shared.surveys import (
     coded_survey_errors,
     default_title,
     resolve_survey,
-    title_errors,
+    translation_errors,
 )
 
 Weight = Annotated[float, Field(gt=0, le=100)]
@@ -222,33 +222,22 @@ class JourneyMap(MapPart):
                 errors.append(
                     map_error(("touchpoints", i, "id"), message, "reserved_id", id=RELATIONSHIP)
                 )
-            prefix = ("touchpoints", i, "survey", "questions")
-            found = coded_survey_errors(touchpoint.survey.questions, self.languages)
-            errors += [
-                map_error((*prefix, *loc), message, code, **params)
-                for loc, message, code, params in found
-            ]
-            titles = title_errors(touchpoint.survey.title, self.languages)
-            errors += [
-                map_error(("touchpoints", i, "survey", "title", *loc), message, code, **params)
-                for loc, message, code, params in titles
-            ]
+            errors += self._program_errors(("touchpoints", i, "survey"), touchpoint.survey)
         if self.relationship is not None:
-            errors += self._relationship_errors(self.relationship)
+            errors += self._program_errors(("relationship",), self.relationship)
         return errors
 
-    def _relationship_errors(self, program: RelationshipProgram) -> list[InitErrorDetails]:
+    def _program_errors(
+        self, location: Location, program: TouchpointSurvey | RelationshipProgram
+    ) -> list[InitErrorDetails]:
+        """A survey's questions' and title's errors, located under ``location``."""
         return [
-            *(
-                map_error(("relationship", "questions", *loc), message, code, **params)
-                for loc, message, code, params in coded_survey_errors(
-                    program.questions, self.languages
-                )
-            ),
-            *(
-                map_error(("relationship", "title", *loc), message, code, **params)
-                for loc, message, code, params in title_errors(program.title, self.languages)
-            ),
+            map_error((*location, part, *loc), message, code, **params)
+            for part, found in (
+                ("questions", coded_survey_errors(program.questions, self.languages)),
+                ("title", translation_errors(program.title, self.languages)),
+            )
+            for loc, message, code, params in found
         ]
 
     def survey(self, touchpoint_id: str | None) -> ResolvedSurvey | None:

@@ -178,17 +178,10 @@ def coded_survey_errors(
             message = f"{question.kind.value} is asked more than once"
             kind = question.kind.value
             errors.append(((i, "kind"), message, "repeated_question_kind", {"kind": kind}))
-        if question.wording:
-            errors += [
-                (
-                    (i, "wording", lang),
-                    f"missing the {lang!r} translation",
-                    "missing_translation",
-                    {"language": lang},
-                )
-                for lang in languages
-                if lang not in question.wording
-            ]
+        errors += [
+            ((i, "wording", *loc), message, code, params)
+            for loc, message, code, params in translation_errors(question.wording, languages)
+        ]
     return errors
 
 
@@ -220,17 +213,17 @@ def resolve_survey(
     )
 
 
-def title_errors(
-    title: Mapping[Language, str], languages: Iterable[str]
+def translation_errors(
+    texts: Mapping[Language, object], languages: Iterable[str]
 ) -> list[tuple[Location, str, str, dict[str, str]]]:
-    """A title given in some languages must be given in every declared one (located under
-    the title, coded as :func:`coded_survey_errors` codes a wording's)."""
-    if not title:
+    """A text given in some languages (a title, a question's wording) must be given in every
+    declared one: ``missing_translation`` with ``language``, located under the text."""
+    if not texts:
         return []
     return [
         ((lang,), f"missing the {lang!r} translation", "missing_translation", {"language": lang})
         for lang in languages
-        if lang not in title
+        if lang not in texts
     ]
 
 

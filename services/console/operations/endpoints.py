@@ -85,7 +85,7 @@ async def _page(
         "query": query,
         "refused": refused,
         "writer": person.can("ops:write"),
-        "departments": tasks_views.names(view.journey_map)["departments"],
+        "departments": tasks_views.by_id(tasks_views.listed(view.journey_map, "departments")),
     }
     return render(request, "operations.html", status, path=PAGE, **context)
 

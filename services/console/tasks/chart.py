@@ -87,8 +87,8 @@ def lxi_chart(entries: list[dict[str, Any]]) -> Chart | None:
 
 
 def _drawn(signals: list[tuple[datetime, float, float, bool]], width: int, ticks: int) -> Chart:
-    times = [at for at, *_ in signals]
-    start, end = times[0].timestamp(), times[-1].timestamp()
+    first = signals[0][0]
+    start, end = first.timestamp(), signals[-1][0].timestamp()
     span = (end - start) or 1.0
     x_of = _scale(start, span, LEFT, width - RIGHT)
     points = [Point(x_of(at.timestamp()), y, at, lxi, negative) for at, lxi, y, negative in signals]
@@ -96,14 +96,14 @@ def _drawn(signals: list[tuple[datetime, float, float, bool]], width: int, ticks
     x_ticks = [
         (
             x_of(start + span * i / steps),
-            datetime.fromtimestamp(start + span * i / steps, times[0].tzinfo),
+            datetime.fromtimestamp(start + span * i / steps, first.tzinfo),
         )
         for i in range(ticks)
     ]
     if end == start:
-        x_ticks = [(points[0].x, times[0])]
-    chart = Chart(points, [(_y(v), v) for v in Y_TICKS], x_ticks, _y(ALERT_LINE), width)
-    return replace(chart, shown=_thinned(points))
+        x_ticks = [(points[0].x, first)]
+    y_ticks = [(_y(v), v) for v in Y_TICKS]
+    return Chart(points, y_ticks, x_ticks, _y(ALERT_LINE), width, shown=_thinned(points))
 
 
 def _thinned(points: list[Point]) -> list[Point]:
