@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
+
 from services.actions.app import create_app
+from services.actions.tasks.models import Task
 from services.actions.tasks.repository import TaskRepository
+from shared.events.actions import ACTIVE_STATUSES
 from tests.actions.tasks.conftest import FakeClock, Tasks, create_alert, hours, task_settings
 from tests.conftest import client_for, unique
 from tests.scoring.conftest import until
@@ -23,28 +27,40 @@ async def test_open_and_overdue_tasks_are_sampled_from_the_database(
 ) -> None:
     settings = task_settings(tasks.infra, tasks.keys, metrics_sample_seconds=0.2)
     async with client_for(create_app(settings, clock=clock), tasks.keys.reader) as client:
-        await tasks.feed([create_alert(unique("cust"), tasks.tp.delivery)])
-
-        async def counts() -> tuple[float, float, float, float]:
-            # Far ahead each time: escalations set new due times until their maximum.
+        customer = unique("cust")
+        await tasks.feed([create_alert(customer, tasks.tp.delivery)])
+        await tasks.only_task(customer)
+        # Far ahead, once per level: each jump makes every active task overdue and the
+        # sweeps raise those below the last level, due again later. After the last jump the
+        # tasks at the last level stay overdue and nothing changes while the clock stands.
+        for _ in range(settings.task_max_escalations + 1):
             clock.set(clock() + hours(24 * 30))
+            await until(lambda: _escalatable(tasks, settings.task_max_escalations, clock))
+
+        async def agree() -> bool:
+            text = (await client.get("/metrics")).text
             async with tasks.sessions() as session:
                 repo = TaskRepository(session)
                 active = dict(((d, s), n) for d, s, n in await repo.active_counts())
                 overdue = dict(await repo.overdue_counts(clock()))
-            text = (await client.get("/metrics")).text
-            return (
-                gauge(text, "cxloop_tasks_open", department="logistics", status="open"),
-                float(active.get(("logistics", "open"), 0)),
-                gauge(text, "cxloop_tasks_overdue", department="logistics"),
-                float(overdue.get("logistics", 0)),
-            )
-
-        async def agree() -> bool:
-            sampled_open, stored_open, sampled_overdue, stored_overdue = await counts()
+            stored_open = float(active.get(("logistics", "open"), 0))
+            stored_overdue = float(overdue.get("logistics", 0))
+            sampled_open = gauge(text, "cxloop_tasks_open", department="logistics", status="open")
+            sampled_overdue = gauge(text, "cxloop_tasks_overdue", department="logistics")
             return sampled_open == stored_open >= 1 and sampled_overdue == stored_overdue >= 1
 
         await until(agree)
+
+
+async def _escalatable(tasks: Tasks, max_escalations: int, clock: FakeClock) -> bool:
+    """Whether no active task is left due by now below the last level (the sweeps are done)."""
+    query = select(func.count()).where(
+        Task.status.in_([status.value for status in ACTIVE_STATUSES]),
+        Task.due_at <= clock(),
+        Task.escalation_level < max_escalations,
+    )
+    async with tasks.sessions() as session:
+        return await session.scalar(query) == 0
 
 
 async def test_metrics_carry_no_task_or_customer_ids(tasks: Tasks, clock: FakeClock) -> None:
