@@ -67,7 +67,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         body_too_large=_too_large,
     )
     app.state.sessions = SessionStore(settings.console_session_idle_minutes * 60)
-    app.state.renderer = renderer(settings.console_time_zone)
+    app.state.renderer = renderer()
     app.add_api_route("/assets/{name}", _asset, include_in_schema=False)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(FormRefused, _form_refused)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field, HttpUrl
 
 from shared.config import ServiceSettings
+from shared.events.values import TimeZoneName
 
 
 class ConsoleSettings(ServiceSettings):
@@ -25,8 +26,9 @@ class ConsoleSettings(ServiceSettings):
     console_session_idle_minutes: float = Field(default=30, gt=0)
     # Behind HTTPS (a TLS proxy in front), cookies are sent over HTTPS only.
     console_cookie_secure: bool = False
-    # Times are shown, and recontact times typed, in this IANA zone.
-    console_time_zone: str = "Europe/Paris"
+    # Times are shown, and recontact times typed, in this IANA zone for everyone; unset,
+    # in each person's: their department's in the journey map, else the map's default.
+    console_time_zone: TimeZoneName | None = None
     # The language of a browser that asks for neither French nor English.
     console_default_language: str = Field(default="en", pattern="^(fr|en)$")
     console_page_size: int = Field(default=25, ge=1, le=200)

@@ -27,6 +27,9 @@ class Session:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     last_seen: float = 0.0
     department_name: str | None = None  # the map's name for it, as read at sign-in
+    # the zone the pages show moments in: the department's in the map, else the map's
+    # default, as read at sign-in (None: no map could be read)
+    time_zone: str | None = None
     flash: str | None = None  # one message for the next page (after a redirect)
 
     def csrf_ok(self, presented: str | None) -> bool:
@@ -57,10 +60,11 @@ class SessionStore:
         scopes: frozenset[str],
         department: str | None,
         department_name: str | None = None,
+        time_zone: str | None = None,
     ) -> Session:
         self._forget_idle()
         session = Session(secrets.token_urlsafe(32), key, name, scopes, department)
-        session.department_name = department_name
+        session.department_name, session.time_zone = department_name, time_zone
         session.last_seen = self._clock()
         self._sessions[session.id] = session
         return session

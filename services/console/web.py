@@ -9,8 +9,11 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
+from babel.support import Translations
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
 
 from services.console.formats import Formats
 from services.console.fragments import FragmentRenderer
@@ -33,6 +36,7 @@ TEXT_MAX_CHARS = 5_000
 FORM_MAX_BYTES = TEXT_MAX_CHARS * 12 + 8 * 1024
 FORM_MAX_FIELDS = 32
 HEADERS = security_headers(script_src="'self'")
+DEFAULT_ZONE = "UTC"
 
 
 class SignInRequired(Exception):
@@ -49,14 +53,16 @@ class FormTooLarge(Exception):
     text is too long."""
 
 
-def renderer(time_zone: str) -> FragmentRenderer:
+def renderer() -> FragmentRenderer:
     """The console's renderer; its filters write figures, durations and dates as each
     language does (``formats.py``): ``num``, ``duration`` (of seconds), ``when`` (a moment in
-    ``time_zone``), ``date`` (a calendar day), ``axis`` (a chart's time ticks, labelled),
-    each given the page's language: ``x|num(lang, 1)``."""
-    zone, locale = ZoneInfo(time_zone), HERE / "locale"
-    formats = {lang: Formats(lang, zone, translations(locale, lang)) for lang in LANGUAGES}
-    filters = {name: _in_language(formats, method) for name, method in FILTERS.items()}
+    the page's ``zone``), ``date`` (a calendar day), ``axis`` (a chart's time ticks,
+    labelled), each given the page's language: ``x|num(lang, 1)``. A template without a
+    ``zone`` shows moments in UTC."""
+    locale = HERE / "locale"
+    made = FormatsByZone({lang: translations(locale, lang) for lang in LANGUAGES})
+    filters = {name: _in_language(made, method) for name, method in FILTERS.items()}
+    formats = {lang: made(lang, DEFAULT_ZONE) for lang in LANGUAGES}
     return ConsoleRenderer(formats, HERE / "templates", locale, filters=filters)
 
 
@@ -69,6 +75,21 @@ class ConsoleRenderer(FragmentRenderer):
         self.formats = formats
 
 
+class FormatsByZone:
+    """Each language's formats in each zone a page asked for, made once: the zones are the
+    map's and the setting's, a handful."""
+
+    def __init__(self, words: dict[str, Translations]) -> None:
+        self._words = words
+        self._made: dict[tuple[str, str], Formats] = {}
+
+    def __call__(self, lang: str, zone: str) -> Formats:
+        found = self._made.get((lang, zone))
+        if found is None:
+            found = self._made[lang, zone] = Formats(lang, ZoneInfo(zone), self._words[lang])
+        return found
+
+
 FILTERS = {
     "num": "number",
     "duration": "duration",
@@ -78,13 +99,24 @@ FILTERS = {
 }
 
 
-def _in_language(formats: dict[str, Formats], method: str) -> Callable[..., Any]:
-    bound = {lang: getattr(found, method) for lang, found in formats.items()}
-
-    def apply(value: Any, lang: str, *args: Any, **kwargs: Any) -> Any:
-        return bound[lang](value, *args, **kwargs)
+def _in_language(made: FormatsByZone, method: str) -> Callable[..., Any]:
+    @pass_context
+    def apply(context: Context, value: Any, lang: str, *args: Any, **kwargs: Any) -> Any:
+        formats = made(lang, context.get("zone") or DEFAULT_ZONE)
+        return getattr(formats, method)(value, *args, **kwargs)
 
     return apply
+
+
+def zone_of(request: Request) -> str:
+    """The zone a page shows its moments in, and reads a typed time in: the setting's when
+    it is set, else the person's (their department's in the journey map, else the map's
+    default, as read at sign-in), else UTC."""
+    chosen: str | None = request.app.state.settings.console_time_zone
+    if chosen:
+        return chosen
+    session = _session_or_none(request)
+    return session.time_zone if session is not None and session.time_zone else DEFAULT_ZONE
 
 
 def language(request: Request) -> str:
@@ -114,7 +146,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     context.setdefault("person", session)
     context.setdefault("path", request.url.path)
     context.setdefault("csrf", session.csrf if session else "")
-    context.setdefault("zone", request.app.state.settings.console_time_zone)
+    context.setdefault("zone", zone_of(request))
     flash, session_flash = context.pop("flash", None), session.flash if session else None
     if session is not None:
         session.flash = None

@@ -47,6 +47,13 @@ CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chro
 OUTPUT = Path(os.environ.get("BROWSER_OUTPUT", ROOT / ".cxloop" / "browser-tests"))
 BROWSER_MAP = {
     **JOURNEY_MAP,
+    # each person's pages show moments in their department's zone, else in the map's
+    "departments": [
+        {**d, "timezone": "Europe/London" if d["id"] == "service" else "Europe/Paris"}
+        for d in JOURNEY_MAP["departments"]
+    ],
+    # invitations at any hour, whatever the hour is in Montreal
+    "contact_policy": {"default_timezone": "America/Montreal", "quiet_hours": None},
     "root_causes": [
         {"id": "late-delivery", "name": "Late delivery"},
         {"id": "damaged-parcel", "name": "Damaged parcel"},

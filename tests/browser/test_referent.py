@@ -15,7 +15,15 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 from standardwebhooks.webhooks import Webhook
 
-from tests.browser.conftest import OUTPUT, System, axe_violations, screenshot, sign_in, until
+from tests.browser.conftest import (
+    OUTPUT,
+    System,
+    axe_violations,
+    screenshot,
+    sign_in,
+    until,
+    visitor,
+)
 from tests.conftest import unique
 from tests.ingest.factories import create_customer, create_interaction, create_survey_response
 
@@ -241,6 +249,23 @@ async def test_another_departments_task_is_not_reachable_by_url(
     await expect(page.get_by_text(tasks["service"]["customer_id"])).to_have_count(0)
     await screenshot(page, "05-other-department")
     assert await axe_violations(page) == []
+
+
+async def test_each_person_reads_the_times_in_their_department_s_zone(
+    system: System, tasks: dict[str, dict[str, Any]]
+) -> None:
+    """The map's zones: the service's referent reads a task's times in London, where their
+    department works; the operator, of no department, in the map's default zone."""
+    task = tasks["service"]
+    due = datetime.fromisoformat(task["due_at"])
+    for key, zone in [("sarah", "Europe/London"), ("ops", "America/Montreal")]:
+        async with visitor(system, key) as person:
+            page = await person.page(f"/tasks/{task['id']}", "en")
+        assert page.status_code == 200, page.text
+        text = re.sub(r"<[^>]+>", " ", page.text).replace("\u00a0", " ")
+        shown = due.astimezone(ZoneInfo(zone))
+        assert f"{shown.day} {shown:%b %Y, %H:%M}" in " ".join(text.split())
+        assert f"over time, in {zone};" in text
 
 
 async def test_every_page_fits_a_phone_in_french(

@@ -47,7 +47,7 @@ def text_of(html: str) -> str:
 
 
 def render(template: str, language: str, **context: Any) -> str:
-    return text_of(renderer("Europe/Paris").render(Page(template, language, context=context)))
+    return text_of(renderer().render(Page(template, language, context=context)))
 
 
 def api_errors(document: Any) -> list[dict[str, Any]]:

@@ -74,14 +74,14 @@ def ticks(html: str) -> list[str]:
 
 def test_the_same_inputs_are_rendered_once_and_as_a_fresh_rendering_would() -> None:
     rows = [stats_row("tp-call", "2026-11-30", 35.0), stats_row("tp-call", "2026-11-23", -5.0)]
-    fragments = renderer("Europe/Paris")
+    fragments = renderer()
     calls = counted(fragments)
 
     first = trends_html(fragments, view(rows))
     again = trends_html(fragments, view([dict(r) for r in rows]))
 
     assert calls[0] == 1
-    assert again == first == trends_html(renderer("Europe/Paris"), view(rows))
+    assert again == first == trends_html(renderer(), view(rows))
     assert "Call centre" in first
     # the text alternative gives dates as a person reads them, not as ISO strings
     assert "latest 35 (period of 30 Nov 2026)" in first
@@ -101,7 +101,7 @@ def test_the_same_inputs_are_rendered_once_and_as_a_fresh_rendering_would() -> N
 
 
 def test_other_inputs_are_never_shown_from_an_earlier_rendering() -> None:
-    fragments = renderer("Europe/Paris")
+    fragments = renderer()
     everyone = trends_html(fragments, view([stats_row("tp-call", "2026-11-30", 35.0)]))
     logistics = [tp for tp in MAP["touchpoints"] if tp["owner"] == "logistics"]
 
@@ -118,7 +118,7 @@ def test_other_inputs_are_never_shown_from_an_earlier_rendering() -> None:
 
 
 def test_a_missing_part_is_said_and_kept_apart_from_its_data() -> None:
-    fragments = renderer("Europe/Paris")
+    fragments = renderer()
     down = view([])
     down.trends = Part(problem=ApiError("scoring", "down", 503))
 
@@ -129,7 +129,7 @@ def test_a_missing_part_is_said_and_kept_apart_from_its_data() -> None:
 
 
 def test_the_map_is_coloured_from_the_dimensions_it_was_given() -> None:
-    fragments = renderer("Europe/Paris")
+    fragments = renderer()
     shown = view([])
     row = {
         "touchpoint": "tp-call", "moment_of_truth": True,
@@ -153,7 +153,7 @@ def test_the_map_is_coloured_from_the_dimensions_it_was_given() -> None:
 
 
 def test_a_success_rate_under_its_target_colours_its_cell() -> None:
-    fragments = renderer("Europe/Paris")
+    fragments = renderer()
     shown = view([], [{"id": "tp-delivery", "name": "Delivery", "owner": "logistics",
                        "targets": {"success_rate": 0.9}}])  # fmt: skip
     row = {
@@ -176,7 +176,7 @@ def test_a_success_rate_under_its_target_colours_its_cell() -> None:
 
 
 def test_the_memo_keeps_the_latest_fragments_only() -> None:
-    fragments = renderer("Europe/Paris")
+    fragments = renderer()
     calls = counted(fragments)
     views = [view([stats_row("tp-call", "2026-11-30", float(n))]) for n in range(KEPT + 1)]
     for shown in views:
@@ -208,7 +208,7 @@ def test_the_ratio_target_is_written_in_the_pages_language() -> None:
             language,
             context={"view": shown, "ratios": ratios, "names": {}},
         )
-        html = renderer("Europe/Paris").render(page)
+        html = renderer().render(page)
         [found] = re.findall(r'<p class="hint">([^<]+)</p>', html)
         return found
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from services.console.sessions import SessionStore
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+from fastapi import Request
+from pydantic import ValidationError
+
+from services.console.config import ConsoleSettings
+from services.console.sessions import COOKIE, SessionStore
+from services.console.web import zone_of
 
 
 class Clock:
@@ -49,3 +58,26 @@ def test_the_department_is_named_as_the_map_names_it_else_by_its_id() -> None:
     assert (named.department, named.department_label) == ("logistics", "Logistique")
     assert unnamed.department_label == "service"
     assert everywhere.department_label is None
+
+
+def zone(setting: str | None, session_zone: str | None, signed_in: bool = True) -> str:
+    """The zone of a request of a person whose session holds ``session_zone``, with the
+    console's setting at ``setting``."""
+    store = SessionStore(idle_seconds=60)
+    session = store.open("the-key", "sarah", frozenset(), "service", "Service", session_zone)
+    settings = ConsoleSettings(console_time_zone=setting)
+    app = SimpleNamespace(state=SimpleNamespace(settings=settings, sessions=store))
+    cookies = {COOKIE: session.id} if signed_in else {}
+    return zone_of(cast(Request, SimpleNamespace(app=app, cookies=cookies)))
+
+
+def test_the_pages_zone_is_the_setting_else_the_person_s_else_utc() -> None:
+    assert zone(None, "Europe/London") == "Europe/London"  # the department's, from the map
+    assert zone("Asia/Tokyo", "Europe/London") == "Asia/Tokyo"  # set: for everyone
+    assert zone(None, None) == "UTC"  # no map could be read at sign-in
+    assert zone(None, "Europe/London", signed_in=False) == "UTC"
+
+
+def test_a_zone_that_does_not_exist_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="console_time_zone"):
+        ConsoleSettings(console_time_zone="Europe/Atlantis")

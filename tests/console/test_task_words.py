@@ -33,7 +33,7 @@ def test_the_countdown_is_how_long_until_due_or_since() -> None:
 
 def countdown(language: str, delta: timedelta, status: str = "open") -> str:
     task = {"status": status, "sla": sla(due(delta), NOW)}
-    env = renderer("Europe/Paris")._environments[language]
+    env = renderer()._environments[language]
     source = '{% import "partials/_words.html" as words %}{{ words.sla(task) }}'
     text = re.sub(r"<[^>]+>", "", env.from_string(source).render(task=task, lang=language))
     return text.replace("\u00a0", " ")
@@ -64,7 +64,7 @@ def experience(language: str, positives: int, negatives: int) -> str:
         chart=None,
     )
     page = Page("partials/_experience.html", language, context={"view": view})
-    return " ".join(re.sub(r"<[^>]+>", " ", renderer("Europe/Paris").render(page)).split())
+    return " ".join(re.sub(r"<[^>]+>", " ", renderer().render(page)).split())
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_answers_are_counted_in_the_language_s_plural() -> None:
 def committee_part(template: str, language: str, **context: Any) -> str:
     """A committee page's part, as its text reads."""
     page = Page(template, language, context=context)
-    return " ".join(re.sub(r"<[^>]+>", " ", renderer("Europe/Paris").render(page)).split())
+    return " ".join(re.sub(r"<[^>]+>", " ", renderer().render(page)).split())
 
 
 def test_the_closed_loop_counts_read_in_the_language_s_plural() -> None:
@@ -170,7 +170,7 @@ def chart_ticks(language: str, times: list[datetime]) -> list[str]:
     ]
     view = SimpleNamespace(chart=lxi_chart(entries))
     page = Page("partials/_chart.html", language, context={"view": view, "zone": "Europe/Paris"})
-    html = renderer("Europe/Paris").render(page)
+    html = renderer().render(page)
     wide = html.split('<svg class="phone"')[0]  # the phone's chart follows: its own ticks
     return re.findall(r'<text class="tick" x="[\d.]+" y="220" text-anchor="\w+">([^<]+)<', wide)
 
@@ -194,7 +194,7 @@ def test_the_lxi_chart_comes_drawn_for_a_phone_too() -> None:
     assert phone.points[0].x == phone.left
     assert phone.points[-1].x == phone.right == 344
     view = SimpleNamespace(chart=chart)
-    html = renderer("Europe/Paris").render(
+    html = renderer().render(
         Page("partials/_chart.html", "fr", context={"view": view, "zone": "Europe/Paris"})
     )
     assert html.count("<svg ") == 2

@@ -56,25 +56,31 @@ async def sign_in(request: Request) -> Response:
         return _refused(request, code, 401 if code == "key_unknown" else 503)
     store: SessionStore = request.app.state.sessions
     department = who["department"]
-    named = await _department_name(api, key, department)
-    session = store.open(key, who["name"], frozenset(who["scopes"]), department, named)
+    named, zone = await _from_the_map(api, key, department)
+    session = store.open(key, who["name"], frozenset(who["scopes"]), department, named, zone)
     response = redirect("/tasks")
     _set_cookie(request, response, COOKIE, session.id, path="/")
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     return response
 
 
-async def _department_name(api: Api, key: str, department: str | None) -> str | None:
-    """The department's name in the journey map; None without a department, or when the
-    map does not name it or cannot be read (the pages show the id then)."""
-    if department is None:
-        return None
+async def _from_the_map(
+    api: Api, key: str, department: str | None
+) -> tuple[str | None, str | None]:
+    """The department's name in the journey map (None without a department or when the map
+    does not name it: the pages show the id then) and the zone the person's pages show
+    moments in: their department's, else the map's default (None when the map cannot be
+    read)."""
     try:
         found = await api.get("actions", "/v1/journey-map", key)
     except ApiError:
-        return None
-    named = {d["id"]: d["name"] for d in found["map"].get("departments", [])}
-    return named.get(department)
+        return None, None
+    journey_map = found["map"]
+    departments = {d["id"]: d for d in journey_map.get("departments", [])}
+    own = departments.get(department) if department is not None else None
+    policy = journey_map.get("contact_policy") or {}
+    zone = own.get("timezone") if own is not None else policy.get("default_timezone")
+    return (own["name"] if own is not None else None), zone
 
 
 @router.post("/sign-out")

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from services.console.api import Api, ApiError
 from services.console.tasks import views
 from services.console.tasks.actions import CHANNELS, Refused, act
-from services.console.web import Person, form_of, redirect, render
+from services.console.web import Person, form_of, redirect, render, zone_of
 
 router = APIRouter(include_in_schema=False)
 FORMS = ("acknowledge", "start", "comment", "root_cause", "resolve", "close", "reopen")
@@ -64,7 +64,7 @@ async def task_action(request: Request, person: Person, task_id: str, form: str)
     fields = await form_of(request, person)
     if form not in FORMS:
         return await _task(request, person, task_id, 404)
-    fields["zone"] = request.app.state.settings.console_time_zone
+    fields["zone"] = zone_of(request)
     api: Api = request.app.state.api
     try:
         done = await act(api, person, task_id, form, fields)
