@@ -44,7 +44,7 @@ DAYS_HOURS = N_("%(d)s d %(h)s h")
 TWO_DAYS = 48 * 60  # minutes
 # The relationship survey is no touchpoint of the map: tasks name it "relationship", the
 # daily figures "~relationship"; a page names it so.
-RELATIONSHIP_SURVEY = N_("relationship survey")
+RELATIONSHIP_SURVEY = N_("Relationship survey")
 RELATIONSHIP_IDS = ("relationship", "~relationship")
 
 

@@ -17,7 +17,8 @@ from services.console.web import renderer
 from shared.pages import Page
 
 NAMES = {"delivery": "Livraison"}
-RENDERER = renderer("Europe/Paris")
+RENDERER = renderer()
+ZONE = "Europe/Paris"  # the pages' zone in these tests
 
 # each code the alert rules give, with its figures; how the page says it in each language
 CODES: list[tuple[dict[str, Any], str, str]] = [
@@ -117,7 +118,9 @@ CODES: list[tuple[dict[str, Any], str, str]] = [
 def why(language: str, *alerts: dict[str, Any]) -> str:
     """The task page's "why" card for ``alerts`` (as the alerts API gives them), as it reads."""
     view = {"alerts": {"ok": True, "data": [prepare(alert) for alert in alerts]}}
-    page = Page("partials/_why.html", language, context={"view": view, "names": NAMES})
+    page = Page(
+        "partials/_why.html", language, context={"view": view, "names": NAMES, "zone": ZONE}
+    )
     text = unescape(re.sub(r"<[^>]+>", " ", RENDERER.render(page)))
     return re.sub(r"[ \t\r\n]+", " ", text).strip()  # no-break spaces kept: they are French
 
@@ -230,12 +233,12 @@ def test_each_moment_names_where_it_happened() -> None:
         {**moment, "touchpoint": None},
         {**moment, "touchpoint": "kiosk"},
     ]
-    names = {**NAMES, "relationship": "enquête relationnelle"}
+    names = {**NAMES, "relationship": "Enquête relationnelle"}
     view = {"alerts": {"ok": True, "data": [prepare(found)]}}
-    page = Page("partials/_why.html", "fr", context={"view": view, "names": names})
+    page = Page("partials/_why.html", "fr", context={"view": view, "names": names, "zone": ZONE})
     text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", RENDERER.render(page))))
     assert text.count("6 déc. 2026, 06:00 · Livraison · enquête") == 1
-    assert text.count("06:00 · enquête relationnelle · enquête") == 1
+    assert text.count("06:00 · Enquête relationnelle · enquête") == 1
     assert text.count("06:00 · kiosk · enquête") == 1
 
 
@@ -316,7 +319,11 @@ def test_odd_reasons_are_shown_as_text_not_as_an_error() -> None:
 
 def page_part(template: str, language: str, **context: Any) -> str:
     text = unescape(
-        re.sub(r"<[^>]+>", " ", RENDERER.render(Page(template, language, context=context)))
+        re.sub(
+            r"<[^>]+>",
+            " ",
+            RENDERER.render(Page(template, language, context={"zone": ZONE, **context})),
+        )
     )
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
