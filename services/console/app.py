@@ -39,6 +39,7 @@ from shared.problems import http_problem
 STATIC = Path(__file__).parent / "static"
 ASSETS = {
     "console.css": ("text/css", STATIC / "console.css"),
+    "favicon.svg": ("image/svg+xml", STATIC / "favicon.svg"),
     "htmx-2.0.11.min.js": ("text/javascript", STATIC / "vendor" / "htmx-2.0.11.min.js"),
 }
 # what machines read: their errors stay problem+json

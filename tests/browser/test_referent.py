@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     until,
     visitor,
 )
+from tests.browser.kit import Console
 from tests.conftest import unique
 from tests.ingest.factories import create_customer, create_interaction, create_survey_response
 
@@ -271,9 +272,12 @@ async def test_each_person_reads_the_times_in_their_department_s_zone(
 async def test_every_page_fits_a_phone_in_french(
     system: System, tasks: dict[str, dict[str, Any]], browser: Browser
 ) -> None:
-    """No page scrolls sideways at 390 px: a wide table scrolls in its own box."""
+    """No page scrolls sideways at 390 px: a wide table scrolls in its own box. Nothing
+    the pages load fails (their icon included), nothing is refused by their policy."""
     context = await browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
     page = await context.new_page()
+    console = Console()
+    console.watch(page)
     try:
         await _signed_in_in_french(page, system)
         pages = {
@@ -306,6 +310,7 @@ async def test_every_page_fits_a_phone_in_french(
                 assert values
                 assert min(values) >= 280, values
             await screenshot(page, f"06-{name}-phone-fr")
+        assert console.messages == []
     finally:
         await context.close()
 
