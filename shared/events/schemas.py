@@ -49,6 +49,7 @@ class Channel(StrEnum):
     CHAT = "chat"
     SOCIAL = "social"
     MAIL = "mail"
+    SMS = "sms"  # a text message: a survey's link, a notification, a conversation
 
 
 class Outcome(StrEnum):

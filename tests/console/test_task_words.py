@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 import services.console
+from services.console.tasks.actions import CHANNELS
 from services.console.tasks.chart import lxi_chart
 from services.console.tasks.views import sla
 from services.console.web import renderer
+from shared.events.schemas import Channel
 from shared.pages import Page, environment
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -246,3 +248,22 @@ def test_the_lxi_chart_of_one_afternoon_reads_times_not_one_day_four_times() -> 
     assert chart_ticks("fr", afternoon) == ["6 déc., 14:00", "15:00", "16:00", "17:00"]
     weeks = [NOW - timedelta(days=d) for d in (20, 10, 0)]
     assert chart_ticks("en", weeks) == ["16 Nov 2026", "23 Nov", "29 Nov", "6 Dec"]
+
+
+def channel_words(language: str, channel: str) -> str:
+    env = renderer()._environments[language]
+    return env.from_string('{% include "partials/_channel.html" %}').render(ch=channel).strip()
+
+
+@pytest.mark.parametrize("channel", list(Channel))
+def test_every_channel_is_named_in_words_and_offered_for_a_recontact(channel: Channel) -> None:
+    assert channel.value in CHANNELS
+    english, french = channel_words("en", channel.value), channel_words("fr", channel.value)
+    assert english
+    assert french
+    if "_" in channel.value:  # written in words, not as the API's value
+        assert channel.value not in (english, french)
+
+
+def test_a_text_message_is_an_sms_in_both_languages() -> None:
+    assert channel_words("en", "sms") == channel_words("fr", "sms") == "SMS"

@@ -12,7 +12,7 @@ from services.console import refusals
 from services.console.api import Api, ApiError
 from services.console.sessions import Session
 
-CHANNELS = ("phone", "email", "web", "mobile_app", "chat", "store", "mail", "social")
+CHANNELS = ("phone", "email", "sms", "web", "mobile_app", "chat", "store", "mail", "social")
 # the API's field path → the form's field
 FIELDS = {
     "status": "action",
