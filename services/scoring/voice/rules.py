@@ -144,6 +144,13 @@ IRONY = _words(
     )
 )
 
+# Marks that say the praise around them is meant the other way: an eye roll, an upside-down
+# or unamused face, a smirk ("Great service 🙄").
+IRONY_MARKS = frozenset(("🙄", "🙃", "😒", "😏"))
+# What a lone praise word is sarcastic before, however mild the complaint that follows:
+# "Great, another dropped call", "Génial, encore un retard", "Perfect, yet again".
+ONCE_MORE = _words("another again encore")
+
 # Thanks, and the words that make a verbatim a request: thanks that close a request are a
 # courtesy ("Je voudrais savoir si ... Merci"), as is "merci de" followed by what is asked.
 THANKS = _words("merci thanks thank cheers") | frozenset(

@@ -23,12 +23,15 @@ from services.scoring.voice.rules import (
     COORDINATION,
     INTENSIFIERS,
     IRONY,
+    IRONY_MARKS,
     NE_PARTICLES,
     NEGATION_BOOSTERS,
     NEGATION_SCOPE,
     NEGATORS,
     NONE_OF,
+    ONCE_MORE,
     SUBJECTS,
+    THANKS,
 )
 from services.scoring.voice.text import Token, fold, is_known
 
@@ -406,20 +409,54 @@ def read_irony(
     """Praise that stands alone in its clause ("Génial...", "Bravo !", "Well done.") after
     or before a complaint, irritants included, is sarcasm: it counts as anger, not as joy;
     so is a stock praise word in a clause that reports an irritant ("Lovely 40 minute
-    queue", "Thanks for charging me twice"). ``irritants``: the clauses that report one."""
+    queue", "Thanks for charging me twice"). ``irritants``: the clauses that report one.
+
+    Two signs make it sarcasm whatever else the verbatim says: an eye roll (or another of
+    :data:`IRONY_MARKS`), which turns the stock praise and any praise of its own clause
+    ("Such helpful staff 🙄"); and, in a verbatim that complains at all, a lone praise word
+    before "another" or "again" ("Great, another dropped call"; not thanks: "Thanks again")."""
+    marks = {reading.clause_of[i] for i, t in enumerate(tokens) if t.text in IRONY_MARKS}
+    if marks:
+        for k, hit in enumerate(reading.hits):
+            stock = fold(hit.term) in IRONY or hit.clause in marks
+            if hit.valence > 0 and not hit.negated and stock:
+                reading.hits[k] = _sarcastic(hit)
+        return
     complaint = sum(h.valence for h in reading.hits if h.valence < 0)
     praise = sum(h.valence for h in reading.hits if h.valence > 0 and fold(h.term) not in IRONY)
     if praise >= 0.3:  # other praise: the lone word is meant
         return
-    if complaint > _COMPLAINS:
+    lone = [k for k, hit in enumerate(reading.hits) if _lone_praise(tokens, reading, hit)]
+    for k in lone:
+        if complaint < 0 and _once_more(tokens, reading.hits[k]):
+            reading.hits[k] = _sarcastic(reading.hits[k])
+    # the sarcasm found counts in the complaint: "Great, another dropped call. Brilliant."
+    if sum(h.valence for h in reading.hits if h.valence < 0) > _COMPLAINS:
         _read_trailing_off(tokens, reading)
         return
     for k, hit in enumerate(reading.hits):
-        words = reading.words_in_clause.get(hit.clause, 0) - len(hit.term.split()) + 1
         praise = hit.valence > 0 and not hit.negated and fold(hit.term) in IRONY
-        alone = words <= 2 and not _concession(tokens, hit.position)
-        if praise and (alone or hit.clause in irritants):
-            reading.hits[k] = replace(hit, valence=_IRONIC, emotions=("anger",), ironic=True)
+        if praise and (k in lone or hit.clause in irritants):
+            reading.hits[k] = _sarcastic(hit)
+
+
+def _lone_praise(tokens: list[Token], reading: Reading, hit: Hit) -> bool:
+    """Stock praise alone in its clause, not conceded before a contrast."""
+    words = reading.words_in_clause.get(hit.clause, 0) - len(hit.term.split()) + 1
+    praise = hit.valence > 0 and not hit.negated and fold(hit.term) in IRONY
+    return praise and words <= 2 and not _concession(tokens, hit.position)
+
+
+def _sarcastic(hit: Hit) -> Hit:
+    return replace(hit, valence=_IRONIC, emotions=("anger",), ironic=True)
+
+
+def _once_more(tokens: list[Token], hit: Hit) -> bool:
+    """The first word after the praise says it happened again ("Great, another …")."""
+    after = hit.position + len(hit.term.split())
+    following = [t for t in tokens[after : after + 4] if t.root]
+    thanks = fold(hit.term) in THANKS
+    return not thanks and bool(following) and following[0].folded in ONCE_MORE
 
 
 def _read_trailing_off(tokens: list[Token], reading: Reading) -> None:
@@ -431,7 +468,7 @@ def _read_trailing_off(tokens: list[Token], reading: Reading) -> None:
         after = hit.position + len(hit.term.split())
         words = reading.words_in_clause.get(hit.clause, 0) - len(hit.term.split()) + 1
         if words <= 2 and after < len(tokens) and tokens[after].text in ("...", "…"):
-            reading.hits[k] = replace(hit, valence=_IRONIC, emotions=("anger",), ironic=True)
+            reading.hits[k] = _sarcastic(hit)
 
 
 def _concession(tokens: list[Token], position: int) -> bool:

@@ -98,6 +98,38 @@ def test_simplest_irony() -> None:
     assert analyse("Livraison rapide. Génial !").sentiment_class == "positive"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a lone praise word before "another" or "again", however mild the complaint
+        "Great, another dropped call in the middle of a job interview. Brilliant network.",
+        "Génial, encore un retard de livraison.",
+        "Perfect, again no answer from support",
+        # an eye roll or an upside-down face turns the praise around it
+        "Such helpful staff 🙄",
+        "Great service 🙃",
+    ],
+)
+def test_sarcasm_by_its_signs(text: str) -> None:
+    result = analyse(text)
+    assert result.sentiment_class == "negative", text
+    assert "joy" not in result.emotions, text
+    assert "anger" in result.emotions, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks again for your help!",
+        "Merci encore pour votre aide",
+        "Great, another successful delivery, thank you!",
+        "Lovely staff, quick delivery, great again!",
+    ],
+)
+def test_praise_given_again_is_meant(text: str) -> None:
+    assert analyse(text).sentiment_class == "positive", text
+
+
 def test_typos_within_reason() -> None:
     assert analyse("très satisfiat").sentiment_class == "positive"
     assert analyse("really dissapointed").sentiment_class == "negative"
