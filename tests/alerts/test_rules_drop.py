@@ -103,7 +103,7 @@ async def test_a_first_lxi_below_40_is_no_crossing(rules: Rules) -> None:
     assert await drops(rules, customer) == []
 
 
-async def test_further_drops_add_occurrences_whatever_the_touchpoint(rules: Rules) -> None:
+async def test_further_drops_at_the_touchpoint_add_occurrences(rules: Rules) -> None:
     customer = unique("cust")
     path = lxi_path(
         rules,
@@ -113,22 +113,56 @@ async def test_further_drops_add_occurrences_whatever_the_touchpoint(rules: Rule
         (T0 + days(2), 50.0),
         (T0 + days(3), 30.0),
     )
-    path[2] = path[2].model_copy(update={"touchpoint": rules.tp.delivery})
 
     await rules.feed(path)
 
     (alert,) = await drops(rules, customer)
     assert alert["occurrences"] == 3
     assert alert["severity"] == 4  # the last one crossed below 40
-    assert alert["touchpoint"] == rules.tp.web  # where it was raised
     detail = await rules.get(f"/v1/alerts/{alert['id']}")
-    assert [m["touchpoint"] for m in detail["moments"]] == [
-        rules.tp.web,
-        rules.tp.delivery,
-        rules.tp.web,
-    ]
+    assert [m["moment_id"] for m in detail["moments"]] == [m.event_id for m in path[1:]]
     assert [e["change"] for e in await rules.published(customer)] == [
         "raised",
         "occurrence",
         "occurrence",
     ]
+
+
+async def test_a_drop_at_another_touchpoint_is_its_owner_s_alert(rules: Rules) -> None:
+    """The customer's LXI keeps falling, now at a touchpoint of another department: that
+    department's own alert (and task), not an occurrence of the first department's."""
+    customer = unique("cust")
+    path = lxi_path(rules, customer, (T0, 90.0), (T0 + days(1), 70.0), (T0 + days(2), 50.0))
+    path[2] = path[2].model_copy(update={"touchpoint": rules.tp.delivery})
+
+    await rules.feed(path)
+
+    found = {a["touchpoint"]: a for a in await drops(rules, customer)}
+    assert set(found) == {rules.tp.web, rules.tp.delivery}
+    assert (found[rules.tp.web]["department"], found[rules.tp.web]["occurrences"]) == (
+        "rl-quality",
+        1,
+    )
+    delivery = found[rules.tp.delivery]
+    assert (delivery["department"], delivery["occurrences"]) == ("rl-logistics", 1)
+    assert delivery["summary"].endswith("LXI fell 40.0 points within 7 days (90.0 → 50.0)")
+
+
+async def test_a_moment_that_raises_the_lxi_is_no_drop(rules: Rules) -> None:
+    """Still 18 points under the week's highest, but this moment raised the LXI: no
+    occurrence of the drop, which it does not deepen."""
+    customer = unique("cust")
+    path = lxi_path(
+        rules,
+        customer,
+        (T0, 90.0),
+        (T0 + days(1), 70.0),
+        (T0 + days(2), 72.0),
+        (T0 + days(3), 72.0),
+    )
+
+    await rules.feed(path)
+
+    (alert,) = await drops(rules, customer)
+    assert alert["occurrences"] == 1
+    assert [e["change"] for e in await rules.published(customer)] == ["raised"]

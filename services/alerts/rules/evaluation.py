@@ -4,7 +4,8 @@ For each moment, in this order:
 
 1. negative moment of truth and moment of pain: one customer alert per (customer,
    touchpoint); while it is open, a new negative there (of either rule) adds an occurrence;
-2. experience drop: one customer alert per customer (its touchpoint is where it was raised);
+2. experience drop: one customer alert per (customer, touchpoint), raised by a moment that
+   lowered the LXI; a drop at another touchpoint is that touchpoint's owner's to correct;
 3. systemic spike: one committee alert per touchpoint, raised when a window is above target;
    while above, a negative moment in a later minute than the alert's last change adds an
    occurrence (at most one a minute); recovered when no window is above target and one has
@@ -44,7 +45,7 @@ from shared.events.alerts import AlertChange, AlertChanged, AlertReason, AlertRu
 from shared.events.schemas import MomentEvaluated, Polarity, Verbatim
 
 CUSTOMER, COMMITTEE = "customer", "committee"
-DROP_KEY = "experience_drop"
+DROP_KEY = "experience_drop"  # then ":<touchpoint>" (see drop_key)
 TITLES = {
     AlertRule.NEGATIVE_MOMENT_OF_TRUTH: "Negative moment of truth",
     AlertRule.MOMENT_OF_PAIN: "Moment of pain",
@@ -119,7 +120,8 @@ class Evaluator:
         )
         if reasons:
             severity = triggers.drop_severity(moment, rule)
-            self._record(moment, Finding(AlertRule.EXPERIENCE_DROP, DROP_KEY, severity, reasons))
+            key = drop_key(moment.touchpoint)
+            self._record(moment, Finding(AlertRule.EXPERIENCE_DROP, key, severity, reasons))
 
     def _spike(self, moment: MomentEvaluated, touchpoint: str, rule: SystemicSpikeRule) -> None:
         minute = minute_of(moment.occurred_at)
@@ -295,6 +297,12 @@ def _spike_finding(touchpoint: str, above: list[WindowCount], rule: SystemicSpik
     reasons = [*(c.describe() for c in above), triggers.target(rule)]
     severity = triggers.SPIKE_SEVERITY
     return Finding(AlertRule.SYSTEMIC_SPIKE, f"spike:{touchpoint}", severity, reasons, True)
+
+
+def drop_key(touchpoint: str | None) -> str:
+    """Where a customer's drops gather: one alert per touchpoint, as each is one department's
+    task; the relationship survey's (no touchpoint) under ``experience_drop:``."""
+    return f"{DROP_KEY}:{touchpoint or ''}"
 
 
 def irritant_key(touchpoint: str, term: str) -> str:

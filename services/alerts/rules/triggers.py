@@ -126,14 +126,14 @@ def highest_before(steps: Iterable[LxiStep], at: datetime, window: timedelta) ->
 def experience_drop(
     moment: MomentEvaluated, rule: ExperienceDropRule, steps: Iterable[LxiStep]
 ) -> list[AlertReason]:
-    """``steps``: the customer's earlier steps (not this moment's)."""
-    if not rule.enabled:
+    """``steps``: the customer's earlier steps (not this moment's). Only a moment that lowered
+    the LXI is a drop: one that raised it, or left it as it was, while it stays low is not."""
+    if not rule.enabled or moment.lxi_before is None or moment.lxi_after >= moment.lxi_before:
         return []
     reasons = []
     window = timedelta(days=rule.window_days)
-    steps = list(steps)
-    if moment.lxi_before is not None:  # the value held just before this moment
-        steps.append(LxiStep(moment.occurred_at, None, moment.lxi_before))
+    # the value held just before this moment
+    steps = [*steps, LxiStep(moment.occurred_at, None, moment.lxi_before)]
     highest = highest_before(steps, moment.occurred_at, window)
     if highest is not None and highest - moment.lxi_after >= rule.points - POINTS_TOLERANCE:
         reasons.append(_fell(highest, moment.lxi_after, rule.window_days))
