@@ -132,6 +132,8 @@ async def test_verbatim_themes_are_named_as_the_map_names_them(
     assert re.search(r" lost-parcel \d+ ", verbatims), verbatims  # no longer in the map
     assert "late-delivery" not in verbatims
     assert "checkout" not in verbatims
+    # what the customers wrote, a theme's examples, to read beside it
+    assert re.search(r"Late delivery \d+ .*? Read \d verbatims? " + re.escape(VERBATIM), verbatims)
 
 
 async def test_the_task_list_names_each_task_s_persona(
