@@ -1,4 +1,5 @@
-"""Verbatims leave ingest without e-mail addresses, card-like numbers or phone numbers."""
+"""Verbatims leave ingest without e-mail addresses, IBANs, card-like numbers, national identity
+numbers or phone numbers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.ingest.config import IngestSettings
-from services.ingest.signals.redaction import CARD, EMAIL, IBAN, PHONE, Redactor
+from services.ingest.signals.redaction import CARD, EMAIL, IBAN, ID_NUMBER, PHONE, Redactor
 from tests.conftest import Infra, consume
 from tests.ingest.factories import create_survey_response
 
@@ -34,6 +35,16 @@ redactor = Redactor(["FR", "GB", "US"])
         ("GB29 NWBK 6016 1331 9268 19 is mine", f"{IBAN} is mine"),
         ("DE89 3704 0044 0532 0130 00, danke", f"{IBAN}, danke"),
         ("NL91ABNA0417164300 et FR76 3000 6000 0112 3456 7890 1890 pour", f"{IBAN} et {IBAN} pour"),
+        # national identity numbers: a US SSN, a UK National Insurance number, a French NIR
+        ("my SSN is 123-45-6789.", f"my SSN is {ID_NUMBER}."),
+        ("ssn 123 45 6789 on file", f"ssn {ID_NUMBER} on file"),
+        ("NI number AB 12 34 56 C, thanks", f"NI number {ID_NUMBER}, thanks"),
+        ("ni: ab123456c", f"ni: {ID_NUMBER}"),
+        ("mon numéro de sécu 1 85 05 78 006 084 36 !", f"mon numéro de sécu {ID_NUMBER} !"),
+        (
+            "NIR 2850578006084, né en Corse 1 85 05 2A 006 084 36",
+            f"NIR {ID_NUMBER}, né en Corse {ID_NUMBER}",
+        ),
     ],
 )
 def test_personal_data_is_replaced(text: str, expected: str) -> None:
@@ -50,6 +61,10 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
         "reference A-2026-0042, price 129.99 EUR",
         "le colis FR12 est arrivé mais pas le reste de la commande",
         "model XR12 bought in march 2026",
+        # shaped like an identity number, but none can be one
+        "ordered on 2024-11-26, tracking 123-45-67890",
+        "invoice 666-12-3456 and 000-12-3456",
+        "ticket AB-12-34-56, my case QQ 12 34 56 C",
     ],
 )
 def test_ordinary_numbers_are_kept(text: str) -> None:

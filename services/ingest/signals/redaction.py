@@ -1,6 +1,7 @@
 """Personal data taken out of verbatims before they leave ingest: e-mail addresses, bank
-account numbers (IBAN), card-like numbers and phone numbers become placeholders, so no
-topic or table ever holds them."""
+account numbers (IBAN), card-like numbers, national identity numbers (a US social security
+number, a UK National Insurance number, a French social security number, the NIR) and phone
+numbers become placeholders, so no topic or table ever holds them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ EMAIL = "[email]"
 IBAN = "[IBAN]"
 CARD = "[card number]"
 PHONE = "[phone]"
+ID_NUMBER = "[ID number]"
 
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # 13 to 19 digits, single spaces or dashes between them: how card numbers are written.
@@ -32,6 +34,20 @@ _IBAN = re.compile(
     (?![A-Za-z0-9])""",
     re.VERBOSE,
 )
+# A US social security number as written (3-2-4 digits, dashes or spaces), never with a
+# 000, 666 or 9xx area, a 00 group or a 0000 serial; a UK National Insurance number (two
+# letters of the allowed prefixes, three pairs of digits, a suffix A to D, spaces or not); a
+# French NIR (sex, year, month, département with Corsica's 2A and 2B, commune, order, and
+# its key or not), before the cards: its 13 or 15 digits would read as one.
+_NATIONAL_ID = re.compile(
+    r"""(?<![\w-])(?:
+        (?!000|666|9)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}
+      | [12]\ ?\d{2}\ ?(?:0[1-9]|1[0-2]|[2-9]\d)\ ?(?:\d{2}|2[AB])\ ?\d{3}\ ?\d{3}(?:\ ?\d{2})?
+      | (?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]
+        \ ?\d{2}\ ?\d{2}\ ?\d{2}\ ?[A-D]
+    )(?![\w-])""",
+    re.VERBOSE | re.IGNORECASE,
+)
 _IBAN_DIGITS = 12  # with its check digits: an account number is mostly digits
 _DIGITS = re.compile(r"\d")
 _SHORTEST_PHONE = 7
@@ -48,6 +64,7 @@ class Redactor:
     def redact(self, text: str, language: str | None = None) -> str:
         text = _EMAIL.sub(EMAIL, text)
         text = _IBAN.sub(_iban, text)
+        text = _NATIONAL_ID.sub(ID_NUMBER, text)
         text = _CARD.sub(CARD, text)
         if len(_DIGITS.findall(text)) >= _SHORTEST_PHONE:
             for region in self._regions_for(language):
