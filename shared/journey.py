@@ -182,6 +182,13 @@ class RootCause(MapPart):
 
 class JourneyMap(MapPart):
     name: str = Field(min_length=1, max_length=200)
+    organisation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Who asks, as customers know it: named in the banner, the title and the "
+        "opening line of every hosted survey page (none: SURVEY_ORGANISATION, else no name).",
+    )
     journeys: list[Journey] = Field(default_factory=list)
     touchpoints: list[Touchpoint] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)
@@ -254,7 +261,9 @@ class JourneyMap(MapPart):
         if not questions:
             return None
         title = {lang: given.get(lang) or default_title(lang, name) for lang in self.languages}
-        return resolve_survey(questions, self.languages, self.default_language, title)
+        return resolve_survey(
+            questions, self.languages, self.default_language, title, self.organisation
+        )
 
     def model_post_init(self, context: Any) -> None:
         self._by_id = {t.id: t for t in self.touchpoints}

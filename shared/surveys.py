@@ -131,6 +131,9 @@ class ResolvedSurvey(BaseModel):
     title: dict[str, str] | None = Field(
         default=None, description="what the survey is about, in every language listed"
     )
+    organisation: str | None = Field(
+        default=None, description="who asks, as the journey map names it (none: not named)"
+    )
     questions: list[ResolvedQuestion]
 
     def choose_language(self, *preferences: str | None) -> str:
@@ -190,6 +193,7 @@ def resolve_survey(
     languages: Sequence[str],
     default_language: str | None = None,
     title: Mapping[Language, str] | None = None,
+    organisation: str | None = None,
 ) -> ResolvedSurvey:
     """Fill the default wordings so every language of ``languages`` has every text;
     ``title``, the survey's in each of them, is carried as given.
@@ -209,6 +213,7 @@ def resolve_survey(
         languages=list(languages),
         default_language=default_language or languages[0],
         title={str(lang): text for lang, text in title.items()} if title is not None else None,
+        organisation=organisation,
         questions=[_resolve(question, languages) for question in questions],
     )
 

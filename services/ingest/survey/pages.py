@@ -57,10 +57,13 @@ class Renderer(pages.Renderer):
         self._rendered: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
 
     def render(self, page: Page) -> str:
-        if not page.context:
-            return self._once((page.template, page.language, b""), page)
+        if page.context.keys() <= {"organisation"}:  # a notice: who asks, at most
+            who = page.context.get("organisation", "").encode()
+            return self._once((page.template, page.language, who), page)
         if _is_blank_form(page):
-            survey = page.context["title"], QUESTIONS.dump_json(page.context["questions"])
+            context = page.context
+            questions = QUESTIONS.dump_json(context["questions"])
+            survey = context["title"], questions, context.get("organisation")
             key = (page.template, page.language, repr(survey).encode())
             html = self._once(key, replace(page, context={**page.context, **SLOTS}))
             for name, slot in SLOTS.items():
@@ -91,5 +94,6 @@ def _is_blank_form(page: Page) -> bool:
         and not context["values"]
         and not context["errors"]
         and context["notice"] is None
-        and context.keys() == {"title", "questions", "values", "errors", "notice", *SLOTS}
+        and context.keys() - {"organisation"}
+        == {"title", "questions", "values", "errors", "notice", *SLOTS}
     )

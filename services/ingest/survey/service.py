@@ -75,7 +75,7 @@ class SurveyPages:
             page = self._form(token, found, language, Answers(), 503, kept, "not_saved")
             page.headers["Retry-After"] = str(self._settings.retry_after_seconds)
             return page
-        return Page("thanks.html", language)
+        return Page("thanks.html", language, context=_asking(found))
 
     def unknown(self, accept_language: str | None) -> Page:
         """The page of a link that leads to no survey, in the reader's language."""
@@ -102,7 +102,8 @@ class SurveyPages:
             return Page("unknown.html", language, 404)
         if invitation.status in NOTICES:
             template, status = NOTICES[invitation.status]
-            return Page(template, self._language(invitation, accept_language), status)
+            language = self._language(invitation, accept_language)
+            return Page(template, language, status, _asking(invitation))
         return invitation
 
     def _form(
@@ -123,6 +124,7 @@ class SurveyPages:
             "values": dict(values or {}),
             "errors": answers.errors,
             "notice": notice,
+            **_asking(invitation),
         }
         return Page("survey.html", language, status, context)
 
@@ -162,3 +164,10 @@ def _title(invitation: Invitation, language: str) -> str | None:
     """What the survey is about, in ``language`` (none from a version without titles)."""
     titles = invitation.survey.title
     return titles.get(language) if titles else None
+
+
+def _asking(invitation: Invitation) -> dict[str, str]:
+    """Who asks, as the survey's journey map names it: the pages' ``organisation`` instead of
+    the setting's (an invitation of a map that names none keeps the setting's)."""
+    organisation = invitation.survey.organisation
+    return {"organisation": organisation} if organisation else {}

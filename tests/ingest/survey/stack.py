@@ -34,6 +34,7 @@ from tests.conftest import Infra, Keys, serve, settings_for
 from tests.scoring.conftest import JOURNEY_MAP, publish_map, until
 
 MAP_VERSION_FLOOR = 6_000_000
+ORGANISATION = "Magasins Dupont & Fils"  # who asks, as the map names it
 INVITER_KEY = "survey-page-inviter-key-0000"  # policy:write: asks for invitations
 PAGE_KEY = "survey-page-lookup-key-0000"  # ingest's own: surveys:answer only
 FULL_SURVEY = [
@@ -141,6 +142,7 @@ def stack_map(touchpoint: str) -> dict[str, Any]:
             },
         }
     )
+    document["organisation"] = ORGANISATION
     # invitations are asked at any hour of the run
     document["contact_policy"] = {"survey_interval_days": 30, "quiet_hours": None}
     return document

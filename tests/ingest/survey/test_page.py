@@ -49,6 +49,7 @@ async def test_opening_shows_the_survey_and_marks_the_invitation_opened(
     assert '<html lang="fr">' in page.text  # the map's default: no locale, no Accept-Language
     assert "pas du tout probable" in page.text
     assert "très facile" in page.text
+    assert '<strong class="who">Magasins Dupont &amp; Fils</strong>' in page.text  # the map's
     assert await stack.status(invited) == "opened"
 
 
@@ -166,6 +167,7 @@ async def test_an_answered_link_is_409_once_actions_has_recorded_it(stack: Surve
         page = await client.get(invited.path)
     assert page.status_code == 409
     assert "Vous avez déjà répondu" in page.text
+    assert '<strong class="who">Magasins Dupont &amp; Fils</strong>' in page.text
 
 
 async def test_wrong_answers_are_shown_again_beside_their_field_the_others_kept(

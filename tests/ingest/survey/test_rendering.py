@@ -11,6 +11,7 @@ from markupsafe import escape
 from services.ingest.survey.forms import FieldProblem
 from services.ingest.survey.pages import LOCALE, TEMPLATES, Page, Renderer, number
 from shared import pages
+from shared.journey import JourneyMap
 from shared.surveys import QuestionKind, QuestionWording, SurveyQuestion, resolve_survey
 
 QUESTIONS = [
@@ -136,3 +137,45 @@ def test_the_pages_name_who_asks_when_it_is_set() -> None:
     anonymous = Renderer().render(Page("survey.html", "en", context=form("a" * 22)))
     assert 'class="who"' not in anonymous
     assert "A few questions, about a minute of your time." in anonymous
+
+
+def test_the_map_names_who_asks_before_the_setting() -> None:
+    """A survey whose journey map names the organisation shows that name, its blank form
+    and its notices kept apart from those of a map that names another, or none."""
+    renderer = Renderer("Set by the operator")
+    for token, who in (("a" * 22, "Northwind Mobile"), ("b" * 22, "Maison Dupont")):
+        page = Page("survey.html", "en", context=form(token, organisation=who))
+        html = renderer.render(page)
+        assert html == PLAIN.render(page)
+        assert f'<strong class="who">{who}</strong>' in html
+        assert f"{who} would like to ask you a few questions" in html
+        thanks = renderer.render(Page("thanks.html", "en", context={"organisation": who}))
+        assert f'<strong class="who">{who}</strong>' in thanks
+    unnamed = renderer.render(Page("survey.html", "en", context=form("c" * 22)))
+    assert '<strong class="who">Set by the operator</strong>' in unnamed
+    assert "Set by the operator" in renderer.render(Page("thanks.html", "en"))
+
+
+def test_a_resolved_survey_carries_the_map_s_organisation() -> None:
+    journey = JourneyMap.model_validate(
+        {
+            "name": "Northwind Mobile UK",
+            "organisation": "Northwind Mobile",
+            "languages": ["en"],
+            "default_language": "en",
+            "departments": [{"id": "billing", "name": "Billing"}],
+            "touchpoints": [
+                {
+                    "id": "first-bill",
+                    "name": "First bill",
+                    "channels": ["email"],
+                    "owner": "billing",
+                    "survey": {"questions": [{"id": "csat", "kind": "csat"}]},
+                }
+            ],
+        }
+    )
+    survey = journey.survey("first-bill")
+    assert survey is not None
+    assert survey.organisation == "Northwind Mobile"
+    assert journey.model_copy(update={"organisation": None}).survey("first-bill") is not None
