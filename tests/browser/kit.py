@@ -23,6 +23,7 @@ from playwright.async_api import (
     ConsoleMessage,
     Page,
     Playwright,
+    Request,
     async_playwright,
     expect,
 )
@@ -107,7 +108,12 @@ class Console:
     def watch(self, page: Page) -> None:
         page.on("console", lambda message: self._on_console(page, message))
         page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
-        page.on("requestfailed", lambda request: self.messages.append(f"failed: {request.url}"))
+        page.on("requestfailed", self._on_failed)
+
+    def _on_failed(self, request: Request) -> None:
+        # a load the page itself left (a reload, a navigation away) is aborted, not failed
+        if request.failure != "net::ERR_ABORTED":
+            self.messages.append(f"failed: {request.url} ({request.failure})")
 
     def _on_console(self, page: Page, message: ConsoleMessage) -> None:
         # the page's own status (a 422 form, a 404 link) is logged as a failed load too
