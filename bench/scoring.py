@@ -324,7 +324,7 @@ async def backlog_through_scoring(
     ):
         print(f"  database settled in {await settle(connection):.1f} s (vacuum, checkpoint)")
         scorings = await _start_scoring(bench, processes)
-        members = processes * ScoringSettings().consumer_instances
+        members = processes * consumers_per_process(processes)
         settled = asyncio.ensure_future(
             group_settled(bench.settings, group, members, SETTLE_SECONDS)
         )
@@ -361,11 +361,23 @@ async def backlog_through_scoring(
     return Backlog(progress, not short, flame)
 
 
+def consumers_per_process(processes: int) -> int:
+    """The group's consumers in each scoring process (``CONSUMER_INSTANCES``), as
+    docs/operations.md advises a deployment: the service's default (2) for a single process,
+    where one consumer's work overlaps the other's wait on PostgreSQL; one in each of
+    several processes, a process per core, so that the members (2) divide each topic's 6
+    partitions (2 × 2 members held 2, 2, 1 and 1, and cost ~12 % more CPU per event in
+    alternating runs: docs/benchmarks.md)."""
+    return ScoringSettings().consumer_instances if processes == 1 else 1
+
+
 async def _start_scoring(bench: Bench, processes: int) -> dict[str, Service]:
     """``processes`` scoring processes on the current group, started at once, ready."""
     started = time.perf_counter()
     labels = scoring_labels(processes)
     settings = _group_settings(bench)
+    if processes > 1:  # the one-process run keeps the settings the later sections start it with
+        settings["CONSUMER_INSTANCES"] = str(consumers_per_process(processes))
     running = await asyncio.gather(
         *(bench.service("scoring", settings, label=label) for label in labels)
     )

@@ -12,6 +12,7 @@ from bench.scoring import (
     SCALING_PROCESSES,
     Progress,
     backlog_through_scoring,
+    consumers_per_process,
     e2e_customer,
     scoring_labels,
 )
@@ -32,7 +33,11 @@ async def scoring_scaling(bench: Bench) -> list[Row]:
             await bench.stop(label)
     rate, raw = run.progress.rate, bench.measured.get(RAW_UPSERT_RATE)
     one = bench.measured.get(SCORING_RATE)
-    measure = f"scoring end-to-end events/s, {SCALING_PROCESSES} processes in the group"
+    consumers = consumers_per_process(SCALING_PROCESSES)
+    measure = (
+        f"scoring end-to-end events/s, {SCALING_PROCESSES} processes in the group "
+        f"({consumers} consumer{'s' if consumers > 1 else ''} each)"
+    )
     value = f"{rate:,.0f} events/s" + (f" (×{rate / one:.2f} of 1 process)" if one else "")
     value += "" if run.complete else ", offsets not committed"
     usage = _usage(run.progress, bench.measured.get(SCORING_CPU_PER_EVENT))
