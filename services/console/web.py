@@ -108,14 +108,13 @@ def _in_language(made: FormatsByZone, method: str) -> Callable[..., Any]:
     return apply
 
 
-def zone_of(request: Request) -> str:
+def zone_of(request: Request, session: Session | None) -> str:
     """The zone a page shows its moments in, and reads a typed time in: the setting's when
-    it is set, else the person's (their department's in the journey map, else the map's
-    default, as read at sign-in), else UTC."""
+    it is set, else the person's of ``session`` (their department's in the journey map, else
+    the map's default, as read at sign-in), else UTC."""
     chosen: str | None = request.app.state.settings.console_time_zone
     if chosen:
         return chosen
-    session = _session_or_none(request)
     return session.time_zone if session is not None and session.time_zone else DEFAULT_ZONE
 
 
@@ -146,7 +145,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     context.setdefault("person", session)
     context.setdefault("path", request.url.path)
     context.setdefault("csrf", session.csrf if session else "")
-    context.setdefault("zone", zone_of(request))
+    context.setdefault("zone", zone_of(request, session))
     flash, session_flash = context.pop("flash", None), session.flash if session else None
     if session is not None:
         session.flash = None

@@ -10,7 +10,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from services.console.config import ConsoleSettings
-from services.console.sessions import COOKIE, SessionStore
+from services.console.sessions import SessionStore
 from services.console.web import zone_of
 
 
@@ -66,9 +66,8 @@ def zone(setting: str | None, session_zone: str | None, signed_in: bool = True) 
     store = SessionStore(idle_seconds=60)
     session = store.open("the-key", "sarah", frozenset(), "service", "Service", session_zone)
     settings = ConsoleSettings(console_time_zone=setting)
-    app = SimpleNamespace(state=SimpleNamespace(settings=settings, sessions=store))
-    cookies = {COOKIE: session.id} if signed_in else {}
-    return zone_of(cast(Request, SimpleNamespace(app=app, cookies=cookies)))
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
+    return zone_of(cast(Request, request), session if signed_in else None)
 
 
 def test_the_pages_zone_is_the_setting_else_the_person_s_else_utc() -> None:

@@ -64,7 +64,7 @@ async def task_action(request: Request, person: Person, task_id: str, form: str)
     fields = await form_of(request, person)
     if form not in FORMS:
         return await _task(request, person, task_id, 404)
-    fields["zone"] = zone_of(request)
+    fields["zone"] = zone_of(request, person)
     api: Api = request.app.state.api
     try:
         done = await act(api, person, task_id, form, fields)
