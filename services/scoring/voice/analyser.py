@@ -11,7 +11,7 @@ from services.scoring.voice.lexicon import EMOTIONS, lexicon
 from services.scoring.voice.rules import ASKING, ASKING_PAIRS, NOTHING_TO_SAY, THANKS
 from services.scoring.voice.sentiment import Hit, Reading, read, read_irony, score
 from services.scoring.voice.text import Token, fold, normalise, tokens
-from services.scoring.voice.topics import Taxonomy, TopicMatch
+from services.scoring.voice.topics import Taxonomy, TopicMatch, felt
 
 SentimentClass = Literal["negative", "neutral", "positive"]
 # Class boundaries on the score; a single mild word ("bien", "retard") crosses them.
@@ -57,8 +57,11 @@ def analyse(text: str, language: str | None = None, taxonomy: Taxonomy | None = 
     read_irony(toks, reading, _irritant_clauses(found))
     _read_courtesy(toks, reading)
     value = round(score(reading), 3)
+    # a topic's sentiment after the rules above: a root cause's clause complains at least as
+    # much as an irritant even when it holds no opinion word
+    topics = felt(found, reading)
     return Analysis(
-        lang, value, classify(value), emotions(reading), tuple(found), _mixed(reading), tuple(toks)
+        lang, value, classify(value), emotions(reading), topics, _mixed(reading), tuple(toks)
     )
 
 

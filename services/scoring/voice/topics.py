@@ -16,7 +16,7 @@ failed payment, not the late delivery that "didn't arrive" names alone.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from services.scoring.voice.keys import NEGATION, UNABLE, families, keys
@@ -69,7 +69,7 @@ class TopicMatch:
     id: str
     kind: TopicKind
     terms: tuple[str, ...]  # the text's words that matched
-    sentiment: float  # the summed valence of the clauses it was found in
+    sentiment: float  # the summed valence of the clauses it was found in (``felt``)
     clauses: tuple[int, ...] = ()  # where in the text (clause numbers of the reading)
 
 
@@ -143,7 +143,9 @@ class Taxonomy:
         return self._roots
 
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
-        """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order."""
+        """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order,
+        each with its clauses' valence as ``reading`` holds it now (``felt`` reads it again
+        once the rules that follow matching have added to it)."""
         by_topic: dict[str, tuple[Topic, list[str], set[int]]] = {}
         for hit in _most_specific(self._hits(toks, reading, language)):
             _, terms, clauses = by_topic.setdefault(hit.topic.id, (hit.topic, [], set()))
@@ -207,6 +209,14 @@ class Taxonomy:
                 if slip is not None and slip[2][0] == spelling[0]:  # a first letter: seldom
                     return i, slip[0], slip[1]
         return i, key, token.root
+
+
+def felt(found: Sequence[TopicMatch], reading: Reading) -> tuple[TopicMatch, ...]:
+    """``found``, each topic with the summed valence of its clauses in ``reading``."""
+    return tuple(
+        replace(topic, sentiment=round(sum(reading.clause_valence(c) for c in topic.clauses), 3))
+        for topic in found
+    )
 
 
 def _most_specific(hits: list[_Hit]) -> list[_Hit]:

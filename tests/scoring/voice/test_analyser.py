@@ -172,6 +172,23 @@ def test_topics_on_lemmas_and_not_when_negated() -> None:
     assert [t.id for t in analyse("Not late at all", taxonomy=TAXONOMY).topics] == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Attente de 40 minutes au téléphone pour une question de facture.",
+        "Forty minutes on hold before anyone picked up the phone.",
+    ],
+)
+def test_a_root_cause_named_without_an_opinion_word_reads_as_its_irritant(text: str) -> None:
+    """The topic reads what its clause says once the irritant is counted, not the 0.0 of
+    a clause that holds no opinion word."""
+    found = analyse(text, taxonomy=TAXONOMY)
+    (wait,) = found.topics
+    assert wait.id == "long-wait"
+    assert wait.sentiment <= -0.4
+    assert found.sentiment_class == "negative"
+
+
 def test_a_french_word_without_its_accents_that_is_english_is_no_evidence() -> None:
     # "usé" written "use", "refusé" written "refuse": English words as well
     assert analyse("I use online banking").language == "en"
