@@ -126,7 +126,8 @@ async def test_verbatim_themes_are_named_as_the_map_names_them(
     system: System, seeded: dict[str, dict[str, Any]]
 ) -> None:
     async with visitor(system) as person:
-        verbatims = section(await person.page("/committee", "en"), "verbatims-title")
+        page = await person.page("/committee", "en")
+    verbatims = section(page, "verbatims-title")
     assert re.search(r"Delivery Late delivery \d+ ", verbatims), verbatims  # a root cause
     assert re.search(r" Checkout \d+ ", verbatims), verbatims  # a touchpoint
     assert re.search(r" lost-parcel \d+ ", verbatims), verbatims  # no longer in the map
@@ -134,6 +135,8 @@ async def test_verbatim_themes_are_named_as_the_map_names_them(
     assert "checkout" not in verbatims
     # what the customers wrote, a theme's examples, to read beside it
     assert re.search(r"Late delivery \d+ .*? Read \d verbatims? " + re.escape(VERBATIM), verbatims)
+    # in its own language, which a screen reader speaks it in whatever the page's is
+    assert f'<blockquote class="verbatim" lang="en">{VERBATIM}</blockquote>' in page.text
 
 
 async def test_the_task_list_names_each_task_s_persona(

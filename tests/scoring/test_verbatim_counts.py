@@ -40,8 +40,8 @@ _THEMES = text(
 # The newest three verbatims of each theme in the current period.
 _EXAMPLES = text(
     """
-    SELECT touchpoint, id, text FROM (
-        SELECT v.touchpoint, t->>'id' AS id, v.text,
+    SELECT touchpoint, id, text, language FROM (
+        SELECT v.touchpoint, t->>'id' AS id, v.text, v.language,
                row_number() OVER (PARTITION BY v.touchpoint, t->>'id'
                                   ORDER BY v.occurred_at DESC, v.event_id) AS n
         FROM scoring.verbatim v, jsonb_array_elements(v.topics) t

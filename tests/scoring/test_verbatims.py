@@ -143,9 +143,9 @@ async def test_the_verbatim_report_by_theme_period_and_persona(scoring: Scoring)
     assert (late["id"], late["volume"], late["previous_volume"]) == ("late-delivery", 3, 1)
     assert (late["detractor_share"], late["trend"]) == (0.5, 2.0)
     assert late["examples"] == [
-        "Late. Again.",
-        "A bit late but fine",
-        "Delivery late, very disappointed",
+        {"text": "Late. Again.", "language": "en"},
+        {"text": "A bit late but fine", "language": "en"},
+        {"text": "Delivery late, very disappointed", "language": "en"},
     ]
     assert late["mean_sentiment"] < 0
     assert (rude["id"], rude["volume"], rude["detractor_share"], rude["trend"]) == (

@@ -22,6 +22,11 @@ EXAMPLE_CHARS = 300
 _MARK = " [...]"
 
 
+class Quote(BaseModel):
+    text: str = Field(description=f"redacted, cut at {EXAMPLE_CHARS} characters")
+    language: str = Field(description="as the analysis read it: fr, en or und")
+
+
 class Theme(BaseModel):
     id: str
     kind: str = Field(description="root_cause or touchpoint")
@@ -35,7 +40,7 @@ class Theme(BaseModel):
     trend: float | None = Field(
         description="volume / previous volume − 1 (0.5: half as many again); null if none before"
     )
-    examples: list[str] = Field(description=f"up to {EXAMPLES} of the newest, redacted")
+    examples: list[Quote] = Field(description=f"up to {EXAMPLES} of the newest verbatims")
 
 
 class TouchpointVerbatims(BaseModel):
@@ -80,9 +85,9 @@ async def verbatim_report(
 
 
 def _themes(rows: list[Row[Any]], examples: list[Row[Any]]) -> dict[str, list[Theme]]:
-    quotes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    quotes: dict[tuple[str, str], list[Quote]] = defaultdict(list)
     for row in examples:
-        quotes[(row.touchpoint, row.id)].append(_quote(row.text))
+        quotes[(row.touchpoint, row.id)].append(Quote(text=_quote(row.text), language=row.language))
     previous = {(r.touchpoint, r.id): r for r in rows if not r.current}
     found: dict[str, list[Theme]] = defaultdict(list)
     for row in (r for r in rows if r.current):
@@ -91,7 +96,7 @@ def _themes(rows: list[Row[Any]], examples: list[Row[Any]]) -> dict[str, list[Th
     return found
 
 
-def _theme(row: Row[Any], before: Row[Any] | None, examples: list[str]) -> Theme:
+def _theme(row: Row[Any], before: Row[Any] | None, examples: list[Quote]) -> Theme:
     earlier = int(before.volume) if before else 0
     return Theme(
         id=row.id,

@@ -35,7 +35,7 @@ _THEMES = text(
 # stopped at three, then their texts by event id.
 _EXAMPLES = text(
     """
-    SELECT t.touchpoint, t.theme AS id, v.text
+    SELECT t.touchpoint, t.theme AS id, v.text, v.language
     FROM unnest(CAST(:touchpoints AS text[]), CAST(:themes AS text[])) AS t (touchpoint, theme)
     CROSS JOIN LATERAL (
         SELECT x.event_id, x.occurred_at FROM scoring.verbatim_theme x
