@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from cxloop.embedded import free_port
@@ -75,6 +75,13 @@ async def failing(system: System) -> dict[str, Any]:
     return {"endpoint": endpoint, "gone": gone, "delivery": delivery}
 
 
+async def at_the_top(page: Page, element: Locator) -> bool:
+    """Whether ``element`` stands at the top of the window, the page scrolled to it."""
+    box = await element.bounding_box()
+    assert box is not None
+    return await page.evaluate("window.scrollY") > 0 and -2 < box["y"] < 60  # its top, to a pixel
+
+
 async def test_an_operator_replays_a_failed_delivery_once_the_receiver_is_healthy(
     system: System, failing: dict[str, Any], page: Page
 ) -> None:
@@ -104,9 +111,12 @@ async def test_an_operator_replays_a_failed_delivery_once_the_receiver_is_health
     system.receiver.respond(FAILING, then=200)
     failed_attempts = len(system.receiver.at(FAILING))
     await row.get_by_role("button", name="Replay").click()
+    # the page opens again at the failed deliveries, the message under their title
+    deliveries = page.get_by_role("region", name="Failed deliveries")
     await expect(
-        page.get_by_role("status").filter(has_text="Delivery queued again")
+        deliveries.get_by_role("status").filter(has_text="Delivery queued again")
     ).to_be_visible()
+    assert await at_the_top(page, deliveries.get_by_role("heading", name="Failed deliveries"))
 
     received = await system.receiver.wait_for(FAILING, failed_attempts + 1, timeout=30)
     replayed = received[-1]
@@ -139,9 +149,24 @@ async def test_a_disabled_endpoint_is_enabled_before_its_delivery_is_replayed(
     endpoint_row = page.locator(f"#endpoint-{gone['id']}")
     await expect(endpoint_row).to_contain_text("Logistics")  # its department, by name
     await endpoint_row.get_by_role("button", name="Enable").click()
-    await expect(page.get_by_role("status").filter(has_text="Endpoint enabled")).to_be_visible()
+    endpoints = page.get_by_role("region", name="Webhook endpoints")
+    await expect(
+        endpoints.get_by_role("status").filter(has_text="Endpoint enabled")
+    ).to_be_visible()
     await expect(endpoint_row.get_by_text("healthy", exact=True)).to_be_visible()
+    # another operator replays it first (its receiver slow to answer: the delivery stays
+    # pending meanwhile): this page's replay is refused, and says so where the page opens,
+    # though the delivery's row is no longer listed
+    system.receiver.respond(GONE, then=200, delay=4)
+    async with system.client("alerts") as alerts:
+        replayed = await alerts.post(f"/v1/deliveries/{delivery['id']}/replay")
+    assert replayed.status_code == 202, replayed.text
     await page.locator(f"#delivery-{delivery['id']}").get_by_role("button", name="Replay").click()
+    deliveries = page.get_by_role("region", name="Failed deliveries")
+    refusal = deliveries.locator("#deliveries-error")
+    await expect(refusal).to_contain_text("queued already")
+    assert await at_the_top(page, refusal)
+    await screenshot(page, "ops-08-replay-refused")
     arrived = (await system.receiver.wait_for(GONE, 2, timeout=30))[-1]
     assert Webhook(gone["secret"]).verify(arrived.body, arrived.headers)["type"] == "task.opened"
 
@@ -182,7 +207,7 @@ async def test_a_bad_journey_map_shows_its_errors_beside_the_lines_they_name(
     current = versions[0]["version"]
     await form.get_by_label("Document (JSON or YAML)").fill(yaml.safe_dump(BROWSER_MAP))
     await form.get_by_role("button", name="Validate and publish the map").click()
-    await expect(page.get_by_text("The journey map is valid")).to_be_visible()
+    await expect(form.get_by_text("The journey map is valid")).to_be_visible()
     async with system.client("actions") as actions:
         after = (await actions.get("/v1/journey-map/versions")).json()
     assert after[0]["version"] == current  # the same map: kept, no new version
@@ -210,7 +235,8 @@ async def test_bad_alert_rules_are_refused_beside_their_line_and_good_ones_saved
     # the default value: the rules other tests of this database meet stay the same
     await document.fill('{"defaults": {"negative_moment_of_truth": {"nps_at_most": 6}}}')
     await form.get_by_role("button", name="Validate and save the rules").click()
-    await expect(page.get_by_text("The alert rules are valid and saved")).to_be_visible()
+    await expect(form.get_by_text("The alert rules are valid and saved")).to_be_visible()
+    assert await at_the_top(page, form)  # where the operator was
     await expect(form.get_by_label("Document (JSON or YAML)")).to_contain_text("nps_at_most: 6")
     await screenshot(page, "ops-04-rules-saved")
     assert await axe_violations(page) == []

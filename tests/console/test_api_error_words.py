@@ -60,7 +60,7 @@ def api_errors(document: Any) -> list[dict[str, Any]]:
 def upload_refusal(language: str, text: str, errors: list[dict[str, Any]]) -> str:
     refused = UploadRefused("journey-map", "invalid", errors=errors)
     refused.text, refused.lines = text, locate(text, errors)
-    context = {"refused": refused, "name": "journey-map", "csrf": "t", "prefill": ""}
+    context = {"refused": refused, "name": "journey-map", "csrf": "t", "prefill": "", "flash": None}
     return render("partials/_op_upload.html", language, **context, title="", submit="")
 
 

@@ -490,7 +490,13 @@ def health(language: str, **endpoint: Any) -> str:
     found |= {"failing_since": None, **endpoint}
     view = {"endpoints": {"ok": True, "data": [disabled(found)]}}
     return page_part(
-        "partials/_op_webhooks.html", language, view=view, writer=False, refused=None, csrf=""
+        "partials/_op_webhooks.html",
+        language,
+        view=view,
+        writer=False,
+        refused=None,
+        csrf="",
+        flash=None,
     )
 
 

@@ -33,6 +33,7 @@ class Refused(Exception):
     lines: list[documents.Located] = field(default_factory=list)
     text: str = ""
     unreadable: documents.Unreadable | None = None  # why the text was not read, and where
+    about: str = ""  # what ``target`` names: delivery, endpoint or document
 
 
 async def replay(api: Api, person: Session, delivery_id: str) -> str:
@@ -41,14 +42,15 @@ async def replay(api: Api, person: Session, delivery_id: str) -> str:
     :raises Refused: pending already, endpoint disabled, not allowed, API down.
     """
     path = f"/v1/deliveries/{delivery_id}/replay"
-    await _send(api, person, delivery_id, "alerts", "POST", path)
+    await _send(api, person, ("delivery", delivery_id), "alerts", "POST", path)
     return "done_replay"
 
 
 async def enable(api: Api, person: Session, endpoint_id: str) -> str:
     """Enable an endpoint again (disabled by hand, by a 410 or by persistent failure)."""
     path = f"/v1/webhooks/{endpoint_id}"
-    await _send(api, person, endpoint_id, "alerts", "PATCH", path, json={"enabled": True})
+    target = ("endpoint", endpoint_id)
+    await _send(api, person, target, "alerts", "PATCH", path, json={"enabled": True})
     return "done_enable"
 
 
@@ -63,9 +65,11 @@ async def upload(api: Api, person: Session, name: str, text: str) -> str:
     try:
         document = documents.read(text)
     except documents.Unreadable as exc:
-        raise Refused(name, exc.code, exc.detail, text=text, unreadable=exc) from None
+        raise Refused(
+            name, exc.code, exc.detail, text=text, unreadable=exc, about="document"
+        ) from None
     try:
-        await _send(api, person, name, service, "PUT", path, json=document)
+        await _send(api, person, ("document", name), service, "PUT", path, json=document)
     except Refused as refused:
         refused.text, refused.lines = text, documents.locate(text, refused.errors)
         raise
@@ -73,17 +77,27 @@ async def upload(api: Api, person: Session, name: str, text: str) -> str:
 
 
 async def _send(
-    api: Api, person: Session, target: str, service: Service, method: str, path: str, **kw: Any
+    api: Api,
+    person: Session,
+    target: tuple[str, str],
+    service: Service,
+    method: str,
+    path: str,
+    **kw: Any,
 ) -> None:
+    """One API call about ``target`` (what it is, its id or name).
+
+    :raises Refused: the API refused it or did not answer."""
     try:
         await api.call(service, method, path, person.key, **kw)
     except ApiError as exc:
         raise _refused(target, exc) from None
 
 
-def _refused(target: str, exc: ApiError) -> Refused:
+def _refused(target: tuple[str, str], exc: ApiError) -> Refused:
+    about, name = target
     if exc.kind == "refused" and exc.errors:
-        return Refused(target, "invalid", errors=exc.errors)
+        return Refused(name, "invalid", about=about, errors=exc.errors)
     if exc.kind == "refused":
-        return Refused(target, "refused", exc.detail or "")
-    return Refused(target, "api_" + exc.kind)
+        return Refused(name, "refused", exc.detail or "", about=about)
+    return Refused(name, "api_" + exc.kind, about=about)

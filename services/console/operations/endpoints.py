@@ -5,7 +5,8 @@ For a key that holds ``ops:read``: the APIs show a department-bound key its depa
 endpoints and deliveries only. The forms are shown to a key that also holds ``ops:write``;
 the APIs refuse the others anyway. Every form is posted here with its CSRF token and
 becomes one API call; on success the page again (303), on a refusal the page with the
-message beside what it is about.
+message beside what it is about. Each form's address names its section (``#deliveries-title``),
+which the page opens at, the message of a success in it: the operator keeps their place.
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ async def back_to_the_page(person: Person) -> Response:
 @router.post(PAGE + "/deliveries/{delivery_id}/replay")
 async def replay(request: Request, person: Person, delivery_id: str) -> Response:
     await form_of(request, person)
-    return await _act(request, person, actions.replay(_api(request), person, delivery_id))
+    action = actions.replay(_api(request), person, delivery_id)
+    return await _act(request, person, action, in_a_row=True)
 
 
 @router.post(PAGE + "/webhooks/{endpoint_id}/enable")
 async def enable(request: Request, person: Person, endpoint_id: str) -> Response:
     await form_of(request, person)
-    return await _act(request, person, actions.enable(_api(request), person, endpoint_id))
+    action = actions.enable(_api(request), person, endpoint_id)
+    return await _act(request, person, action, in_a_row=True)
 
 
 @router.post(PAGE + "/{name}")
@@ -63,12 +66,21 @@ async def upload(request: Request, person: Person, name: str) -> Response:
     return await _act(request, person, actions.upload(_api(request), person, name, text))
 
 
-async def _act(request: Request, person: Session, action: Awaitable[str]) -> Response:
+async def _act(
+    request: Request, person: Session, action: Awaitable[str], in_a_row: bool = False
+) -> Response:
+    """``action``'s outcome: the page again, or the page with its refusal. The refusal of
+    an action ``in_a_row`` of a table is shown where its message is (in that row, or under
+    the table's title when the row is no longer listed), not at the section's title its
+    form names."""
     try:
         person.flash = await action
     except Refused as refused:
         status = 503 if refused.problem == "api_down" else 422
-        return await _page(request, person, status, refused)
+        page = await _page(request, person, status, refused)
+        if in_a_row:  # a boosted form: htmx shows the message, the page's only one
+            page.headers["HX-Reswap"] = "innerHTML show:p.field-error:top"
+        return page
     return redirect(PAGE)
 
 
