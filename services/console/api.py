@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -34,6 +35,13 @@ class ApiError(Exception):
     status: int | None = None
     detail: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def segment(value: str) -> str:
+    """``value`` as one segment of an API's path, every character but the unreserved ones
+    percent-encoded: an id that holds ``%2D``, ``?`` or ``#`` names itself, not another
+    (the API decodes the path once)."""
+    return quote(value, safe="")
 
 
 @dataclass

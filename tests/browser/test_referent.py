@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,11 +34,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
 async def a_detractor(
-    system: System, touchpoint: str, channel: str, persona: str | None = None
+    system: System,
+    touchpoint: str,
+    channel: str,
+    persona: str | None = None,
+    customer: str | None = None,
 ) -> dict[str, Any]:
-    """A customer (of ``persona``) with two good days then a detractor at ``touchpoint``;
-    their task."""
-    customer = unique("cust")
+    """A customer (of ``persona``; ``customer``, else a new id) with two good days then a
+    detractor at ``touchpoint``; their task."""
+    customer = customer or unique("cust")
     now = datetime.now(UTC)
     async with system.client("ingest", "website") as ingest:
         if persona is not None:
@@ -85,7 +90,7 @@ async def _signals(system: System, customer: str, count: int, persona: str | Non
     """Scoring holds ``count`` signals of the customer, and their persona when they have
     one (the detractor's moment then carries it to the alert and the task)."""
     async with system.client("scoring") as scoring:
-        experience = await scoring.get(f"/v1/customers/{customer}/experience")
+        experience = await scoring.get(f"/v1/customers/{quote(customer, safe='')}/experience")
     if experience.status_code != 200:
         return False
     held = experience.json()
@@ -96,7 +101,7 @@ async def hops(system: System, customer: str) -> str:
     """How far the customer's detractor went: scoring's signals, alerts' alerts, and the
     consumers' lag (the metrics of this process, so every app's consumers)."""
     async with system.client("scoring") as scoring, system.client("alerts") as alerts:
-        experience = await scoring.get(f"/v1/customers/{customer}/experience")
+        experience = await scoring.get(f"/v1/customers/{quote(customer, safe='')}/experience")
         raised = await alerts.get("/v1/alerts", params={"customer_id": customer})
         metrics = (await alerts.get("/metrics")).text.splitlines()
     lag = [
@@ -250,6 +255,31 @@ async def test_another_departments_task_is_not_reachable_by_url(
     await expect(page.get_by_text(tasks["service"]["customer_id"])).to_have_count(0)
     await screenshot(page, "05-other-department")
     assert await axe_violations(page) == []
+
+
+async def test_a_customer_id_that_reads_as_an_escape_shows_its_own_history(
+    system: System,
+) -> None:
+    """``c-%2D…`` is a customer of its own, not ``c--…`` decoded: the task page asks the
+    API for the id it holds, encoded, and shows that customer's moments only."""
+    lookalike = unique("cust")
+    escaped = lookalike.replace("-", "%2D", 1)  # what a server decodes to ``lookalike``
+    async with system.client("ingest", "website") as ingest:
+        for n in range(4):
+            failed = create_interaction(
+                customer_id=lookalike, touchpoint="checkout", channel="web", outcome="failure"
+            )
+            assert (await ingest.post("/v1/interactions", json=failed)).status_code == 202
+    task = await a_detractor(system, "delivery", "mail", customer=escaped)
+    async with visitor(system, "lea") as lea:
+        page = await lea.page(f"/tasks/{task['id']}", "en")
+    assert page.status_code == 200, page.text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+    assert "0 positive moments and 1 negative moment" in text  # two neutral, a detractor
+    assert "negative moments" not in text  # the lookalike's four failures
+    # a task id that is no URL's: the page says there is none, no error
+    async with visitor(system, "lea") as lea:
+        assert (await lea.page("/tasks/%00", "en")).status_code == 404
 
 
 async def test_each_person_reads_the_times_in_their_department_s_zone(

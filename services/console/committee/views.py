@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from services.console.api import Api, ApiError, Part
+from services.console.api import Api, ApiError, Part, segment
 from services.console.sessions import Session
 
 DEFAULT_DAYS = 90
@@ -240,4 +240,4 @@ async def update_item(api: Api, person: Session, item_id: str, fields: dict[str,
         change["effort"] = int(effort) if effort.isdigit() else (effort or None)
     if fields.get("status"):
         change["status"] = fields["status"]
-    await api.call("actions", "PATCH", f"/v1/backlog/{item_id}", person.key, json=change)
+    await api.call("actions", "PATCH", f"/v1/backlog/{segment(item_id)}", person.key, json=change)

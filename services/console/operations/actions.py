@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.console.api import Api, ApiError, Service
+from services.console.api import Api, ApiError, Service, segment
 from services.console.operations import documents
 from services.console.sessions import Session
 
@@ -41,14 +41,14 @@ async def replay(api: Api, person: Session, delivery_id: str) -> str:
 
     :raises Refused: pending already, endpoint disabled, not allowed, API down.
     """
-    path = f"/v1/deliveries/{delivery_id}/replay"
+    path = f"/v1/deliveries/{segment(delivery_id)}/replay"
     await _send(api, person, ("delivery", delivery_id), "alerts", "POST", path)
     return "done_replay"
 
 
 async def enable(api: Api, person: Session, endpoint_id: str) -> str:
     """Enable an endpoint again (disabled by hand, by a 410 or by persistent failure)."""
-    path = f"/v1/webhooks/{endpoint_id}"
+    path = f"/v1/webhooks/{segment(endpoint_id)}"
     target = ("endpoint", endpoint_id)
     await _send(api, person, target, "alerts", "PATCH", path, json={"enabled": True})
     return "done_enable"

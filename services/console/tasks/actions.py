@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.console import refusals
-from services.console.api import Api, ApiError
+from services.console.api import Api, ApiError, segment
 from services.console.sessions import Session
 
 CHANNELS = ("phone", "email", "sms", "web", "mobile_app", "chat", "store", "mail", "social")
@@ -44,9 +44,11 @@ async def act(api: Api, person: Session, task_id: str, form: str, fields: dict[s
     """
     if form == "comment":
         body: dict[str, Any] = {"body": fields.get("comment", "").strip()}
-        return await _send(api, person, form, "POST", f"/v1/tasks/{task_id}/comments", body)
+        return await _send(
+            api, person, form, "POST", f"/v1/tasks/{segment(task_id)}/comments", body
+        )
     update = _update(form, fields)
-    return await _send(api, person, form, "PATCH", f"/v1/tasks/{task_id}", update)
+    return await _send(api, person, form, "PATCH", f"/v1/tasks/{segment(task_id)}", update)
 
 
 def _update(form: str, fields: dict[str, str]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.console import reasons
-from services.console.api import Api, Part
+from services.console.api import Api, Part, segment
 from services.console.sessions import Session
 from services.console.tasks.chart import Chart, lxi_chart
 
@@ -98,13 +98,13 @@ async def _tasks(api: Api, person: Session, **params: Any) -> dict[str, Any]:
 async def task_view(api: Api, person: Session, task_id: str) -> TaskView:
     """:raises ApiError: the task itself could not be read (unknown, another department's,
     or actions is down)."""
-    task = await api.get("actions", f"/v1/tasks/{task_id}", person.key)
+    task = await api.get("actions", f"/v1/tasks/{segment(task_id)}", person.key)
     task["sla"] = sla(task)
     task["changes"] = trail(task["changes"])
     customer = task["customer_id"]
     alert_ids = task["alert_ids"][-ALERTS_SHOWN:]
     experience, timeline, alerts, journey_map = await api.parts(
-        api.get("scoring", f"/v1/customers/{customer}/experience", person.key),
+        api.get("scoring", f"/v1/customers/{segment(customer)}/experience", person.key),
         _timeline(api, person, customer),
         _alerts(api, person, alert_ids),
         api.get("actions", "/v1/journey-map", person.key),
@@ -119,7 +119,11 @@ async def _timeline(api: Api, person: Session, customer: str) -> list[dict[str, 
     cursor = None
     for _ in range(TIMELINE_PAGES):
         page = await api.get(
-            "scoring", f"/v1/customers/{customer}/timeline", person.key, limit=500, cursor=cursor
+            "scoring",
+            f"/v1/customers/{segment(customer)}/timeline",
+            person.key,
+            limit=500,
+            cursor=cursor,
         )
         entries += page["entries"]
         if not (cursor := page["next_cursor"]):
@@ -128,7 +132,9 @@ async def _timeline(api: Api, person: Session, customer: str) -> list[dict[str, 
 
 
 async def _alerts(api: Api, person: Session, alert_ids: list[str]) -> list[dict[str, Any]]:
-    calls = [api.get("alerts", f"/v1/alerts/{alert_id}", person.key) for alert_id in alert_ids]
+    calls = [
+        api.get("alerts", f"/v1/alerts/{segment(alert_id)}", person.key) for alert_id in alert_ids
+    ]
     return [reasons.prepare(alert) for alert in reversed(await asyncio.gather(*calls))]
 
 
