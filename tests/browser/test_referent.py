@@ -265,7 +265,7 @@ async def test_a_customer_id_that_reads_as_an_escape_shows_its_own_history(
     lookalike = unique("cust")
     escaped = lookalike.replace("-", "%2D", 1)  # what a server decodes to ``lookalike``
     async with system.client("ingest", "website") as ingest:
-        for n in range(4):
+        for _ in range(4):
             failed = create_interaction(
                 customer_id=lookalike, touchpoint="checkout", channel="web", outcome="failure"
             )
