@@ -134,7 +134,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
     negators, contrast, intensifiers, skippable, closing = _function_words(language)
     balanced = balance(tokens, lexicon)
     reading.balanced = bool(balanced)
-    i = 0
+    i = last_end = 0  # last_end: the last token of the last hit
     while i < len(tokens):
         token = tokens[i]
         reading.clause_of.append(state.clause)
@@ -166,6 +166,8 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
                 state.negation_left = 2  # "zero complaints", "zéro souci": none of it
                 i += 1
                 continue
+            if language != "en" and word in _POSTPOSED:
+                _negate_before(tokens, i, reading, lexicon, intensifiers, last_end)
             if _negation(tokens, i, word, negators, state) or _no_more(
                 tokens, i, word, first, state
             ):
@@ -187,6 +189,7 @@ def read(tokens: list[Token], lexicon: Lexicon, language: str) -> Reading:
             state.negation_left = NEGATION_SCOPE + length
         if entry is not None:
             reading.hits.append(_hit(i, token, entry, state))
+            last_end = i + length - 1
             if length > 1 and tokens[i + length - 1].folded in closing:
                 state.negation_left = _CLOSING_REACH + length  # "toujours pas | content"
         if word in NEGATION_BOOSTERS and state.negation_left > 0:
@@ -255,6 +258,37 @@ def _negation(
         state.negation_left = NEGATION_SCOPE
         return True
     return False
+
+
+# Spoken French drops "ne" and puts the negator after the verb: "je recommande pas",
+# "j'aime pas trop", "je recommanderai jamais".
+_POSTPOSED = frozenset(("pas", "jamais"))
+
+
+def _negate_before(
+    tokens: list[Token],
+    i: int,
+    reading: Reading,
+    lexicon: Lexicon,
+    between: dict[str, float],
+    last_end: int,
+) -> None:
+    """Negate the opinion word or phrase (ending at ``last_end``) right before the negator
+    at ``i``, or before it and an intensifier ("j'aime vraiment pas"), in its clause, when
+    no opinion word follows (the negator then turns that one: "pas terrible") and no "ne"
+    turned it already."""
+    if not reading.hits or _opinion_next(tokens, i, lexicon):
+        return
+    hit = reading.hits[-1]
+    before = i - last_end
+    if hit.negated or hit.ironic or hit.clause != reading.clause_of[i]:
+        return
+    if before != 1 and not (before == 2 and tokens[i - 1].folded in between):
+        return
+    factor = _NEGATED_POSITIVE if hit.valence > 0 else _NEGATED_NEGATIVE
+    hit.valence = -hit.valence * factor
+    hit.emotions = ("disappointment",) if set(hit.emotions) & POSITIVE else ()
+    hit.negated = True
 
 
 _SUPERLATIVE = frozenset(("aussi", "si", "autant", "tant", "so", "such", "as", "this"))

@@ -173,6 +173,25 @@ def test_topics_on_lemmas_and_not_when_negated() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # spoken French: no "ne", the negator after the verb or its phrase
+        ("Je recommande pas", "negative"),
+        ("j'aime pas", "negative"),
+        ("Je vous recommande pas du tout", "negative"),
+        ("je recommanderai jamais cette banque", "negative"),
+        ("j'aime vraiment pas", "negative"),
+        # the negator turns what follows it, as before
+        ("c'est pas terrible", "negative"),
+        ("Je recommande, pas de souci", "positive"),
+        ("je suis content pas de souci", "positive"),
+    ],
+)
+def test_a_negator_after_the_verb_turns_it(text: str, expected: str) -> None:
+    assert analyse(text, "fr").sentiment_class == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Attente de 40 minutes au téléphone pour une question de facture.",
