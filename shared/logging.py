@@ -7,7 +7,9 @@ apply and every line logged in that context carries them.
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from typing import Any
 
 import structlog
 
@@ -47,9 +49,28 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HiddenTokens) for f in access.filters):
+        access.addFilter(HiddenTokens())
     # aiokafka logs every failed reconnect at ERROR; the health endpoints report the state.
     # httpx logs each request at INFO with its whole URL: a webhook's carries its receiver's
     # password or token (user:password@host), which no log line may hold. Deliveries log
     # their own outcome without the URL.
     for name in ("aiokafka", "httpx", "httpcore"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+# A hosted survey's address holds its link's token, a bearer secret (whoever has it answers
+# for the customer): the access log writes the path with the token left out.
+_TOKEN_PATH = re.compile(r"^(/s/)(?!assets/)[^/?#]+")
+
+
+class HiddenTokens(logging.Filter):
+    """Uvicorn's access lines (client, method, path, HTTP version, status) without the
+    token of a survey link's path: ``/s/[token]``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args: Any = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (*args[:2], _TOKEN_PATH.sub(r"\1[token]", args[2]), *args[3:])
+        return True
