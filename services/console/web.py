@@ -161,12 +161,24 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303, headers=HEADERS)
 
 
+def from_another_site(request: Request) -> bool:
+    """Whether the browser says the form was posted from a page of another origin (the
+    Fetch metadata a browser sends: ``Sec-Fetch-Site``). A page on another port of the
+    same host is such an origin; its cookies are the console's (cookies ignore ports), so a
+    token it planted in one would match a form it posts: that form is refused here. A
+    client that sends no such header (not a browser, or an old one) is not refused."""
+    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+
+
 async def form_of(request: Request, session: Session | None) -> dict[str, str]:
     """The fields of a urlencoded form (first value of each), its CSRF token checked.
 
     :raises FormTooLarge: the body is over :data:`FORM_MAX_BYTES`.
-    :raises FormRefused: the token is not the session's.
+    :raises FormRefused: posted from another site's page (:func:`from_another_site`), or
+        the token is not the session's.
     """
+    if from_another_site(request):
+        raise FormRefused
     body = await request.body()
     if len(body) > FORM_MAX_BYTES:
         raise FormTooLarge

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from cxloop.embedded import free_port
 from services.console.app import create_app as create_console
@@ -71,6 +74,39 @@ async def test_a_form_without_its_csrf_token_is_refused(
     assert forged.status == 403
     assert not [c for c in await fresh.cookies() if c["name"] == "cxconsole_session"]
     await fresh.close()
+
+
+async def test_a_page_of_another_port_cannot_sign_a_visitor_in_with_its_key(
+    system: System, page: Page
+) -> None:
+    """Cookies ignore ports: a page served from another port of the console's host can
+    plant a sign-in token of its choosing and post the sign-in form with it and its own
+    key. The browser says the form comes from another origin, and the console refuses it."""
+    planted = "planted-token-0123456789"
+    attacker = Starlette(
+        routes=[
+            Route(
+                "/",
+                lambda _: HTMLResponse(
+                    f"""<!doctype html><form method="post" action="{system.console_url}/sign-in">
+                    <input name="csrf_token" value="{planted}">
+                    <input name="api_key" value="{system.keys["ops"]}"></form>
+                    <script>document.cookie = "cxconsole_signin={planted}; path=/sign-in";
+                    document.forms[0].submit();</script>"""
+                ),
+            )
+        ]
+    )
+    async with serve(attacker) as attacker_url:
+        await page.goto(attacker_url)
+        await page.wait_for_url(f"{system.console_url}/**")  # the form posted
+    assert page.url == f"{system.console_url}/sign-in"  # refused there, not at /tasks
+    body = await page.locator("body").inner_text()
+    assert "Form refused" in body, body
+    cookies = await page.context.cookies(system.console_url)
+    assert "cxconsole_session" not in {c["name"] for c in cookies}
+    await page.goto(f"{system.console_url}/tasks")
+    assert page.url.startswith(f"{system.console_url}/sign-in")  # nobody signed in
 
 
 async def test_the_key_is_in_no_page_cookie_or_log_line(

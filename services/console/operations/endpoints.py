@@ -24,7 +24,14 @@ from services.console.operations.actions import Refused
 from services.console.operations.documents import MAX_BYTES
 from services.console.sessions import Session
 from services.console.tasks import views as tasks_views
-from services.console.web import FormRefused, Person, form_of, redirect, render
+from services.console.web import (
+    FormRefused,
+    Person,
+    form_of,
+    from_another_site,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/operations"
@@ -107,6 +114,8 @@ async def _document(request: Request, person: Session) -> str:
 
     :raises FormRefused: not a form, or its CSRF token is not the session's.
     """
+    if from_another_site(request):
+        raise FormRefused
     try:
         form = await request.form(max_files=1, max_fields=4, max_part_size=UPLOAD_LIMIT)
     except HTTPException:
