@@ -41,6 +41,7 @@ def alerts_overrides() -> dict[str, Any]:
         ("http://0.0.0.0/hook", "unspecified"),
         ("http://224.0.0.1/hook", "multicast"),
         ("http://100.64.0.1/hook", "public"),  # carrier-grade NAT
+        ("http://[fec0::1]/hook", "site-local"),
     ],
 )
 async def test_private_targets_are_refused_when_registered(

@@ -71,6 +71,9 @@ def refusal(address: IPAddress) -> str | None:
         ("an unspecified address", address.is_unspecified),
         ("a multicast address", address.is_multicast),
         ("a private address", address.is_private),
+        # fec0::/10, deprecated (RFC 3879) yet routed inside some networks: Python counts it
+        # global
+        ("a site-local address", getattr(address, "is_site_local", False)),
         ("a reserved address", address.is_reserved),
         ("not a public address", not address.is_global),
     ):
