@@ -1,5 +1,5 @@
 """Verbatims leave ingest without e-mail addresses, IBANs, card-like numbers, national identity
-numbers or phone numbers."""
+numbers or phone numbers, nor the controls that force a text's direction."""
 
 from __future__ import annotations
 
@@ -69,6 +69,14 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
 )
 def test_ordinary_numbers_are_kept(text: str) -> None:
     assert redactor.redact(text) == text
+
+
+def test_the_controls_that_force_a_direction_go_and_the_words_stay() -> None:
+    assert redactor.redact("\u202eC'est top\u202c service nul") == "C'est top service nul"
+    assert redactor.redact("\u2067שלום\u2069 ok") == "שלום ok"
+    # the marks a right-to-left text may need, and the joiner of an emoji, are kept
+    kept = "\u200fשירות גרוע\u200f 👨\u200d👩\u200d👧"
+    assert redactor.redact(kept) == kept
 
 
 def test_the_language_region_is_tried_first() -> None:

@@ -1,7 +1,9 @@
 """Personal data taken out of verbatims before they leave ingest: e-mail addresses, bank
 account numbers (IBAN), card-like numbers, national identity numbers (a US social security
 number, a UK National Insurance number, a French social security number, the NIR) and phone
-numbers become placeholders, so no topic or table ever holds them."""
+numbers become placeholders, so no topic or table ever holds them. The controls that force
+a text's direction go as well: an override (U+202E) shows whatever follows it reversed
+wherever the text is read ("C'est top" as "pot tse'C"), which nobody types to say anything."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ CARD = "[card number]"
 PHONE = "[phone]"
 ID_NUMBER = "[ID number]"
 
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069); the
+# marks U+200E and U+200F, which a right-to-left text may need, and the joiners are kept.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # 13 to 19 digits, single spaces or dashes between them: how card numbers are written.
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
@@ -62,6 +67,7 @@ class Redactor:
         self.regions = tuple(region.upper() for region in regions)
 
     def redact(self, text: str, language: str | None = None) -> str:
+        text = _DIRECTION_CONTROLS.sub("", text)
         text = _EMAIL.sub(EMAIL, text)
         text = _IBAN.sub(_iban, text)
         text = _NATIONAL_ID.sub(ID_NUMBER, text)
