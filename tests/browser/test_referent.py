@@ -166,6 +166,10 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     await expect(page.locator("blockquote.verbatim").first).to_have_text(
         "Parcel arrived two days late."
     )
+    # the detractor opened two alerts (an LXI drop, a negative moment of truth) on the one
+    # moment: its words are told once, the second alert points back to them
+    await expect(page.locator("blockquote.verbatim")).to_have_count(1)
+    await expect(page.get_by_text("The same moment as above")).to_have_count(1)
     # the chart drawn for this screen (another is drawn for a phone's, not shown here)
     chart = page.get_by_role("img", name="LXI after each signal")
     await expect(chart).to_have_count(1)
