@@ -21,6 +21,7 @@ from services.scoring.dependencies import Reader
 from services.scoring.stats.repository import RELATIONSHIP
 from shared.journey import JourneyMap
 from shared.problems import ProblemError
+from shared.reach import Ownership
 
 Report = TypeVar("Report", bound=BaseModel)
 
@@ -44,15 +45,12 @@ class Reach:
 
     @classmethod
     def of(cls, department: str | None, journey_map: JourneyMap | None) -> Reach:
+        owned = Ownership.of(department, journey_map)
         if department is None:
             return cls(None)
-        touchpoints = journey_map.touchpoints if journey_map else []
-        owned = {t.id for t in touchpoints if t.owner == department}
-        program = journey_map.relationship if journey_map else None
-        relationship = program is not None and program.owner == department
-        if relationship:
-            owned.add(RELATIONSHIP)  # the counters' key of the relationship survey
-        return cls(department, frozenset(owned), relationship)
+        # the counters' key of the relationship survey among the touchpoints
+        relationship = {RELATIONSHIP} if owned.relationship else set()
+        return cls(department, owned.touchpoints | relationship, owned.relationship)
 
     def touchpoint(self, touchpoint: str | None) -> None:
         """:raises ProblemError: 403 when ``touchpoint`` is another department's."""

@@ -34,6 +34,7 @@ from services.actions.tasks.service import TaskContext
 from shared.auth import Principal
 from shared.cursor import CursorSigner
 from shared.journey import JourneyMap
+from shared.reach import Ownership
 
 # Each part and the scopes its own endpoint admits.
 SCOPES = {
@@ -107,7 +108,9 @@ async def committee_report(
         root_causes=await backlog.root_causes(session, journey_map, pareto, principal)
         if "root_causes" in allowed
         else None,
-        survey_funnel=await survey_funnel(session, funnel, "month")
+        survey_funnel=await survey_funnel(
+            session, funnel, "month", Ownership.of(principal.department, journey_map)
+        )
         if "survey_funnel" in allowed
         else None,
         backlog=backlog_page,

@@ -21,6 +21,7 @@ from shared.cursor import Cursors
 from shared.http import ReadSession
 from shared.json_route import JsonRoute
 from shared.problems import PROBLEM_RESPONSES, problem_doc
+from shared.reach import Ownership
 
 # JsonRoute: a decision that validates skips FastAPI's general request handler.
 router = APIRouter(
@@ -101,10 +102,15 @@ async def decide_batch(
 
 @router.post("/contact-policy/simulate", responses=NO_MAP)
 async def simulate(
-    body: DecisionCreate, _: Viewer, connection: ReadConnection, request: Request
+    body: DecisionCreate, principal: Viewer, connection: ReadConnection, request: Request
 ) -> DecisionRead:
-    """The answer `decide` would give now, recording and counting nothing."""
-    return await views.simulate(connection, request.app.state.journey.current, body)
+    """The answer `decide` would give now, recording and counting nothing. A key bound to a
+    department asks about its department's touchpoints only (403 for another's)."""
+    journey = request.app.state.journey.current
+    reach = Ownership.of(principal.department, journey)
+    if not reach.owns(body.touchpoint):
+        raise reach.forbidden(f"touchpoint {body.touchpoint!r} is not one of them")
+    return await views.simulate(connection, journey, body)
 
 
 @router.get(
@@ -112,7 +118,8 @@ async def simulate(
     responses={400: problem_doc("A cursor not returned by this endpoint")},
 )
 async def list_solicitations(
-    _: Viewer,
+    principal: Viewer,
+    request: Request,
     session: ReadSession,
     cursors: Cursors,
     customer_id: Annotated[str, Path(min_length=1, max_length=128)],
@@ -120,5 +127,7 @@ async def list_solicitations(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SolicitationPage:
-    """The customer's ledger: every decision, newest first; follow `next_cursor`."""
-    return await views.ledger(session, cursors, customer_id, allowed, cursor, limit)
+    """The customer's ledger: every decision, newest first; follow `next_cursor`. A key
+    bound to a department reads the decisions about its department's touchpoints only."""
+    kept = Ownership.of(principal.department, request.app.state.journey.current).kept()
+    return await views.ledger(session, cursors, customer_id, allowed, cursor, limit, kept)

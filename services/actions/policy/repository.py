@@ -36,10 +36,14 @@ class PolicyRepository:
         after: tuple[datetime, str] | None,
         allowed: bool | None,
         limit: int,
+        touchpoints: list[str] | None = None,
     ) -> list[Row[Any]]:
-        """The customer's decisions, newest first, after the position ``after``."""
+        """The customer's decisions (about ``touchpoints``; None: every one), newest first,
+        after the position ``after``."""
         c = policy_decision.c
         query = select(policy_decision).where(c.customer_id == customer_id)
+        if touchpoints is not None:
+            query = query.where(c.touchpoint.in_(touchpoints))
         if allowed is not None:
             query = query.where(c.allowed == allowed)
         if after is not None:

@@ -168,11 +168,15 @@ async def ledger(
     allowed: bool | None,
     cursor: str | None,
     limit: int,
+    touchpoints: list[str] | None = None,
 ) -> SolicitationPage:
-    """:raises ProblemError: 400 for a cursor not returned by this customer's ledger."""
+    """The decisions about ``touchpoints`` (None: every one).
+
+    :raises ProblemError: 400 for a cursor not returned by this customer's ledger."""
     listing = ("solicitations", customer_id)
     after = cursors.position(listing, cursor) if cursor else None
-    rows = await PolicyRepository(session).ledger(customer_id, after, allowed, limit + 1)
+    ledger = PolicyRepository(session).ledger
+    rows = await ledger(customer_id, after, allowed, limit + 1, touchpoints)
     items = [
         SolicitationRead.model_validate({**row._mapping, "decision_id": row.id})
         for row in rows[:limit]

@@ -25,6 +25,7 @@ from shared.auth import SURVEYS_ANSWER, Principal, require
 from shared.events.schemas import Channel
 from shared.http import ReadSession
 from shared.problems import PROBLEM_RESPONSES, problem_doc
+from shared.reach import Ownership
 
 router = APIRouter(prefix="/v1", tags=["survey invitations"], responses=PROBLEM_RESPONSES)
 SurveyPage = Annotated[Principal, Depends(require(SURVEYS_ANSWER))]
@@ -61,7 +62,8 @@ async def lookup_invitation(
 
 @router.get("/reports/survey-funnel", tags=["reports"])
 async def survey_funnel_report(
-    _: Operator,
+    principal: Operator,
+    request: Request,
     session: ReadSession,
     since: Annotated[
         datetime | None, Query(alias="from", description="decided at or after")
@@ -74,6 +76,11 @@ async def survey_funnel_report(
 ) -> SurveyFunnel:
     """Per touchpoint, channel, persona and period (by decision time, UTC): decisions,
     refusals by reason, invitations, opened, answered, response rate and median time to
-    answer; and each persona's share of the answers against its share of invitations."""
+    answer; and each persona's share of the answers against its share of invitations. A key
+    bound to a department reads its department's touchpoints only (403 for another's), the
+    personas' shares among them."""
+    reach = Ownership.of(principal.department, request.app.state.journey.current)
+    if touchpoint is not None and not reach.owns(touchpoint):
+        raise reach.forbidden(f"touchpoint {touchpoint!r} is not one of them")
     filters = FunnelFilter(since, until, touchpoint, channel.value if channel else None, persona)
-    return await survey_funnel(session, filters, period)
+    return await survey_funnel(session, filters, period, reach)

@@ -10,13 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions.surveys.funnel_repository import FunnelFilter, FunnelRepository, Period
 from services.actions.surveys.schemas import FunnelRow, PersonaShare, SurveyFunnel
+from shared.reach import Ownership
 
 Key = tuple[str, str, str | None, Any]  # touchpoint, channel, persona, period start
 
 
 async def survey_funnel(
-    session: AsyncSession, filters: FunnelFilter, period: Period
+    session: AsyncSession, filters: FunnelFilter, period: Period, reach: Ownership | None = None
 ) -> SurveyFunnel:
+    """The funnel's rows, of the touchpoints ``reach`` owns (None: every one), and the
+    personas' shares among them."""
     repo = FunnelRepository(session)
     rows: dict[Key, dict[str, Any]] = defaultdict(_empty)
     for touchpoint, channel, persona, start, allowed, reason, count in await repo.decisions(
@@ -39,7 +42,11 @@ async def survey_funnel(
         row = rows[(touchpoint, channel, persona, start)]
         row.update(invited=invited, opened=opened, answered=answered)
         row["median_hours_to_answer"] = None if median is None else round(median / 3600, 2)
-    items = [_row(key, figures) for key, figures in sorted(rows.items(), key=_order)]
+    items = [
+        _row(key, figures)
+        for key, figures in sorted(rows.items(), key=_order)
+        if reach is None or reach.owns(key[0])
+    ]
     return SurveyFunnel(period=period, rows=items, personas=persona_shares(items))
 
 

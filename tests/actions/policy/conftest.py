@@ -35,6 +35,7 @@ WRITER_KEY = "policy-writer-key-0000"
 READER_KEY = "policy-reader-key-0000"
 PAGE_KEY = "survey-page-key-0000"  # ingest's: surveys:answer only
 OPS_KEY = "policy-ops-key-0000"  # ops:read only
+SERVICE_KEY = "policy-service-key-0000"  # po-service's referent: policy:read, ops:read
 QUESTIONS = [{"id": "csat", "kind": "csat"}, {"id": "verbatim", "kind": "verbatim"}]
 # Midday in Paris (the map's default zone): outside quiet hours.
 T0 = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
@@ -141,6 +142,12 @@ def policy_keys(keys: Keys) -> tuple[ApiKey, ...]:
             name="survey-page", sha256=hash_api_key(PAGE_KEY), scopes=frozenset({"surveys:answer"})
         ),
         ApiKey(name="operator", sha256=hash_api_key(OPS_KEY), scopes=frozenset({"ops:read"})),
+        ApiKey(
+            name="service-referent",
+            sha256=hash_api_key(SERVICE_KEY),
+            scopes=frozenset({"policy:read", "ops:read"}),
+            department="po-service",
+        ),
     )
 
 
