@@ -30,6 +30,9 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = ServiceSettings(port=SERVICES[args.service])
+    # A client's address (the survey pages' rate limit per address) is read from
+    # X-Forwarded-For only when FORWARDED_ALLOW_IPS names the proxies that set it (uvicorn
+    # reads that variable); otherwise it is the peer's, which no request can pretend.
     uvicorn.run(
         f"services.{args.service}.app:app_factory",
         factory=True,
@@ -37,6 +40,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port or int(os.environ.get("PORT", SERVICES[args.service])),
         log_config=None,
         timeout_graceful_shutdown=20,
+        proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
     )
     return 0
 
