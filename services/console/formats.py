@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -75,8 +75,9 @@ class Formats:
     def number(self, value: float, digits: int = 1, signed: bool = False) -> str:
         """``value`` with ``digits`` decimals as the language writes it; a negative one with
         the minus sign (−12), a positive one with ``+`` when ``signed``; one that rounds to
-        zero without a sign."""
-        shown = round(Decimal(str(value)), digits)
+        zero without a sign. A half rounds away from zero, as a reader checking the sums
+        does (60.5 is 61, not babel's and Python's 60)."""
+        shown = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
         text = str(self._numbers[digits].apply(abs(shown), self.locale))
         if shown < 0:
             return MINUS + text

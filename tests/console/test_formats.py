@@ -26,7 +26,9 @@ FR, EN = (Formats(lang, PARIS, translations(LOCALE, lang)) for lang in ("fr", "e
         (EN, -1234.5, 1, False, "\u22121,234.5"),
         (FR, -1234.5, 1, False, "\u22121\u202f234,5"),
         (FR, 12, 0, True, "+12"),
-        (FR, -12.25, 1, True, "\u221212,2"),  # half to even, as babel rounds
+        (FR, -12.25, 1, True, "\u221212,3"),  # a half away from zero, as a reader rounds
+        (EN, 60.5, 0, False, "61"),
+        (EN, 10.5, 0, False, "11"),
         (EN, 4.2, 1, False, "4.2"),
     ],
 )

@@ -159,9 +159,9 @@ def test_the_closed_loop_durations_read_in_minutes_hours_or_days() -> None:
 
     assert "médiane 2 min, 90 % en moins de 1 h 20" in french  # it read "0,0 h", "1,3 h"
     assert "médiane 2 j 4 h, 90 % en moins de 3 h 30" in french
-    assert "\u22124,2 points de LXI 30 j après la résolution" in french
+    assert "\u22124,3 points de LXI 30 j après la résolution" in french
     assert "median 2 min, 90% within 1 h 20 min" in english
-    assert "\u22124.2 LXI points 30 d after resolution" in english
+    assert "\u22124.3 LXI points 30 d after resolution" in english
 
 
 def chart_ticks(language: str, times: list[datetime]) -> list[str]:
