@@ -194,6 +194,22 @@ def test_a_negator_after_the_verb_turns_it(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Rien ne va. Rien.",
+        "Je n'en peux plus de cette banque",
+        "Je vous remercie pour rien",
+        "j'adore l'appli mais le tchat répond jamais",
+        "le conseiller répond pas au téléphone",
+    ],
+)
+def test_spoken_french_complaints(text: str) -> None:
+    found = analyse(text, "fr")
+    assert found.sentiment_class == "negative", found
+    assert "gratitude" not in found.emotions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Attente de 40 minutes au téléphone pour une question de facture.",
         "Forty minutes on hold before anyone picked up the phone.",
     ],
