@@ -464,6 +464,9 @@ def read_irony(
     for k in lone:
         if complaint < 0 and _once_more(tokens, reading.hits[k]):
             reading.hits[k] = _sarcastic(reading.hits[k])
+    for k, hit in enumerate(reading.hits):
+        if complaint < 0 and _addressed(tokens, hit):
+            reading.hits[k] = _sarcastic(hit)
     # the sarcasm found counts in the complaint: "Great, another dropped call. Brilliant."
     if sum(h.valence for h in reading.hits if h.valence < 0) > _COMPLAINS:
         _read_trailing_off(tokens, reading)
@@ -491,6 +494,23 @@ def _once_more(tokens: list[Token], hit: Hit) -> bool:
     following = [t for t in tokens[after : after + 4] if t.root]
     thanks = fold(hit.term) in THANKS
     return not thanks and bool(following) and following[0].folded in ONCE_MORE
+
+
+# Congratulations that address the company itself, its name after them ("Bravo la banque en
+# ligne", "Well done the team"), in a verbatim that complains: no one is congratulated.
+_CONGRATULATIONS = frozenset(
+    ("bravo", "chapeau", "felicitations", "well done", "great job", "good job", "congrats")
+)
+_ADDRESSED = frozenset(("la", "le", "les", "l'", "l", "the"))
+
+
+def _addressed(tokens: list[Token], hit: Hit) -> bool:
+    """Congratulations followed by an article: addressed to the company, not thanking
+    someone for something ("bravo au conseiller", "well done to the engineer" are meant)."""
+    if hit.valence <= 0 or hit.negated or fold(hit.term) not in _CONGRATULATIONS:
+        return False
+    after = hit.position + len(hit.term.split())
+    return after < len(tokens) and tokens[after].folded in _ADDRESSED
 
 
 def _read_trailing_off(tokens: list[Token], reading: Reading) -> None:

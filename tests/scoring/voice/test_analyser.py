@@ -108,6 +108,9 @@ def test_simplest_irony() -> None:
         # an eye roll or an upside-down face turns the praise around it
         "Such helpful staff 🙄",
         "Great service 🙃",
+        # congratulations addressed to the company itself, in a verbatim that complains
+        "Impossible de me connecter depuis 3 jours, code SMS jamais reçu. Bravo la banque.",
+        "Two weeks without internet. Well done the support team.",
     ],
 )
 def test_sarcasm_by_its_signs(text: str) -> None:
@@ -124,6 +127,8 @@ def test_sarcasm_by_its_signs(text: str) -> None:
         "Merci encore pour votre aide",
         "Great, another successful delivery, thank you!",
         "Lovely staff, quick delivery, great again!",
+        "Bravo au conseiller qui a tout réglé malgré le retard",
+        "Bravo la banque, service parfait",
     ],
 )
 def test_praise_given_again_is_meant(text: str) -> None:
