@@ -212,11 +212,16 @@ class Taxonomy:
 
 
 def felt(found: Sequence[TopicMatch], reading: Reading) -> tuple[TopicMatch, ...]:
-    """``found``, each topic with the summed valence of its clauses in ``reading``."""
+    """``found``, each topic with the summed valence of its clauses in ``reading``, held
+    within [-1, 1] as every sentiment is (two praises in one clause sum past 1)."""
     return tuple(
-        replace(topic, sentiment=round(sum(reading.clause_valence(c) for c in topic.clauses), 3))
+        replace(topic, sentiment=_within_one(sum(reading.clause_valence(c) for c in topic.clauses)))
         for topic in found
     )
+
+
+def _within_one(value: float) -> float:
+    return round(max(-1.0, min(1.0, value)), 3)
 
 
 def _most_specific(hits: list[_Hit]) -> list[_Hit]:

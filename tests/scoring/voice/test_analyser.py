@@ -196,6 +196,17 @@ def test_a_negator_after_the_verb_turns_it(text: str, expected: str) -> None:
     assert analyse(text, "fr").sentiment_class == expected
 
 
+def test_a_problem_solved_is_praise_and_a_topic_stays_within_one() -> None:
+    for text in ("merci de m'avoir rappelée si vite, problème réglé", "Problem solved, thanks"):
+        found = analyse(text)
+        assert found.sentiment_class == "positive", found
+        assert not found.mixed, found
+    assert analyse("problème toujours pas réglé").sentiment_class == "negative"
+    advisor = Taxonomy([Topic("advisor", "touchpoint", {"fr": ["conseillère"]})])
+    (topic,) = analyse("Pas mal du tout, conseillère au top 👍", "fr", advisor).topics
+    assert topic.sentiment == 1.0  # two praises in its clause: held at the scale's end
+
+
 @pytest.mark.parametrize(
     "text",
     [
