@@ -8,8 +8,9 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from cxloop.embedded import StackError, bindable
 from services.actions.journey import cli as journey_map_commands
@@ -30,9 +31,6 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = ServiceSettings(port=SERVICES[args.service])
-    # A client's address (the survey pages' rate limit per address) is read from
-    # X-Forwarded-For only when FORWARDED_ALLOW_IPS names the proxies that set it (uvicorn
-    # reads that variable); otherwise it is the peer's, which no request can pretend.
     uvicorn.run(
         f"services.{args.service}.app:app_factory",
         factory=True,
@@ -40,9 +38,17 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port or int(os.environ.get("PORT", SERVICES[args.service])),
         log_config=None,
         timeout_graceful_shutdown=20,
-        proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
+        **forwarding(os.environ),
     )
     return 0
+
+
+def forwarding(environ: Mapping[str, str]) -> dict[str, Any]:
+    """How uvicorn reads a client's address (the survey pages' rate limit per address):
+    from X-Forwarded-For only when FORWARDED_ALLOW_IPS names the proxies that set it;
+    otherwise the peer's, which no request can pretend."""
+    proxies = environ.get("FORWARDED_ALLOW_IPS")
+    return {"proxy_headers": proxies is not None, "forwarded_allow_ips": proxies}
 
 
 def migrate(args: argparse.Namespace) -> int:

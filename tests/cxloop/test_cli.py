@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI, Request
 
-from cxloop.cli import main
-from cxloop.embedded import EmbeddedBroker
+from cxloop.cli import forwarding, main
+from cxloop.embedded import EmbeddedBroker, free_port
 from tests.conftest import Infra
 from tests.test_run import free_block
 
@@ -72,3 +77,36 @@ def test_a_broker_that_refuses_the_idempotent_producer_names_the_setting(
     said = capsys.readouterr().err
     assert said.startswith("cxloop infra: the broker answers but refuses an idempotent producer")
     assert said.endswith("needs KAFKA_ENABLE_IDEMPOTENCE=false\n")
+
+
+async def _client_seen(options: dict[str, Any]) -> str:
+    """The client address an app served with ``options`` sees for a request from loopback
+    that claims, in X-Forwarded-For, to come from 203.0.113.9."""
+    app = FastAPI()
+
+    @app.get("/who")
+    async def who(request: Request) -> dict[str, str]:
+        return {"client": request.client.host if request.client else ""}
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, **options)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient() as client:
+            headers = {"X-Forwarded-For": "203.0.113.9"}
+            found = await client.get(f"http://127.0.0.1:{port}/who", headers=headers)
+        return str(found.json()["client"])
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_a_client_s_address_is_read_from_the_proxies_named_only() -> None:
+    assert await _client_seen(forwarding({})) == "127.0.0.1"  # no one may pick it
+    named = forwarding({"FORWARDED_ALLOW_IPS": "127.0.0.1"})
+    assert await _client_seen(named) == "203.0.113.9"
+    elsewhere = forwarding({"FORWARDED_ALLOW_IPS": "10.0.0.0/8"})
+    assert await _client_seen(elsewhere) == "127.0.0.1"
