@@ -212,6 +212,7 @@ def test_a_problem_solved_is_praise_and_a_topic_stays_within_one() -> None:
     [
         "Rien ne va. Rien.",
         "Je n'en peux plus de cette banque",
+        "j'en peux plus",
         "Je vous remercie pour rien",
         "j'adore l'appli mais le tchat répond jamais",
         "le conseiller répond pas au téléphone",
