@@ -9,13 +9,14 @@ here: it stays ASCII.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import DateTimePattern, parse_pattern
+from babel.dates import DateTimePattern, get_timezone_location, parse_pattern
 from babel.numbers import NumberPattern
 from babel.numbers import parse_pattern as parse_number_pattern
 from babel.support import Translations
@@ -46,6 +47,8 @@ TWO_DAYS = 48 * 60  # minutes
 # daily figures "~relationship"; a page names it so.
 RELATIONSHIP_SURVEY = N_("Relationship survey")
 RELATIONSHIP_IDS = ("relationship", "~relationship")
+# A zone as a person names it, by its city: "Paris time", "heure de Paris".
+ZONE_TIME = N_("%(city)s time")
 
 
 class Formats:
@@ -94,6 +97,13 @@ class Formats:
         """``names`` (the map's touchpoints' names by id) with the relationship survey's."""
         label = str(self._words.gettext(RELATIONSHIP_SURVEY))
         return {**dict.fromkeys(RELATIONSHIP_IDS, label), **names}
+
+    def zone_name(self, zone: str) -> str:
+        """``zone`` (an IANA id) as the language names it: "Paris time", "heure de
+        Montréal"; UTC as itself."""
+        if zone in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
+            return "UTC"
+        return str(self._words.gettext(ZONE_TIME)) % {"city": _city(zone, str(self.locale))}
 
     def moment(self, value: str | datetime | None) -> str:
         """A moment (ISO text or an aware datetime) in the zone: 6 déc. 2026, 23:56."""
@@ -164,3 +174,17 @@ def _shown(at: date, timed: bool) -> date:
     if timed and isinstance(at, datetime):
         return at.replace(second=0, microsecond=0)
     return _day_of(at)
+
+
+@functools.cache
+def _city(zone: str, lang: str) -> str:
+    """The city that names ``zone`` in ``lang`` (CLDR's: "Calcutta" in French for
+    Asia/Kolkata); the zone's own when CLDR names another (it gives America/Montreal
+    Toronto's), or none (an unknown id, as written)."""
+    own = zone.rsplit("/", 1)[-1].replace("_", " ")
+    try:
+        english = get_timezone_location(zone, locale="en", return_city=True)
+        named = get_timezone_location(zone, locale=lang, return_city=True)
+    except (LookupError, ValueError):
+        return own
+    return str(named) if english == own else own

@@ -96,6 +96,7 @@ FILTERS = {
     "when": "moment",
     "date": "calendar_day",
     "axis": "axis",
+    "zone_name": "zone_name",
 }
 
 

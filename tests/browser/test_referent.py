@@ -205,7 +205,7 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     await page.get_by_label("What was done").fill("New parcel sent by express, refund offered.")
     await resolve.get_by_label("Root cause").select_option("late-delivery")
     await page.get_by_label("Channel").select_option("phone")
-    when = page.get_by_label("When (Europe/Paris)")
+    when = page.get_by_label("When (Paris time)")
     await when.fill(_in_paris(datetime.now(UTC) - timedelta(days=1)))  # before it was opened
     await resolve.get_by_role("button", name="Resolve the task").click()
     await expect(page.locator("#resolve-recontacted_at-error")).to_contain_text("before the task")

@@ -127,3 +127,11 @@ def test_an_axis_keeps_the_place_of_each_tick_it_labels() -> None:
         (624.0, start + timedelta(hours=1)),
     ]
     assert FR.axis(ticks) == [(48.0, "5 déc., 14:00"), (624.0, "15:00")]
+
+
+def test_a_zone_is_named_by_its_city_in_the_page_s_language() -> None:
+    assert FR.zone_name("Europe/Paris") == "heure de Paris"
+    assert EN.zone_name("Europe/Paris") == "Paris time"
+    assert FR.zone_name("Asia/Kolkata") == "heure de Calcutta"  # CLDR's French name
+    assert EN.zone_name("America/Montreal") == "Montreal time"  # not CLDR's Toronto
+    assert FR.zone_name("UTC") == "UTC"
