@@ -185,6 +185,8 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     await expect(page.get_by_role("status").filter(has_text="Task acknowledged.")).to_be_visible()
     await page.get_by_role("button", name="Start work").click()
     await expect(page.get_by_text("Work on the task started.")).to_be_visible()
+    # the API's limit, said by the box itself: it takes no more than it can keep
+    await expect(page.get_by_label("Comment", exact=True)).to_have_attribute("maxlength", "5000")
     await page.get_by_label("Comment", exact=True).fill("Called the carrier: parcel was lost.")
     await page.get_by_role("button", name="Add the comment").click()
     await expect(page.get_by_text("Comment added.")).to_be_visible()
