@@ -36,7 +36,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.events.values import UNSTORABLE, UNSTORABLE_TEXT
+from shared.events.values import IDENTIFIER_PATTERN, SLUG_PATTERN, UNSTORABLE, UNSTORABLE_TEXT
 
 PROBLEM_JSON = "application/problem+json"
 # The scope's key under which the app keeps a request's JSON body (``shared.http.BodyLimit``)
@@ -130,7 +130,31 @@ def field_errors(
     pydantic_errors: Iterable[Any], prefix: Sequence[str | int] = ()
 ) -> list[FieldError]:
     """Translate pydantic's error list for a body value, placing each under ``prefix``."""
-    return [field_error((*prefix, *err["loc"]), err["msg"], *coded(err)) for err in pydantic_errors]
+    return [
+        field_error((*prefix, *err["loc"]), message_of(err), *coded(err)) for err in pydantic_errors
+    ]
+
+
+# What cxloop's patterns ask for, in words: pydantic's message quotes the regex alone
+# ("String should match pattern '^[\x21-\x7e]+$'"), which few integrators read at a glance.
+PATTERN_WORDS = {
+    IDENTIFIER_PATTERN: "must be visible ASCII characters only (letters without accents, "
+    "digits, punctuation; no space)",
+    SLUG_PATTERN: "must be lower-case letters without accents, digits, '.', '_' or '-', "
+    "starting with a letter or a digit",
+}
+
+
+def message_of(pydantic_error: Any) -> str:
+    """The English message of one of pydantic's errors; a pattern of cxloop's in words, its
+    regex after them."""
+    message = str(pydantic_error["msg"])
+    if pydantic_error.get("type") == "string_pattern_mismatch":
+        pattern = str((pydantic_error.get("ctx") or {}).get("pattern"))
+        words = PATTERN_WORDS.get(pattern)
+        if words is not None:
+            return f"{words}: pattern {pattern}"
+    return message
 
 
 def coded(pydantic_error: Any) -> tuple[str | None, dict[str, Param]]:
@@ -221,7 +245,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         detail = f"the body must be sent as application/json; it was sent {sent}"
         problem = ProblemError(415, "Unsupported media type", detail)
         return problem_response(request, problem)
-    errors = [located_error(err["loc"], err["msg"], *coded(err)) for err in exc.errors()]
+    errors = [located_error(err["loc"], message_of(err), *coded(err)) for err in exc.errors()]
     return problem_response(request, invalid(errors))
 
 

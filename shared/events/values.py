@@ -19,8 +19,10 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, SchemaValidator, core_schema
 
 # Visible ASCII: safe as a Kafka key, a header value and a URL path segment once quoted.
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
-Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+IDENTIFIER_PATTERN = r"^[\x21-\x7e]+$"  # visible ASCII: no space, no accented letter
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
+Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
 
 
 def _one_path_segment(value: str) -> str:

@@ -63,7 +63,8 @@ async def test_an_invalid_id_and_unknown_references_are_named_together(
     pattern = "^[a-z0-9][a-z0-9_.-]*$"
     assert errors == {
         "personas.1.id": (
-            f"String should match pattern '{pattern}'",
+            "must be lower-case letters without accents, digits, '.', '_' or '-', starting "
+            f"with a letter or a digit: pattern {pattern}",
             "string_pattern_mismatch",
             {"pattern": pattern},
         ),

@@ -10,6 +10,7 @@ from typing import Annotated
 import pytest
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from shared.events.values import Identifier, Slug
 from shared.problems import coded, field_errors
 
 
@@ -56,3 +57,21 @@ def test_infinity_is_no_json_number_and_is_written_as_text() -> None:
     error = {"type": "less_than", "ctx": {"lt": float("inf")}}
 
     assert coded(error) == ("less_than", {"lt": "inf"})
+
+
+class Signal(BaseModel):
+    event_id: Identifier
+    touchpoint: Slug
+    code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+def test_an_id_s_pattern_is_said_in_words_with_its_regex() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Signal.model_validate({"event_id": "évènement 1", "touchpoint": "Carte", "code": "x"})
+    ids, slug, other = field_errors(refused.value.errors())
+    assert ids.message.startswith("must be visible ASCII characters only")
+    assert ids.message.endswith(r"no space): pattern ^[\x21-\x7e]+$")
+    assert slug.message.startswith("must be lower-case letters without accents")
+    assert (ids.code, slug.code) == ("string_pattern_mismatch", "string_pattern_mismatch")
+    assert slug.params == {"pattern": "^[a-z0-9][a-z0-9_.-]*$"}
+    assert other.message == "String should match pattern '^[A-Z]{3}$'"  # not one of ours
