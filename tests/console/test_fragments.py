@@ -138,7 +138,7 @@ def test_the_map_is_coloured_from_the_dimensions_it_was_given() -> None:
         "offered": {"interactions": 3, "success_rate": 1.0, "waits_within_threshold_rate": None},
         "expected": {"mean": None, "answers": 0},
         "lived": {"volume": 4, "nps": -10.0, "csat_mean": 4.0, "ces_mean": None,
-                  "negative_rate": 0.5},
+                  "negative_rate": 0.5, "nps_answers": 3, "csat_answers": 3, "ces_answers": 0},
         "gaps": {"nps": -30.0, "csat": 0.0, "ces": None, "negative_rate": None,
                  "success_rate": None, "expectation": None},
     }  # fmt: skip
@@ -148,7 +148,7 @@ def test_the_map_is_coloured_from_the_dimensions_it_was_given() -> None:
 
     assert 'class="cell gap-far_below"' in html
     assert 'class="cell gap-unknown"' in html
-    assert "NPS \u221210, target 20" in html  # the minus sign, not a hyphen
+    assert "NPS \u221210, target 20 (3 answers)" in html  # the minus sign, not a hyphen
     assert "NPS \u221230" in html  # the gap
 
 

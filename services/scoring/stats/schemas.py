@@ -113,6 +113,10 @@ class Lived(BaseModel):
     ces_mean: float | None
     negative_rate: float | None
     perceived_mean: float | None
+    # how many answered each: an NPS of −100 from four answers is no NPS of four hundred
+    nps_answers: int = Field(description="NPS answers the NPS is of")
+    csat_answers: int = Field(description="CSAT answers the mean is of")
+    ces_answers: int = Field(description="CES answers the mean is of")
 
 
 class Gaps(BaseModel):

@@ -149,6 +149,9 @@ def _dimensions(touchpoint: Touchpoint, sums: Counters) -> TouchpointDimensions:
         ces_mean=metrics.ces_mean(sums),
         negative_rate=metrics.negative_rate(sums),
         perceived_mean=metrics.perceived_mean(sums),
+        nps_answers=count(sums, "promoters") + count(sums, "passives") + count(sums, "detractors"),
+        csat_answers=count(sums, "csat_n"),
+        ces_answers=count(sums, "ces_n"),
     )
     gaps = Gaps(
         nps=difference(lived.nps, targets.nps),
