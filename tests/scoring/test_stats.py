@@ -369,6 +369,9 @@ async def test_four_dimensions_gaps_against_targets(scoring: Scoring) -> None:
         "ces_mean": 6.0,
         "negative_rate": approx(1 / 7),
         "perceived_mean": 3.0,
+        "nps_answers": 3,
+        "csat_answers": 2,
+        "ces_answers": 2,
     }
     assert checkout["gaps"] == {
         "nps": approx(100 / 3 - 40),
@@ -387,6 +390,9 @@ async def test_four_dimensions_gaps_against_targets(scoring: Scoring) -> None:
         "ces_mean": None,
         "negative_rate": 0.5,
         "perceived_mean": None,
+        "nps_answers": 2,
+        "csat_answers": 1,
+        "ces_answers": 0,
     }
     assert delivery["gaps"] == {
         "nps": -30.0,
