@@ -47,9 +47,16 @@ CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chro
 OUTPUT = Path(os.environ.get("BROWSER_OUTPUT", ROOT / ".cxloop" / "browser-tests"))
 BROWSER_MAP = {
     **JOURNEY_MAP,
-    # each person's pages show moments in their department's zone, else in the map's
+    # each person's pages show moments in their department's zone, else in the map's; the
+    # logistics referent's key is named after her id in the map, which names her
     "departments": [
-        {**d, "timezone": "Europe/London" if d["id"] == "service" else "Europe/Paris"}
+        {
+            **d,
+            "timezone": "Europe/London" if d["id"] == "service" else "Europe/Paris",
+            "referents": [{"id": "lea-bernard", "name": "Léa Bernard"}]
+            if d["id"] == "logistics"
+            else [],
+        }
         for d in JOURNEY_MAP["departments"]
     ],
     # invitations at any hour, whatever the hour is in Montreal

@@ -144,6 +144,8 @@ async def test_a_referent_resolves_a_detractors_task_and_the_webhook_is_signed(
     await sign_in(page, system.console_url, system.keys["lea"])
 
     await expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+    # her name as the map writes it, not her key's
+    await expect(page.locator("header .who")).to_contain_text("Léa Bernard · Logistics")
     await expect(page.get_by_text(mine["customer_id"])).to_be_visible()
     await expect(page.get_by_text(theirs["customer_id"])).to_have_count(0)
     # the touchpoint by its name; a countdown past two days in days (and hours)

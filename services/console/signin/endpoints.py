@@ -56,8 +56,9 @@ async def sign_in(request: Request) -> Response:
         return _refused(request, code, 401 if code == "key_unknown" else 503)
     store: SessionStore = request.app.state.sessions
     department = who["department"]
-    named, zone = await _from_the_map(api, key, department)
-    session = store.open(key, who["name"], frozenset(who["scopes"]), department, named, zone)
+    named, zone, referent = await _from_the_map(api, key, department, who["name"])
+    name = referent or who["name"]
+    session = store.open(key, name, frozenset(who["scopes"]), department, named, zone)
     response = redirect("/tasks")
     _set_cookie(request, response, COOKIE, session.id, path="/")
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
@@ -65,22 +66,29 @@ async def sign_in(request: Request) -> Response:
 
 
 async def _from_the_map(
-    api: Api, key: str, department: str | None
-) -> tuple[str | None, str | None]:
+    api: Api, key: str, department: str | None, key_name: str
+) -> tuple[str | None, str | None, str | None]:
     """The department's name in the journey map (None without a department or when the map
-    does not name it: the pages show the id then) and the zone the person's pages show
-    moments in: their department's, else the map's default (None when the map cannot be
-    read)."""
+    does not name it: the pages show the id then), the zone the person's pages show
+    moments in (their department's, else the map's default; None when the map cannot be
+    read), and the person's name when the key is named after a referent of the map (its
+    id, in the key's department when it has one): "Julien Riou" rather than
+    "julien-riou"."""
     try:
         found = await api.get("actions", "/v1/journey-map", key)
     except ApiError:
-        return None, None
+        return None, None, None
     journey_map = found["map"]
     departments = {d["id"]: d for d in journey_map.get("departments", [])}
     own = departments.get(department) if department is not None else None
     policy = journey_map.get("contact_policy") or {}
     zone = own.get("timezone") if own is not None else policy.get("default_timezone")
-    return (own["name"] if own is not None else None), zone
+    among = [own] if own is not None else list(departments.values())
+    referent = next(
+        (r["name"] for d in among for r in d.get("referents", []) if r.get("id") == key_name),
+        None,
+    )
+    return (own["name"] if own is not None else None), zone, referent
 
 
 @router.post("/sign-out")
