@@ -150,7 +150,7 @@ class PolicyState:
         verdict = rules.combine(verdicts)
         if verdict.next_allowed_at is not None:
             later = rules.out_of_quiet_hours(verdict.next_allowed_at, self.policy.quiet_hours, zone)
-            verdict = Verdict(False, verdict.reason, later)
+            verdict = Verdict(False, verdict.reason, later, verdict.refused_by)
         return verdict
 
     def decide(self, request: DecisionRequest, survey: TouchpointSurvey) -> Decision:

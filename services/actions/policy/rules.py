@@ -36,9 +36,19 @@ class Verdict:
     allowed: bool
     reason: Reason
     next_allowed_at: datetime | None = None
+    # every rule that refused, in the order of Reason (``reason`` is the first); empty for
+    # one rule's own verdict and for a decision read back from the ledger, which keeps the
+    # first only
+    refused_by: tuple[Reason, ...] = ()
 
 
 PASS = Verdict(True, Reason.ALLOWED)
+
+
+def refused_by(verdict: Verdict) -> list[Reason]:
+    """Every rule that refused, as an answer lists them: its first alone for a verdict
+    read back from the ledger, none when allowed."""
+    return list(verdict.refused_by or ([] if verdict.allowed else [verdict.reason]))
 
 
 def opt_out(opted_out: bool) -> Verdict:
@@ -139,7 +149,7 @@ def combine(verdicts: Sequence[Verdict]) -> Verdict:
         return PASS
     times = [v.next_allowed_at for v in blocking]
     later = None if any(t is None for t in times) else max(t for t in times if t is not None)
-    return Verdict(False, blocking[0].reason, later)
+    return Verdict(False, blocking[0].reason, later, tuple(v.reason for v in blocking))
 
 
 def out_of_quiet_hours(at: datetime, window: QuietHours | None, zone: str) -> datetime:

@@ -46,6 +46,11 @@ class DecisionFields(BaseModel):
 
 
 class DecisionRead(DecisionFields):
+    refused_by: list[Reason] = Field(
+        description="Every rule that refused, `reason` first (empty when allowed): an open "
+        "task behind a `survey_interval` is why `next_allowed_at` is null. A decision read "
+        "back from the ledger (an event delivered again) names its first only."
+    )
     invitation: InvitationLink | None = Field(
         default=None, description="The hosted survey's link, when `invite` was asked."
     )

@@ -16,6 +16,7 @@ from services.actions.policy.coalescing import DecisionCoalescer
 from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import Decision, DecisionRequest
 from services.actions.policy.repository import PolicyRepository
+from services.actions.policy.rules import refused_by
 from services.actions.policy.schemas import (
     DecisionBatchCreate,
     DecisionBatchItem,
@@ -154,6 +155,7 @@ def _fields(decision: Decision, recorded: bool) -> dict[str, Any]:
         "allowed": verdict.allowed,
         "reason": verdict.reason,
         "next_allowed_at": verdict.next_allowed_at,
+        "refused_by": refused_by(verdict),
         "customer_id": request.customer_id,
         "touchpoint": request.touchpoint,
         "channel": request.channel,

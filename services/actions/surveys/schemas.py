@@ -63,6 +63,7 @@ class InvitationDecision(BaseModel):
     allowed: bool
     reason: Reason = Field(description="`allowed`, or the first rule that refused.")
     next_allowed_at: datetime | None
+    refused_by: list[Reason] = Field(description="Every rule that refused, `reason` first.")
     invitation: InvitationLink | None = Field(description="Present when allowed.")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from services.actions.policy import service as policy
 from services.actions.policy.decisions import DecisionRepository
 from services.actions.policy.evaluation import Decision, DecisionRequest
+from services.actions.policy.rules import refused_by
 from services.actions.surveys import service
 from services.actions.surveys.config import SurveySettings
 from services.actions.surveys.repository import InvitationStore
@@ -54,6 +55,7 @@ async def invite(
         allowed=decision.verdict.allowed,
         reason=decision.verdict.reason,
         next_allowed_at=decision.verdict.next_allowed_at,
+        refused_by=refused_by(decision.verdict),
         invitation=links.get(request.decision_id),
     )
 

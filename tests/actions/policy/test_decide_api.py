@@ -28,6 +28,19 @@ async def test_allowed_then_held_by_the_survey_interval(policy: Policy) -> None:
     assert later["allowed"], later
 
 
+async def test_every_rule_that_refused_is_named(policy: Policy) -> None:
+    """``reason`` is the first rule that refused; ``refused_by`` names every one, so a
+    ``next_allowed_at`` set by the last of them (here the end of the quiet hours after the
+    interval) is read with all of them."""
+    customer = unique("po-c")
+    first = await policy.decide(customer, policy.ids.web)
+    assert first["refused_by"] == []
+    night = T0.replace(hour=21, minute=30) + 3 * DAY  # 23:30 in Paris: quiet hours
+    held = await policy.decide(customer, policy.ids.web, night)
+    assert held["reason"] == "survey_interval"
+    assert held["refused_by"] == ["survey_interval", "touchpoint_cooldown", "quiet_hours"]
+
+
 async def test_touchpoint_cooldown_when_the_interval_is_shorter(policy: Policy) -> None:
     """The interval passes at 30 days; a touchpoint's cool-down can still hold it, and the
     answer's time is when both pass."""

@@ -35,6 +35,7 @@ def _app(route_class: type) -> FastAPI:
             allowed=True,
             reason="allowed",
             next_allowed_at=None,
+            refused_by=[],
             customer_id=body.customer_id,
             touchpoint=body.touchpoint,
             channel=body.channel,

@@ -89,6 +89,7 @@ async def test_a_refusal_gives_its_reason_and_no_link(policy: Policy) -> None:
         None,
     )
     assert again["next_allowed_at"] is not None
+    assert again["refused_by"] == ["survey_interval", "touchpoint_cooldown"]
 
 
 async def test_an_unknown_or_forged_token_is_404(policy: Policy) -> None:

@@ -149,9 +149,12 @@ def test_quota_periods_in_the_policy_zone() -> None:
 def test_combine_takes_the_first_reason_and_the_latest_time() -> None:
     interval = Verdict(False, Reason.SURVEY_INTERVAL, T0 + timedelta(days=3))
     cooldown = Verdict(False, Reason.TOUCHPOINT_COOLDOWN, T0 + timedelta(days=9))
+    both = (Reason.SURVEY_INTERVAL, Reason.TOUCHPOINT_COOLDOWN)
     assert rules.combine([PASS, interval, cooldown]) == Verdict(
-        False, Reason.SURVEY_INTERVAL, T0 + timedelta(days=9)
+        False, Reason.SURVEY_INTERVAL, T0 + timedelta(days=9), both
     )
     never = Verdict(False, Reason.NOT_SAMPLED)
-    assert rules.combine([interval, never]) == Verdict(False, Reason.SURVEY_INTERVAL, None)
+    assert rules.combine([interval, never]) == Verdict(
+        False, Reason.SURVEY_INTERVAL, None, (Reason.SURVEY_INTERVAL, Reason.NOT_SAMPLED)
+    )
     assert rules.combine([PASS, PASS]) == PASS
