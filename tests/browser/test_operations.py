@@ -5,6 +5,7 @@ journey map or rules document is refused with its errors beside the lines they n
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -400,6 +401,10 @@ async def test_a_misspelt_touchpoint_is_shown_to_the_operator(system: System, pa
     row = table.get_by_role("row").filter(has_text=misspelt)
     await expect(row.get_by_role("cell").first).to_have_text("1")
     await expect(page.get_by_text("Add them to the map, or correct the system")).to_be_visible()
+    # the committee page's period: its last 90 days, today included
+    today = datetime.now(UTC).date()
+    start, when = today - timedelta(days=89), "Signals from {d.day} {d:%b %Y} to"
+    await expect(page.get_by_text(when.format(d=start))).to_be_visible()
     await row.scroll_into_view_if_needed()
     await screenshot(page, "ops-12-unknown-touchpoints")
     assert await axe_violations(page) == []

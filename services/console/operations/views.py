@@ -7,12 +7,14 @@ an API that is down blanks only the parts it serves."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
 from services.console import reasons
 from services.console.api import Api, Part, Service
+from services.console.committee.views import DEFAULT_DAYS
 from services.console.operations.consumers import Consumer, consumers, merged
 from services.console.sessions import Session
 
@@ -46,6 +48,14 @@ class OperationsView:
         return self.versions.ok and shown == self.versions_limit < MAX_VERSIONS
 
 
+def _last_days() -> dict[str, str]:
+    """The committee page's default period, its last ``DEFAULT_DAYS`` UTC days today
+    included: both pages say the same "from" (the API's own default is a day longer)."""
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=DEFAULT_DAYS - 1)
+    return {"from": start.isoformat(), "to": today.isoformat()}
+
+
 async def operations_view(
     api: Api, person: Session, query: dict[str, str], page_size: int
 ) -> OperationsView:
@@ -63,7 +73,7 @@ async def operations_view(
         ),
         api.get("actions", "/v1/journey-map/versions", key, limit=versions_limit),
         _rules(api, key),
-        api.get("scoring", "/v1/reports/unknown-touchpoints", key),
+        api.get("scoring", "/v1/reports/unknown-touchpoints", key, **_last_days()),
         api.get("actions", "/v1/journey-map", key),
         *(_consumers(api, service, key) for service in SERVICES),
     )
