@@ -169,6 +169,27 @@ def _storable(value: str) -> str:
 
 VERBATIM_MAX_CHARS = 5000
 
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): one
+# shows whatever follows it reversed wherever the text is read ("C'est top" as "pot
+# tse'C"), which nobody types to say anything. The marks U+200E and U+200F, which a
+# right-to-left text may need, and the joiners of emoji are not among them.
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_direction_controls(text: str) -> str:
+    return DIRECTION_CONTROLS.sub("", text)
+
+
+def plain_text(text: str) -> str:
+    """A person's free text (a comment, a resolution) without its direction controls, as
+    an after-validator (after its type and length: a lone surrogate is refused as ever).
+
+    :raises PydanticCustomError: a text of direction controls alone (nothing left)."""
+    plain = without_direction_controls(text)
+    if text and not plain:
+        raise PydanticCustomError("direction_controls_only", "holds direction controls only")
+    return plain
+
 
 def _storable_text(value: str) -> str:
     # pydantic's own error for a string too long, in characters: a max_length on the field

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.events.actions import TaskChange, TaskStatus
 from shared.events.schemas import Channel, Verbatim
-from shared.events.values import Slug, UtcDatetime
+from shared.events.values import Slug, UtcDatetime, plain_text
 from shared.journey_policies import PriorityLevel
 
 
@@ -29,14 +29,15 @@ class TaskUpdate(BaseModel):
     status: TaskStatus | None = Field(default=None, description="the next lifecycle status")
     referent: Slug | None = Field(default=None, description="a referent of its department")
     root_cause: Slug | None = Field(default=None, description="an id of the map's root_causes")
-    resolution: str | None = Field(default=None, max_length=5000)
+    # the length inside the text's type: on the optional field it would be read as a list's
+    resolution: Annotated[str, Field(max_length=5000), AfterValidator(plain_text)] | None = None
     customer_recontacted: Recontact | None = None
 
 
 class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    body: str = Field(min_length=1, max_length=5000)
+    body: Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(plain_text)]
 
 
 class CommentRead(BaseModel):

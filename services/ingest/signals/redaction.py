@@ -12,15 +12,14 @@ from collections.abc import Sequence
 
 import phonenumbers
 
+from shared.events.values import without_direction_controls
+
 EMAIL = "[email]"
 IBAN = "[IBAN]"
 CARD = "[card number]"
 PHONE = "[phone]"
 ID_NUMBER = "[ID number]"
 
-# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069); the
-# marks U+200E and U+200F, which a right-to-left text may need, and the joiners are kept.
-_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # 13 to 19 digits, single spaces or dashes between them: how card numbers are written.
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
@@ -67,7 +66,7 @@ class Redactor:
         self.regions = tuple(region.upper() for region in regions)
 
     def redact(self, text: str, language: str | None = None) -> str:
-        text = _DIRECTION_CONTROLS.sub("", text)
+        text = without_direction_controls(text)
         text = _EMAIL.sub(EMAIL, text)
         text = _IBAN.sub(_iban, text)
         text = _NATIONAL_ID.sub(ID_NUMBER, text)

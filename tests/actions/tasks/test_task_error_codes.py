@@ -99,3 +99,18 @@ async def test_a_text_that_cannot_be_stored_is_refused_naming_its_field(
     assert (error["location"], error["field"], error["code"]) == ("body", "body", code)
     stored = await tasks.client.get(f"/v1/tasks/{task['id']}")
     assert stored.json()["comments"] == []
+
+
+async def test_a_comment_s_direction_controls_are_taken_out(tasks: Tasks, clock: FakeClock) -> None:
+    """An override (U+202E) would show what follows it reversed to every reader of the
+    task ("Refund: ‮00.005 EUR" read as "Refund: RUE 500.00"); one alone is no comment."""
+    task = await open_task(tasks)
+    path = f"/v1/tasks/{task['id']}/comments"
+
+    kept = await tasks.client.post(path, json={"body": "Refund: \u202e00.005 EUR"})
+    nothing = await tasks.client.post(path, json={"body": "\u202e\u2066"})
+
+    assert kept.status_code == 201, kept.text
+    assert nothing.status_code == 422, nothing.text
+    stored = (await tasks.client.get(f"/v1/tasks/{task['id']}")).json()["comments"]
+    assert [c["body"] for c in stored] == ["Refund: 00.005 EUR"]
