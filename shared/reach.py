@@ -47,6 +47,11 @@ class Ownership:
             return None
         return sorted(self.touchpoints | ({RELATIONSHIP} if self.relationship else set()))
 
+    def require(self, touchpoint: str) -> None:
+        """:raises ProblemError: 403 when the key does not read ``touchpoint``."""
+        if not self.owns(touchpoint):
+            raise self.forbidden(f"touchpoint {touchpoint!r} is not one of them")
+
     def forbidden(self, why: str) -> ProblemError:
         detail = f"this key reads the touchpoints of {self.department} only: {why}"
         return ProblemError(403, "Forbidden", detail)

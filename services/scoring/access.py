@@ -11,7 +11,6 @@ as scoring holds it now. Keys bound to no department read everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -35,19 +34,15 @@ SELECT EXISTS (
 """
 
 
-@dataclass(frozen=True)
-class Reach:
-    """The touchpoints a key reads: every one (``department`` None), or its department's."""
-
-    department: str | None
-    touchpoints: frozenset[str] = frozenset()
-    relationship: bool = False  # the department owns the relationship survey
+class Reach(Ownership):
+    """The touchpoints a key reads (``shared.reach``), the relationship survey's counters'
+    key among them when the department owns it."""
 
     @classmethod
     def of(cls, department: str | None, journey_map: JourneyMap | None) -> Reach:
-        owned = Ownership.of(department, journey_map)
         if department is None:
             return cls(None)
+        owned = Ownership.of(department, journey_map)
         # the counters' key of the relationship survey among the touchpoints
         relationship = {RELATIONSHIP} if owned.relationship else set()
         return cls(department, owned.touchpoints | relationship, owned.relationship)
@@ -56,13 +51,13 @@ class Reach:
         """:raises ProblemError: 403 when ``touchpoint`` is another department's."""
         mine = self.department is None or touchpoint is None or touchpoint in self.touchpoints
         if not mine:
-            raise self._forbidden(f"touchpoint {touchpoint!r} is not one of them")
+            raise self.forbidden(f"touchpoint {touchpoint!r} is not one of them")
 
     def whole(self, what: str) -> None:
         """:raises ProblemError: 403 for a department's key: ``what`` mixes every
         department's touchpoints."""
         if self.department is not None:
-            raise self._forbidden(f"{what} mixes every department's")
+            raise self.forbidden(f"{what} mixes every department's")
 
     async def customer(self, connection: Any, customer_id: str) -> None:
         """``connection``: an asyncpg connection.
@@ -81,10 +76,6 @@ class Reach:
         if self.department is None:
             return report
         return _kept(report, self.touchpoints)
-
-    def _forbidden(self, why: str) -> ProblemError:
-        detail = f"this key reads the touchpoints of {self.department} only: {why}"
-        return ProblemError(403, "Forbidden", detail)
 
 
 def _kept(model: Report, owned: frozenset[str]) -> Report:

@@ -107,9 +107,7 @@ async def simulate(
     """The answer `decide` would give now, recording and counting nothing. A key bound to a
     department asks about its department's touchpoints only (403 for another's)."""
     journey = request.app.state.journey.current
-    reach = Ownership.of(principal.department, journey)
-    if not reach.owns(body.touchpoint):
-        raise reach.forbidden(f"touchpoint {body.touchpoint!r} is not one of them")
+    Ownership.of(principal.department, journey).require(body.touchpoint)
     return await views.simulate(connection, journey, body)
 
 

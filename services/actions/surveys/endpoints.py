@@ -80,7 +80,7 @@ async def survey_funnel_report(
     bound to a department reads its department's touchpoints only (403 for another's), the
     personas' shares among them."""
     reach = Ownership.of(principal.department, request.app.state.journey.current)
-    if touchpoint is not None and not reach.owns(touchpoint):
-        raise reach.forbidden(f"touchpoint {touchpoint!r} is not one of them")
+    if touchpoint is not None:
+        reach.require(touchpoint)
     filters = FunnelFilter(since, until, touchpoint, channel.value if channel else None, persona)
     return await survey_funnel(session, filters, period, reach)

@@ -16,10 +16,10 @@ Key = tuple[str, str, str | None, Any]  # touchpoint, channel, persona, period s
 
 
 async def survey_funnel(
-    session: AsyncSession, filters: FunnelFilter, period: Period, reach: Ownership | None = None
+    session: AsyncSession, filters: FunnelFilter, period: Period, reach: Ownership
 ) -> SurveyFunnel:
-    """The funnel's rows, of the touchpoints ``reach`` owns (None: every one), and the
-    personas' shares among them."""
+    """The funnel's rows, of the touchpoints ``reach`` owns, and the personas' shares
+    among them."""
     repo = FunnelRepository(session)
     rows: dict[Key, dict[str, Any]] = defaultdict(_empty)
     for touchpoint, channel, persona, start, allowed, reason, count in await repo.decisions(
@@ -45,7 +45,7 @@ async def survey_funnel(
     items = [
         _row(key, figures)
         for key, figures in sorted(rows.items(), key=_order)
-        if reach is None or reach.owns(key[0])
+        if reach.owns(key[0])
     ]
     return SurveyFunnel(period=period, rows=items, personas=persona_shares(items))
 

@@ -22,9 +22,12 @@ def count(sums: Counters, name: str) -> int:
     return round(sums[name])
 
 
+def nps_answers(sums: Counters) -> float:
+    return sums["promoters"] + sums["passives"] + sums["detractors"]
+
+
 def nps(sums: Counters) -> float | None:
-    answers = sums["promoters"] + sums["passives"] + sums["detractors"]
-    share = ratio(sums["promoters"] - sums["detractors"], answers)
+    share = ratio(sums["promoters"] - sums["detractors"], nps_answers(sums))
     return None if share is None else 100 * share
 
 

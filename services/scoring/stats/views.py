@@ -149,7 +149,7 @@ def _dimensions(touchpoint: Touchpoint, sums: Counters) -> TouchpointDimensions:
         ces_mean=metrics.ces_mean(sums),
         negative_rate=metrics.negative_rate(sums),
         perceived_mean=metrics.perceived_mean(sums),
-        nps_answers=count(sums, "promoters") + count(sums, "passives") + count(sums, "detractors"),
+        nps_answers=round(metrics.nps_answers(sums)),
         csat_answers=count(sums, "csat_n"),
         ces_answers=count(sums, "ces_n"),
     )
