@@ -61,14 +61,20 @@ def filters_of(query: dict[str, str], today: date) -> Filters:
     reason in ``errors``."""
     errors: dict[str, str] = {}
     end = _day(query.get("to"), "to", errors) or today
-    start = _day(query.get("from"), "from", errors) or end - timedelta(days=DEFAULT_DAYS - 1)
+    start = _day(query.get("from"), "from", errors) or period_start(end)
     if start > end:
         errors["from"] = "after_to"
     elif (end - start).days >= MAX_DAYS:
         errors["from"] = "too_long"
     if "from" in errors or "to" in errors:
-        end, start = today, today - timedelta(days=DEFAULT_DAYS - 1)
+        end, start = today, period_start(today)
     return Filters(start, end, query.get("persona") or None, errors)
+
+
+def period_start(end: date) -> date:
+    """The first day of the default period that ends on ``end``: its last ``DEFAULT_DAYS``
+    UTC days, ``end`` included."""
+    return end - timedelta(days=DEFAULT_DAYS - 1)
 
 
 def _day(text: str | None, name: str, errors: dict[str, str]) -> date | None:

@@ -7,14 +7,14 @@ an API that is down blanks only the parts it serves."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
 from services.console import reasons
 from services.console.api import Api, Part, Service
-from services.console.committee.views import DEFAULT_DAYS
+from services.console.committee.views import period_start
 from services.console.operations.consumers import Consumer, consumers, merged
 from services.console.sessions import Session
 
@@ -49,11 +49,10 @@ class OperationsView:
 
 
 def _last_days() -> dict[str, str]:
-    """The committee page's default period, its last ``DEFAULT_DAYS`` UTC days today
-    included: both pages say the same "from" (the API's own default is a day longer)."""
+    """The committee page's default period, ending today: both pages say the same "from"
+    (the API's own default is a day longer)."""
     today = datetime.now(UTC).date()
-    start = today - timedelta(days=DEFAULT_DAYS - 1)
-    return {"from": start.isoformat(), "to": today.isoformat()}
+    return {"from": period_start(today).isoformat(), "to": today.isoformat()}
 
 
 async def operations_view(
