@@ -69,8 +69,9 @@ class TopicMatch:
     id: str
     kind: TopicKind
     terms: tuple[str, ...]  # the text's words that matched
-    sentiment: float  # the summed valence of the clauses it was found in (``felt``)
     clauses: tuple[int, ...] = ()  # where in the text (clause numbers of the reading)
+    # the summed valence of its clauses, once the analysis has read them whole (``felt``)
+    sentiment: float = 0.0
 
 
 class Taxonomy:
@@ -144,8 +145,8 @@ class Taxonomy:
 
     def match(self, toks: list[Token], reading: Reading, language: str) -> list[TopicMatch]:
         """The topics mentioned in ``toks`` (analysed in ``language``), in taxonomy order,
-        each with its clauses' valence as ``reading`` holds it now (``felt`` reads it again
-        once the rules that follow matching have added to it)."""
+        with the clauses they are in; their sentiment is ``felt`` once the rules that follow
+        matching have added to those clauses."""
         by_topic: dict[str, tuple[Topic, list[str], set[int]]] = {}
         for hit in _most_specific(self._hits(toks, reading, language)):
             _, terms, clauses = by_topic.setdefault(hit.topic.id, (hit.topic, [], set()))
@@ -156,7 +157,6 @@ class Taxonomy:
                 topic.id,
                 topic.kind,
                 tuple(dict.fromkeys(terms)),
-                round(sum(reading.clause_valence(c) for c in clauses), 3),
                 tuple(sorted(clauses)),
             )
             for topic, terms, clauses in sorted(
